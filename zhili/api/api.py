@@ -1,0 +1,293 @@
+"""/api/v1: the same data and the same scope rules as the pages (docs/ARCHITECTURE.md, "API")."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Query, Router
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from zhili.api import schemas as s
+from zhili.api.auth import session_auth, token_auth
+from zhili.core.models import AuditEntry
+from zhili.people import actions as people_actions
+from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
+from zhili.people.scope import get_in_scope_or_404, get_region_or_404
+from zhili.regions import actions as region_actions
+from zhili.regions import queries as region_queries
+from zhili.regions.models import Region
+
+api = NinjaAPI(
+    title="治理 Zhili API",
+    version="1",
+    description="乡镇（街道）治理平台的 JSON 接口。所有接口遵循与页面相同的区划权限：只返回和修改您有权访问的数据。",
+    auth=[token_auth, session_auth],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError):
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"detail": "未登录：请使用个人 API 令牌（Authorization: Bearer zl_…）或先登录。"},
+                               status=401)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(request, {"detail": "不存在或无权查看。"}, status=404)
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_error(request: HttpRequest, exc: NinjaValidationError):
+    parts = []
+    for err in exc.errors:
+        where = ".".join(str(x) for x in err.get("loc", []) if x not in ("body", "payload", "query"))
+        parts.append(f"{where}：{err.get('msg', '')}")
+    return api.create_response(request, {"detail": "请求内容不正确：" + "；".join(parts), "errors": exc.errors},
+                               status=422)
+
+
+def _admin(request: HttpRequest) -> None:
+    if not request.scope.is_admin:
+        raise HttpError(403, "只有系统管理员可以使用此接口。")
+
+
+# ---- me and tokens ----------------------------------------------------------------------------
+
+me_router = Router(tags=["我的账号"])
+
+
+@me_router.get("/me", response=s.MeOut, summary="当前用户、角色与权限范围")
+def me(request: HttpRequest):
+    scope = request.scope
+    roles = RoleAssignment.objects.active().filter(person=request.user).select_related("region", "unit")
+    return {
+        "person": request.user, "roles": list(roles), "read_paths": list(scope.read_paths),
+        "write_paths": list(scope.write_paths), "admin_paths": list(scope.admin_paths),
+        "is_superuser": scope.is_superuser,
+    }
+
+
+@me_router.get("/tokens", response=list[s.TokenOut], summary="我的 API 令牌")
+def list_tokens(request: HttpRequest):
+    return ApiToken.objects.filter(person=request.user)
+
+
+@me_router.post("/tokens", response={201: s.TokenCreatedOut}, summary="创建 API 令牌（令牌只显示这一次）")
+def create_token(request: HttpRequest, payload: s.TokenCreateIn):
+    token, raw = people_actions.do_create_token(request.user, name=payload.name, actor=request.user)
+    return 201, {**s.TokenOut.from_orm(token).dict(), "token": raw}
+
+
+@me_router.post("/tokens/{token_id}/revoke", response=s.TokenOut, summary="撤销 API 令牌")
+def revoke_token(request: HttpRequest, token_id: int):
+    token = ApiToken.objects.filter(person=request.user, pk=token_id).first()
+    if token is None:
+        raise Http404
+    return people_actions.do_revoke_token(token, actor=request.user)
+
+
+# ---- regions -----------------------------------------------------------------------------------
+
+regions = Router(tags=["区划与网格"])
+
+
+@regions.get("/regions", response=list[s.RegionOut], summary="区划列表（仅限权限范围内）")
+@paginate(LimitOffsetPagination)
+def list_regions(request: HttpRequest, level: int | None = None, parent: str | None = None, q: str | None = None,
+                 include_closed: bool = False, on: datetime.date | None = None):
+    qs = request.scope.regions().select_related("parent", "successor")
+    if not include_closed:
+        qs = qs.current(on)
+    if level:
+        qs = qs.filter(level=level)
+    if parent:
+        qs = qs.filter(parent__code=parent)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.order_by("path")
+
+
+@regions.get("/regions/{code}", response=s.RegionDetailOut, summary="区划详情")
+def get_region(request: HttpRequest, code: str):
+    return get_region_or_404(request.scope, code)
+
+
+@regions.get("/regions/{code}/chain", response=list[s.ChainEntryOut], summary="网格的五级联包责任链")
+def get_chain(request: HttpRequest, code: str):
+    grid = get_region_or_404(request.scope, code)
+    return [
+        {"order": level.order, "level": level.name, "name": link.display_name if link else None,
+         "phone": link.display_phone if link else None, "person_id": link.person_id if link else None}
+        for level, link in region_queries.chain(grid)
+    ]
+
+
+@regions.post("/regions", response={201: s.RegionDetailOut}, summary="新建区划（管理员）")
+def create_region(request: HttpRequest, payload: s.RegionCreateIn):
+    parent = get_region_or_404(request.scope, payload.parent_code)
+    region = region_actions.do_create_region(
+        code=payload.code, name=payload.name, level=payload.level, parent=parent, actor=request.user,
+        scope=request.scope, valid_from=payload.valid_from, boundary=payload.boundary,
+        center_lng=payload.center_lng, center_lat=payload.center_lat, note=payload.note,
+    )
+    return 201, region
+
+
+@regions.patch("/regions/{code}", response=s.RegionDetailOut, summary="修改区划（管理员）")
+def update_region(request: HttpRequest, code: str, payload: s.RegionUpdateIn):
+    from zhili.regions.geo import validate_geometry
+
+    region = get_region_or_404(request.scope, code)
+    values = payload.dict(exclude_unset=True)
+    reason = values.pop("reason", "")
+    if "boundary" in values and (problem := validate_geometry(values["boundary"])):
+        raise ValidationError(problem)
+    return region_actions.do_update_region(region, actor=request.user, scope=request.scope, reason=reason, **values)
+
+
+@regions.post("/regions/merge", response={201: s.RegionDetailOut}, summary="合并村居（管理员）")
+def merge_villages(request: HttpRequest, payload: s.MergeIn):
+    villages = [get_region_or_404(request.scope, c) for c in payload.village_codes]
+    successor = region_actions.do_merge_villages(villages, code=payload.code, name=payload.name, on=payload.on,
+                                                 reason=payload.reason, actor=request.user, scope=request.scope)
+    return 201, successor
+
+
+# ---- people, units, roles ------------------------------------------------------------------------
+
+people = Router(tags=["人员与角色"])
+
+
+def _person(request: HttpRequest, person_id: int) -> Person:
+    _admin(request)
+    return get_in_scope_or_404(request.scope, Person.objects.select_related("region", "unit"), "region__path",
+                               access="admin", pk=person_id)
+
+
+@people.get("/people", response=list[s.PersonOut], summary="人员列表（管理员）")
+@paginate(LimitOffsetPagination)
+def list_people(request: HttpRequest, q: str | None = None, include_archived: bool = False):
+    _admin(request)
+    qs = request.scope.filter(Person.objects.select_related("region", "unit"), "region__path", access="admin")
+    if not include_archived:
+        qs = qs.filter(is_active=True)
+    if q:
+        qs = qs.filter(full_name__icontains=q)
+    return qs.order_by("username")
+
+
+@people.get("/people/{person_id}", response=s.PersonOut, summary="人员详情（管理员）")
+def get_person(request: HttpRequest, person_id: int):
+    return _person(request, person_id)
+
+
+@people.get("/people/{person_id}/roles", response=list[s.RoleOut], summary="人员的角色（管理员）")
+def person_roles(request: HttpRequest, person_id: int):
+    return _person(request, person_id).roles.select_related("region", "unit")
+
+
+@people.post("/people", response={201: s.PersonOut}, summary="添加人员（管理员）")
+def create_person(request: HttpRequest, payload: s.PersonCreateIn):
+    _admin(request)
+    region = get_region_or_404(request.scope, payload.region_code, access="admin")
+    unit = None
+    if payload.unit_code:
+        unit = request.scope.filter(Unit.objects.active(), "region__path", access="admin").filter(
+            code=payload.unit_code).first()
+        if unit is None:
+            raise ValidationError(f"单位代码“{payload.unit_code}”不存在或不在您的管理范围内。")
+    person = people_actions.do_create_person(
+        username=payload.username, full_name=payload.full_name, region=region, phone=payload.phone,
+        title=payload.title, unit=unit, password=payload.password, actor=request.user, scope=request.scope,
+    )
+    return 201, person
+
+
+@people.post("/people/{person_id}/roles", response={201: s.RoleOut}, summary="授予角色（管理员）")
+def grant_role(request: HttpRequest, person_id: int, payload: s.RoleGrantIn):
+    person = _person(request, person_id)
+    unit = None
+    if payload.unit_code:
+        unit = request.scope.filter(Unit.objects.active(), "region__path", access="admin").filter(
+            code=payload.unit_code).first()
+        if unit is None:
+            raise ValidationError(f"单位代码“{payload.unit_code}”不存在或不在您的管理范围内。")
+    if payload.region_code:
+        region = get_region_or_404(request.scope, payload.region_code)
+    elif unit is not None:
+        region = unit.region
+    else:
+        raise ValidationError("请指定区划代码（region_code）或单位代码（unit_code）。")
+    ra = people_actions.do_grant_role(person, role=payload.role, region=region, unit=unit, title=payload.title,
+                                      actor=request.user, scope=request.scope)
+    return 201, ra
+
+
+@people.post("/roles/{role_id}/end", response=s.RoleOut, summary="结束角色（管理员）")
+def end_role(request: HttpRequest, role_id: int, payload: s.ReasonIn):
+    _admin(request)
+    ra = get_in_scope_or_404(request.scope, RoleAssignment.objects.select_related("region", "unit"), "region__path",
+                             access="admin", pk=role_id)
+    return people_actions.do_end_role(ra, actor=request.user, scope=request.scope, reason=payload.reason)
+
+
+@people.post("/people/{person_id}/archive", response=s.PersonOut, summary="停用人员（管理员）")
+def archive_person(request: HttpRequest, person_id: int, payload: s.ReasonIn):
+    person = _person(request, person_id)
+    return people_actions.do_archive_person(person, actor=request.user, scope=request.scope, reason=payload.reason)
+
+
+@people.get("/units", response=list[s.UnitOut], summary="单位（办公室）列表")
+def list_units(request: HttpRequest):
+    return request.scope.filter(Unit.objects.active().select_related("region"), "region__path")
+
+
+# ---- audit -------------------------------------------------------------------------------------
+
+audit_router = Router(tags=["审计日志"])
+
+
+class AuditFilter(s.Schema):
+    actor: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+@audit_router.get("/audit", response=list[s.AuditOut], summary="审计日志（管理员）")
+@paginate(LimitOffsetPagination)
+def list_audit(request: HttpRequest, filters: Query[AuditFilter]):
+    _admin(request)
+    qs = AuditEntry.objects.all()
+    if not request.scope.is_superuser:
+        qs = request.scope.filter(qs, "region_path", access="admin")
+    if filters.actor:
+        qs = qs.filter(actor__username=filters.actor)
+    if filters.object_type:
+        qs = qs.filter(object_type=filters.object_type)
+    if filters.object_id:
+        qs = qs.filter(object_id=filters.object_id)
+    if filters.date_from:
+        qs = qs.filter(at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(at__date__lte=filters.date_to)
+    return qs.order_by("-at", "-id")
+
+
+api.add_router("", me_router)
+api.add_router("", regions)
+api.add_router("", people)
+api.add_router("", audit_router)

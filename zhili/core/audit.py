@@ -1,0 +1,60 @@
+"""Writing the audit log. Every action in every app calls record() inside its transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from zhili.core.models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of `fields` on `obj`, ready to compare with diff()."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every field that changed."""
+    return {k: [old.get(k), new.get(k)] for k in new.keys() | old.keys() if old.get(k) != new.get(k)}
+
+
+def record(
+    actor,
+    action: str,
+    obj: models.Model,
+    *,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    region_path: str | None = None,
+) -> AuditEntry:
+    """Append one entry. `region_path` defaults to the object's own region (obj.region_path or obj.path)."""
+    if region_path is None:
+        region_path = getattr(obj, "audit_region_path", "") or ""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=(actor.get_full_name() or actor.username) if getattr(actor, "pk", None) else "系统",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        region_path=region_path,
+        changes=changes or {},
+        reason=reason,
+    )

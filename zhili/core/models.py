@@ -1,0 +1,90 @@
+"""Shared base models and the append-only audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    modified_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class ArchivableModel(TimeStampedModel):
+    """Nothing a person entered is deleted: it is archived with a reason (see core.actions.do_archive)."""
+
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    archived_reason = models.CharField(_("归档原因"), max_length=500, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class AuditEntry(models.Model):
+    """One action by one person on one object, with the old and new values. Never updated or deleted.
+
+    Append-only is enforced three times: here (save/delete refuse), in the database (a trigger refuses
+    UPDATE, and on PostgreSQL DELETE too; see migration 0002), and by the absence of any view that edits.
+    """
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("对象"), max_length=300)
+    # The region path the object belongs to, so that administrators see only their regions' entries.
+    region_path = models.CharField(max_length=255, blank=True, db_index=True)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    reason = models.CharField(_("原因"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("审计记录")
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("审计记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计记录只能追加，不能删除。")
+
+
+class SiteFlag(models.Model):
+    """Small facts about this installation, e.g. that it holds the demo (see zhili.demo)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    value = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

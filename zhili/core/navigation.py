@@ -1,0 +1,32 @@
+"""The main navigation. Areas that later issues fill are listed already, marked as not yet available."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (key, label, url name or None while the area is still to come, who sees it)
+AREAS = [
+    ("home", _("首页"), "home", "all"),
+    ("targets", _("目标任务"), None, "all"),
+    ("ledgers", _("台账"), None, "all"),
+    ("cases", _("网格事件"), None, "all"),
+    ("projects", _("项目与税源"), None, "all"),
+    ("bulletins", _("通报"), None, "all"),
+    ("households", _("民生户籍"), None, "all"),
+    ("party", _("党建"), None, "all"),
+    ("regions", _("区划网格"), "region_index", "all"),
+    ("people", _("人员角色"), "person_list", "admin"),
+    ("audit", _("审计日志"), "audit_log", "admin"),
+]
+
+
+def nav_items(request):
+    scope = getattr(request, "scope", None)
+    is_admin = bool(scope and scope.is_admin)
+    items = []
+    for key, label, url_name, who in AREAS:
+        if who == "admin" and not is_admin:
+            continue
+        url = reverse(url_name) if url_name else None
+        active = bool(url) and (request.path == url or (url != "/" and request.path.startswith(url)))
+        items.append({"key": key, "label": label, "url": url, "active": active})
+    return items

@@ -1,0 +1,275 @@
+"""Every write to people, units, roles, the responsibility chain and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from zhili.core import audit
+from zhili.people.models import (
+    READ_ONLY_ROLES,
+    ROLE_REGION_LEVELS,
+    TOKEN_PREFIX,
+    ApiToken,
+    ChainLevel,
+    ChainLink,
+    Person,
+    Role,
+    RoleAssignment,
+    Unit,
+    hash_token,
+)
+from zhili.people.scope import Scope
+from zhili.regions.models import Level, Region
+
+PERSON_FIELDS = ("full_name", "phone", "title", "unit", "region", "email")
+
+
+def _require_admin(scope: Scope, region: Region | None, what: str) -> None:
+    if region is None:
+        if not scope.is_superuser:
+            raise ValidationError(f"您无权{what}。")
+        return
+    if not scope.can_admin(region.path):
+        raise ValidationError(f"“{region.name}”不在您的管理范围内，不能{what}。")
+
+
+# ---- people ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_create_person(
+    *, username: str, full_name: str, region: Region, actor, scope: Scope, password: str | None = None,
+    phone: str = "", title: str = "", unit: Unit | None = None, email: str = "", is_synthetic: bool = False,
+) -> Person:
+    username = (username or "").strip()
+    full_name = (full_name or "").strip()
+    if not username:
+        raise ValidationError("登录名不能为空。")
+    if not full_name:
+        raise ValidationError("姓名不能为空。")
+    _require_admin(scope, region, "添加人员")
+    if unit is not None and unit.region_id != region.pk and not unit.region.path.startswith(region.path):
+        if not region.path.startswith(unit.region.path):
+            raise ValidationError(f"单位“{unit.name}”不属于“{region.name}”。")
+    if Person.objects.filter(username__iexact=username).exists():
+        raise ValidationError(f"登录名“{username}”已被使用。")
+    person = Person(username=username, full_name=full_name, region=region, phone=phone, title=title, unit=unit,
+                    email=email, is_synthetic=is_synthetic)
+    if password:
+        validate_password(password, person)
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.save()
+    audit.record(actor, "person.create", person, changes={"username": [None, username], "full_name": [None, full_name]})
+    return person
+
+
+@transaction.atomic
+def do_update_person(person: Person, *, actor, scope: Scope, reason: str = "", **values) -> Person:
+    _require_admin(scope, person.region, "修改此人员")
+    unknown = set(values) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
+    if "region" in values:
+        _require_admin(scope, values["region"], "把人员划入该区划")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = audit.snapshot(person, values)
+    for k, v in values.items():
+        setattr(person, k, v)
+    if not person.full_name.strip():
+        raise ValidationError("姓名不能为空。")
+    person.save()
+    changes = audit.diff(before, audit.snapshot(person, values))
+    if changes:
+        audit.record(actor, "person.update", person, changes=changes, reason=reason)
+    return person
+
+
+@transaction.atomic
+def do_set_password(person: Person, password: str, *, actor, scope: Scope) -> Person:
+    if actor.pk != person.pk:
+        _require_admin(scope, person.region, "重设此人员的密码")
+    validate_password(password, person)
+    person.set_password(password)
+    person.save(update_fields=["password"])
+    audit.record(actor, "person.set_password", person)
+    return person
+
+
+@transaction.atomic
+def do_archive_person(person: Person, *, actor, scope: Scope, reason: str) -> Person:
+    """停用: the account can no longer sign in; roles end; tokens are revoked. Nothing is deleted."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("停用人员必须填写原因。")
+    _require_admin(scope, person.region, "停用此人员")
+    if person.pk == actor.pk:
+        raise ValidationError("不能停用自己的账号。")
+    now = timezone.now()
+    Person.objects.filter(pk=person.pk).update(is_active=False, archived_reason=reason)
+    RoleAssignment.objects.active().filter(person=person).update(ended_at=now, ended_reason=f"人员停用：{reason}")
+    ApiToken.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=now)
+    person.refresh_from_db()
+    audit.record(actor, "person.archive", person, changes={"is_active": [True, False]}, reason=reason)
+    return person
+
+
+@transaction.atomic
+def do_restore_person(person: Person, *, actor, scope: Scope, reason: str) -> Person:
+    _require_admin(scope, person.region, "启用此人员")
+    Person.objects.filter(pk=person.pk).update(is_active=True, archived_reason="")
+    person.refresh_from_db()
+    audit.record(actor, "person.restore", person, changes={"is_active": [False, True]}, reason=reason)
+    return person
+
+
+# ---- units -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_create_unit(*, code: str, name: str, region: Region, actor, scope: Scope) -> Unit:
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or not name:
+        raise ValidationError("单位代码和名称都不能为空。")
+    _require_admin(scope, region, "添加单位")
+    if region.level != Level.SUBDISTRICT:
+        raise ValidationError("单位（办公室）设在街道（乡镇）一级。")
+    if Unit.objects.filter(region=region, code=code).exists():
+        raise ValidationError(f"单位代码“{code}”在“{region.name}”已存在。")
+    unit = Unit.objects.create(code=code, name=name, region=region)
+    audit.record(actor, "unit.create", unit, changes={"code": [None, code], "name": [None, name]})
+    return unit
+
+
+# ---- roles -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_grant_role(
+    person: Person, *, role: str, region: Region, actor, scope: Scope, unit: Unit | None = None, title: str = ""
+) -> RoleAssignment:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationError(f"未知角色“{role}”。") from None
+    if role == Role.OFFICER:
+        if unit is None:
+            raise ValidationError("部门工作人员角色必须指定单位。")
+        region = unit.region
+    elif unit is not None and not region.path.startswith(unit.region.path):
+        raise ValidationError(f"单位“{unit.name}”不在“{region.name}”之上。")
+    _require_admin(scope, region, f"授予“{region.name}”的角色")
+    _require_admin(scope, person.region, "给此人员授予角色")
+    if region.level not in ROLE_REGION_LEVELS[role]:
+        allowed = "、".join(Level(lv).label for lv in sorted(ROLE_REGION_LEVELS[role]))
+        raise ValidationError(f"“{role.label}”角色只能绑定到{allowed}，不能绑定到{region.get_level_display()}“{region.name}”。")
+    if not region.is_current:
+        raise ValidationError(f"“{region.name}”已撤销，不能再授予角色。")
+    if not person.is_active:
+        raise ValidationError(f"“{person}”已停用，不能授予角色。")
+    if RoleAssignment.objects.active().filter(person=person, role=role, region=region, unit=unit).exists():
+        raise ValidationError(f"“{person}”已经是“{region.name}”的{role.label}。")
+    ra = RoleAssignment.objects.create(person=person, role=role, region=region, unit=unit, title=title, granted_by=actor)
+    audit.record(actor, "role.grant", ra, changes={"role": [None, role.label], "region": [None, region.name]})
+    return ra
+
+
+@transaction.atomic
+def do_end_role(ra: RoleAssignment, *, actor, scope: Scope, reason: str) -> RoleAssignment:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("结束角色必须填写原因。")
+    _require_admin(scope, ra.region, "结束此角色")
+    if ra.ended_at:
+        raise ValidationError("该角色已经结束。")
+    ra.ended_at = timezone.now()
+    ra.ended_reason = reason
+    ra.save(update_fields=["ended_at", "ended_reason", "modified_at"])
+    audit.record(actor, "role.end", ra, changes={"ended_at": [None, ra.ended_at.isoformat()]}, reason=reason)
+    return ra
+
+
+def can_write(role: str) -> bool:
+    return role not in READ_ONLY_ROLES
+
+
+# ---- the five-level responsibility chain -----------------------------------------------------
+
+@transaction.atomic
+def do_set_chain_levels(subdistrict: Region, names: list[str], *, actor, scope: Scope) -> list[ChainLevel]:
+    """Configure the chain's levels for a subdistrict (e.g. 街道领导 → 管区书记 → 村书记 → 网格员 → 联户长)."""
+    _require_admin(scope, subdistrict, "设置联包层级")
+    names = [n.strip() for n in names if n and n.strip()]
+    if not names:
+        raise ValidationError("至少需要一个联包层级。")
+    if len(set(names)) != len(names):
+        raise ValidationError("联包层级名称不能重复。")
+    existing = {lv.order: lv for lv in ChainLevel.objects.filter(subdistrict=subdistrict)}
+    if len(names) < len(existing) and ChainLink.objects.filter(level__order__gt=len(names),
+                                                              level__subdistrict=subdistrict).active().exists():
+        raise ValidationError("被删去的层级上还有责任人，请先归档这些责任人。")
+    before = [existing[k].name for k in sorted(existing)]
+    levels = []
+    for i, name in enumerate(names, start=1):
+        lv = existing.get(i) or ChainLevel(subdistrict=subdistrict, order=i)
+        lv.name = name
+        lv.save()
+        levels.append(lv)
+    ChainLevel.objects.filter(subdistrict=subdistrict, order__gt=len(names)).exclude(links__isnull=False).delete()
+    audit.record(actor, "chain.levels", subdistrict, changes={"levels": [before, names]})
+    return levels
+
+
+@transaction.atomic
+def do_set_chain_link(
+    grid: Region, level: ChainLevel, *, actor, scope: Scope, person: Person | None = None,
+    contact_name: str = "", contact_phone: str = "", note: str = "",
+) -> ChainLink:
+    if grid.level != Level.GRID:
+        raise ValidationError("联包责任人设在网格上。")
+    if not scope.can_admin(grid.path) and not scope.can_write(grid.path):
+        raise ValidationError(f"您无权修改“{grid.name}”的联包责任人。")
+    if not grid.path.startswith(level.subdistrict.path):
+        raise ValidationError("该联包层级不属于此网格所在的街道。")
+    if person is None and not contact_name.strip():
+        raise ValidationError("请选择人员或填写联系人姓名。")
+    old = ChainLink.objects.active().filter(grid=grid, level=level).first()
+    if old:
+        old.archived_at = timezone.now()
+        old.archived_by = actor
+        old.archived_reason = "更换责任人"
+        old.save()
+    link = ChainLink.objects.create(grid=grid, level=level, person=person, contact_name=contact_name.strip(),
+                                    contact_phone=contact_phone.strip(), note=note)
+    audit.record(actor, "chain.set", link, changes={level.name: [old.display_name if old else None, link.display_name]})
+    return link
+
+
+# ---- API tokens --------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_create_token(person: Person, *, name: str, actor) -> tuple[ApiToken, str]:
+    """Returns the token and its raw value, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("请填写令牌用途（如“统计报表脚本”）。")
+    if actor.pk != person.pk:
+        raise ValidationError("个人令牌只能由本人创建。")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(person=person, name=name[:100], digest=hash_token(raw), hint=raw[:10])
+    audit.record(actor, "token.create", token, region_path=person.audit_region_path)
+    return token, raw
+
+
+@transaction.atomic
+def do_revoke_token(token: ApiToken, *, actor) -> ApiToken:
+    if token.person_id != actor.pk:
+        raise ValidationError("只能撤销自己的令牌。")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "modified_at"])
+        audit.record(actor, "token.revoke", token, region_path=actor.audit_region_path)
+    return token

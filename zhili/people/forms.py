@@ -1,0 +1,109 @@
+"""What a person types into the people, roles and account pages; every 400 comes from here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from zhili.people.models import Person, Role, Unit
+from zhili.people.scope import Scope
+from zhili.regions.models import Region
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。请注意区分大小写；连续失败多次后账号将被暂时锁定。",
+        "inactive": "该账号已停用，请联系街道系统管理员。",
+    }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("请填写原因。")
+        return reason
+
+
+class _ScopedForm(forms.Form):
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        if "region" in self.fields:
+            self.fields["region"].queryset = (
+                scope.regions(access="admin").current().filter(level__lte=4).order_by("path")
+            )
+        if "unit" in self.fields:
+            self.fields["unit"].queryset = scope.filter(Unit.objects.active(), "region__path", access="admin")
+
+
+class PersonForm(_ScopedForm):
+    username = forms.RegexField(
+        label="登录名", max_length=150, regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": "登录名只能包含字母、数字和 @ . + - _。"},
+    )
+    full_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.RegexField(label="手机号", regex=r"^1\d{10}$", required=False,
+                             error_messages={"invalid": "手机号应为 11 位数字，以 1 开头。"})
+    title = forms.CharField(label="职务", max_length=100, required=False)
+    region = forms.ModelChoiceField(label="所属区划", queryset=Region.objects.none(),
+                                    error_messages={"invalid_choice": "所选区划不在您的管理范围内。"})
+    unit = forms.ModelChoiceField(label="所在单位", queryset=Unit.objects.none(), required=False,
+                                  error_messages={"invalid_choice": "所选单位不在您的管理范围内。"})
+    password = forms.CharField(label="初始密码", required=False, widget=forms.PasswordInput,
+                               help_text="至少 10 位；留空则此人暂不能登录。")
+
+
+class PersonEditForm(PersonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["username"]
+        self.fields["password"].label = "新密码"
+        self.fields["password"].help_text = "留空则不修改。"
+
+
+class RoleForm(_ScopedForm):
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    region_code = forms.CharField(label="区划代码", max_length=20, required=False,
+                                  help_text="街道、村（社区）或网格的代码；部门工作人员可留空。")
+    unit = forms.ModelChoiceField(label="单位（部门工作人员必填）", queryset=Unit.objects.none(), required=False,
+                                  error_messages={"invalid_choice": "所选单位不在您的管理范围内。"})
+    title = forms.CharField(label="职务", max_length=100, required=False)
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("region_code") or "").strip()
+        if data.get("role") == Role.OFFICER:
+            if not data.get("unit"):
+                self.add_error("unit", "部门工作人员角色必须选择单位。")
+            else:
+                data["region"] = data["unit"].region
+            return data
+        if not code:
+            self.add_error("region_code", "请填写区划代码。")
+            return data
+        region = self.scope.regions(access="admin").filter(code=code).first()
+        if region is None:
+            self.add_error("region_code", f"区划代码 {code} 不存在或不在您的管理范围内。")
+        data["region"] = region
+        return data
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="用途", max_length=100)
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
+    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text="至少 10 位，不能全是数字。")
+
+    def __init__(self, *args, person: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_old_password(self):
+        if not self.person.check_password(self.cleaned_data["old_password"]):
+            raise forms.ValidationError("原密码不正确。")
+        return self.cleaned_data["old_password"]

@@ -1,0 +1,30 @@
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.utils.functional import SimpleLazyObject
+
+from zhili.people.scope import scope_for
+
+
+class ScopeMiddleware:
+    """Attach request.scope: what the signed-in person may see and change (built once per request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.scope = SimpleLazyObject(lambda: scope_for(request.user))
+        return self.get_response(request)
+
+
+class ZhiliLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Every page needs a signed-in person unless marked @login_not_required.
+
+    The API authenticates itself (session or personal token, zhili.api.auth) and answers 401 in JSON
+    rather than redirecting, so it is exempt here.
+    """
+
+    exempt_prefixes = ("/api/", "/static/")
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith(self.exempt_prefixes):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

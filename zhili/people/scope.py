@@ -1,0 +1,179 @@
+"""Scope: what may this person see and change? The one place where that is decided.
+
+Every view, API endpoint, export and command asks a Scope, never the database directly:
+
+    scope = request.scope                       # set by ScopeMiddleware or the API's token auth
+    region = get_region_or_404(scope, code)     # 404 outside scope, never 403, so nothing leaks
+    rows = scope.filter(Thing.objects.all(), "region__path")
+
+A scope is a few region-path prefixes per kind of access, built from the person's active roles:
+
+| role            | read                         | write                     | administer      |
+|-----------------|------------------------------|---------------------------|-----------------|
+| leader          | the bound region's subtree   | the same                  | —               |
+| admin           | the bound region's subtree   | —                         | the same        |
+| officer         | the unit's subdistrict       | their unit's records only | —               |
+| village cadre   | their village (+ predecessors merged into it, read-only) | their village | — |
+| grid inspector  | their grid                   | their grid                | —               |
+| viewer          | the bound region's subtree   | —                         | —               |
+
+Superusers read, write and administer everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from zhili.people.models import Role, RoleAssignment
+from zhili.regions.models import Region
+
+
+def _minimal(paths: set[str]) -> tuple[str, ...]:
+    """Drop paths that lie under another path of the set, so queries have as few OR terms as possible."""
+    out: list[str] = []
+    for p in sorted(paths):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return tuple(out)
+
+
+def _covers(paths: tuple[str, ...], path: str) -> bool:
+    return any(path.startswith(p) for p in paths)
+
+
+@dataclass(frozen=True)
+class Scope:
+    person_id: int | None
+    read_paths: tuple[str, ...] = ()
+    write_paths: tuple[str, ...] = ()
+    admin_paths: tuple[str, ...] = ()
+    # unit id → the path of the subdistrict the unit works across
+    units: dict[int, str] = field(default_factory=dict)
+    roles: frozenset[str] = frozenset()
+    is_superuser: bool = False
+
+    # ---- questions about one path or region -------------------------------------------------
+    def can_read(self, path: str) -> bool:
+        return self.is_superuser or _covers(self.read_paths, path)
+
+    def can_write(self, path: str) -> bool:
+        return self.is_superuser or _covers(self.write_paths, path)
+
+    def can_admin(self, path: str) -> bool:
+        return self.is_superuser or _covers(self.admin_paths, path)
+
+    def can_write_for_unit(self, unit_id: int | None, path: str) -> bool:
+        """An officer writes their unit's records anywhere in the unit's subdistrict."""
+        if self.can_write(path):
+            return True
+        return unit_id is not None and unit_id in self.units and path.startswith(self.units[unit_id])
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or bool(self.admin_paths)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.is_superuser or self.read_paths)
+
+    # ---- filtering querysets ---------------------------------------------------------------
+    def q(self, path_field: str, *, access: str = "read") -> Q:
+        """A Q object limiting `path_field` (e.g. "region__path") to this scope."""
+        if self.is_superuser:
+            return Q()
+        paths = {"read": self.read_paths, "write": self.write_paths, "admin": self.admin_paths}[access]
+        if not paths:
+            return Q(pk__in=[])
+        q = Q()
+        for p in paths:
+            q |= Q(**{f"{path_field}__startswith": p})
+        return q
+
+    def filter(self, qs: QuerySet, path_field: str = "region__path", *, access: str = "read") -> QuerySet:
+        return qs.filter(self.q(path_field, access=access))
+
+    def regions(self, *, access: str = "read") -> QuerySet[Region]:
+        return self.filter(Region.objects.all(), "path", access=access)
+
+    def root_regions(self) -> QuerySet[Region]:
+        """The top-most regions this person may read: where their region browser starts."""
+        if self.is_superuser:
+            return Region.objects.filter(parent__isnull=True)
+        return Region.objects.filter(path__in=self.read_paths)
+
+
+EMPTY = Scope(person_id=None)
+
+
+def _predecessor_paths(regions: list[Region]) -> set[str]:
+    """Paths of regions merged (possibly in several steps) into `regions`."""
+    found: set[str] = set()
+    frontier = [r.pk for r in regions]
+    seen: set[int] = set(frontier)
+    while frontier:
+        rows = list(Region.objects.filter(successor_id__in=frontier).values_list("pk", "path"))
+        frontier = [pk for pk, _ in rows if pk not in seen]
+        seen.update(frontier)
+        found.update(path for _, path in rows)
+    return found
+
+
+def scope_for(person) -> Scope:
+    """Build a person's scope from their active roles (two or three queries)."""
+    if person is None or not getattr(person, "is_authenticated", False) or not person.is_active:
+        return EMPTY
+    if person.is_superuser:
+        return Scope(person_id=person.pk, is_superuser=True, roles=frozenset(r.value for r in Role))
+    read: set[str] = set()
+    write: set[str] = set()
+    admin: set[str] = set()
+    units: dict[int, str] = {}
+    roles: set[str] = set()
+    history_roots: list[Region] = []
+    assignments = RoleAssignment.objects.active().filter(person=person).select_related("region", "unit__region")
+    for a in assignments:
+        roles.add(a.role)
+        path = a.region.path
+        if a.role == Role.LEADER:
+            read.add(path)
+            write.add(path)
+        elif a.role == Role.ADMIN:
+            read.add(path)
+            admin.add(path)
+        elif a.role == Role.OFFICER and a.unit_id:
+            read.add(a.unit.region.path)
+            units[a.unit_id] = a.unit.region.path
+        elif a.role in (Role.VILLAGE_CADRE, Role.GRID_INSPECTOR):
+            read.add(path)
+            write.add(path)
+            history_roots.append(a.region)
+        elif a.role == Role.VIEWER:
+            read.add(path)
+    if history_roots:
+        read |= _predecessor_paths(history_roots)
+    return Scope(
+        person_id=person.pk,
+        read_paths=_minimal(read),
+        write_paths=_minimal(write),
+        admin_paths=_minimal(admin),
+        units=units,
+        roles=frozenset(roles),
+    )
+
+
+# ---- fetch-and-authorise helpers: a view never calls Model.objects.get() itself ---------------
+
+def get_in_scope_or_404(scope: Scope, qs: QuerySet, path_field: str, *, access: str = "read", **lookup):
+    """The object matching `lookup` if it lies in the scope, else 404 (never 403: nothing leaks)."""
+    try:
+        return scope.filter(qs, path_field, access=access).get(**lookup)
+    except qs.model.DoesNotExist:
+        raise Http404("不存在或无权查看。") from None
+
+
+def get_region_or_404(scope: Scope, code: str, *, access: str = "read") -> Region:
+    return get_in_scope_or_404(scope, Region.objects.select_related("parent", "successor"), "path",
+                               access=access, code=code)

@@ -1,0 +1,249 @@
+"""Sign-in, the person's own account and tokens, and people/role administration."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from zhili.core.forms import run_action
+from zhili.people import actions
+from zhili.people.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PersonEditForm,
+    PersonForm,
+    ReasonForm,
+    RoleForm,
+    TokenForm,
+)
+from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
+from zhili.people.scope import Scope, get_in_scope_or_404
+
+
+# ---- sign-in -----------------------------------------------------------------------------------
+
+@login_not_required
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.get_user())
+        return redirect(next_url or "home")
+    return render(request, "people/login.html", {"form": form, "next": next_url})
+
+
+@login_not_required
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """django-axes calls this after too many failures: say so, and say when to try again."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
+    form = LoginForm(request)
+    message = (f"登录失败次数过多，该账号已被暂时锁定。请在 {minutes} 分钟后"
+               f"（{until:%H:%M} 以后）再试，或联系街道系统管理员解锁。")
+    return render(request, "people/login.html", {"form": form, "locked_message": message}, status=429)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "您已安全退出。")
+    return redirect("login")
+
+
+# ---- the person's own account: password and API tokens -----------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    person: Person = request.user
+    token_form = TokenForm(request.POST if request.POST.get("form") == "token" else None)
+    password_form = PasswordChangeForm(request.POST if request.POST.get("form") == "password" else None, person=person)
+    new_token = None
+    if request.method == "POST":
+        if request.POST.get("form") == "token" and token_form.is_valid():
+            result = run_action(token_form, actions.do_create_token, person, name=token_form.cleaned_data["name"],
+                                actor=person)
+            if result:
+                new_token = result[1]
+                token_form = TokenForm()
+        elif request.POST.get("form") == "password" and password_form.is_valid():
+            done = run_action(password_form, actions.do_set_password, person,
+                              password_form.cleaned_data["new_password"], actor=person, scope=request.scope)
+            if done:
+                from django.contrib.auth import update_session_auth_hash
+
+                update_session_auth_hash(request, person)
+                messages.success(request, "密码已修改。")
+                return redirect("account")
+    tokens = ApiToken.objects.filter(person=person)
+    return render(request, "people/account.html", {
+        "token_form": token_form, "password_form": password_form, "tokens": tokens, "new_token": new_token,
+    })
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = ApiToken.objects.filter(person=request.user, pk=pk).first()
+    if token is None:
+        raise Http404("不存在或无权查看。")
+    actions.do_revoke_token(token, actor=request.user)
+    messages.success(request, f"令牌“{token.name}”已撤销。")
+    return redirect("account")
+
+
+# ---- administration -----------------------------------------------------------------------------
+
+def _require_admin(scope: Scope) -> None:
+    if not scope.is_admin:
+        raise Http404("不存在或无权查看。")
+
+
+def _people_in_scope(scope: Scope):
+    return scope.filter(Person.objects.all(), "region__path", access="admin")
+
+
+def _get_person(request: HttpRequest, pk: int) -> Person:
+    _require_admin(request.scope)
+    return get_in_scope_or_404(request.scope, Person.objects.select_related("region", "unit"), "region__path",
+                               access="admin", pk=pk)
+
+
+@require_http_methods(["GET"])
+def person_list(request: HttpRequest) -> HttpResponse:
+    scope = request.scope
+    _require_admin(scope)
+    q = request.GET.get("q", "").strip()
+    show = request.GET.get("show", "active")
+    qs = _people_in_scope(scope).select_related("region", "unit").prefetch_related(
+        Prefetch("roles", queryset=RoleAssignment.objects.active().select_related("region", "unit"), to_attr="active_roles")
+    )
+    if show != "all":
+        qs = qs.filter(is_active=True)
+    if q:
+        qs = qs.filter(Q(full_name__icontains=q) | Q(username__icontains=q) | Q(phone__icontains=q)
+                       | Q(region__name__icontains=q))
+    page = Paginator(qs.order_by("region__path", "username"), 50).get_page(request.GET.get("page"))
+    return render(request, "people/person_list.html", {"page": page, "q": q, "show": show})
+
+
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    scope = request.scope
+    _require_admin(scope)
+    form = PersonForm(request.POST or None, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        person = run_action(form, actions.do_create_person, username=d["username"], full_name=d["full_name"],
+                            region=d["region"], phone=d["phone"], title=d["title"], unit=d["unit"],
+                            password=d["password"] or None, actor=request.user, scope=scope)
+        if person:
+            messages.success(request, f"已添加人员“{person}”。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "title": "添加人员"})
+
+
+@require_http_methods(["GET"])
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    roles = person.roles.select_related("region", "unit", "granted_by").order_by("ended_at", "role")
+    return render(request, "people/person_detail.html", {
+        "person": person, "roles": roles, "role_form": RoleForm(scope=request.scope), "archive_form": ReasonForm(),
+        "end_form": ReasonForm(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    initial = {"full_name": person.full_name, "phone": person.phone, "title": person.title,
+               "region": person.region, "unit": person.unit}
+    form = PersonEditForm(request.POST or None, initial=initial, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = run_action(form, actions.do_update_person, person, actor=request.user, scope=request.scope,
+                          full_name=d["full_name"], phone=d["phone"], title=d["title"], region=d["region"],
+                          unit=d["unit"])
+        if done and d["password"]:
+            done = run_action(form, actions.do_set_password, done, d["password"], actor=request.user,
+                              scope=request.scope)
+        if done:
+            messages.success(request, "已保存。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "title": f"修改人员：{person}", "person": person})
+
+
+@require_POST
+def person_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_archive_person(person, actor=request.user, scope=request.scope,
+                                      reason=form.cleaned_data["reason"])
+            messages.success(request, f"已停用“{person}”。")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "停用人员必须填写原因。")
+    return redirect("person_detail", pk=person.pk)
+
+
+@require_POST
+def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    form = RoleForm(request.POST, scope=request.scope)
+    if form.is_valid():
+        d = form.cleaned_data
+        ra = run_action(form, actions.do_grant_role, person, role=d["role"], region=d["region"], unit=d.get("unit"),
+                        title=d["title"], actor=request.user, scope=request.scope)
+        if ra:
+            messages.success(request, f"已授予角色：{ra.get_role_display()}（{ra.region}）。")
+            return redirect("person_detail", pk=person.pk)
+    roles = person.roles.select_related("region", "unit", "granted_by").order_by("ended_at", "role")
+    return render(request, "people/person_detail.html", {
+        "person": person, "roles": roles, "role_form": form, "archive_form": ReasonForm(), "end_form": ReasonForm(),
+    }, status=400)
+
+
+@require_POST
+def role_end(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_admin(request.scope)
+    ra = get_in_scope_or_404(request.scope, RoleAssignment.objects.select_related("person", "region"),
+                             "region__path", access="admin", pk=pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_end_role(ra, actor=request.user, scope=request.scope, reason=form.cleaned_data["reason"])
+            messages.success(request, "角色已结束。")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "结束角色必须填写原因。")
+    return redirect("person_detail", pk=ra.person_id)
+
+
+@require_http_methods(["GET"])
+def unit_list(request: HttpRequest) -> HttpResponse:
+    scope = request.scope
+    _require_admin(scope)
+    units = scope.filter(Unit.objects.active().select_related("region"), "region__path", access="admin")
+    return render(request, "people/unit_list.html", {"units": units})

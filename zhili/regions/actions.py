@@ -1,0 +1,190 @@
+"""Every write to the region tree. Each action is atomic, checks scope and writes the audit log."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+
+from zhili.core import audit
+from zhili.people.scope import Scope
+from zhili.regions.models import CHILD_LEVEL, CODE_LENGTH, PATH_SEP, Level, Region
+
+EDITABLE_FIELDS = ("name", "boundary", "center_lng", "center_lat", "note")
+
+
+def validate_code(code: str, level: int, parent: Region | None) -> None:
+    """GB/T 2260-based codes: digits, the level's length, and the parent's code as prefix."""
+    if not code or not code.isdigit():
+        raise ValidationError(f"区划代码“{code}”无效：只能由数字组成。")
+    expected = CODE_LENGTH[Level(level)]
+    if len(code) != expected:
+        raise ValidationError(f"区划代码“{code}”无效：{Level(level).label}代码应为 {expected} 位数字。")
+    if parent is not None:
+        if level >= Level.SUBDISTRICT and not code.startswith(parent.code):
+            raise ValidationError(f"区划代码“{code}”无效：应以上级“{parent.name}”的代码 {parent.code} 开头。")
+        if level == Level.DISTRICT and code[:4] != parent.code[:4]:
+            raise ValidationError(f"区划代码“{code}”无效：区县代码的前 4 位应与所属市的代码 {parent.code[:4]} 相同。")
+
+
+def _check_parent(level: int, parent: Region | None) -> None:
+    if parent is None:
+        if level != Level.CITY:
+            raise ValidationError(f"{Level(level).label}必须有上级区划。")
+        return
+    if CHILD_LEVEL.get(Level(parent.level)) != level:
+        raise ValidationError(f"“{parent.name}”（{parent.get_level_display()}）下不能直接设{Level(level).label}。")
+    if not parent.is_current:
+        raise ValidationError(f"上级区划“{parent.name}”已撤销（{parent.valid_to}），不能再添加下级。")
+
+
+@transaction.atomic
+def do_create_region(
+    *, code: str, name: str, level: int, parent: Region | None, actor, scope: Scope,
+    valid_from: datetime.date | None = None, boundary: dict | None = None,
+    center_lng=None, center_lat=None, note: str = "", is_synthetic: bool = False,
+) -> Region:
+    code = (code or "").strip()
+    name = (name or "").strip()
+    if level not in Level.values:
+        raise ValidationError(f"层级 {level} 无效：应为 1（市）到 5（网格）。")
+    if not name:
+        raise ValidationError("区划名称不能为空。")
+    if parent is None and not scope.is_superuser:
+        raise ValidationError("只有超级管理员可以新建顶级区划。")
+    if parent is not None and not scope.can_admin(parent.path):
+        raise ValidationError(f"您无权在“{parent.name}”下新建区划。")
+    _check_parent(level, parent)
+    validate_code(code, level, parent)
+    if Region.objects.filter(code=code).exists():
+        raise ValidationError(f"区划代码 {code} 已存在，不能重复。")
+    region = Region(
+        code=code, name=name, level=level, parent=parent,
+        path=(parent.path if parent else "") + code + PATH_SEP,
+        boundary=boundary, center_lng=center_lng, center_lat=center_lat, note=note, is_synthetic=is_synthetic,
+    )
+    if valid_from:
+        region.valid_from = valid_from
+    region.save()
+    audit.record(actor, "region.create", region, changes={"code": [None, code], "name": [None, name]})
+    return region
+
+
+@transaction.atomic
+def do_update_region(region: Region, *, actor, scope: Scope, reason: str = "", **values) -> Region:
+    if not scope.can_admin(region.path):
+        raise ValidationError(f"您无权修改“{region.name}”。")
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
+    region = Region.objects.select_for_update().get(pk=region.pk)
+    before = audit.snapshot(region, values)
+    for k, v in values.items():
+        setattr(region, k, v)
+    if not region.name.strip():
+        raise ValidationError("区划名称不能为空。")
+    region.save()
+    changes = audit.diff(before, audit.snapshot(region, values))
+    if changes:
+        audit.record(actor, "region.update", region, changes=changes, reason=reason)
+    return region
+
+
+@transaction.atomic
+def do_move_region(region: Region, new_parent: Region, *, actor, scope: Scope, reason: str) -> Region:
+    """Re-parent a region (and its subtree). Refuses cycles and level mismatches."""
+    if not (scope.can_admin(region.path) and scope.can_admin(new_parent.path)):
+        raise ValidationError("您无权调整这两个区划。")
+    if new_parent.path.startswith(region.path):
+        raise ValidationError(f"不能把“{region.name}”移到它自己或它的下级“{new_parent.name}”之下：会形成循环。")
+    _check_parent(region.level, new_parent)
+    if region.level >= Level.SUBDISTRICT and not region.code.startswith(new_parent.code):
+        raise ValidationError(
+            f"“{region.name}”的代码 {region.code} 不以“{new_parent.name}”的代码 {new_parent.code} 开头；"
+            "跨上级调整请撤销后在新上级下新建。"
+        )
+    old_path = region.path
+    new_path = new_parent.path + region.code + PATH_SEP
+    old_parent = region.parent
+    # One UPDATE rewrites the whole subtree's paths.
+    Region.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
+    )
+    Region.objects.filter(pk=region.pk).update(parent=new_parent)
+    region.refresh_from_db()
+    audit.record(actor, "region.move", region, changes={"parent": [str(old_parent), str(new_parent)]}, reason=reason)
+    return region
+
+
+@transaction.atomic
+def do_merge_villages(
+    villages: list[Region], *, code: str, name: str, on: datetime.date, actor, scope: Scope, reason: str
+) -> Region:
+    """行政村规模优化调整: close `villages` on `on`, open their successor, move their grids across.
+
+    The old villages and their old grids stay in the tree (valid_to = on, successor set), so every record
+    made before the merge stays attributable to the village as it was. The successor gets new grids with
+    the same boundaries and chains; village-cadre roles move to the successor.
+    """
+    from zhili.people.models import ChainLink, Role, RoleAssignment
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("合并村居必须填写原因（如文件文号）。")
+    villages = list(Region.objects.select_for_update().filter(pk__in=[v.pk for v in villages]).order_by("code"))
+    if len(villages) < 2:
+        raise ValidationError("合并至少需要两个村（社区）。")
+    if any(v.level != Level.VILLAGE for v in villages):
+        raise ValidationError("只能合并村（社区）级区划。")
+    parents = {v.parent_id for v in villages}
+    if len(parents) != 1:
+        names = "、".join(f"{v.name}（{v.parent.name}）" for v in villages)
+        raise ValidationError(f"不能合并不同街道（乡镇）的村：{names}。")
+    closed = [v.name for v in villages if not v.is_current or (v.valid_to and v.valid_to <= on)]
+    if closed:
+        raise ValidationError(f"这些村已撤销，不能再合并：{'、'.join(closed)}。")
+    if any(on <= v.valid_from for v in villages):
+        raise ValidationError("合并日期必须晚于各村的起始日期。")
+    parent = villages[0].parent
+    if not scope.can_admin(parent.path):
+        raise ValidationError(f"您无权调整“{parent.name}”的村居。")
+
+    successor = do_create_region(
+        code=code, name=name, level=Level.VILLAGE, parent=parent, actor=actor, scope=scope, valid_from=on,
+        note=f"由{'、'.join(v.name for v in villages)}合并设立",
+    )
+    seq = 0
+    for village in villages:
+        for grid in Region.objects.filter(parent=village).current(on).order_by("code"):
+            seq += 1
+            new_grid = do_create_region(
+                code=f"{successor.code}{seq:03d}", name=f"{name}{seq}号网格（原{grid.name}）", level=Level.GRID,
+                parent=successor, actor=actor, scope=scope, valid_from=on, boundary=grid.boundary,
+                center_lng=grid.center_lng, center_lat=grid.center_lat, is_synthetic=grid.is_synthetic,
+            )
+            for link in ChainLink.objects.active().filter(grid=grid):
+                ChainLink.objects.create(grid=new_grid, level=link.level, person=link.person,
+                                         contact_name=link.contact_name, contact_phone=link.contact_phone,
+                                         note=link.note)
+            for ra in RoleAssignment.objects.active().filter(region=grid):
+                RoleAssignment.objects.create(person=ra.person, role=ra.role, region=new_grid, title=ra.title,
+                                              granted_by=actor)
+            Region.objects.filter(pk=grid.pk).update(valid_to=on, successor=new_grid)
+            audit.record(actor, "region.close", grid, changes={"valid_to": [None, on.isoformat()],
+                                                                "successor": [None, str(new_grid)]}, reason=reason)
+        for ra in RoleAssignment.objects.active().filter(region=village, role=Role.VILLAGE_CADRE):
+            RoleAssignment.objects.create(person=ra.person, role=ra.role, region=successor, title=ra.title,
+                                          granted_by=actor)
+        Region.objects.filter(pk=village.pk).update(valid_to=on, successor=successor)
+        audit.record(actor, "region.merge", village,
+                     changes={"valid_to": [None, on.isoformat()], "successor": [None, str(successor)]}, reason=reason)
+    # Roles on the closed regions end; the people keep the same roles on the successors.
+    from django.utils import timezone
+
+    RoleAssignment.objects.active().filter(region__in=[*villages, *Region.objects.filter(parent__in=villages)]).update(
+        ended_at=timezone.now(), ended_reason=f"村居合并：{reason}"
+    )
+    return successor

@@ -1,0 +1,50 @@
+"""Reads for the region pages, each with a fixed number of queries whatever the tree's size."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from zhili.people.models import ChainLevel, ChainLink, RoleAssignment
+from zhili.people.scope import Scope
+from zhili.regions.models import Level, Region
+
+
+def children(scope: Scope, region: Region, *, include_closed: bool = False) -> QuerySet[Region]:
+    qs = scope.filter(region.children.all(), "path")
+    if not include_closed:
+        qs = qs.current()
+    return qs.annotate(
+        child_count=Count("children", filter=Q(children__valid_to__isnull=True)),
+    ).order_by("code")
+
+
+def responsible(region: Region) -> QuerySet[RoleAssignment]:
+    """The people who hold a role bound to this region (or, on a subdistrict, to its units)."""
+    q = Q(region=region)
+    if region.level == Level.SUBDISTRICT:
+        q |= Q(unit__region=region)
+    return (RoleAssignment.objects.active().filter(q).select_related("person", "unit")
+            .order_by("role", "unit__code", "person__username"))
+
+
+def chain(grid: Region) -> list[tuple[ChainLevel, ChainLink | None]]:
+    """Each configured level of the grid's subdistrict with whoever answers for it (or None)."""
+    levels = list(ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths()).order_by("order"))
+    links = {
+        link.level_id: link
+        for link in ChainLink.objects.active().filter(grid=grid).select_related("person", "level")
+    }
+    return [(level, links.get(level.pk)) for level in levels]
+
+
+def chains_for_village(village: Region) -> list[tuple[Region, list]]:
+    """The chain of every current grid of a village, in two queries."""
+    grids = list(village.children.current().order_by("code").prefetch_related(
+        Prefetch("chain_links", queryset=ChainLink.objects.active().select_related("person", "level"))
+    ))
+    return [(g, sorted(g.chain_links.all(), key=lambda link: link.level.order)) for g in grids]
+
+
+def breadcrumbs(scope: Scope, region: Region) -> list[tuple[Region, bool]]:
+    """Ancestors with whether the person may open them (a village cadre sees names, not pages)."""
+    return [(a, scope.can_read(a.path)) for a in region.ancestors()]
