@@ -144,6 +144,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.envstr("ZHILI_STATIC_ROOT") or DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves collected files from here in production
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.envstr("ZHILI_MEDIA_ROOT") or DATA_DIR / "media")
 WHITENOISE_USE_FINDERS = True  # the demo serves vendored assets without collectstatic

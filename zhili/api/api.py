@@ -1,12 +1,10 @@
 """/api/v1: the same data and the same scope rules as the pages (docs/ARCHITECTURE.md, "API")."""
 
-from __future__ import annotations
-
 import datetime
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -87,7 +85,7 @@ def list_tokens(request: HttpRequest):
 @me_router.post("/tokens", response={201: s.TokenCreatedOut}, summary="创建 API 令牌（令牌只显示这一次）")
 def create_token(request: HttpRequest, payload: s.TokenCreateIn):
     token, raw = people_actions.do_create_token(request.user, name=payload.name, actor=request.user)
-    return 201, {**s.TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**s.TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @me_router.post("/tokens/{token_id}/revoke", response=s.TokenOut, summary="撤销 API 令牌")
@@ -119,6 +117,14 @@ def list_regions(request: HttpRequest, level: int | None = None, parent: str | N
     return qs.order_by("path")
 
 
+@regions.post("/regions/merge", response={201: s.RegionDetailOut}, summary="合并村居（管理员）")
+def merge_villages(request: HttpRequest, payload: s.MergeIn):
+    villages = [get_region_or_404(request.scope, c) for c in payload.village_codes]
+    successor = region_actions.do_merge_villages(villages, code=payload.code, name=payload.name, on=payload.on,
+                                                 reason=payload.reason, actor=request.user, scope=request.scope)
+    return Status(201, successor)
+
+
 @regions.get("/regions/{code}", response=s.RegionDetailOut, summary="区划详情")
 def get_region(request: HttpRequest, code: str):
     return get_region_or_404(request.scope, code)
@@ -142,7 +148,7 @@ def create_region(request: HttpRequest, payload: s.RegionCreateIn):
         scope=request.scope, valid_from=payload.valid_from, boundary=payload.boundary,
         center_lng=payload.center_lng, center_lat=payload.center_lat, note=payload.note,
     )
-    return 201, region
+    return Status(201, region)
 
 
 @regions.patch("/regions/{code}", response=s.RegionDetailOut, summary="修改区划（管理员）")
@@ -155,14 +161,6 @@ def update_region(request: HttpRequest, code: str, payload: s.RegionUpdateIn):
     if "boundary" in values and (problem := validate_geometry(values["boundary"])):
         raise ValidationError(problem)
     return region_actions.do_update_region(region, actor=request.user, scope=request.scope, reason=reason, **values)
-
-
-@regions.post("/regions/merge", response={201: s.RegionDetailOut}, summary="合并村居（管理员）")
-def merge_villages(request: HttpRequest, payload: s.MergeIn):
-    villages = [get_region_or_404(request.scope, c) for c in payload.village_codes]
-    successor = region_actions.do_merge_villages(villages, code=payload.code, name=payload.name, on=payload.on,
-                                                 reason=payload.reason, actor=request.user, scope=request.scope)
-    return 201, successor
 
 
 # ---- people, units, roles ------------------------------------------------------------------------
@@ -212,7 +210,7 @@ def create_person(request: HttpRequest, payload: s.PersonCreateIn):
         username=payload.username, full_name=payload.full_name, region=region, phone=payload.phone,
         title=payload.title, unit=unit, password=payload.password, actor=request.user, scope=request.scope,
     )
-    return 201, person
+    return Status(201, person)
 
 
 @people.post("/people/{person_id}/roles", response={201: s.RoleOut}, summary="授予角色（管理员）")
@@ -232,7 +230,7 @@ def grant_role(request: HttpRequest, person_id: int, payload: s.RoleGrantIn):
         raise ValidationError("请指定区划代码（region_code）或单位代码（unit_code）。")
     ra = people_actions.do_grant_role(person, role=payload.role, region=region, unit=unit, title=payload.title,
                                       actor=request.user, scope=request.scope)
-    return 201, ra
+    return Status(201, ra)
 
 
 @people.post("/roles/{role_id}/end", response=s.RoleOut, summary="结束角色（管理员）")

@@ -8,14 +8,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils.functional import Promise
 
 from zhili.core.models import AuditEntry
 
 
 def _plain(value: Any) -> Any:
     """A JSON-safe form of a field value."""
-    if isinstance(value, models.Model):
+    if isinstance(value, models.Model | Promise):
         return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -55,6 +58,6 @@ def record(
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         region_path=region_path,
-        changes=changes or {},
+        changes=_plain(changes or {}),
         reason=reason,
     )

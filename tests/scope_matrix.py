@@ -1,0 +1,134 @@
+"""The scope matrix: every URL and API endpoint × every persona × the expected outcome.
+
+This table is the proof that scope is enforced for every view and endpoint. Each issue that adds a page or
+an endpoint adds its rows here; tests/test_scope_matrix.py runs them all. A row names:
+
+- how to build the URL from the demo's objects (a function of `World`, see tests/conftest.py);
+- the method and, for writes, the data sent;
+- for each persona, the expected outcome: OK, HIDDEN (404: the object does not exist for them),
+  DENIED (403/400: they may see it but not do this), LOGIN (anonymous: redirect to login or 401).
+
+Personas not listed in `expect` take `default`. Every outcome other than OK must also leave the audit log
+unchanged — every write is audited, so an unchanged log means nothing was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+OK = "ok"
+HIDDEN = "hidden"
+DENIED = "denied"
+LOGIN = "login"
+
+ALL = ("leader", "economy", "urban", "civil", "village", "grid", "viewer", "outsider")
+OFFICERS = ("economy", "urban", "civil")
+SUB_READERS = ("leader", "viewer", *OFFICERS)  # everyone who reads the whole subdistrict
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    url: Callable[[Any], str]
+    expect: dict[str, str]
+    default: str = HIDDEN
+    method: str = "GET"
+    data: Callable[[Any], dict] | None = None
+    api: bool = False
+
+    def outcome(self, persona: str) -> str:
+        if persona == "anonymous":
+            return LOGIN
+        return self.expect.get(persona, self.default)
+
+
+def each(personas, outcome: str) -> dict[str, str]:
+    return dict.fromkeys(personas, outcome)
+
+
+def region_url(attr: str, suffix: str = "") -> Callable[[Any], str]:
+    return lambda w: f"/regions/{getattr(w, attr).code}/{suffix}"
+
+
+def api_region(attr: str, suffix: str = "") -> Callable[[Any], str]:
+    return lambda w: f"/api/v1/regions/{getattr(w, attr).code}{suffix}"
+
+
+ROWS: list[Row] = [
+    # ---- pages: home, account --------------------------------------------------------------
+    Row("home", lambda w: "/", each(ALL, OK)),
+    Row("account", lambda w: "/account/", each(ALL, OK)),
+    Row("region index", lambda w: "/regions/", each(ALL, OK)),
+    # ---- region browser: reads ------------------------------------------------------------------
+    Row("subdistrict page", region_url("sub"), each(SUB_READERS, OK)),
+    Row("district page (above everyone's scope)", region_url("district"), {}),
+    Row("孔家坊 page", region_url("kong"), each((*SUB_READERS, "village"), OK)),
+    Row("孔家坊 grid 1 page", region_url("kong_grid"), each((*SUB_READERS, "village", "grid"), OK)),
+    Row("孔家坊 grid 2 page", region_url("kong_grid2"), each((*SUB_READERS, "village"), OK)),
+    Row("阎桥 page", region_url("yan"), each((*SUB_READERS, "outsider"), OK)),
+    Row("阎桥 grid page", region_url("yan_grid"), each((*SUB_READERS, "outsider"), OK)),
+    Row("阎桥 page with history", lambda w: f"/regions/{w.yan.code}/?history=1", each((*SUB_READERS, "outsider"), OK)),
+    # ---- region browser: administration -------------------------------------------------------
+    Row("edit 孔家坊 (form)", region_url("kong", "edit/"), {"leader": OK}),
+    Row("edit 阎桥", region_url("yan", "edit/"), {"leader": OK}, method="POST",
+        data=lambda w: {"name": "阎桥村", "note": "scope-matrix", "reason": "测试"}),
+    Row("new grid under 阎桥", region_url("yan", "children/new/"), {"leader": OK}, method="POST",
+        data=lambda w: {"code": w.yan.code + "099", "name": "新网格"}),
+    Row("new grid under 孔家坊 (form)", region_url("kong", "children/new/"), {"leader": OK}),
+    Row("merge villages (form)", region_url("sub", "merge/"), {"leader": OK}),
+    Row("chain of 孔家坊 grid 1 (form)", region_url("kong_grid", "chain/"), each(("leader", "village", "grid"), OK)),
+    Row("chain of 阎桥 grid", region_url("yan_grid", "chain/"), each(("leader", "outsider"), OK), method="POST",
+        data=lambda w: {"level": w.sub.chain_levels.get(order=5).pk, "contact_name": "测试联户长",
+                        "contact_phone": "13900001111"}),
+    # ---- people and roles: administrators only -------------------------------------------------
+    Row("people list", lambda w: "/people/", {"leader": OK}),
+    Row("units list", lambda w: "/units/", {"leader": OK}),
+    Row("new person (form)", lambda w: "/people/new/", {"leader": OK}),
+    Row("a 阎桥 person", lambda w: f"/people/{w.yan_person.pk}/", {"leader": OK}),
+    Row("edit a 阎桥 person", lambda w: f"/people/{w.yan_person.pk}/edit/", {"leader": OK}, method="POST",
+        data=lambda w: {"full_name": "改名", "region": w.yan.pk}),
+    Row("grant a role to a 阎桥 person", lambda w: f"/people/{w.yan_person.pk}/roles/new/", {"leader": OK},
+        method="POST", data=lambda w: {"role": "viewer", "region_code": w.yan.code}),
+    Row("archive a 阎桥 person", lambda w: f"/people/{w.yan_person.pk}/archive/", {"leader": OK}, method="POST",
+        data=lambda w: {"reason": "测试"}),
+    Row("end a 阎桥 role", lambda w: f"/roles/{w.yan_person.roles.first().pk}/end/", {"leader": OK}, method="POST",
+        data=lambda w: {"reason": "测试"}),
+    Row("audit log", lambda w: "/audit/", {"leader": OK}),
+    # ---- API ------------------------------------------------------------------------------------
+    Row("api me", lambda w: "/api/v1/me", each(ALL, OK), api=True),
+    Row("api region list", lambda w: "/api/v1/regions", each(ALL, OK), api=True),
+    Row("api subdistrict", api_region("sub"), each(SUB_READERS, OK), api=True),
+    Row("api 孔家坊", api_region("kong"), each((*SUB_READERS, "village"), OK), api=True),
+    Row("api 孔家坊 grid 1 chain", api_region("kong_grid", "/chain"), each((*SUB_READERS, "village", "grid"), OK),
+        api=True),
+    Row("api 阎桥", api_region("yan"), each((*SUB_READERS, "outsider"), OK), api=True),
+    Row("api 阎桥 grid chain", api_region("yan_grid", "/chain"), each((*SUB_READERS, "outsider"), OK), api=True),
+    Row("api patch 阎桥", api_region("yan"), {"leader": OK, **each(("viewer", *OFFICERS, "outsider"), DENIED)},
+        method="PATCH", data=lambda w: {"note": "scope-matrix"}, api=True),
+    Row("api new grid under 阎桥", lambda w: "/api/v1/regions",
+        {"leader": OK, **each(("viewer", *OFFICERS, "outsider"), DENIED)}, method="POST",
+        data=lambda w: {"code": w.yan.code + "098", "name": "接口网格", "level": 5, "parent_code": w.yan.code},
+        api=True),
+    Row("api merge 阎桥 and 孔家坊", lambda w: "/api/v1/regions/merge",
+        {"leader": OK, **each(("viewer", *OFFICERS), DENIED)}, method="POST",
+        data=lambda w: {"village_codes": [w.yan.code, w.kong.code], "code": w.sub.code + "999", "name": "合并村",
+                        "on": "2026-01-01", "reason": "测试"}, api=True),
+    Row("api people", lambda w: "/api/v1/people", {"leader": OK}, default=DENIED, api=True),
+    Row("api a 阎桥 person", lambda w: f"/api/v1/people/{w.yan_person.pk}", {"leader": OK}, default=DENIED,
+        api=True),
+    Row("api roles of a 阎桥 person", lambda w: f"/api/v1/people/{w.yan_person.pk}/roles", {"leader": OK},
+        default=DENIED, api=True),
+    Row("api new person in 阎桥", lambda w: "/api/v1/people", {"leader": OK}, default=DENIED, method="POST",
+        data=lambda w: {"username": "matrix-new", "full_name": "新人", "region_code": w.yan.code}, api=True),
+    Row("api grant role to a 阎桥 person", lambda w: f"/api/v1/people/{w.yan_person.pk}/roles", {"leader": OK},
+        default=DENIED, method="POST", data=lambda w: {"role": "viewer", "region_code": w.yan.code}, api=True),
+    Row("api archive a 阎桥 person", lambda w: f"/api/v1/people/{w.yan_person.pk}/archive", {"leader": OK},
+        default=DENIED, method="POST", data=lambda w: {"reason": "测试"}, api=True),
+    Row("api end a 阎桥 role", lambda w: f"/api/v1/roles/{w.yan_person.roles.first().pk}/end", {"leader": OK},
+        default=DENIED, method="POST", data=lambda w: {"reason": "测试"}, api=True),
+    Row("api units", lambda w: "/api/v1/units", each((*SUB_READERS,), OK), default=OK, api=True),
+    Row("api audit", lambda w: "/api/v1/audit", {"leader": OK}, default=DENIED, api=True),
+    Row("api my tokens", lambda w: "/api/v1/tokens", each(ALL, OK), api=True),
+]
