@@ -17,7 +17,6 @@ from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
 from zhili.people.scope import get_in_scope_or_404, get_region_or_404
 from zhili.regions import actions as region_actions
 from zhili.regions import queries as region_queries
-from zhili.regions.models import Region
 
 api = NinjaAPI(
     title="治理 Zhili API",

@@ -31,7 +31,6 @@ from zhili.people.forms import (
 from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
 from zhili.people.scope import Scope, get_in_scope_or_404
 
-
 # ---- sign-in -----------------------------------------------------------------------------------
 
 @login_not_required
