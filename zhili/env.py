@@ -45,6 +45,18 @@ def envint(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def envdate(name: str):
+    import datetime
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"环境变量 {name} 的值 {raw!r} 无效：应为日期，如 2020-11-20。") from None
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "zhili.core",
     "zhili.regions",
     "zhili.people",
+    "zhili.targets",
     "zhili.api",
 ]
 
@@ -138,6 +139,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.envstr("ZHILI_TIME_ZONE", "Asia/Shanghai")
+# "Today" for lights and deadlines; empty means the real date (or the demo's chosen day, zhili/core/clock.py).
+ZHILI_TODAY = env.envdate("ZHILI_TODAY")
 USE_I18N = True
 USE_TZ = True
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from zhili.api.api import api
@@ -29,5 +29,6 @@ urlpatterns = [
     path("account/", people_views.account, name="account"),
     path("account/tokens/<int:pk>/revoke/", people_views.token_revoke, name="token_revoke"),
     path("audit/", core_views.audit_log, name="audit_log"),
+    path("targets/", include("zhili.targets.urls")),
     path("api/v1/", api.urls),
 ]

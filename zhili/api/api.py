@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhili.api import schemas as s
 from zhili.api.auth import session_auth, token_auth
+from zhili.api.targets_api import router as targets_router
 from zhili.core.models import AuditEntry
 from zhili.people import actions as people_actions
 from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
@@ -288,3 +289,4 @@ api.add_router("", me_router)
 api.add_router("", regions)
 api.add_router("", people)
 api.add_router("", audit_router)
+api.add_router("", targets_router)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 # (key, label, url name or None while the area is still to come, who sees it)
 AREAS = [
     ("home", _("首页"), "home", "all"),
-    ("targets", _("目标任务"), None, "all"),
+    ("targets", _("目标任务"), "targets:board", "all"),
     ("ledgers", _("台账"), None, "all"),
     ("cases", _("网格事件"), None, "all"),
     ("projects", _("项目与税源"), None, "all"),

@@ -1,0 +1,315 @@
+"""From records to figures: every indicator's target, actual, completion and light, for the whole subdistrict,
+each village and each unit — in a fixed number of queries whatever the number of villages or entries.
+
+    computed = compute(subdistrict, year, today, villages)   # villages the viewer may see
+    computed.whole[indicator_id]            → Cell for the subdistrict (None for a village-only viewer)
+    computed.village[(indicator_id, village_id)] → Cell for one village's share
+    computed.unit[(indicator_id, unit_id)]       → Cell for one unit's share
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, Sum, Window
+from django.db.models.functions import RowNumber
+
+from zhili.regions.models import Level, Region
+from zhili.targets import lights, sources
+from zhili.targets.models import (
+    Aggregation,
+    Decomposition,
+    Entry,
+    Goal,
+    Indicator,
+    Share,
+    SourceKind,
+    Task,
+)
+
+
+@dataclass
+class Cell:
+    target: Decimal | None
+    actual: Decimal | None
+    light: lights.Light
+    missing: list[str] = field(default_factory=list)  # child indicators without data
+
+    @property
+    def completion(self) -> Decimal | None:
+        return self.light.completion
+
+
+@dataclass
+class Computed:
+    indicators: list[Indicator]
+    whole: dict[int, Cell]
+    village: dict[tuple[int, int], Cell]
+    unit: dict[tuple[int, int], Cell]
+    shares: dict[int, list[Share]]
+    rule: lights.Rule
+    window: sources.Window
+    # every computed source's value per village, decomposed or not: what the drill-down opens onto
+    by_village: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+
+
+def year_window(year: int, today: datetime.date) -> sources.Window:
+    start = datetime.date(year, 1, 1)
+    return sources.Window(start, min(max(today, start), datetime.date(year, 12, 31)))
+
+
+def reported_values(indicators: list[Indicator], region_ids: list[int], window: sources.Window):
+    """{(indicator_id, region_id, unit_id): value}: the latest running total of cumulative indicators and the sum
+    of period values of the others, from current (not corrected) entries up to window.end. Two queries."""
+    cumulative = [i.pk for i in indicators if i.source == SourceKind.REPORT and i.cumulative]
+    periodic = [i.pk for i in indicators if i.source == SourceKind.REPORT and not i.cumulative]
+    base = Entry.objects.filter(is_current=True, region_id__in=region_ids, period_end__gte=window.start,
+                                period_end__lte=window.end)
+    out: dict[tuple[int, int, int | None], Decimal] = {}
+    if cumulative:
+        latest = (
+            base.filter(indicator_id__in=cumulative)
+            .annotate(rn=Window(RowNumber(), partition_by=[F("indicator_id"), F("region_id"), F("unit_id")],
+                                order_by=[F("period_end").desc(), F("id").desc()]))
+            .filter(rn=1)
+            .values_list("indicator_id", "region_id", "unit_id", "value")
+        )
+        out.update({(i, r, u): v for i, r, u, v in latest})
+    if periodic:
+        sums = (base.filter(indicator_id__in=periodic).values("indicator_id", "region_id", "unit_id")
+                .annotate(total=Sum("value")).values_list("indicator_id", "region_id", "unit_id", "total"))
+        out.update({(i, r, u): v for i, r, u, v in sums})
+    return out
+
+
+def computed_values(indicators: list[Indicator], villages: list[Region], window: sources.Window):
+    """{(indicator_id, village_id): value} from the registered sources, one batch per source."""
+    by_source: dict[str, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        if ind.source == SourceKind.COMPUTED and ind.source_key:
+            by_source[ind.source_key].append(ind)
+    out: dict[tuple[int, int], Decimal] = {}
+    for key, inds in by_source.items():
+        out.update(sources.get(key).values(inds, villages, window))
+    return out
+
+
+def _sum(values: list[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def compute(sub: Region, year: int, today: datetime.date, villages: list[Region], *, whole: bool = True,
+            indicators: list[Indicator] | None = None) -> Computed:
+    """Figures for `villages` (the ones the viewer may see) and, when `whole`, for the subdistrict."""
+    window = year_window(year, today)
+    if indicators is None:
+        indicators = list(
+            Indicator.objects.active().filter(task__goal__region=sub, task__goal__year=year,
+                                              task__archived_at__isnull=True)
+            .select_related("task")
+        )
+    ids = [i.pk for i in indicators]
+    shares: dict[int, list[Share]] = defaultdict(list)
+    for s in Share.objects.filter(indicator_id__in=ids).select_related("region", "unit"):
+        shares[s.indicator_id].append(s)
+    rule = lights.Rule.for_region(sub, today)
+    # The whole subdistrict's figure adds up every village, whoever looks; cells are made for `villages` only.
+    all_villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)) if whole else villages
+    region_ids = [v.pk for v in all_villages] + ([sub.pk] if whole else [])
+    reported = reported_values(indicators, region_ids, window)
+    computed = computed_values(indicators, all_villages, window)
+
+    def light(ind: Indicator, actual, target) -> lights.Light:
+        pct = lights.completion(actual, target, ind.baseline if target == ind.target else None, ind.direction)
+        return lights.evaluate(pct, ind.task.start, ind.due, today, rule)
+
+    whole_cells: dict[int, Cell] = {}
+    village_cells: dict[tuple[int, int], Cell] = {}
+    unit_cells: dict[tuple[int, int], Cell] = {}
+    village_ids = {v.pk for v in villages}
+    all_village_ids = {v.pk for v in all_villages}
+    children: dict[int, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        if ind.parent_id:
+            children[ind.parent_id].append(ind)
+
+    def value_for(ind: Indicator, region_id: int, unit_id: int | None = None) -> Decimal | None:
+        if ind.source == SourceKind.COMPUTED:
+            return computed.get((ind.pk, region_id)) if unit_id is None else None
+        return reported.get((ind.pk, region_id, unit_id))
+
+    done: set[int] = set()
+
+    def visit(ind: Indicator) -> None:
+        if ind.pk in done:
+            return
+        for child in children[ind.pk]:
+            visit(child)
+        done.add(ind.pk)
+        share_by_region = {s.region_id: s.target for s in shares[ind.pk] if s.region_id}
+        share_by_unit = {s.unit_id: s.target for s in shares[ind.pk] if s.unit_id}
+        if ind.source == SourceKind.CHILDREN:
+            kids = children[ind.pk]
+            if whole:
+                whole_cells[ind.pk] = _aggregate(ind, kids, [whole_cells.get(k.pk) for k in kids], light, rule,
+                                                 today)
+            if ind.decomposition == Decomposition.VILLAGES:
+                for vid in village_ids:
+                    cells = [village_cells.get((k.pk, vid)) for k in kids]
+                    if any(cells):
+                        village_cells[(ind.pk, vid)] = _aggregate(ind, kids, cells, light, rule, today,
+                                                                  target=share_by_region.get(vid))
+            return
+        if ind.decomposition == Decomposition.VILLAGES:
+            for vid in village_ids:
+                if vid in share_by_region:
+                    actual = value_for(ind, vid)
+                    village_cells[(ind.pk, vid)] = Cell(share_by_region[vid], actual,
+                                                        light(ind, actual, share_by_region[vid]))
+            if whole:
+                actual = _sum([value_for(ind, vid) for vid in all_village_ids])
+                whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
+        elif ind.decomposition == Decomposition.UNITS:
+            if whole:
+                for uid, target in share_by_unit.items():
+                    actual = value_for(ind, sub.pk, uid)
+                    unit_cells[(ind.pk, uid)] = Cell(target, actual, light(ind, actual, target))
+                actual = _sum([c.actual for (i, _), c in unit_cells.items() if i == ind.pk])
+                whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
+        elif whole:
+            if ind.source == SourceKind.COMPUTED:
+                actual = _sum([value_for(ind, vid) for vid in all_village_ids])
+            else:
+                actual = value_for(ind, sub.pk)
+            whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
+
+    for ind in indicators:
+        visit(ind)
+    return Computed(indicators, whole_cells, village_cells, unit_cells, shares, rule, window, computed)
+
+
+def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], light, rule, today,
+               target: Decimal | None = None) -> Cell:
+    """A parent indicator from its children. A child without data is reported missing, never counted as 0."""
+    target = ind.target if target is None else target
+    missing = [k.name for k, c in zip(kids, cells, strict=True) if c is None or c.actual is None]
+    present = [(k, c) for k, c in zip(kids, cells, strict=True) if c is not None and c.actual is not None]
+    if ind.aggregation == Aggregation.SUM:
+        actual = _sum([c.actual for _, c in present]) if present else None
+        return Cell(target, actual, light(ind, actual, target), missing)
+    if not present:
+        return Cell(target, None, lights.evaluate(None, ind.task.start, ind.due, today, rule), missing)
+    if ind.aggregation == Aggregation.WEIGHTED:
+        total_w = sum((k.weight for k, _ in present), Decimal(0)) or Decimal(1)
+        pct = sum((k.weight * (c.completion or 0) for k, c in present), Decimal(0)) / total_w
+    else:
+        pct = sum((c.completion or 0 for _, c in present), Decimal(0)) / len(present)
+    pct = pct.quantize(Decimal("0.1"))
+    return Cell(target, None, lights.evaluate(pct, ind.task.start, ind.due, today, rule), missing)
+
+
+# ---- the one-page view --------------------------------------------------------------------------
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    cell: Cell | None
+    children: list[IndicatorRow]
+    share_sum: Decimal | None = None
+
+    @property
+    def shares_mismatch(self) -> bool:
+        return self.share_sum is not None and self.share_sum != self.indicator.target
+
+
+@dataclass
+class TaskRow:
+    task: Task
+    indicators: list[IndicatorRow]
+
+    @property
+    def worst(self) -> str:
+        states = [r.cell.light.state for r in self.indicators if r.cell]
+        return min(states, key=lambda s: lights.ORDER[s]) if states else lights.NONE
+
+
+@dataclass
+class GoalRow:
+    goal: Goal
+    children: list[GoalRow]
+    tasks: list[TaskRow]
+
+
+@dataclass
+class Board:
+    sub: Region
+    year: int
+    today: datetime.date
+    village: Region | None
+    goals: list[GoalRow]
+    computed: Computed
+    counts: dict[str, int]
+
+
+def build_board(sub: Region, year: int, today: datetime.date, *, village: Region | None = None) -> Board:
+    """The whole year on one page: for the subdistrict, or (village given) for one village's shares."""
+    goals = list(Goal.objects.active().filter(region=sub, year=year).order_by("order", "code"))
+    tasks = list(Task.objects.active().filter(goal__in=goals)
+                 .select_related("leader", "lead_unit", "owner").prefetch_related("assisting_units")
+                 .order_by("order", "code"))
+    task_by_id = {t.pk: t for t in tasks}
+    indicators = list(Indicator.objects.active().filter(task__in=tasks).order_by("order", "code"))
+    for ind in indicators:
+        ind.task = task_by_id[ind.task_id]  # reuse the fetched tasks
+    # The whole view needs only the subdistrict's figures (compute adds up every village itself).
+    computed = compute(sub, year, today, [village] if village else [], whole=village is None, indicators=indicators)
+
+    def cell_for(ind: Indicator) -> Cell | None:
+        if village is None:
+            return computed.whole.get(ind.pk)
+        return computed.village.get((ind.pk, village.pk))
+
+    by_parent: dict[int | None, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        by_parent[ind.parent_id].append(ind)
+
+    def ind_row(ind: Indicator) -> IndicatorRow | None:
+        kids = [r for r in (ind_row(k) for k in by_parent[ind.pk]) if r]
+        cell = cell_for(ind)
+        if cell is None and not kids:
+            return None  # not this village's: nothing decomposed to it
+        share_sum = None
+        if ind.decomposition != Decomposition.NONE and village is None:
+            share_sum = sum((s.target for s in computed.shares[ind.pk]), Decimal(0))
+        return IndicatorRow(ind, cell, kids, share_sum)
+
+    inds_by_task: dict[int, list[IndicatorRow]] = defaultdict(list)
+    for ind in by_parent[None]:
+        row = ind_row(ind)
+        if row:
+            inds_by_task[ind.task_id].append(row)
+    tasks_by_goal: dict[int, list[TaskRow]] = defaultdict(list)
+    for t in tasks:
+        if inds_by_task[t.pk] or village is None:
+            tasks_by_goal[t.goal_id].append(TaskRow(t, inds_by_task[t.pk]))
+    goals_by_parent: dict[int | None, list[Goal]] = defaultdict(list)
+    for g in goals:
+        goals_by_parent[g.parent_id].append(g)
+
+    def goal_row(g: Goal) -> GoalRow | None:
+        kids = [r for r in (goal_row(c) for c in goals_by_parent[g.pk]) if r]
+        if not kids and not tasks_by_goal[g.pk] and village is not None:
+            return None
+        return GoalRow(g, kids, tasks_by_goal[g.pk])
+
+    roots = [r for r in (goal_row(g) for g in goals_by_parent[None]) if r]
+    counts: dict[str, int] = dict.fromkeys(lights.LABELS, 0)
+    for ind in indicators:
+        cell = cell_for(ind)
+        if cell:
+            counts[cell.light.state] += 1
+    return Board(sub, year, today, village, roots, computed, counts)

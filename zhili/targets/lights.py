@@ -1,0 +1,137 @@
+"""Lights (亮灯) that explain themselves.
+
+Rules are configuration (LightRule, per subdistrict, with an effective date):
+- 已完成 done      completion ≥ 100 %
+- 逾期 overdue     past the deadline and not done
+- 红 red           completion trails 序时进度 by more than `red_gap` percentage points
+- 黄 yellow        trails by less, or the deadline is within `due_soon_days` working days
+- 绿 green         otherwise
+- 无数据 none      nothing reported or computed yet
+
+序时进度 (time-elapsed progress) is the elapsed share of the indicator's time, start → deadline. Working days
+follow China's holiday and make-up-day calendar (chinese-calendar).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+import chinese_calendar
+
+from zhili.targets.models import Direction, LightRule
+
+DONE, OVERDUE, RED, YELLOW, GREEN, NONE = "done", "overdue", "red", "yellow", "green", "none"
+LABELS = {DONE: "已完成", OVERDUE: "逾期", RED: "红灯", YELLOW: "黄灯", GREEN: "绿灯", NONE: "无数据"}
+ORDER = {OVERDUE: 0, RED: 1, YELLOW: 2, NONE: 3, GREEN: 4, DONE: 5}
+
+
+@dataclass(frozen=True)
+class Rule:
+    red_gap: Decimal = Decimal("10")
+    due_soon_days: int = 5
+    report_grace_days: int = 10
+
+    @classmethod
+    def for_region(cls, region, on: datetime.date) -> Rule:
+        row = LightRule.objects.filter(region=region, effective_from__lte=on).order_by("-effective_from").first()
+        if row is None:
+            return cls()
+        return cls(red_gap=row.red_gap, due_soon_days=row.due_soon_days, report_grace_days=row.report_grace_days)
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end ≤ start)."""
+    if end <= start:
+        return 0
+    try:
+        return len(chinese_calendar.get_workdays(start + datetime.timedelta(days=1), end))
+    except NotImplementedError:  # a year the calendar does not know yet: Monday–Friday
+        days = (end - start).days
+        return sum(1 for i in range(1, days + 1) if (start + datetime.timedelta(days=i)).weekday() < 5)
+
+
+def schedule(start: datetime.date, deadline: datetime.date, today: datetime.date) -> Decimal:
+    """序时进度 in percent: the elapsed share of start → deadline."""
+    total = (deadline - start).days
+    if total <= 0:
+        return Decimal(100)
+    elapsed = min(max((today - start).days, 0), total)
+    return (Decimal(elapsed) * 100 / Decimal(total)).quantize(Decimal("0.1"))
+
+
+def completion(actual: Decimal | None, target: Decimal | None, baseline: Decimal | None = None,
+               direction: str = Direction.HIGHER) -> Decimal | None:
+    """Completion rate in percent. With a baseline: the share of the way from baseline to target."""
+    if actual is None or target is None:
+        return None
+    if baseline is not None and target != baseline:
+        rate = (actual - baseline) / (target - baseline) * 100
+    elif direction == Direction.LOWER:
+        if actual <= target:
+            return Decimal(100)
+        rate = target / actual * 100 if actual else Decimal(100)
+    else:
+        if target == 0:
+            return Decimal(100) if actual >= 0 else Decimal(0)
+        rate = actual / target * 100
+    return max(rate, Decimal(0)).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class Light:
+    state: str
+    completion: Decimal | None
+    schedule: Decimal
+    deadline: datetime.date
+    today: datetime.date
+    working_days_left: int
+    rule: Rule
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.state]
+
+    @property
+    def gap(self) -> Decimal | None:
+        return None if self.completion is None else (self.schedule - self.completion).quantize(Decimal("0.1"))
+
+    def explain(self) -> str:
+        """The sentence shown when someone clicks the light."""
+        r = self.rule
+        if self.state == NONE:
+            return "尚无填报或计算数据，无法亮灯。"
+        c, s, g = self.completion, self.schedule, self.gap
+        base = f"完成率 {c}%，序时进度 {s}%"
+        if self.state == DONE:
+            return f"{base}：完成率达到 100%，已完成。"
+        if self.state == OVERDUE:
+            return f"{base}：已过完成时限 {self.deadline:%Y-%m-%d} 仍未完成，逾期。"
+        if self.state == RED:
+            return f"{base}：落后序时进度 {g} 个百分点，超过红灯阈值 {r.red_gap} 个百分点。"
+        if self.state == YELLOW:
+            if g is not None and g > 0:
+                return f"{base}：落后序时进度 {g} 个百分点（不超过 {r.red_gap} 个百分点），黄灯。"
+            return (f"{base}：距完成时限 {self.deadline:%Y-%m-%d} 仅剩 {self.working_days_left} 个工作日"
+                    f"（不足 {r.due_soon_days} 个），黄灯提醒。")
+        return f"{base}：不落后于序时进度，距时限还有 {self.working_days_left} 个工作日，绿灯。"
+
+
+def evaluate(completion_pct: Decimal | None, start: datetime.date, deadline: datetime.date, today: datetime.date,
+             rule: Rule) -> Light:
+    sched = schedule(start, deadline, today)
+    left = working_days_between(today, deadline)
+    if completion_pct is None:
+        state = NONE
+    elif completion_pct >= 100:
+        state = DONE
+    elif today > deadline:
+        state = OVERDUE
+    elif sched - completion_pct > rule.red_gap:
+        state = RED
+    elif sched - completion_pct > 0 or left < rule.due_soon_days:
+        state = YELLOW
+    else:
+        state = GREEN
+    return Light(state, completion_pct, sched, deadline, today, left, rule)

@@ -1,0 +1,336 @@
+"""The "1234" work system as data: goals (any depth) → tasks → indicators, decomposed to villages or units,
+with progress entries kept per period (never overwritten), light rules, period reopenings, rankings and 催办.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhili.core.models import ArchivableModel, TimeStampedModel
+from zhili.people.models import Person, Unit
+from zhili.regions.models import Region
+
+
+class Goal(ArchivableModel):
+    """A node of the year's work system: 中心任务, 重点工作, 攻坚战, 打造, or any level a township uses."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="goals", verbose_name=_("街道"))
+    year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    level_name = models.CharField(_("层级"), max_length=30)
+    code = models.CharField(_("编号"), max_length=20)
+    title = models.CharField(_("名称"), max_length=200)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["year", "order", "code"]
+        verbose_name = _("目标")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.region.path
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("推进中")
+    REPORTED = "reported", _("已报办结")
+    CLOSED = "closed", _("已销号")
+
+
+class Task(ArchivableModel):
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("所属目标"))
+    code = models.CharField(_("编号"), max_length=20)
+    title = models.CharField(_("任务"), max_length=300)
+    leader = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="led_tasks",
+                               verbose_name=_("责任领导"))
+    lead_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="led_tasks",
+                                  verbose_name=_("牵头单位"))
+    assisting_units = models.ManyToManyField(Unit, blank=True, related_name="assisted_tasks", verbose_name=_("配合单位"))
+    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_tasks",
+                              verbose_name=_("责任人"))
+    start = models.DateField(_("开始日期"))
+    deadline = models.DateField(_("完成时限"))
+    status = models.CharField(_("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    reported_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    report_note = models.TextField(_("办结说明"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["goal__order", "order", "code"]
+        verbose_name = _("任务")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.goal.region.path
+
+
+class Milestone(TimeStampedModel):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="milestones")
+    title = models.CharField(_("节点"), max_length=200)
+    due = models.DateField(_("节点时限"))
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("越大越好")
+    LOWER = "lower", _("越小越好")
+
+
+class PeriodType(models.TextChoices):
+    WEEK = "week", _("周")
+    MONTH = "month", _("月")
+    QUARTER = "quarter", _("季")
+    YEAR = "year", _("年")
+
+
+class SourceKind(models.TextChoices):
+    REPORT = "report", _("人工填报")
+    COMPUTED = "computed", _("系统计算")
+    CHILDREN = "children", _("下级指标汇总")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("求和")
+    AVG = "avg", _("平均")
+    WEIGHTED = "weighted", _("加权平均")
+
+
+class Decomposition(models.TextChoices):
+    NONE = "none", _("不分解（街道整体）")
+    VILLAGES = "villages", _("分解到村")
+    UNITS = "units", _("分解到单位")
+
+
+class Indicator(ArchivableModel):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("任务"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("上级指标"))
+    code = models.CharField(_("编号"), max_length=30)
+    name = models.CharField(_("指标"), max_length=200)
+    unit = models.CharField(_("计量单位"), max_length=20)
+    direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    baseline = models.DecimalField(_("基数"), max_digits=16, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4)
+    cumulative = models.BooleanField(_("累计值"), default=True,
+                                     help_text=_("累计值：每次填报截至该期末的累计数；否则填报当期数，年度实绩为各期之和。"))
+    period_type = models.CharField(_("填报周期"), max_length=10, choices=PeriodType.choices, default=PeriodType.MONTH)
+    source = models.CharField(_("数据来源"), max_length=10, choices=SourceKind.choices, default=SourceKind.REPORT)
+    source_key = models.CharField(_("计算来源"), max_length=60, blank=True)
+    source_params = models.JSONField(_("计算参数"), default=dict, blank=True)
+    aggregation = models.CharField(_("汇总方式"), max_length=10, choices=Aggregation.choices, default=Aggregation.SUM)
+    weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2, default=Decimal("1"))
+    allow_negative = models.BooleanField(_("允许负值"), default=False)
+    decomposition = models.CharField(_("分解方式"), max_length=10, choices=Decomposition.choices,
+                                     default=Decomposition.NONE)
+    decomposition_note = models.CharField(_("分解说明"), max_length=500, blank=True)
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["task__order", "order", "code"]
+        verbose_name = _("指标")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.task.goal.region.path
+
+    @property
+    def due(self) -> datetime.date:
+        return self.deadline or self.task.deadline
+
+
+class Share(TimeStampedModel):
+    """分解下达: one village's or unit's part of an indicator's target."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="shares")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="target_shares")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="target_shares")
+    target = models.DecimalField(_("分解目标"), max_digits=16, decimal_places=4)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "region"], name="share_unique_region",
+                                    condition=models.Q(region__isnull=False)),
+            models.UniqueConstraint(fields=["indicator", "unit"], name="share_unique_unit",
+                                    condition=models.Q(unit__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} · {self.region or self.unit}: {self.target}"
+
+
+class Entry(TimeStampedModel):
+    """A progress report for one indicator, one region (village or subdistrict) and one period.
+
+    Never overwritten: a correction is a new entry pointing at the one it corrects, with a reason; only the
+    newest of a chain has is_current=True.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="entries")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="target_entries")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="target_entries")
+    period_start = models.DateField(_("期初"))
+    period_end = models.DateField(_("期末"))
+    value = models.DecimalField(_("数值"), max_digits=16, decimal_places=4)
+    note = models.TextField(_("说明"), blank=True)
+    reporter = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    reason = models.CharField(_("更正原因"), max_length=500, blank=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["period_end", "id"]
+        indexes = [models.Index(fields=["indicator", "is_current", "region", "period_end"])]
+        verbose_name = _("进度填报")
+
+    def __str__(self) -> str:
+        return f"{self.indicator} · {self.region} · {self.period_end}: {self.value}"
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.region.path
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    return f"evidence/{datetime.date.today():%Y/%m}/{filename}"
+
+
+class Evidence(TimeStampedModel):
+    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(_("佐证材料"), upload_to=evidence_path)
+    name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LightRule(TimeStampedModel):
+    """亮灯规则, configuration with an effective date (the newest rule on or before a day applies)."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="light_rules")
+    effective_from = models.DateField(_("生效日期"))
+    red_gap = models.DecimalField(_("红灯：落后序时进度超过（百分点）"), max_digits=5, decimal_places=2, default=Decimal("10"))
+    due_soon_days = models.PositiveSmallIntegerField(_("黄灯：距时限不足（工作日）"), default=5)
+    report_grace_days = models.PositiveSmallIntegerField(_("填报期：期末后（自然日）"), default=10)
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.effective_from}"
+
+
+class PeriodReopening(TimeStampedModel):
+    """A leader reopens a closed period for late reports (logged)."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    period_end = models.DateField()
+    until = models.DateField()
+    reason = models.CharField(max_length=500)
+    reopened_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+
+
+class RankingScheme(TimeStampedModel):
+    """Published, configurable weights for scoring villages or units in a year."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="ranking_schemes")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    name = models.CharField(_("名称"), max_length=100)
+    subject = models.CharField(_("对象"), max_length=10, choices=[("villages", _("村（社区）")), ("units", _("单位"))])
+    cap = models.DecimalField(_("单项完成率封顶（%）"), max_digits=6, decimal_places=2, default=Decimal("100"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year", "subject"], name="one_scheme_per_subject")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.region.path
+
+
+class RankingWeight(models.Model):
+    scheme = models.ForeignKey(RankingScheme, on_delete=models.CASCADE, related_name="weights")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    weight = models.DecimalField(_("权重（%）"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["-weight", "indicator__code"]
+
+
+class Reminder(TimeStampedModel):
+    """催办: a leader presses a responsible person about a task; shown on their home page until read."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="reminders")
+    to = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reminders")
+    sender = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    message = models.CharField(_("催办内容"), max_length=500)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.task.goal.region.path
+
+
+class ActivityKind(models.TextChoices):
+    MEETING = "meeting", _("会议")
+    TRAINING = "training", _("培训")
+    TALK = "talk", _("谈话")
+    VISIT = "visit", _("走访")
+    CAMPAIGN = "campaign", _("宣传活动")
+    PROJECT = "project", _("项目")
+    OTHER = "other", _("其他")
+
+
+class ActivityRecord(ArchivableModel):
+    """A simple built-in record type (a meeting, a training, an integrity talk, a visit…), typed once at its
+    source and counted or summed by the "activities" indicator source."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="activities", verbose_name=_("区划"))
+    kind = models.CharField(_("类别"), max_length=10, choices=ActivityKind.choices)
+    topic = models.CharField(_("事项"), max_length=60, db_index=True,
+                             help_text=_("如“廉政谈话”“帮扶责任人培训”，指标按事项统计"))
+    title = models.CharField(_("标题"), max_length=200)
+    date = models.DateField(_("日期"))
+    count = models.PositiveIntegerField(_("人数/户数"), default=0)
+    amount = models.DecimalField(_("数量/金额"), max_digits=16, decimal_places=4, null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["topic", "date"])]
+        verbose_name = _("工作记录")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.region} {self.title}"
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.region.path

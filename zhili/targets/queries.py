@@ -1,0 +1,87 @@
+"""Reads for the targets pages, scoped: which subdistrict a person looks at, and which indicators they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from zhili.people.scope import Scope
+from zhili.regions.models import Level, Region
+from zhili.targets.models import Entry, Indicator, Task
+
+
+@dataclass
+class Viewpoint:
+    """Where a person stands: the subdistrict, and their village when they only see one."""
+
+    sub: Region
+    village: Region | None  # set for village cadres and grid inspectors: they see their village's shares
+
+    @property
+    def whole(self) -> bool:
+        return self.village is None
+
+
+def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
+    """The subdistrict (and village) a person's targets pages show. 404 if they have none."""
+    if code:
+        region = Region.objects.filter(code=code).select_related("parent").first()
+        if region is None or not scope.can_read(region.path):
+            raise Http404("不存在或无权查看。")
+        if region.level == Level.SUBDISTRICT:
+            return Viewpoint(region, None)
+        if region.level == Level.VILLAGE:
+            return Viewpoint(region.parent, region)
+        raise Http404("请选择街道或村（社区）。")
+    roots = list(scope.root_regions().select_related("parent").order_by("path"))
+    for r in roots:
+        if r.level == Level.SUBDISTRICT:
+            return Viewpoint(r, None)
+    for r in roots:  # a district or city leader: their first subdistrict
+        if r.level < Level.SUBDISTRICT:
+            sub = Region.objects.filter(path__startswith=r.path, level=Level.SUBDISTRICT).order_by("path").first()
+            if sub:
+                return Viewpoint(sub, None)
+    for r in roots:
+        if r.level == Level.VILLAGE:
+            return Viewpoint(r.parent, r)
+        if r.level == Level.GRID:
+            village = r.parent
+            return Viewpoint(village.parent, village)
+    raise Http404("您的权限范围内没有街道或村（社区）。")
+
+
+def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
+    """The indicator with the viewpoint it may be seen from: whole (subdistrict readers) or one village's share."""
+    ind = (Indicator.objects.active().select_related("task__goal__region", "task__lead_unit", "task__leader",
+                                                      "task__owner", "parent").filter(pk=pk).first())
+    if ind is None:
+        raise Http404("不存在或无权查看。")
+    sub = ind.task.goal.region
+    if scope.can_read(sub.path):
+        return ind, Viewpoint(sub, None)
+    share = ind.shares.filter(region__isnull=False).select_related("region")
+    for s in share:
+        if scope.can_read(s.region.path):
+            return ind, Viewpoint(sub, s.region)
+    raise Http404("不存在或无权查看。")
+
+
+def get_task_or_404(scope: Scope, pk: int) -> Task:
+    task = Task.objects.active().select_related("goal__region", "leader", "lead_unit", "owner", "reported_by",
+                                                "closed_by").filter(pk=pk).first()
+    if task is None or not scope.can_read(task.goal.region.path):
+        # A village cadre sees a task only through the indicators decomposed to their village.
+        if task is not None and any(scope.can_read(p) for p in Region.objects.filter(
+                target_shares__indicator__task=task).values_list("path", flat=True)):
+            return task
+        raise Http404("不存在或无权查看。")
+    return task
+
+
+def get_entry_or_404(scope: Scope, pk: int) -> Entry:
+    entry = Entry.objects.select_related("indicator__task__goal__region", "region", "unit").filter(pk=pk).first()
+    if entry is None or not scope.can_read(entry.region.path):
+        raise Http404("不存在或无权查看。")
+    return entry

@@ -1,0 +1,74 @@
+"""Scores and ranking from published weights, with each score's breakdown so anyone can reproduce it:
+
+    score = Σ weight_i × min(completion_i, cap) / 100
+
+where completion_i is the village's (or unit's) completion rate of indicator i against its share, and a share
+with no data counts 0 and is marked 缺报 in the breakdown.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from zhili.people.models import Unit
+from zhili.regions.models import Level, Region
+from zhili.targets import engine
+from zhili.targets.models import Indicator, RankingScheme
+
+
+@dataclass
+class Term:
+    indicator: Indicator
+    weight: Decimal
+    completion: Decimal | None
+    counted: Decimal
+    points: Decimal
+
+
+@dataclass
+class Ranked:
+    rank: int
+    subject: Region | Unit
+    score: Decimal
+    terms: list[Term]
+
+
+def rank(sub: Region, year: int, today: datetime.date, subject: str = "villages") -> tuple[RankingScheme | None,
+                                                                                          list[Ranked]]:
+    scheme = RankingScheme.objects.filter(region=sub, year=year, subject=subject).first()
+    if scheme is None:
+        return None, []
+    weights = list(scheme.weights.select_related("indicator__task"))
+    indicators = [w.indicator for w in weights]
+    if subject == "villages":
+        subjects = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today).order_by("code"))
+        computed = engine.compute(sub, year, today, subjects, whole=False, indicators=indicators)
+        cells = computed.village
+    else:
+        subjects = list(Unit.objects.active().filter(region=sub).order_by("code"))
+        computed = engine.compute(sub, year, today, [], whole=True, indicators=indicators)
+        cells = computed.unit
+    rows = []
+    for s in subjects:
+        terms = []
+        for w in weights:
+            cell = cells.get((w.indicator_id, s.pk))
+            if cell is None and subject == "units":
+                # A unit answers for the indicators of the tasks it leads.
+                if w.indicator.task.lead_unit_id == s.pk:
+                    cell = computed.whole.get(w.indicator_id)
+            if cell is None:
+                continue
+            pct = cell.completion
+            counted = min(pct if pct is not None else Decimal(0), scheme.cap)
+            terms.append(Term(w.indicator, w.weight, pct, counted, (w.weight * counted / 100).quantize(Decimal("0.01"))))
+        if terms:
+            rows.append((s, sum((t.points for t in terms), Decimal(0)), terms))
+    rows.sort(key=lambda r: (-r[1], getattr(r[0], "code", "")))
+    ranked = []
+    for i, (s, score, terms) in enumerate(rows):
+        position = ranked[-1].rank if ranked and ranked[-1].score == score else i + 1
+        ranked.append(Ranked(position, s, score, terms))
+    return scheme, ranked

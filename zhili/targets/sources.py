@@ -1,0 +1,140 @@
+"""Indicator sources: where a computed indicator's figures come from.
+
+The contract (every part of Zhili that keeps records can be a source — ledgers, cases, projects, households):
+
+    class MySource(IndicatorSource):
+        key = "cases"                       # stored in Indicator.source_key
+        label = "网格事件"
+        def check_params(self, params): ...  # raise ValidationError with a Chinese sentence
+        def describe(self, indicator): ...   # "统计……" — shown beside the figure
+        def values(self, indicators, villages, window): ...
+            # → {(indicator_id, village_id): Decimal}, one or a few grouped queries for all indicators
+        def records(self, indicator, village, window): ...
+            # → the queryset of rows behind one village's figure (the drill-down)
+
+    register(MySource())
+
+A source groups by village: records attached to a grid count for the grid's village (path prefix).
+The built-in source below counts ActivityRecord rows (meetings, trainings, integrity talks, …).
+"""
+
+from __future__ import annotations
+
+import datetime
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from zhili.regions.models import Region
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a figure covers, both inclusive."""
+
+    start: datetime.date
+    end: datetime.date
+
+
+class IndicatorSource(ABC):
+    key: str = ""
+    label: str = ""
+
+    def check_params(self, params: dict) -> None:  # noqa: B027 — optional hook
+        """Raise ValidationError when the configured parameters cannot work."""
+
+    @abstractmethod
+    def describe(self, indicator) -> str: ...
+
+    @abstractmethod
+    def values(self, indicators: list, villages: list[Region], window: Window) -> dict[tuple[int, int], Decimal]: ...
+
+    @abstractmethod
+    def records(self, indicator, village: Region, window: Window) -> QuerySet: ...
+
+
+_REGISTRY: dict[str, IndicatorSource] = {}
+
+
+def register(source: IndicatorSource) -> IndicatorSource:
+    _REGISTRY[source.key] = source
+    return source
+
+
+def get(key: str) -> IndicatorSource:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise ValidationError(f"未知的计算来源“{key}”。可用：{'、'.join(sorted(_REGISTRY))}。") from None
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(k, s.label) for k, s in sorted(_REGISTRY.items())]
+
+
+def group_by_village(qs: QuerySet, path_field: str, villages: list[Region]):
+    """Annotate `qs` with the village path of each row (rows on grids count for their village)."""
+    if not villages:
+        return qs.none(), {}
+    length = len(villages[0].path)
+    by_path = {v.path: v.pk for v in villages}
+    return qs.annotate(_village=Substr(path_field, 1, length)), by_path
+
+
+class ActivitySource(IndicatorSource):
+    """Count or sum ActivityRecord rows of one topic, by village.
+
+    params: {"topic": "廉政谈话", "measure": "records" | "people" | "amount" | "villages"}
+    - records: number of records; people: sum of 人数/户数; amount: sum of 数量/金额;
+    - villages: 1 for each village with at least one record (e.g. "integrity talks held in 91 villages").
+    """
+
+    key = "activities"
+    label = "工作记录（会议、培训、谈话、走访……）"
+    MEASURES = {"records": "条数", "people": "人数/户数之和", "amount": "数量/金额之和", "villages": "有记录的村数"}
+
+    def check_params(self, params: dict) -> None:
+        if not (params.get("topic") or "").strip():
+            raise ValidationError("工作记录来源需要填写“事项”（如：廉政谈话）。")
+        if params.get("measure", "records") not in self.MEASURES:
+            raise ValidationError(f"统计方式应为：{'、'.join(self.MEASURES)}。")
+
+    def describe(self, indicator) -> str:
+        p = indicator.source_params
+        return f"统计事项为“{p.get('topic')}”的工作记录的{self.MEASURES.get(p.get('measure', 'records'))}"
+
+    def _base(self, window: Window):
+        from zhili.targets.models import ActivityRecord
+
+        return ActivityRecord.objects.active().filter(date__gte=window.start, date__lte=window.end)
+
+    def values(self, indicators, villages, window):
+        out: dict[tuple[int, int], Decimal] = {}
+        if not villages:
+            return out
+        topics = {ind.source_params.get("topic") for ind in indicators}
+        qs, by_path = group_by_village(self._base(window).filter(topic__in=topics), "region__path", villages)
+        rows = qs.values("topic", "_village").annotate(n=Count("id"), people=Sum("count"), amount=Sum("amount"))
+        table = {(r["topic"], by_path.get(r["_village"])): r for r in rows}
+        for ind in indicators:
+            topic = ind.source_params.get("topic")
+            measure = ind.source_params.get("measure", "records")
+            for v in villages:
+                r = table.get((topic, v.pk))
+                if r is None:
+                    continue
+                value = {"records": r["n"], "people": r["people"] or 0, "amount": r["amount"] or 0,
+                         "villages": 1 if r["n"] else 0}[measure]
+                out[(ind.pk, v.pk)] = Decimal(value)
+        return out
+
+    def records(self, indicator, village, window):
+        return self._base(window).filter(topic=indicator.source_params.get("topic"),
+                                         region__path__startswith=village.path).select_related("region")
+
+
+register(ActivitySource())

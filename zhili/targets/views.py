@@ -1,0 +1,368 @@
+"""The targets pages: the year on one page, drill-down to villages and records, reporting, supervision, ranking."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zhili.core import clock
+from zhili.core.forms import run_action
+from zhili.people.models import Unit
+from zhili.regions.models import Level, Region
+from zhili.targets import actions, engine, lights, periods, queries, ranking, sources
+from zhili.targets.forms import (
+    ActivityForm,
+    CompletionForm,
+    CorrectForm,
+    ReasonForm,
+    ReminderForm,
+    ReopenPeriodForm,
+    ReportForm,
+    parse_share_targets,
+)
+from zhili.targets.models import ActivityRecord, Decomposition, Entry, SourceKind, TaskStatus
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return clock.today().year
+    return year if 2000 <= year <= 2100 else clock.today().year
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """The leader's one page: the whole 1234 system with lights; a village cadre sees their village's shares."""
+    view = queries.viewpoint(request.scope, request.GET.get("region"))
+    today = clock.today()
+    year = _year(request)
+    b = engine.build_board(view.sub, year, today, village=view.village)
+    return render(request, "targets/board.html", {
+        "board": b, "view": view, "year": year, "today": today, "labels": lights.LABELS,
+        "can_manage": request.scope.can_write(view.sub.path),
+    })
+
+
+def _subjects(ind, view: queries.Viewpoint, scope):
+    """Villages or units whose shares this viewer may see, with their cells."""
+    today = clock.today()
+    year = ind.task.goal.year
+    if ind.decomposition == Decomposition.VILLAGES:
+        villages = [view.village] if view.village else list(
+            scope.filter(Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today), "path")
+            .order_by("code"))
+        computed = engine.compute(view.sub, year, today, villages, whole=view.whole, indicators=_family(ind))
+        return [(v, computed.village.get((ind.pk, v.pk))) for v in villages
+                if (ind.pk, v.pk) in computed.village], computed
+    computed = engine.compute(view.sub, year, today, [], whole=view.whole, indicators=_family(ind))
+    if ind.decomposition == Decomposition.UNITS and view.whole:
+        units = list(Unit.objects.filter(target_shares__indicator=ind).order_by("code"))
+        return [(u, computed.unit.get((ind.pk, u.pk))) for u in units], computed
+    return [], computed
+
+
+def _family(ind):
+    """The indicator with its descendants (a parent's figure needs its children's)."""
+    from zhili.targets.models import Indicator
+
+    family = [ind]
+    frontier = [ind.pk]
+    while frontier:
+        kids = list(Indicator.objects.active().filter(parent_id__in=frontier).select_related("task"))
+        family += kids
+        frontier = [k.pk for k in kids]
+    for member in family:
+        member.task = ind.task if member.task_id == ind.task_id else member.task
+    return family
+
+
+def _report_choices(request, ind, view) -> list[tuple[str, str]]:
+    scope = request.scope
+    sub = view.sub
+    if ind.source != SourceKind.REPORT:
+        return []
+    if ind.decomposition == Decomposition.VILLAGES:
+        regions = [s.region for s in ind.shares.filter(region__isnull=False).select_related("region")
+                   .order_by("region__code")]
+        return [(f"r{r.pk}", r.name) for r in regions if actions.can_report(scope, ind, r)]
+    if ind.decomposition == Decomposition.UNITS:
+        units = [s.unit for s in ind.shares.filter(unit__isnull=False).select_related("unit")]
+        return [(f"u{u.pk}", u.name) for u in units if actions.can_report(scope, ind, sub, u)]
+    return [(f"r{sub.pk}", sub.name)] if actions.can_report(scope, ind, sub) else []
+
+
+@require_GET
+def indicator(request: HttpRequest, pk: int) -> HttpResponse:
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    rows, computed = _subjects(ind, view, request.scope)
+    cell = computed.whole.get(ind.pk) if view.whole else computed.village.get((ind.pk, view.village.pk))
+    today = clock.today()
+    entries = Entry.objects.filter(indicator=ind).select_related("region", "unit", "reporter", "corrects")
+    if view.village:
+        entries = entries.filter(region=view.village)
+    series = _series(ind, view, today)
+    choices = _report_choices(request, ind, view)
+    share_sum = sum((s.target for s in computed.shares[ind.pk]), 0) if ind.decomposition != Decomposition.NONE else None
+    return render(request, "targets/indicator.html", {
+        "ind": ind, "view": view, "cell": cell, "rows": rows, "series": series, "today": today,
+        "entries": entries.order_by("-period_end", "-id")[:60],
+        "report_form": ReportForm(choices=choices) if choices else None,
+        "source_text": sources.get(ind.source_key).describe(ind) if ind.source == SourceKind.COMPUTED else "",
+        "children": [(k, computed.whole.get(k.pk) if view.whole else computed.village.get((k.pk, view.village.pk)))
+                     for k in _family(ind)[1:] if k.parent_id == ind.pk],
+        "share_sum": share_sum, "can_manage": request.scope.can_write(view.sub.path),
+        "reopen_form": ReopenPeriodForm() if request.scope.can_write(view.sub.path) else None,
+    })
+
+
+def _series(ind, view, today):
+    """Values per period for the viewer's region (the subdistrict adds up the villages' reports)."""
+    if ind.source != SourceKind.REPORT:
+        return []
+    qs = Entry.objects.filter(indicator=ind, is_current=True)
+    if view.village:
+        qs = qs.filter(region=view.village)
+    by_end: dict = {}
+    for end, value in qs.values_list("period_end", "value"):
+        by_end[end] = by_end.get(end, 0) + value
+    year = ind.task.goal.year
+    out = []
+    peak = max(by_end.values(), default=0) or 1
+    for start, end in periods.periods_in_year(year, ind.period_type, today):
+        v = by_end.get(end)
+        out.append({"label": periods.label(start, end, ind.period_type), "value": v,
+                    "pct": int(v / peak * 100) if v else 0})
+    return out
+
+
+@require_GET
+def records(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """The rows behind one village's figure: its reports (with corrections) or the source's records."""
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    village = Region.objects.filter(code=code, parent=view.sub).first()
+    if village is None or not request.scope.can_read(village.path):
+        raise Http404("不存在或无权查看。")
+    today = clock.today()
+    window = engine.year_window(ind.task.goal.year, today)
+    context = {"ind": ind, "village": village, "view": view}
+    if ind.source == SourceKind.COMPUTED:
+        source = sources.get(ind.source_key)
+        context["source_text"] = source.describe(ind)
+        context["records"] = source.records(ind, village, window)[:500]
+    else:
+        context["entries"] = (Entry.objects.filter(indicator=ind, region=village)
+                              .select_related("reporter", "corrects").prefetch_related("evidence")
+                              .order_by("-period_end", "-id"))
+    return render(request, "targets/records.html", context)
+
+
+@require_POST
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    choices = _report_choices(request, ind, view)
+    form = ReportForm(request.POST, request.FILES, choices=choices)
+    if not choices:
+        raise Http404("不存在或无权查看。")
+    if form.is_valid():
+        d = form.cleaned_data
+        kind, ident = d["region"][0], int(d["region"][1:])
+        if kind == "u":
+            region, unit = view.sub, Unit.objects.get(pk=ident)
+        else:
+            region, unit = Region.objects.get(pk=ident), None
+        entry = run_action(form, actions.do_report_progress, ind, region=region, unit=unit, day=d["day"],
+                           value=d["value"], note=d["note"], files=request.FILES.getlist("files"),
+                           actor=request.user, scope=request.scope)
+        if entry:
+            messages.success(request, f"已填报 {periods.label(entry.period_start, entry.period_end, ind.period_type)}"
+                                      f"：{entry.value.normalize():f}{ind.unit}。")
+            return redirect("targets:indicator", pk=ind.pk)
+    for err in [*form.non_field_errors(), *[e for f in form.errors.values() for e in f]]:
+        messages.error(request, err)
+    return redirect("targets:indicator", pk=ind.pk)
+
+
+@require_POST
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = queries.get_entry_or_404(request.scope, pk)
+    form = CorrectForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_correct_entry(entry, value=form.cleaned_data["value"], reason=form.cleaned_data["reason"],
+                                     files=request.FILES.getlist("files"), actor=request.user, scope=request.scope)
+            messages.success(request, "已更正；原填报保留在历史中。")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "更正需要填写数值和原因。")
+    return redirect("targets:records", pk=entry.indicator_id, code=entry.region.code) \
+        if entry.region.level == Level.VILLAGE else redirect("targets:indicator", pk=entry.indicator_id)
+
+
+@require_POST
+def reopen_period(request: HttpRequest, pk: int) -> HttpResponse:
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    form = ReopenPeriodForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        _, end = periods.period_of(d["period_day"], ind.period_type)
+        try:
+            actions.do_reopen_period(region=view.sub, period_end=end, until=d["until"], reason=d["reason"],
+                                     indicator=ind, actor=request.user, scope=request.scope)
+            messages.success(request, f"已重新开放 {periods.label(*periods.period_of(end, ind.period_type), ind.period_type)}"
+                                      f"的填报，至 {d['until']:%Y-%m-%d}。")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "请填写期间、开放截止日期和原因。")
+    return redirect("targets:indicator", pk=ind.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def shares(request: HttpRequest, pk: int) -> HttpResponse:
+    """分解下达: the table of villages (or units) and their parts; a mismatch needs a reason."""
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    if not view.whole or not request.scope.can_write(view.sub.path) or ind.decomposition == Decomposition.NONE:
+        raise Http404("不存在或无权查看。")
+    if ind.decomposition == Decomposition.VILLAGES:
+        subjects = list(Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(clock.today())
+                        .order_by("code"))
+        current = {s.region_id: s.target for s in ind.shares.all()}
+    else:
+        subjects = list(Unit.objects.active().filter(region=view.sub).order_by("code"))
+        current = {s.unit_id: s.target for s in ind.shares.all()}
+    errors = []
+    if request.method == "POST":
+        targets, errors = parse_share_targets(request.POST, subjects)
+        if not errors:
+            try:
+                actions.do_set_shares(ind, targets, reason=request.POST.get("reason", ""), actor=request.user,
+                                      scope=request.scope)
+                messages.success(request, "分解已保存。")
+                return redirect("targets:indicator", pk=ind.pk)
+            except ValidationError as exc:
+                errors = exc.messages
+        current = {s.pk: request.POST.get(f"share-{s.pk}", "") for s in subjects}
+    total = sum((v for v in current.values() if isinstance(v, int | float) or hasattr(v, "as_tuple")), 0)
+    return render(request, "targets/shares.html", {
+        "ind": ind, "view": view, "rows": [(s, current.get(s.pk, "")) for s in subjects], "errors": errors,
+        "total": total, "reason": request.POST.get("reason", ind.decomposition_note),
+    }, status=400 if errors else 200)
+
+
+@require_GET
+def task(request: HttpRequest, pk: int) -> HttpResponse:
+    t = queries.get_task_or_404(request.scope, pk)
+    scope = request.scope
+    sub_reader = scope.can_read(t.goal.region.path)
+    return render(request, "targets/task.html", {
+        "task": t, "milestones": t.milestones.all(), "evidence": t.evidence.all(),
+        "indicators": t.indicators.active() if sub_reader else t.indicators.active().filter(
+            shares__region__path__in=[p for p in scope.read_paths]).distinct(),
+        "reminders": t.reminders.select_related("to", "sender").order_by("-created_at") if sub_reader else [],
+        "is_lead": actions._is_lead(scope, t) and t.status == TaskStatus.OPEN,
+        "is_leader": scope.can_write(t.goal.region.path),
+        "completion_form": CompletionForm(), "reason_form": ReasonForm(), "reminder_form": ReminderForm(),
+        "today": clock.today(),
+    })
+
+
+@require_POST
+def task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    t = queries.get_task_or_404(request.scope, pk)
+    scope, actor = request.scope, request.user
+    try:
+        if verb == "complete":
+            form = CompletionForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ValidationError("请填写办结说明。")
+            actions.do_report_completion(t, note=form.cleaned_data["note"], files=request.FILES.getlist("files"),
+                                         actor=actor, scope=scope)
+            messages.success(request, "已报告办结，等待街道领导确认销号。")
+        elif verb == "confirm":
+            actions.do_confirm_closure(t, actor=actor, scope=scope)
+            messages.success(request, "已确认办结销号。")
+        elif verb == "reopen":
+            actions.do_reopen_task(t, reason=request.POST.get("reason", ""), actor=actor, scope=scope)
+            messages.success(request, "任务已重新打开。")
+        elif verb == "remind":
+            made = actions.do_send_reminder(t, message=request.POST.get("message", ""), actor=actor, scope=scope)
+            messages.success(request, f"已催办 {len(made)} 人，将显示在其首页待办中。")
+        elif verb == "read":
+            for r in t.reminders.filter(to=actor, read_at__isnull=True):
+                actions.do_mark_reminder_read(r, actor=actor)
+            messages.success(request, "已知悉。")
+        else:
+            raise Http404("不存在或无权查看。")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("targets:task", pk=t.pk)
+
+
+@require_GET
+def ranking_view(request: HttpRequest) -> HttpResponse:
+    view = queries.viewpoint(request.scope, request.GET.get("region"))
+    if not view.whole:
+        raise Http404("排名只对街道（乡镇）一级显示。")
+    subject = "units" if request.GET.get("subject") == "units" else "villages"
+    year = _year(request)
+    scheme, ranked = ranking.rank(view.sub, year, clock.today(), subject)
+    return render(request, "targets/ranking.html", {
+        "view": view, "year": year, "subject": subject, "scheme": scheme, "ranked": ranked,
+        "weights": scheme.weights.select_related("indicator") if scheme else [],
+    })
+
+
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    from zhili.targets.export import board_xlsx
+
+    view = queries.viewpoint(request.scope, request.GET.get("region"))
+    year = _year(request)
+    b = engine.build_board(view.sub, year, clock.today(), village=view.village)
+    data = board_xlsx(b)
+    name = f"{(view.village or view.sub).name}{year}年目标任务推进表.xlsx"
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def activities(request: HttpRequest) -> HttpResponse:
+    """工作记录: the built-in record type that computed indicators count (meetings, trainings, talks …)."""
+    scope = request.scope
+    view = queries.viewpoint(scope, request.GET.get("region"))
+    villages = [view.village] if view.village else list(
+        scope.filter(Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(clock.today()), "path")
+        .order_by("code"))
+    writable = [v for v in villages if scope.can_write(v.path) or
+                any(v.path.startswith(p) for p in scope.units.values())]
+    form = ActivityForm(request.POST or None, choices=[(str(v.pk), v.name) for v in writable])
+    if request.method == "POST":
+        if not writable:
+            raise Http404("不存在或无权查看。")
+        if form.is_valid():
+            d = form.cleaned_data
+            region = next(v for v in writable if str(v.pk) == d["region"])
+            rec = run_action(form, actions.do_record_activity, region=region, kind=d["kind"], topic=d["topic"],
+                             title=d["title"], date=d["date"], count=d["count"] or 0, amount=d["amount"],
+                             actor=request.user, scope=scope)
+            if rec:
+                messages.success(request, f"已登记：{rec.title}")
+                return redirect("targets:activities")
+    qs = scope.filter(ActivityRecord.objects.active().select_related("region"), "region__path")
+    topic = request.GET.get("topic", "").strip()
+    if topic:
+        qs = qs.filter(topic=topic)
+    from django.core.paginator import Paginator
+
+    return render(request, "targets/activities.html", {
+        "page": Paginator(qs.order_by("-date", "-id"), 50).get_page(request.GET.get("page")),
+        "form": form if writable else None, "topic": topic, "view": view,
+    }, status=400 if request.method == "POST" else 200)
