@@ -172,7 +172,7 @@ def ranking_endpoint(request: HttpRequest, year: int | None = None, subject: str
         raise Http404
     return {
         "year": year, "subject": scheme.subject,
-        "formula": f"score = Σ weight × min(completion, {scheme.cap}%) / 100",
+        "formula": f"score = Σ weight × min(completion, {scheme.cap}%) / Σ applicable weight",
         "weights": {w.indicator.name: w.weight for w in scheme.weights.select_related("indicator")},
         "ranking": [{"rank": r.rank, "code": getattr(r.subject, "code", ""), "name": str(r.subject),
                      "score": r.score,

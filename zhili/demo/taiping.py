@@ -16,6 +16,7 @@ from django.db import transaction
 
 from zhili.core import audit
 from zhili.core.models import SiteFlag
+from zhili.demo import targets2020
 from zhili.demo.names import PersonNames, village_names
 from zhili.people.models import ChainLevel, ChainLink, Person, Role, RoleAssignment, Unit
 from zhili.people.scope import Scope
@@ -243,6 +244,9 @@ def load() -> Summary:
                     links.append(ChainLink(grid=grid, level=level, person=who))
     ChainLink.objects.bulk_create(links)
     summary.add("chain links", len(links))
+
+    # The 2020 "1234" work system: goals, tasks, indicators, shares, monthly progress, ranking, 催办.
+    targets2020.load(summary, sub=sub, units=units, people=demo_people, leaders=leaders)
 
     if not SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         SiteFlag.objects.create(key=DEMO_FLAG, value=datetime.date.today().isoformat())

@@ -63,11 +63,13 @@ def year_window(year: int, today: datetime.date) -> sources.Window:
 
 def reported_values(indicators: list[Indicator], region_ids: list[int], window: sources.Window):
     """{(indicator_id, region_id, unit_id): value}: the latest running total of cumulative indicators and the sum
-    of period values of the others, from current (not corrected) entries up to window.end. Two queries."""
+    of period values of the others, from current (not corrected) entries of periods begun by window.end.
+    Two queries."""
     cumulative = [i.pk for i in indicators if i.source == SourceKind.REPORT and i.cumulative]
     periodic = [i.pk for i in indicators if i.source == SourceKind.REPORT and not i.cumulative]
+    # A period counts once it has started: the current month's report, if made, is part of today's figure.
     base = Entry.objects.filter(is_current=True, region_id__in=region_ids, period_end__gte=window.start,
-                                period_end__lte=window.end)
+                                period_start__lte=window.end)
     out: dict[tuple[int, int, int | None], Decimal] = {}
     if cumulative:
         latest = (
@@ -181,8 +183,8 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
                 actual = _sum([c.actual for (i, _), c in unit_cells.items() if i == ind.pk])
                 whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
         elif whole:
-            if ind.source == SourceKind.COMPUTED:
-                actual = _sum([value_for(ind, vid) for vid in all_village_ids])
+            if ind.source == SourceKind.COMPUTED:  # the villages' records and the subdistrict's own
+                actual = _sum([value_for(ind, vid) for vid in [*all_village_ids, sub.pk]])
             else:
                 actual = value_for(ind, sub.pk)
             whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
@@ -203,11 +205,13 @@ def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], 
         return Cell(target, actual, light(ind, actual, target), missing)
     if not present:
         return Cell(target, None, lights.evaluate(None, ind.task.start, ind.due, today, rule), missing)
+    # A child over 100 % counts as 100 %: one overshoot does not hide a lagging sibling.
+    capped = [(k, min(c.completion or Decimal(0), Decimal(100))) for k, c in present]
     if ind.aggregation == Aggregation.WEIGHTED:
-        total_w = sum((k.weight for k, _ in present), Decimal(0)) or Decimal(1)
-        pct = sum((k.weight * (c.completion or 0) for k, c in present), Decimal(0)) / total_w
+        total_w = sum((k.weight for k, _ in capped), Decimal(0)) or Decimal(1)
+        pct = sum((k.weight * p for k, p in capped), Decimal(0)) / total_w
     else:
-        pct = sum((c.completion or 0 for _, c in present), Decimal(0)) / len(present)
+        pct = sum((p for _, p in capped), Decimal(0)) / len(capped)
     pct = pct.quantize(Decimal("0.1"))
     return Cell(target, None, lights.evaluate(pct, ind.task.start, ind.due, today, rule), missing)
 

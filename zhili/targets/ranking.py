@@ -1,9 +1,11 @@
 """Scores and ranking from published weights, with each score's breakdown so anyone can reproduce it:
 
-    score = Σ weight_i × min(completion_i, cap) / 100
+    score = Σ weight_i × min(completion_i, cap) / Σ weight_i
 
-where completion_i is the village's (or unit's) completion rate of indicator i against its share, and a share
-with no data counts 0 and is marked 缺报 in the breakdown.
+over the indicators that apply to the village (or unit): those with a share for it. completion_i is its rate
+against its share; a share with no data counts 0 and is marked 缺报. Dividing by the applicable weights keeps
+a village with fewer shares comparable with one that has them all (with every share applicable it is simply
+Σ weight × rate / 100).
 """
 
 from __future__ import annotations
@@ -65,7 +67,9 @@ def rank(sub: Region, year: int, today: datetime.date, subject: str = "villages"
             counted = min(pct if pct is not None else Decimal(0), scheme.cap)
             terms.append(Term(w.indicator, w.weight, pct, counted, (w.weight * counted / 100).quantize(Decimal("0.01"))))
         if terms:
-            rows.append((s, sum((t.points for t in terms), Decimal(0)), terms))
+            applicable = sum((t.weight for t in terms), Decimal(0))
+            score = (sum((t.weight * t.counted for t in terms), Decimal(0)) / applicable).quantize(Decimal("0.01"))
+            rows.append((s, score, terms))
     rows.sort(key=lambda r: (-r[1], getattr(r[0], "code", "")))
     ranked = []
     for i, (s, score, terms) in enumerate(rows):

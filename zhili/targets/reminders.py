@@ -7,7 +7,7 @@ from django.urls import reverse
 from zhili.core import clock
 from zhili.core.home import TodoItem, todo_source
 from zhili.targets import engine, lights
-from zhili.targets.models import Reminder, Task, TaskStatus
+from zhili.targets.models import Indicator, Reminder, Task, TaskStatus
 
 
 @todo_source
@@ -24,10 +24,10 @@ def target_todos(request) -> list[TodoItem]:
         return items
     subs = {t.goal.region for t in tasks}
     for sub in subs:
-        mine = [t for t in tasks if t.goal.region_id == sub.pk]
-        indicators = [i for t in mine for i in t.indicators.active()]
+        mine = {t.pk: t for t in tasks if t.goal.region_id == sub.pk}
+        indicators = list(Indicator.objects.active().filter(task_id__in=mine))
         for ind in indicators:
-            ind.task = next(t for t in mine if t.pk == ind.task_id)
+            ind.task = mine[ind.task_id]
         computed = engine.compute(sub, today.year, today, [], whole=True, indicators=indicators)
         for ind in indicators:
             cell = computed.whole.get(ind.pk)

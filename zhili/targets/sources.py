@@ -14,7 +14,8 @@ The contract (every part of Zhili that keeps records can be a source — ledgers
 
     register(MySource())
 
-A source groups by village: records attached to a grid count for the grid's village (path prefix).
+A source groups by village: records attached to a grid count for the grid's village (path prefix), and records
+on the subdistrict itself come back under the subdistrict's id (they count for the whole, not for a village).
 The built-in source below counts ActivityRecord rows (meetings, trainings, integrity talks, …).
 """
 
@@ -82,6 +83,9 @@ def group_by_village(qs: QuerySet, path_field: str, villages: list[Region]):
         return qs.none(), {}
     length = len(villages[0].path)
     by_path = {v.path: v.pk for v in villages}
+    # Rows on the subdistrict itself (shorter paths come out whole) count for the subdistrict.
+    parent = villages[0].parent
+    by_path[parent.path] = parent.pk
     return qs.annotate(_village=Substr(path_field, 1, length)), by_path
 
 
@@ -120,16 +124,17 @@ class ActivitySource(IndicatorSource):
         qs, by_path = group_by_village(self._base(window).filter(topic__in=topics), "region__path", villages)
         rows = qs.values("topic", "_village").annotate(n=Count("id"), people=Sum("count"), amount=Sum("amount"))
         table = {(r["topic"], by_path.get(r["_village"])): r for r in rows}
+        region_ids = set(by_path.values())
         for ind in indicators:
             topic = ind.source_params.get("topic")
             measure = ind.source_params.get("measure", "records")
-            for v in villages:
-                r = table.get((topic, v.pk))
+            for vid in region_ids:
+                r = table.get((topic, vid))
                 if r is None:
                     continue
                 value = {"records": r["n"], "people": r["people"] or 0, "amount": r["amount"] or 0,
                          "villages": 1 if r["n"] else 0}[measure]
-                out[(ind.pk, v.pk)] = Decimal(value)
+                out[(ind.pk, vid)] = Decimal(value)
         return out
 
     def records(self, indicator, village, window):
