@@ -14,6 +14,7 @@ from django.test import Client
 from zhili.demo import taiping
 from zhili.people.models import Person, Role, RoleAssignment
 from zhili.regions.models import Level, Region
+from zhili.targets.models import Entry, Indicator
 
 PERSONAS = {
     "leader": "demo-leader",
@@ -47,6 +48,10 @@ class World:
     yan_grid: Region
     outsider: Person  # 阎桥村's secretary
     yan_person: Person  # a grid inspector of 阎桥
+    ind_village: Indicator  # 2020, decomposed to villages incl. 孔家坊 and 阎桥, reported monthly
+    ind_sub: Indicator  # 2020, not decomposed (the subdistrict's own)
+    entry_kong: Entry  # a current report of ind_village by 孔家坊
+    entry_yan: Entry  # … by 阎桥
 
 
 @pytest.fixture
@@ -57,10 +62,15 @@ def world(db) -> World:
     kong_grids = list(kong.children.order_by("code"))
     yan_secretary = RoleAssignment.objects.get(region=yan, role=Role.VILLAGE_CADRE).person
     yan_inspector = RoleAssignment.objects.filter(region__parent=yan, role=Role.GRID_INSPECTOR).first().person
+    ind_village = Indicator.objects.get(task__goal__year=2020, name__contains="气代煤")
+    ind_sub = Indicator.objects.get(task__goal__year=2020, name__contains="税收")
     return World(
-        city=Region.objects.get(level=Level.CITY), district=sub.parent.__class__.objects.get(pk=sub.parent_id),
+        city=Region.objects.get(level=Level.CITY), district=Region.objects.get(pk=sub.parent_id),
         sub=sub, kong=kong, kong_grid=kong_grids[0], kong_grid2=kong_grids[1], yan=yan,
         yan_grid=yan.children.order_by("code").first(), outsider=yan_secretary, yan_person=yan_inspector,
+        ind_village=ind_village, ind_sub=ind_sub,
+        entry_kong=Entry.objects.filter(indicator=ind_village, region=kong, is_current=True).latest("period_end"),
+        entry_yan=Entry.objects.filter(indicator=ind_village, region=yan, is_current=True).latest("period_end"),
     )
 
 

@@ -138,6 +138,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["zhili.formats"]
 TIME_ZONE = env.envstr("ZHILI_TIME_ZONE", "Asia/Shanghai")
 # "Today" for lights and deadlines; empty means the real date (or the demo's chosen day, zhili/core/clock.py).
 ZHILI_TODAY = env.envdate("ZHILI_TODAY")

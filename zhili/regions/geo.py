@@ -76,9 +76,10 @@ def draw(items: list[tuple[str, str, dict | None, str]], width: int = 640) -> Dr
     pad = 8
     scale = (width - 2 * pad) / span_x
     height = int(span_y * scale + 2 * pad)
-    if height > width * 1.5:  # very tall shapes: fit the height instead
+    if height > width * 1.5:  # very tall shapes: fit the height instead, and narrow the drawing to match
         scale = (width * 1.5 - 2 * pad) / span_y
         height = int(width * 1.5)
+        width = int(span_x * scale + 2 * pad)
 
     def xy(p: tuple[float, float]) -> tuple[float, float]:
         return pad + (p[0] - min_x) * kx * scale, pad + (max_y - p[1]) * scale

@@ -148,7 +148,7 @@ def can_report(scope: Scope, indicator: Indicator, region: Region, unit: Unit | 
     if scope.can_write(region.path):
         return True
     lead = indicator.task.lead_unit_id
-    return bool(lead) and scope.can_write_for_unit(lead, region.path) or (
+    return (bool(lead) and scope.can_write_for_unit(lead, region.path)) or (
         unit is not None and scope.can_write_for_unit(unit.pk, region.path))
 
 
@@ -264,7 +264,7 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
 def do_confirm_closure(task: Task, *, actor, scope: Scope) -> Task:
     """A leader confirms the completion report: 办结销号."""
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
-    _require(scope.can_write(task.goal.region.path) and "leader" in scope.roles or scope.is_superuser,
+    _require((scope.can_write(task.goal.region.path) and "leader" in scope.roles) or scope.is_superuser,
              "只有街道领导可以确认办结销号。")
     _require(task.status == TaskStatus.REPORTED, "牵头单位报告办结后，才能确认销号。")
     _require(task.reported_by_id != actor.pk or scope.is_superuser, "报告办结的人不能自己确认销号。")

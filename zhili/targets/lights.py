@@ -99,6 +99,7 @@ class Light:
 
     def explain(self) -> str:
         """The sentence shown when someone clicks the light."""
+        red_gap = _n(self.rule.red_gap)
         r = self.rule
         if self.state == NONE:
             return "尚无填报或计算数据，无法亮灯。"
@@ -109,13 +110,19 @@ class Light:
         if self.state == OVERDUE:
             return f"{base}：已过完成时限 {self.deadline:%Y-%m-%d} 仍未完成，逾期。"
         if self.state == RED:
-            return f"{base}：落后序时进度 {g} 个百分点，超过红灯阈值 {r.red_gap} 个百分点。"
+            return f"{base}：落后序时进度 {g} 个百分点，超过红灯阈值 {red_gap} 个百分点。"
         if self.state == YELLOW:
             if g is not None and g > 0:
-                return f"{base}：落后序时进度 {g} 个百分点（不超过 {r.red_gap} 个百分点），黄灯。"
+                return f"{base}：落后序时进度 {g} 个百分点（不超过 {red_gap} 个百分点），黄灯。"
             return (f"{base}：距完成时限 {self.deadline:%Y-%m-%d} 仅剩 {self.working_days_left} 个工作日"
                     f"（不足 {r.due_soon_days} 个），黄灯提醒。")
         return f"{base}：不落后于序时进度，距时限还有 {self.working_days_left} 个工作日，绿灯。"
+
+
+def _n(value: Decimal) -> str:
+    """10.00 → 10, 7.50 → 7.5: numbers as people write them."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def evaluate(completion_pct: Decimal | None, start: datetime.date, deadline: datetime.date, today: datetime.date,

@@ -284,6 +284,9 @@ class RankingWeight(models.Model):
     class Meta:
         ordering = ["-weight", "indicator__code"]
 
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.weight}%"
+
 
 class Reminder(TimeStampedModel):
     """催办: a leader presses a responsible person about a task; shown on their home page until read."""

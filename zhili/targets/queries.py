@@ -23,6 +23,10 @@ class Viewpoint:
         return self.village is None
 
 
+class NoViewpoint(Http404):
+    """The person has no subdistrict or village to look at (e.g. a grid inspector: targets are not per grid)."""
+
+
 def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
     """The subdistrict (and village) a person's targets pages show. 404 if they have none."""
     if code:
@@ -46,10 +50,9 @@ def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
     for r in roots:
         if r.level == Level.VILLAGE:
             return Viewpoint(r.parent, r)
-        if r.level == Level.GRID:
-            village = r.parent
-            return Viewpoint(village.parent, village)
-    raise Http404("您的权限范围内没有街道或村（社区）。")
+    if any(r.level == Level.GRID for r in roots):
+        raise NoViewpoint("目标任务分解到村（社区）和单位，不分解到网格；网格员的巡查任务在“网格事件”中。")
+    raise NoViewpoint("您的权限范围内没有街道或村（社区），没有可查看的目标任务。")
 
 
 def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:

@@ -37,7 +37,10 @@ def _year(request: HttpRequest) -> int:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     """The leader's one page: the whole 1234 system with lights; a village cadre sees their village's shares."""
-    view = queries.viewpoint(request.scope, request.GET.get("region"))
+    try:
+        view = queries.viewpoint(request.scope, request.GET.get("region"))
+    except queries.NoViewpoint as exc:
+        return render(request, "targets/refused.html", {"message": str(exc), "title": "目标任务"})
     today = clock.today()
     year = _year(request)
     b = engine.build_board(view.sub, year, today, village=view.village)
@@ -98,25 +101,33 @@ def _report_choices(request, ind, view) -> list[tuple[str, str]]:
 @require_GET
 def indicator(request: HttpRequest, pk: int) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
+    return _indicator_page(request, ind, view)
+
+
+def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status: int = 200) -> HttpResponse:
     rows, computed = _subjects(ind, view, request.scope)
     cell = computed.whole.get(ind.pk) if view.whole else computed.village.get((ind.pk, view.village.pk))
     today = clock.today()
     entries = Entry.objects.filter(indicator=ind).select_related("region", "unit", "reporter", "corrects")
     if view.village:
         entries = entries.filter(region=view.village)
-    series = _series(ind, view, today)
     choices = _report_choices(request, ind, view)
     share_sum = sum((s.target for s in computed.shares[ind.pk]), 0) if ind.decomposition != Decomposition.NONE else None
+    if not rows and ind.source == SourceKind.COMPUTED and view.whole:
+        # Not decomposed, but computed from records: the figure still opens onto each village's records.
+        rows = [(v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), cell.light))
+                for v in Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today).order_by("code")
+                if (ind.pk, v.pk) in computed.by_village]
     return render(request, "targets/indicator.html", {
-        "ind": ind, "view": view, "cell": cell, "rows": rows, "series": series, "today": today,
+        "ind": ind, "view": view, "cell": cell, "rows": rows, "series": _series(ind, view, today), "today": today,
         "entries": entries.order_by("-period_end", "-id")[:60],
-        "report_form": ReportForm(choices=choices) if choices else None,
+        "report_form": report_form or (ReportForm(choices=choices) if choices else None),
         "source_text": sources.get(ind.source_key).describe(ind) if ind.source == SourceKind.COMPUTED else "",
         "children": [(k, computed.whole.get(k.pk) if view.whole else computed.village.get((k.pk, view.village.pk)))
                      for k in _family(ind)[1:] if k.parent_id == ind.pk],
         "share_sum": share_sum, "can_manage": request.scope.can_write(view.sub.path),
         "reopen_form": ReopenPeriodForm() if request.scope.can_write(view.sub.path) else None,
-    })
+    }, status=status)
 
 
 def _series(ind, view, today):
@@ -164,9 +175,9 @@ def records(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     choices = _report_choices(request, ind, view)
-    form = ReportForm(request.POST, request.FILES, choices=choices)
     if not choices:
         raise Http404("不存在或无权查看。")
+    form = ReportForm(request.POST, request.FILES, choices=choices)
     if form.is_valid():
         d = form.cleaned_data
         kind, ident = d["region"][0], int(d["region"][1:])
@@ -181,24 +192,21 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已填报 {periods.label(entry.period_start, entry.period_end, ind.period_type)}"
                                       f"：{entry.value.normalize():f}{ind.unit}。")
             return redirect("targets:indicator", pk=ind.pk)
-    for err in [*form.non_field_errors(), *[e for f in form.errors.values() for e in f]]:
-        messages.error(request, err)
-    return redirect("targets:indicator", pk=ind.pk)
+    return _indicator_page(request, ind, view, report_form=form, status=400)
 
 
 @require_POST
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     entry = queries.get_entry_or_404(request.scope, pk)
     form = CorrectForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_correct_entry(entry, value=form.cleaned_data["value"], reason=form.cleaned_data["reason"],
-                                     files=request.FILES.getlist("files"), actor=request.user, scope=request.scope)
-            messages.success(request, "已更正；原填报保留在历史中。")
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, "更正需要填写数值和原因。")
+    if not form.is_valid():
+        return _refused(request, "更正需要填写数值和原因。")
+    try:
+        actions.do_correct_entry(entry, value=form.cleaned_data["value"], reason=form.cleaned_data["reason"],
+                                 files=request.FILES.getlist("files"), actor=request.user, scope=request.scope)
+    except ValidationError as exc:
+        return _refused(request, " ".join(exc.messages))
+    messages.success(request, "已更正；原填报保留在历史中。")
     return redirect("targets:records", pk=entry.indicator_id, code=entry.region.code) \
         if entry.region.level == Level.VILLAGE else redirect("targets:indicator", pk=entry.indicator_id)
 
@@ -207,19 +215,23 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
 def reopen_period(request: HttpRequest, pk: int) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     form = ReopenPeriodForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        _, end = periods.period_of(d["period_day"], ind.period_type)
-        try:
-            actions.do_reopen_period(region=view.sub, period_end=end, until=d["until"], reason=d["reason"],
-                                     indicator=ind, actor=request.user, scope=request.scope)
-            messages.success(request, f"已重新开放 {periods.label(*periods.period_of(end, ind.period_type), ind.period_type)}"
-                                      f"的填报，至 {d['until']:%Y-%m-%d}。")
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, "请填写期间、开放截止日期和原因。")
+    if not form.is_valid():
+        return _refused(request, "请填写期间、开放截止日期和原因。")
+    d = form.cleaned_data
+    start, end = periods.period_of(d["period_day"], ind.period_type)
+    try:
+        actions.do_reopen_period(region=view.sub, period_end=end, until=d["until"], reason=d["reason"],
+                                 indicator=ind, actor=request.user, scope=request.scope)
+    except ValidationError as exc:
+        return _refused(request, " ".join(exc.messages))
+    messages.success(request, f"已重新开放{periods.label(start, end, ind.period_type)}的填报，至 {d['until']:%Y-%m-%d}。")
     return redirect("targets:indicator", pk=ind.pk)
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    """A refused write: the sentence, a way back, status 400, and nothing written."""
+    return render(request, "targets/refused.html", {"message": message,
+                                                    "back": request.META.get("HTTP_REFERER", "")}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -299,7 +311,7 @@ def task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         else:
             raise Http404("不存在或无权查看。")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        return _refused(request, " ".join(exc.messages))
     return redirect("targets:task", pk=t.pk)
 
 

@@ -1,0 +1,142 @@
+"""The leader's one page, drill-down, the village's view, the export and the API, on the 2020 demo."""
+
+import io
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from zhili.regions.models import Region
+from zhili.targets import engine, lights
+from zhili.targets.models import ActivityRecord, Entry, Indicator
+
+TODAY = "2020-11-20"
+
+
+def test_the_leader_sees_the_whole_1234_system_with_every_light(as_persona):
+    page = as_persona("leader").get("/targets/").content.decode()
+    for item in ("新旧动能转换", "乡村振兴", "济南绿色建设国际产业园", "脱贫攻坚", "人居环境提升", "财政税收",
+                 "党建工作新高地", "1 个中心任务", "4 个打造"):
+        assert item in page
+    for state in ("light-done", "light-green", "light-yellow", "light-red", "light-overdue"):
+        assert f'class="light {state}"' in page, state
+    # every light explains itself
+    assert "超过红灯阈值 10 个百分点" in page
+    assert "已过完成时限" in page
+    # the article's figures are the targets
+    for figure in ("9,808", "1,100", "1,600", "6,000", "18,000", "150"):
+        assert figure in page, figure
+
+
+def test_drill_down_reaches_villages_and_the_records_behind_a_figure(as_persona, world):
+    client = as_persona("leader")
+    ind = world.ind_village
+    page = client.get(f"/targets/indicators/{ind.pk}/").content.decode()
+    assert "孔家坊村" in page and "阎桥村" in page
+    assert f"/targets/indicators/{ind.pk}/villages/{world.kong.code}/" in page
+    records = client.get(f"/targets/indicators/{ind.pk}/villages/{world.kong.code}/").content.decode()
+    latest = Entry.objects.filter(indicator=ind, region=world.kong, is_current=True).latest("period_end")
+    assert f"{latest.value:f}".rstrip("0").rstrip(".") in records.replace(",", "")
+
+
+def test_a_computed_figure_opens_onto_exactly_its_records(as_persona, world):
+    talks = Indicator.objects.get(task__goal__year=2020, source="computed", source_params__topic="廉政谈话")
+    client = as_persona("leader")
+    page = client.get(f"/targets/indicators/{talks.pk}/").content.decode()
+    assert world.kong.name in page
+    records = client.get(f"/targets/indicators/{talks.pk}/villages/{world.kong.code}/").content.decode()
+    expected = ActivityRecord.objects.filter(topic="廉政谈话", region__path__startswith=world.kong.path).count()
+    assert records.count("<tr>") - 1 == expected
+
+
+def test_the_village_sees_and_reports_only_its_own_shares(as_persona, world):
+    client = as_persona("village")
+    page = client.get("/targets/").content.decode()
+    assert "孔家坊村" in page
+    assert "阎桥村" not in page
+    # the subdistrict's own figures (tax revenue) are not the village's
+    assert world.ind_sub.name not in page
+    ind = world.ind_village
+    share_page = client.get(f"/targets/indicators/{ind.pk}/").content.decode()
+    assert '<option value="r%d">孔家坊村</option>' % world.kong.pk in share_page
+    assert "阎桥" not in share_page
+    response = client.post(f"/targets/indicators/{ind.pk}/report/", {"region": f"r{world.yan.pk}",
+                                                                     "day": TODAY, "value": "5"})
+    assert response.status_code == 400
+
+
+def test_a_village_report_moves_the_figure(as_persona, world):
+    ind = Indicator.objects.get(task__goal__year=2020, name__contains="气代煤")
+    client = as_persona("village")
+    before = Entry.objects.filter(indicator=ind, region=world.kong).count()
+    response = client.post(f"/targets/indicators/{ind.pk}/report/",
+                           {"region": f"r{world.kong.pk}", "day": TODAY, "value": "１，２００"})  # full-width
+    assert response.status_code == 302, response.content.decode()[:500]
+    entry = Entry.objects.filter(indicator=ind, region=world.kong).latest("id")
+    assert Entry.objects.filter(indicator=ind, region=world.kong).count() == before + 1
+    assert entry.value == Decimal(1200)
+
+
+def test_export_reads_back_with_the_pages_numbers(as_persona, world):
+    response = as_persona("leader").get("/targets/export.xlsx?year=2020")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    ws = wb.active
+    assert "太平街道2020年" in ws["A1"].value
+    header = [c.value for c in ws[3]]
+    assert header[:9] == ["序号", "任务", "指标", "计量单位", "目标值", "实绩", "完成率(%)", "序时进度(%)", "亮灯"]
+    rows = {r[2].strip(): r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] and r[2]}
+    board = engine.build_board(world.sub, 2020, __import__("datetime").date(2020, 11, 20))
+    cells = board.computed.whole
+    checked = 0
+    for ind in board.computed.indicators:
+        row = rows.get(ind.name)
+        cell = cells.get(ind.pk)
+        if row is None or cell is None:
+            continue
+        assert Decimal(str(row[4])) == cell.target
+        assert (row[5] is None and cell.actual is None) or Decimal(str(row[5])) == cell.actual
+        assert row[8] == lights.LABELS[cell.light.state]
+        checked += 1
+    assert checked == len(board.computed.indicators)
+    # merged group headers, as an office hands it upward
+    assert any("A" in str(rng) for rng in ws.merged_cells.ranges)
+
+
+def test_ranking_shows_each_scores_breakdown(as_persona):
+    page = as_persona("leader").get("/targets/ranking/?year=2020").content.decode()
+    assert "公布的权重" in page
+    first = re.search(r'<td class="num"><b>([\d.]+)</b>', page)
+    assert first is not None
+    assert "× " in page and "= " in page
+
+
+def test_api_board_and_report(as_persona, world):
+    from zhili.people.actions import do_create_token
+    from zhili.people.models import Person
+
+    village = Person.objects.get(username="demo-village")
+    _, raw = do_create_token(village, name="t", actor=village)
+    headers = {"Authorization": f"Bearer {raw}"}
+    client = as_persona("anonymous")
+    data = client.get("/api/v1/targets/board?year=2020", headers=headers).json()
+    assert data["region_name"] == "孔家坊村"
+    states = {i["light"]["state"] for g in data["goals"] for sub in [g, *g["children"]] for t in sub["tasks"]
+              for i in t["indicators"] if i["light"]}
+    assert len(states) >= 3
+    ind = world.ind_village
+    response = client.post(f"/api/v1/targets/indicators/{ind.pk}/reports", {"region_code": world.yan.code,
+                           "day": TODAY, "value": "3"}, content_type="application/json", headers=headers)
+    assert response.status_code == 404
+    response = client.post(f"/api/v1/targets/indicators/{ind.pk}/reports", {"region_code": world.kong.code,
+                           "day": TODAY, "value": "-3"}, content_type="application/json", headers=headers)
+    assert response.status_code == 400 and "不允许负数" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("villages", [2, 91])
+def test_board_query_count_does_not_grow_with_villages(villages, world, django_assert_max_num_queries):
+    kids = list(Region.objects.filter(parent=world.sub, level=4).order_by("code")[:villages])
+    with django_assert_max_num_queries(9):
+        engine.compute(world.sub, 2020, __import__("datetime").date(2020, 11, 20), kids, whole=True)
