@@ -15,7 +15,7 @@ unchanged — every write is audited, so an unchanged log means nothing was writ
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 OK = "ok"

@@ -3,17 +3,16 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.targets_factory import TODAY, YEAR, build
+from zhili.people.models import Person
+from zhili.people.scope import scope_for
 from zhili.regions.models import Region
 from zhili.targets import engine, lights
-from django.core.exceptions import ValidationError
-
 from zhili.targets.actions import do_correct_entry, do_reopen_period
-from zhili.people.scope import scope_for
-from zhili.people.models import Person
 
 
 @pytest.fixture
