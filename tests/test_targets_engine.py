@@ -77,5 +77,5 @@ def test_the_board_has_a_constant_number_of_queries(tree, world):
     assert few == many
     with CaptureQueriesContext(connection) as ctx:
         b = engine.build_board(world.sub, YEAR, TODAY)
-    assert len(ctx.captured_queries) <= 12
+    assert len(ctx.captured_queries) <= 13
     assert b.counts[lights.NONE] >= 1  # the indicator without data

@@ -138,5 +138,5 @@ def test_api_board_and_report(as_persona, world):
 @pytest.mark.parametrize("villages", [2, 91])
 def test_board_query_count_does_not_grow_with_villages(villages, world, django_assert_max_num_queries):
     kids = list(Region.objects.filter(parent=world.sub, level=4).order_by("code")[:villages])
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         engine.compute(world.sub, 2020, __import__("datetime").date(2020, 11, 20), kids, whole=True)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Sum, Window
+from django.db.models import F, Q, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 
 from zhili.regions.models import Level, Region
@@ -49,7 +49,7 @@ class Computed:
     whole: dict[int, Cell]
     village: dict[tuple[int, int], Cell]
     unit: dict[tuple[int, int], Cell]
-    shares: dict[int, list[Share]]
+    share_sums: dict[int, Decimal]  # indicator → its parts added up (all villages or units)
     rule: lights.Rule
     window: sources.Window
     # every computed source's value per village, decomposed or not: what the drill-down opens onto
@@ -87,6 +87,28 @@ def reported_values(indicators: list[Indicator], region_ids: list[int], window: 
     return out
 
 
+def village_totals(indicators: list[Indicator], sub: Region, window: sources.Window) -> dict[int, Decimal]:
+    """{indicator_id: the villages' figures added up}, aggregated in the database (two queries), for the
+    subdistrict's figure of village-decomposed reported indicators. Closed (merged) villages count too: their
+    reports before the merge are part of the year."""
+    cumulative = [i.pk for i in indicators if i.cumulative]
+    periodic = [i.pk for i in indicators if not i.cumulative]
+    base = Entry.objects.filter(is_current=True, region__parent_id=sub.pk, period_end__gte=window.start,
+                                period_start__lte=window.end)
+    out: dict[int, Decimal] = {}
+    if cumulative:
+        latest = (base.filter(indicator_id__in=cumulative)
+                  .annotate(rn=Window(RowNumber(), partition_by=[F("indicator_id"), F("region_id")],
+                                      order_by=[F("period_end").desc(), F("id").desc()]))
+                  .filter(rn=1).values("pk"))
+        out.update(Entry.objects.filter(pk__in=Subquery(latest)).values("indicator_id")
+                   .annotate(total=Sum("value")).values_list("indicator_id", "total"))
+    if periodic:
+        out.update(base.filter(indicator_id__in=periodic).values("indicator_id").annotate(total=Sum("value"))
+                   .values_list("indicator_id", "total"))
+    return out
+
+
 def computed_values(indicators: list[Indicator], villages: list[Region], window: sources.Window):
     """{(indicator_id, village_id): value} from the registered sources, one batch per source."""
     by_source: dict[str, list[Indicator]] = defaultdict(list)
@@ -115,14 +137,23 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
             .select_related("task")
         )
     ids = [i.pk for i in indicators]
+    # Only the shares of the villages asked for (and all units' shares) come into Python; the sums of the
+    # parts, for the decomposition check, are added up in the database.
     shares: dict[int, list[Share]] = defaultdict(list)
-    for s in Share.objects.filter(indicator_id__in=ids).select_related("region", "unit"):
+    wanted = Q(unit__isnull=False) | Q(region_id__in=[v.pk for v in villages])
+    for s in Share.objects.filter(indicator_id__in=ids).filter(wanted):
         shares[s.indicator_id].append(s)
+    share_sums = dict(Share.objects.filter(indicator_id__in=ids).values("indicator_id")
+                      .annotate(total=Sum("target")).values_list("indicator_id", "total"))
     rule = lights.Rule.for_region(sub, today)
     # The whole subdistrict's figure adds up every village, whoever looks; cells are made for `villages` only.
-    all_villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)) if whole else villages
-    region_ids = [v.pk for v in all_villages] + ([sub.pk] if whole else [])
-    reported = reported_values(indicators, region_ids, window)
+    # Reported figures are added up in the database; computed sources are asked for every village.
+    needs_all = whole and any(i.source == SourceKind.COMPUTED for i in indicators)
+    all_villages = (list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)) if needs_all
+                    else villages)
+    reported = reported_values(indicators, [v.pk for v in villages] + ([sub.pk] if whole else []), window)
+    totals = village_totals([i for i in indicators if i.source == SourceKind.REPORT
+                             and i.decomposition == Decomposition.VILLAGES], sub, window) if whole else {}
     computed = computed_values(indicators, all_villages, window)
 
     def light(ind: Indicator, actual, target) -> lights.Light:
@@ -173,7 +204,10 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
                     village_cells[(ind.pk, vid)] = Cell(share_by_region[vid], actual,
                                                         light(ind, actual, share_by_region[vid]))
             if whole:
-                actual = _sum([value_for(ind, vid) for vid in all_village_ids])
+                if ind.source == SourceKind.REPORT:
+                    actual = totals.get(ind.pk)
+                else:
+                    actual = _sum([value_for(ind, vid) for vid in all_village_ids])
                 whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
         elif ind.decomposition == Decomposition.UNITS:
             if whole:
@@ -191,7 +225,7 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
 
     for ind in indicators:
         visit(ind)
-    return Computed(indicators, whole_cells, village_cells, unit_cells, shares, rule, window, computed)
+    return Computed(indicators, whole_cells, village_cells, unit_cells, share_sums, rule, window, computed)
 
 
 def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], light, rule, today,
@@ -288,7 +322,7 @@ def build_board(sub: Region, year: int, today: datetime.date, *, village: Region
             return None  # not this village's: nothing decomposed to it
         share_sum = None
         if ind.decomposition != Decomposition.NONE and village is None:
-            share_sum = sum((s.target for s in computed.shares[ind.pk]), Decimal(0))
+            share_sum = computed.share_sums.get(ind.pk, Decimal(0))
         return IndicatorRow(ind, cell, kids, share_sum)
 
     inds_by_task: dict[int, list[IndicatorRow]] = defaultdict(list)

@@ -15,6 +15,7 @@ follow China's holiday and make-up-day calendar (chinese-calendar).
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,6 +42,7 @@ class Rule:
         return cls(red_gap=row.red_gap, due_soon_days=row.due_soon_days, report_grace_days=row.report_grace_days)
 
 
+@functools.lru_cache(maxsize=4096)
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
     """Working days after `start` up to and including `end` (0 when end ≤ start)."""
     if end <= start:

@@ -112,7 +112,7 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
     if view.village:
         entries = entries.filter(region=view.village)
     choices = _report_choices(request, ind, view)
-    share_sum = sum((s.target for s in computed.shares[ind.pk]), 0) if ind.decomposition != Decomposition.NONE else None
+    share_sum = computed.share_sums.get(ind.pk, 0) if ind.decomposition != Decomposition.NONE else None
     if not rows and ind.source == SourceKind.COMPUTED and view.whole:
         # Not decomposed, but computed from records: the figure still opens onto each village's records.
         rows = [(v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), cell.light))
