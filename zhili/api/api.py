@@ -105,7 +105,10 @@ regions = Router(tags=["区划与网格"])
 @paginate(LimitOffsetPagination)
 def list_regions(request: HttpRequest, level: int | None = None, parent: str | None = None, q: str | None = None,
                  include_closed: bool = False, on: datetime.date | None = None):
-    qs = request.scope.regions().select_related("parent", "successor")
+    # Only the listed fields: no boundary polygons for a list (python -m bench regions-subtree).
+    qs = request.scope.regions().select_related("parent", "successor").only(
+        "code", "name", "level", "path", "valid_from", "valid_to", "center_lng", "center_lat", "is_synthetic",
+        "parent__code", "successor__code")
     if not include_closed:
         qs = qs.current(on)
     if level:

@@ -1,7 +1,7 @@
 """The region tree: city → district → subdistrict/township → village/community → grid.
 
 Each region stores a materialised path of codes ("370100/370115/370115003/370115003201/"), so a subtree is
-one indexed prefix query at city scale. Regions are never deleted: a merge closes the old villages
+one indexed prefix query at city scale (path_prefix_q: LIKE on PostgreSQL, a range on SQLite). Regions are never deleted: a merge closes the old villages
 (valid_to) and points them at their successor, so records made before the merge keep their village.
 """
 
@@ -35,6 +35,19 @@ CODE_LENGTH = {Level.CITY: 6, Level.DISTRICT: 6, Level.SUBDISTRICT: 9, Level.VIL
 PATH_SEP = "/"
 
 
+def path_prefix_q(field: str, prefix: str) -> models.Q:
+    """Rows whose `field` starts with `prefix`, in the form each database can answer from an index.
+
+    PostgreSQL uses LIKE 'prefix%' with the pattern index Django creates for the unique path. SQLite's LIKE
+    ignores case and so never uses an index; there a range does (paths end in "/", and "0" follows "/").
+    """
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and prefix.endswith(PATH_SEP):
+        return models.Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + "0"})
+    return models.Q(**{f"{field}__startswith": prefix})
+
+
 class RegionQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None):
         """Regions valid on `on` (today by default)."""
@@ -42,14 +55,14 @@ class RegionQuerySet(models.QuerySet):
         return self.filter(valid_from__lte=on).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on))
 
     def subtree(self, region: Region, *, include_self: bool = True):
-        qs = self.filter(path__startswith=region.path)
+        qs = self.filter(path_prefix_q("path", region.path))
         return qs if include_self else qs.exclude(pk=region.pk)
 
     def under_paths(self, paths: list[str]):
         """Regions lying under any of `paths` (the scope helper builds these)."""
         q = models.Q()
         for p in paths:
-            q |= models.Q(path__startswith=p)
+            q |= path_prefix_q("path", p)
         return self.filter(q) if paths else self.none()
 
 
@@ -80,11 +93,8 @@ class Region(TimeStampedModel):
         ordering = ["path"]
         verbose_name = _("区划")
         verbose_name_plural = _("区划")
-        indexes = [
-            # LIKE 'prefix%' on PostgreSQL needs the pattern opclass under a non-C collation.
-            models.Index(fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["parent", "level"]),
-        ]
+        # The unique path already has Django's varchar_pattern_ops index on PostgreSQL (for LIKE 'prefix%').
+        indexes = [models.Index(fields=["parent", "level"])]
 
     def __str__(self) -> str:
         return self.name

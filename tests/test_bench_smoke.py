@@ -1,0 +1,60 @@
+"""`python -m bench` runs and prints its line (bench/README.md). Not a benchmark: a tiny city, no timing checks.
+
+Runs as a subprocess, as a person would, so the benchmark sets up Django and its throwaway database itself.
+On SQLite always; on PostgreSQL too when ZHILI_DATABASE_URL points at one, checking that the benchmark's
+own database ("<name>_bench") is gone afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER = r"\d+\.\d+"
+SUMMARY = re.compile(rf"^regions-subtree: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) \S.*$")
+DETAIL = re.compile(rf"^  [a-z0-9-]+: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) .*$")
+PG_URL = os.environ.get("ZHILI_DATABASE_URL", "")
+ON_PG = urlsplit(PG_URL).scheme.startswith("postgres")
+
+
+def _bench(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHILI_", "DJANGO_"))}
+    if database_url:
+        env["ZHILI_DATABASE_URL"] = database_url
+    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=180)
+
+
+def test_list_names_the_benchmarks():
+    proc = _bench("--list")
+    assert proc.returncode == 0, proc.stderr
+    assert any(line.startswith("regions-subtree: ") for line in proc.stdout.splitlines()), proc.stdout
+
+
+@pytest.mark.parametrize("backend", [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+])
+def test_regions_subtree_prints_its_line(backend):
+    proc = _bench("regions-subtree", "--villages", "20", "--repeat", "1", "--min-time", "0.001",
+                  database_url=PG_URL if backend == "postgresql" else None)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert SUMMARY.match(lines[-1]), proc.stdout
+    details = lines[:-1]
+    assert len(details) >= 10 and all(DETAIL.match(line) for line in details), proc.stdout
+    assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
+    if backend == "postgresql":
+        import psycopg
+
+        name = urlsplit(PG_URL).path.lstrip("/") + "_bench"
+        maintenance = urlsplit(PG_URL)._replace(path="/postgres").geturl()
+        with psycopg.connect(maintenance) as conn:
+            assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None
