@@ -46,12 +46,33 @@ def _not_found(request: HttpRequest, exc: Http404):
     return api.create_response(request, {"detail": "不存在或无权查看。"}, status=404)
 
 
+def _reason(err: dict) -> str:
+    """Pydantic's error, as a Chinese sentence fragment."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    reasons = {
+        "missing": "必须填写",
+        "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+        "float_parsing": "应为数字", "float_type": "应为数字", "decimal_parsing": "应为数字",
+        "decimal_type": "应为数字", "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+        "date_parsing": "应为日期，如 2020-11-20", "date_from_datetime_parsing": "应为日期，如 2020-11-20",
+        "date_type": "应为日期，如 2020-11-20", "datetime_parsing": "应为时间，如 2020-11-20T09:00:00+08:00",
+        "string_type": "应为文本", "list_type": "应为列表", "dict_type": "应为对象",
+        "model_attributes_type": "应为对象", "json_invalid": "不是有效的 JSON",
+        "less_than_equal": f"不能大于 {ctx.get('le')}", "greater_than_equal": f"不能小于 {ctx.get('ge')}",
+        "less_than": f"应小于 {ctx.get('lt')}", "greater_than": f"应大于 {ctx.get('gt')}",
+        "string_too_short": "太短", "string_too_long": f"太长（最多 {ctx.get('max_length')} 个字符）",
+        "too_short": f"至少需要 {ctx.get('min_length')} 项", "too_long": f"最多 {ctx.get('max_length')} 项",
+        "string_pattern_mismatch": "格式不正确", "enum": "不是允许的值", "literal_error": "不是允许的值",
+    }
+    return reasons.get(kind, "格式不正确")
+
+
 @api.exception_handler(NinjaValidationError)
 def _schema_error(request: HttpRequest, exc: NinjaValidationError):
     parts = []
     for err in exc.errors:
-        where = ".".join(str(x) for x in err.get("loc", []) if x not in ("body", "payload", "query"))
-        parts.append(f"{where}：{err.get('msg', '')}")
+        where = ".".join(str(x) for x in err.get("loc", []) if x not in ("body", "payload", "query", "filters"))
+        parts.append(f"{where or '请求'}{_reason(err)}")
     return api.create_response(request, {"detail": "请求内容不正确：" + "；".join(parts), "errors": exc.errors},
                                status=422)
 

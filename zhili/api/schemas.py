@@ -1,7 +1,11 @@
 import datetime
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
+
+# The same limits as the pages' forms (zhili/regions/forms.py, zhili/people/forms.py).
+Lng = Field(None, ge=73, le=136, description="WGS-84 经度")
+Lat = Field(None, ge=3, le=54, description="WGS-84 纬度")
 
 
 class Message(Schema):
@@ -47,16 +51,16 @@ class RegionCreateIn(Schema):
     parent_code: str
     valid_from: datetime.date | None = None
     boundary: dict | None = None
-    center_lng: Decimal | None = None
-    center_lat: Decimal | None = None
+    center_lng: Decimal | None = Lng
+    center_lat: Decimal | None = Lat
     note: str = ""
 
 
 class RegionUpdateIn(Schema):
     name: str | None = None
     boundary: dict | None = None
-    center_lng: Decimal | None = None
-    center_lat: Decimal | None = None
+    center_lng: Decimal | None = Lng
+    center_lat: Decimal | None = Lat
     note: str | None = None
     reason: str = ""
 
@@ -124,8 +128,8 @@ class PersonOut(Schema):
 
 
 class PersonCreateIn(Schema):
-    username: str
-    full_name: str
+    username: str = Field(..., pattern=r"^[A-Za-z0-9_.@+-]{1,150}$")
+    full_name: str = Field(..., min_length=1, max_length=50)
     region_code: str
     phone: str = ""
     title: str = ""

@@ -40,6 +40,14 @@ class ArchivableModel(TimeStampedModel):
         return self.archived_at is not None
 
 
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise RuntimeError("审计记录只能追加，不能修改。")
+
+    def delete(self):
+        raise RuntimeError("审计记录只能追加，不能删除。")
+
+
 class AuditEntry(models.Model):
     """One action by one person on one object, with the old and new values. Never updated or deleted.
 
@@ -61,6 +69,8 @@ class AuditEntry(models.Model):
     region_path = models.CharField(max_length=255, blank=True, db_index=True)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -27,6 +29,14 @@ from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
 
 PERSON_FIELDS = ("full_name", "phone", "title", "unit", "region", "email")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,150}$")
+MOBILE_RE = re.compile(r"^1[0-9]{10}$")
+PHONE_RE = re.compile(r"^[0-9-]{7,20}$")
+
+
+def normalise_phone(phone: str | None) -> str:
+    """Full-width digits and spaces, as input methods type them, become the plain number."""
+    return unicodedata.normalize("NFKC", phone or "").replace(" ", "").strip()
 
 
 def _require_admin(scope: Scope, region: Region | None, what: str) -> None:
@@ -47,8 +57,13 @@ def do_create_person(
 ) -> Person:
     username = (username or "").strip()
     full_name = (full_name or "").strip()
+    phone = normalise_phone(phone)
     if not username:
         raise ValidationError("登录名不能为空。")
+    if not USERNAME_RE.match(username):
+        raise ValidationError("登录名只能包含字母、数字和 @ . + - _。")
+    if phone and not MOBILE_RE.match(phone):
+        raise ValidationError("手机号应为 11 位数字，以 1 开头。")
     if not full_name:
         raise ValidationError("姓名不能为空。")
     _require_admin(scope, region, "添加人员")
@@ -77,6 +92,10 @@ def do_update_person(person: Person, *, actor, scope: Scope, reason: str = "", *
         raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
     if "region" in values:
         _require_admin(scope, values["region"], "把人员划入该区划")
+    if "phone" in values:
+        values["phone"] = normalise_phone(values["phone"])
+        if values["phone"] and not MOBILE_RE.match(values["phone"]):
+            raise ValidationError("手机号应为 11 位数字，以 1 开头。")
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = audit.snapshot(person, values)
     for k, v in values.items():
@@ -164,7 +183,7 @@ def do_grant_role(
     _require_admin(scope, region, f"授予“{region.name}”的角色")
     _require_admin(scope, person.region, "给此人员授予角色")
     if region.level not in ROLE_REGION_LEVELS[role]:
-        allowed = "、".join(Level(lv).label for lv in sorted(ROLE_REGION_LEVELS[role]))
+        allowed = "、".join(str(Level(lv).label) for lv in sorted(ROLE_REGION_LEVELS[role]))
         raise ValidationError(f"“{role.label}”角色只能绑定到{allowed}，不能绑定到{region.get_level_display()}“{region.name}”。")
     if not region.is_current:
         raise ValidationError(f"“{region.name}”已撤销，不能再授予角色。")
@@ -208,17 +227,17 @@ def do_set_chain_levels(subdistrict: Region, names: list[str], *, actor, scope: 
     if len(set(names)) != len(names):
         raise ValidationError("联包层级名称不能重复。")
     existing = {lv.order: lv for lv in ChainLevel.objects.filter(subdistrict=subdistrict)}
-    if len(names) < len(existing) and ChainLink.objects.filter(level__order__gt=len(names),
-                                                              level__subdistrict=subdistrict).active().exists():
+    if ChainLink.objects.active().filter(level__order__gt=len(names), level__subdistrict=subdistrict).exists():
         raise ValidationError("被删去的层级上还有责任人，请先归档这些责任人。")
-    before = [existing[k].name for k in sorted(existing)]
+    before = [existing[k].name for k in sorted(existing) if existing[k].is_active]
     levels = []
     for i, name in enumerate(names, start=1):
         lv = existing.get(i) or ChainLevel(subdistrict=subdistrict, order=i)
         lv.name = name
+        lv.is_active = True
         lv.save()
         levels.append(lv)
-    ChainLevel.objects.filter(subdistrict=subdistrict, order__gt=len(names)).exclude(links__isnull=False).delete()
+    ChainLevel.objects.filter(subdistrict=subdistrict, order__gt=len(names)).update(is_active=False)
     audit.record(actor, "chain.levels", subdistrict, changes={"levels": [before, names]})
     return levels
 
@@ -236,6 +255,9 @@ def do_set_chain_link(
         raise ValidationError("该联包层级不属于此网格所在的街道。")
     if person is None and not contact_name.strip():
         raise ValidationError("请选择人员或填写联系人姓名。")
+    contact_phone = normalise_phone(contact_phone)
+    if contact_phone and not PHONE_RE.match(contact_phone):
+        raise ValidationError("电话号码只能包含数字和短横线。")
     old = ChainLink.objects.active().filter(grid=grid, level=level).first()
     if old:
         old.archived_at = timezone.now()

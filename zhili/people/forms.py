@@ -16,6 +16,18 @@ class LoginForm(AuthenticationForm):
         "inactive": "该账号已停用，请联系街道系统管理员。",
     }
 
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            # Django's backend refuses deactivated accounts as if the password were wrong; with the right
+            # password, say what is really the matter.
+            username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+            person = Person.objects.filter(username=username, is_active=False).first() if username else None
+            if person is not None and password and person.check_password(password):
+                raise forms.ValidationError(self.error_messages["inactive"], code="inactive") from None
+            raise exc
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -133,6 +133,8 @@ class ChainLevel(TimeStampedModel):
     subdistrict = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="chain_levels")
     order = models.PositiveSmallIntegerField(_("顺序"))
     name = models.CharField(_("层级名称"), max_length=50)
+    # A level dropped from the chain stays (its past links point at it) but no longer shows.
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["subdistrict", "order"]

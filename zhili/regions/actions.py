@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,9 +17,30 @@ from zhili.regions.models import CHILD_LEVEL, CODE_LENGTH, PATH_SEP, Level, Regi
 EDITABLE_FIELDS = ("name", "boundary", "center_lng", "center_lat", "note")
 
 
+def normalise_code(code: str) -> str:
+    """What an input method types (full-width ０-９, spaces) as the standard code."""
+    return unicodedata.normalize("NFKC", code or "").strip()
+
+
+def check_centre(lng, lat) -> None:
+    """Centre points are WGS-84 longitude/latitude inside China, longitude first."""
+    if lng is not None and not 73 <= float(lng) <= 136:
+        raise ValidationError(f"中心经度 {lng} 不在中国境内（73～136）：请使用 WGS-84 经纬度，经度在前。")
+    if lat is not None and not 3 <= float(lat) <= 54:
+        raise ValidationError(f"中心纬度 {lat} 不在中国境内（3～54）：请使用 WGS-84 经纬度，纬度在后。")
+
+
+def check_boundary(boundary) -> None:
+    from zhili.regions.geo import validate_geometry
+
+    problem = validate_geometry(boundary)
+    if problem:
+        raise ValidationError(problem)
+
+
 def validate_code(code: str, level: int, parent: Region | None) -> None:
-    """GB/T 2260-based codes: digits, the level's length, and the parent's code as prefix."""
-    if not code or not code.isdigit():
+    """GB/T 2260-based codes: ASCII digits, the level's length, and the parent's code as prefix."""
+    if not code or not (code.isascii() and code.isdigit()):
         raise ValidationError(f"区划代码“{code}”无效：只能由数字组成。")
     expected = CODE_LENGTH[Level(level)]
     if len(code) != expected:
@@ -30,15 +52,21 @@ def validate_code(code: str, level: int, parent: Region | None) -> None:
             raise ValidationError(f"区划代码“{code}”无效：区县代码的前 4 位应与所属市的代码 {parent.code[:4]} 相同。")
 
 
-def _check_parent(level: int, parent: Region | None) -> None:
+def _check_parent(level: int, parent: Region | None, on: datetime.date | None = None) -> None:
+    """`parent` may take a child of `level` that starts on `on` (today by default)."""
     if parent is None:
         if level != Level.CITY:
             raise ValidationError(f"{Level(level).label}必须有上级区划。")
         return
     if CHILD_LEVEL.get(Level(parent.level)) != level:
         raise ValidationError(f"“{parent.name}”（{parent.get_level_display()}）下不能直接设{Level(level).label}。")
-    if not parent.is_current:
-        raise ValidationError(f"上级区划“{parent.name}”已撤销（{parent.valid_to}），不能再添加下级。")
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    if parent.valid_to is not None and parent.valid_to <= on:
+        raise ValidationError(f"上级区划“{parent.name}”已于 {parent.valid_to} 撤销，不能再添加下级。")
+    if parent.valid_from > on:
+        raise ValidationError(f"上级区划“{parent.name}”自 {parent.valid_from} 起才设立，下级的起始日期不能早于它。")
 
 
 @transaction.atomic
@@ -47,7 +75,7 @@ def do_create_region(
     valid_from: datetime.date | None = None, boundary: dict | None = None,
     center_lng=None, center_lat=None, note: str = "", is_synthetic: bool = False,
 ) -> Region:
-    code = (code or "").strip()
+    code = normalise_code(code)
     name = (name or "").strip()
     if level not in Level.values:
         raise ValidationError(f"层级 {level} 无效：应为 1（市）到 5（网格）。")
@@ -57,8 +85,10 @@ def do_create_region(
         raise ValidationError("只有超级管理员可以新建顶级区划。")
     if parent is not None and not scope.can_admin(parent.path):
         raise ValidationError(f"您无权在“{parent.name}”下新建区划。")
-    _check_parent(level, parent)
+    _check_parent(level, parent, valid_from)
     validate_code(code, level, parent)
+    check_boundary(boundary)
+    check_centre(center_lng, center_lat)
     if Region.objects.filter(code=code).exists():
         raise ValidationError(f"区划代码 {code} 已存在，不能重复。")
     region = Region(
@@ -80,12 +110,17 @@ def do_update_region(region: Region, *, actor, scope: Scope, reason: str = "", *
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
+    if "name" in values and not (values["name"] or "").strip():
+        raise ValidationError("区划名称不能为空。")
+    if "note" in values and values["note"] is None:
+        raise ValidationError("备注不能为 null；要清空备注，请传空字符串。")
+    if "boundary" in values:
+        check_boundary(values["boundary"])
     region = Region.objects.select_for_update().get(pk=region.pk)
+    check_centre(values.get("center_lng", region.center_lng), values.get("center_lat", region.center_lat))
     before = audit.snapshot(region, values)
     for k, v in values.items():
-        setattr(region, k, v)
-    if not region.name.strip():
-        raise ValidationError("区划名称不能为空。")
+        setattr(region, k, v.strip() if isinstance(v, str) else v)
     region.save()
     changes = audit.diff(before, audit.snapshot(region, values))
     if changes:
@@ -101,6 +136,8 @@ def do_move_region(region: Region, new_parent: Region, *, actor, scope: Scope, r
     if new_parent.path.startswith(region.path):
         raise ValidationError(f"不能把“{region.name}”移到它自己或它的下级“{new_parent.name}”之下：会形成循环。")
     _check_parent(region.level, new_parent)
+    if region.level == Level.DISTRICT:
+        validate_code(region.code, region.level, new_parent)
     if region.level >= Level.SUBDISTRICT and not region.code.startswith(new_parent.code):
         raise ValidationError(
             f"“{region.name}”的代码 {region.code} 不以“{new_parent.name}”的代码 {new_parent.code} 开头；"

@@ -29,7 +29,8 @@ def responsible(region: Region) -> QuerySet[RoleAssignment]:
 
 def chain(grid: Region) -> list[tuple[ChainLevel, ChainLink | None]]:
     """Each configured level of the grid's subdistrict with whoever answers for it (or None)."""
-    levels = list(ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths()).order_by("order"))
+    levels = list(ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True)
+                  .order_by("order"))
     links = {
         link.level_id: link
         for link in ChainLink.objects.active().filter(grid=grid).select_related("person", "level")
@@ -42,7 +43,8 @@ def chains_for_village(village: Region) -> list[tuple[Region, list]]:
     grids = list(village.children.current().order_by("code").prefetch_related(
         Prefetch("chain_links", queryset=ChainLink.objects.active().select_related("person", "level"))
     ))
-    return [(g, sorted(g.chain_links.all(), key=lambda link: link.level.order)) for g in grids]
+    return [(g, sorted((link for link in g.chain_links.all() if link.level.is_active), key=lambda link: link.level.order))
+            for g in grids]
 
 
 def breadcrumbs(scope: Scope, region: Region) -> list[tuple[Region, bool]]:

@@ -122,7 +122,7 @@ def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
     grid = get_region_or_404(scope, code)
     if grid.level != Level.GRID or not (scope.can_write(grid.path) or scope.can_admin(grid.path)):
         raise Http404("不存在或无权查看。")
-    levels = ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths())
+    levels = ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True)
     people = scope.filter(Person.objects.filter(is_active=True), "region__path")
     form = ChainLinkForm(request.POST or None, levels=levels, people=people)
     if request.method == "POST" and form.is_valid():

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
-from zhili.targets.models import Entry, Indicator, Task
+from zhili.targets.models import Entry, Indicator, Share, Task
 
 
 @dataclass
@@ -64,10 +64,13 @@ def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
     sub = ind.task.goal.region
     if scope.can_read(sub.path):
         return ind, Viewpoint(sub, None)
-    share = ind.shares.filter(region__isnull=False).select_related("region")
-    for s in share:
-        if scope.can_read(s.region.path):
-            return ind, Viewpoint(sub, s.region)
+    # A village sees an indicator decomposed to it, or a parent whose children are (two levels down).
+    family = [ind.pk, *Indicator.objects.filter(parent_id=ind.pk).values_list("pk", flat=True)]
+    family += list(Indicator.objects.filter(parent_id__in=family[1:]).values_list("pk", flat=True))
+    for path, region_id in (Share.objects.filter(indicator_id__in=family, region__isnull=False)
+                            .values_list("region__path", "region_id").distinct()):
+        if scope.can_read(path):
+            return ind, Viewpoint(sub, Region.objects.get(pk=region_id))
     raise Http404("不存在或无权查看。")
 
 

@@ -123,8 +123,9 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
         "entries": entries.order_by("-period_end", "-id")[:60],
         "report_form": report_form or (ReportForm(choices=choices) if choices else None),
         "source_text": sources.get(ind.source_key).describe(ind) if ind.source == SourceKind.COMPUTED else "",
-        "children": [(k, computed.whole.get(k.pk) if view.whole else computed.village.get((k.pk, view.village.pk)))
-                     for k in _family(ind)[1:] if k.parent_id == ind.pk],
+        "children": [(k, c) for k, c in (
+            (k, computed.whole.get(k.pk) if view.whole else computed.village.get((k.pk, view.village.pk)))
+            for k in _family(ind)[1:] if k.parent_id == ind.pk) if view.whole or c is not None],
         "share_sum": share_sum, "can_manage": request.scope.can_write(view.sub.path),
         "reopen_form": ReopenPeriodForm() if request.scope.can_write(view.sub.path) else None,
     }, status=status)
