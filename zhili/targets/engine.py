@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import F, Q, Subquery, Sum, Window
+from django.db import connection
+from django.db.models import F, Q, Sum, Window
 from django.db.models.functions import RowNumber
 
 from zhili.regions.models import Level, Region
@@ -35,12 +38,14 @@ from zhili.targets.models import (
 class Cell:
     target: Decimal | None
     actual: Decimal | None
-    light: lights.Light
+    completion: Decimal | None
+    evaluate: Callable[[], lights.Light] = field(repr=False, compare=False)
     missing: list[str] = field(default_factory=list)  # child indicators without data
 
-    @property
-    def completion(self) -> Decimal | None:
-        return self.light.completion
+    @cached_property
+    def light(self) -> lights.Light:
+        """Evaluated when first shown: a ranking over 5,000 villages needs completions, not lights."""
+        return self.evaluate()
 
 
 @dataclass
@@ -61,15 +66,14 @@ def year_window(year: int, today: datetime.date) -> sources.Window:
     return sources.Window(start, min(max(today, start), datetime.date(year, 12, 31)))
 
 
-def reported_values(indicators: list[Indicator], region_ids: list[int], window: sources.Window):
+def reported_values(indicators: list[Indicator], regions: Q, window: sources.Window):
     """{(indicator_id, region_id, unit_id): value}: the latest running total of cumulative indicators and the sum
     of period values of the others, from current (not corrected) entries of periods begun by window.end.
     Two queries."""
     cumulative = [i.pk for i in indicators if i.source == SourceKind.REPORT and i.cumulative]
     periodic = [i.pk for i in indicators if i.source == SourceKind.REPORT and not i.cumulative]
     # A period counts once it has started: the current month's report, if made, is part of today's figure.
-    base = Entry.objects.filter(is_current=True, region_id__in=region_ids, period_end__gte=window.start,
-                                period_start__lte=window.end)
+    base = Entry.objects.filter(regions, is_current=True, period_end__gte=window.start, period_start__lte=window.end)
     out: dict[tuple[int, int, int | None], Decimal] = {}
     if cumulative:
         latest = (
@@ -97,12 +101,21 @@ def village_totals(indicators: list[Indicator], sub: Region, window: sources.Win
                                 period_start__lte=window.end)
     out: dict[int, Decimal] = {}
     if cumulative:
-        latest = (base.filter(indicator_id__in=cumulative)
-                  .annotate(rn=Window(RowNumber(), partition_by=[F("indicator_id"), F("region_id")],
-                                      order_by=[F("period_end").desc(), F("id").desc()]))
-                  .filter(rn=1).values("pk"))
-        out.update(Entry.objects.filter(pk__in=Subquery(latest)).values("indicator_id")
-                   .annotate(total=Sum("value")).values_list("indicator_id", "total"))
+        # Aggregating over a window function is beyond the ORM; the hand-written SQL is portable (SQLite and
+        # PostgreSQL both have window functions) and twice as fast as a pk__in subquery at city scale.
+        placeholders = ",".join(["%s"] * len(cumulative))
+        sql = f"""
+            SELECT t.indicator_id, SUM(t.value) FROM (
+              SELECT e.indicator_id, e.value, ROW_NUMBER() OVER (
+                       PARTITION BY e.indicator_id, e.region_id ORDER BY e.period_end DESC, e.id DESC) AS rn
+              FROM {Entry._meta.db_table} e JOIN {Region._meta.db_table} r ON r.id = e.region_id
+              WHERE e.is_current AND r.parent_id = %s AND e.indicator_id IN ({placeholders})
+                AND e.period_end >= %s AND e.period_start <= %s
+            ) t WHERE t.rn = 1 GROUP BY t.indicator_id"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sub.pk, *cumulative, window.start, window.end])
+            # SQLite sums decimals as floats: back to the field's four places.
+            out.update({i: Decimal(str(v)).quantize(Decimal("0.0001")) for i, v in cursor.fetchall()})
     if periodic:
         out.update(base.filter(indicator_id__in=periodic).values("indicator_id").annotate(total=Sum("value"))
                    .values_list("indicator_id", "total"))
@@ -127,8 +140,11 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
 
 
 def compute(sub: Region, year: int, today: datetime.date, villages: list[Region], *, whole: bool = True,
-            indicators: list[Indicator] | None = None) -> Computed:
-    """Figures for `villages` (the ones the viewer may see) and, when `whole`, for the subdistrict."""
+            indicators: list[Indicator] | None = None, all_villages_given: bool = False) -> Computed:
+    """Figures for `villages` (the ones the viewer may see) and, when `whole`, for the subdistrict.
+
+    `all_villages_given` says `villages` is every village of the subdistrict (a ranking): the queries then
+    select by parent instead of listing thousands of ids."""
     window = year_window(year, today)
     if indicators is None:
         indicators = list(
@@ -140,7 +156,8 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
     # Only the shares of the villages asked for (and all units' shares) come into Python; the sums of the
     # parts, for the decomposition check, are added up in the database.
     shares: dict[int, list[Share]] = defaultdict(list)
-    wanted = Q(unit__isnull=False) | Q(region_id__in=[v.pk for v in villages])
+    village_q = Q(region__parent_id=sub.pk) if all_villages_given else Q(region_id__in=[v.pk for v in villages])
+    wanted = Q(unit__isnull=False) | village_q
     for s in Share.objects.filter(indicator_id__in=ids).filter(wanted):
         shares[s.indicator_id].append(s)
     share_sums = dict(Share.objects.filter(indicator_id__in=ids).values("indicator_id")
@@ -151,14 +168,14 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
     needs_all = whole and any(i.source == SourceKind.COMPUTED for i in indicators)
     all_villages = (list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)) if needs_all
                     else villages)
-    reported = reported_values(indicators, [v.pk for v in villages] + ([sub.pk] if whole else []), window)
+    reported = reported_values(indicators, (village_q | Q(region_id=sub.pk)) if whole else village_q, window)
     totals = village_totals([i for i in indicators if i.source == SourceKind.REPORT
                              and i.decomposition == Decomposition.VILLAGES], sub, window) if whole else {}
     computed = computed_values(indicators, all_villages, window)
 
-    def light(ind: Indicator, actual, target) -> lights.Light:
+    def cell(ind: Indicator, actual, target) -> Cell:
         pct = lights.completion(actual, target, ind.baseline if target == ind.target else None, ind.direction)
-        return lights.evaluate(pct, ind.task.start, ind.due, today, rule)
+        return Cell(target, actual, pct, lambda: lights.evaluate(pct, ind.task.start, ind.due, today, rule))
 
     whole_cells: dict[int, Cell] = {}
     village_cells: dict[tuple[int, int], Cell] = {}
@@ -188,47 +205,46 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
         if ind.source == SourceKind.CHILDREN:
             kids = children[ind.pk]
             if whole:
-                whole_cells[ind.pk] = _aggregate(ind, kids, [whole_cells.get(k.pk) for k in kids], light, rule,
+                whole_cells[ind.pk] = _aggregate(ind, kids, [whole_cells.get(k.pk) for k in kids], cell, rule,
                                                  today)
             if ind.decomposition == Decomposition.VILLAGES:
                 for vid in village_ids:
                     cells = [village_cells.get((k.pk, vid)) for k in kids]
                     if any(cells):
-                        village_cells[(ind.pk, vid)] = _aggregate(ind, kids, cells, light, rule, today,
+                        village_cells[(ind.pk, vid)] = _aggregate(ind, kids, cells, cell, rule, today,
                                                                   target=share_by_region.get(vid))
             return
         if ind.decomposition == Decomposition.VILLAGES:
             for vid in village_ids:
                 if vid in share_by_region:
                     actual = value_for(ind, vid)
-                    village_cells[(ind.pk, vid)] = Cell(share_by_region[vid], actual,
-                                                        light(ind, actual, share_by_region[vid]))
+                    village_cells[(ind.pk, vid)] = cell(ind, actual, share_by_region[vid])
             if whole:
                 if ind.source == SourceKind.REPORT:
                     actual = totals.get(ind.pk)
                 else:
                     actual = _sum([value_for(ind, vid) for vid in all_village_ids])
-                whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
+                whole_cells[ind.pk] = cell(ind, actual, ind.target)
         elif ind.decomposition == Decomposition.UNITS:
             if whole:
                 for uid, target in share_by_unit.items():
                     actual = value_for(ind, sub.pk, uid)
-                    unit_cells[(ind.pk, uid)] = Cell(target, actual, light(ind, actual, target))
+                    unit_cells[(ind.pk, uid)] = cell(ind, actual, target)
                 actual = _sum([c.actual for (i, _), c in unit_cells.items() if i == ind.pk])
-                whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
+                whole_cells[ind.pk] = cell(ind, actual, ind.target)
         elif whole:
             if ind.source == SourceKind.COMPUTED:  # the villages' records and the subdistrict's own
                 actual = _sum([value_for(ind, vid) for vid in [*all_village_ids, sub.pk]])
             else:
                 actual = value_for(ind, sub.pk)
-            whole_cells[ind.pk] = Cell(ind.target, actual, light(ind, actual, ind.target))
+            whole_cells[ind.pk] = cell(ind, actual, ind.target)
 
     for ind in indicators:
         visit(ind)
     return Computed(indicators, whole_cells, village_cells, unit_cells, share_sums, rule, window, computed)
 
 
-def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], light, rule, today,
+def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], cell, rule, today,
                target: Decimal | None = None) -> Cell:
     """A parent indicator from its children. A child without data is reported missing, never counted as 0."""
     target = ind.target if target is None else target
@@ -236,18 +252,20 @@ def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], 
     present = [(k, c) for k, c in zip(kids, cells, strict=True) if c is not None and c.actual is not None]
     if ind.aggregation == Aggregation.SUM:
         actual = _sum([c.actual for _, c in present]) if present else None
-        return Cell(target, actual, light(ind, actual, target), missing)
-    if not present:
-        return Cell(target, None, lights.evaluate(None, ind.task.start, ind.due, today, rule), missing)
-    # A child over 100 % counts as 100 %: one overshoot does not hide a lagging sibling.
-    capped = [(k, min(c.completion or Decimal(0), Decimal(100))) for k, c in present]
-    if ind.aggregation == Aggregation.WEIGHTED:
-        total_w = sum((k.weight for k, _ in capped), Decimal(0)) or Decimal(1)
-        pct = sum((k.weight * p for k, p in capped), Decimal(0)) / total_w
-    else:
-        pct = sum((p for _, p in capped), Decimal(0)) / len(capped)
-    pct = pct.quantize(Decimal("0.1"))
-    return Cell(target, None, lights.evaluate(pct, ind.task.start, ind.due, today, rule), missing)
+        out = cell(ind, actual, target)
+        out.missing = missing
+        return out
+    pct = None
+    if present:
+        # A child over 100 % counts as 100 %: one overshoot does not hide a lagging sibling.
+        capped = [(k, min(c.completion or Decimal(0), Decimal(100))) for k, c in present]
+        if ind.aggregation == Aggregation.WEIGHTED:
+            total_w = sum((k.weight for k, _ in capped), Decimal(0)) or Decimal(1)
+            pct = sum((k.weight * p for k, p in capped), Decimal(0)) / total_w
+        else:
+            pct = sum((p for _, p in capped), Decimal(0)) / len(capped)
+        pct = pct.quantize(Decimal("0.1"))
+    return Cell(target, None, pct, lambda: lights.evaluate(pct, ind.task.start, ind.due, today, rule), missing)
 
 
 # ---- the one-page view --------------------------------------------------------------------------

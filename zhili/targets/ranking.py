@@ -46,7 +46,8 @@ def rank(sub: Region, year: int, today: datetime.date, subject: str = "villages"
     indicators = [w.indicator for w in weights]
     if subject == "villages":
         subjects = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today).order_by("code"))
-        computed = engine.compute(sub, year, today, subjects, whole=False, indicators=indicators)
+        computed = engine.compute(sub, year, today, subjects, whole=False, indicators=indicators,
+                                  all_villages_given=True)
         cells = computed.village
     else:
         subjects = list(Unit.objects.active().filter(region=sub).order_by("code"))

@@ -115,7 +115,7 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
     share_sum = computed.share_sums.get(ind.pk, 0) if ind.decomposition != Decomposition.NONE else None
     if not rows and ind.source == SourceKind.COMPUTED and view.whole:
         # Not decomposed, but computed from records: the figure still opens onto each village's records.
-        rows = [(v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), cell.light))
+        rows = [(v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), None, lambda: None))
                 for v in Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today).order_by("code")
                 if (ind.pk, v.pk) in computed.by_village]
     return render(request, "targets/indicator.html", {
