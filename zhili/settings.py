@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "zhili.regions",
     "zhili.people",
     "zhili.targets",
+    "zhili.ledgers",
     "zhili.api",
 ]
 

@@ -30,5 +30,6 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke/", people_views.token_revoke, name="token_revoke"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("targets/", include("zhili.targets.urls")),
+    path("ledgers/", include("zhili.ledgers.urls")),
     path("api/v1/", api.urls),
 ]

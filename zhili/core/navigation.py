@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 AREAS = [
     ("home", _("首页"), "home", "all"),
     ("targets", _("目标任务"), "targets:board", "all"),
-    ("ledgers", _("台账"), None, "all"),
+    ("ledgers", _("台账"), "ledgers:list", "all"),
     ("cases", _("网格事件"), None, "all"),
     ("projects", _("项目与税源"), None, "all"),
     ("bulletins", _("通报"), None, "all"),

@@ -57,6 +57,10 @@ class IndicatorSource(ABC):
     @abstractmethod
     def records(self, indicator, village: Region, window: Window) -> QuerySet: ...
 
+    def table(self, indicator, records) -> tuple[list[str], list[list]]:
+        """The drill-down table: headers and one row of display values per record."""
+        return ["记录"], [[str(r)] for r in records]
+
 
 _REGISTRY: dict[str, IndicatorSource] = {}
 
@@ -136,6 +140,11 @@ class ActivitySource(IndicatorSource):
                          "villages": 1 if r["n"] else 0}[measure]
                 out[(ind.pk, vid)] = Decimal(value)
         return out
+
+    def table(self, indicator, records):
+        return (["日期", "区划", "事项", "标题", "人数/户数", "数量/金额"],
+                [[f"{r.date:%Y-%m-%d}", r.region.name, r.topic, r.title, r.count,
+                  "" if r.amount is None else r.amount] for r in records])
 
     def records(self, indicator, village, window):
         return self._base(window).filter(topic=indicator.source_params.get("topic"),

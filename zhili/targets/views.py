@@ -164,7 +164,11 @@ def records(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if ind.source == SourceKind.COMPUTED:
         source = sources.get(ind.source_key)
         context["source_text"] = source.describe(ind)
-        context["records"] = source.records(ind, village, window)[:500]
+        records = source.records(ind, village, window)
+        context["record_count"] = records.count()
+        context["headers"], context["rows"] = source.table(ind, records[:500])
+        if ind.source_key == "ledger":
+            context["ledger_link"] = f"/ledgers/{ind.source_params.get('ledger')}/?region={village.code}"
     else:
         context["entries"] = (Entry.objects.filter(indicator=ind, region=village)
                               .select_related("reporter", "corrects").prefetch_related("evidence")

@@ -1,0 +1,702 @@
+"""Open an uploaded spreadsheet and stream the rows of its first visible sheet.
+
+`open_rows()` checks everything that can be checked cheaply *before* the workbook is parsed — size, what the bytes
+really are (magic numbers, not the file name), password protection, zip bombs — and refuses with a
+`SpreadsheetError` whose `str()` is a Chinese sentence for the person who uploaded the file. Then it yields
+`(excel_row_number, values)` for every row that has at least one value.
+
+Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) are read by python-calamine; .csv by the csv module with the encoding
+detected (UTF-8 with or without BOM, UTF-16 with BOM, otherwise GB18030 — a superset of GBK, the default of Chinese
+Windows). A file whose content does not match its extension (an .xls that is really an .xlsx, which offices
+produce by renaming) is read by its content.
+
+What python-calamine can and cannot do for memory: it parses one whole sheet into a Rust array before the first
+row reaches Python, sized by the last cell *with a value* (cells that are only formatted do not count), and
+converts rows to Python lazily. So memory is bounded by the data, not by formatting; the zip-bomb check bounds
+the XML it may be asked to parse; and rows are handed over one at a time, never as a whole list.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+__all__ = [
+    "DEFAULT_MAX_BLANK_RUN",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ROWS",
+    "SUPPORTED_EXTENSIONS",
+    "SheetRows",
+    "SpreadsheetError",
+    "column_letter",
+    "open_rows",
+]
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_ROWS = 1_000_000
+DEFAULT_MAX_BLANK_RUN = 1000
+#: a zip-based workbook may unpack to at most this many times max_bytes
+DEFAULT_MAX_UNZIPPED_RATIO = 20
+#: any single member larger than MEMBER_RATIO_FLOOR that compresses better than this is a bomb
+MEMBER_RATIO_LIMIT = 200
+MEMBER_RATIO_FLOOR = 1024 * 1024
+MAX_ZIP_MEMBERS = 10_000
+
+SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
+_ALLOWED_TEXT = "请上传 .xlsx、.xls、.ods 或 .csv 格式的表格"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+_SNIFF_BYTES = 64 * 1024
+
+
+class SpreadsheetError(Exception):
+    """A file that cannot be read as a table; `str()` is a Chinese sentence for the person who uploaded it."""
+
+    def __init__(self, message: str, *, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        #: a stable machine-readable reason: too_large, not_spreadsheet, password, corrupt, zip_bomb,
+        #: too_many_rows, encoding, empty, no_sheet, unsupported_type, no_header
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def column_letter(index: int) -> str:
+    """0 → "A", 25 → "Z", 26 → "AA": the column letters a person sees in Excel, for error messages."""
+    if index < 0:
+        raise ValueError(index)
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _mb(n: int) -> str:
+    mb = n / (1024 * 1024)
+    if mb >= 10:
+        return f"{mb:.0f} MB"
+    if mb >= 1:
+        return f"{mb:.1f} MB"
+    return f"{max(n / 1024, 0.1):.0f} KB" if n >= 1024 else f"{n} 字节"
+
+
+def _count_text(n: int) -> str:
+    if n >= 10_000 and n % 10_000 == 0:
+        return f"{n // 10_000} 万"
+    return f"{n:,}"
+
+
+# --------------------------------------------------------------------------------------------------- the source
+
+
+class _Source:
+    """The uploaded bytes, as a path or a seekable binary file, with its size."""
+
+    def __init__(self, path_or_file: Any):
+        self.path: str | None = None
+        self.file: BinaryIO | None = None
+        self._opened = False
+        if isinstance(path_or_file, str | os.PathLike):
+            self.path = os.fspath(path_or_file)
+        elif hasattr(path_or_file, "temporary_file_path"):  # Django's TemporaryUploadedFile
+            self.path = path_or_file.temporary_file_path()
+        elif isinstance(path_or_file, bytes | bytearray | memoryview):
+            self.file = io.BytesIO(bytes(path_or_file))
+        elif hasattr(path_or_file, "read"):
+            self.file = path_or_file
+            if hasattr(path_or_file, "open") and getattr(path_or_file, "closed", False):  # a closed Django File
+                path_or_file.open("rb")
+        else:
+            raise TypeError(f"open_rows() needs a path or a binary file, not {type(path_or_file).__name__}")
+        if self.path is not None:
+            try:
+                self.size = os.path.getsize(self.path)
+            except OSError as exc:
+                raise SpreadsheetError("找不到上传的文件，请重新上传。", code="not_found") from exc
+        else:
+            assert self.file is not None
+            f = self.file
+            if not (hasattr(f, "seek") and (not hasattr(f, "seekable") or f.seekable())):
+                # an unseekable stream: buffer it (bounded by the caller's size limit below)
+                self.file = f = io.BytesIO(f.read())
+            f.seek(0, os.SEEK_END)
+            self.size = f.tell()
+            f.seek(0)
+
+    def open(self) -> BinaryIO:
+        if self.path is not None:
+            if self.file is None:
+                self.file = open(self.path, "rb")  # closed by close()
+                self._opened = True
+            self.file.seek(0)
+            return self.file
+        assert self.file is not None
+        self.file.seek(0)
+        return self.file
+
+    def head(self, n: int) -> bytes:
+        f = self.open()
+        data = f.read(n)
+        f.seek(0)
+        return data if isinstance(data, bytes) else bytes(data)
+
+    def contains(self, needles: tuple[bytes, ...]) -> set[bytes]:
+        """Which of these byte strings occur anywhere in the file (read in chunks, never whole)."""
+        found: set[bytes] = set()
+        f = self.open()
+        overlap = max(len(n) for n in needles) - 1
+        tail = b""
+        while True:
+            chunk = f.read(1024 * 1024)
+            if not chunk:
+                break
+            window = tail + chunk
+            for n in needles:
+                if n not in found and n in window:
+                    found.add(n)
+            if len(found) == len(needles):
+                break
+            tail = window[-overlap:] if overlap else b""
+        f.seek(0)
+        return found
+
+    def close(self) -> None:
+        if self._opened and self.file is not None:
+            self.file.close()
+            self.file = None
+            self._opened = False
+
+
+# ------------------------------------------------------------------------------------------------ sniffing
+
+
+def _check_zip(source: _Source, *, max_bytes: int, max_unzipped_ratio: int) -> str:
+    """Inspect a zip container without unpacking it; return "xlsx", "xlsb" or "ods", or refuse."""
+    f = source.open()
+    try:
+        with zipfile.ZipFile(f) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            if len(infos) > MAX_ZIP_MEMBERS:
+                raise SpreadsheetError(
+                    f"文件内部包含 {len(infos):,} 个部件，远超正常表格，已拒绝导入。", code="zip_bomb"
+                )
+            total = sum(i.file_size for i in infos)
+            limit = max_unzipped_ratio * max_bytes
+            if total > limit:
+                raise SpreadsheetError(
+                    f"文件解压后异常巨大（{_mb(total)}，上限 {_mb(limit)}），可能是恶意构造的压缩包，已拒绝导入。",
+                    code="zip_bomb",
+                )
+            for i in infos:
+                if i.file_size > MEMBER_RATIO_FLOOR and i.file_size > MEMBER_RATIO_LIMIT * max(i.compress_size, 1):
+                    raise SpreadsheetError(
+                        f"文件解压后异常巨大（其中一个部件压缩了 {i.file_size // max(i.compress_size, 1):,} 倍），"
+                        "可能是恶意构造的压缩包，已拒绝导入。",
+                        code="zip_bomb",
+                    )
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "xl/workbook.bin" in names:
+                return "xlsb"
+            if "content.xml" in names:
+                mimetype = zf.read("mimetype").strip() if "mimetype" in names else b""
+                if not mimetype or mimetype == _ODS_MIMETYPE:
+                    return "ods"
+            if "word/document.xml" in names or (
+                "content.xml" in names and b"text" in (zf.read("mimetype") if "mimetype" in names else b"")
+            ):
+                raise SpreadsheetError("这是一个 Word 文档，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet")
+            if any(n.startswith("ppt/") for n in names):
+                raise SpreadsheetError(
+                    "这是一个 PowerPoint 文件，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet"
+                )
+            raise SpreadsheetError(
+                "这是一个压缩包，里面没有 Excel 工作簿。请解压后上传其中的表格文件。", code="not_spreadsheet"
+            )
+    except zipfile.BadZipFile as exc:
+        raise SpreadsheetError(
+            "文件已损坏或不是有效的 Excel 文件（压缩结构不完整，可能没有下载或复制完整）。请用 Excel 打开确认后重新保存再导入。",
+            code="corrupt",
+        ) from exc
+    finally:
+        f.seek(0)
+
+
+def _check_ole2(source: _Source, ext: str) -> str:
+    found = source.contains((_ENCRYPTED_PACKAGE, *_WORKBOOK_STREAMS, _WORD_STREAM))
+    if _ENCRYPTED_PACKAGE in found:
+        raise SpreadsheetError(
+            "工作簿受密码保护（已加密），无法读取。请在 Excel 中打开，通过“文件 → 信息 → 保护工作簿 → 用密码进行加密”"
+            "清空密码并保存，请先取消密码再导入。",
+            code="password",
+        )
+    if any(s in found for s in _WORKBOOK_STREAMS):
+        return "xls"
+    if _WORD_STREAM in found:
+        raise SpreadsheetError("这是一个 Word 文档，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet")
+    raise SpreadsheetError(
+        "文件已损坏或不是有效的 Excel 文件（找不到工作簿内容）。请用 Excel 打开确认后另存为 .xlsx 再导入。",
+        code="corrupt",
+    )
+
+
+def _sniff(source: _Source, ext: str, *, max_bytes: int, max_unzipped_ratio: int) -> str:
+    """What the bytes really are: "xlsx", "xlsb", "ods", "xls" or "csv" — or a refusal."""
+    head = source.head(_SNIFF_BYTES)
+    if not head:
+        raise SpreadsheetError("文件是空的（0 字节），请检查后重新上传。", code="empty")
+    if head.startswith(_ZIP_MAGIC) or head.startswith(_EMPTY_ZIP_MAGIC):
+        return _check_zip(source, max_bytes=max_bytes, max_unzipped_ratio=max_unzipped_ratio)
+    if head.startswith(_OLE2_MAGIC):
+        return _check_ole2(source, ext)
+    if head.startswith(b"%PDF"):
+        raise SpreadsheetError("这是一个 PDF 文件，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet")
+    if head[:3] in (b"\xff\xd8\xff",) or head.startswith((b"\x89PNG", b"GIF8")):
+        raise SpreadsheetError("这是一张图片，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet")
+    if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
+        raise SpreadsheetError("这是一个压缩包，不是表格。请解压后上传其中的表格文件。", code="not_spreadsheet")
+    text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if ext == ".csv":
+        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise SpreadsheetError(
+                "文件内容不是文本格式的 CSV（含有二进制数据）。" + _ALLOWED_TEXT + "。", code="not_spreadsheet"
+            )
+        return "csv"
+    if text_head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in text_head[:2048]:
+        raise SpreadsheetError(
+            f"这个 {ext} 文件实际上是网页（HTML）格式，常见于从业务系统导出的表格。"
+            "请用 Excel 打开后“另存为” .xlsx 格式再导入。",
+            code="not_spreadsheet",
+        )
+    if text_head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise SpreadsheetError(
+            f"这个 {ext} 文件是 Excel 2003 XML 格式，请用 Excel 打开后“另存为” .xlsx 格式再导入。",
+            code="not_spreadsheet",
+        )
+    raise SpreadsheetError(
+        f"文件名是 {ext}，但内容不是有效的 Excel 文件（看起来是文本或其他格式）。"
+        "请用 Excel 打开确认后另存为 .xlsx 再导入。",
+        code="not_spreadsheet",
+    )
+
+
+# ------------------------------------------------------------------------------------------------- cells
+
+
+_INT_LIMIT = 2**53
+
+
+def _normalise_row(row: list) -> list:
+    """calamine's cells → str | int | float | date | datetime | bool | None, in place."""
+    for i, v in enumerate(row):
+        t = type(v)
+        if t is str:
+            if not v or v.isspace():
+                row[i] = None
+        elif t is float:
+            if v.is_integer() and -_INT_LIMIT < v < _INT_LIMIT:
+                row[i] = int(v)
+        elif t is dt.time or t is dt.timedelta:
+            row[i] = str(v)
+    return row
+
+
+def _is_empty_row(row: list) -> bool:
+    for v in row:
+        if v is not None:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------------- reading
+
+
+class SheetRows(Iterator[tuple[int, list]]):
+    """The iterator `open_rows()` returns, with what it learned about the file.
+
+    Attributes: `format` ("xlsx", "xls", "ods", "csv", …), `sheet_name`, `sheet_names` (the visible ones),
+    `merged_ranges` (calamine's `((first_row, first_col), (last_row, last_col))`, 0-based, where the format
+    records them), `encoding` (CSV only), `rows_read` (rows yielded so far), `stopped_at_row` (the Excel row
+    after which reading stopped because of `max_blank_run` empty rows, else None) and `more_after_stop` (True when
+    the sheet still had values after that run — worth a warning to the person).
+    """
+
+    format: str
+    sheet_name: str
+    sheet_names: list[str]
+    merged_ranges: list
+    encoding: str | None
+
+    def __init__(self) -> None:
+        self.rows_read = 0
+        self.stopped_at_row: int | None = None
+        self.more_after_stop = False
+        self.encoding = None
+        self.merged_ranges = []
+        self._source: _Source | None = None
+        self._rows: Iterator[tuple[int, list]] = iter(())
+
+    def __iter__(self) -> SheetRows:
+        return self
+
+    def __next__(self) -> tuple[int, list]:
+        return next(self._rows)
+
+    def close(self) -> None:
+        """Release the workbook and any file opened here (also done when the rows run out)."""
+        self._rows = iter(())
+        text = getattr(self, "_text", None)
+        if text is not None:
+            self._text = None
+            try:
+                text.detach()  # never let the wrapper close the caller's file object
+            except Exception:  # already detached
+                pass
+        wb = getattr(self, "_workbook", None)
+        if wb is not None:
+            try:
+                wb.close()
+            except Exception:  # closing twice or after an error is harmless
+                pass
+            self._workbook = None
+        if self._source is not None:
+            self._source.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> SheetRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_rows(
+    path_or_file: Any,
+    *,
+    filename: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    max_blank_run: int = DEFAULT_MAX_BLANK_RUN,
+    sheet: str | int | None = None,
+    max_unzipped_ratio: int = DEFAULT_MAX_UNZIPPED_RATIO,
+) -> SheetRows:
+    """Yield `(excel_row_number, values)` for each non-empty row of the first visible sheet.
+
+    `path_or_file`: a path, a binary file object (seekable or not), bytes, or a Django `UploadedFile`.
+    `filename`: the name the person gave the file (its extension says what they meant to upload).
+    Row numbers start at 1 as in Excel; `values[i]` is the cell in column i (0 = A), so a sheet whose data starts
+    in column C has two leading None. Values are str, int (whole numbers, which Excel stores as floats), float,
+    datetime.date / datetime.datetime, bool or None (empty cells and cells of only spaces). Rows with no value are
+    not yielded; after `max_blank_run` of them in a row, reading stops (see `SheetRows.stopped_at_row`). More than
+    `max_rows` non-empty rows raises `SpreadsheetError` at that row.
+
+    Every refusal is a `SpreadsheetError`: raised by this call for what can be seen before parsing (size, type,
+    password, zip bomb, corrupt workbook), and by the iteration for the row limit and undecodable CSV text.
+    `sheet` picks a sheet by name or 0-based index among all sheets instead of the first visible one.
+    """
+    ext = Path(filename or "").suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        shown = ext or "（无扩展名）"
+        raise SpreadsheetError(f"不支持的文件类型 {shown}。{_ALLOWED_TEXT}。", code="unsupported_type")
+    source = _Source(path_or_file)
+    try:
+        if source.size > max_bytes:
+            raise SpreadsheetError(
+                f"文件大小 {_mb(source.size)} 超过上限 {_mb(max_bytes)}。"
+                "请删除多余的工作表、图片或拆分成几个文件后再导入。",
+                code="too_large",
+            )
+        kind = _sniff(source, ext, max_bytes=max_bytes, max_unzipped_ratio=max_unzipped_ratio)
+        reader = SheetRows()
+        reader._source = source
+        reader.format = kind
+        if kind == "csv":
+            _open_csv(reader, source, max_rows=max_rows, max_blank_run=max_blank_run)
+        else:
+            _open_workbook(reader, source, kind, ext, sheet=sheet, max_rows=max_rows, max_blank_run=max_blank_run)
+        return reader
+    except BaseException:
+        source.close()
+        raise
+
+
+def _calamine_failure(exc: BaseException) -> SpreadsheetError:
+    import python_calamine
+
+    if isinstance(exc, python_calamine.PasswordError) or "password" in str(exc).lower():
+        return SpreadsheetError(
+            "工作簿受密码保护，无法读取。请在 Excel 中打开并取消密码（或取消“保护工作簿”）后保存，请先取消密码再导入。",
+            code="password",
+        )
+    return SpreadsheetError(
+        "文件已损坏或不是有效的 Excel 文件，无法读取。请用 Excel 打开确认内容完整后“另存为” .xlsx 再导入。",
+        code="corrupt",
+    )
+
+
+_CONTENT_EXT = {"xlsx": {".xlsx", ".xlsm"}, "xlsb": {".xlsb"}, "xls": {".xls"}, "ods": {".ods"}}
+
+
+def _open_workbook(
+    reader: SheetRows,
+    source: _Source,
+    kind: str,
+    ext: str,
+    *,
+    sheet: str | int | None,
+    max_rows: int,
+    max_blank_run: int,
+) -> None:
+    import python_calamine
+
+    try:
+        if source.path is not None and ext in _CONTENT_EXT.get(kind, ()):
+            wb = python_calamine.CalamineWorkbook.from_path(source.path)
+        else:  # calamine picks the reader by extension for paths; by content for file objects
+            wb = python_calamine.CalamineWorkbook.from_filelike(source.open())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # includes pyo3's PanicException on malformed input
+        raise _calamine_failure(exc) from exc
+    reader._workbook = wb
+    try:
+        metas = list(wb.sheets_metadata)
+        visible = [
+            m.name
+            for m in metas
+            if m.visible == python_calamine.SheetVisibleEnum.Visible
+            and m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        reader.sheet_names = visible
+        if sheet is None:
+            if not visible:
+                raise SpreadsheetError("工作簿中没有可见的工作表（所有工作表都被隐藏了）。", code="no_sheet")
+            name = visible[0]
+            calamine_sheet = wb.get_sheet_by_name(name)
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(metas):
+                raise SpreadsheetError(f"工作簿中没有第 {sheet + 1} 个工作表。", code="no_sheet")
+            name = metas[sheet].name
+            calamine_sheet = wb.get_sheet_by_index(sheet)
+        else:
+            if sheet not in [m.name for m in metas]:
+                raise SpreadsheetError(f"工作簿中没有名为「{sheet}」的工作表。", code="no_sheet")
+            name = sheet
+            calamine_sheet = wb.get_sheet_by_name(sheet)
+    except SpreadsheetError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise _calamine_failure(exc) from exc
+    reader.sheet_name = name
+    try:
+        reader.merged_ranges = list(calamine_sheet.merged_cell_ranges or [])
+    except Exception:  # not every format records merges
+        reader.merged_ranges = []
+    reader._rows = _iter_calamine(reader, calamine_sheet, max_rows=max_rows, max_blank_run=max_blank_run)
+
+
+def _has_value(row: list) -> bool:
+    for v in row:
+        if v is None or v == "":
+            continue
+        if type(v) is str and v.isspace():
+            continue
+        return True
+    return False
+
+
+def _iter_calamine(reader: SheetRows, calamine_sheet: Any, *, max_rows: int, max_blank_run: int):
+    if calamine_sheet.start is None:  # an empty sheet (and iter_rows() would fail on it)
+        reader.close()
+        return
+    start_row, start_col = calamine_sheet.start
+    last_row = calamine_sheet.end[0] + 1
+    pad = [None] * start_col
+    rows = calamine_sheet.iter_rows()
+
+    def pull() -> list | None:
+        try:
+            return next(rows)
+        except StopIteration:
+            return None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            raise _calamine_failure(exc) from exc
+
+    # python-calamine 0.9 yields the rows above the used range as empty rows (absolute row numbers) while its
+    # columns start at the range; older versions start at the range. Tell them apart on the first row.
+    number = start_row
+    pending = None
+    if start_row > 0:
+        first = pull()
+        if first is not None and not _has_value(first):
+            for _ in range(start_row - 1):
+                pull()
+        else:
+            pending = first
+    blank_run = 0
+    try:
+        while True:
+            row = pending if pending is not None else pull()
+            pending = None
+            if row is None:
+                break
+            number += 1
+            row = _normalise_row(row)
+            if _is_empty_row(row):
+                blank_run += 1
+                if blank_run >= max_blank_run:
+                    reader.stopped_at_row = number
+                    if number < last_row:  # the range goes on: only a value (not a "" formula) counts
+                        while (rest := pull()) is not None:
+                            if _has_value(rest):
+                                reader.more_after_stop = True
+                                break
+                    break
+                continue
+            blank_run = 0
+            reader.rows_read += 1
+            if reader.rows_read > max_rows:
+                raise SpreadsheetError(
+                    f"表格超过 {_count_text(max_rows)} 行上限（读到第 {number:,} 行时），请拆分成几个文件后分批导入。",
+                    code="too_many_rows",
+                )
+            yield number, (pad + row) if pad else row
+    finally:
+        reader.close()
+
+
+# --------------------------------------------------------------------------------------------------- CSV
+
+
+def _detect_encoding(source: _Source) -> str:
+    head = source.head(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    f = source.open()
+    try:
+        # Find the first bytes that are not ASCII (an all-ASCII start tells nothing) and try them as UTF-8.
+        offset = 0
+        while True:
+            chunk = f.read(1024 * 1024)
+            if not chunk:
+                return "utf-8"
+            if not chunk.isascii():
+                break
+            offset += len(chunk)
+        first = next(i for i, b in enumerate(chunk) if b >= 0x80)
+        window = chunk[max(0, first - 3) : first + 64 * 1024]
+        if len(window) < 64 * 1024:
+            window += f.read(64 * 1024 - len(window))
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(window, final=False)
+        except UnicodeDecodeError as exc:
+            # a cut multi-byte sequence at the very start of the window is not evidence against UTF-8
+            if exc.start >= 3:
+                return "gb18030"
+            try:
+                codecs.getincrementaldecoder("utf-8")().decode(window[3:], final=False)
+            except UnicodeDecodeError:
+                return "gb18030"
+        return "utf-8"
+    finally:
+        f.seek(0)
+
+
+def _open_csv(reader: SheetRows, source: _Source, *, max_rows: int, max_blank_run: int) -> None:
+    encoding = _detect_encoding(source)
+    reader.encoding = encoding
+    reader.sheet_name = ""
+    reader.sheet_names = []
+    binary = source.open()
+    text = io.TextIOWrapper(binary, encoding=encoding, newline="", errors="strict")
+    try:
+        sample = text.read(64 * 1024)
+    except UnicodeDecodeError as exc:
+        raise _encoding_error() from exc
+    text.seek(0)
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;|") if sample.strip() else csv.excel
+        if dialect.delimiter not in ",\t;|":
+            dialect = csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    reader._text = text  # keep the wrapper alive (and its buffer) while iterating
+    reader._rows = _iter_csv(reader, text, dialect, max_rows=max_rows, max_blank_run=max_blank_run)
+
+
+def _encoding_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        "CSV 文件的文字编码无法识别（既不是 UTF-8 也不是 GBK）。请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx 再导入。",
+        code="encoding",
+    )
+
+
+def _iter_csv(reader: SheetRows, text: io.TextIOWrapper, dialect: Any, *, max_rows: int, max_blank_run: int):
+    rows = csv.reader(text, dialect)
+    number = 0
+    blank_run = 0
+    try:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                raise _encoding_error() from exc
+            except csv.Error as exc:
+                raise SpreadsheetError(
+                    f"CSV 文件第 {number + 1:,} 行格式有误（{exc}），请用 Excel 打开后另存为 .xlsx 再导入。",
+                    code="corrupt",
+                ) from exc
+            number += 1
+            values: list = [None if (not v or v.isspace()) else v for v in row]
+            if _is_empty_row(values):
+                blank_run += 1
+                if blank_run >= max_blank_run:
+                    reader.stopped_at_row = number
+                    try:
+                        reader.more_after_stop = any(any(v.strip() for v in r) for r in rows)
+                    except (UnicodeDecodeError, csv.Error):
+                        reader.more_after_stop = True
+                    break
+                continue
+            blank_run = 0
+            reader.rows_read += 1
+            if reader.rows_read > max_rows:
+                raise SpreadsheetError(
+                    f"表格超过 {_count_text(max_rows)} 行上限（读到第 {number:,} 行时），请拆分成几个文件后分批导入。",
+                    code="too_many_rows",
+                )
+            yield number, values
+    finally:
+        reader.close()

@@ -1,0 +1,193 @@
+"""Every write to ledgers: definitions (versioned), rows (add, edit with conflict detection, archive), reveals."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from zhili.core import audit
+from zhili.ledgers import definitions
+from zhili.ledgers.fields import Context, clean_row, display
+from zhili.ledgers.models import FieldType, Ledger, LedgerRow, LedgerVersion, RowLevel, SensitiveReveal
+from zhili.people.models import Role, Unit
+from zhili.people.scope import Scope
+from zhili.regions.models import Level, Region
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise ValidationError(message)
+
+
+def can_manage(scope: Scope, ledger: Ledger) -> bool:
+    """Leaders of the subdistrict and the owning office's officers define and import a ledger."""
+    return scope.can_write(ledger.region.path) or scope.can_admin(ledger.region.path) or (
+        ledger.unit_id is not None and ledger.unit_id in scope.units)
+
+
+def can_write_row(scope: Scope, ledger: Ledger, region: Region) -> bool:
+    return scope.can_write(region.path) or scope.can_write_for_unit(ledger.unit_id, region.path)
+
+
+def can_reveal(scope: Scope, ledger: Ledger, region: Region) -> bool:
+    """Who may see an identity number unmasked (each time logged): leaders, the owning office, the village."""
+    return (scope.is_superuser or ("leader" in scope.roles and scope.can_read(region.path))
+            or (ledger.unit_id in scope.units) or (Role.VILLAGE_CADRE in scope.roles and scope.can_write(region.path)))
+
+
+# ---- definitions -------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledger:
+    """Create a ledger from a definition (a form, or a YAML/JSON file shared by another township)."""
+    _require(region.level == Level.SUBDISTRICT, "台账设在街道（乡镇）一级。")
+    _require(scope.can_write(region.path) or scope.can_admin(region.path)
+             or any(u for u, p in scope.units.items() if p == region.path), f"您无权在“{region.name}”新建台账。")
+    code = str(data.get("code", "")).strip()
+    _require(bool(definitions.KEY_RE.match(code.replace("-", "_"))), f"台账代码“{code}”无效：用小写字母、数字和短横线。")
+    _require(not Ledger.objects.filter(region=region, code=code).exists(), f"台账代码“{code}”已存在。")
+    level = data.get("level", RowLevel.VILLAGE)
+    _require(level in RowLevel.values, f"行级别“{level}”无效。")
+    unit = None
+    if data.get("unit"):
+        unit = Unit.objects.filter(region=region, code=data["unit"]).first()
+        _require(unit is not None, f"单位代码“{data['unit']}”在“{region.name}”不存在。")
+    key = list(data.get("key") or [])
+    fields = definitions.check_fields(data.get("fields"), key)
+    _require(level == RowLevel.UNIT or definitions.region_field(fields) is not None,
+             "村、网格、户、项目级台账需要一个区划字段（type: region），说明每行属于哪个村或网格。")
+    ledger = Ledger.objects.create(region=region, code=code, name=str(data.get("name", "")).strip() or code,
+                                   level=level, unit=unit, description=data.get("description") or "")
+    version = LedgerVersion.objects.create(ledger=ledger, number=1, fields=fields, key=key, created_by=actor,
+                                           note="初始定义")
+    ledger.current_version = version
+    ledger.save(update_fields=["current_version"])
+    audit.record(actor, "ledger.define", ledger, changes={"fields": [None, [f["label"] for f in fields]]})
+    return ledger
+
+
+@transaction.atomic
+def do_change_definition(ledger: Ledger, *, fields: list[dict], key: list[str], actor, scope: Scope,
+                         note: str = "") -> LedgerVersion:
+    """A new version. Refused if it would orphan values that rows hold (a removed field, a removed choice,
+    a changed type): old rows keep their version and are never reinterpreted."""
+    _require(can_manage(scope, ledger), "您无权修改该台账的定义。")
+    ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
+    old = ledger.current_version
+    fields = definitions.check_fields(fields, key)
+    new_by_key = {f["key"]: f for f in fields}
+    rows = LedgerRow.objects.active().filter(ledger=ledger)
+    problems = []
+    for f in old.fields:
+        used = rows.exclude(**{f"data__{f['key']}": None}).filter(**{"data__has_key": f["key"]})
+        new = new_by_key.get(f["key"])
+        if new is None:
+            n = used.count()
+            if n:
+                problems.append(f"字段“{f['label']}”在 {n} 行中有值，不能删除（可先归档这些行，或保留该字段）。")
+            continue
+        if new["type"] != f["type"]:
+            n = used.count()
+            if n:
+                problems.append(f"字段“{f['label']}”在 {n} 行中有值，不能把类型从“{FieldType(f['type']).label}”"
+                                f"改为“{FieldType(new['type']).label}”。")
+        if f["type"] == FieldType.CHOICE and new["type"] == FieldType.CHOICE:
+            for choice in set(f.get("choices", [])) - set(new.get("choices", [])):
+                n = used.filter(**{f"data__{f['key']}": choice}).count()
+                if n:
+                    problems.append(f"选项“{choice}”（字段“{f['label']}”）在 {n} 行中使用，不能删除。")
+    if problems:
+        raise ValidationError(problems)
+    version = LedgerVersion.objects.create(ledger=ledger, number=old.number + 1, fields=fields, key=key,
+                                           created_by=actor, note=note)
+    ledger.current_version = version
+    ledger.save(update_fields=["current_version", "modified_at"])
+    audit.record(actor, "ledger.redefine", ledger,
+                 changes={"version": [old.number, version.number],
+                          "fields": [[f["label"] for f in old.fields], [f["label"] for f in fields]]}, reason=note)
+    return version
+
+
+# ---- rows --------------------------------------------------------------------------------------
+
+def context_for(ledger: Ledger, scope: Scope) -> Context:
+    return Context.for_ledger(ledger, scope)
+
+
+@transaction.atomic
+def do_add_row(ledger: Ledger, values: dict, *, actor, scope: Scope) -> LedgerRow:
+    version = ledger.current_version
+    ctx = context_for(ledger, scope)
+    clean = clean_row(version, values, ctx)
+    if clean.errors:
+        raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
+    region = clean.region or ledger.region
+    _require(can_write_row(scope, ledger, region), f"您无权为“{region.name}”填写该台账。")
+    if clean.key_value:
+        _require(not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exists(),
+                 f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。")
+    row = LedgerRow.objects.create(ledger=ledger, version=version, region=region, data=clean.data,
+                                   key_value=clean.key_value, created_by=actor, modified_by=actor)
+    audit.record(actor, "ledger.row.add", row, changes={k: [None, display(version, k, v)] for k, v in clean.data.items()})
+    return row
+
+
+class Conflict(ValidationError):
+    """Someone else saved the row after this person opened it."""
+
+
+@transaction.atomic
+def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor, scope: Scope) -> LedgerRow:
+    """Edit with optimistic concurrency: the update applies only if the row is still at `revision`."""
+    ledger = row.ledger
+    _require(row.archived_at is None, "该行已归档，不能修改。")
+    _require(can_write_row(scope, ledger, row.region), "您无权修改这一行。")
+    version = ledger.current_version
+    clean = clean_row(version, values, context_for(ledger, scope))
+    if clean.errors:
+        raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
+    region = clean.region or row.region
+    _require(can_write_row(scope, ledger, region), f"您无权把这一行移到“{region.name}”。")
+    if clean.key_value and clean.key_value != row.key_value:
+        _require(not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exclude(
+            pk=row.pk).exists(), f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。")
+    before = dict(row.data)
+    updated = LedgerRow.objects.filter(pk=row.pk, revision=revision).update(
+        data=clean.data, region=region, key_value=clean.key_value, version=version, revision=F("revision") + 1,
+        modified_by=actor, modified_at=timezone.now())
+    if not updated:
+        current = LedgerRow.objects.select_related("modified_by").get(pk=row.pk)
+        raise Conflict(f"保存失败：这一行已被{current.modified_by or '他人'}在 "
+                       f"{timezone.localtime(current.modified_at):%H:%M:%S} 修改过。为避免覆盖对方的修改，"
+                       "请刷新页面查看最新内容后再修改。")
+    row.refresh_from_db()
+    changes = {k: [display(version, k, before.get(k)), display(version, k, clean.data.get(k))]
+               for k in set(before) | set(clean.data) if before.get(k) != clean.data.get(k)}
+    if changes:
+        audit.record(actor, "ledger.row.edit", row, changes=changes)
+    return row
+
+
+@transaction.atomic
+def do_archive_row(row: LedgerRow, *, reason: str, actor, scope: Scope) -> LedgerRow:
+    _require(can_write_row(scope, row.ledger, row.region), "您无权归档这一行。")
+    _require(bool((reason or "").strip()), "归档必须填写原因。")
+    _require(row.archived_at is None, "该行已归档。")
+    LedgerRow.objects.filter(pk=row.pk).update(archived_at=timezone.now(), archived_by=actor,
+                                               archived_reason=reason.strip(), revision=F("revision") + 1)
+    row.refresh_from_db()
+    audit.record(actor, "ledger.row.archive", row, reason=reason)
+    return row
+
+
+@transaction.atomic
+def do_reveal(row: LedgerRow, field_key: str, *, actor, scope: Scope) -> str:
+    """An identity number in full, for someone whose work needs it; every reveal is logged."""
+    field = row.version.field(field_key)
+    _require(field is not None and field.get("type") == FieldType.ID_NUMBER, "该字段不需要显示完整号码。")
+    _require(can_reveal(scope, row.ledger, row.region), "您的角色不能查看完整身份证号。")
+    SensitiveReveal.objects.create(row=row, field_key=field_key, person=actor)
+    audit.record(actor, "ledger.row.reveal", row, changes={"field": [None, field["label"]]})
+    return str(row.data.get(field_key) or "")

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class LedgersConfig(AppConfig):
+    name = "zhili.ledgers"
+    label = "ledgers"
+    verbose_name = "台账"
+
+    def ready(self):
+        from zhili.ledgers import source  # noqa: F401 — registers the "ledger" indicator source

@@ -1,0 +1,131 @@
+"""zhili ledger import CODE FILE [--dry-run] [--only-valid] | zhili ledger export CODE -o FILE | zhili ledger define FILE
+
+Thin: parse arguments, then call the same importer, exporter and actions as the pages, under a person's scope
+(--user; default: the first active superuser).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from zhili.ledgers import actions, definitions, importer
+from zhili.ledgers.exporting import ledger_xlsx
+from zhili.ledgers.models import ImportJob, ImportStatus, Ledger
+from zhili.people.models import Person
+from zhili.people.scope import scope_for
+from zhili.regions.models import Region
+
+
+class Command(BaseCommand):
+    help = "台账的导入、导出与定义载入（与网页使用同一套检查和权限）。"
+
+    def add_arguments(self, parser):
+        import argparse
+
+        common = argparse.ArgumentParser(add_help=False)
+        common.add_argument("--user", help="以此人员的身份和权限操作（默认：第一个超级管理员）")
+        common.add_argument("--region", help="台账所属街道的区划代码（同一代码的台账在多个街道时需要）")
+        sub = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
+        kw = {"parents": [common], "called_from_command_line": getattr(parser, "called_from_command_line", None)}
+        imp = sub.add_parser("import", help="导入 .xlsx/.xls/.ods/.csv 文件", **kw)
+        imp.add_argument("code")
+        imp.add_argument("file")
+        imp.add_argument("--dry-run", action="store_true", help="只检查并打印预览，不写入")
+        imp.add_argument("--only-valid", action="store_true", help="只导入正确的行，其余行列出")
+        exp = sub.add_parser("export", help="导出为 .xlsx", **kw)
+        exp.add_argument("code")
+        exp.add_argument("-o", "--output", required=True)
+        define = sub.add_parser("define", help="从 YAML/JSON 文件新建台账或生成新版本定义", **kw)
+        define.add_argument("file")
+
+    def _person(self, username: str | None) -> Person:
+        person = (Person.objects.filter(username=username, is_active=True).first() if username
+                  else Person.objects.filter(is_superuser=True, is_active=True).order_by("pk").first())
+        if person is None:
+            raise CommandError(f"找不到可用的人员“{username}”。" if username
+                               else "没有超级管理员：请用 --user 指定以谁的身份操作。")
+        return person
+
+    def _ledger(self, code: str, region: str | None, scope) -> Ledger:
+        qs = Ledger.objects.active().filter(code=code)
+        if region:
+            qs = qs.filter(region__code=region)
+        ledgers = [lg for lg in qs.select_related("region", "current_version") if scope.can_read(lg.region.path)
+                   or any(p.startswith(lg.region.path) for p in scope.read_paths)]
+        if not ledgers:
+            raise CommandError(f"台账“{code}”不存在或不在您的权限范围内。")
+        if len(ledgers) > 1:
+            raise CommandError(f"有 {len(ledgers)} 个街道都有台账“{code}”，请用 --region 指定街道代码。")
+        return ledgers[0]
+
+    def handle(self, *args, verb: str, user=None, region=None, **options):
+        person = self._person(user)
+        scope = scope_for(person)
+        if verb == "define":
+            return self._define(options["file"], region, person, scope)
+        ledger = self._ledger(options["code"], region, scope)
+        if verb == "export":
+            from zhili.ledgers import queries
+
+            rows = queries.rows_for(scope, ledger).filter(archived_at__isnull=True).order_by("id")
+            Path(options["output"]).write_bytes(ledger_xlsx(ledger, rows))
+            self.stdout.write(f"已导出 {rows.count()} 行到 {options['output']}")
+            return None
+        return self._import(ledger, Path(options["file"]), person, scope, options["dry_run"], options["only_valid"])
+
+    def _define(self, file: str, region: str | None, person, scope):
+        try:
+            data = definitions.load_file(file)
+            sub = Region.objects.filter(code=region).first() if region else None
+            if sub is None:
+                subs = [r for r in Region.objects.filter(level=3) if scope.can_write(r.path) or scope.can_admin(r.path)]
+                if len(subs) != 1:
+                    raise CommandError("请用 --region 指定台账所属街道的区划代码。")
+                sub = subs[0]
+            existing = Ledger.objects.filter(region=sub, code=data["code"]).first()
+            if existing:
+                v = actions.do_change_definition(existing, fields=data["fields"], key=data.get("key") or [],
+                                                 actor=person, scope=scope, note=f"从 {Path(file).name} 载入")
+                self.stdout.write(f"台账“{existing.name}”已更新为第 {v.number} 版定义。")
+            else:
+                ledger = actions.do_define_ledger(region=sub, data=data, actor=person, scope=scope)
+                self.stdout.write(f"已新建台账“{ledger.name}”（{ledger.code}）。")
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
+
+    def _import(self, ledger, path: Path, person, scope, dry_run: bool, only_valid: bool):
+        if not path.exists():
+            raise CommandError(f"文件 {path} 不存在。")
+        with path.open("rb") as fh:
+            job = ImportJob.objects.create(ledger=ledger, file=File(fh, name=path.name), filename=path.name,
+                                           uploaded_by=person)
+        summary = importer.preview(job, scope, person=person)
+        job.refresh_from_db()
+        if job.status == ImportStatus.FAILED:
+            raise CommandError(job.message + " 没有写入任何数据。")
+        self.stdout.write(f"{path.name}：数据行 {summary.rows}，新增 {summary.add}，更新 {summary.update}，"
+                          f"未变 {summary.unchanged}，有错误 {summary.errors}，跳过 {summary.skipped}。")
+        for p in job.problems:
+            if p["level"] == "error":
+                self.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）：{p['reason']}")
+        if len(job.problems) >= importer.MAX_PROBLEMS_KEPT:
+            self.stdout.write(f"  ……仅列出前 {importer.MAX_PROBLEMS_KEPT} 条。")
+        if dry_run:
+            self.stdout.write("试运行（--dry-run）：没有写入任何数据。")
+            if summary.errors:
+                sys.exit(1)
+            return
+        if summary.errors and not only_valid:
+            self.stderr.write(f"有 {summary.errors} 行存在错误，没有写入任何数据。修改文件后重试，或加 --only-valid 只导入正确的行。")
+            sys.exit(1)
+        try:
+            done = importer.commit(job, scope, actor=person, only_valid=only_valid)
+        except (importer.ImportHasErrors, importer.ImportRefused) as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"已导入：新增 {done.add} 行，更新 {done.update} 行，未变 {done.unchanged} 行"
+                          + (f"，未导入 {done.errors} 行" if done.errors else "") + "。")

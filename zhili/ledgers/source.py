@@ -1,0 +1,112 @@
+"""Ledgers as indicator sources (the contract in zhili/targets/sources.py), configured, not coded:
+
+    {"ledger": "gas-conversion", "measure": "count", "filter": {"status": "已验收"}}
+    {"ledger": "land-transfer", "measure": "sum", "field": "area"}
+    {"ledger": "road-hardening", "measure": "villages"}          # villages with at least one row
+
+A figure opens onto exactly the rows it counted (records()).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, DecimalField, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from zhili.ledgers.models import FieldType, Ledger, LedgerRow
+from zhili.regions.models import Region
+from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
+
+MEASURES = {"count": "行数", "sum": "合计", "villages": "有记录的村数"}
+
+
+def _ledger(indicator) -> Ledger | None:
+    sub = indicator.task.goal.region
+    return Ledger.objects.filter(region=sub, code=indicator.source_params.get("ledger")).select_related(
+        "current_version").first()
+
+
+class LedgerSource(IndicatorSource):
+    key = "ledger"
+    label = "台账"
+
+    def check_params(self, params: dict) -> None:
+        if not params.get("ledger"):
+            raise ValidationError("台账来源需要指定台账代码（ledger）。")
+        measure = params.get("measure", "count")
+        if measure not in MEASURES:
+            raise ValidationError(f"统计方式应为：{'、'.join(MEASURES)}。")
+        if measure == "sum" and not params.get("field"):
+            raise ValidationError("求和需要指定字段（field）。")
+        if not isinstance(params.get("filter", {}), dict):
+            raise ValidationError("筛选条件（filter）应为“字段: 值”的对象。")
+
+    def describe(self, indicator) -> str:
+        p = indicator.source_params
+        ledger = _ledger(indicator)
+        name = ledger.name if ledger else p.get("ledger")
+        labels = {f["key"]: f["label"] for f in (ledger.current_version.fields if ledger and ledger.current_version
+                                                 else [])}
+        where = "，".join(f"{labels.get(k, k)}为“{v}”" for k, v in (p.get("filter") or {}).items())
+        what = (f"“{labels.get(p.get('field'), p.get('field'))}”之和" if p.get("measure") == "sum"
+                else MEASURES[p.get("measure", "count")])
+        return f"统计台账“{name}”中{where + '的' if where else ''}行的{what}"
+
+    def _rows(self, indicator, window: Window | None):
+        p = indicator.source_params
+        qs = LedgerRow.objects.active().filter(ledger__region=indicator.task.goal.region, ledger__code=p.get("ledger"))
+        for k, v in (p.get("filter") or {}).items():
+            qs = qs.filter(**{f"data__{k}": v})
+        date_field = p.get("date_field")
+        if date_field and window is not None:
+            qs = qs.filter(**{f"data__{date_field}__gte": window.start.isoformat(),
+                              f"data__{date_field}__lte": window.end.isoformat()})
+        return qs
+
+    def values(self, indicators, villages, window):
+        out: dict[tuple[int, int], Decimal] = {}
+        if not villages:
+            return out
+        for ind in indicators:  # one grouped query per indicator (a ledger, its filter and measure)
+            qs, by_path = group_by_village(self._rows(ind, window), "region__path", villages)
+            measure = ind.source_params.get("measure", "count")
+            if measure == "sum":
+                total = Sum(Cast(KeyTextTransform(ind.source_params["field"], "data"),
+                                 DecimalField(max_digits=20, decimal_places=4)))
+                rows = qs.values("_village").annotate(v=total)
+            else:
+                rows = qs.values("_village").annotate(v=Count("id"))
+            for r in rows:
+                rid = by_path.get(r["_village"])
+                if rid is None:
+                    continue
+                value = Decimal(1 if r["v"] else 0) if measure == "villages" else Decimal(r["v"] or 0)
+                out[(ind.pk, rid)] = out.get((ind.pk, rid), Decimal(0)) + value
+        return out
+
+    def table(self, indicator, records):
+        from zhili.ledgers.fields import display
+
+        ledger = _ledger(indicator)
+        if ledger is None:
+            return ["记录"], []
+        version = ledger.current_version
+        names = dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4)
+                     .values_list("code", "name"))
+        headers = ["#", *[f["label"] for f in version.fields]]
+        rows = [[r.pk, *[display(version, f["key"], r.data.get(f["key"]), regions=names) for f in version.fields]]
+                for r in records]
+        return headers, rows
+
+    def records(self, indicator, village, window):
+        return self._rows(indicator, window).filter(region__path__startswith=village.path).select_related("region")
+
+
+def numeric_fields(ledger: Ledger) -> list[dict]:
+    return [f for f in ledger.current_version.fields if f["type"] in (FieldType.INTEGER, FieldType.DECIMAL)]
+
+
+register(LedgerSource())
