@@ -143,3 +143,34 @@ def test_the_importer_matches_the_form(ledger, world):
                               "finished_on": "2020年5月12日"}, actor=leader, scope=scope_for(leader))
     assert row.data["subsidy"] == "1200.00" and row.data["finished_on"] == "2020-05-12"
     assert Decimal(row.data["subsidy"]) == 1200
+
+
+def test_a_large_file_is_checked_in_the_background(ledger, as_persona, tmp_path, settings):
+    from zhili.core import jobs
+
+    settings.ZHILI_IMPORT_BACKGROUND_KB = 0  # every file counts as large here
+    client = as_persona("leader")
+    job = upload(client, ledger, messy_workbook(tmp_path / "big.xlsx"))
+    assert job.status == ImportStatus.QUEUED
+    page = client.get(f"/ledgers/{ledger.code}/import/{job.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in page and "后台处理" in page
+    assert jobs.run_once() == 1
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEWED and job.summary["errors"] == 3
+    # the write, queued as the page does for large files, is done by the worker
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING, progress=0, only_valid=True)
+    jobs.run_once()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert LedgerRow.objects.filter(ledger=ledger).count() == 4
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(ledger, as_persona, tmp_path, settings):
+    settings.ZHILI_IMPORT_MAX_MB = 1
+    path = tmp_path / "huge.csv"
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 400_000)
+    with open(path, "rb") as fh:
+        response = as_persona("leader").post(f"/ledgers/{ledger.code}/import/",
+                                             {"file": SimpleUploadedFile(path.name, fh.read())})
+    assert response.status_code == 400 and "超过上限 1 MB" in response.content.decode()
+    assert not ImportJob.objects.filter(filename="huge.csv").exists()

@@ -158,6 +158,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Ledger imports: files over ZHILI_IMPORT_BACKGROUND_KB are checked and written by the background worker.
+ZHILI_IMPORT_MAX_MB = env.envint("ZHILI_IMPORT_MAX_MB", 50, minimum=1)
+ZHILI_IMPORT_MAX_ROWS = env.envint("ZHILI_IMPORT_MAX_ROWS", 1_000_000, minimum=1)
+ZHILI_IMPORT_BACKGROUND_KB = env.envint("ZHILI_IMPORT_BACKGROUND_KB", 1024, minimum=0)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
+
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000
 

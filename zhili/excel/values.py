@@ -40,6 +40,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from stdnum import numdb
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+
 __all__ = [
     "ChoiceMatcher",
     "Parsed",
@@ -237,10 +241,10 @@ _APPROX = (
     "上下",
 )
 _CHINESE_NUMERALS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟点")
-_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*)?(?:\.\d*)?(?:[eE][+-]?\d+)?")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*)?(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
 _NOISE = Decimal("1e-9")
-_PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d{1,15})?")
+_PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d{1,15})?", re.ASCII)
 _QUANTA = {d: Decimal(1).scaleb(-d) for d in range(0, 11)}
 
 
@@ -389,8 +393,8 @@ _DATE_YMD = re.compile(
     r"(?:[ T]+\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2}(?:\.\d+)?秒?)?)?"
 )
 _DATE_YM = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?")
-_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_DATE_MDY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_DATE_MDY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", re.ASCII)
 
 
 def excel_serial_to_date(serial: float) -> dt.date:
@@ -548,8 +552,8 @@ def parse_choice(raw: Any, choices: Sequence[str]) -> Parsed:
 
 # ----------------------------------------------------------------------------------------------------- phone
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_SERVICE = re.compile(r"[48]00\d{7}")
+_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_SERVICE = re.compile(r"[48]00\d{7}", re.ASCII)
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）—–_.·]+")
 _MANY_PHONES = re.compile(r"\d{7,}\s*[,，;；、/／\s]\s*\d{7,}")
 
@@ -607,8 +611,8 @@ def parse_phone(raw: Any) -> Parsed:
 
 # ------------------------------------------------------------------------------------------- identity numbers
 
-_ID18 = re.compile(r"\d{17}[\dX]")
-_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+?\d+")
+_ID18 = re.compile(r"\d{17}[\dX]", re.ASCII)
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+?\d+", re.ASCII)
 _EXCEL_LOST = (
     "身份证号被 Excel 存成了数字（显示成 3.70125E+17 这样），最后几位已经丢失、无法恢复。"
     "请把这一列设置为“文本”格式，重新录入身份证号后再导入。"
@@ -623,8 +627,6 @@ def _area_status(area: str) -> str:
     the county that issued it, often years after the birth and after a renaming (python-stdnum issue 442; e.g.
     历城县 370121 became 历城区 370112 in 1987, so every villager of 历城 born before 1987 whose card came later
     has 370112)."""
-    from stdnum import numdb
-
     try:
         county = ",".join(p.get("county", "") for _part, p in numdb.get("cn/loc").info(area))
     except Exception:  # the table is python-stdnum's; if it changes shape, warn about nothing rather than all
@@ -643,8 +645,6 @@ def _area_status(area: str) -> str:
 
 
 def _check_character(first17: str) -> str:
-    from stdnum.cn import ric
-
     return ric.calc_check_digit(first17 + "0")  # python-stdnum takes the number with a check place
 
 
@@ -724,9 +724,6 @@ def parse_identity(raw: Any) -> Parsed:
 
 def parse_uscc(raw: Any) -> Parsed:
     """An 18-character unified social credit code (GB 32100), upper-case, check character verified."""
-    from stdnum.cn import uscc
-    from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
-
     if raw is None:
         return EMPTY
     if isinstance(raw, float | int) and not isinstance(raw, bool):

@@ -7,4 +7,7 @@ class LedgersConfig(AppConfig):
     verbose_name = "台账"
 
     def ready(self):
-        from zhili.ledgers import source  # noqa: F401 — registers the "ledger" indicator source
+        from zhili.core import jobs
+        from zhili.ledgers import source, worker  # noqa: F401 — registers the "ledger" indicator source
+
+        jobs.register(worker.run_once)

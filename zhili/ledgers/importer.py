@@ -75,8 +75,8 @@ def _open(job: ImportJob) -> reading.SheetRows:
     job.file.open("rb")
     try:
         return reading.open_rows(job.file, filename=job.filename,
-                                 max_bytes=getattr(settings, "ZHILI_IMPORT_MAX_MB", 50) * 1024 * 1024,
-                                 max_rows=getattr(settings, "ZHILI_IMPORT_MAX_ROWS", 1_000_000))
+                                 max_bytes=settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024,
+                                 max_rows=settings.ZHILI_IMPORT_MAX_ROWS)
     except reading.SpreadsheetError as exc:
         raise ImportRefused(str(exc)) from None
 

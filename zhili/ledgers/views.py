@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +21,9 @@ from zhili.ledgers.fields import display
 from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, row_form_fields
 from zhili.ledgers.models import FieldType, ImportJob, ImportStatus
 from zhili.regions.models import Region
+
+
+BACKGROUND_ROWS = 5000
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -165,8 +169,16 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "targets/refused.html", {"message": "请选择要导入的文件。"}, status=400)
     upload = form.cleaned_data["file"]
+    limit = settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024
+    if upload.size > limit:
+        return render(request, "targets/refused.html", {
+            "message": f"文件大小 {upload.size / 1048576:.0f} MB 超过上限 {settings.ZHILI_IMPORT_MAX_MB} MB，请拆分后再导入。"},
+            status=400)
     job = ImportJob.objects.create(ledger=ledger, file=upload, filename=upload.name[:255], uploaded_by=request.user)
-    importer.preview(job, request.scope, person=request.user)
+    if upload.size > settings.ZHILI_IMPORT_BACKGROUND_KB * 1024:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)  # the worker checks it
+    else:
+        importer.preview(job, request.scope, person=request.user)
     return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
 
 
@@ -179,6 +191,10 @@ def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         if mode == "remap":
             override = {k: v for k, v in json.loads(request.POST.get("mapping", "{}") or "{}").items()}
             importer.preview(job, request.scope, person=request.user, override=override)
+            return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
+        if job.summary.get("rows", 0) > BACKGROUND_ROWS:  # a large file is written in the background too
+            ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING, progress=0,
+                                                       only_valid=mode == "only_valid", message="")
             return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
         try:
             summary = importer.commit(job, request.scope, actor=request.user, only_valid=mode == "only_valid")

@@ -19,4 +19,7 @@ class Command(BaseCommand):
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("数据库结构不是最新的：请先运行 zhili migrate（演示请运行 zhili demo）。")
+        from zhili.core import jobs
+
+        jobs.start_thread()  # large imports run in the background here; production runs `zhili worker`
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)

@@ -1,0 +1,24 @@
+"""zhili worker: runs background jobs (large ledger imports; later bulletins and robot messages)."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from zhili.core import jobs
+
+
+class Command(BaseCommand):
+    help = "运行后台任务（大文件导入等）。生产环境作为单独的服务运行，见 docs/deploy.md。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="处理完当前排队的任务就退出")
+        parser.add_argument("--interval", type=float, default=2.0, help="空闲时的轮询间隔（秒）")
+
+    def handle(self, *args, once: bool, interval: float, **options):
+        while True:
+            n = jobs.run_once()
+            if once:
+                self.stdout.write(f"处理了 {n} 个任务。")
+                return
+            if not n:
+                time.sleep(interval)
