@@ -42,7 +42,7 @@ def figure(world, ind):
 
 
 def test_the_light_follows_the_ledger_when_a_row_changes(bound, world):
-    ledger, ind, rows, leader, scope = bound
+    _, ind, rows, leader, scope = bound
     whole, kong = figure(world, ind)
     assert whole.actual == 3 and kong.actual == 3
     assert whole.light.state == lights.RED  # 75 % against 88 % elapsed on 2021-11-19

@@ -22,7 +22,6 @@ from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, ro
 from zhili.ledgers.models import FieldType, ImportJob, ImportStatus
 from zhili.regions.models import Region
 
-
 BACKGROUND_ROWS = 5000
 
 
