@@ -62,7 +62,10 @@ def world(db) -> World:
     kong_grids = list(kong.children.order_by("code"))
     yan_secretary = RoleAssignment.objects.get(region=yan, role=Role.VILLAGE_CADRE).person
     yan_inspector = RoleAssignment.objects.filter(region__parent=yan, role=Role.GRID_INSPECTOR).first().person
-    ind_village = Indicator.objects.get(task__goal__year=2020, name__contains="气代煤")
+    # a reported (not computed) 2020 indicator decomposed to both 孔家坊 and 阎桥, with reports from both
+    ind_village = (Indicator.objects.filter(task__goal__year=2020, source="report", decomposition="villages",
+                                            shares__region=kong).filter(shares__region=yan)
+                   .filter(entries__region=kong).filter(entries__region=yan).distinct().order_by("code").first())
     ind_sub = Indicator.objects.get(task__goal__year=2020, name__contains="税收")
     return World(
         city=Region.objects.get(level=Level.CITY), district=Region.objects.get(pk=sub.parent_id),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, Sum
+from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -55,36 +55,54 @@ class LedgerSource(IndicatorSource):
                 else MEASURES[p.get("measure", "count")])
         return f"统计台账“{name}”中{where + '的' if where else ''}行的{what}"
 
-    def _rows(self, indicator, window: Window | None):
+    def _filter_q(self, indicator, window: Window | None) -> Q:
         p = indicator.source_params
-        qs = LedgerRow.objects.active().filter(ledger__region=indicator.task.goal.region, ledger__code=p.get("ledger"))
+        q = Q()
         for k, v in (p.get("filter") or {}).items():
-            qs = qs.filter(**{f"data__{k}": v})
+            q &= Q(**{f"data__{k}": v})
         date_field = p.get("date_field")
         if date_field and window is not None:
-            qs = qs.filter(**{f"data__{date_field}__gte": window.start.isoformat(),
-                              f"data__{date_field}__lte": window.end.isoformat()})
-        return qs
+            q &= Q(**{f"data__{date_field}__gte": window.start.isoformat(),
+                      f"data__{date_field}__lte": window.end.isoformat()})
+        return q
+
+    def _rows(self, indicator, window: Window | None):
+        p = indicator.source_params
+        return LedgerRow.objects.active().filter(self._filter_q(indicator, window),
+                                                 ledger__region=indicator.task.goal.region,
+                                                 ledger__code=p.get("ledger"))
 
     def values(self, indicators, villages, window):
+        """One grouped query per ledger: each indicator is a filtered COUNT or SUM over the same rows."""
         out: dict[tuple[int, int], Decimal] = {}
         if not villages:
             return out
-        for ind in indicators:  # one grouped query per indicator (a ledger, its filter and measure)
-            qs, by_path = group_by_village(self._rows(ind, window), "region__path", villages)
-            measure = ind.source_params.get("measure", "count")
-            if measure == "sum":
-                total = Sum(Cast(KeyTextTransform(ind.source_params["field"], "data"),
-                                 DecimalField(max_digits=20, decimal_places=4)))
-                rows = qs.values("_village").annotate(v=total)
-            else:
-                rows = qs.values("_village").annotate(v=Count("id"))
-            for r in rows:
+        by_ledger: dict[tuple[int, str], list] = {}
+        for ind in indicators:
+            by_ledger.setdefault((ind.task.goal.region_id, ind.source_params.get("ledger")), []).append(ind)
+        for (region_id, code), inds in by_ledger.items():
+            base = LedgerRow.objects.active().filter(ledger__region_id=region_id, ledger__code=code)
+            qs, by_path = group_by_village(base, "region__path", villages)
+            annotations = {}
+            for ind in inds:
+                q = self._filter_q(ind, window)
+                if ind.source_params.get("measure", "count") == "sum":
+                    field = KeyTextTransform(ind.source_params["field"], "data")
+                    annotations[f"i{ind.pk}"] = Sum(Cast(field, DecimalField(max_digits=20, decimal_places=4)),
+                                                    filter=q)
+                else:
+                    annotations[f"i{ind.pk}"] = Count("id", filter=q)
+            for r in qs.values("_village").annotate(**annotations):
                 rid = by_path.get(r["_village"])
                 if rid is None:
                     continue
-                value = Decimal(1 if r["v"] else 0) if measure == "villages" else Decimal(r["v"] or 0)
-                out[(ind.pk, rid)] = out.get((ind.pk, rid), Decimal(0)) + value
+                for ind in inds:
+                    v = r[f"i{ind.pk}"]
+                    if not v:
+                        continue
+                    measure = ind.source_params.get("measure", "count")
+                    value = Decimal(1) if measure == "villages" else Decimal(str(v))
+                    out[(ind.pk, rid)] = out.get((ind.pk, rid), Decimal(0)) + value
         return out
 
     def table(self, indicator, records):

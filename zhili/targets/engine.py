@@ -150,16 +150,21 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
         indicators = list(
             Indicator.objects.active().filter(task__goal__region=sub, task__goal__year=year,
                                               task__archived_at__isnull=True)
-            .select_related("task")
+            .select_related("task__goal")
         )
     ids = [i.pk for i in indicators]
     # Only the shares of the villages asked for (and all units' shares) come into Python; the sums of the
     # parts, for the decomposition check, are added up in the database.
-    shares: dict[int, list[Share]] = defaultdict(list)
+    share_by_region_of: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    share_by_unit_of: dict[int, dict[int, Decimal]] = defaultdict(dict)
     village_q = Q(region__parent_id=sub.pk) if all_villages_given else Q(region_id__in=[v.pk for v in villages])
     wanted = Q(unit__isnull=False) | village_q
-    for s in Share.objects.filter(indicator_id__in=ids).filter(wanted):
-        shares[s.indicator_id].append(s)
+    for ind_id, region_id, unit_id, target in (Share.objects.filter(indicator_id__in=ids).filter(wanted)
+                                               .values_list("indicator_id", "region_id", "unit_id", "target")):
+        if region_id:
+            share_by_region_of[ind_id][region_id] = target
+        else:
+            share_by_unit_of[ind_id][unit_id] = target
     share_sums = dict(Share.objects.filter(indicator_id__in=ids).values("indicator_id")
                       .annotate(total=Sum("target")).values_list("indicator_id", "total"))
     rule = lights.Rule.for_region(sub, today)
@@ -200,8 +205,8 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
         for child in children[ind.pk]:
             visit(child)
         done.add(ind.pk)
-        share_by_region = {s.region_id: s.target for s in shares[ind.pk] if s.region_id}
-        share_by_unit = {s.unit_id: s.target for s in shares[ind.pk] if s.unit_id}
+        share_by_region = share_by_region_of[ind.pk]
+        share_by_unit = share_by_unit_of[ind.pk]
         if ind.source == SourceKind.CHILDREN:
             kids = children[ind.pk]
             if whole:
@@ -315,7 +320,7 @@ def build_board(sub: Region, year: int, today: datetime.date, *, village: Region
     """The whole year on one page: for the subdistrict, or (village given) for one village's shares."""
     goals = list(Goal.objects.active().filter(region=sub, year=year).order_by("order", "code"))
     tasks = list(Task.objects.active().filter(goal__in=goals)
-                 .select_related("leader", "lead_unit", "owner").prefetch_related("assisting_units")
+                 .select_related("goal", "leader", "lead_unit", "owner").prefetch_related("assisting_units")
                  .order_by("order", "code"))
     task_by_id = {t.pk: t for t in tasks}
     indicators = list(Indicator.objects.active().filter(task__in=tasks).order_by("order", "code"))

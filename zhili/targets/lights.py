@@ -63,6 +63,9 @@ def schedule(start: datetime.date, deadline: datetime.date, today: datetime.date
     return (Decimal(elapsed) * 100 / Decimal(total)).quantize(Decimal("0.1"))
 
 
+_HUNDRED, _ZERO, _TENTH = Decimal(100), Decimal(0), Decimal("0.1")
+
+
 def completion(actual: Decimal | None, target: Decimal | None, baseline: Decimal | None = None,
                direction: str = Direction.HIGHER) -> Decimal | None:
     """Completion rate in percent. With a baseline: the share of the way from baseline to target."""
@@ -72,13 +75,13 @@ def completion(actual: Decimal | None, target: Decimal | None, baseline: Decimal
         rate = (actual - baseline) / (target - baseline) * 100
     elif direction == Direction.LOWER:
         if actual <= target:
-            return Decimal(100)
-        rate = target / actual * 100 if actual else Decimal(100)
+            return _HUNDRED
+        rate = target / actual * 100 if actual else _HUNDRED
     else:
         if target == 0:
-            return Decimal(100) if actual >= 0 else Decimal(0)
+            return _HUNDRED if actual >= 0 else _ZERO
         rate = actual / target * 100
-    return max(rate, Decimal(0)).quantize(Decimal("0.1"))
+    return _ZERO if rate <= 0 else rate.quantize(_TENTH)
 
 
 @dataclass(frozen=True)

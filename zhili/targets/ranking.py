@@ -45,7 +45,8 @@ def rank(sub: Region, year: int, today: datetime.date, subject: str = "villages"
     weights = list(scheme.weights.select_related("indicator__task"))
     indicators = [w.indicator for w in weights]
     if subject == "villages":
-        subjects = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today).order_by("code"))
+        subjects = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)
+                        .only("pk", "code", "name", "path", "level").order_by("code"))
         computed = engine.compute(sub, year, today, subjects, whole=False, indicators=indicators,
                                   all_villages_given=True)
         cells = computed.village

@@ -75,7 +75,7 @@ def _family(ind):
     family = [ind]
     frontier = [ind.pk]
     while frontier:
-        kids = list(Indicator.objects.active().filter(parent_id__in=frontier).select_related("task"))
+        kids = list(Indicator.objects.active().filter(parent_id__in=frontier).select_related("task__goal"))
         family += kids
         frontier = [k.pk for k in kids]
     for member in family:
