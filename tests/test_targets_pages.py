@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import openpyxl
-import pytest
 
 from zhili.regions.models import Region
 from zhili.targets import engine, lights
