@@ -104,6 +104,28 @@ def test_file_object_and_bytes_are_read(tmp_path):
     assert list(open_rows(data, filename="上传.xlsx")) == EXPECTED
 
 
+def test_unseekable_stream_and_path_without_extension(tmp_path):
+    data = _xlsx(tmp_path / "a.xlsx", ROWS).read_bytes()
+
+    class Stream(io.RawIOBase):
+        def __init__(self):
+            self._inner = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            chunk = self._inner.read(len(buffer))
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    assert list(open_rows(Stream(), filename="a.xlsx")) == EXPECTED
+    assert _refusal(Stream(), "a.xlsx", max_bytes=1000).code == "too_large"
+    stored = tmp_path / "upload-3f2a"  # how an upload may sit on disk: no extension
+    stored.write_bytes(data)
+    assert list(open_rows(stored, filename="孔家坊村.xlsx")) == EXPECTED
+
+
 def test_renamed_files_are_read_by_content(tmp_path):
     """Offices rename .xlsx to .xls and back: the bytes decide."""
     xlsx_named_xls = tmp_path / "a.xls"
@@ -228,6 +250,13 @@ def test_password_protected_xlsx(tmp_path):
     assert "工作簿受密码保护" in str(err) and "请先取消密码再导入" in str(err)
 
 
+def test_bare_ole2_header_named_xlsx(tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + b"\x5a" * 3000)
+    err = _refusal(path, "a.xlsx")
+    assert err.code == "password" and "请先取消密码再导入" in str(err)
+
+
 def test_password_protected_xls(tmp_path):
     err = _refusal(write_encrypted_xls(tmp_path / "加密.xls"), "加密.xls")
     assert err.code == "password" and "请先取消密码再导入" in str(err)
@@ -288,10 +317,11 @@ def test_word_document_named_xlsx(tmp_path):
 
 def test_too_many_rows(tmp_path):
     path = tmp_path / "a.csv"
-    path.write_text("\n".join(f"孔家坊村,{i}" for i in range(30)), encoding="utf-8")
-    err = _refusal(path, "a.csv", max_rows=20)
-    assert err.code == "too_many_rows" and "超过 20 行上限" in str(err)
-    xlsx = _xlsx(tmp_path / "a.xlsx", [["孔家坊村", i] for i in range(30)])
+    path.write_text("\n".join(f"孔家坊村,{i}" for i in range(40)), encoding="utf-8")
+    assert len(list(open_rows(path, filename="a.csv", max_rows=20))) == 40  # 20 rows allowed for titles and headers
+    err = _refusal(path, "a.csv", max_rows=19)
+    assert err.code == "too_many_rows" and "超过 19 行上限（读到第 40 行时）" in str(err)
+    xlsx = _xlsx(tmp_path / "a.xlsx", [["孔家坊村", i] for i in range(41)])
     assert "超过 20 行上限" in str(_refusal(xlsx, "a.xlsx", max_rows=20))
 
 
@@ -353,23 +383,22 @@ def test_huge_run_of_formatted_empty_rows_stops_early(tmp_path):
 
 
 def test_formatted_empty_rows_memory_stays_small(tmp_path):
-    """In a fresh process (peak RSS is per process): reading the 200,000-row sheet stays far under 300 MB."""
+    """In a fresh process, reading the 200,000-row sheet stays far under 300 MB at its peak. (VmHWM, not
+    ru_maxrss: on Linux a child's ru_maxrss starts from its parent's, which under pytest is large.)"""
     path = _xlsx_with_empty_run(tmp_path / "a.xlsx", 200_000, tail=False)
     code = textwrap.dedent(
         f"""
-        import resource, sys
         from zhili.excel import open_rows
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         reader = open_rows({str(path)!r}, filename="a.xlsx")
         rows = list(reader)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(len(rows), reader.stopped_at_row, reader.more_after_stop, (after - before) // 1024)
+        peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+        print(len(rows), reader.stopped_at_row, reader.more_after_stop, peak_kb // 1024)
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    count, stopped, more, grown_mb = int(out[0]), out[1], out[2], int(out[3])
+    count, stopped, more, peak_mb = int(out[0]), out[1], out[2], int(out[3])
     assert (count, stopped, more) == (2, "1002", "False")
-    assert grown_mb < 300, grown_mb
+    assert peak_mb < 300, peak_mb
 
 
 def test_blank_run_in_csv(tmp_path):
@@ -398,3 +427,61 @@ def test_openpyxl_merged_cells_arrive_as_first_cell_value(tmp_path):
     reader = open_rows(tmp_path / "a.xlsx", filename="a.xlsx")
     assert list(reader) == [(1, ["户主信息", None]), (2, ["姓名", "身份证号"])]
     assert reader.merged_ranges == [((0, 0), (0, 1))]
+
+
+# ------------------------------------------------------------------------------ large .xlsx read in chunks
+
+
+def _big_openpyxl(path, n: int):
+    """Shared strings, numbered rows, a merged title, a hidden first sheet: how Excel saves a ledger."""
+    wb = openpyxl.Workbook()
+    hidden = wb.active
+    hidden.title = "说明"
+    hidden["A1"] = "说明"
+    hidden.sheet_state = "hidden"
+    ws = wb.create_sheet("台账")
+    wb.active = 1
+    ws["A1"] = "孔家坊村台账"
+    ws.merge_cells("A1:D1")
+    ws.append(["序号", "村", "户主姓名", "完工日期"])
+    for i in range(n):
+        ws.append(
+            [i + 1, "孔家坊村" if i % 2 else "阎桥村", f"户主{i}", dt.date(2020, 1, 1) + dt.timedelta(days=i % 300)]
+        )
+    wb.save(path)
+    return path
+
+
+def test_large_sheet_read_in_chunks_gives_the_same_rows(tmp_path, monkeypatch):
+    from zhili.excel import reading
+
+    path = _big_openpyxl(tmp_path / "big.xlsx", 3000)
+    whole = open_rows(path, filename="big.xlsx")
+    expected = list(whole)
+    assert not whole.chunked and len(expected) == 3002
+    monkeypatch.setattr(reading, "XLSX_CHUNK_BYTES", 20_000)  # the sheet XML is ~250 KB: about a dozen slices
+    chunked = open_rows(path, filename="big.xlsx")
+    assert chunked.sheet_name == "台账"
+    assert list(chunked) == expected
+    assert chunked.chunked and chunked.merged_ranges == whole.merged_ranges == [((0, 0), (0, 3))]
+    with open(path, "rb") as f:  # the same from a file object
+        assert list(open_rows(f, filename="big.xlsx")) == expected
+
+
+def test_blank_run_across_chunks(tmp_path, monkeypatch):
+    from zhili.excel import reading
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i in range(1, 601):
+        ws.cell(row=i, column=1, value=f"前{i}")
+    for i in range(3001, 3601):
+        ws.cell(row=i, column=1, value=f"后{i}")
+    wb.save(tmp_path / "gap.xlsx")
+    monkeypatch.setattr(reading, "XLSX_CHUNK_BYTES", 8_000)
+    reader = open_rows(tmp_path / "gap.xlsx", filename="gap.xlsx", max_blank_run=1000)
+    rows = list(reader)
+    assert reader.chunked and len(rows) == 600 and rows[-1] == (600, ["前600"])
+    assert reader.stopped_at_row == 1600 and reader.more_after_stop
+    reader = open_rows(tmp_path / "gap.xlsx", filename="gap.xlsx", max_blank_run=5000)
+    assert [n for n, _ in reader][599:601] == [600, 3001]  # a shorter run is read through

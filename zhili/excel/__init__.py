@@ -10,8 +10,11 @@ Reading (`zhili.excel.reading`)
     an .xlsx/.xlsm/.xlsb/.xls/.ods (python-calamine) or .csv (UTF-8 with or without BOM, UTF-16, GB18030/GBK).
     `values[i]` is column i (0 = A): str, int, float, date, datetime, bool or None. Refusals are
     `SpreadsheetError` (str() is the sentence, `.code` a stable reason): too large, not a spreadsheet,
-    password-protected, corrupt, zip bomb, too many rows, undecodable CSV. Reading stops after `max_blank_run`
-    empty rows in a row (`SheetRows.stopped_at_row`, `.more_after_stop`). `column_letter(i)` → "A", "B", …
+    password-protected, corrupt, zip bomb, too many rows (`max_rows` data rows plus `HEADER_ALLOWANCE` = 20 for
+    titles and headers), undecodable CSV. Reading stops after `max_blank_run` empty rows in a row
+    (`SheetRows.stopped_at_row`, `.more_after_stop`). python-calamine loads a whole sheet into memory, so a large
+    .xlsx sheet (XML over `XLSX_CHUNK_BYTES` = 64 MiB) is fed to it in row-aligned slices (`SheetRows.chunked`):
+    a million rows × 12 columns peak at ~0.6 GB instead of ~1.1 GB. `column_letter(i)` → "A", "B", …
 
 Headers (`zhili.excel.headers`)
     `find_header(rows, expected, *, scan=15)` → `HeaderMatch(header_row, columns, first_data_row, header_rows,

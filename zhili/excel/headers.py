@@ -14,6 +14,7 @@ by the whole text, by the child ("姓名") or by both run together ("户主信�
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -145,16 +146,18 @@ def _looks_like_header_row(values: list) -> bool:
     return bool(present) and texts * 2 >= len(present)
 
 
-def find_header(rows: Sequence[tuple[int, list]], expected: Iterable[str], *, scan: int = 15) -> HeaderMatch:
-    """Find the header among the first `scan` rows (as yielded by `open_rows`).
+def find_header(rows: Iterable[tuple[int, list]], expected: Iterable[str], *, scan: int = 15) -> HeaderMatch:
+    """Find the header among the first `scan` rows (as yielded by `open_rows`; pass a list of them — an iterator is
+    read for `scan` rows, which are then gone from it).
 
     `expected` is every label or alias a column may carry (put a person's remembered header texts in too). Each
     candidate row, alone or with the row below it as a child row, is scored by how many expected labels it
     contains; the best wins — on a tie a single row, then the earlier one. When nothing matches, raises `SpreadsheetError` naming the
     labels looked for. With no `expected` labels, the first row of at least two text cells is the header.
     """
+    expected = list(expected)
     wanted = {normalise_header(e) for e in expected} - {""}
-    window = list(rows[:scan]) if isinstance(rows, list) else list(rows)[:scan]
+    window = list(itertools.islice(rows, scan))
     if not window:
         raise SpreadsheetError("表格是空的：没有读到任何内容。", code="empty")
     # (score, -rows, -index): more labels found wins; on a tie fewer header rows (a parent row that adds no label

@@ -11,9 +11,12 @@ Windows). A file whose content does not match its extension (an .xls that is rea
 produce by renaming) is read by its content.
 
 What python-calamine can and cannot do for memory: it parses one whole sheet into a Rust array before the first
-row reaches Python, sized by the last cell *with a value* (cells that are only formatted do not count), and
-converts rows to Python lazily. So memory is bounded by the data, not by formatting; the zip-bomb check bounds
-the XML it may be asked to parse; and rows are handed over one at a time, never as a whole list.
+row reaches Python (python-calamine issue 42: calamine has no lazy reading), sized by the last cell *with a value*
+(cells that are only formatted do not count), and converts rows to Python lazily. A million rows of twelve
+columns take about 1.1 GB that way. So an .xlsx sheet whose XML unpacks to more than `XLSX_CHUNK_BYTES` is cut at
+row boundaries into slices that calamine parses one at a time (`_xlsx_chunks`), which keeps such a file around
+0.6 GB; .xls is limited to 65,536 rows by its format; .ods and .xlsb are read whole. The zip-bomb check bounds the
+XML any reader may be asked to parse, and rows are handed over one at a time, never as a whole list.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import csv
 import datetime as dt
 import io
 import os
+import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +53,8 @@ DEFAULT_MAX_UNZIPPED_RATIO = 20
 MEMBER_RATIO_LIMIT = 200
 MEMBER_RATIO_FLOOR = 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
+#: title, subtitle and header rows are not data: this many non-empty rows beyond max_rows are allowed for them
+HEADER_ALLOWANCE = 20
 
 SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
 _ALLOWED_TEXT = "请上传 .xlsx、.xls、.ods 或 .csv 格式的表格"
@@ -110,7 +117,7 @@ def _count_text(n: int) -> str:
 class _Source:
     """The uploaded bytes, as a path or a seekable binary file, with its size."""
 
-    def __init__(self, path_or_file: Any):
+    def __init__(self, path_or_file: Any, *, max_bytes: int):
         self.path: str | None = None
         self.file: BinaryIO | None = None
         self._opened = False
@@ -135,8 +142,8 @@ class _Source:
             assert self.file is not None
             f = self.file
             if not (hasattr(f, "seek") and (not hasattr(f, "seekable") or f.seekable())):
-                # an unseekable stream: buffer it (bounded by the caller's size limit below)
-                self.file = f = io.BytesIO(f.read())
+                # an unseekable stream: buffer it, one byte past the limit at most (then it is refused as too large)
+                self.file = f = io.BytesIO(f.read(max_bytes + 1))
             f.seek(0, os.SEEK_END)
             self.size = f.tell()
             f.seek(0)
@@ -253,6 +260,12 @@ def _check_ole2(source: _Source, ext: str) -> str:
         return "xls"
     if _WORD_STREAM in found:
         raise SpreadsheetError("这是一个 Word 文档，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet")
+    if ext in (".xlsx", ".xlsm"):  # an .xlsx that is an OLE2 file is almost always an encrypted one
+        raise SpreadsheetError(
+            "工作簿受密码保护（已加密）或已损坏，无法读取。如果设置过打开密码，请在 Excel 中清空密码并保存，"
+            "请先取消密码再导入；否则请用 Excel 打开确认后另存为 .xlsx 再导入。",
+            code="password",
+        )
     raise SpreadsheetError(
         "文件已损坏或不是有效的 Excel 文件（找不到工作簿内容）。请用 Excel 打开确认后另存为 .xlsx 再导入。",
         code="corrupt",
@@ -337,7 +350,8 @@ class SheetRows(Iterator[tuple[int, list]]):
     `merged_ranges` (calamine's `((first_row, first_col), (last_row, last_col))`, 0-based, where the format
     records them), `encoding` (CSV only), `rows_read` (rows yielded so far), `stopped_at_row` (the Excel row
     after which reading stopped because of `max_blank_run` empty rows, else None) and `more_after_stop` (True when
-    the sheet still had values after that run — worth a warning to the person).
+    the sheet still had values after that run — worth a warning to the person), `chunked` (True when a large .xlsx
+    sheet was read slice by slice, see `_xlsx_chunks`; its `merged_ranges` are known only once the rows are read).
     """
 
     format: str
@@ -352,6 +366,7 @@ class SheetRows(Iterator[tuple[int, list]]):
         self.more_after_stop = False
         self.encoding = None
         self.merged_ranges = []
+        self.chunked = False
         self._source: _Source | None = None
         self._rows: Iterator[tuple[int, list]] = iter(())
 
@@ -412,7 +427,8 @@ def open_rows(
     in column C has two leading None. Values are str, int (whole numbers, which Excel stores as floats), float,
     datetime.date / datetime.datetime, bool or None (empty cells and cells of only spaces). Rows with no value are
     not yielded; after `max_blank_run` of them in a row, reading stops (see `SheetRows.stopped_at_row`). More than
-    `max_rows` non-empty rows raises `SpreadsheetError` at that row.
+    `max_rows` non-empty rows (plus `HEADER_ALLOWANCE` rows for titles and headers) raises `SpreadsheetError` at
+    that row.
 
     Every refusal is a `SpreadsheetError`: raised by this call for what can be seen before parsing (size, type,
     password, zip bomb, corrupt workbook), and by the iteration for the row limit and undecodable CSV text.
@@ -422,7 +438,7 @@ def open_rows(
     if ext not in SUPPORTED_EXTENSIONS:
         shown = ext or "（无扩展名）"
         raise SpreadsheetError(f"不支持的文件类型 {shown}。{_ALLOWED_TEXT}。", code="unsupported_type")
-    source = _Source(path_or_file)
+    source = _Source(path_or_file, max_bytes=max_bytes)
     try:
         if source.size > max_bytes:
             raise SpreadsheetError(
@@ -474,9 +490,10 @@ def _open_workbook(
     import python_calamine
 
     try:
-        if source.path is not None and ext in _CONTENT_EXT.get(kind, ()):
+        # calamine picks its reader by the path's extension, so a path is used only when that extension is right
+        if source.path is not None and Path(source.path).suffix.lower() in _CONTENT_EXT.get(kind, ()):
             wb = python_calamine.CalamineWorkbook.from_path(source.path)
-        else:  # calamine picks the reader by extension for paths; by content for file objects
+        else:  # a file object: calamine reads it by content
             wb = python_calamine.CalamineWorkbook.from_filelike(source.open())
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -496,29 +513,180 @@ def _open_workbook(
             if not visible:
                 raise SpreadsheetError("工作簿中没有可见的工作表（所有工作表都被隐藏了）。", code="no_sheet")
             name = visible[0]
-            calamine_sheet = wb.get_sheet_by_name(name)
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(metas):
                 raise SpreadsheetError(f"工作簿中没有第 {sheet + 1} 个工作表。", code="no_sheet")
             name = metas[sheet].name
-            calamine_sheet = wb.get_sheet_by_index(sheet)
         else:
             if sheet not in [m.name for m in metas]:
                 raise SpreadsheetError(f"工作簿中没有名为「{sheet}」的工作表。", code="no_sheet")
             name = sheet
-            calamine_sheet = wb.get_sheet_by_name(sheet)
+        reader.sheet_name = name
+        member = _chunkable_member(source, name) if kind == "xlsx" else None
+        if member is not None:
+            reader.chunked = True
+            wb.close()  # each slice is parsed by a workbook of its own; this one only named the sheets
+            reader._workbook = None
+            sheets = _xlsx_chunks(reader, source, member, name)
+        else:
+            calamine_sheet = wb.get_sheet_by_name(name)
+            try:
+                reader.merged_ranges = list(calamine_sheet.merged_cell_ranges or [])
+            except Exception:  # not every format records merges
+                reader.merged_ranges = []
+            sheets = iter([calamine_sheet])
     except SpreadsheetError:
         raise
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
         raise _calamine_failure(exc) from exc
-    reader.sheet_name = name
+    reader._rows = _iter_calamine(reader, sheets, max_rows=max_rows, max_blank_run=max_blank_run)
+
+
+# ------------------------------------------------------------------------------------- large .xlsx in chunks
+
+#: a first sheet whose XML unpacks to more than this is read in slices of about this size (see _xlsx_chunks)
+XLSX_CHUNK_BYTES = 64 * 1024 * 1024
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_SHEETDATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?sheetData)(?:\s[^>]*)?(/?)>")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
+_WORKSHEET_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>]")
+_MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+_EMPTY_WORKSHEET = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+)
+
+
+def _worksheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member, from xl/workbook.xml and its relationships."""
+    from xml.etree import ElementTree
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    rels: dict[str, str] = {}
+    for el in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels")).iter():
+        if local(el.tag) == "Relationship" and el.get("Id") and el.get("Target"):
+            target = el.get("Target", "")
+            rels[el.get("Id", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    members: dict[str, str] = {}
+    for el in ElementTree.fromstring(zf.read("xl/workbook.xml")).iter():
+        if local(el.tag) == "sheet":
+            rid = next((v for k, v in el.attrib.items() if local(k) == "id"), None)
+            if rid in rels:
+                members[el.get("name", "")] = rels[rid]
+    return members
+
+
+def _chunkable_member(source: _Source, name: str) -> str | None:
+    """The sheet's XML member when it is big enough to be read in chunks, else None."""
     try:
-        reader.merged_ranges = list(calamine_sheet.merged_cell_ranges or [])
-    except Exception:  # not every format records merges
-        reader.merged_ranges = []
-    reader._rows = _iter_calamine(reader, calamine_sheet, max_rows=max_rows, max_blank_run=max_blank_run)
+        with zipfile.ZipFile(source.open()) as zf:
+            member = _worksheet_members(zf).get(name)
+            if member is None or zf.getinfo(member).file_size <= XLSX_CHUNK_BYTES:
+                return None
+            with zf.open(member) as f:
+                head = f.read(1024 * 1024)
+    except (KeyError, zipfile.BadZipFile, ValueError, SyntaxError):
+        return None
+    finally:
+        source.open()
+    opening = _SHEETDATA_OPEN.search(head)
+    row = _ROW_START.search(head, opening.end()) if opening else None
+    if opening is None or opening.group(2) or row is None:
+        return None
+    if b" r=" not in head[row.start() : head.find(b">", row.start())]:
+        return None  # rows without numbers: calamine would number each chunk from 1
+    return member
+
+
+def _xlsx_chunks(reader: SheetRows, source: _Source, member: str, name: str) -> Iterator[Any]:
+    """python-calamine parses a whole sheet into memory (python-calamine issue 42: no lazy reading), about 1 GB for
+    a million rows of twelve columns. For a large sheet, cut its XML — streamed out of the zip — into slices of
+    about XLSX_CHUNK_BYTES at row boundaries, wrap each in a copy of the workbook (stored, not compressed; the other
+    sheets emptied) and let calamine parse one slice at a time. Rows keep their own numbers (the r attribute), so
+    each slice's range starts where its rows are. Merged ranges, which follow the rows, are read from the tail."""
+    import python_calamine
+
+    f = source.open()
+    with zipfile.ZipFile(f) as zf:
+        sheets = set(_worksheet_members(zf).values())
+        others = {n: (_EMPTY_WORKSHEET if n in sheets else zf.read(n)) for n in zf.namelist() if n != member}
+    with zipfile.ZipFile(source.open()) as zf, zf.open(member) as xml:
+        buffer = b""
+        while True:
+            data = xml.read(1024 * 1024)
+            buffer += data
+            opening = _SHEETDATA_OPEN.search(buffer)
+            if opening or not data:
+                break
+        if opening is None:
+            return
+        prefix = _DIMENSION.sub(b"", buffer[: opening.end()])
+        worksheet = _WORKSHEET_OPEN.search(prefix)
+        if worksheet is None:
+            return
+        suffix = b"</" + opening.group(1) + b"></" + worksheet.group(1) + b">"
+        closing = b"</" + opening.group(1) + b">"
+        buffer = buffer[opening.end() :]
+        eof = need_more = False
+        while True:
+            parts, size = [buffer], len(buffer)
+            while not eof and (size < XLSX_CHUNK_BYTES or need_more):
+                data = xml.read(4 * 1024 * 1024)
+                eof = not data
+                parts.append(data)
+                size += len(data)
+                need_more = False
+            buffer = b"".join(parts)
+            end = buffer.find(closing)
+            last = end >= 0 or eof
+            if last:
+                body = memoryview(buffer)[:end] if end >= 0 else memoryview(buffer)
+                tail = buffer[end:] if end >= 0 else b""
+                reader.merged_ranges = [
+                    ((int(r1) - 1, _column_index(c1)), (int(r2) - 1, _column_index(c2)))
+                    for c1, r1, c2, r2 in _MERGE_REF.findall(tail)
+                ]
+                buffer = b""
+            else:
+                cut = None
+                for m in _ROW_START.finditer(buffer, max(0, len(buffer) - 8 * 1024 * 1024)):
+                    cut = m.start()
+                if not cut:  # no row boundary yet (one enormous row): read on
+                    need_more = True
+                    continue
+                body, buffer = memoryview(buffer)[:cut], buffer[cut:]
+            # a temporary file, not a buffer: calamine then reads the slice from disk instead of copying it whole
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
+                with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as chunk:
+                    for n, content in others.items():
+                        chunk.writestr(n, content)
+                    with chunk.open(member, "w", force_zip64=True) as w:
+                        w.write(prefix)
+                        w.write(body)
+                        w.write(suffix)
+                del body
+                out.flush()
+                wb = python_calamine.CalamineWorkbook.from_path(out.name)
+                try:
+                    yield wb.get_sheet_by_name(name)
+                finally:
+                    wb.close()
+            if last:
+                return
+
+
+def _column_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+# ------------------------------------------------------------------------------------------------ the rows
 
 
 def _has_value(row: list) -> bool:
@@ -531,13 +699,11 @@ def _has_value(row: list) -> bool:
     return False
 
 
-def _iter_calamine(reader: SheetRows, calamine_sheet: Any, *, max_rows: int, max_blank_run: int):
+def _sheet_rows(calamine_sheet: Any, pull_error: Any) -> Iterator[tuple[int, int, list]]:
+    """(Excel row number, first column, raw cells) for every row of one calamine sheet's range."""
     if calamine_sheet.start is None:  # an empty sheet (and iter_rows() would fail on it)
-        reader.close()
         return
     start_row, start_col = calamine_sheet.start
-    last_row = calamine_sheet.end[0] + 1
-    pad = [None] * start_col
     rows = calamine_sheet.iter_rows()
 
     def pull() -> list | None:
@@ -548,7 +714,7 @@ def _iter_calamine(reader: SheetRows, calamine_sheet: Any, *, max_rows: int, max
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
-            raise _calamine_failure(exc) from exc
+            raise pull_error(exc) from exc
 
     # python-calamine 0.9 yields the rows above the used range as empty rows (absolute row numbers) while its
     # columns start at the range; older versions start at the range. Tell them apart on the first row.
@@ -561,36 +727,56 @@ def _iter_calamine(reader: SheetRows, calamine_sheet: Any, *, max_rows: int, max
                 pull()
         else:
             pending = first
+    while True:
+        row = pending if pending is not None else pull()
+        pending = None
+        if row is None:
+            return
+        number += 1
+        yield number, start_col, row
+
+
+def _iter_calamine(reader: SheetRows, sheets: Iterator[Any], *, max_rows: int, max_blank_run: int):
     blank_run = 0
+    previous = 0  # the last row number seen; rows between two chunks' ranges hold no value
+    stopped = False
     try:
-        while True:
-            row = pending if pending is not None else pull()
-            pending = None
-            if row is None:
-                break
-            number += 1
-            row = _normalise_row(row)
-            if _is_empty_row(row):
-                blank_run += 1
-                if blank_run >= max_blank_run:
-                    reader.stopped_at_row = number
-                    if number < last_row:  # the range goes on: only a value (not a "" formula) counts
-                        while (rest := pull()) is not None:
-                            if _has_value(rest):
-                                reader.more_after_stop = True
-                                break
-                    break
-                continue
-            blank_run = 0
-            reader.rows_read += 1
-            if reader.rows_read > max_rows:
-                raise SpreadsheetError(
-                    f"表格超过 {_count_text(max_rows)} 行上限（读到第 {number:,} 行时），请拆分成几个文件后分批导入。",
-                    code="too_many_rows",
-                )
-            yield number, (pad + row) if pad else row
+        for calamine_sheet in sheets:
+            for number, start_col, row in _sheet_rows(calamine_sheet, _calamine_failure):
+                if not stopped and previous and number > previous + 1:
+                    blank_run += number - previous - 1
+                    if blank_run >= max_blank_run:  # the run reached the limit between two chunks
+                        reader.stopped_at_row = number - blank_run + max_blank_run - 1
+                        stopped = True
+                previous = number
+                if stopped:  # after a long empty run: only look whether anything follows
+                    if _has_value(row):
+                        reader.more_after_stop = True
+                        return
+                    continue
+                row = _normalise_row(row)
+                if _is_empty_row(row):
+                    blank_run += 1
+                    if blank_run >= max_blank_run:
+                        reader.stopped_at_row = number
+                        stopped = True
+                    continue
+                blank_run = 0
+                reader.rows_read += 1
+                if reader.rows_read > max_rows + HEADER_ALLOWANCE:
+                    raise _too_many_rows(max_rows, number)
+                if start_col:
+                    row = [None] * start_col + row
+                yield number, row
     finally:
         reader.close()
+
+
+def _too_many_rows(max_rows: int, number: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        f"表格超过 {_count_text(max_rows)} 行上限（读到第 {number:,} 行时），请拆分成几个文件后分批导入。",
+        code="too_many_rows",
+    )
 
 
 # --------------------------------------------------------------------------------------------------- CSV
@@ -692,11 +878,8 @@ def _iter_csv(reader: SheetRows, text: io.TextIOWrapper, dialect: Any, *, max_ro
                 continue
             blank_run = 0
             reader.rows_read += 1
-            if reader.rows_read > max_rows:
-                raise SpreadsheetError(
-                    f"表格超过 {_count_text(max_rows)} 行上限（读到第 {number:,} 行时），请拆分成几个文件后分批导入。",
-                    code="too_many_rows",
-                )
+            if reader.rows_read > max_rows + HEADER_ALLOWANCE:
+                raise _too_many_rows(max_rows, number)
             yield number, values
     finally:
         reader.close()

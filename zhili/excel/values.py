@@ -20,10 +20,13 @@ Decisions worth knowing:
 * Identity numbers (GB 11643): checksum and birth date are checked with python-stdnum, but never refused for the
   area code (python-stdnum issue 442: stdnum wants the code to have existed at the birth date, while real numbers
   carry the code of the county that issued them). A code that exists today is accepted silently; a code that
-  has been retired, or that python-stdnum does not know at all, is accepted with a warning. A number that Excel stored as a
-  number (3.70125198001011e+17, or 18 digits ending in 000 that fail the checksum) is refused: its last digits are
-  lost. **15-digit numbers are converted** to 18 digits by the GB 11643-1999 rule (insert "19", append the check
-  character) with a warning, so the same person matches across old and new files.
+  has been retired, or that python-stdnum does not know at all, is accepted with a warning. A number that Excel
+  stored as a number (3.70125198001011e+17, "3.70125E+17", or 18 digits ending in 000 that fail the checksum) is
+  refused: its last digits are lost. Lower-case x becomes X. **15-digit numbers are converted** to 18 digits by
+  the GB 11643-1999 rule (insert "19", append the check character) with a warning, so the same person matches
+  across old and new files.
+* Phones: mobile numbers as 11 digits, landlines as "0531-88888888" (area code required), "-123" for an
+  extension; a landline Excel stored as a number (its leading 0 lost) is refused with that explanation.
 * Regions: "孔家坊", "孔家坊村" and "孔家坊 村" are the same village; so are 社区/居委会 variants. Use
   `RegionMatcher` once per import; `match_region()` builds one per call.
 """
