@@ -48,6 +48,31 @@ def each(personas, outcome: str) -> dict[str, str]:
     return dict.fromkeys(personas, outcome)
 
 
+def ledger_row(w, village):
+    from zhili.ledgers.models import LedgerRow
+
+    return (LedgerRow.objects.filter(ledger__code="gas-conversion", region=village, archived_at__isnull=True)
+            .order_by("pk").first())
+
+
+def ledger_form(w, row) -> dict:
+    """What the edit form posts back for `row`: its values as shown, and its revision."""
+    from zhili.ledgers.fields import display
+
+    version = row.version
+    names = {w.kong.code: w.kong.name, w.yan.code: w.yan.name}
+    return {**{k: display(version, k, v, regions=names) if k != "id_number" else v for k, v in row.data.items()},
+            "revision": str(row.revision)}
+
+
+def new_ledger_row(w, village: str) -> dict:
+    from stdnum.cn import ric
+
+    body = "37012519700101" + "987"
+    return {"village": village, "head_name": "矩阵测试", "id_number": body + ric.calc_check_digit(body + "0"),
+            "method": "燃气灶具", "status": "施工中"}
+
+
 def region_url(attr: str, suffix: str = "") -> Callable[[Any], str]:
     return lambda w: f"/regions/{getattr(w, attr).code}/{suffix}"
 
@@ -174,6 +199,28 @@ ROWS: list[Row] = [
     Row("api series (subdistrict)", lambda w: f"/api/v1/targets/indicators/{w.ind_sub.pk}/series",
         each(SUB_READERS, OK), api=True),
     Row("api ranking", lambda w: "/api/v1/targets/ranking?year=2020", each(SUB_READERS, OK), api=True),
+    # ---- ledgers (issue 4) ------------------------------------------------------------------------
+    # Every persona who can see into the subdistrict sees its ledgers' list; rows are filtered to their scope.
+    Row("ledger list", lambda w: "/ledgers/", each(ALL, OK)),
+    Row("a ledger's rows", lambda w: "/ledgers/gas-conversion/", each(ALL, OK)),
+    Row("a 阎桥 ledger row", lambda w: f"/ledgers/gas-conversion/rows/{ledger_row(w, w.yan).pk}/",
+        each((*SUB_READERS, "outsider"), OK)),
+    Row("a 孔家坊 ledger row", lambda w: f"/ledgers/gas-conversion/rows/{ledger_row(w, w.kong).pk}/",
+        each((*SUB_READERS, "village"), OK)),
+    Row("edit a 阎桥 ledger row", lambda w: f"/ledgers/gas-conversion/rows/{ledger_row(w, w.yan).pk}/",
+        {"leader": OK, "outsider": OK, "urban": OK, **each(("viewer", "economy", "civil"), DENIED)},
+        method="POST", data=lambda w: {**ledger_form(w, ledger_row(w, w.yan)), "head_name": "改名"}),
+    Row("archive a 阎桥 ledger row", lambda w: f"/ledgers/gas-conversion/rows/{ledger_row(w, w.yan).pk}/archive/",
+        {"leader": OK, "outsider": OK, "urban": OK, **each(("viewer", "economy", "civil"), DENIED)},
+        method="POST", data=lambda w: {"reason": "测试"}),
+    Row("reveal a 阎桥 identity number",
+        lambda w: f"/ledgers/gas-conversion/rows/{ledger_row(w, w.yan).pk}/reveal/id_number/",
+        {"leader": OK, "outsider": OK, "urban": OK, **each(("viewer", "economy", "civil"), DENIED)}, method="POST"),
+    Row("add a row for 阎桥", lambda w: "/ledgers/gas-conversion/rows/new/",
+        {"leader": OK, "outsider": OK, "urban": OK, **each(("viewer", "economy", "civil", "village", "grid"), DENIED)},
+        method="POST", data=lambda w: new_ledger_row(w, "阎桥村")),
+    Row("ledger export", lambda w: "/ledgers/gas-conversion/export.xlsx", each(ALL, OK)),
+    Row("ledger definition", lambda w: "/ledgers/gas-conversion/definition/", each(ALL, OK)),
     Row("api report for 阎桥", lambda w: f"/api/v1/targets/indicators/{w.ind_village.pk}/reports",
         {"leader": OK, "outsider": OK, "urban": OK, **each(("viewer", "economy", "civil"), DENIED)}, method="POST",
         data=lambda w: {"region_code": w.yan.code, "day": "2020-11-20", "value": "999"}, api=True),

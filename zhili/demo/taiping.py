@@ -16,7 +16,7 @@ from django.db import transaction
 
 from zhili.core import audit
 from zhili.core.models import SiteFlag
-from zhili.demo import targets2020
+from zhili.demo import ledgers2020, targets2020
 from zhili.demo.names import PersonNames, village_names
 from zhili.people.models import ChainLevel, ChainLink, Person, Role, RoleAssignment, Unit
 from zhili.people.scope import Scope
@@ -244,6 +244,9 @@ def load() -> Summary:
                     links.append(ChainLink(grid=grid, level=level, person=who))
     ChainLink.objects.bulk_create(links)
     summary.add("chain links", len(links))
+
+    # The demo ledgers (台账), defined from the files in zhili/demo/ledgers/; first, as the targets count them.
+    ledgers2020.load(summary, sub=sub, people=demo_people, leaders=leaders)
 
     # The 2020 "1234" work system: goals, tasks, indicators, shares, monthly progress, ranking, 催办.
     targets2020.load(summary, sub=sub, units=units, people=demo_people, leaders=leaders)

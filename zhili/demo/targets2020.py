@@ -5,6 +5,11 @@ as actuals); the monthly progress behind them, the village shares of synthetic s
 figure not in the article are made up (演示数据). The demo's "today" is 2020-11-20, a Friday in Q4, on which the
 one-page view shows all five lights: 已完成, 绿, 黄, 红, 逾期 — for the subdistrict and for 孔家坊村.
 
+Where a demo ledger exists (zhili/demo/ledgers2020.py, loaded first), the indicator is bound to it (source
+"ledger") and its figures are counted from the ledger's rows, never typed: 气代煤, 搬迁户数和人数, 户户通, 饮水,
+公厕招标, 新型农业经营主体, 土地流转, 村集体收入, 垃圾分类. The plans below (`*_plan`) say how many of what each
+village has; the targets take their shares from them and the ledger loader writes rows that add up to them.
+
 load() is idempotent like the rest of the demo: every row is looked up by its natural key (year + code, indicator
 + village, topic + year…) and only what is missing is written. Random choices come from generators seeded per
 indicator, so a top-up writes the same figures a first load would have written.
@@ -122,6 +127,134 @@ def spread(total: int, keys: list, rng: random.Random, lo: float, hi: float, ste
     return out
 
 
+def rng_for(key: str) -> random.Random:
+    return random.Random(f"zhili-demo-{YEAR}-{key}")
+
+
+def ledger_source(ledger: str, measure: str = "count", **params) -> dict:
+    """An indicator counted from a demo ledger (zhili/ledgers/source.py), e.g. ledger_source("land-transfer",
+    "sum", field="area", date_field="signed_on")."""
+    return {"source": SourceKind.COMPUTED, "source_key": "ledger",
+            "source_params": {"ledger": ledger, "measure": measure, **params}}
+
+
+# ---- plans: what each village has, shared by the targets (shares) and the ledgers (rows) ------------------
+# Each plan draws from its own seeded generator, in the order the first demo did, so the shares are the same
+# whether or not the ledgers exist. `villages` are the subdistrict's villages ordered by code.
+
+def _named(villages: list[Region], name: str) -> Region:
+    return next(v for v in villages if v.name == name)
+
+
+def _alive(villages: list[Region]) -> list[Region]:
+    return [v for v in villages if v.name not in DEMOLISHED]
+
+
+def demolition_plan(villages: list[Region]) -> dict[Region, int]:
+    """Households of the three demolished villages (1,100; 3,026 people, see DEMOLITION_RESIDENTS)."""
+    return {_named(villages, "郎家村"): 420, _named(villages, "孙家店村"): 380, _named(villages, "小王村"): 300}
+
+
+DEMOLITION_RESIDENTS = 3026  # 3000 余人 (the article)
+
+
+def land_plan(villages: list[Region]) -> tuple[dict[Region, int], dict[Region, Decimal]]:
+    """土地流转: each village's share (adding up to 6,200 亩) and the area transferred by today (6,030 亩)."""
+    rng = rng_for("2.1.1.2")
+    alive = _alive(villages)
+    named = [_named(villages, n) for n in [KONG, "白家堰村", *MELON_VILLAGES]]
+    others = rng.sample([v for v in alive if v not in named], 31)
+    chosen = sorted(named + others, key=lambda v: v.code)
+    shares = spread(6200, chosen, rng, 0.5, 1.8, step=10)
+    finals = {}
+    for v, share in shares.items():
+        ratio = rng.choice([1.0, 1.0, 1.0, 0.9, 0.95, 1.05, 0.8])
+        finals[v] = Decimal(int(share * ratio))
+    kong = _named(villages, KONG)
+    # 孔家坊: the 金银花 base waits for the 示范村 plan, so its transfer trails (red).
+    finals[kong] = dec(shares[kong] * 0.72)
+    # The subdistrict as a whole transferred 6,000余亩 (the article): top the total up to 6,030.
+    gap = 6030 - sum(finals.values())
+    ahead = [v for v in chosen if v.name != KONG and finals[v] >= shares[v]]
+    for i in range(abs(int(gap))):
+        finals[ahead[i % len(ahead)]] += 1 if gap > 0 else -1
+    return shares, finals
+
+
+def income_plan(villages: list[Region]) -> tuple[dict[Region, int], dict[Region, Decimal]]:
+    """村集体经营性收入 (万元): each village's share (一村一策) and its income so far this year."""
+    # 一村一策: 5 万元 for most villages, 8 万元 for larger ones, 10 万元 for the seats and the model villages —
+    # the article's "5 万—10 万元"; the subdistrict target is the sum of the villages' parts.
+    rng = rng_for("2.1.2.1")
+    larger = set(rng.sample([v for v in villages if v.name not in DEMOLISHED + SEATS + MODEL_VILLAGES], 24))
+    shares = {v: 10 if v.name in SEATS + MODEL_VILLAGES else 8 if v in larger else 5 for v in villages}
+    finals = {}
+    for v, share in shares.items():
+        roll = rng.random()
+        factor = (rng.uniform(1.0, 1.25) if roll < 0.72 else rng.uniform(0.9, 0.995) if roll < 0.86
+                  else rng.uniform(0.6, 0.87))
+        finals[v] = dec(share * factor, 1)
+    finals[_named(villages, KONG)] = Decimal("11.6")  # the demonstration village: 闲散地回收后发包，金银花基地分红
+    return shares, finals
+
+
+def roads_plan(villages: list[Region]) -> dict[Region, int]:
+    """户户通硬化路: the 66 villages and the month each finished."""
+    rng = rng_for("3.1.4.1")
+    alive = _alive(villages)
+    kong = _named(villages, KONG)
+    chosen = sorted([kong, *rng.sample([v for v in alive if v != kong], 65)], key=lambda v: v.code)
+    return {v: rng.randint(5, 9) for v in chosen}
+
+
+def water_plan(villages: list[Region]) -> dict[Region, int]:
+    """饮水攻坚: the 28 villages and the month each finished."""
+    rng = rng_for("3.1.5.1")
+    kong = _named(villages, KONG)
+    chosen = sorted(rng.sample([v for v in _alive(villages) if v != kong], 28), key=lambda v: v.code)
+    return {v: rng.randint(4, 8) for v in chosen}
+
+
+def gas_plan(villages: list[Region]) -> tuple[dict[Region, int], dict[Region, int]]:
+    """气代煤: each living village's households (9,808 in all) and the month its last one was accepted."""
+    rng = rng_for("3.1.6.1")
+    alive = _alive(villages)
+    shares = spread(9808, alive, rng, 0.5, 1.7)
+    return shares, {v: rng.randint(8, 10) for v in alive}
+
+
+def toilets_plan(villages: list[Region]) -> tuple[list[Region], dict[Region, int | None]]:
+    """村级公厕: the 17 villages and the month each finished its tender — None for the five that have not
+    (孔家坊 among them): 12 of 17 tendered by the 10-31 deadline."""
+    rng = rng_for("3.1.7.1")
+    alive = _alive(villages)
+    kong = _named(villages, KONG)
+    chosen = sorted([kong, *rng.sample([v for v in alive if v != kong and v.name not in SEATS], 16)],
+                    key=lambda v: v.code)
+    late = {kong, *rng.sample([v for v in chosen if v != kong], 4)}
+    return chosen, {v: None if v in late else rng.randint(9, 10) for v in chosen}
+
+
+GARBAGE_START = {KONG: (d(4, 17), set()), "白家堰村": (d(5, 8), {d(7, 31)}), "来佛寺村": (d(5, 8), set()),
+                 "哈叭沟村": (d(6, 5), {d(8, 14), d(9, 4), d(10, 2)})}
+GARBAGE_KICKOFF = (d(4, 10), 260)  # 孔家坊's launch meeting of the April campaign month, 260 households
+
+
+def garbage_plan(villages: list[Region]) -> list[tuple[Region, datetime.date, int]]:
+    """垃圾分类试点: (village, day, households visited) for every weekly round before today. 孔家坊 began in the
+    April campaign month and has not missed a week; the others began in May or June and missed a few."""
+    rng = rng_for("3.2.1.3")
+    rounds = []
+    for v in [_named(villages, n) for n in GARBAGE_PILOTS]:
+        first, missed = GARBAGE_START[v.name]
+        day = first
+        while day < TODAY:
+            if day not in missed:
+                rounds.append((v, day, rng.randint(40, 160)))
+            day += datetime.timedelta(weeks=1)
+    return rounds
+
+
 @dataclass
 class Ctx:
     summary: object
@@ -139,7 +272,7 @@ class Ctx:
         return next(v for v in self.villages if v.name == name)
 
     def rng(self, key: str) -> random.Random:
-        return random.Random(f"zhili-demo-{YEAR}-{key}")
+        return rng_for(key)
 
     def officer(self, unit: Unit | None, task: Task) -> Person:
         """Who reports for a unit: its demo login if there is one, else the task's responsible person."""
@@ -325,53 +458,27 @@ def _rural_revitalization(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicat
     leader = ctx.leaders[1]
     t1 = _task(ctx, goals["2.1"], "2.1.1", "培育引进新型农业经营主体，推进土地流转，发展金银花、文冠果等新产业",
                leader=leader, lead="agri", assist=("economy",), owner=leader, order=1)
-    entities = _indicator(ctx, t1, "2.1.1.1", "新培育和引进新型农业经营主体", "家", 22, order=1)
-    _entries(ctx, entities, whole_series(ctx, entities, [2, 3, 6, 9, 12, 15, 17, 19, 22], 1,
-                                         note="含合作社、家庭农场和农业企业（演示数据）"))
+    # Counted from the ledger of agricultural entities: those registered this year (22, from January to September).
+    _indicator(ctx, t1, "2.1.1.1", "新培育和引进新型农业经营主体", "家", 22, order=1,
+               **ledger_source("agri-entities", date_field="registered_on"))
 
     # The one decomposition that deliberately does not add up (the mismatch warning of the one-page view).
+    # The figure is the area of this year's transfer contracts in the ledger (6,030 亩; 孔家坊 trails, red).
     land = _indicator(ctx, t1, "2.1.1.2", "土地流转", "亩", 6000, order=2, decomposition=Decomposition.VILLAGES,
                       decomposition_note="各村申报流转面积合计 6,200 亩，多于街道目标 6,000 亩：按村申报数下达，"
-                                         "街道考核仍以 6,000 亩为准（演示数据）。")
-    rng = ctx.rng("2.1.1.2")
-    alive = [v for v in ctx.villages if v.name not in DEMOLISHED]
-    named = [ctx.village(n) for n in [KONG, "白家堰村", *MELON_VILLAGES]]
-    others = rng.sample([v for v in alive if v not in named], 31)
-    chosen = sorted(named + others, key=lambda v: v.code)
-    shares = spread(6200, chosen, rng, 0.5, 1.8, step=10)
+                                         "街道考核仍以 6,000 亩为准（演示数据）。",
+                      **ledger_source("land-transfer", "sum", field="area", date_field="signed_on"))
+    shares, _ = land_plan(ctx.villages)
     _shares(ctx, land, shares)
-    finals = {}
-    for v, share in shares.items():
-        ratio = rng.choice([1.0, 1.0, 1.0, 0.9, 0.95, 1.05, 0.8])
-        finals[v] = Decimal(int(share * ratio))
-    # 孔家坊: the 金银花 base waits for the 示范村 plan, so its transfer trails (red).
-    finals[ctx.village(KONG)] = dec(shares[ctx.village(KONG)] * 0.72)
-    # The subdistrict as a whole transferred 6,000余亩 (the article): top the total up to 6,030.
-    gap = 6030 - sum(finals.values())
-    ahead = [v for v in chosen if v.name != KONG and finals[v] >= shares[v]]
-    for i in range(abs(int(gap))):
-        finals[ahead[i % len(ahead)]] += 1 if gap > 0 else -1
-    _entries(ctx, land, village_series(ctx, land, finals, 3, 10, note="流转合同已备案（演示数据）"))
 
     t2 = _task(ctx, goals["2.1"], "2.1.2", "开展村级“三资”清理，村集体收入普遍达到 5 万—10 万元",
                leader=leader, lead="agri", assist=("party",), owner=leader, order=2)
-    # 一村一策: 5 万元 for most villages, 8 万元 for larger ones, 10 万元 for the seats and the model villages —
-    # the article's "5 万—10 万元"; the subdistrict target is the sum of the villages' parts.
-    rng = ctx.rng("2.1.2.1")
-    larger = set(rng.sample([v for v in ctx.villages if v.name not in DEMOLISHED + SEATS + MODEL_VILLAGES], 24))
-    income_shares = {v: 10 if v.name in SEATS + MODEL_VILLAGES else 8 if v in larger else 5 for v in ctx.villages}
+    # The figure is the sum of this year's rows of the collective-income ledger (one row per village and year).
+    income_shares, _ = income_plan(ctx.villages)
     income = _indicator(ctx, t2, "2.1.2.1", "村集体经营性收入", "万元", sum(income_shares.values()),
-                        decomposition=Decomposition.VILLAGES)
+                        decomposition=Decomposition.VILLAGES,
+                        **ledger_source("collective-income", "sum", field="income", filter={"year": YEAR}))
     _shares(ctx, income, income_shares)
-    finals = {}
-    for v, share in income_shares.items():
-        roll = rng.random()
-        factor = (rng.uniform(1.0, 1.25) if roll < 0.72 else rng.uniform(0.9, 0.995) if roll < 0.86
-                  else rng.uniform(0.6, 0.87))
-        finals[v] = dec(share * factor, 1)
-    finals[ctx.village(KONG)] = Decimal("11.6")  # the demonstration village: 闲散地回收后发包，金银花基地分红
-    _entries(ctx, income, village_series(ctx, income, finals, 1, 10, places=1,
-                                         note="闲散地统一回收后发包收入计入（演示数据）"))
 
     t3 = _task(ctx, goals["2.1"], "2.1.3", "与市派乡村振兴服务队实施 16 个乡村振兴项目，早开工、早建成、早受益",
                leader=leader, lead="agri", assist=("economy", "urban"), owner=leader, order=3)
@@ -406,14 +513,13 @@ def _industrial_park(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator]:
                status=TaskStatus.CLOSED, reported_at=at(d(1, 21), 16), reported_by=p["demo-urban"],
                report_note="三个村 1,100 户、3,026 人全部搬迁，房屋腾空交付，附签约台账和交付验收单（演示数据）。",
                closed_at=at(d(2, 10), 9, 30), closed_by=p["demo-leader"])
+    # Households and people counted from the demolition ledger: those whose house was vacated this year.
     households = _indicator(ctx, t1, "2.2.1.1", "搬迁居民户数", "户", 1100, order=1,
-                            decomposition=Decomposition.VILLAGES)
-    shares = {ctx.village("郎家村"): 420, ctx.village("孙家店村"): 380, ctx.village("小王村"): 300}
-    _shares(ctx, households, shares)
-    _entries(ctx, households, [(v, None, month_periods(1, 1)[0], n, ctx.secretaries[v.pk], "全部签约、腾空")
-                               for v, n in shares.items()])
-    residents = _indicator(ctx, t1, "2.2.1.2", "搬迁居民人数", "人", 3000, order=2)
-    _entries(ctx, residents, whole_series(ctx, residents, [3026], 1, note="3000 余人（文章数）"))
+                            decomposition=Decomposition.VILLAGES,
+                            **ledger_source("demolition", date_field="relocated_on"))
+    _shares(ctx, households, demolition_plan(ctx.villages))
+    _indicator(ctx, t1, "2.2.1.2", "搬迁居民人数", "人", 3000, order=2,
+               **ledger_source("demolition", "sum", field="members", date_field="relocated_on"))
 
     t2 = _task(ctx, goals["2.2"], "2.2.2", "绿建产业园一期市政道路和签约项目用地：附属物清理清障和征地",
                leader=leader, lead="urban", assist=("security", "agri"), owner=p["demo-urban"], start=d(5, 1),
@@ -469,52 +575,31 @@ def _poverty_alleviation(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicato
     # Rural infrastructure, done this year per the article.
     t4 = _task(ctx, g, "3.1.4", "完成 66 个村户户通硬化路任务", leader=leader, lead="urban", assist=("agri",),
                owner=p["demo-urban"], start=d(3, 1), deadline=d(9, 30), order=4)
-    roads = _indicator(ctx, t4, "3.1.4.1", "户户通硬化路完成村数", "个", 66, decomposition=Decomposition.VILLAGES)
-    rng = ctx.rng("3.1.4.1")
-    alive = [v for v in ctx.villages if v.name not in DEMOLISHED]
-    kong = ctx.village(KONG)
-    road_villages = sorted([kong, *rng.sample([v for v in alive if v != kong], 65)], key=lambda v: v.code)
-    _shares(ctx, roads, {v: 1 for v in road_villages})
-    _entries(ctx, roads, [(v, None, month_periods(m, m)[0], 1, ctx.secretaries[v.pk], "竣工验收合格")
-                          for v in road_villages for m in [rng.randint(5, 9)]])
+    # The village figures of 3.1.4-3.1.7 are counted from their ledgers (a village with a finished row counts 1).
+    roads = _indicator(ctx, t4, "3.1.4.1", "户户通硬化路完成村数", "个", 66, decomposition=Decomposition.VILLAGES,
+                       **ledger_source("road-hardening", "villages", date_field="finished_on"))
+    _shares(ctx, roads, dict.fromkeys(roads_plan(ctx.villages), 1))
 
     t5 = _task(ctx, g, "3.1.5", "完成 28 个村饮水攻坚任务", leader=leader, lead="agri", assist=("civil",),
                owner=leader, start=d(3, 1), deadline=d(8, 31), order=5)
-    water = _indicator(ctx, t5, "3.1.5.1", "饮水攻坚完成村数", "个", 28, decomposition=Decomposition.VILLAGES)
-    rng = ctx.rng("3.1.5.1")
-    water_villages = sorted(rng.sample([v for v in alive if v != kong], 28), key=lambda v: v.code)
-    _shares(ctx, water, {v: 1 for v in water_villages})
-    _entries(ctx, water, [(v, None, month_periods(m, m)[0], 1, ctx.secretaries[v.pk], "管网入户、水质检测合格")
-                          for v in water_villages for m in [rng.randint(4, 8)]])
+    water = _indicator(ctx, t5, "3.1.5.1", "饮水攻坚完成村数", "个", 28, decomposition=Decomposition.VILLAGES,
+                       **ledger_source("drinking-water", "villages", date_field="finished_on"))
+    _shares(ctx, water, dict.fromkeys(water_plan(ctx.villages), 1))
 
     t6 = _task(ctx, g, "3.1.6", "全面完成 9808 户气代煤改造，实现清洁取暖全覆盖", leader=leader, lead="urban",
                assist=("economy", "security"), owner=p["demo-urban"], start=d(3, 1), deadline=d(10, 31), order=6)
-    gas = _indicator(ctx, t6, "3.1.6.1", "气代煤改造", "户", 9808, decomposition=Decomposition.VILLAGES)
-    rng = ctx.rng("3.1.6.1")
-    gas_shares = spread(9808, alive, rng, 0.5, 1.7)
-    _shares(ctx, gas, gas_shares)
-    _entries(ctx, gas, village_series(ctx, gas, dict(gas_shares), 4, 10,
-                                      done_by={v: rng.randint(8, 10) for v in alive}, note="通气点火验收"))
+    # Households whose conversion was accepted (验收状态 = 已验收), by the date it was finished.
+    gas = _indicator(ctx, t6, "3.1.6.1", "气代煤改造", "户", 9808, decomposition=Decomposition.VILLAGES,
+                     **ledger_source("gas-conversion", filter={"status": "已验收"}, date_field="finished_on"))
+    _shares(ctx, gas, gas_plan(ctx.villages)[0])
 
     t7 = _task(ctx, g, "3.1.7", "改厕问题整改：17 处村级公厕建设完成招标", leader=leader, lead="urban",
                assist=("agri", "civil"), owner=p["demo-urban"], start=d(6, 1), deadline=d(10, 31), order=7,
                milestones=(("完成选址和设计", d(8, 31), d(9, 10)), ("完成招标", d(10, 31), None)))
-    toilets = _indicator(ctx, t7, "3.1.7.1", "村级公厕完成招标", "处", 17, decomposition=Decomposition.VILLAGES)
-    rng = ctx.rng("3.1.7.1")
-    toilet_villages = sorted([kong, *rng.sample([v for v in alive if v != kong and v.name not in SEATS], 16)],
-                             key=lambda v: v.code)
-    _shares(ctx, toilets, {v: 1 for v in toilet_villages})
-    late = {kong, *rng.sample([v for v in toilet_villages if v != kong], 4)}  # 12 of 17 tendered by 10-31
-    rows = []
-    for v in toilet_villages:
-        if v in late:
-            why = ("示范村规划调整，公厕重新选址，未完成招标" if v == kong else "选址存在争议，招标文件未挂网")
-            rows += [(v, None, per, 0, ctx.secretaries[v.pk], why) for per in month_periods(9, 10)]
-        else:
-            m = rng.randint(9, 10)
-            rows += [(v, None, per, int(k == m), ctx.secretaries[v.pk], "招标完成" if k == m else "招标文件编制中")
-                     for k, per in zip(range(9, m + 1), month_periods(9, m), strict=True)]
-    _entries(ctx, toilets, rows)
+    # Toilets with a tender date this year (12 of 17 by the 10-31 deadline; 孔家坊's is being re-sited).
+    toilets = _indicator(ctx, t7, "3.1.7.1", "村级公厕完成招标", "处", 17, decomposition=Decomposition.VILLAGES,
+                         **ledger_source("public-toilets", date_field="tendered_on"))
+    _shares(ctx, toilets, dict.fromkeys(toilets_plan(ctx.villages)[0], 1))
 
     t8 = _task(ctx, g, "3.1.8", "街道便民服务中心提升改造；一处公益性公墓选址", leader=leader, lead="civil",
                assist=("urban",), owner=p["demo-civil"], start=d(7, 1), deadline=d(12, 20), order=8,
@@ -542,12 +627,12 @@ def _living_environment(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator
                       decomposition=Decomposition.VILLAGES, **kw)
     signs = _indicator(ctx, t1, "3.2.1.3", "太平、庙廊驻地占道经营和广告牌匾专项整治", "处", 600, order=3,
                        weight=Decimal(20), decomposition=Decomposition.VILLAGES, **kw)
+    # The pilot villages' weekly rounds are rows of the garbage-sorting ledger: counted, and villages with rows.
     garbage = _indicator(ctx, t1, "3.2.1.4", "垃圾分类入户宣传和可回收物集中收集（每周一次）", "次", 140, order=4,
-                         weight=Decimal(30), decomposition=Decomposition.VILLAGES, source=SourceKind.COMPUTED,
-                         source_key="activities", source_params={"topic": "垃圾分类入户宣传", "measure": "records"},
-                         **kw)
-    pilots = _indicator(ctx, t1, "3.2.1.5", "垃圾分类试点村", "个", 4, order=5, source=SourceKind.COMPUTED,
-                        source_key="activities", source_params={"topic": "垃圾分类入户宣传", "measure": "villages"})
+                         weight=Decimal(30), decomposition=Decomposition.VILLAGES,
+                         **ledger_source("garbage-pilot", date_field="date"), **kw)
+    pilots = _indicator(ctx, t1, "3.2.1.5", "垃圾分类试点村", "个", 4, order=5,
+                        **ledger_source("garbage-pilot", "villages", date_field="date"))
 
     kong = ctx.village(KONG)
     rng = ctx.rng("3.2.1.1")
@@ -579,29 +664,10 @@ def _living_environment(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator
 
     seats = [ctx.village(n) for n in SEATS]
     _shares(ctx, signs, {seats[0]: 360, seats[1]: 240})
-    rng = ctx.rng("3.2.1.3")
     _entries(ctx, signs, village_series(ctx, signs, {seats[0]: Decimal(300), seats[1]: Decimal(180)}, 4, 10,
                                         note="专门巡查队伍清查，逐处登记整改"))
 
-    pilot_villages = [ctx.village(n) for n in GARBAGE_PILOTS]
-    _shares(ctx, garbage, {v: 35 for v in pilot_villages})  # 每周一次，5 月起全年不少于 35 次
-    rows = []
-    # 孔家坊 began in the April campaign month and has not missed a week; the others began in May or June.
-    plan = {KONG: (d(4, 17), set()), "白家堰村": (d(5, 8), {d(7, 31)}), "来佛寺村": (d(5, 8), set()),
-            "哈叭沟村": (d(6, 5), {d(8, 14), d(9, 4), d(10, 2)})}
-    for v in pilot_villages:
-        first, missed = plan[v.name]
-        day = first
-        while day < TODAY:
-            if day not in missed:
-                rows.append({"region": v, "kind": ActivityKind.CAMPAIGN, "date": day,
-                             "title": f"{v.name}垃圾分类入户宣传和可回收物集中收集",
-                             "count": rng.randint(40, 160), "recorded_by": ctx.secretaries[v.pk]})
-            day += datetime.timedelta(weeks=1)
-    rows.append({"region": kong, "kind": ActivityKind.CAMPAIGN, "date": d(4, 10),
-                 "title": "孔家坊村垃圾分类试点启动暨“人居环境整治提升集中活动月”动员", "count": 260,
-                 "recorded_by": ctx.secretaries[kong.pk]})
-    _activities(ctx, "垃圾分类入户宣传", rows)
+    _shares(ctx, garbage, {ctx.village(n): 35 for n in GARBAGE_PILOTS})  # 每周一次，5 月起全年不少于 35 次
     return {"walls": walls, "area": area, "pilots": pilots}
 
 

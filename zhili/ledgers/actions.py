@@ -50,10 +50,9 @@ def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledg
     _require(not Ledger.objects.filter(region=region, code=code).exists(), f"台账代码“{code}”已存在。")
     level = data.get("level", RowLevel.VILLAGE)
     _require(level in RowLevel.values, f"行级别“{level}”无效。")
-    unit = None
-    if data.get("unit"):
-        unit = Unit.objects.filter(region=region, code=data["unit"]).first()
-        _require(unit is not None, f"单位代码“{data['unit']}”在“{region.name}”不存在。")
+    # A definition shared by another township may name an office this one does not have: then the ledger simply
+    # has no owning office (leaders manage it) rather than being refused.
+    unit = Unit.objects.filter(region=region, code=data["unit"]).first() if data.get("unit") else None
     key = list(data.get("key") or [])
     fields = definitions.check_fields(data.get("fields"), key)
     _require(level == RowLevel.UNIT or definitions.region_field(fields) is not None,

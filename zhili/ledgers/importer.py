@@ -28,7 +28,7 @@ from zhili.ledgers.fields import Context, clean_row, display
 from zhili.ledgers.models import ColumnMemory, ImportJob, ImportStatus, Ledger, LedgerRow
 from zhili.people.scope import Scope
 
-MAX_PROBLEMS_KEPT = 2000  # problems stored for the preview page; the rejected-rows file has them all
+MAX_PROBLEMS_KEPT = 2000  # errors stored for the preview page (warnings separately); the rejected-rows file has all
 BATCH = 2000
 
 
@@ -170,6 +170,7 @@ def preview(job: ImportJob, scope: Scope, *, person=None, override=None) -> Summ
     """Read the file, store the summary and the problems on the job; write nothing else."""
     summary = Summary()
     problems: list[dict] = []
+    warnings: list[dict] = []
     try:
         lay, results = analyse(job, scope, person=person, override=override,
                                progress=lambda n: ImportJob.objects.filter(pk=job.pk).update(progress=n))
@@ -186,15 +187,16 @@ def preview(job: ImportJob, scope: Scope, *, person=None, override=None) -> Summ
                                      "level": "error"})
             for column, value, reason in r.warnings:
                 summary.warnings += 1
-                if len(problems) < MAX_PROBLEMS_KEPT:
-                    problems.append({"row": r.excel_row, "column": column, "value": _show(value), "reason": reason,
+                if len(warnings) < MAX_PROBLEMS_KEPT // 4:  # warnings never crowd errors out
+                    warnings.append({"row": r.excel_row, "column": column, "value": _show(value), "reason": reason,
                                      "level": "warning"})
     except ImportRefused as exc:
         job.status, job.message = ImportStatus.FAILED, str(exc)
         job.save(update_fields=["status", "message", "modified_at"])
         return summary
     job.mapping = {lay.columns[i] or f"第{i + 1}列": key for i, key in lay.mapping.items()}
-    job.summary, job.problems, job.status, job.progress = summary.as_dict(), problems, ImportStatus.PREVIEWED, summary.rows
+    job.summary, job.problems = summary.as_dict(), problems + warnings
+    job.status, job.progress = ImportStatus.PREVIEWED, summary.rows
     job.message = ("未找到这些字段对应的列（导入后为空）：" + "、".join(lay.missing)) if lay.missing else ""
     job.save(update_fields=["mapping", "summary", "problems", "status", "progress", "message", "modified_at"])
     return summary

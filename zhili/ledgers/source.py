@@ -53,7 +53,10 @@ class LedgerSource(IndicatorSource):
         where = "，".join(f"{labels.get(k, k)}为“{v}”" for k, v in (p.get("filter") or {}).items())
         what = (f"“{labels.get(p.get('field'), p.get('field'))}”之和" if p.get("measure") == "sum"
                 else MEASURES[p.get("measure", "count")])
-        return f"统计台账“{name}”中{where + '的' if where else ''}行的{what}"
+        when = ""
+        if p.get("date_field"):
+            when = f"{labels.get(p['date_field'], p['date_field'])}在本年度内、"
+        return f"统计台账“{name}”中{when}{where + '的' if where else ''}行的{what}"
 
     def _filter_q(self, indicator, window: Window | None) -> Q:
         p = indicator.source_params
@@ -98,10 +101,12 @@ class LedgerSource(IndicatorSource):
                     continue
                 for ind in inds:
                     v = r[f"i{ind.pk}"]
-                    if not v:
-                        continue
+                    # A village with rows, none matching, has the figure 0 (its light can be overdue), not "no data".
                     measure = ind.source_params.get("measure", "count")
-                    value = Decimal(1) if measure == "villages" else Decimal(str(v))
+                    if measure == "villages":
+                        value = Decimal(1 if v else 0)
+                    else:  # SQLite sums decimals as floats: back to four places
+                        value = Decimal(str(v or 0)).quantize(Decimal("0.0001"))
                     out[(ind.pk, rid)] = out.get((ind.pk, rid), Decimal(0)) + value
         return out
 

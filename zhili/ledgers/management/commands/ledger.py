@@ -113,7 +113,7 @@ class Command(BaseCommand):
         for p in job.problems:
             if p["level"] == "error":
                 self.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）：{p['reason']}")
-        if len(job.problems) >= importer.MAX_PROBLEMS_KEPT:
+        if sum(1 for p in job.problems if p["level"] == "error") >= importer.MAX_PROBLEMS_KEPT:
             self.stdout.write(f"  ……仅列出前 {importer.MAX_PROBLEMS_KEPT} 条。")
         if dry_run:
             self.stdout.write("试运行（--dry-run）：没有写入任何数据。")
