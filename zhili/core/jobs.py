@@ -17,10 +17,14 @@ def register(fn: Callable[[], int]) -> Callable[[], int]:
 
 
 def run_once() -> int:
+    return sum(fn() for fn in _RUNNERS)
+
+
+def fresh_connection() -> None:
+    """Between rounds of a long-running loop (never inside a request or a test's transaction)."""
     from django.db import close_old_connections
 
     close_old_connections()
-    return sum(fn() for fn in _RUNNERS)
 
 
 def start_thread(interval: float = 1.0) -> threading.Thread:
@@ -29,6 +33,7 @@ def start_thread(interval: float = 1.0) -> threading.Thread:
     def loop():
         while True:
             try:
+                fresh_connection()
                 if not run_once():
                     time.sleep(interval)
             except Exception:  # keep serving; the job records its own failure

@@ -16,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, interval: float, **options):
         while True:
+            jobs.fresh_connection()
             n = jobs.run_once()
             if once:
                 self.stdout.write(f"处理了 {n} 个任务。")
