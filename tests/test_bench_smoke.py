@@ -20,6 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"\d+\.\d+"
 SUMMARY = re.compile(rf"^regions-subtree: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) \S.*$")
 DETAIL = re.compile(rf"^  [a-z0-9-]+: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) .*$")
+LEDGER_IMPORT = re.compile(
+    rf"^ledger-import: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) preview \+ commit of 60 rows .*"
+    rf"(django-import-export factor: Zhili is {NUMBER}× faster|django-import-export not installed).*"
+    rf"peak RSS \d+ MiB importing 90 rows.*SQLite"
+)
 PG_URL = os.environ.get("ZHILI_DATABASE_URL", "")
 ON_PG = urlsplit(PG_URL).scheme.startswith("postgres")
 
@@ -58,3 +63,9 @@ def test_regions_subtree_prints_its_line(backend):
         maintenance = urlsplit(PG_URL)._replace(path="/postgres").geturl()
         with psycopg.connect(maintenance) as conn:
             assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None
+
+
+def test_ledger_import_prints_its_line():
+    proc = _bench("ledger-import", "--li-rows", "60", "--li-memory-rows", "90", "--repeat", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert LEDGER_IMPORT.match(proc.stdout.splitlines()[-1]), proc.stdout
