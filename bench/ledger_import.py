@@ -33,8 +33,11 @@ XLSX format (openpyxl), a dry run for the preview, then the file read again and 
 name with or without its suffix, the date texts and "3,000". Timed once (`--li-peer-repeat` for more).
 
 Memory: a `--li-memory-rows` (default 1,000,000) file is imported (preview + commit) in a child process and its
-peak RSS read from `getrusage(RUSAGE_CHILDREN)`; the import limits (ZHILI_IMPORT_MAX_MB, ZHILI_IMPORT_MAX_ROWS)
-are raised in the child to fit the file, and the line says when they had to be.
+peak RSS reported: the child's VmHWM from /proc/self/status, not `getrusage(RUSAGE_CHILDREN)`, because on Linux
+a child's ru_maxrss starts from the parent's high-water mark (carried over at fork and exec), so after the
+in-process runs it reports the benchmark's memory, not the import's (getrusage is the fallback where there is no
+/proc). The import limits (ZHILI_IMPORT_MAX_MB, ZHILI_IMPORT_MAX_ROWS) are raised in the child to fit the file,
+and the line says when they had to be.
 """
 
 from __future__ import annotations
@@ -473,11 +476,14 @@ def memory_run(sub, names, actor, scope, n: int) -> str:
                            str(size), str(n)], cwd=Path(__file__).resolve().parent.parent,
                           capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux; the only child we ran
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"ledger-import: the {n:,}-row import in the child process failed")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
+    # getrusage(RUSAGE_CHILDREN) would be the natural measure, but on Linux a child's ru_maxrss starts from the
+    # parent's high-water mark (fork and exec carry it over: a parent at 1 GiB after the peer run makes every
+    # child "use" 1 GiB). The child's own VmHWM (its address space since exec) is what the import used.
+    peak_kib = out["vmhwm_kib"] or resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if out["added"] != n:
         raise SystemExit(f"ledger-import: the child imported {out['added']} rows of {n}")
     limits = ""
@@ -485,7 +491,9 @@ def memory_run(sub, names, actor, scope, n: int) -> str:
         limits = f", limits raised for it: {', '.join(out['raised'])}"
     slow = " (over 10 minutes)" if out["seconds"] > 600 else ""
     print(f"ledger-import: child finished in {wall:.0f} s (import {out['seconds']:.0f} s: preview "
-          f"{out['preview_s']:.0f} s, commit {out['commit_s']:.0f} s)", file=sys.stderr, flush=True)
+          f"{out['preview_s']:.0f} s, commit {out['commit_s']:.0f} s); its VmHWM {out['vmhwm_kib'] / 1024:.0f} MiB, "
+          f"RUSAGE_CHILDREN ru_maxrss {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB "
+          f"(includes this process's own high-water mark)", file=sys.stderr, flush=True)
     return (f"peak RSS {peak_kib / 1024:.0f} MiB importing {n:,} rows ({size / 2**20:.0f} MB file, "
             f"zhili {out['seconds']:.0f} s{slow}{limits})")
 
@@ -522,8 +530,14 @@ def memory_child(job_id: int, size: int, n: int) -> None:
         raise SystemExit(f"preview refused: {job.message or job.problems[:3]}")
     result = importer.commit(job, scope, actor=actor)
     t2 = time.perf_counter()
+    vmhwm_kib = 0
+    try:  # Linux: the peak resident set of this process since exec
+        with open("/proc/self/status", encoding="ascii") as status:
+            vmhwm_kib = next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    except OSError:
+        pass
     print(json.dumps({"seconds": t2 - t0, "preview_s": t1 - t0, "commit_s": t2 - t1, "added": result.add,
-                      "raised": raised}))
+                      "raised": raised, "vmhwm_kib": vmhwm_kib}))
 
 
 # ---- the benchmark ---------------------------------------------------------------------------------
