@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "zhili.people",
     "zhili.targets",
     "zhili.ledgers",
+    "zhili.cases",
     "zhili.api",
 ]
 
@@ -162,6 +163,12 @@ STORAGES = {
 ZHILI_IMPORT_MAX_MB = env.envint("ZHILI_IMPORT_MAX_MB", 50, minimum=1)
 ZHILI_IMPORT_MAX_ROWS = env.envint("ZHILI_IMPORT_MAX_ROWS", 1_000_000, minimum=1)
 ZHILI_IMPORT_BACKGROUND_KB = env.envint("ZHILI_IMPORT_BACKGROUND_KB", 1024, minimum=0)
+# Case photos: larger files are refused before they are decoded; the display copy is at most 1280 px.
+ZHILI_PHOTO_MAX_MB = env.envint("ZHILI_PHOTO_MAX_MB", 15, minimum=1)
+# Map tiles for the case map: a Tianditu or offline tile server URL ({z}/{x}/{y}); empty = a plain vector map
+# drawn from the region boundaries. Never an internet tile server by default.
+ZHILI_MAP_TILE_URL = env.envstr("ZHILI_MAP_TILE_URL", "")
+ZHILI_MAP_TILE_ATTRIBUTION = env.envstr("ZHILI_MAP_TILE_ATTRIBUTION", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 

@@ -78,6 +78,7 @@ class Role(models.TextChoices):
     VILLAGE_CADRE = "village_cadre", _("村干部")
     GRID_INSPECTOR = "grid_inspector", _("网格员")
     VIEWER = "viewer", _("只读查看")
+    TIP_OFFICER = "tip_officer", _("线索专管员")
 
 
 # Which region level each role is bound to (an officer is bound to a unit, whose region is the subdistrict).
@@ -88,6 +89,7 @@ ROLE_REGION_LEVELS = {
     Role.VILLAGE_CADRE: {4},
     Role.GRID_INSPECTOR: {5},
     Role.VIEWER: {1, 2, 3, 4, 5},
+    Role.TIP_OFFICER: {3},
 }
 READ_ONLY_ROLES = {Role.VIEWER}
 

@@ -16,6 +16,7 @@ A scope is a few region-path prefixes per kind of access, built from the person'
 | village cadre   | their village (+ predecessors merged into it, read-only) | their village | — |
 | grid inspector  | their grid                   | their grid                | —               |
 | viewer          | the bound region's subtree   | —                         | —               |
+| tip officer     | confidential tips (扫黑除恶线索) of the bound subdistrict, each view logged — nothing else |
 
 Superusers read, write and administer everything.
 """
@@ -54,6 +55,8 @@ class Scope:
     units: dict[int, str] = field(default_factory=dict)
     roles: frozenset[str] = frozenset()
     is_superuser: bool = False
+    # where this person is the designated tip officer (线索专管员): only they see confidential tips there
+    tip_paths: tuple[str, ...] = ()
 
     # ---- questions about one path or region -------------------------------------------------
     def can_read(self, path: str) -> bool:
@@ -89,6 +92,15 @@ class Scope:
             return Q(pk__in=[])
         q = Q()
         for p in paths:
+            q |= path_prefix_q(path_field, p)
+        return q
+
+    def tip_q(self, path_field: str) -> Q:
+        """Confidential tips this person may see: only where they are the designated tip officer."""
+        if self.is_superuser:
+            return Q()
+        q = Q(pk__in=[])
+        for p in self.tip_paths:
             q |= path_prefix_q(path_field, p)
         return q
 
@@ -137,6 +149,7 @@ def scope_for(person) -> Scope:
     units: dict[int, str] = {}
     roles: set[str] = set()
     history_roots: list[int] = []
+    tips: set[str] = set()
     rows = (RoleAssignment.objects.active().filter(person=person).order_by()
             .values_list("role", "region_id", "region__path", "unit_id", "unit__region__path"))
     for role, region_id, path, unit_id, unit_path in rows:
@@ -156,6 +169,8 @@ def scope_for(person) -> Scope:
             history_roots.append(region_id)
         elif role == Role.VIEWER:
             read.add(path)
+        elif role == Role.TIP_OFFICER:
+            tips.add(path)
     if history_roots:
         read |= _predecessor_paths(history_roots)
     return Scope(
@@ -165,6 +180,7 @@ def scope_for(person) -> Scope:
         admin_paths=_minimal(admin),
         units=units,
         roles=frozenset(roles),
+        tip_paths=_minimal(tips),
     )
 
 

@@ -92,3 +92,35 @@ def draw(items: list[tuple[str, str, dict | None, str]], width: int = 640) -> Dr
             cy = sum(y for _, y in pts[:-1]) / max(len(pts) - 1, 1)
             shapes.append(Shape(label, url, " ".join(f"{x:.1f},{y:.1f}" for x, y in pts), cx, cy, css))
     return Drawing(width, height, shapes)
+
+
+# ---- points: is a reported location inside a region, how far apart are two points ----------------
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def contains(geometry: dict | None, lng: float, lat: float) -> bool:
+    """Whether the WGS-84 point lies inside (or on the edge of) the Polygon/MultiPolygon (shapely)."""
+    if not geometry:
+        return False
+    from shapely.geometry import Point, shape
+
+    try:
+        return shape(geometry).intersects(Point(float(lng), float(lat)))
+    except (ValueError, TypeError, AttributeError):
+        return False
+
+
+def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine; metres matter here, not millimetres)."""
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp, dl = p2 - p1, math.radians(float(lng2) - float(lng1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def bbox_around(lng: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lng, min_lat, max_lng, max_lat) of a square holding the circle: an index-friendly prefilter."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = dlat / max(math.cos(math.radians(float(lat))), 1e-6)
+    return float(lng) - dlng, float(lat) - dlat, float(lng) + dlng, float(lat) + dlat

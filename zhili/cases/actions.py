@@ -1,0 +1,468 @@
+"""Every write to cases: report (inspector, cadre, officer, citizen, tipster, partner system), each step of the
+closed loop, photos, patrols, categories and routing. Atomic, scope-checked, one CaseEvent and one audit entry
+per step; a refused step writes nothing."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from zhili.cases import flow
+from zhili.cases.models import (
+    Case,
+    CaseEvent,
+    CasePhoto,
+    CaseRule,
+    Category,
+    ExtensionRequest,
+    Kind,
+    Patrol,
+    PhotoStage,
+    RouteRule,
+    Source,
+    State,
+)
+from zhili.cases.photos import check_photo
+from zhili.core import audit
+from zhili.core.workdays import add_working_days
+from zhili.people.models import Role, Unit
+from zhili.people.scope import Scope
+from zhili.regions import geo
+from zhili.regions.models import Level, Region, path_prefix_q
+
+MAX_PHOTOS = 6
+
+
+class Conflict(ValidationError):
+    """Somebody else moved the case since the page was loaded."""
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise ValidationError(message)
+
+
+def rule_for(subdistrict: Region) -> CaseRule:
+    rule = CaseRule.objects.filter(subdistrict=subdistrict).select_related("center_unit").first()
+    return rule or CaseRule(subdistrict=subdistrict)  # the defaults, unsaved
+
+
+# ---- deadlines ---------------------------------------------------------------------------------
+
+def step_deadline(case: Case, rule: CaseRule, start: datetime.datetime) -> datetime.datetime | None:
+    """When the step the case is now in should be done (None for states without a clock)."""
+    days = {State.REPORTED: rule.accept_days, State.ACCEPTED: rule.file_days, State.FILED: rule.dispatch_days,
+            State.HANDLED: rule.feedback_days, State.FEEDBACK: rule.verify_days,
+            State.VERIFIED: rule.close_days}.get(case.state)
+    if case.state == State.DISPATCHED:
+        return case.deadline
+    return add_working_days(start, days) if days is not None else None
+
+
+def _enter(case: Case, state: str, rule: CaseRule, at: datetime.datetime) -> None:
+    case.state = state
+    case.step_started_at = at
+    case.step_deadline = step_deadline(case, rule, at)
+
+
+# ---- text and location -------------------------------------------------------------------------
+
+def clean_text(value, *, label: str, limit: int, required: bool = True) -> str:
+    """What a person typed, kept as typed (pages escape it; nothing is rendered as HTML), minus control
+    characters; refused when empty or too long."""
+    text = "".join(ch for ch in str(value or "") if ch in "\n\t" or ch.isprintable()).strip()
+    if required and not text:
+        raise ValidationError(f"请填写{label}。")
+    if len(text) > limit:
+        raise ValidationError(f"{label}最多 {limit} 字，现有 {len(text)} 字。")
+    return text
+
+
+def parse_point(lng, lat, *, required: bool) -> tuple[Decimal, Decimal] | None:
+    if lng in (None, "") and lat in (None, ""):
+        if required:
+            raise ValidationError("缺少位置：请允许手机定位，或在地图上点选问题所在位置。")
+        return None
+    try:
+        x, y = Decimal(str(lng)).quantize(Decimal("0.000001")), Decimal(str(lat)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"位置“{lng}, {lat}”不是有效的经纬度。") from None
+    if not (Decimal(73) <= x <= Decimal(136) and Decimal(3) <= y <= Decimal(54)):
+        raise ValidationError(f"位置（经度 {x}，纬度 {y}）不在中国境内：请使用 WGS-84 经纬度，经度在前。")
+    return x, y
+
+
+def _region_shapes(subdistrict: Region) -> list[tuple[Region, dict]]:
+    return [(r, r.boundary) for r in Region.objects.current().filter(
+        path_prefix_q("path", subdistrict.path), level__in=(Level.VILLAGE, Level.GRID), boundary__isnull=False)
+        .order_by("-level", "path")]
+
+
+def locate(subdistrict: Region, lng: Decimal, lat: Decimal) -> Region:
+    """The grid (or village) whose boundary holds the point; refused when it lies outside the subdistrict."""
+    shapes = _region_shapes(subdistrict)
+    if subdistrict.boundary and not geo.contains(subdistrict.boundary, lng, lat) and not shapes:
+        raise ValidationError(f"位置（{lng}, {lat}）不在{subdistrict.name}范围内。")
+    for region, boundary in shapes:  # grids first (level 5), then villages
+        if geo.contains(boundary, lng, lat):
+            return region
+    if subdistrict.boundary and geo.contains(subdistrict.boundary, lng, lat):
+        return subdistrict
+    raise ValidationError(f"位置（经度 {lng}，纬度 {lat}）不在{subdistrict.name}的任何村（社区）或网格内，"
+                          "请确认定位是否准确。")
+
+
+# ---- reporting ---------------------------------------------------------------------------------
+
+def _subdistrict_of(region: Region) -> Region:
+    if region.level == Level.SUBDISTRICT:
+        return region
+    return Region.objects.get(path=region.ancestor_paths()[2])
+
+
+def can_report(scope: Scope, region: Region) -> bool:
+    return scope.can_write(region.path) or any(region.path.startswith(p) for p in scope.units.values())
+
+
+@transaction.atomic
+def do_report_case(*, subdistrict: Region, category: Category, description: str, actor, scope: Scope | None,
+                   source: str, lng=None, lat=None, address: str = "", region: Region | None = None,
+                   photos=(), patrol: Patrol | None = None, batch=None, contact_name: str = "",
+                   contact_phone: str = "", origin: str = "", at: datetime.datetime | None = None,
+                   is_public: bool = False, confidential: bool = False) -> Case:
+    """上报. `scope` is None only for the public channels (citizens, tips, partner systems without a person)."""
+    at = at or timezone.now()
+    _require(category.subdistrict_id == subdistrict.pk and category.is_active, "请选择有效的问题类别。")
+    _require(category.parent_id is not None or not category.children.exists(), "请选择具体的小类，而不是大类。")
+    description = clean_text(description, label="问题描述", limit=2000)
+    address = clean_text(address, label="地点", limit=200, required=False)
+    needs_point = source in (Source.PATROL, Source.PUBLIC)
+    point = parse_point(lng, lat, required=needs_point and region is None)
+    if point and region is None:
+        region = locate(subdistrict, *point)
+    elif point:
+        # an explicit region (a superior finding for a village) with a point: the point must lie in the subdistrict
+        locate(subdistrict, *point)
+    region = region or subdistrict
+    _require(region.path.startswith(subdistrict.path), "所选区划不在本街道（乡镇）内。")
+    if scope is not None:
+        _require(can_report(scope, region),
+                 f"该位置属于“{region.name}”，不在您负责的范围内：请确认定位，或请该网格的网格员上报。")
+    _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
+    checked = [check_photo(p, name_hint="before") for p in photos]  # all checked before anything is written
+    rule = rule_for(subdistrict)
+    case = Case(subdistrict=subdistrict, region=region, path=region.path, source=source, category=category,
+                description=description, address=address, lng=point[0] if point else None,
+                lat=point[1] if point else None, reported_at=at, reporter=actor if getattr(actor, "pk", None) else None,
+                contact_name=clean_text(contact_name, label="联系人", limit=50, required=False),
+                contact_phone=clean_text(contact_phone, label="联系电话", limit=20, required=False),
+                origin_hash=hashlib.sha256(origin.encode()).hexdigest() if origin else "",
+                batch=batch, patrol=patrol, is_public=is_public, confidential=confidential, step_started_at=at)
+    _enter(case, State.REPORTED, rule, at)
+    case.save()
+    case.number = f"{timezone.localtime(at):%Y}{case.pk:08d}"
+    case.save(update_fields=["number"])
+    for photo in checked:
+        _store_photo(case, photo, PhotoStage.BEFORE, actor, at)
+    if point:
+        _flag_hotspot(case, rule)
+    _event(case, actor, "report", "", State.REPORTED, at, note=description[:200], public=not confidential)
+    audit.record(actor, "case.report", case, changes={"state": [None, State.REPORTED]})
+    return case
+
+
+def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
+    distance = None
+    if photo.lng is not None and case.lng is not None:
+        distance = int(geo.distance_m(photo.lng, photo.lat, case.lng, case.lat))
+    rule = rule_for(case.subdistrict)
+    row = CasePhoto(case=case, stage=stage, width=photo.width, height=photo.height, sha256=photo.sha256,
+                    exif_lng=photo.lng, exif_lat=photo.lat, distance_m=distance,
+                    taken_at=timezone.make_aware(photo.taken_at) if photo.taken_at else None,
+                    far_from_case=distance is not None and distance > rule.photo_distance_m,
+                    uploaded_by=actor if getattr(actor, "pk", None) else None, uploaded_at=at)
+    row.original.save(photo.original.name, photo.original, save=False)
+    row.display.save(photo.display.name, photo.display, save=False)
+    row.save()
+    return row
+
+
+def _event(case, actor, action, from_state, to_state, at, *, note="", data=None, public=True) -> CaseEvent:
+    name = (actor.get_full_name() or actor.username) if getattr(actor, "pk", None) else {
+        Source.PUBLIC: "群众", Source.TIP: "举报人", Source.PARTNER: "外部平台"}.get(case.source, "系统")
+    return CaseEvent.objects.create(case=case, at=at, actor=actor if getattr(actor, "pk", None) else None,
+                                    actor_name=name, action=action, from_state=from_state, to_state=to_state,
+                                    note=note, data=data or {}, public=public)
+
+
+def nearby(subdistrict: Region, lng, lat, radius_m: int, since: datetime.datetime, *,
+           category: Category | None = None, exclude: int | None = None):
+    """Cases within `radius_m` of the point reported since `since` (a bounding box in SQL, then the distance)."""
+    min_lng, min_lat, max_lng, max_lat = geo.bbox_around(lng, lat, radius_m)
+    qs = Case.objects.filter(subdistrict=subdistrict, confidential=False, reported_at__gte=since,
+                             lng__gte=Decimal(f"{min_lng:.6f}"), lng__lte=Decimal(f"{max_lng:.6f}"),
+                             lat__gte=Decimal(f"{min_lat:.6f}"), lat__lte=Decimal(f"{max_lat:.6f}"))
+    if category is not None:
+        qs = qs.filter(category=category)
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    out = []
+    for case in qs.exclude(state=State.MERGED).select_related("category").prefetch_related("photos")[:200]:
+        d = geo.distance_m(lng, lat, case.lng, case.lat)
+        if d <= radius_m:
+            case.distance_m = int(d)
+            out.append(case)
+    return sorted(out, key=lambda c: c.distance_m)
+
+
+def duplicates_for(subdistrict: Region, category: Category, lng, lat, *, at=None, exclude=None) -> list[Case]:
+    rule = rule_for(subdistrict)
+    at = at or timezone.now()
+    found = nearby(subdistrict, lng, lat, rule.duplicate_radius_m, at - datetime.timedelta(days=rule.duplicate_days),
+                   category=category, exclude=exclude)
+    return [c for c in found if c.is_open]
+
+
+def _flag_hotspot(case: Case, rule: CaseRule) -> None:
+    since = case.reported_at - datetime.timedelta(days=rule.hotspot_days)
+    around = nearby(case.subdistrict, case.lng, case.lat, rule.hotspot_radius_m, since, exclude=case.pk)
+    if len(around) + 1 >= rule.hotspot_count:
+        Case.objects.filter(pk__in=[c.pk for c in around] + [case.pk]).update(is_hotspot=True)
+        case.is_hotspot = True
+
+
+def do_public_report(*, subdistrict: Region, category: Category, description: str, lng, lat, photos=(),
+                     contact_name="", contact_phone="", origin: str, source: str = Source.PUBLIC, actor=None) -> Case:
+    """随手拍 and Open311 POST without a person: public categories only, rate-limited per sender address."""
+    _require(category.is_public, "该类别不接受群众上报。")
+    _rate_limit(subdistrict, origin)
+    return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=actor,
+                          scope=None, source=source, lng=lng, lat=lat, photos=photos, contact_name=contact_name,
+                          contact_phone=contact_phone, origin=origin, is_public=True)
+
+
+def _rate_limit(subdistrict: Region, origin: str) -> None:
+    rule = rule_for(subdistrict)
+    digest = hashlib.sha256(origin.encode()).hexdigest()
+    recent = Case.objects.filter(origin_hash=digest, reported_at__gte=timezone.now() - datetime.timedelta(hours=1))
+    if recent.count() >= rule.public_per_hour:
+        raise ValidationError(f"同一网络地址一小时内最多提交 {rule.public_per_hour} 条，请稍后再试；"
+                              "紧急情况请拨打街道值班电话。")
+
+
+def do_submit_tip(*, subdistrict: Region, description: str, contact_name="", contact_phone="", origin: str) -> Case:
+    """扫黑除恶线索: confidential from the first moment; only the designated tip officer sees it."""
+    category = Category.objects.filter(subdistrict=subdistrict, kind=Kind.TIP, is_active=True).first()
+    _require(category is not None, "本街道尚未开通线索举报。")
+    _rate_limit(subdistrict, origin)
+    return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=None,
+                          scope=None, source=Source.TIP, region=subdistrict, contact_name=contact_name,
+                          contact_phone=contact_phone, origin=origin, confidential=True)
+
+
+# ---- the loop ----------------------------------------------------------------------------------
+
+def route_for(case: Case) -> RouteRule | None:
+    """The routing matrix's answer for this case: the grid's own rule, else the category's default."""
+    grid_id = case.region_id if case.region.level == Level.GRID else None
+    rules = RouteRule.objects.filter(category=case.category).filter(Q(grid_id=grid_id) | Q(grid__isnull=True))
+    rules = sorted(rules.select_related("unit", "person"), key=lambda r: r.grid_id is None)
+    return rules[0] if rules else None
+
+
+def own_village(case: Case) -> Region | None:
+    paths = case.region.ancestor_paths()
+    if len(paths) < 4:
+        return None
+    return Region.objects.filter(path=paths[3]).first()
+
+
+@transaction.atomic
+def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revision: int | None = None,
+           unit: Unit | None = None, village: Region | None = None, handler=None, photos=(),
+           master: Case | None = None, days: int | None = None, at: datetime.datetime | None = None) -> Case:
+    """Take one step of the loop. Everything is checked before anything is written."""
+    at = at or timezone.now()
+    case = Case.objects.select_for_update().select_related("subdistrict", "region", "category",
+                                                           "assignee_region").get(pk=case.pk)
+    if revision is not None and revision != case.revision:
+        last = case.events.order_by("-at", "-id").first()
+        raise Conflict(f"该案件已被{last.actor_name if last else '他人'}于 "
+                       f"{timezone.localtime(last.at):%Y-%m-%d %H:%M} 处理（{last.action if last else ''}），"
+                       "请刷新页面查看最新状态后再操作。")
+    step = flow.check(action, case, scope)
+    note = clean_text(note, label="说明" if not step.needs_reason else "理由", limit=500, required=step.needs_reason)
+    rule = rule_for(case.subdistrict)
+    before = case.state
+    data: dict = {}
+    if action == "dispatch":
+        _require(bool(unit) != bool(village), "请选择一个处置单位或一个村（社区）。")
+        if unit is not None:
+            _require(unit.region_id == case.subdistrict_id and unit.archived_at is None, "处置单位不属于本街道。")
+        if village is not None:
+            _require(village.level == Level.VILLAGE and village.path.startswith(case.subdistrict.path),
+                     "请选择本街道的村（社区）。")
+        case.unit, case.assignee_region, case.handler = unit, village, handler
+        if case.dispatched_at is None:
+            case.dispatched_at = at
+            case.deadline = add_working_days(at, case.category.time_limit_days)
+        data = {"unit": unit.name if unit else "", "village": village.name if village else "",
+                "handler": str(handler) if handler else "",
+                "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}
+    elif action == "send_back":
+        case.unit = case.assignee_region = case.handler = None
+    elif action == "handle":
+        _require(len(photos) >= 1, "处置须上传至少一张处置后照片。")
+        _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
+        checked = [check_photo(p, name_hint="after") for p in photos]
+        case.handled_by = actor
+        case.handled_at = at
+        case.handled_on_time = case.deadline is None or at <= case.deadline
+        stored = [_store_photo(case, p, PhotoStage.AFTER, actor, at) for p in checked]
+        far = [p for p in stored if p.far_from_case]
+        if far:
+            data["far_photos"] = [p.distance_m for p in far]
+    elif action == "verify":
+        case.verified_at = at
+    elif action == "rework":
+        case.rework_count += 1
+        case.handled_at = None
+        case.handled_on_time = None
+    elif action == "close":
+        case.closed_at = at
+        case.closed_on_time = case.deadline is None or at <= case.deadline
+    elif action == "merge":
+        _require(master is not None and master.pk != case.pk and master.subdistrict_id == case.subdistrict_id
+                 and master.is_open and master.state != State.MERGED, "请选择本街道一个未结案的主案件。")
+        case.master = master
+        data = {"master": master.number}
+    elif action == "accept":
+        case.accepted_at = at
+    elif action == "file":
+        case.filed_at = at
+    elif action == "request_extension":
+        _require(days is not None and 1 <= days <= 30, "延期天数应为 1–30 个工作日。")
+        ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
+        data = {"days": days}
+    elif action in ("approve_extension", "deny_extension"):
+        pending = case.extensions.select_for_update().get(decided_at__isnull=True)
+        pending.decided_by, pending.decided_at = actor, at
+        pending.approved = action == "approve_extension"
+        pending.decision_note = note
+        pending.save()
+        data = {"days": pending.days}
+        if pending.approved:
+            old = case.deadline
+            case.deadline = add_working_days(case.deadline or at, pending.days)
+            case.extension_count += 1
+            if case.state == State.DISPATCHED:
+                case.step_deadline = case.deadline
+            data["deadline"] = [timezone.localtime(old).strftime("%Y-%m-%d") if old else None,
+                                timezone.localtime(case.deadline).strftime("%Y-%m-%d")]
+    if step.target is not None:
+        _enter(case, step.target, rule, at)
+    case.note = note
+    case.revision += 1
+    case.save()
+    _event(case, actor, action, before, case.state, at, note=note, data=data, public=not case.confidential)
+    audit.record(actor, f"case.{action}", case, changes={"state": [before, case.state]} if before != case.state
+                 else {"extension": data}, reason=note)
+    return case
+
+
+def dispatch_default(case: Case) -> dict:
+    """What one click on 派遣 would send, from the routing matrix."""
+    route = route_for(case)
+    if route is None:
+        return {}
+    if route.to_own_village:
+        return {"village": own_village(case), "handler": route.person}
+    return {"unit": route.unit, "handler": route.person}
+
+
+# ---- patrols -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_start_patrol(grid: Region, *, actor, scope: Scope, at=None) -> Patrol:
+    _require((grid.level == Level.GRID and scope.can_write(grid.path) and Role.GRID_INSPECTOR in scope.roles)
+             or scope.is_superuser, "只有本网格的网格员可以开始巡查。")
+    _require(not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(),
+             "您有一次巡查尚未结束，请先结束它。")
+    patrol = Patrol.objects.create(inspector=actor, grid=grid, path=grid.path, started_at=at or timezone.now())
+    audit.record(actor, "patrol.start", patrol)
+    return patrol
+
+
+@transaction.atomic
+def do_checkin(patrol: Patrol, lng, lat, *, actor, at=None) -> Patrol:
+    patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
+    _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
+    x, y = parse_point(lng, lat, required=True)
+    patrol.track = [*patrol.track, [float(x), float(y), (at or timezone.now()).isoformat()]]
+    patrol.save(update_fields=["track", "modified_at"])
+    return patrol
+
+
+@transaction.atomic
+def do_end_patrol(patrol: Patrol, *, actor, note: str = "", at=None) -> Patrol:
+    patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
+    _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
+    patrol.ended_at = at or timezone.now()
+    patrol.note = clean_text(note, label="巡查记录", limit=500, required=False)
+    patrol.save()
+    audit.record(actor, "patrol.end", patrol, changes={"checkins": [None, len(patrol.track)]})
+    return patrol
+
+
+# ---- configuration -----------------------------------------------------------------------------
+
+def can_configure(scope: Scope, subdistrict: Region) -> bool:
+    return scope.can_admin(subdistrict.path) or (Role.LEADER in scope.roles and scope.can_write(subdistrict.path))
+
+
+@transaction.atomic
+def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, category: Category | None = None):
+    _require(can_configure(scope, subdistrict), "只有系统管理员或街道领导可以修改事件类别。")
+    old = audit.snapshot(category, ["name", "time_limit_days", "case_class", "is_public", "is_active"]) if category \
+        else {}
+    category = category or Category(subdistrict=subdistrict)
+    category.name = clean_text(data.get("name"), label="类别名称", limit=60)
+    try:
+        category.time_limit_days = int(data.get("time_limit_days"))
+    except (TypeError, ValueError):
+        raise ValidationError("处置时限应为整数个工作日。") from None
+    _require(0 <= category.time_limit_days <= 365, "处置时限应在 0–365 个工作日之间。")
+    _require(data.get("case_class") in {c for c, _ in Category._meta.get_field("case_class").choices},
+             "请选择案件类型（即办件、承诺件或协调件）。")
+    category.case_class = data["case_class"]
+    category.is_public = bool(data.get("is_public"))
+    category.is_active = bool(data.get("is_active", True))
+    if not category.pk:
+        category.code = clean_text(data.get("code"), label="类别代码", limit=40)
+        _require(not Category.objects.filter(subdistrict=subdistrict, code=category.code).exists(), "类别代码已存在。")
+        parent = data.get("parent")
+        category.parent = parent
+        category.kind = parent.kind if parent else data.get("kind", Kind.EVENT)
+    category.save()
+    new = audit.snapshot(category, ["name", "time_limit_days", "case_class", "is_public", "is_active"])
+    audit.record(actor, "case.category", category, changes=audit.diff(old, new))
+    return category
+
+
+@transaction.atomic
+def do_set_route(category: Category, *, grid: Region | None, unit: Unit | None, to_own_village: bool, person,
+                 actor, scope: Scope) -> RouteRule:
+    _require(can_configure(scope, category.subdistrict), "只有系统管理员或街道领导可以修改派遣规则。")
+    _require(bool(unit) != bool(to_own_village), "派遣规则须指定一个责任单位，或“派给事发村”。")
+    rule, _ = RouteRule.objects.update_or_create(
+        category=category, grid=grid,
+        defaults={"subdistrict": category.subdistrict, "unit": unit, "to_own_village": to_own_village,
+                  "person": person})
+    audit.record(actor, "case.route", rule, changes={"route": [None, unit.name if unit else "事发村"]})
+    return rule

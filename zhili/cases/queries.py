@@ -1,0 +1,276 @@
+"""Reads of cases: scoped, with their joins, a fixed number of queries whatever the number of cases."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from zhili.cases.models import TERMINAL, Case, CaseRule, Source, State
+from zhili.people.scope import Scope
+from zhili.regions.models import Level, Region
+
+OPEN_STATES = [s for s in State.values if s not in TERMINAL]
+
+
+def visible(scope: Scope) -> QuerySet[Case]:
+    """Every case this person may read: their regions' cases, and confidential tips only for the tip officer."""
+    return Case.objects.filter((scope.q("path") & Q(confidential=False)) | (Q(confidential=True) & scope.tip_q("path")))
+
+
+def get_case_or_404(scope: Scope, pk: int) -> Case:
+    case = (visible(scope).select_related("subdistrict", "subdistrict__case_rule", "region", "category",
+                                          "category__parent", "unit", "assignee_region", "handler", "handled_by",
+                                          "reporter", "batch", "master").filter(pk=pk).first())
+    if case is None:
+        raise Http404("不存在或无权查看。")
+    return case
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: str = ""  # "", "open", "overdue", "closed", or one State value
+    category: int | None = None
+    region_path: str = ""
+    source: str = ""
+    unit: int | None = None
+    batch: int | None = None
+    hotspot: bool = False
+    text: str = ""
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+
+def filtered(scope: Scope, f: Filters, *, now: datetime.datetime | None = None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    qs = visible(scope)
+    if f.state == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif f.state == "overdue":
+        qs = qs.filter(state__in=OPEN_STATES, step_deadline__lt=now).exclude(state=State.PARKED)
+    elif f.state == "closed":
+        qs = qs.filter(state=State.CLOSED)
+    elif f.state in State.values:
+        qs = qs.filter(state=f.state)
+    if f.category:
+        qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
+    if f.region_path:
+        from zhili.regions.models import path_prefix_q
+
+        qs = qs.filter(path_prefix_q("path", f.region_path))
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.unit:
+        qs = qs.filter(unit_id=f.unit)
+    if f.batch:
+        qs = qs.filter(batch_id=f.batch)
+    if f.hotspot:
+        qs = qs.filter(is_hotspot=True)
+    if f.text:
+        qs = qs.filter(Q(description__icontains=f.text) | Q(address__icontains=f.text) | Q(number=f.text))
+    if f.since:
+        qs = qs.filter(reported_at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(reported_at__date__lte=f.until)
+    return qs
+
+
+def page_of(qs: QuerySet[Case], *, offset: int = 0, limit: int = 50) -> list[Case]:
+    """One page of the list with what each row shows: one query."""
+    return list(qs.select_related("category", "region", "unit", "assignee_region")
+                .only("id", "number", "state", "description", "address", "reported_at", "step_started_at",
+                      "step_deadline", "deadline", "rework_count", "extension_count", "is_hotspot", "source",
+                      "subdistrict_id", "confidential", "path", "lng", "lat",
+                      "category__name", "region__name", "region__level", "unit__name", "assignee_region__name")
+                .order_by("-reported_at", "-id")[offset:offset + limit])
+
+
+# ---- lights ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Light:
+    color: str  # green / yellow / red / "" (no clock: closed, parked, not yet dispatched …)
+    pct: int  # share of the step's time limit used
+    text: str
+
+
+def rules_by_subdistrict(ids) -> dict[int, CaseRule]:
+    found = {r.subdistrict_id: r for r in CaseRule.objects.filter(subdistrict_id__in=set(ids))}
+    return {i: found.get(i) or CaseRule(subdistrict_id=i) for i in set(ids)}
+
+
+def light(case: Case, rule: CaseRule, now: datetime.datetime, *, whole: bool = False) -> Light:
+    """The step's light (or, with whole=True, the case's: from dispatch to the handling deadline)."""
+    if case.state in TERMINAL or case.state == State.PARKED:
+        return Light("", 0, case.get_state_display())
+    start, end = (case.dispatched_at, case.deadline) if whole else (case.step_started_at, case.step_deadline)
+    if start is None or end is None:
+        return Light("", 0, "")
+    total = (end - start).total_seconds()
+    used = (now - start).total_seconds()
+    pct = 100 if total <= 0 else int(used * 100 / total)
+    local_end = timezone.localtime(end)
+    if pct >= rule.red_pct:
+        return Light("red", pct, f"已超时限（{local_end:%m-%d %H:%M}），已用 {pct}% 时间")
+    if pct >= rule.yellow_pct:
+        return Light("yellow", pct, f"临近时限（{local_end:%m-%d %H:%M}），已用 {pct}% 时间")
+    return Light("green", pct, f"时限 {local_end:%m-%d %H:%M}，已用 {pct}% 时间")
+
+
+def with_lights(cases: list[Case], now: datetime.datetime | None = None) -> list[tuple[Case, Light]]:
+    now = now or timezone.now()
+    rules = rules_by_subdistrict(c.subdistrict_id for c in cases)
+    return [(c, light(c, rules[c.subdistrict_id], now)) for c in cases]
+
+
+# ---- statistics --------------------------------------------------------------------------------
+
+RATES = [  # (key, label, numerator, denominator)
+    ("filing_rate", "立案率", "filed", "accepted"),
+    ("dispatch_rate", "派遣率", "dispatched", "filed"),
+    ("closing_rate", "结案率", "closed", "due"),
+    ("on_time_closing_rate", "按期结案率", "closed_on_time", "due"),
+    ("rework_rate", "返工率", "reworked", "due"),
+    ("extension_rate", "延期率", "extended", "due"),
+    ("on_time_handling_rate", "按期处置率", "handled_on_time", "due_handling"),
+]
+INSPECTOR_RATES = [
+    ("valid_rate", "有效上报率", "valid", "reported"),
+    ("missed_rate", "漏报率", "public", "filed_in_grid"),
+]
+
+
+def counts(now: datetime.datetime) -> dict:
+    """The counts behind the standard indicators, as conditional aggregates (one grouped query).
+
+    应结案 (due): filed cases already closed, or whose handling deadline has passed; 应处置 (due_handling):
+    dispatched cases already handled, or whose deadline has passed."""
+    due = Q(filed_at__isnull=False) & (Q(closed_at__isnull=False) | Q(deadline__lte=now))
+    due_handling = Q(dispatched_at__isnull=False) & (Q(handled_at__isnull=False) | Q(deadline__lte=now))
+    return {
+        "reported": Count("id"),
+        "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
+        "filed": Count("id", filter=Q(filed_at__isnull=False)),
+        "dispatched": Count("id", filter=Q(dispatched_at__isnull=False)),
+        "due": Count("id", filter=due),
+        "closed": Count("id", filter=Q(closed_at__isnull=False)),
+        "closed_on_time": Count("id", filter=Q(closed_on_time=True)),
+        "reworked": Count("id", filter=due & Q(rework_count__gt=0)),
+        "extended": Count("id", filter=due & Q(extension_count__gt=0)),
+        "due_handling": Count("id", filter=due_handling),
+        "handled_on_time": Count("id", filter=due_handling & Q(handled_on_time=True)),
+        "overdue": Count("id", filter=Q(state__in=[State.DISPATCHED, State.HANDLED], deadline__lt=now)),
+        "public": Count("id", filter=Q(source=Source.PUBLIC)),
+        "open": Count("id", filter=Q(state__in=OPEN_STATES)),
+    }
+
+
+def rates(row: dict, which=RATES) -> dict:
+    out = {}
+    for key, _, num, den in which:
+        out[key] = round(row[num] * 100 / row[den], 1) if row.get(den) else None
+    return out
+
+
+BY = {"village": "村（社区）", "unit": "处置单位", "grid": "网格", "inspector": "网格员"}
+
+
+def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=None) -> list[dict]:
+    """One row per village / unit / grid / inspector with the counts and the standard rates: one query for the
+    counts, one for the names."""
+    now = now or timezone.now()
+    qs = filtered(scope, f, now=now).filter(subdistrict=subdistrict, confidential=False).exclude(state=State.MERGED)
+    if by == "village":
+        length = len(subdistrict.path) + 13  # a village's path: the subdistrict's + a 12-digit code + "/"
+        rows = qs.annotate(key=Substr("path", 1, length)).values("key").annotate(**counts(now)).order_by("key")
+        rows = list(rows)
+        regions = {p: (n, c) for p, n, c in Region.objects.filter(path__in=[r["key"] for r in rows])
+                   .values_list("path", "name", "code")}
+        out = [r | {"name": regions.get(r["key"], ("街道本级", ""))[0], "code": regions.get(r["key"], ("", ""))[1]}
+               for r in rows]
+    elif by == "unit":
+        rows = qs.filter(unit__isnull=False).values("unit_id", "unit__name").annotate(**counts(now)).order_by("unit_id")
+        out = [r | {"key": r["unit_id"], "name": r["unit__name"]} for r in rows]
+    elif by == "grid":
+        rows = (qs.filter(region__level=Level.GRID).values("region_id", "region__name", "path")
+                .annotate(**counts(now)).order_by("path"))
+        out = [r | {"key": r["region_id"], "name": r["region__name"]} for r in rows]
+    elif by == "inspector":
+        return inspector_statistics(scope, subdistrict, f, now=now)
+    else:
+        raise ValueError(by)
+    for r in out:
+        r.update(rates(r))
+    return out
+
+
+def inspector_statistics(scope: Scope, subdistrict: Region, f: Filters, *, now=None) -> list[dict]:
+    """有效上报率 = 立案的巡查上报 / 巡查上报; 漏报率 = 群众举报数 / 立案数 in the inspector's grids."""
+    now = now or timezone.now()
+    qs = filtered(scope, f, now=now).filter(subdistrict=subdistrict, confidential=False).exclude(state=State.MERGED)
+    own = (qs.filter(source=Source.PATROL, reporter__isnull=False)
+           .values("reporter_id", "reporter__full_name", "region_id")
+           .annotate(reported=Count("id"), valid=Count("id", filter=Q(filed_at__isnull=False))))
+    per_grid = {r["region_id"]: r for r in qs.filter(region__level=Level.GRID).values("region_id").annotate(
+        public=Count("id", filter=Q(source=Source.PUBLIC)), filed_in_grid=Count("id", filter=Q(filed_at__isnull=False)))}
+    people: dict[int, dict] = {}
+    grids: dict[int, set] = {}
+    for r in own:
+        p = people.setdefault(r["reporter_id"], {"key": r["reporter_id"], "name": r["reporter__full_name"],
+                                                 "reported": 0, "valid": 0, "public": 0, "filed_in_grid": 0})
+        p["reported"] += r["reported"]
+        p["valid"] += r["valid"]
+        grids.setdefault(r["reporter_id"], set()).add(r["region_id"])
+    for pid, gs in grids.items():
+        for g in gs:
+            people[pid]["public"] += per_grid.get(g, {}).get("public", 0)
+            people[pid]["filed_in_grid"] += per_grid.get(g, {}).get("filed_in_grid", 0)
+    out = sorted(people.values(), key=lambda p: -p["reported"])
+    for p in out:
+        p.update(rates(p, INSPECTOR_RATES))
+    return out
+
+
+def totals(rows: list[dict]) -> dict:
+    keys = [k for k in counts(timezone.now())]
+    total = {k: sum(r.get(k, 0) for r in rows) for k in keys}
+    total.update(rates(total))
+    return total
+
+
+def burn_down(batch, *, today: datetime.date) -> list[tuple[datetime.date, int]]:
+    """Open items of a superior-inspection batch at the end of each week since it arrived (问题清零 curve)."""
+    rows = list(Case.objects.filter(batch=batch).exclude(state=State.MERGED).values_list("reported_at", "closed_at"))
+    out = []
+    day = batch.received_on
+    while True:
+        end = datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+        n = sum(1 for r, c in rows if r <= end and (c is None or c > end))
+        out.append((day, n))
+        if day >= today:
+            break
+        day = min(day + datetime.timedelta(days=7), today)
+    return out
+
+
+def patrol_coverage(scope: Scope, subdistrict: Region, week_start: datetime.date) -> list[dict]:
+    """Per grid, the patrols and the days patrolled in the week starting `week_start`."""
+    from zhili.cases.models import Patrol
+
+    start = datetime.datetime.combine(week_start, datetime.time(), tzinfo=timezone.get_current_timezone())
+    end = start + datetime.timedelta(days=7)
+    grids = list(scope.filter(Region.objects.current(week_start).filter(level=Level.GRID), "path")
+                 .filter(path__startswith=subdistrict.path).values("pk", "name", "path", "parent__name"))
+    patrols = scope.filter(Patrol.objects.filter(started_at__gte=start, started_at__lt=end), "path")
+    by_grid: dict[int, list] = {}
+    for grid_id, started in patrols.values_list("grid_id", "started_at"):
+        by_grid.setdefault(grid_id, []).append(timezone.localtime(started).date())
+    out = []
+    for g in grids:
+        days = by_grid.get(g["pk"], [])
+        out.append({"grid": g["name"], "village": g["parent__name"], "patrols": len(days), "days": len(set(days))})
+    return out

@@ -1,0 +1,109 @@
+"""Cases as an indicator source (targets/sources.py contract): e.g. "rectification items closed" or
+"on-time closure rate", counted by village over the indicator's window (cases reported in it).
+
+params: {"measure": "reported" | "filed" | "closed" | "closed_on_time" | "open" | <a rate key of
+queries.RATES>, "category": "<code>" (optional, a class or a category), "source": "<Source>" (optional),
+"batch": "<inspection batch name>" (optional)}
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from zhili.cases.models import Case, Source, State
+from zhili.cases.queries import OPEN_STATES, RATES, counts, rates
+from zhili.targets.sources import IndicatorSource, Window, register
+
+COUNTS = {"reported": "上报数", "filed": "立案数", "closed": "结案数", "closed_on_time": "按期结案数",
+          "open": "未结案数"}
+RATE_LABELS = {key: label for key, label, _, _ in RATES}
+RECORDS_Q = {"filed": Q(filed_at__isnull=False), "closed": Q(closed_at__isnull=False),
+             "closed_on_time": Q(closed_on_time=True), "open": Q(state__in=OPEN_STATES)}
+
+
+def _end(window: Window) -> datetime.datetime:
+    return datetime.datetime.combine(window.end, datetime.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+
+class CaseSource(IndicatorSource):
+    key = "cases"
+    label = "网格事件（巡查、督查整改、群众上报）"
+
+    def check_params(self, params: dict) -> None:
+        measure = params.get("measure", "reported")
+        if measure not in COUNTS and measure not in RATE_LABELS:
+            raise ValidationError(f"统计方式应为：{'、'.join([*COUNTS, *RATE_LABELS])}。")
+        if params.get("source") and params["source"] not in Source.values:
+            raise ValidationError(f"来源应为：{'、'.join(Source.values)}。")
+
+    def describe(self, indicator) -> str:
+        p = indicator.source_params
+        what = COUNTS.get(p.get("measure", "reported")) or RATE_LABELS.get(p.get("measure"))
+        parts = []
+        if p.get("batch"):
+            parts.append(f"督查批次“{p['batch']}”")
+        if p.get("category"):
+            parts.append(f"类别“{p['category']}”")
+        if p.get("source"):
+            parts.append(f"来源“{Source(p['source']).label}”")
+        return f"统计{'、'.join(parts) or '全部'}事件（按上报日期）的{what}"
+
+    def _base(self, indicator, window: Window):
+        p = indicator.source_params
+        start = datetime.datetime.combine(window.start, datetime.time(), tzinfo=timezone.get_current_timezone())
+        qs = Case.objects.filter(confidential=False, reported_at__gte=start, reported_at__lte=_end(window)).exclude(
+            state=State.MERGED)
+        if p.get("category"):
+            qs = qs.filter(Q(category__code=p["category"]) | Q(category__parent__code=p["category"]))
+        if p.get("source"):
+            qs = qs.filter(source=p["source"])
+        if p.get("batch"):
+            qs = qs.filter(batch__name=p["batch"])
+        return qs
+
+    def values(self, indicators, villages, window):
+        out: dict[tuple[int, int], Decimal] = {}
+        if not villages:
+            return out
+        length = len(villages[0].path)
+        by_path = {v.path: v.pk for v in villages}
+        parent = villages[0].parent
+        by_path[parent.path] = parent.pk
+        now = min(timezone.now(), _end(window))
+        for ind in indicators:  # indicators differ in their filters: one grouped query each
+            qs = self._base(ind, window).filter(path__startswith=parent.path)
+            rows = qs.annotate(_village=Substr("path", 1, length)).values("_village").annotate(**counts(now))
+            measure = ind.source_params.get("measure", "reported")
+            for r in rows:
+                vid = by_path.get(r["_village"])
+                if vid is None:
+                    continue
+                if measure in COUNTS:
+                    value = r["open"] if measure == "open" else r[measure]
+                else:
+                    value = rates(r).get(measure)
+                    if value is None:
+                        continue
+                out[(ind.pk, vid)] = Decimal(str(value))
+        return out
+
+    def records(self, indicator, village, window):
+        measure = indicator.source_params.get("measure", "reported")
+        qs = self._base(indicator, window).filter(path__startswith=village.path)
+        if measure in RECORDS_Q:
+            qs = qs.filter(RECORDS_Q[measure])
+        return qs.select_related("category", "region").order_by("reported_at")
+
+    def table(self, indicator, records):
+        return (["编号", "上报时间", "村/网格", "类别", "状态", "描述"],
+                [[r.number, f"{timezone.localtime(r.reported_at):%Y-%m-%d}", r.region.name, r.category.name,
+                  r.get_state_display(), r.description[:60]] for r in records])
+
+
+register(CaseSource())
