@@ -29,7 +29,7 @@ from zhili.cases.models import (
     State,
 )
 from zhili.cases.photos import check_photo
-from zhili.core import audit
+from zhili.core import audit, clock
 from zhili.core.workdays import add_working_days
 from zhili.people.models import Role, Unit
 from zhili.people.scope import Scope
@@ -137,7 +137,7 @@ def do_report_case(*, subdistrict: Region, category: Category, description: str,
                    contact_phone: str = "", origin: str = "", at: datetime.datetime | None = None,
                    is_public: bool = False, confidential: bool = False) -> Case:
     """上报. `scope` is None only for the public channels (citizens, tips, partner systems without a person)."""
-    at = at or timezone.now()
+    at = at or clock.now()
     _require(category.subdistrict_id == subdistrict.pk and category.is_active, "请选择有效的问题类别。")
     _require(category.parent_id is not None or not category.children.exists(), "请选择具体的小类，而不是大类。")
     description = clean_text(description, label="问题描述", limit=2000)
@@ -223,7 +223,7 @@ def nearby(subdistrict: Region, lng, lat, radius_m: int, since: datetime.datetim
 
 def duplicates_for(subdistrict: Region, category: Category, lng, lat, *, at=None, exclude=None) -> list[Case]:
     rule = rule_for(subdistrict)
-    at = at or timezone.now()
+    at = at or clock.now()
     found = nearby(subdistrict, lng, lat, rule.duplicate_radius_m, at - datetime.timedelta(days=rule.duplicate_days),
                    category=category, exclude=exclude)
     return [c for c in found if c.is_open]
@@ -250,7 +250,7 @@ def do_public_report(*, subdistrict: Region, category: Category, description: st
 def _rate_limit(subdistrict: Region, origin: str) -> None:
     rule = rule_for(subdistrict)
     digest = hashlib.sha256(origin.encode()).hexdigest()
-    recent = Case.objects.filter(origin_hash=digest, reported_at__gte=timezone.now() - datetime.timedelta(hours=1))
+    recent = Case.objects.filter(origin_hash=digest, reported_at__gte=clock.now() - datetime.timedelta(hours=1))
     if recent.count() >= rule.public_per_hour:
         raise ValidationError(f"同一网络地址一小时内最多提交 {rule.public_per_hour} 条，请稍后再试；"
                               "紧急情况请拨打街道值班电话。")
@@ -288,7 +288,7 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
            unit: Unit | None = None, village: Region | None = None, handler=None, photos=(),
            master: Case | None = None, days: int | None = None, at: datetime.datetime | None = None) -> Case:
     """Take one step of the loop. Everything is checked before anything is written."""
-    at = at or timezone.now()
+    at = at or clock.now()
     case = Case.objects.select_for_update().select_related("subdistrict", "region", "category",
                                                            "assignee_region").get(pk=case.pk)
     if revision is not None and revision != case.revision:
@@ -394,7 +394,7 @@ def do_start_patrol(grid: Region, *, actor, scope: Scope, at=None) -> Patrol:
              or scope.is_superuser, "只有本网格的网格员可以开始巡查。")
     _require(not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(),
              "您有一次巡查尚未结束，请先结束它。")
-    patrol = Patrol.objects.create(inspector=actor, grid=grid, path=grid.path, started_at=at or timezone.now())
+    patrol = Patrol.objects.create(inspector=actor, grid=grid, path=grid.path, started_at=at or clock.now())
     audit.record(actor, "patrol.start", patrol)
     return patrol
 
@@ -404,7 +404,7 @@ def do_checkin(patrol: Patrol, lng, lat, *, actor, at=None) -> Patrol:
     patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
     _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
     x, y = parse_point(lng, lat, required=True)
-    patrol.track = [*patrol.track, [float(x), float(y), (at or timezone.now()).isoformat()]]
+    patrol.track = [*patrol.track, [float(x), float(y), (at or clock.now()).isoformat()]]
     patrol.save(update_fields=["track", "modified_at"])
     return patrol
 
@@ -413,7 +413,7 @@ def do_checkin(patrol: Patrol, lng, lat, *, actor, at=None) -> Patrol:
 def do_end_patrol(patrol: Patrol, *, actor, note: str = "", at=None) -> Patrol:
     patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
     _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
-    patrol.ended_at = at or timezone.now()
+    patrol.ended_at = at or clock.now()
     patrol.note = clean_text(note, label="巡查记录", limit=500, required=False)
     patrol.save()
     audit.record(actor, "patrol.end", patrol, changes={"checkins": [None, len(patrol.track)]})

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from zhili.cases import flow
 from zhili.cases.queries import OPEN_STATES, light, rules_by_subdistrict, visible
+from zhili.core import clock
 from zhili.core.home import TodoItem, todo_source
 
 KIND = {"accept": "待受理", "file": "待立案", "dispatch": "待派遣", "handle": "待处置", "feedback": "待反馈",
@@ -23,7 +24,7 @@ def case_todos(request) -> list[TodoItem]:
                  .select_related("category", "subdistrict", "assignee_region", "region")
                  .order_by("step_deadline")[:200])
     rules = rules_by_subdistrict(c.subdistrict_id for c in cases)
-    now = timezone.now()
+    now = clock.now()
     items = []
     for case in cases:
         mine = [a for a in flow.available(case, scope) if a in KIND]

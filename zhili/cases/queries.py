@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from zhili.cases.models import TERMINAL, Case, CaseRule, Source, State
+from zhili.core import clock
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
 
@@ -46,7 +47,7 @@ class Filters:
 
 
 def filtered(scope: Scope, f: Filters, *, now: datetime.datetime | None = None) -> QuerySet[Case]:
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = visible(scope)
     if f.state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
@@ -122,7 +123,7 @@ def light(case: Case, rule: CaseRule, now: datetime.datetime, *, whole: bool = F
 
 
 def with_lights(cases: list[Case], now: datetime.datetime | None = None) -> list[tuple[Case, Light]]:
-    now = now or timezone.now()
+    now = now or clock.now()
     rules = rules_by_subdistrict(c.subdistrict_id for c in cases)
     return [(c, light(c, rules[c.subdistrict_id], now)) for c in cases]
 
@@ -182,7 +183,7 @@ BY = {"village": "村（社区）", "unit": "处置单位", "grid": "网格", "i
 def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=None) -> list[dict]:
     """One row per village / unit / grid / inspector with the counts and the standard rates: one query for the
     counts, one for the names."""
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = filtered(scope, f, now=now).filter(subdistrict=subdistrict, confidential=False).exclude(state=State.MERGED)
     if by == "village":
         length = len(subdistrict.path) + 13  # a village's path: the subdistrict's + a 12-digit code + "/"
@@ -210,7 +211,7 @@ def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=No
 
 def inspector_statistics(scope: Scope, subdistrict: Region, f: Filters, *, now=None) -> list[dict]:
     """有效上报率 = 立案的巡查上报 / 巡查上报; 漏报率 = 群众举报数 / 立案数 in the inspector's grids."""
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = filtered(scope, f, now=now).filter(subdistrict=subdistrict, confidential=False).exclude(state=State.MERGED)
     own = (qs.filter(source=Source.PATROL, reporter__isnull=False)
            .values("reporter_id", "reporter__full_name", "region_id")
@@ -236,7 +237,7 @@ def inspector_statistics(scope: Scope, subdistrict: Region, f: Filters, *, now=N
 
 
 def totals(rows: list[dict]) -> dict:
-    keys = [k for k in counts(timezone.now())]
+    keys = [k for k in counts(clock.now())]
     total = {k: sum(r.get(k, 0) for r in rows) for k in keys}
     total.update(rates(total))
     return total

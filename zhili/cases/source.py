@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from zhili.cases.models import Case, Source, State
 from zhili.cases.queries import OPEN_STATES, RATES, counts, rates
+from zhili.core import clock
 from zhili.targets.sources import IndicatorSource, Window, register
 
 COUNTS = {"reported": "上报数", "filed": "立案数", "closed": "结案数", "closed_on_time": "按期结案数",
@@ -75,7 +76,7 @@ class CaseSource(IndicatorSource):
         by_path = {v.path: v.pk for v in villages}
         parent = villages[0].parent
         by_path[parent.path] = parent.pk
-        now = min(timezone.now(), _end(window))
+        now = min(clock.now(), _end(window))
         for ind in indicators:  # indicators differ in their filters: one grouped query each
             qs = self._base(ind, window).filter(path__startswith=parent.path)
             rows = qs.annotate(_village=Substr("path", 1, length)).values("_village").annotate(**counts(now))
