@@ -31,5 +31,7 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit_log"),
     path("targets/", include("zhili.targets.urls")),
     path("ledgers/", include("zhili.ledgers.urls")),
+    path("cases/", include("zhili.cases.urls")),
+    path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),
 ]

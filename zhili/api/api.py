@@ -11,7 +11,9 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhili.api import schemas as s
 from zhili.api.auth import session_auth, token_auth
+from zhili.api.cases_api import router as cases_router
 from zhili.api.targets_api import router as targets_router
+from zhili.cases.actions import Conflict as CaseConflict
 from zhili.core.models import AuditEntry
 from zhili.people import actions as people_actions
 from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
@@ -33,6 +35,11 @@ api = NinjaAPI(
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError):
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+
+
+@api.exception_handler(CaseConflict)
+def _conflict(request: HttpRequest, exc: CaseConflict):
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=409)
 
 
 @api.exception_handler(AuthenticationError)
@@ -314,3 +321,4 @@ api.add_router("", regions)
 api.add_router("", people)
 api.add_router("", audit_router)
 api.add_router("", targets_router)
+api.add_router("", cases_router)

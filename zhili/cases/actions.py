@@ -135,9 +135,16 @@ def do_report_case(*, subdistrict: Region, category: Category, description: str,
                    source: str, lng=None, lat=None, address: str = "", region: Region | None = None,
                    photos=(), patrol: Patrol | None = None, batch=None, contact_name: str = "",
                    contact_phone: str = "", origin: str = "", at: datetime.datetime | None = None,
-                   is_public: bool = False, confidential: bool = False) -> Case:
-    """上报. `scope` is None only for the public channels (citizens, tips, partner systems without a person)."""
+                   is_public: bool = False, confidential: bool = False, client_ref: str = "") -> Case:
+    """上报. `scope` is None only for the public channels (citizens, tips, partner systems without a person).
+
+    `client_ref` (the form's random id) makes a retried submission return the case it already created."""
     at = at or clock.now()
+    client_ref = str(client_ref or "")[:40]
+    if client_ref and getattr(actor, "pk", None):
+        earlier = Case.objects.filter(client_ref=client_ref, reporter=actor).first()
+        if earlier is not None:
+            return earlier
     _require(category.subdistrict_id == subdistrict.pk and category.is_active, "请选择有效的问题类别。")
     _require(category.parent_id is not None or not category.children.exists(), "请选择具体的小类，而不是大类。")
     description = clean_text(description, label="问题描述", limit=2000)
@@ -163,7 +170,8 @@ def do_report_case(*, subdistrict: Region, category: Category, description: str,
                 contact_name=clean_text(contact_name, label="联系人", limit=50, required=False),
                 contact_phone=clean_text(contact_phone, label="联系电话", limit=20, required=False),
                 origin_hash=hashlib.sha256(origin.encode()).hexdigest() if origin else "",
-                batch=batch, patrol=patrol, is_public=is_public, confidential=confidential, step_started_at=at)
+                batch=batch, patrol=patrol, is_public=is_public, confidential=confidential, step_started_at=at,
+                client_ref=client_ref)
     _enter(case, State.REPORTED, rule, at)
     case.save()
     case.number = f"{timezone.localtime(at):%Y}{case.pk:08d}"

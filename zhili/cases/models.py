@@ -248,6 +248,8 @@ class Case(TimeStampedModel):
     master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates",
                                verbose_name=_("合并到"))
     is_hotspot = models.BooleanField(_("高发点"), default=False)
+    # A phone's form carries a random id; a retry after a dropped connection finds the case it already made
+    client_ref = models.CharField(max_length=40, blank=True, db_index=True)
     revision = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -295,6 +297,20 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        from zhili.cases.flow import STEPS
+
+        return "上报" if self.action == "report" else getattr(STEPS.get(self.action), "label", self.action)
+
+    @property
+    def from_label(self) -> str:
+        return State(self.from_state).label if self.from_state in State.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return State(self.to_state).label if self.to_state in State.values else self.to_state
 
 
 class PhotoStage(models.TextChoices):

@@ -8,7 +8,7 @@ AREAS = [
     ("home", _("首页"), "home", "all"),
     ("targets", _("目标任务"), "targets:board", "all"),
     ("ledgers", _("台账"), "ledgers:list", "all"),
-    ("cases", _("网格事件"), None, "all"),
+    ("cases", _("网格事件"), "cases:list", "all"),
     ("projects", _("项目与税源"), None, "all"),
     ("bulletins", _("通报"), None, "all"),
     ("households", _("民生户籍"), None, "all"),
