@@ -106,5 +106,5 @@ def drive(case: Case, until: str, *, village: Region | None = None, at=None, han
 
 def far_point(lng, lat, metres: float) -> tuple[Decimal, Decimal]:
     """A point `metres` east of (lng, lat)."""
-    min_lng, _, max_lng, _ = geo.bbox_around(lng, lat, metres)
+    _, _, max_lng, _ = geo.bbox_around(lng, lat, metres)
     return Decimal(f"{max_lng:.6f}"), Decimal(str(lat))

@@ -73,6 +73,31 @@ def new_ledger_row(w, village: str) -> dict:
             "method": "燃气灶具", "status": "施工中"}
 
 
+def a_case(w, village: str):
+    """A reported case in 孔家坊's first grid (by its inspector) or 阎桥's (by the leader), made once per test."""
+    from tests import cases_factory as cf
+    from zhili.cases.models import Case
+
+    grid = w.kong_grid if village == "kong" else w.yan_grid
+    found = Case.objects.filter(region=grid, description="矩阵测试").first()
+    if found:
+        return found
+    case = cf.report(w.sub, grid, by="demo-grid" if village == "kong" else "demo-leader", description="矩阵测试")
+    return case
+
+
+def case_photo_url(w, village: str) -> str:
+    case = a_case(w, village)
+    return f"/cases/{case.pk}/photos/{case.photos.first().pk}/display"
+
+
+def report_form(w) -> dict:
+    from tests import cases_factory as cf
+
+    lng, lat = cf.point_in(w.kong_grid)
+    return {"category": a_case(w, "kong").category_id, "description": "矩阵上报", "lng": str(lng), "lat": str(lat)}
+
+
 def region_url(attr: str, suffix: str = "") -> Callable[[Any], str]:
     return lambda w: f"/regions/{getattr(w, attr).code}/{suffix}"
 
@@ -224,4 +249,41 @@ ROWS: list[Row] = [
     Row("api report for 阎桥", lambda w: f"/api/v1/targets/indicators/{w.ind_village.pk}/reports",
         {"leader": OK, "outsider": OK, "urban": OK, **each(("viewer", "economy", "civil"), DENIED)}, method="POST",
         data=lambda w: {"region_code": w.yan.code, "day": "2020-11-20", "value": "999"}, api=True),
+    # ---- cases (issue 5) ---------------------------------------------------------------------------
+    # Lists, map, statistics and settings are filtered to the person's scope; a case is hidden outside it.
+    Row("case list", lambda w: "/cases/", each(ALL, OK)),
+    Row("case map", lambda w: "/cases/map/", each(ALL, OK)),
+    Row("case map data", lambda w: "/cases/map.json", each(ALL, OK)),
+    Row("case statistics", lambda w: "/cases/stats/?by=village", each(ALL, OK)),
+    Row("case statistics by inspector", lambda w: "/cases/stats/?by=inspector", each(ALL, OK)),
+    Row("superior findings", lambda w: "/cases/findings/", each(ALL, OK)),
+    Row("case categories", lambda w: "/cases/categories/", each(ALL, OK)),
+    Row("report form", lambda w: "/cases/report/", each(ALL, OK)),
+    Row("patrol page", lambda w: "/cases/patrol/", each(ALL, OK)),
+    Row("a 孔家坊 case", lambda w: f"/cases/{a_case(w, 'kong').pk}/", each((*SUB_READERS, "village", "grid"), OK)),
+    Row("a 阎桥 case", lambda w: f"/cases/{a_case(w, 'yan').pk}/", each((*SUB_READERS, "outsider"), OK)),
+    Row("a 阎桥 case's photo", lambda w: case_photo_url(w, "yan"), each((*SUB_READERS, "outsider"), OK)),
+    Row("accept a 阎桥 case", lambda w: f"/cases/{a_case(w, 'yan').pk}/act/accept/",
+        {"leader": OK, "urban": OK, **each(("viewer", "economy", "civil", "outsider"), DENIED)}, method="POST",
+        data=lambda w: {"revision": a_case(w, "yan").revision}),
+    Row("reject a 孔家坊 case", lambda w: f"/cases/{a_case(w, 'kong').pk}/act/reject/",
+        {"leader": OK, "urban": OK, **each(("viewer", "economy", "civil", "village", "grid"), DENIED)},
+        method="POST", data=lambda w: {"note": "不属实"}),
+    Row("edit a case category", lambda w: (a_case(w, "kong"), "/cases/categories/")[1],
+        {"leader": OK, **each(("viewer", *OFFICERS, "village", "grid", "outsider"), DENIED)}, method="POST",
+        data=lambda w: {"pk": a_case(w, "kong").category_id, "name": "垃圾", "time_limit_days": "2",
+                        "case_class": "immediate", "is_active": "on"}),
+    Row("set a route", lambda w: (a_case(w, "kong"), "/cases/routes/")[1],
+        {"leader": OK, **each(("viewer", *OFFICERS, "village", "grid", "outsider"), DENIED)}, method="POST",
+        data=lambda w: {"category": a_case(w, "kong").category_id, "unit": "village"}),
+    Row("report a case in 孔家坊", lambda w: (a_case(w, "kong"), "/cases/report/")[1],
+        {"leader": OK, "grid": OK, "village": OK, "urban": OK, "economy": OK, "civil": OK,
+         **each(("viewer", "outsider"), DENIED)}, method="POST",
+        data=lambda w: report_form(w)),
+    Row("api cases", lambda w: "/api/v1/cases", each(ALL, OK), api=True),
+    Row("api a 阎桥 case", lambda w: f"/api/v1/cases/{a_case(w, 'yan').pk}", each((*SUB_READERS, "outsider"), OK),
+        api=True),
+    Row("api accept a 阎桥 case", lambda w: f"/api/v1/cases/{a_case(w, 'yan').pk}/actions/accept",
+        {"leader": OK, "urban": OK, **each(("viewer", "economy", "civil", "outsider"), DENIED)}, method="POST",
+        api=True),
 ]

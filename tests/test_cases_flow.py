@@ -254,7 +254,7 @@ def test_a_patrol_report_needs_a_location(world):
 def test_coordinates_outside_the_subdistrict_or_china_are_refused(world):
     with pytest.raises(ValidationError, match="不在中国境内"):
         _report_at(world, "36.9", "117.0")  # latitude and longitude swapped
-    with pytest.raises(ValidationError, match="不在.*范围内|不在.*任何村"):
+    with pytest.raises(ValidationError, match=r"不在.*范围内|不在.*任何村"):
         _report_at(world, "116.0", "36.0")  # 济南 but far from 太平街道
 
 

@@ -123,9 +123,9 @@ def _subdistrict_paths(scope) -> set[str]:
 
 @router.post("/cases/{case_id}/actions/{action}", response=CaseDetailOut,
              summary="办理一步（受理、立案、派遣、处置、反馈、核查、返工、结案、延期……）；不合法的操作返回 400")
-def act(request: HttpRequest, case_id: int, action: str, note: Form[str] = "", revision: Form[int] | None = None,
-        unit: Form[str] = "", village: Form[str] = "", handler: Form[int] | None = None, master: Form[str] = "",
-        days: Form[int] | None = None, photos: File[list[UploadedFile]] = None):
+def act(request: HttpRequest, case_id: int, action: str, note: Form[str] = "", revision: Form[int | None] = None,
+        unit: Form[str] = "", village: Form[str] = "", handler: Form[int | None] = None, master: Form[str] = "",
+        days: Form[int | None] = None, photos: File[list[UploadedFile]] = None):
     case = queries.get_case_or_404(request.scope, case_id)
     kwargs: dict = {}
     if unit:

@@ -100,8 +100,9 @@ class Light:
 
 
 def rules_by_subdistrict(ids) -> dict[int, CaseRule]:
-    found = {r.subdistrict_id: r for r in CaseRule.objects.filter(subdistrict_id__in=set(ids))}
-    return {i: found.get(i) or CaseRule(subdistrict_id=i) for i in set(ids)}
+    ids = set(ids)
+    found = {r.subdistrict_id: r for r in CaseRule.objects.filter(subdistrict_id__in=ids)}
+    return {i: found.get(i) or CaseRule(subdistrict_id=i) for i in ids}
 
 
 def light(case: Case, rule: CaseRule, now: datetime.datetime, *, whole: bool = False) -> Light:
