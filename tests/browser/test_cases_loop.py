@@ -32,7 +32,7 @@ def _setup():
     cf.setup(sub)
     kong = Region.objects.get(parent=sub, name="孔家坊村")
     grid = kong.children.order_by("code").first()
-    return sub, kong, grid, cf.point_in(grid)
+    return sub, grid, cf.point_in(grid)
 
 
 def _state(page) -> str:
@@ -56,7 +56,7 @@ def _step(b, action: str, *, note: str = "", fill=None):
 
 
 def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
-    sub, kong, grid, (lng, lat) = _setup()
+    _, _, (lng, lat) = _setup()
 
     # 1. The inspector reports from a phone: location from the phone, a photo from the camera.
     inspector = open_page(**PHONE, geolocation={"longitude": float(lng), "latitude": float(lat)},
@@ -131,7 +131,7 @@ def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
 def test_an_approved_extension_and_forged_steps(open_page, tmp_path):
     from tests import cases_factory as cf
 
-    sub, kong, grid, _ = _setup()
+    sub, grid, _ = _setup()
     case = cf.drive(cf.report(sub, grid, code="ruined-wall"), "dispatch")
     case_url = f"/cases/{case.pk}/"
     old_deadline = case.deadline
@@ -168,7 +168,7 @@ def test_an_approved_extension_and_forged_steps(open_page, tmp_path):
 def test_the_case_map_draws_without_any_tile_server(open_page):
     from tests import cases_factory as cf
 
-    sub, kong, grid, _ = _setup()
+    sub, grid, _ = _setup()
     cf.report(sub, grid)
     b = open_page()
     b.login("demo-leader")

@@ -475,3 +475,18 @@ def do_set_route(category: Category, *, grid: Region | None, unit: Unit | None, 
                   "person": person})
     audit.record(actor, "case.route", rule, changes={"route": [None, unit.name if unit else "事发村"]})
     return rule
+
+
+@transaction.atomic
+def do_save_case_rule(subdistrict: Region, form, *, actor, scope: Scope) -> CaseRule:
+    """Save the subdistrict's case settings from a validated CaseRuleForm (old → new in the audit log)."""
+    _require(can_configure(scope, subdistrict), "只有系统管理员或街道领导可以修改事件规则。")
+    fields = list(form.Meta.fields)
+    rule = CaseRule.objects.select_for_update().filter(subdistrict=subdistrict).first() or CaseRule(
+        subdistrict=subdistrict)
+    old = audit.snapshot(rule, fields) if rule.pk else {}
+    for name in fields:
+        setattr(rule, name, form.cleaned_data[name])
+    rule.save()
+    audit.record(actor, "case.rule", rule, changes=audit.diff(old, audit.snapshot(rule, fields)))
+    return rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from zhili.cases.models import CaseClass, Category, Source
+from zhili.cases.models import CaseClass, CaseRule, Category, Source
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -95,3 +95,24 @@ class CategoryForm(forms.Form):
 
 SOURCES_FOR_STAFF = [(Source.PATROL, Source.PATROL.label), (Source.STAFF, Source.STAFF.label),
                      (Source.SUPERIOR, Source.SUPERIOR.label)]
+
+
+class CaseRuleForm(forms.ModelForm):
+    """A subdistrict's case settings: the dispatching centre, step time limits, light thresholds, radii."""
+
+    class Meta:
+        model = CaseRule
+        fields = ["center_unit", "accept_days", "file_days", "dispatch_days", "feedback_days", "verify_days",
+                  "close_days", "yellow_pct", "red_pct", "duplicate_radius_m", "duplicate_days", "hotspot_radius_m",
+                  "hotspot_count", "hotspot_days", "photo_distance_m", "public_per_hour"]
+
+    def __init__(self, *args, subdistrict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["center_unit"].queryset = subdistrict.units.filter(archived_at__isnull=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("yellow_pct") is not None and data.get("red_pct") is not None \
+                and not 0 < data["yellow_pct"] < data["red_pct"]:
+            raise ValidationError("黄灯起点应大于 0 且小于红灯起点。")
+        return data

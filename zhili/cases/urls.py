@@ -15,6 +15,7 @@ urlpatterns = [
     path("findings/", views.findings, name="findings"),
     path("categories/", views.categories, name="categories"),
     path("routes/", views.route_set, name="route_set"),
+    path("rule/", views.rule_save, name="rule_save"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.case_act, name="act"),
     path("<int:pk>/photos/<int:photo_id>/<slug:which>", views.case_photo, name="photo"),

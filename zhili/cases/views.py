@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.cases import actions, flow, queries
-from zhili.cases.forms import ActForm, CategoryForm, PublicReportForm, ReportForm, TipForm
+from zhili.cases.forms import ActForm, CaseRuleForm, CategoryForm, PublicReportForm, ReportForm, TipForm
 from zhili.cases.models import (
     Case,
     CaseEvent,
@@ -403,12 +403,31 @@ def categories(request: HttpRequest) -> HttpResponse:
                 errors = exc.messages
         else:
             errors = [e for es in form.errors.values() for e in es]
+    rule = actions.rule_for(sub)
     routes = {(r.category_id, r.grid_id): r for r in RouteRule.objects.filter(subdistrict=sub)
               .select_related("unit", "person", "grid")}
     return render(request, "cases/categories.html", {
         "categories": cats, "parents": parents, "can": can, "errors": errors, "routes": routes,
         "units": Unit.objects.active().filter(region=sub), "classes": Category._meta.get_field("case_class").choices,
+        "rule_form": CaseRuleForm(instance=rule, subdistrict=sub),
     }, status=400 if errors else 200)
+
+
+@require_POST
+def rule_save(request: HttpRequest) -> HttpResponse:
+    sub = subdistrict_for(request)
+    if sub is None:
+        raise Http404
+    form = CaseRuleForm(request.POST, instance=actions.rule_for(sub), subdistrict=sub)
+    if not form.is_valid():
+        return _refuse(request, " ".join(e for es in form.errors.values() for e in es),
+                       back=reverse("cases:categories"))
+    try:
+        actions.do_save_case_rule(sub, form, actor=request.user, scope=request.scope)
+    except ValidationError as exc:
+        return _refuse(request, " ".join(exc.messages), status=403)
+    messages.success(request, "已保存事件规则。")
+    return redirect("cases:categories")
 
 
 @require_POST
