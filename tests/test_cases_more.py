@@ -101,3 +101,22 @@ def test_light_thresholds_are_configuration(world):
     assert queries.light(case, rule, case.deadline + datetime.timedelta(hours=1)).color == "red"
     CaseRule.objects.filter(subdistrict=world.sub).update(yellow_pct=90)
     assert queries.light(case, actions.rule_for(world.sub), at_85).color == "green"
+
+
+def test_the_home_page_runs_a_fixed_number_of_queries_for_cases(world, as_persona):
+    client = as_persona("leader")
+    client.get("/")
+    for _ in range(3):
+        cf.drive(cf.report(world.sub, world.kong_grid), "dispatch")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for _ in range(6):
+        case = cf.drive(cf.report(world.sub, world.kong_grid), "dispatch")
+        cf.act(case, "request_extension", "demo-village", days=2, note="协调")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/")
+    cases_queries = [q for q in many.captured_queries if "cases_" in q["sql"]]
+    assert len(many.captured_queries) - len(few.captured_queries) <= 2, cases_queries

@@ -94,6 +94,9 @@ _WHO = {DISPATCHER: is_dispatcher, ASSIGNEE: is_assignee, VERIFIER: is_verifier,
 
 
 def _has_pending_extension(case: Case) -> bool:
+    annotated = getattr(case, "has_pending_extension", None)  # lists annotate it: no query per case
+    if annotated is not None:
+        return annotated
     return case.extensions.filter(decided_at__isnull=True).exists()
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhili.cases import flow
-from zhili.cases.queries import OPEN_STATES, light, rules_by_subdistrict, visible
+from zhili.cases.queries import OPEN_STATES, light, rules_by_subdistrict, visible, with_pending_extension
 from zhili.core import clock
 from zhili.core.home import TodoItem, todo_source
 
@@ -20,7 +20,7 @@ def case_todos(request) -> list[TodoItem]:
     scope = request.scope
     if scope.is_empty and not scope.tip_paths:
         return []
-    cases = list(visible(scope).filter(state__in=OPEN_STATES)
+    cases = list(with_pending_extension(visible(scope).filter(state__in=OPEN_STATES))
                  .select_related("category", "subdistrict", "assignee_region", "region")
                  .order_by("step_deadline")[:200])
     rules = rules_by_subdistrict(c.subdistrict_id for c in cases)

@@ -23,6 +23,16 @@ def visible(scope: Scope) -> QuerySet[Case]:
     return Case.objects.filter((scope.q("path") & Q(confidential=False)) | (Q(confidential=True) & scope.tip_q("path")))
 
 
+def with_pending_extension(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate whether a case has an extension request waiting (flow.available then needs no query)."""
+    from django.db.models import Exists, OuterRef
+
+    from zhili.cases.models import ExtensionRequest
+
+    return qs.annotate(has_pending_extension=Exists(
+        ExtensionRequest.objects.filter(case=OuterRef("pk"), decided_at__isnull=True)))
+
+
 def get_case_or_404(scope: Scope, pk: int) -> Case:
     case = (visible(scope).select_related("subdistrict", "subdistrict__case_rule", "region", "category",
                                           "category__parent", "unit", "assignee_region", "handler", "handled_by",
