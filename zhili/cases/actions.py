@@ -263,7 +263,8 @@ def _rate_limit(subdistrict: Region, origin: str) -> None:
 
 def do_submit_tip(*, subdistrict: Region, description: str, contact_name="", contact_phone="", origin: str) -> Case:
     """扫黑除恶线索: confidential from the first moment; only the designated tip officer sees it."""
-    category = Category.objects.filter(subdistrict=subdistrict, kind=Kind.TIP, is_active=True).first()
+    category = (Category.objects.filter(subdistrict=subdistrict, kind=Kind.TIP, is_active=True, parent__isnull=False)
+                .first())  # the tip category, not its class
     _require(category is not None, "本街道尚未开通线索举报。")
     _rate_limit(subdistrict, origin)
     return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=None,
