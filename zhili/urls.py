@@ -32,4 +32,5 @@ urlpatterns = [
     path("targets/", include("zhili.targets.urls")),
     path("ledgers/", include("zhili.ledgers.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("zhili.cases.open311_urls")),
 ]
