@@ -295,8 +295,9 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
            master: Case | None = None, days: int | None = None, at: datetime.datetime | None = None) -> Case:
     """Take one step of the loop. Everything is checked before anything is written."""
     at = at or clock.now()
-    case = Case.objects.select_for_update().select_related("subdistrict", "region", "category",
-                                                           "assignee_region").get(pk=case.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to assignee_region
+    case = (Case.objects.select_for_update(of=("self",))
+            .select_related("subdistrict", "region", "category", "assignee_region").get(pk=case.pk))
     if revision is not None and revision != case.revision:
         last = case.events.order_by("-at", "-id").first()
         raise Conflict(f"该案件已被{last.actor_name if last else '他人'}于 "
