@@ -8,7 +8,8 @@ an endpoint adds its rows here; tests/test_scope_matrix.py runs them all. A row 
 - for each persona, the expected outcome: OK, HIDDEN (404: the object does not exist for them),
   DENIED (403/400: they may see it but not do this), LOGIN (anonymous: redirect to login or 401).
 
-Personas not listed in `expect` take `default`. Every outcome other than OK must also leave the audit log
+Personas not listed in `expect` take `default`; anonymous takes `anonymous` (LOGIN unless the endpoint is public,
+like Open311). Every outcome other than OK must also leave the audit log
 unchanged — every write is audited, so an unchanged log means nothing was written.
 """
 
@@ -37,10 +38,11 @@ class Row:
     method: str = "GET"
     data: Callable[[Any], dict] | None = None
     api: bool = False
+    anonymous: str = LOGIN
 
     def outcome(self, persona: str) -> str:
         if persona == "anonymous":
-            return LOGIN
+            return self.anonymous
         return self.expect.get(persona, self.default)
 
 
@@ -96,6 +98,35 @@ def report_form(w) -> dict:
 
     lng, lat = cf.point_in(w.kong_grid)
     return {"category": a_case(w, "kong").category_id, "description": "矩阵上报", "lng": str(lng), "lat": str(lat)}
+
+
+def open311_case(kind: str) -> str:
+    """The number of a case made for the row (inside the test's transaction): "public" (a citizen's report),
+    "patrol" (demo-grid's report in 孔家坊's first grid, not public) or "tip" (confidential)."""
+    from tests import open311_factory
+
+    return {"public": open311_factory.public_case, "patrol": open311_factory.patrol_case,
+            "tip": open311_factory.tip_case}[kind]().number
+
+
+def open311_url(rest: str) -> Callable[[Any], str]:
+    """/open311/v2/<rest>, with the default case categories installed (idempotent) for the row."""
+
+    def url(w) -> str:
+        from tests import open311_factory
+
+        open311_factory.install_categories(w.sub)
+        return f"/open311/v2/{rest}"
+
+    return url
+
+
+def open311_report(w) -> dict:
+    from tests import open311_factory
+
+    lng, lat = open311_factory.grid_point(open311_factory.kong_grid())
+    open311_factory.install_categories()
+    return {"service_code": "trash-bin", "lat": str(lat), "long": str(lng), "description": "矩阵测试：垃圾桶满溢"}
 
 
 def region_url(attr: str, suffix: str = "") -> Callable[[Any], str]:
@@ -292,4 +323,26 @@ ROWS: list[Row] = [
     Row("api accept a 阎桥 case", lambda w: f"/api/v1/cases/{a_case(w, 'yan').pk}/actions/accept",
         {"leader": OK, "urban": OK, **each(("viewer", "economy", "civil", "outsider"), DENIED)}, method="POST",
         api=True),
+    # ---- Open311 GeoReport v2 (issue 5) ---------------------------------------------------------------
+    # Public: anyone reads citizens' public reports and reports one; a signed-in session counts for nothing
+    # (no CSRF, no session), only a personal token (api_key, or the Authorization header as below) widens what
+    # is read, to the token owner's scope; confidential tips never leave.
+    Row("open311 services", open311_url("services.json"), each(ALL, OK), anonymous=OK),
+    Row("open311 services xml", open311_url("services.xml"), each(ALL, OK), anonymous=OK),
+    Row("open311 service definition", open311_url("services/trash-bin.json"), each(ALL, OK),
+        anonymous=OK),
+    Row("open311 requests", open311_url("requests.json"), each(ALL, OK), anonymous=OK),
+    Row("open311 requests xml", open311_url("requests.xml"), each(ALL, OK), anonymous=OK),
+    Row("open311 requests with a token", open311_url("requests.json"), each(ALL, OK), anonymous=OK,
+        api=True),
+    Row("open311 a public report", lambda w: f"/open311/v2/requests/{open311_case('public')}.json",
+        each(ALL, OK), anonymous=OK),
+    Row("open311 a 孔家坊 patrol report (session ignored)",
+        lambda w: f"/open311/v2/requests/{open311_case('patrol')}.json", {}, anonymous=HIDDEN),
+    Row("open311 a 孔家坊 patrol report with a token", lambda w: f"/open311/v2/requests/{open311_case('patrol')}.xml",
+        each((*SUB_READERS, "village", "grid"), OK), anonymous=HIDDEN, api=True),
+    Row("open311 a confidential tip with a token", lambda w: f"/open311/v2/requests/{open311_case('tip')}.json",
+        {}, anonymous=HIDDEN, api=True),
+    Row("open311 a citizen's report", open311_url("requests.json"), each(ALL, OK), anonymous=OK,
+        method="POST", data=open311_report),
 ]

@@ -34,4 +34,5 @@ urlpatterns = [
     path("cases/", include("zhili.cases.urls")),
     path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("zhili.cases.open311_urls")),
 ]

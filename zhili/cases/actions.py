@@ -43,6 +43,10 @@ class Conflict(ValidationError):
     """Somebody else moved the case since the page was loaded."""
 
 
+class RateLimited(ValidationError):
+    """Too many public reports from one sender address: pages and Open311 answer 429 with its sentence."""
+
+
 def _require(cond: bool, message: str) -> None:
     if not cond:
         raise ValidationError(message)
@@ -246,13 +250,14 @@ def _flag_hotspot(case: Case, rule: CaseRule) -> None:
 
 
 def do_public_report(*, subdistrict: Region, category: Category, description: str, lng, lat, photos=(),
-                     contact_name="", contact_phone="", origin: str, source: str = Source.PUBLIC, actor=None) -> Case:
+                     contact_name="", contact_phone="", origin: str, source: str = Source.PUBLIC, actor=None,
+                     address: str = "") -> Case:
     """随手拍 and Open311 POST without a person: public categories only, rate-limited per sender address."""
     _require(category.is_public, "该类别不接受群众上报。")
     _rate_limit(subdistrict, origin)
     return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=actor,
-                          scope=None, source=source, lng=lng, lat=lat, photos=photos, contact_name=contact_name,
-                          contact_phone=contact_phone, origin=origin, is_public=True)
+                          scope=None, source=source, lng=lng, lat=lat, address=address, photos=photos,
+                          contact_name=contact_name, contact_phone=contact_phone, origin=origin, is_public=True)
 
 
 def _rate_limit(subdistrict: Region, origin: str) -> None:
@@ -260,8 +265,8 @@ def _rate_limit(subdistrict: Region, origin: str) -> None:
     digest = hashlib.sha256(origin.encode()).hexdigest()
     recent = Case.objects.filter(origin_hash=digest, reported_at__gte=clock.now() - datetime.timedelta(hours=1))
     if recent.count() >= rule.public_per_hour:
-        raise ValidationError(f"同一网络地址一小时内最多提交 {rule.public_per_hour} 条，请稍后再试；"
-                              "紧急情况请拨打街道值班电话。")
+        raise RateLimited(f"同一网络地址一小时内最多提交 {rule.public_per_hour} 条，请稍后再试；"
+                          "紧急情况请拨打街道值班电话。")
 
 
 def do_submit_tip(*, subdistrict: Region, description: str, contact_name="", contact_phone="", origin: str) -> Case:
@@ -298,8 +303,9 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
            master: Case | None = None, days: int | None = None, at: datetime.datetime | None = None) -> Case:
     """Take one step of the loop. Everything is checked before anything is written."""
     at = at or clock.now()
-    case = Case.objects.select_for_update().select_related("subdistrict", "region", "category",
-                                                           "assignee_region").get(pk=case.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to assignee_region
+    case = (Case.objects.select_for_update(of=("self",))
+            .select_related("subdistrict", "region", "category", "assignee_region").get(pk=case.pk))
     if revision is not None and revision != case.revision:
         last = case.events.order_by("-at", "-id").first()
         raise Conflict(f"该案件已被{last.actor_name if last else '他人'}于 "
