@@ -257,7 +257,12 @@ class Case(TimeStampedModel):
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
         indexes = [
-            models.Index(fields=["path", "reported_at"], name="case_path_reported"),
+            # path LIKE 'prefix%' (every scope) from an index whatever the database's collation: the pattern
+            # operator class, as Django gives Region.path; with reported_at for a scope's recent cases.
+            models.Index(fields=["path", "reported_at"], name="case_path_like_reported",
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"]),
+            # The list's order (-reported_at, -id): a wide scope's first page is the index read backwards.
+            models.Index(fields=["reported_at", "id"], name="case_reported_id"),
             models.Index(fields=["subdistrict", "reported_at"], name="case_sub_reported"),
             models.Index(fields=["state", "step_deadline"], name="case_state_due"),
             models.Index(fields=["category", "reported_at"], name="case_category_reported"),
