@@ -25,6 +25,11 @@ LEDGER_IMPORT = re.compile(
     rf"(django-import-export factor: Zhili is {NUMBER}× faster|django-import-export not installed).*"
     rf"peak RSS \d+ MiB importing 90 rows.*SQLite"
 )
+CASES_LIST = re.compile(
+    rf"^cases-list: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) geometric mean of 6 query kinds.*"
+    r"queries per op \(zhili\): list-leader \d+, list-district \d+, list-city \d+, stats-village \d+.*"
+    r"4,000 cases over 300 grids"
+)
 PG_URL = os.environ.get("ZHILI_DATABASE_URL", "")
 ON_PG = urlsplit(PG_URL).scheme.startswith("postgres")
 
@@ -69,3 +74,17 @@ def test_ledger_import_prints_its_line():
     proc = _bench("ledger-import", "--li-rows", "60", "--li-memory-rows", "90", "--repeat", "1")
     assert proc.returncode == 0, proc.stderr
     assert LEDGER_IMPORT.match(proc.stdout.splitlines()[-1]), proc.stdout
+
+
+@pytest.mark.parametrize("backend", [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+])
+def test_cases_list_prints_its_line(backend):
+    proc = _bench("cases-list", "--cases-n", "4000", "--cl-villages", "30", "--repeat", "1", "--min-time", "0.001",
+                  database_url=PG_URL if backend == "postgresql" else None)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert CASES_LIST.match(lines[-1]), proc.stdout
+    assert len(lines) == 7 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
+    assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
