@@ -286,6 +286,7 @@ ROWS: list[Row] = [
     Row("case map", lambda w: "/cases/map/", each(ALL, OK)),
     Row("case map data", lambda w: "/cases/map.json", each(ALL, OK)),
     Row("case statistics", lambda w: "/cases/stats/?by=village", each(ALL, OK)),
+    Row("case statistics as .xlsx", lambda w: "/cases/stats.xlsx?by=grid", each(ALL, OK)),
     Row("case statistics by inspector", lambda w: "/cases/stats/?by=inspector", each(ALL, OK)),
     Row("superior findings", lambda w: "/cases/findings/", each(ALL, OK)),
     Row("case categories", lambda w: "/cases/categories/", each(ALL, OK)),

@@ -204,3 +204,20 @@ def test_a_confidential_tip_is_seen_only_by_the_tip_officer_and_each_view_is_log
     assert "强揽工程" in page and "13900000000" in page
     assert AuditEntry.objects.filter(action="case.view_confidential").count() == before + 1
     assert "强揽工程" in client.get("/cases/").content.decode()
+
+
+def test_the_statistics_export_has_the_pages_numbers(world, as_persona):
+    import io
+
+    from openpyxl import load_workbook
+
+    cf.drive(cf.report(world.sub, world.kong_grid, at=AT), "close", at=AT)
+    cf.report(world.sub, world.kong_grid, at=AT)
+    response = as_persona("leader").get("/cases/stats.xlsx?by=village&since=2021-03-01&until=2021-03-31")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[0] == "村（社区）")
+    kong = next(r for r in rows[header:] if r[0] == "孔家坊村")
+    assert kong[1:4] == [2, 1, 1] and kong[rows[header].index("结案率")] == 100.0
+    assert rows[-1][0] == "合计" and rows[-1][1] == 2

@@ -12,6 +12,7 @@ urlpatterns = [
     path("duplicates.json", views.duplicates, name="duplicates"),
     path("patrol/", views.patrol, name="patrol"),
     path("stats/", views.statistics, name="stats"),
+    path("stats.xlsx", views.statistics_xlsx, name="stats_xlsx"),
     path("findings/", views.findings, name="findings"),
     path("categories/", views.categories, name="categories"),
     path("routes/", views.route_set, name="route_set"),
