@@ -986,11 +986,7 @@ def showcase(w: World, rng: random.Random) -> dict[str, int]:
     # 随手拍: citizens' reports over the year, with tracking codes; the last two wait for 城管办 (S8) or were merged
     public = [
         (t1, "streetlight", d(3, 15, 19, 30), "府前路路灯连续多晚不亮，夜间出行不便", "太平社区府前路",
-         lambda a: [Step("accept", urban, later(a, 12, 14, rng)), Step("file", urban, later(a, 13, 15, rng)),
-                    Step("dispatch", urban, later(a, 14, 16, rng), **to(t1, "streetlight")),
-                    Step("handle", staff, later(a, 40, 44, rng), "已更换灯具"),
-                    Step("feedback", staff, later(a, 45, 47, rng)),
-                    Step("verify", urban, later(a, 50, 52, rng)), Step("close", urban, later(a, 53, 55, rng))]),
+         None),
         (w.grids[w.village("白家堰村").pk][0], "garbage", d(5, 20, 18, 10), "村口垃圾堆放多日没人清理", "白家堰村村口",
          None),
         (m1, "street-vending", d(7, 8, 20, 5), "庙廊集市东口晚上烧烤摊占道，油烟很大", "庙廊社区庙廊集市东口",
