@@ -17,12 +17,13 @@ What it writes (every person, place, household and description is made up; 演�
   (one overdue, one sent back for rework), demo-urban cases to accept, file, dispatch and close, demo-leader an
   extension to decide.
 
-How: the cases of the demo logins, the citizens' reports and the tip go through the actions themselves
-(zhili.cases.actions, with at=…), so they are checked and audited as in use. The thousands of others are
-written in bulk by `Sim`, which applies the same rules the actions apply (the same deadline function, the same
-fields, one CaseEvent per step, photos stored once through the same storage paths and shared); they carry no
-per-step audit entries (the demo's own "demo.load" entry counts them). tests/test_demo_cases.py runs one plan
-through both and compares what they wrote.
+How: every case is a plan (its report and its steps) written by `Sim`, which applies the rules the actions
+apply (the same deadline functions, the same fields, one CaseEvent per step, ExtensionRequest rows, photos
+checked by the same function and stored through the same storage paths — six shared files for thousands of
+cases, and a photo of its own where its EXIF position matters). Written in bulk, the cases carry no per-step
+audit entries (the demo's own "demo.load" entry counts them; audit entries would carry today's real date, not
+2020's). tests/test_demo_cases.py runs a plan through zhili.cases.actions (run_with_actions) and through Sim and
+compares what they wrote.
 
 Idempotent like the rest of the demo: categories, rules and routes are looked up by their keys; the cases are
 written only when the subdistrict has none of the demo's batch yet. Deterministic: every choice comes from a
@@ -43,7 +44,7 @@ import shapely
 import shapely.geometry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
-from django.db.models import CharField, Max, Value
+from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -353,6 +354,23 @@ class Sim:
         row.original.name, row.display.name = shared.original, shared.display
         return row
 
+    def _gps_photo(self, case: Case, s: Step, at) -> CasePhoto:
+        """An after-photo of its own, with the position the camera wrote in EXIF, judged as actions._store_photo
+        judges it (distance from the case, flagged to the verifier beyond the rule's distance)."""
+        checked = check_photo(upload("after.jpg", jpeg(self.rng.randrange(10**6), after=True, gps=s.photo, taken=at)),
+                              name_hint="after")
+        distance = None
+        if checked.lng is not None and case.lng is not None:
+            distance = int(geo.distance_m(checked.lng, checked.lat, case.lng, case.lat))
+        row = CasePhoto(stage=PhotoStage.AFTER, width=checked.width, height=checked.height, sha256=checked.sha256,
+                        exif_lng=checked.lng, exif_lat=checked.lat, distance_m=distance,
+                        taken_at=timezone.make_aware(checked.taken_at) if checked.taken_at else None,
+                        far_from_case=distance is not None and distance > self.rule.photo_distance_m,
+                        uploaded_by=s.actor, uploaded_at=at)
+        row.original.save(checked.original.name, checked.original, save=False)
+        row.display.save(checked.display.name, checked.display, save=False)
+        return row
+
     def _event(self, case: Case, actor, action, from_state, to_state, at, *, note="", data=None) -> CaseEvent:
         return CaseEvent(at=at, actor=actor if getattr(actor, "pk", None) else None,
                          actor_name=_actor_name(actor, case.source), action=action, from_state=from_state,
@@ -377,7 +395,8 @@ class Sim:
         elif s.action == "handle":
             case.handled_by, case.handled_at = s.actor, at
             case.handled_on_time = case.deadline is None or at <= case.deadline
-            photos.append(self._photo(PhotoStage.AFTER, s.actor, at, self.rng.randrange(3)))
+            photos.append(self._gps_photo(case, s, at) if s.photo else
+                          self._photo(PhotoStage.AFTER, s.actor, at, self.rng.randrange(3)))
         elif s.action == "verify":
             case.verified_at = at
         elif s.action == "rework":
@@ -895,7 +914,7 @@ def run_with_actions(w: World, plan: Plan, rng: random.Random) -> Case:
     return case
 
 
-def showcase(w: World, rng: random.Random) -> dict[str, int]:
+def showcase(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
     p = w.people
     kong = w.village(KONG)
     g1, g2 = w.grids[kong.pk][0], w.grids[kong.pk][1]
@@ -979,11 +998,10 @@ def showcase(w: World, rng: random.Random) -> dict[str, int]:
                                     Step("verify", w.inspectors[m1.pk], d(9, 8, 16)),
                                     Step("close", urban, d(9, 9, 9))]))
     for plan in plans:
-        run_with_actions(w, plan, rng)
+        sim.run(plan)
         made += 1
-    master = Case.objects.filter(subdistrict=w.sub, address=s10.address, reported_at=s10.at).get()
 
-    # 随手拍: citizens' reports over the year, with tracking codes; the last two wait for 城管办 (S8) or were merged
+    # 随手拍: citizens' reports over the year, with tracking codes; the last one waits for 城管办 to accept (S8)
     public = [
         (t1, "streetlight", d(3, 15, 19, 30), "府前路路灯连续多晚不亮，夜间出行不便", "太平社区府前路",
          None),
@@ -1007,22 +1025,13 @@ def showcase(w: World, rng: random.Random) -> dict[str, int]:
         plan = Plan(region=region, category=w.cats[code], source=Source.PUBLIC, at=at, description=text,
                     address=address, lng=lng, lat=lat, photos=1, photo_gps=True, contact_name="",
                     contact_phone=f"1390000{9800 + k}", origin=f"198.51.100.{10 + k}", is_public=True, steps=steps)
-        run_with_actions(w, plan, rng)
+        sim.run(plan)
         made += 1
-    # a citizen reports what the inspector reported this morning: 城管办 merges it into the inspector's case
-    lng, lat = jitter(master.lng, master.lat, 30, rng)
-    dup = Plan(region=t1, category=w.cats["street-vending"], source=Source.PUBLIC, at=d(11, 19, 8, 15),
-               description="早市摊贩把路口占满了", address="太平社区太平商贸街", lng=lng, lat=lat, photos=1,
-               contact_phone="13900009899", origin="198.51.100.99", is_public=True,
-               steps=[Step("merge", urban, d(11, 19, 9, 30), "与巡查上报的同一问题合并办理", master=master)])
-    run_with_actions(w, dup, rng)
-    made += 1
-
     # 扫黑除恶线索: confidential from the first moment; only demo-tips sees it
     tip = Plan(region=w.sub, category=w.cats["saohei"], source=Source.TIP, at=d(11, 19, 20, 15),
                description="反映某村有人以承包工程为名，纠集闲散人员强揽工程、威胁村民（演示数据，人物和事件均为虚构）。",
                contact_name="匿名", contact_phone="13900009900", origin="198.51.100.200", confidential=True)
-    run_with_actions(w, tip, rng)
+    sim.run(tip)
     made += 1
     return {"cases": made}
 
@@ -1039,11 +1048,7 @@ def load(summary, *, sub: Region, units: dict[str, Unit], people: dict[str, Pers
     superior(w, sim, rng)
     summary.add("inspection batches")
     summary.add("patrols", environment(w, sim, rng)["patrols"])
+    showcase(w, sim, rng)
     sim.flag_hotspots()
     for what, n in sim.write().items():
         summary.add(what, n)
-    written = Case.objects.aggregate(m=Max("pk"))["m"] or 0
-    summary.add("cases", showcase(w, rng)["cases"])
-    # the actions draw tracking codes from `secrets`; the demo's are drawn from its seed, like everything else
-    for pk in Case.objects.filter(pk__gt=written).order_by("pk").values_list("pk", flat=True):
-        Case.objects.filter(pk=pk).update(tracking_code=tracking_code(rng))
