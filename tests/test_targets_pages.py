@@ -144,4 +144,5 @@ def test_board_query_count_does_not_grow_with_villages(world):
             engine.compute(world.sub, 2020, __import__("datetime").date(2020, 11, 20), kids, whole=True)
         return len(ctx.captured_queries)
 
-    assert count(2) == count(91) <= 20
+    # 20 for the ledger and record sources, plus one grouped query per cases-bound indicator (the demo has two)
+    assert count(2) == count(91) <= 22

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from zhili.core import audit
 from zhili.core.models import SiteFlag
-from zhili.demo import ledgers2020, targets2020
+from zhili.demo import cases2020, ledgers2020, targets2020
 from zhili.demo.names import PersonNames, village_names
 from zhili.people.models import ChainLevel, ChainLink, Person, Role, RoleAssignment, Unit
 from zhili.people.scope import Scope
@@ -54,6 +54,7 @@ LOGINS = [
     ("demo-village", "孔立新", "孔家坊村党支部书记", [(Role.VILLAGE_CADRE, "village")]),
     ("demo-grid", "孔秀英", "孔家坊村第一网格网格员", [(Role.GRID_INSPECTOR, "grid")]),
     ("demo-viewer", "赵查看", "区级督查人员", [(Role.VIEWER, "subdistrict")]),
+    ("demo-tips", "严正明", "政法委员（线索专管员）", [(Role.TIP_OFFICER, "subdistrict")]),
 ]
 DEMO_VILLAGE = "孔家坊村"
 
@@ -250,6 +251,9 @@ def load() -> Summary:
 
     # The 2020 "1234" work system: goals, tasks, indicators, shares, monthly progress, ranking, 催办.
     targets2020.load(summary, sub=sub, units=units, people=demo_people, leaders=leaders)
+
+    # Grid cases: patrols, the superior inspection's 150 items, citizens' reports and a tip (zhili/demo/cases2020.py).
+    cases2020.load(summary, sub=sub, units=units, people=demo_people, leaders=leaders)
 
     if not SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         SiteFlag.objects.create(key=DEMO_FLAG, value=datetime.date.today().isoformat())
