@@ -120,3 +120,16 @@ def test_the_home_page_runs_a_fixed_number_of_queries_for_cases(world, as_person
         client.get("/")
     cases_queries = [q for q in many.captured_queries if "cases_" in q["sql"]]
     assert len(many.captured_queries) - len(few.captured_queries) <= 2, cases_queries
+
+
+def test_a_rate_bound_to_cases_is_the_subdistricts_own_rate_not_a_sum(bound, world):
+    _, rate = bound
+    cf.drive(cf.report(world.sub, world.kong_grid, at=_at(3)), "close", at=_at(3))
+    cf.drive(cf.report(world.sub, world.yan_grid, by="demo-leader", at=_at(3)), "close", at=_at(3),
+             village=world.yan, handler=world.outsider.username, verifier="demo-leader")
+    late = cf.drive(cf.report(world.sub, world.yan_grid, by="demo-leader", at=_at(4)), "verify", at=_at(4),
+                    village=world.yan, handler=world.outsider.username, verifier="demo-leader")
+    cf.act(late, "close", "demo-urban", at=_at(6))  # closed after its deadline
+    c = engine.compute(world.sub, YEAR, TODAY, [world.kong, world.yan], whole=True)
+    assert c.village[(rate.pk, world.kong.pk)].actual == Decimal("100.0")
+    assert c.whole[rate.pk].actual == Decimal("66.7")  # 2 of 3 on time, not 100 + 50

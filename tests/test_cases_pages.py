@@ -221,3 +221,44 @@ def test_the_statistics_export_has_the_pages_numbers(world, as_persona):
     kong = next(r for r in rows[header:] if r[0] == "孔家坊村")
     assert kong[1:4] == [2, 1, 1] and kong[rows[header].index("结案率")] == 100.0
     assert rows[-1][0] == "合计" and rows[-1][1] == 2
+
+
+def test_the_tip_officers_run_a_tips_loop_and_nobody_else_can(world):
+    from zhili.cases import actions
+
+    cf.setup(world.sub)
+    tip = actions.do_submit_tip(subdistrict=world.sub, description="线索", origin="10.7.7.7")
+    first = Person.objects.create_user(username="tips1", full_name="线索甲", password="x")
+    second = Person.objects.create_user(username="tips2", full_name="线索乙", password="x")
+    for p in (first, second):
+        RoleAssignment.objects.create(person=p, role=Role.TIP_OFFICER, region=world.sub)
+    for name in ("demo-leader", "demo-urban"):
+        with pytest.raises(Exception, match="保密"):
+            cf.act(tip, "accept", name)
+    tip = cf.act(tip, "accept", "tips1")
+    tip = cf.act(tip, "file", "tips1")
+    tip = cf.act(tip, "dispatch", "tips1", unit=world.sub.units.get(code="urban"))
+    tip = cf.act(tip, "handle", "tips1", photos=[cf.jpeg()])
+    tip = cf.act(tip, "feedback", "tips1")
+    with pytest.raises(Exception, match="处置人以外"):
+        cf.act(tip, "verify", "tips1")
+    tip = cf.act(tip, "verify", "tips2")
+    tip = cf.act(tip, "close", "tips2")
+    assert tip.state == State.CLOSED
+    assert not CaseEvent.objects.filter(case=tip, public=True).exists()
+
+
+def test_another_villages_person_is_not_named_in_a_cases_history(world, as_persona):
+    case = cf.drive(cf.report(world.sub, world.kong_grid, at=AT), "file", at=AT)
+    case = cf.act(case, "dispatch", "demo-urban", village=world.yan, at=AT)
+    case = actions_send_back(case, world)
+    own = as_persona("village").get(f"/cases/{case.pk}/").content.decode()
+    assert world.outsider.full_name not in own and "其他村（社区）人员" in own
+    assert world.outsider.full_name in as_persona("leader").get(f"/cases/{case.pk}/").content.decode()
+
+
+def actions_send_back(case, world):
+    from zhili.cases import actions
+
+    return actions.do_act(case, "send_back", actor=world.outsider, scope=scope_for(world.outsider),
+                          note="不属于本村")

@@ -93,7 +93,7 @@ def get_case(request: HttpRequest, case_id: int):
     lit = queries.light(case, actions.rule_for(case.subdistrict), clock.now())
     return {**_out(case, lit), "available_actions": flow.available(case, request.scope),
             "events": [{"at": e.at, "actor": e.actor_name, "action": e.action, "from_state": e.from_state,
-                        "to_state": e.to_state, "note": e.note} for e in case.events.all()]}
+                        "to_state": e.to_state, "note": e.note} for e in queries.events_for(case, request.scope)]}
 
 
 @router.post("/cases", response={201: CaseOut}, summary="上报事件（multipart：字段与照片 photos）")

@@ -251,13 +251,14 @@ def _flag_hotspot(case: Case, rule: CaseRule) -> None:
 
 def do_public_report(*, subdistrict: Region, category: Category, description: str, lng, lat, photos=(),
                      contact_name="", contact_phone="", origin: str, source: str = Source.PUBLIC, actor=None,
-                     address: str = "") -> Case:
+                     address: str = "", at: datetime.datetime | None = None) -> Case:
     """随手拍 and Open311 POST without a person: public categories only, rate-limited per sender address."""
     _require(category.is_public, "该类别不接受群众上报。")
     _rate_limit(subdistrict, origin)
     return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=actor,
                           scope=None, source=source, lng=lng, lat=lat, address=address, photos=photos,
-                          contact_name=contact_name, contact_phone=contact_phone, origin=origin, is_public=True)
+                          contact_name=contact_name, contact_phone=contact_phone, origin=origin, is_public=True,
+                          at=at)
 
 
 def _rate_limit(subdistrict: Region, origin: str) -> None:
@@ -269,7 +270,8 @@ def _rate_limit(subdistrict: Region, origin: str) -> None:
                           "紧急情况请拨打街道值班电话。")
 
 
-def do_submit_tip(*, subdistrict: Region, description: str, contact_name="", contact_phone="", origin: str) -> Case:
+def do_submit_tip(*, subdistrict: Region, description: str, contact_name="", contact_phone="", origin: str,
+                  at: datetime.datetime | None = None) -> Case:
     """扫黑除恶线索: confidential from the first moment; only the designated tip officer sees it."""
     category = Category.objects.filter(subdistrict=subdistrict, kind=Kind.TIP, is_active=True,
                                        parent__isnull=False).order_by("order").first()
@@ -277,7 +279,7 @@ def do_submit_tip(*, subdistrict: Region, description: str, contact_name="", con
     _rate_limit(subdistrict, origin)
     return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=None,
                           scope=None, source=Source.TIP, region=subdistrict, contact_name=contact_name,
-                          contact_phone=contact_phone, origin=origin, confidential=True)
+                          contact_phone=contact_phone, origin=origin, confidential=True, at=at)
 
 
 # ---- the loop ----------------------------------------------------------------------------------

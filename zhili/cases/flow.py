@@ -4,6 +4,9 @@
                                                    ↑______ 返工 ______|
     side paths: 延期 (申请 → 领导批准/驳回, the deadline moves), 挂账 / 恢复, 退回 (to the dispatcher), 合并 (duplicate)
 
+A confidential tip runs the same loop among the subdistrict's tip officers (线索专管员): they dispatch, handle and
+approve; verification still needs a second person.
+
 Pages and the API both ask `available(case, scope)` for the buttons they offer and `check(action, case, scope)`
 before acting, so an action that is not offered cannot be forced through a forged form or an API call.
 """
@@ -65,6 +68,8 @@ def center_unit_id(case: Case) -> int | None:
 def is_dispatcher(case: Case, scope: Scope) -> bool:
     if scope.is_superuser:
         return True
+    if case.confidential:  # a tip runs its whole loop among the subdistrict's tip officers
+        return can_see_confidential(case, scope)
     if Role.LEADER in scope.roles and scope.can_write(case.path):
         return True
     unit = center_unit_id(case)
@@ -74,6 +79,8 @@ def is_dispatcher(case: Case, scope: Scope) -> bool:
 def is_assignee(case: Case, scope: Scope) -> bool:
     if scope.is_superuser or (case.handler_id and case.handler_id == scope.person_id):
         return True
+    if case.confidential:
+        return can_see_confidential(case, scope)
     if case.unit_id and case.unit_id in scope.units:
         return True
     if case.assignee_region_id and Role.VILLAGE_CADRE in scope.roles:
@@ -84,10 +91,14 @@ def is_assignee(case: Case, scope: Scope) -> bool:
 def is_verifier(case: Case, scope: Scope) -> bool:
     if case.handled_by_id and case.handled_by_id == scope.person_id:
         return False  # 核查 by someone other than the handler
+    if case.confidential:
+        return can_see_confidential(case, scope)
     return is_dispatcher(case, scope) or (Role.GRID_INSPECTOR in scope.roles and scope.can_write(case.path))
 
 
 def is_leader(case: Case, scope: Scope) -> bool:
+    if case.confidential:
+        return can_see_confidential(case, scope)
     return scope.is_superuser or (Role.LEADER in scope.roles and scope.can_write(case.path))
 
 

@@ -106,6 +106,17 @@ def page_of(qs: QuerySet[Case], *, offset: int = 0, limit: int = 50) -> list[Cas
                 .order_by("-reported_at", "-id")[offset:offset + limit])
 
 
+def events_for(case: Case, scope: Scope) -> list:
+    """A case's steps, naming the people who took them — except people of a village or grid this person cannot
+    read (a case wrongly dispatched to another village and sent back): they appear as "其他村（社区）人员"."""
+    events = list(case.events.select_related("actor__region"))
+    for e in events:
+        region = e.actor.region if e.actor_id and e.actor.region_id else None
+        if region is not None and region.level > Level.SUBDISTRICT and not scope.can_read(region.path):
+            e.actor_name = "其他村（社区）人员"
+    return events
+
+
 # ---- lights ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -94,6 +94,20 @@ class CaseSource(IndicatorSource):
                 out[(ind.pk, vid)] = Decimal(str(value))
         return out
 
+    def additive(self, indicator) -> bool:
+        return indicator.source_params.get("measure", "reported") in COUNTS
+
+    def whole_values(self, indicators, subdistrict, window):
+        """Rates for the whole subdistrict: one aggregate over all its cases per indicator."""
+        now = min(clock.now(), _end(window))
+        out: dict[int, Decimal] = {}
+        for ind in indicators:
+            row = self._base(ind, window).filter(path__startswith=subdistrict.path).aggregate(**counts(now))
+            value = rates(row).get(ind.source_params.get("measure"))
+            if value is not None:
+                out[ind.pk] = Decimal(str(value))
+        return out
+
     def records(self, indicator, village, window):
         measure = indicator.source_params.get("measure", "reported")
         qs = self._base(indicator, window).filter(path__startswith=village.path)

@@ -156,7 +156,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
         audit.record(request.user, "case.view_confidential", case)
     photos = list(case.photos.all())
     ctx = {
-        "case": case, "events": case.events.all(), "photos": photos,
+        "case": case, "events": queries.events_for(case, scope), "photos": photos,
         "step_light": queries.light(case, rule, now), "case_light": queries.light(case, rule, now, whole=True),
         "available": [flow.STEPS[a] for a in available], "form": ActForm(initial={"revision": case.revision}),
         "extensions": case.extensions.select_related("requested_by", "decided_by"),
@@ -439,8 +439,10 @@ def categories(request: HttpRequest) -> HttpResponse:
         else:
             errors = [e for es in form.errors.values() for e in es]
     rule = actions.rule_for(sub)
-    routes = {(r.category_id, r.grid_id): r for r in RouteRule.objects.filter(subdistrict=sub)
-              .select_related("unit", "person", "grid")}
+    # the category's default, and grid overrides only for grids this person may read
+    visible_routes = RouteRule.objects.filter(subdistrict=sub).filter(
+        Q(grid__isnull=True) | request.scope.q("grid__path"))
+    routes = {(r.category_id, r.grid_id): r for r in visible_routes.select_related("unit", "person", "grid")}
     return render(request, "cases/categories.html", {
         "categories": cats, "parents": parents, "can": can, "errors": errors, "routes": routes,
         "units": Unit.objects.active().filter(region=sub), "classes": Category._meta.get_field("case_class").choices,

@@ -134,6 +134,20 @@ def computed_values(indicators: list[Indicator], villages: list[Region], window:
     return out
 
 
+def computed_whole_values(indicators: list[Indicator], sub: Region, window: sources.Window) -> dict[int, Decimal]:
+    """{indicator_id: the subdistrict's figure} for computed indicators whose figure is not a sum (rates)."""
+    by_source: dict[str, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        if ind.source == SourceKind.COMPUTED and ind.source_key:
+            source = sources.get(ind.source_key)
+            if not source.additive(ind):
+                by_source[ind.source_key].append(ind)
+    out: dict[int, Decimal] = {}
+    for key, inds in by_source.items():
+        out.update(sources.get(key).whole_values(inds, sub, window))
+    return out
+
+
 def _sum(values: list[Decimal | None]) -> Decimal | None:
     present = [v for v in values if v is not None]
     return sum(present, Decimal(0)) if present else None
@@ -177,6 +191,7 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
     totals = village_totals([i for i in indicators if i.source == SourceKind.REPORT
                              and i.decomposition == Decomposition.VILLAGES], sub, window) if whole else {}
     computed = computed_values(indicators, all_villages, window)
+    computed_whole = computed_whole_values(indicators, sub, window) if whole else {}
 
     def cell(ind: Indicator, actual, target) -> Cell:
         pct = lights.completion(actual, target, ind.baseline if target == ind.target else None, ind.direction)
@@ -227,6 +242,8 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
             if whole:
                 if ind.source == SourceKind.REPORT:
                     actual = totals.get(ind.pk)
+                elif ind.pk in computed_whole:  # a rate: the source computes the subdistrict's own figure
+                    actual = computed_whole[ind.pk]
                 else:
                     actual = _sum([value_for(ind, vid) for vid in all_village_ids])
                 whole_cells[ind.pk] = cell(ind, actual, ind.target)
@@ -238,7 +255,9 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
                 actual = _sum([c.actual for (i, _), c in unit_cells.items() if i == ind.pk])
                 whole_cells[ind.pk] = cell(ind, actual, ind.target)
         elif whole:
-            if ind.source == SourceKind.COMPUTED:  # the villages' records and the subdistrict's own
+            if ind.pk in computed_whole:
+                actual = computed_whole[ind.pk]
+            elif ind.source == SourceKind.COMPUTED:  # the villages' records and the subdistrict's own
                 actual = _sum([value_for(ind, vid) for vid in [*all_village_ids, sub.pk]])
             else:
                 actual = value_for(ind, sub.pk)

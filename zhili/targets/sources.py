@@ -9,6 +9,8 @@ The contract (every part of Zhili that keeps records can be a source — ledgers
         def describe(self, indicator): ...   # "统计……" — shown beside the figure
         def values(self, indicators, villages, window): ...
             # → {(indicator_id, village_id): Decimal}, one or a few grouped queries for all indicators
+        def additive(self, indicator): ...   # False for rates: the subdistrict's figure is not a sum, so
+        def whole_values(self, indicators, subdistrict, window): ...  # … the source computes it itself
         def records(self, indicator, village, window): ...
             # → the queryset of rows behind one village's figure (the drill-down)
 
@@ -60,6 +62,14 @@ class IndicatorSource(ABC):
     def table(self, indicator, records) -> tuple[list[str], list[list]]:
         """The drill-down table: headers and one row of display values per record."""
         return ["记录"], [[str(r)] for r in records]
+
+    def additive(self, indicator) -> bool:
+        """Whether the subdistrict's figure is the sum of the villages' (counts, sums: yes; rates: no)."""
+        return True
+
+    def whole_values(self, indicators: list, subdistrict: Region, window: Window) -> dict[int, Decimal]:
+        """{indicator_id: the subdistrict's figure}, asked only for indicators that are not additive."""
+        raise NotImplementedError(f"{self.key} 来源的比率类指标需要实现 whole_values。")
 
 
 _REGISTRY: dict[str, IndicatorSource] = {}
