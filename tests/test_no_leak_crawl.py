@@ -7,6 +7,7 @@ As demo-village no page may name another of Taiping's villages; as demo-grid no 
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -19,7 +20,11 @@ from zhili.people.models import Role, RoleAssignment
 from zhili.regions.models import Level, Region
 
 SKIP_PREFIXES = ("/static/", "/logout/", "/i18n/setlang/")
-LIMIT = 300
+LIMIT = 400
+# Kinds of page a village has hundreds of (its cases, their photos): a sample of each is crawled, so that the
+# crawl still reaches every other kind of page within LIMIT.
+SAMPLED = {re.compile(r"^/cases/\d+/$"): 60, re.compile(r"^/cases/\d+/photos/"): 20,
+           re.compile(r"^/cases/\?.*page="): 10}
 
 
 class _Links(HTMLParser):
@@ -73,6 +78,7 @@ def crawl(client: Client, start: str = "/", *, stop_when=None, limit: int = LIMI
     pages: dict[str, str] = {}
     queue = deque([start])
     linked_from = {start: "(start)"}
+    sampled = dict.fromkeys(SAMPLED, 0)
     while queue and len(pages) < limit:
         url = queue.popleft()
         response = client.get(url)
@@ -95,6 +101,11 @@ def crawl(client: Client, start: str = "/", *, stop_when=None, limit: int = LIMI
         pages[url] = body
         for link in links:
             if link not in linked_from and link.startswith(within):
+                kind = next((k for k in SAMPLED if k.search(link)), None)
+                if kind is not None:
+                    if sampled[kind] >= SAMPLED[kind]:
+                        continue
+                    sampled[kind] += 1
                 linked_from[link] = url
                 queue.append(link)
         if stop_when and stop_when(pages):
