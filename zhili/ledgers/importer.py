@@ -3,8 +3,10 @@ a preview (rows to add, to update, unchanged, and every error with its Excel row
 Nothing is written until the person confirms; then all valid rows or nothing (or, if they chose, only the
 valid rows) in one transaction.
 
-The file is read twice — once for the preview, once to write — streaming both times, so a million-row file
-never sits in memory, and what is written is exactly what was previewed (the file is stored unchanged).
+The file is read once, streaming, by the preview, which also streams every row's outcome to a plan file beside
+the stored upload; the commit writes the plan's rows when nothing they depend on has changed (see `_plan_key`)
+and otherwise reads and checks the file again. Either way a million-row file never sits in memory, and what is
+written is exactly what was previewed (the file is stored unchanged).
 """
 
 from __future__ import annotations
