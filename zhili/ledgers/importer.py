@@ -353,8 +353,8 @@ def _plan_path(job: ImportJob) -> Path | None:
 def _plan_key(job: ImportJob, scope: Scope, person, override) -> str | None:
     """Everything a row's outcome depends on: the stored file (name, size, modification time), the ledger's
     definition version, default region, unit and level, the column mapping's inputs (the person's remembered
-    mapping and this file's manual choices), the regions rows may name, and what the scope lets the person
-    write. The same key means the same outcome, row for row."""
+    mapping and this file's manual choices), the regions rows may name, what the scope lets the person write,
+    and the import limits. The same key means the same outcome, row for row."""
     path = _plan_path(job)
     if path is None:
         return None
@@ -367,7 +367,8 @@ def _plan_key(job: ImportJob, scope: Scope, person, override) -> str | None:
     regions = sorted((r.pk, r.code, r.name, r.level, r.path) for r in ctx.by_code.values())
     parts = [PLAN_FORMAT, job.file.name, st.st_size, st.st_mtime_ns, ledger.current_version_id, ledger.region_id,
              ledger.region.path, ledger.unit_id, ledger.level, sorted(_remembered(ledger, person, override).items()),
-             regions, scope.person_id, scope.is_superuser, sorted(scope.write_paths), sorted(scope.units.items())]
+             regions, scope.person_id, scope.is_superuser, sorted(scope.write_paths), sorted(scope.units.items()),
+             settings.ZHILI_IMPORT_MAX_MB, settings.ZHILI_IMPORT_MAX_ROWS]
     return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=20).hexdigest()
 
 
