@@ -84,6 +84,9 @@ def clean_row(version: LedgerVersion, raw: dict[str, Any], ctx: Context,
 
 
 _NUMERIC = (FieldType.INTEGER, FieldType.DECIMAL)
+# types whose parser returns a value JSON stores as it is (str, int or bool), so _jsonable would return it unchanged
+_JSON_READY = (FieldType.TEXT, FieldType.FILE, FieldType.INTEGER, FieldType.BOOL, FieldType.CHOICE, FieldType.PHONE,
+               FieldType.ID_NUMBER, FieldType.USCC)
 
 
 def _bounds(f: dict) -> tuple[Any, Any]:
@@ -162,11 +165,13 @@ class RowCleaner:
             t = f["type"]
             lo, hi = _bounds(f) if t in _NUMERIC or t == FieldType.DATE else (None, None)
             if t == FieldType.DECIMAL:
-                to_json: Callable[[Any], Any] | None = _decimal_json
+                to_json: Callable[[Any], Any] | bool | None = _decimal_json
             elif t == FieldType.DATE:
                 to_json = _date_json
             elif t == FieldType.REGION:
                 to_json = None  # the region itself: its code is stored, the Region kept on the row
+            elif t in _JSON_READY:
+                to_json = False  # the parser's value is stored as it is
             else:
                 to_json = _jsonable
             steps.append((f["key"], f["label"], compile_parser(f, ctx, units.get(f["key"])),
@@ -205,7 +210,9 @@ class RowCleaner:
                 out.errors.append(Problem(key, label, cell, f"不能大于 {hi}。"))
                 errors = True
                 continue
-            if to_json is None:
+            if to_json is False:
+                data[key] = value
+            elif to_json is None:
                 out.region = value
                 data[key] = value.code
             else:
