@@ -18,8 +18,10 @@ a random birth date, a running three-digit sequence and the GB 11643 check chara
 Measured (seconds per import, the best of `--repeat` runs, the sides alternating, a tiny warm-up import first):
 - zhili:    `importer.preview(job, scope, person=actor)` then `importer.commit(job, scope, actor=actor)` on a
             fresh ImportJob for the stored file: header found under the title, columns mapped, every cell parsed
-            and checked, the region in scope, duplicate keys, then the rows bulk-created in one transaction with
-            their import job and an audit entry;
+            and checked, the region in scope, duplicate keys (the preview also writes its plan file), then, in one
+            transaction, the plan's rows INSERTed (executemany on Django's connection) with their import job,
+            and an audit entry. The commit reads the preview's plan, not the file: see docs/ARCHITECTURE.md
+            "Ledger imports" (it falls back to reading the file when anything the outcome depends on changed);
 - baseline: python-calamine reads the same file, a hand-written loop converts exactly the formats this file
             uses (it knows the columns), and `cursor.executemany` INSERTs the rows into the same table
             (ledgers_ledgerrow, `data` built with json.dumps) under a second ledger with the same definition.

@@ -8,6 +8,7 @@ Parsing is zhili.excel.values (one layer for every importer and form); this modu
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -69,36 +70,27 @@ def _jsonable(value: Any) -> Any:
 
 
 def parse(f: dict, raw: Any, ctx: Context, column_unit: str | None = None) -> v.Parsed:
-    """One cell, by the field's type. Raises v.ValueProblem with a Chinese sentence."""
-    t = f["type"]
-    if t == FieldType.TEXT or t == FieldType.FILE:
-        return v.parse_text(raw, max_length=f.get("max_length", 500))
-    if t == FieldType.INTEGER:
-        return v.parse_integer(raw, unit=f.get("unit"), column_unit=column_unit)
-    if t == FieldType.DECIMAL:
-        return v.parse_decimal(raw, decimals=f.get("decimals", 2), unit=f.get("unit"), column_unit=column_unit)
-    if t == FieldType.DATE:
-        return v.parse_date(raw)
-    if t == FieldType.BOOL:
-        return v.parse_yes_no(raw)
-    if t == FieldType.CHOICE:
-        return v.parse_choice(raw, f.get("choices", []))
-    if t == FieldType.PHONE:
-        return v.parse_phone(raw)
-    if t == FieldType.ID_NUMBER:
-        return v.parse_identity(raw)
-    if t == FieldType.USCC:
-        return v.parse_uscc(raw)
-    if t == FieldType.REGION:
-        if isinstance(raw, str) and raw.strip() in ctx.by_code:
-            return v.Parsed(ctx.by_code[raw.strip()])
-        return ctx.matcher.match(raw)
-    raise v.ValueProblem(f"未知的字段类型“{t}”。")
+    """One cell, by the field's type. Raises v.ValueProblem with a Chinese sentence. (For many cells of one
+    field, `compile_parser` once.)"""
+    return compile_parser(f, ctx, column_unit)(raw)
 
 
-def _range(f: dict, value: Any) -> str | None:
-    if value is None or f["type"] not in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.DATE):
-        return None
+def clean_row(version: LedgerVersion, raw: dict[str, Any], ctx: Context,
+              column_units: dict[str, str | None] | None = None) -> CleanRow:
+    """Every field of one row: parsed, checked, in JSON form; problems collected, never raised.
+
+    For many rows (an import), build a `RowCleaner` once and call it per row: it is this function compiled."""
+    return RowCleaner(version, ctx, column_units).clean_dict(raw)
+
+
+_NUMERIC = (FieldType.INTEGER, FieldType.DECIMAL)
+# types whose parser returns a value JSON stores as it is (str, int or bool), so _jsonable would return it unchanged
+_JSON_READY = (FieldType.TEXT, FieldType.FILE, FieldType.INTEGER, FieldType.BOOL, FieldType.CHOICE, FieldType.PHONE,
+               FieldType.ID_NUMBER, FieldType.USCC)
+
+
+def _bounds(f: dict) -> tuple[Any, Any]:
+    """The field's (min, max) as the values parse() returns are compared with: dates or Decimals."""
     lo, hi = f.get("min"), f.get("max")
     if f["type"] == FieldType.DATE:
         lo = datetime.date.fromisoformat(lo) if isinstance(lo, str) else lo
@@ -106,48 +98,140 @@ def _range(f: dict, value: Any) -> str | None:
     else:
         lo = Decimal(str(lo)) if lo is not None else None
         hi = Decimal(str(hi)) if hi is not None else None
-    if lo is not None and value < lo:
-        return f"不能小于 {lo}。"
-    if hi is not None and value > hi:
-        return f"不能大于 {hi}。"
-    return None
+    return lo, hi
 
 
-def clean_row(version: LedgerVersion, raw: dict[str, Any], ctx: Context,
-              column_units: dict[str, str | None] | None = None) -> CleanRow:
-    """Every field of one row: parsed, checked, in JSON form; problems collected, never raised."""
-    out = CleanRow()
-    for f in version.fields:
-        key, label = f["key"], f["label"]
-        cell = raw.get(key)
-        try:
-            parsed = parse(f, cell, ctx, (column_units or {}).get(key))
-        except v.ValueProblem as exc:
-            out.errors.append(Problem(key, label, cell, str(exc)))
-            continue
-        if parsed.warning:
-            out.warnings.append(Problem(key, label, cell, parsed.warning))
-        value = parsed.value
-        if value is None or value == "":
-            if f.get("required"):
-                out.errors.append(Problem(key, label, cell, "必填，不能为空。"))
-            continue
-        problem = _range(f, value)
-        if problem:
-            out.errors.append(Problem(key, label, cell, problem))
-            continue
-        if f["type"] == FieldType.REGION:
-            out.region = value
-            out.data[key] = value.code
-        else:
-            out.data[key] = _jsonable(value)
-    if version.key and not any(p.field_key in version.key for p in out.errors):
-        parts = [str(out.data.get(k, "")) for k in version.key]
-        if all(parts):
-            out.key_value = "|".join(parts)
-            out.key_label = "、".join(version.field(k)["label"] for k in version.key)
-            out.key_display = "、".join(mask(version.field(k), p) for k, p in zip(version.key, parts, strict=True))
-    return out
+def compile_parser(f: dict, ctx: Context, column_unit: str | None = None) -> Callable[[Any], v.Parsed]:
+    """parse(f, ·, ctx, column_unit) with the dispatch on the field's type and options done once: the function
+    returned gives the same Parsed (or raises the same ValueProblem) for every cell."""
+    t = f["type"]
+    if t == FieldType.TEXT or t == FieldType.FILE:
+        max_length = f.get("max_length", 500)
+        return lambda raw: v.parse_text(raw, max_length=max_length)
+    if t == FieldType.INTEGER:
+        unit = f.get("unit")
+        return lambda raw: v.parse_integer(raw, unit=unit, column_unit=column_unit)
+    if t == FieldType.DECIMAL:
+        unit, decimals = f.get("unit"), f.get("decimals", 2)
+        return lambda raw: v.parse_decimal(raw, decimals=decimals, unit=unit, column_unit=column_unit)
+    if t == FieldType.DATE:
+        return v.parse_date
+    if t == FieldType.BOOL:
+        return v.parse_yes_no
+    if t == FieldType.CHOICE:
+        return v.ChoiceMatcher(f.get("choices", [])).match
+    if t == FieldType.PHONE:
+        return v.parse_phone
+    if t == FieldType.ID_NUMBER:
+        return v.parse_identity
+    if t == FieldType.USCC:
+        return v.parse_uscc
+    if t == FieldType.REGION:
+        by_code, match = ctx.by_code, ctx.matcher.match
+        found: dict[str, v.Parsed] = {}  # what people typed → its region: a file repeats a few dozen names
+
+        def region(raw: Any) -> v.Parsed:
+            if type(raw) is str:
+                hit = found.get(raw)
+                if hit is not None:
+                    return hit
+                code = raw.strip()
+                parsed = v.Parsed(by_code[code]) if code in by_code else match(raw)
+                if len(found) < 10_000:
+                    found[raw] = parsed
+                return parsed
+            return match(raw)
+
+        return region
+
+    def unknown(raw: Any) -> v.Parsed:
+        raise v.ValueProblem(f"未知的字段类型“{t}”。")
+
+    return unknown
+
+
+class RowCleaner:
+    """clean_row for one ledger version, context and set of column units, compiled once: each field's parser,
+    bounds and JSON form are chosen before the first row, so a row costs only its cells' parsing.
+
+    `clean_dict(raw)` takes a row as field key → cell (a form); `clean_cells(cells)` the cells in the order of
+    `self.keys` (an import maps its columns once, then hands each row's cells over as a list)."""
+
+    def __init__(self, version: LedgerVersion, ctx: Context, column_units: dict[str, str | None] | None = None):
+        units = column_units or {}
+        self.keys = [f["key"] for f in version.fields]
+        steps = []
+        for f in version.fields:
+            t = f["type"]
+            lo, hi = _bounds(f) if t in _NUMERIC or t == FieldType.DATE else (None, None)
+            if t == FieldType.DECIMAL:
+                to_json: Callable[[Any], Any] | bool | None = _decimal_json
+            elif t == FieldType.DATE:
+                to_json = _date_json
+            elif t == FieldType.REGION:
+                to_json = None  # the region itself: its code is stored, the Region kept on the row
+            elif t in _JSON_READY:
+                to_json = False  # the parser's value is stored as it is
+            else:
+                to_json = _jsonable
+            steps.append((f["key"], f["label"], compile_parser(f, ctx, units.get(f["key"])),
+                          bool(f.get("required")), lo, hi, to_json))
+        self.steps = steps
+        self.key = list(version.key or [])
+        self.key_fields = [version.field(k) for k in self.key]
+        self.key_label = "、".join(kf["label"] for kf in self.key_fields) if self.key else ""
+
+    def clean_dict(self, raw: dict[str, Any]) -> CleanRow:
+        return self.clean_cells([raw.get(k) for k in self.keys])
+
+    def clean_cells(self, cells: list) -> CleanRow:
+        out = CleanRow()
+        data = out.data
+        errors = None
+        for (key, label, parse_cell, required, lo, hi, to_json), cell in zip(self.steps, cells, strict=True):
+            try:
+                value, warning = parse_cell(cell)
+            except v.ValueProblem as exc:
+                out.errors.append(Problem(key, label, cell, str(exc)))
+                errors = True
+                continue
+            if warning:
+                out.warnings.append(Problem(key, label, cell, warning))
+            if value is None or value == "":
+                if required:
+                    out.errors.append(Problem(key, label, cell, "必填，不能为空。"))
+                    errors = True
+                continue
+            if lo is not None and value < lo:
+                out.errors.append(Problem(key, label, cell, f"不能小于 {lo}。"))
+                errors = True
+                continue
+            if hi is not None and value > hi:
+                out.errors.append(Problem(key, label, cell, f"不能大于 {hi}。"))
+                errors = True
+                continue
+            if to_json is False:
+                data[key] = value
+            elif to_json is None:
+                out.region = value
+                data[key] = value.code
+            else:
+                data[key] = to_json(value)
+        if self.key and not (errors and any(p.field_key in self.key for p in out.errors)):
+            parts = [str(data.get(k, "")) for k in self.key]
+            if all(parts):
+                out.key_value = "|".join(parts)
+                out.key_label = self.key_label
+                out.key_display = "、".join(mask(kf, p) for kf, p in zip(self.key_fields, parts, strict=True))
+        return out
+
+
+def _decimal_json(value: Any) -> Any:
+    return format(value, "f") if type(value) is Decimal else _jsonable(value)
+
+
+def _date_json(value: Any) -> Any:
+    return value.isoformat() if type(value) is datetime.date else _jsonable(value)
 
 
 def mask(f: dict | None, value: Any) -> str:
