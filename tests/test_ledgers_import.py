@@ -174,3 +174,38 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(ledger, as_persona
                                              {"file": SimpleUploadedFile(path.name, fh.read())})
     assert response.status_code == 400 and "超过上限 1 MB" in response.content.decode()
     assert not ImportJob.objects.filter(filename="huge.csv").exists()
+
+
+def test_a_column_the_importer_cannot_place_is_mapped_by_hand_and_remembered(ledger, as_persona, tmp_path):
+    """The office calls the household head "户主" and the village "所在村": required columns the importer cannot
+    guess. The preview says so and offers the columns; the person maps them; the next file is mapped at once."""
+    from zhili.ledgers.models import ColumnMemory
+
+    path = tmp_path / "own-headers.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["序号", "所在村", "户主", "身份证号", "验收状态"])
+    sheet.append([1, "孔家坊村", "孔令军", ident(501), "已验收"])
+    sheet.append([2, "孔家坊村", "孔令民", ident(502), "施工中"])
+    book.save(path)
+    client = as_persona("leader")
+    job = upload(client, ledger, path)
+    assert job.status == ImportStatus.FAILED and "村、户主姓名" in job.message
+    page = client.get(f"/ledgers/{ledger.code}/import/{job.pk}/").content.decode()
+    assert 'name="col-1"' in page and "调整列对应" in page
+    response = client.post(f"/ledgers/{ledger.code}/import/{job.pk}/", {
+        "mode": "remap", "col-0": "", "col-1": "village", "col-2": "head", "col-3": "id_number", "col-4": "status"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEWED and job.summary["add"] == 2 and job.summary["errors"] == 0
+    assert job.mapping["户主"] == "head"
+    leader = Person.objects.get(username="demo-leader")
+    remembered = dict(ColumnMemory.objects.filter(person=leader, ledger=ledger).values_list("header", "field_key"))
+    assert remembered.items() >= {"所在村": "village", "户主": "head"}.items()
+    client.post(f"/ledgers/{ledger.code}/import/{job.pk}/", {"mode": "all"})
+    assert LedgerRow.objects.filter(ledger=ledger, data__head="孔令民").exists()
+    # the next file with the same headers previews straight away, for this person
+    again = upload(client, ledger, path)
+    assert again.status == ImportStatus.PREVIEWED and again.summary["unchanged"] == 2
+    other = upload(as_persona("urban"), ledger, path)
+    assert other.status == ImportStatus.FAILED  # another person's choices are their own

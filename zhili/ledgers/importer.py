@@ -78,7 +78,29 @@ class Summary:
 
 
 class ImportRefused(Exception):
-    """The whole file cannot be imported (not a spreadsheet, no header, required columns missing)."""
+    """The whole file cannot be imported (not a spreadsheet, no header, required columns missing).
+
+    `columns` carries the header texts when the header was found, so the person can map the columns by hand."""
+
+    def __init__(self, message: str, columns: list[str] | None = None):
+        super().__init__(message)
+        self.columns = columns or []
+
+
+def column_names(columns: list) -> list[str]:
+    """What the preview page calls each column: its header text, or "第N列" when it has none."""
+    return [c or f"第{i + 1}列" for i, c in enumerate(columns)]
+
+
+def remember_mapping(ledger: Ledger, person, choices: dict[str, str]) -> dict[str, str]:
+    """Keep a person's manual column choices ({header: field key, or "" = do not import}) for their next file
+    of this ledger; return the choices that name a real field (or "")."""
+    keys = {f["key"] for f in ledger.current_version.fields}
+    clean = {h.strip()[:200]: k for h, k in choices.items() if h.strip() and (k == "" or k in keys)}
+    for header, key in clean.items():
+        ColumnMemory.objects.update_or_create(person=person, ledger=ledger, header=header,
+                                              defaults={"field_key": key})
+    return clean
 
 
 def _open(job: ImportJob) -> reading.SheetRows:
@@ -112,7 +134,8 @@ def layout(ledger: Ledger, head: list[tuple[int, list]], person=None, override: 
         raise ImportRefused(f"没有找到表头：前 15 行中没有与台账字段（{'、'.join(expected[:6])}…）对应的列。")
     required_missing = [f["label"] for f in version.fields if f.get("required") and f["key"] not in mapping.values()]
     if required_missing:
-        raise ImportRefused(f"文件缺少必填列：{'、'.join(required_missing)}。请检查表头，或在预览页手工对应列。")
+        raise ImportRefused(f"文件缺少必填列：{'、'.join(required_missing)}。请检查表头，或在下方手工对应列。",
+                            columns=column_names(match.columns))
     units = {key: (match.units[i] if i < len(match.units) else None) for i, key in mapping.items()}
     return Layout(match.header_row, match.columns, mapping, missing, units)
 
@@ -235,13 +258,15 @@ def preview(job: ImportJob, scope: Scope, *, person=None, override=None) -> Summ
         plan.finish(summary.skipped)
     except ImportRefused as exc:
         job.status, job.message = ImportStatus.FAILED, str(exc)
-        job.save(update_fields=["status", "message", "modified_at"])
+        job.summary = {"columns": exc.columns} if exc.columns else {}
+        job.mapping = {}
+        job.save(update_fields=["status", "message", "summary", "mapping", "modified_at"])
         return summary
     finally:
         if plan is not None:
             plan.abandon()  # nothing left behind by a preview that did not finish (after finish(): nothing to do)
     job.mapping = {lay.columns[i] or f"第{i + 1}列": key for i, key in lay.mapping.items()}
-    job.summary, job.problems = summary.as_dict(), problems + warnings
+    job.summary, job.problems = summary.as_dict() | {"columns": column_names(lay.columns)}, problems + warnings
     job.status, job.progress = ImportStatus.PREVIEWED, summary.rows
     job.message = ("未找到这些字段对应的列（导入后为空）：" + "、".join(lay.missing)) if lay.missing else ""
     job.save(update_fields=["mapping", "summary", "problems", "status", "progress", "message", "modified_at"])

@@ -185,12 +185,19 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
 def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
     job = queries.get_job_or_404(request.scope, ledger, pk, request.user)
+    remappable = job.status == ImportStatus.PREVIEWED or (job.status == ImportStatus.FAILED
+                                                           and job.summary.get("columns"))
+    if request.method == "POST" and request.POST.get("mode") == "remap" and remappable:
+        # the person's manual column choices: kept for their next file, then the file is checked again
+        columns = job.summary.get("columns", [])
+        choices = {columns[int(k[4:])]: v for k, v in request.POST.items()
+                   if k.startswith("col-") and k[4:].isdigit() and int(k[4:]) < len(columns)}
+        override = importer.remember_mapping(ledger, request.user, choices)
+        importer.preview(job, request.scope, person=request.user, override=override)
+        messages.success(request, "已按您的选择重新对应列，并记住了这些选择。")
+        return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
     if request.method == "POST" and job.status == ImportStatus.PREVIEWED:
         mode = request.POST.get("mode")
-        if mode == "remap":
-            override = {k: v for k, v in json.loads(request.POST.get("mapping", "{}") or "{}").items()}
-            importer.preview(job, request.scope, person=request.user, override=override)
-            return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
         if job.summary.get("rows", 0) > BACKGROUND_ROWS:  # a large file is written in the background too
             ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING, progress=0,
                                                        only_valid=mode == "only_valid", message="")
@@ -209,7 +216,8 @@ def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     warnings = [p for p in job.problems if p["level"] == "warning"]
     return render(request, "ledgers/import_job.html", {
         "ledger": ledger, "job": job, "errors": errors[:500], "warnings": warnings[:200],
-        "fields": ledger.current_version.fields,
+        "fields": ledger.current_version.fields, "remappable": remappable,
+        "columns": [(i, name, job.mapping.get(name, "")) for i, name in enumerate(job.summary.get("columns", []))],
     })
 
 
