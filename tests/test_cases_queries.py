@@ -139,7 +139,7 @@ def test_a_request_adds_the_scope_and_at_most_the_clock(town):
 def test_since_and_until_are_local_days(town):
     """The date filters compare reported_at with local midnights: a case at 23:30 local is on that day."""
     _add_cases(town, 1)
-    case = Case.objects.get()
+    case = Case.objects.get(subdistrict=town["sub"])
     tz = timezone.get_current_timezone()
     case.reported_at = datetime.datetime(2020, 6, 1, 23, 30, tzinfo=tz)  # 15:30 UTC
     case.state = State.REPORTED
