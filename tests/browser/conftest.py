@@ -33,6 +33,29 @@ PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touc
 TIMEOUT_MS = 10_000
 
 
+def _serve_one_request_at_a_time_on_in_memory_sqlite() -> None:
+    """On SQLite the test database lives in memory, and the live server's request threads all share the test
+    thread's one connection; a page that loads several photos at once then makes two threads run SQL on it
+    together ("cannot start a transaction within a transaction"). There the live server answers one request at a
+    time (Django then closes each connection: no keep-alive starves the others). PostgreSQL gives every request
+    thread its own connection and keeps the threaded server."""
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+
+    class OneAtATime(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)  # LiveServerThread.run() already gave its thread the connection
+
+    LiveServerThread.server_class = OneAtATime
+
+
+_serve_one_request_at_a_time_on_in_memory_sqlite()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests go last (stable order otherwise): see the module docstring."""
