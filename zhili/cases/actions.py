@@ -299,6 +299,64 @@ def own_village(case: Case) -> Region | None:
     return Region.objects.filter(path=paths[3]).first()
 
 
+def apply_step(case: Case, action: str, *, actor, at: datetime.datetime, rule: CaseRule, note: str = "",
+               unit: Unit | None = None, village: Region | None = None, handler=None, master: Case | None = None,
+               days: int | None = None, pending: ExtensionRequest | None = None) -> dict:
+    """What one step changes on the case (and on the pending extension request), without checking or saving:
+    the one place those fields are set, used by do_act and by the demo's bulk writer. Returns the event's data."""
+    step = flow.STEPS[action]
+    data: dict = {}
+    if action == "dispatch":
+        case.unit, case.assignee_region, case.handler = unit, village, handler
+        if case.dispatched_at is None:
+            case.dispatched_at = at
+            case.deadline = add_working_days(at, case.category.time_limit_days)
+        data = {"unit": unit.name if unit else "", "village": village.name if village else "",
+                "handler": str(handler) if handler else "",
+                "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}
+    elif action == "send_back":
+        case.unit = case.assignee_region = case.handler = None
+    elif action == "handle":
+        case.handled_by, case.handled_at = actor, at
+        case.handled_on_time = case.deadline is None or at <= case.deadline
+    elif action == "verify":
+        case.verified_at = at
+    elif action == "rework":
+        case.rework_count += 1
+        case.handled_at = None
+        case.handled_on_time = None
+    elif action == "close":
+        case.closed_at = at
+        case.closed_on_time = case.deadline is None or at <= case.deadline
+    elif action == "merge":
+        case.master = master
+        data = {"master": master.number}
+    elif action == "accept":
+        case.accepted_at = at
+    elif action == "file":
+        case.filed_at = at
+    elif action == "request_extension":
+        data = {"days": days}
+    elif action in ("approve_extension", "deny_extension"):
+        pending.decided_by, pending.decided_at = actor, at
+        pending.approved = action == "approve_extension"
+        pending.decision_note = note
+        data = {"days": pending.days}
+        if pending.approved:
+            old = case.deadline
+            case.deadline = add_working_days(case.deadline or at, pending.days)
+            case.extension_count += 1
+            if case.state == State.DISPATCHED:
+                case.step_deadline = case.deadline
+            data["deadline"] = [timezone.localtime(old).strftime("%Y-%m-%d") if old else None,
+                                timezone.localtime(case.deadline).strftime("%Y-%m-%d")]
+    if step.target is not None:
+        _enter(case, step.target, rule, at)
+    case.note = note
+    case.revision += 1
+    return data
+
+
 @transaction.atomic
 def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revision: int | None = None,
            unit: Unit | None = None, village: Region | None = None, handler=None, photos=(),
@@ -317,7 +375,7 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
     note = clean_text(note, label="说明" if not step.needs_reason else "理由", limit=500, required=step.needs_reason)
     rule = rule_for(case.subdistrict)
     before = case.state
-    data: dict = {}
+    # everything that can be refused is checked, and photos are checked, before anything is written
     if action == "dispatch":
         _require(bool(unit) != bool(village), "请选择一个处置单位或一个村（社区）。")
         if unit is not None:
@@ -325,67 +383,28 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
         if village is not None:
             _require(village.level == Level.VILLAGE and village.path.startswith(case.subdistrict.path),
                      "请选择本街道的村（社区）。")
-        case.unit, case.assignee_region, case.handler = unit, village, handler
-        if case.dispatched_at is None:
-            case.dispatched_at = at
-            case.deadline = add_working_days(at, case.category.time_limit_days)
-        data = {"unit": unit.name if unit else "", "village": village.name if village else "",
-                "handler": str(handler) if handler else "",
-                "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}
-    elif action == "send_back":
-        case.unit = case.assignee_region = case.handler = None
     elif action == "handle":
         _require(len(photos) >= 1, "处置须上传至少一张处置后照片。")
         _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
         checked = [check_photo(p, name_hint="after") for p in photos]
-        case.handled_by = actor
-        case.handled_at = at
-        case.handled_on_time = case.deadline is None or at <= case.deadline
-        stored = [_store_photo(case, p, PhotoStage.AFTER, actor, at) for p in checked]
-        far = [p for p in stored if p.far_from_case]
-        if far:
-            data["far_photos"] = [p.distance_m for p in far]
-    elif action == "verify":
-        case.verified_at = at
-    elif action == "rework":
-        case.rework_count += 1
-        case.handled_at = None
-        case.handled_on_time = None
-    elif action == "close":
-        case.closed_at = at
-        case.closed_on_time = case.deadline is None or at <= case.deadline
     elif action == "merge":
         _require(master is not None and master.pk != case.pk and master.subdistrict_id == case.subdistrict_id
                  and master.is_open and master.state != State.MERGED, "请选择本街道一个未结案的主案件。")
-        case.master = master
-        data = {"master": master.number}
-    elif action == "accept":
-        case.accepted_at = at
-    elif action == "file":
-        case.filed_at = at
     elif action == "request_extension":
         _require(days is not None and 1 <= days <= 30, "延期天数应为 1–30 个工作日。")
+    pending = None
+    if action == "request_extension":
         ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
-        data = {"days": days}
     elif action in ("approve_extension", "deny_extension"):
         pending = case.extensions.select_for_update().get(decided_at__isnull=True)
-        pending.decided_by, pending.decided_at = actor, at
-        pending.approved = action == "approve_extension"
-        pending.decision_note = note
+    data = apply_step(case, action, actor=actor, at=at, rule=rule, note=note, unit=unit, village=village,
+                      handler=handler, master=master, days=days, pending=pending)
+    if pending is not None:
         pending.save()
-        data = {"days": pending.days}
-        if pending.approved:
-            old = case.deadline
-            case.deadline = add_working_days(case.deadline or at, pending.days)
-            case.extension_count += 1
-            if case.state == State.DISPATCHED:
-                case.step_deadline = case.deadline
-            data["deadline"] = [timezone.localtime(old).strftime("%Y-%m-%d") if old else None,
-                                timezone.localtime(case.deadline).strftime("%Y-%m-%d")]
-    if step.target is not None:
-        _enter(case, step.target, rule, at)
-    case.note = note
-    case.revision += 1
+    if action == "handle":
+        far = [p for p in (_store_photo(case, p, PhotoStage.AFTER, actor, at) for p in checked) if p.far_from_case]
+        if far:
+            data["far_photos"] = [p.distance_m for p in far]
     case.save()
     _event(case, actor, action, before, case.state, at, note=note, data=data, public=not case.confidential)
     audit.record(actor, f"case.{action}", case, changes={"state": [before, case.state]} if before != case.state

@@ -381,58 +381,17 @@ class Sim:
 
         step, at = STEPS[s.action], s.at
         assert case.state in step.sources, (s.action, case.state)
-        before, data = case.state, {}
-        if s.action == "dispatch":
-            case.unit, case.assignee_region, case.handler = s.unit, s.village, s.handler
-            if case.dispatched_at is None:
-                case.dispatched_at = at
-                case.deadline = add_working_days(at, case.category.time_limit_days)
-            data = {"unit": s.unit.name if s.unit else "", "village": s.village.name if s.village else "",
-                    "handler": str(s.handler) if s.handler else "",
-                    "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}
-        elif s.action == "send_back":
-            case.unit = case.assignee_region = case.handler = None
-        elif s.action == "handle":
-            case.handled_by, case.handled_at = s.actor, at
-            case.handled_on_time = case.deadline is None or at <= case.deadline
-            photos.append(self._gps_photo(case, s, at) if s.photo else
-                          self._photo(PhotoStage.AFTER, s.actor, at, self.rng.randrange(3)))
-        elif s.action == "verify":
-            case.verified_at = at
-        elif s.action == "rework":
-            case.rework_count += 1
-            case.handled_at = None
-            case.handled_on_time = None
-        elif s.action == "close":
-            case.closed_at = at
-            case.closed_on_time = case.deadline is None or at <= case.deadline
-        elif s.action == "accept":
-            case.accepted_at = at
-        elif s.action == "file":
-            case.filed_at = at
-        elif s.action == "request_extension":
+        before = case.state
+        pending = None
+        if s.action == "request_extension":
             extensions.append(ExtensionRequest(days=s.days, reason=s.note, requested_by=s.actor, requested_at=at))
-            data = {"days": s.days}
         elif s.action in ("approve_extension", "deny_extension"):
             pending = next(e for e in extensions if e.decided_at is None)
-            pending.decided_by, pending.decided_at = s.actor, at
-            pending.approved = s.action == "approve_extension"
-            pending.decision_note = s.note
-            data = {"days": pending.days}
-            if pending.approved:
-                old = case.deadline
-                case.deadline = add_working_days(case.deadline or at, pending.days)
-                case.extension_count += 1
-                if case.state == State.DISPATCHED:
-                    case.step_deadline = case.deadline
-                data["deadline"] = [timezone.localtime(old).strftime("%Y-%m-%d") if old else None,
-                                    timezone.localtime(case.deadline).strftime("%Y-%m-%d")]
-        elif s.action not in ("feedback", "reject", "void", "park", "unpark"):  # these change only the state
-            raise ValueError(f"Sim does not write {s.action}")
-        if step.target is not None:
-            actions._enter(case, step.target, self.rule, at)
-        case.note = s.note
-        case.revision += 1
+        data = actions.apply_step(case, s.action, actor=s.actor, at=at, rule=self.rule, note=s.note, unit=s.unit,
+                                  village=s.village, handler=s.handler, days=s.days, pending=pending)
+        if s.action == "handle":
+            photos.append(self._gps_photo(case, s, at) if s.photo else
+                          self._photo(PhotoStage.AFTER, s.actor, at, self.rng.randrange(3)))
         return self._event(case, s.actor, s.action, before, case.state, at, note=s.note, data=data)
 
     def flag_hotspots(self) -> None:
