@@ -262,3 +262,13 @@ def actions_send_back(case, world):
 
     return actions.do_act(case, "send_back", actor=world.outsider, scope=scope_for(world.outsider),
                           note="不属于本村")
+
+
+def test_a_citizens_report_sent_twice_after_a_dropped_connection_is_one_case(world, client):
+    lng, lat = cf.point_in(world.kong_grid)
+    form = {"s": world.sub.code, "category": cf.category(world.sub, "garbage").pk, "description": "重复提交测试",
+            "lng": str(lng), "lat": str(lat), "client_ref": "retry-public-1"}
+    first = client.post("/public/report/", form, REMOTE_ADDR="10.6.6.6")
+    again = client.post("/public/report/", form, REMOTE_ADDR="10.6.6.6")
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert Case.objects.filter(description="重复提交测试").count() == 1

@@ -144,11 +144,10 @@ def do_report_case(*, subdistrict: Region, category: Category, description: str,
 
     `client_ref` (the form's random id) makes a retried submission return the case it already created."""
     at = at or clock.now()
+    earlier = _earlier_submission(client_ref, actor, origin)
+    if earlier is not None:
+        return earlier
     client_ref = str(client_ref or "")[:40]
-    if client_ref and getattr(actor, "pk", None):
-        earlier = Case.objects.filter(client_ref=client_ref, reporter=actor).first()
-        if earlier is not None:
-            return earlier
     _require(category.subdistrict_id == subdistrict.pk and category.is_active, "请选择有效的问题类别。")
     _require(category.parent_id is not None or not category.children.exists(), "请选择具体的小类，而不是大类。")
     description = clean_text(description, label="问题描述", limit=2000)
@@ -187,6 +186,20 @@ def do_report_case(*, subdistrict: Region, category: Category, description: str,
     _event(case, actor, "report", "", State.REPORTED, at, note=description[:200], public=not confidential)
     audit.record(actor, "case.report", case, changes={"state": [None, State.REPORTED]})
     return case
+
+
+def _earlier_submission(client_ref: str, actor, origin: str) -> Case | None:
+    """The case a form with this random id already made — by the same person, or for citizens from the same
+    address — so that a submission retried after a dropped connection is not a second case."""
+    client_ref = str(client_ref or "")[:40]
+    if not client_ref:
+        return None
+    if getattr(actor, "pk", None):
+        return Case.objects.filter(client_ref=client_ref, reporter=actor).first()
+    if origin:
+        return Case.objects.filter(client_ref=client_ref, reporter__isnull=True,
+                                   origin_hash=hashlib.sha256(origin.encode()).hexdigest()).first()
+    return None
 
 
 def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
@@ -251,14 +264,17 @@ def _flag_hotspot(case: Case, rule: CaseRule) -> None:
 
 def do_public_report(*, subdistrict: Region, category: Category, description: str, lng, lat, photos=(),
                      contact_name="", contact_phone="", origin: str, source: str = Source.PUBLIC, actor=None,
-                     address: str = "", at: datetime.datetime | None = None) -> Case:
+                     address: str = "", at: datetime.datetime | None = None, client_ref: str = "") -> Case:
     """随手拍 and Open311 POST without a person: public categories only, rate-limited per sender address."""
     _require(category.is_public, "该类别不接受群众上报。")
+    earlier = _earlier_submission(client_ref, actor, origin)  # a retry is not a new report, nor counted again
+    if earlier is not None:
+        return earlier
     _rate_limit(subdistrict, origin)
     return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=actor,
                           scope=None, source=source, lng=lng, lat=lat, address=address, photos=photos,
                           contact_name=contact_name, contact_phone=contact_phone, origin=origin, is_public=True,
-                          at=at)
+                          at=at, client_ref=client_ref)
 
 
 def _rate_limit(subdistrict: Region, origin: str) -> None:

@@ -504,7 +504,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
             case = actions.do_public_report(subdistrict=sub, category=category, description=d["description"],
                                             lng=d["lng"], lat=d["lat"], photos=d["photos"],
                                             contact_name=d["contact_name"], contact_phone=d["contact_phone"],
-                                            origin=_client_ip(request))
+                                            origin=_client_ip(request), client_ref=d["client_ref"])
         except ValidationError as exc:
             errors = exc.messages
         else:
