@@ -272,3 +272,25 @@ def test_a_citizens_report_sent_twice_after_a_dropped_connection_is_one_case(wor
     again = client.post("/public/report/", form, REMOTE_ADDR="10.6.6.6")
     assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
     assert Case.objects.filter(description="重复提交测试").count() == 1
+
+
+def test_each_statistics_figure_opens_onto_exactly_its_cases(world, as_persona, settings):
+    import re as _re
+
+    settings.ZHILI_TODAY = datetime.date(2021, 6, 1)  # the dispatched case's deadline has passed
+
+    a = cf.drive(cf.report(world.sub, world.kong_grid, at=AT), "close", at=AT)
+    late = cf.drive(cf.report(world.sub, world.kong_grid, at=AT), "dispatch", at=AT)
+    dup = cf.act(cf.report(world.sub, world.kong_grid, at=AT), "merge", "demo-urban", master=late)
+    client = as_persona("leader")
+    html = client.get("/cases/stats/?by=village&since=2021-03-01&until=2021-03-31").content.decode()
+    row = next(r for r in html.split("<tr>") if "孔家坊村" in r)
+    # reported 2 (the merged duplicate is not counted), closed 1, 超期未处置 1
+    assert [n for _, n in _re.findall(r'<a href="(/cases/\?[^"]+)">(\d+)</a>', row)] == ["2", "1", "1"]
+    hrefs = _re.findall(r'<a href="(/cases/\?[^"]+)">', row)
+    reported, closed, late_href = (h.replace("&amp;", "&") for h in hrefs[1:4])
+    listed = {key: _re.findall(r"/cases/(\d+)/", client.get(url).content.decode())
+              for key, url in (("reported", reported), ("closed", closed), ("late", late_href))}
+    assert sorted(map(int, listed["reported"])) == sorted([a.pk, late.pk]) and str(dup.pk) not in listed["reported"]
+    assert listed["closed"] == [str(a.pk)]
+    assert listed["late"] == [str(late.pk)]

@@ -44,7 +44,9 @@ def get_case_or_404(scope: Scope, pk: int) -> Case:
 
 @dataclass(frozen=True)
 class Filters:
-    state: str = ""  # "", "open", "overdue", "closed", or one State value
+    state: str = ""  # "", "open", "overdue" (a step past its time), "late" (handling past its deadline), "closed",
+    # or one State value
+    counted: bool = False  # only the cases statistics count (no merged duplicates): a figure's own rows
     category: int | None = None
     region_path: str = ""
     source: str = ""
@@ -69,10 +71,15 @@ def filtered(scope: Scope, f: Filters, *, now: datetime.datetime | None = None) 
     elif f.state == "overdue":
         now = now or clock.now()  # only here: the clock costs a query (SiteFlag "today")
         qs = qs.filter(state__in=OPEN_STATES, step_deadline__lt=now).exclude(state=State.PARKED)
+    elif f.state == "late":  # the statistics' 超期未处置
+        now = now or clock.now()
+        qs = qs.filter(state__in=[State.DISPATCHED, State.HANDLED], deadline__lt=now)
     elif f.state == "closed":
         qs = qs.filter(state=State.CLOSED)
     elif f.state in State.values:
         qs = qs.filter(state=f.state)
+    if f.counted:
+        qs = qs.exclude(state=State.MERGED)
     if f.category:
         qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
     if f.region_path:
@@ -192,7 +199,7 @@ def counts(now: datetime.datetime) -> dict:
         "extended": Count("id", filter=due & Q(extension_count__gt=0)),
         "due_handling": Count("id", filter=due_handling),
         "handled_on_time": Count("id", filter=due_handling & Q(handled_on_time=True)),
-        "overdue": Count("id", filter=Q(state__in=[State.DISPATCHED, State.HANDLED], deadline__lt=now)),
+        "overdue": Count("id", filter=Q(state__in=[State.DISPATCHED, State.HANDLED], deadline__lt=now)),  # "late"
         "public": Count("id", filter=Q(source=Source.PUBLIC)),
         "open": Count("id", filter=Q(state__in=OPEN_STATES)),
     }
@@ -225,9 +232,9 @@ def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=No
         rows = qs.filter(unit__isnull=False).values("unit_id", "unit__name").annotate(**counts(now)).order_by("unit_id")
         out = [r | {"key": r["unit_id"], "name": r["unit__name"]} for r in rows]
     elif by == "grid":
-        rows = (qs.filter(region__level=Level.GRID).values("region_id", "region__name", "path")
+        rows = (qs.filter(region__level=Level.GRID).values("region_id", "region__name", "region__code", "path")
                 .annotate(**counts(now)).order_by("path"))
-        out = [r | {"key": r["region_id"], "name": r["region__name"]} for r in rows]
+        out = [r | {"key": r["region_id"], "name": r["region__name"], "code": r["region__code"]} for r in rows]
     elif by == "inspector":
         return inspector_statistics(scope, subdistrict, f, now=now)
     else:

@@ -5,6 +5,7 @@ tracking by code, confidential tips), which need no sign-in."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -94,7 +95,8 @@ def _filters(request: HttpRequest) -> queries.Filters:
     return queries.Filters(state=g.get("state", ""), category=_int("category"), region_path=region_path,
                            source=g.get("source", "") if g.get("source") in Source.values else "",
                            unit=_int("unit"), batch=_int("batch"), hotspot=g.get("hotspot") == "1",
-                           text=g.get("q", "").strip()[:50], since=_date("since"), until=_date("until"))
+                           text=g.get("q", "").strip()[:50], since=_date("since"), until=_date("until"),
+                           counted=g.get("counted") == "1")
 
 
 @require_GET
@@ -338,6 +340,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
         by = "village"
     f = _filters(request)
     rows = queries.statistics(request.scope, sub, by, f) if sub else []
+    # every row's figures open onto the cases behind them: the list with the same filters
+    period = {k: request.GET[k] for k in ("since", "until") if request.GET.get(k)}
+    for r in rows:
+        where = {"unit": r["key"]} if by == "unit" else {"region": r["code"]} if r.get("code") else None
+        r["list_q"] = urlencode({**where, **period, "counted": 1}) if where is not None else ""
     week = request.GET.get("week")
     try:
         week_start = datetime.date.fromisoformat(week) if week else None
