@@ -105,8 +105,15 @@ def _iterations(fn: Callable[[], object], min_time: float) -> int:
     return n
 
 
-def measure(kind: str, zhili: Callable[[], object], baseline: Callable[[], object], *, repeat: int,
-            min_time: float, note: str = "") -> Comparison:
+def measure(
+    kind: str,
+    zhili: Callable[[], object],
+    baseline: Callable[[], object],
+    *,
+    repeat: int,
+    min_time: float,
+    note: str = "",
+) -> Comparison:
     """Time `zhili` against `baseline`: runs of each side interleaved, the best run of each kept.
 
     Each side's iteration count grows (1, 2, 5, 10, 20, …) until one of its runs lasts `min_time`, so a
@@ -120,8 +127,9 @@ def measure(kind: str, zhili: Callable[[], object], baseline: Callable[[], objec
     for _ in range(max(1, repeat)):
         best_z = min(best_z, _timed(zhili, n_z) / n_z)
         best_b = min(best_b, _timed(baseline, n_b) / n_b)
-    return Comparison(kind=kind, zhili_s=best_z, baseline_s=best_b, zhili_iterations=n_z,
-                      baseline_iterations=n_b, note=note)
+    return Comparison(
+        kind=kind, zhili_s=best_z, baseline_s=best_b, zhili_iterations=n_z, baseline_iterations=n_b, note=note
+    )
 
 
 def _next_count(n: int) -> int:
@@ -147,14 +155,18 @@ def format_report(name: str, report: Report) -> list[str]:
     lines = []
     for c in report.comparisons:
         tail = f" {c.note}" if c.note else ""
-        lines.append(f"  {c.kind}: ratio={c.ratio:.2f} (zhili {fmt_s(c.zhili_s)} s, baseline {fmt_s(c.baseline_s)} s)"
-                     f" per op, best of {c.zhili_iterations}/{c.baseline_iterations}-op runs{tail}")
+        lines.append(
+            f"  {c.kind}: ratio={c.ratio:.2f} (zhili {fmt_s(c.zhili_s)} s, baseline {fmt_s(c.baseline_s)} s)"
+            f" per op, best of {c.zhili_iterations}/{c.baseline_iterations}-op runs{tail}"
+        )
     ratios = [c.ratio for c in report.comparisons]
     worst = max(report.comparisons, key=lambda c: c.ratio)
     zhili_total = sum(c.zhili_s for c in report.comparisons)
     baseline_total = sum(c.baseline_s for c in report.comparisons)
-    described = report.description or (f"geometric mean of {len(ratios)} query kinds, worst {worst.ratio:.2f}"
-                                        f" {worst.kind}; times are one of each query")
+    described = report.description or (
+        f"geometric mean of {len(ratios)} query kinds, worst {worst.ratio:.2f}"
+        f" {worst.kind}; times are one of each query"
+    )
     summary = (
         f"{name}: ratio={geometric_mean(ratios):.2f} (zhili {fmt_s(zhili_total)} s, baseline {fmt_s(baseline_total)} s)"
         f" {described}"
@@ -199,8 +211,10 @@ def configure_django() -> None:
         _recreate_pg_database()
     else:
         if url:
-            print(f"bench: ignoring ZHILI_DATABASE_URL ({urlsplit(url).scheme}://…); using a temporary SQLite file",
-                  file=sys.stderr)
+            print(
+                f"bench: ignoring ZHILI_DATABASE_URL ({urlsplit(url).scheme}://…); using a temporary SQLite file",
+                file=sys.stderr,
+            )
         os.environ.pop("ZHILI_DATABASE_URL", None)
     import django
 
@@ -211,8 +225,13 @@ def _pg_keywords(url: str) -> dict:
     import dj_database_url
 
     cfg = dj_database_url.parse(url)
-    keywords = {"dbname": cfg["NAME"], "user": cfg.get("USER") or None, "password": cfg.get("PASSWORD") or None,
-                "host": cfg.get("HOST") or None, "port": cfg.get("PORT") or None}
+    keywords = {
+        "dbname": cfg["NAME"],
+        "user": cfg.get("USER") or None,
+        "password": cfg.get("PASSWORD") or None,
+        "host": cfg.get("HOST") or None,
+        "port": cfg.get("PORT") or None,
+    }
     keywords.update({k: v for k, v in (cfg.get("OPTIONS") or {}).items() if isinstance(v, str | int)})
     return {k: v for k, v in keywords.items() if v is not None}
 

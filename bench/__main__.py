@@ -25,8 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; the best is kept (default 5)")
-    parser.add_argument("--min-time", type=float, default=0.2, metavar="SECONDS",
-                        help="iterations per run grow until one run lasts this long (default 0.2)")
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=0.2,
+        metavar="SECONDS",
+        help="iterations per run grow until one run lasts this long (default 0.2)",
+    )
     for b in bench.REGISTRY.values():
         if b.arguments:
             b.arguments(parser.add_argument_group(b.name))

@@ -44,24 +44,78 @@ LIST_SINCE = datetime.date(2020, 6, 1)
 STATS_SINCE = datetime.date(2020, 1, 1)
 PAGE = 50  # zhili.cases.views.PAGE: the list asks page_of for PAGE + 1 rows, the last one only saying "more"
 UNITS = [("cgb", "城管办"), ("zjb", "住建办"), ("hbb", "环保办"), ("yjb", "应急办")]
-COUNT_KEYS = ["reported", "accepted", "filed", "dispatched", "due", "closed", "closed_on_time", "reworked",
-              "extended", "due_handling", "handled_on_time", "overdue", "public", "open"]
+COUNT_KEYS = [
+    "reported",
+    "accepted",
+    "filed",
+    "dispatched",
+    "due",
+    "closed",
+    "closed_on_time",
+    "reworked",
+    "extended",
+    "due_handling",
+    "handled_on_time",
+    "overdue",
+    "public",
+    "open",
+]
 
 # state, how far along the loop it got (0 reported … 7 closed), weight among older cases, among the last month's
 STATES = [
-    ("reported", 0, 0.0005, 0.08), ("accepted", 1, 0.0005, 0.05), ("rejected", 0, 0.02, 0.02),
-    ("filed", 2, 0.001, 0.05), ("void", 1, 0.015, 0.01), ("dispatched", 3, 0.01, 0.30),
-    ("handled", 4, 0.002, 0.10), ("feedback", 5, 0.001, 0.10), ("verified", 6, 0.001, 0.05),
-    ("closed", 7, 0.93, 0.21), ("parked", 3, 0.008, 0.01), ("merged", 0, 0.01, 0.02),
+    ("reported", 0, 0.0005, 0.08),
+    ("accepted", 1, 0.0005, 0.05),
+    ("rejected", 0, 0.02, 0.02),
+    ("filed", 2, 0.001, 0.05),
+    ("void", 1, 0.015, 0.01),
+    ("dispatched", 3, 0.01, 0.30),
+    ("handled", 4, 0.002, 0.10),
+    ("feedback", 5, 0.001, 0.10),
+    ("verified", 6, 0.001, 0.05),
+    ("closed", 7, 0.93, 0.21),
+    ("parked", 3, 0.008, 0.01),
+    ("merged", 0, 0.01, 0.02),
 ]
-SOURCES = (["patrol"] * 10 + ["public"] * 4 + ["staff"] * 3 + ["partner"] * 2 + ["superior"])
+SOURCES = ["patrol"] * 10 + ["public"] * 4 + ["staff"] * 3 + ["partner"] * 2 + ["superior"]
 
 COLUMNS = [
-    "created_at", "modified_at", "subdistrict_id", "number", "region_id", "path", "source", "category_id", "state",
-    "description", "address", "reported_at", "contact_name", "contact_phone", "origin_hash", "tracking_code",
-    "confidential", "is_public", "unit_id", "assignee_region_id", "accepted_at", "filed_at", "dispatched_at",
-    "handled_at", "verified_at", "closed_at", "deadline", "step_started_at", "step_deadline", "rework_count",
-    "extension_count", "handled_on_time", "closed_on_time", "note", "is_hotspot", "revision", "client_ref",
+    "created_at",
+    "modified_at",
+    "subdistrict_id",
+    "number",
+    "region_id",
+    "path",
+    "source",
+    "category_id",
+    "state",
+    "description",
+    "address",
+    "reported_at",
+    "contact_name",
+    "contact_phone",
+    "origin_hash",
+    "tracking_code",
+    "confidential",
+    "is_public",
+    "unit_id",
+    "assignee_region_id",
+    "accepted_at",
+    "filed_at",
+    "dispatched_at",
+    "handled_at",
+    "verified_at",
+    "closed_at",
+    "deadline",
+    "step_started_at",
+    "step_deadline",
+    "rework_count",
+    "extension_count",
+    "handled_on_time",
+    "closed_on_time",
+    "note",
+    "is_hotspot",
+    "revision",
+    "client_ref",
 ]
 TIMES = {c for c in COLUMNS if c.endswith("_at") or c in ("deadline", "step_deadline")}
 
@@ -100,22 +154,28 @@ def build(villages: int, grids_per_village: int, n_cases: int) -> World:
     w.people = dict(city.people)
     with transaction.atomic():
         SiteFlag.objects.update_or_create(key=TODAY_FLAG, defaults={"value": TODAY.isoformat()})
-        viewer = Person.objects.create(username="bench-city-viewer", full_name="city viewer", region=w.city,
-                                       password="!bench-unusable", is_synthetic=True)
+        viewer = Person.objects.create(
+            username="bench-city-viewer",
+            full_name="city viewer",
+            region=w.city,
+            password="!bench-unusable",
+            is_synthetic=True,
+        )
         RoleAssignment.objects.create(person=viewer, role=Role.VIEWER, region=w.city)
         w.people["city"] = viewer
         units_of, cats_of = {}, {}
         for sub in w.subdistricts:
             defaults.install(sub)
-            units_of[sub.pk] = [u.pk for u in Unit.objects.bulk_create(
-                [Unit(code=code, name=name, region=sub) for code, name in UNITS])]
+            units_of[sub.pk] = [
+                u.pk for u in Unit.objects.bulk_create([Unit(code=code, name=name, region=sub) for code, name in UNITS])
+            ]
         for c in Category.objects.filter(parent__isnull=False).select_related("parent"):
             cats_of.setdefault(c.subdistrict_id, []).append((c.pk, c.parent.code, c.name, max(1, c.time_limit_days)))
-    grids = list(Region.objects.filter(level=Level.GRID).values_list("pk", "path", "parent_id",
-                                                                     "parent__parent_id"))
+    grids = list(Region.objects.filter(level=Level.GRID).values_list("pk", "path", "parent_id", "parent__parent_id"))
     t_meta = time.perf_counter() - t0
-    print(f"cases-list: city and categories in {t_meta:.1f} s; writing {n_cases:,} cases …", file=sys.stderr,
-          flush=True)
+    print(
+        f"cases-list: city and categories in {t_meta:.1f} s; writing {n_cases:,} cases …", file=sys.stderr, flush=True
+    )
 
     t1 = time.perf_counter()
     rows = _case_rows(n_cases, grids, units_of, cats_of)
@@ -123,8 +183,10 @@ def build(villages: int, grids_per_village: int, n_cases: int) -> World:
         if connection.vendor == "postgresql":
             # The migration's secondary indexes are dropped for the load and built again after it (the same
             # definitions, read back from pg_indexes): a quarter of the time of maintaining them row by row.
-            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_case' AND indexname"
-                        " NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'cases_case'::regclass)")
+            cur.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_case' AND indexname"
+                " NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'cases_case'::regclass)"
+            )
             indexes = cur.fetchall()
             for name, _ in indexes:
                 cur.execute(f'DROP INDEX "{name}"')
@@ -157,8 +219,11 @@ def build(villages: int, grids_per_village: int, n_cases: int) -> World:
     # Filter values: subdistrict 1's 市容环境 class (three categories under it)
     w.sub = w.subdistricts[0]
     w.category_class = Category.objects.get(subdistrict=w.sub, code="sj-appearance")
-    print(f"cases-list: {n_cases:,} cases loaded in {w.load_s:.1f} s (setup {w.setup_s:.1f} s)", file=sys.stderr,
-          flush=True)
+    print(
+        f"cases-list: {n_cases:,} cases loaded in {w.load_s:.1f} s (setup {w.setup_s:.1f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
     return w
 
 
@@ -223,13 +288,43 @@ def _case_rows(n: int, grids, units_of, cats_of):
             else:
                 assignee = village_id
         yield (
-            created, created, sub_id, f"AJ{i:010d}", grid_id, path, "tip" if tip else rng.choice(SOURCES), cat_id,
-            state, cat_name, "", ts(reported), "", "", "", f"T{i:09d}", tip, False, unit_id, assignee,
-            ts(accepted), ts(filed), ts(dispatched), ts(handled), ts(verified), ts(closed), ts(deadline), ts(t),
-            ts(step_deadline), rework, extension,
+            created,
+            created,
+            sub_id,
+            f"AJ{i:010d}",
+            grid_id,
+            path,
+            "tip" if tip else rng.choice(SOURCES),
+            cat_id,
+            state,
+            cat_name,
+            "",
+            ts(reported),
+            "",
+            "",
+            "",
+            f"T{i:09d}",
+            tip,
+            False,
+            unit_id,
+            assignee,
+            ts(accepted),
+            ts(filed),
+            ts(dispatched),
+            ts(handled),
+            ts(verified),
+            ts(closed),
+            ts(deadline),
+            ts(t),
+            ts(step_deadline),
+            rework,
+            extension,
             None if handled is None else handled <= deadline,
             None if closed is None else closed <= deadline + 2 * day,
-            "", rng.random() < 0.01, 1, "",
+            "",
+            rng.random() < 0.01,
+            1,
+            "",
         )
 
 
@@ -269,7 +364,6 @@ COUNTS_SQL = """
     COUNT(*) FILTER (WHERE c.source = 'public'),
     COUNT(*) FILTER (WHERE c.state IN %(open)s)
 """
-
 
 
 def _aliased(counts: str) -> str:
@@ -323,8 +417,9 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
         return cur.fetchall()
 
 
-def raw_list(prefix: str, *, state: str, now=None, category: int | None = None,
-             since: datetime.date | None = None) -> list[tuple]:
+def raw_list(
+    prefix: str, *, state: str, now=None, category: int | None = None, since: datetime.date | None = None
+) -> list[tuple]:
     from zhili.cases.queries import OPEN_STATES
 
     params: dict = {"open": tuple(OPEN_STATES), "limit": PAGE + 1}
@@ -346,10 +441,17 @@ def raw_list(prefix: str, *, state: str, now=None, category: int | None = None,
 def raw_statistics(prefix: str, subdistrict, by: str, *, since: datetime.date, now) -> list[tuple]:
     from zhili.cases.queries import OPEN_STATES
 
-    params: dict = {"open": tuple(OPEN_STATES), "now": now, "sub": subdistrict.pk, "since": _local_midnight(since),
-                    "length": len(subdistrict.path) + 13}
-    where = (f"{_prefix('c.path', prefix, params, 'prefix')} AND NOT c.confidential AND c.subdistrict_id = %(sub)s"
-             " AND c.state <> 'merged' AND c.reported_at >= %(since)s")
+    params: dict = {
+        "open": tuple(OPEN_STATES),
+        "now": now,
+        "sub": subdistrict.pk,
+        "since": _local_midnight(since),
+        "length": len(subdistrict.path) + 13,
+    }
+    where = (
+        f"{_prefix('c.path', prefix, params, 'prefix')} AND NOT c.confidential AND c.subdistrict_id = %(sub)s"
+        " AND c.state <> 'merged' AND c.reported_at >= %(since)s"
+    )
     sql = STATS_SQL[by].format(counts=COUNTS_SQL, where=where)
     return _fetch(_in_lists(sql, params), params)
 
@@ -382,14 +484,17 @@ def query_plan(qs) -> str:
 
 def _check(kind: str, got, expected) -> None:
     if got != expected:
-        raise AssertionError(f"cases-list {kind}: Zhili and the raw SQL disagree:\n  zhili    {got!r:.800}\n"
-                             f"  baseline {expected!r:.800}")
+        raise AssertionError(
+            f"cases-list {kind}: Zhili and the raw SQL disagree:\n  zhili    {got!r:.800}\n  baseline {expected!r:.800}"
+        )
 
 
-@bench.register("cases-list",
-                "the grid-case list's first page and the statistics table (queries.page_of/filtered/statistics,"
-                " scope_for included) on a million synthetic cases against hand-written SQL",
-                arguments=add_arguments)
+@bench.register(
+    "cases-list",
+    "the grid-case list's first page and the statistics table (queries.page_of/filtered/statistics,"
+    " scope_for included) on a million synthetic cases against hand-written SQL",
+    arguments=add_arguments,
+)
 def run(args) -> bench.Report:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -399,15 +504,27 @@ def run(args) -> bench.Report:
     from zhili.core import clock
     from zhili.people.scope import scope_for
 
-    print(f"cases-list: building a city of {args.cl_villages:,} villages × {args.cl_grids_per_village} grids and "
-          f"{args.cases_n:,} cases …", file=sys.stderr, flush=True)
+    print(
+        f"cases-list: building a city of {args.cl_villages:,} villages × {args.cl_grids_per_village} grids and "
+        f"{args.cases_n:,} cases …",
+        file=sys.stderr,
+        flush=True,
+    )
     w = build(args.cl_villages, args.cl_grids_per_village, args.cases_n)
     leader, district_viewer, city_viewer = w.people["leader"], w.people["viewer"], w.people["city"]
     sub, cls = w.sub, w.category_class
 
     def page_row(c):
-        return (c.pk, c.number, c.state, c.reported_at, c.category.name, c.region.name,
-                c.unit.name if c.unit_id else None, c.assignee_region.name if c.assignee_region_id else None)
+        return (
+            c.pk,
+            c.number,
+            c.state,
+            c.reported_at,
+            c.category.name,
+            c.region.name,
+            c.unit.name if c.unit_id else None,
+            c.assignee_region.name if c.assignee_region_id else None,
+        )
 
     def raw_page_row(r):
         reported = r[5] if isinstance(r[5], datetime.datetime) else _parse(r[5])
@@ -430,6 +547,7 @@ def run(args) -> bench.Report:
     ]
     cases = []
     for kind, person, prefix, f in list_kinds:
+
         def zhili(person=person, f=f):
             return queries.page_of(queries.filtered(scope_for(person), f), limit=PAGE + 1)
 
@@ -438,15 +556,18 @@ def run(args) -> bench.Report:
 
         def check(person=person, prefix=prefix, f=f):
             now = clock.now()
-            got = [page_row(c) for c in queries.page_of(queries.filtered(scope_for(person), f, now=now),
-                                                        limit=PAGE + 1)]
-            exp = [raw_page_row(r) for r in raw_list(prefix, state=f.state, now=now, category=f.category,
-                                                     since=f.since)]
+            got = [
+                page_row(c) for c in queries.page_of(queries.filtered(scope_for(person), f, now=now), limit=PAGE + 1)
+            ]
+            exp = [
+                raw_page_row(r) for r in raw_list(prefix, state=f.state, now=now, category=f.category, since=f.since)
+            ]
             return got, exp
 
         cases.append((kind, zhili, baseline, check))
 
     for by in ("village", "unit", "grid"):
+
         def zhili(by=by):
             return queries.statistics(scope_for(leader), sub, by, Filters(since=STATS_SINCE))
 
@@ -455,8 +576,10 @@ def run(args) -> bench.Report:
 
         def check(by=by):
             now = clock.now()
-            got = [stats_row(d) for d in queries.statistics(scope_for(leader), sub, by, Filters(since=STATS_SINCE),
-                                                            now=now)]
+            got = [
+                stats_row(d)
+                for d in queries.statistics(scope_for(leader), sub, by, Filters(since=STATS_SINCE), now=now)
+            ]
             exp = [raw_stats_row(by)(r) for r in raw_statistics(sub.path, sub, by, since=STATS_SINCE, now=now)]
             return got, exp
 
@@ -472,17 +595,23 @@ def run(args) -> bench.Report:
         with CaptureQueriesContext(connection) as ctx:
             zhili()
         query_counts.append(f"{kind} {len(ctx.captured_queries)}")
-        comparisons.append(bench.measure(kind, zhili, baseline, repeat=args.repeat, min_time=args.min_time,
-                                         note=f"[{len(got):,} rows]"))
+        comparisons.append(
+            bench.measure(
+                kind, zhili, baseline, repeat=args.repeat, min_time=args.min_time, note=f"[{len(got):,} rows]"
+            )
+        )
 
     plan = query_plan(queries.filtered(scope_for(leader), list_kinds[0][3]).order_by("-reported_at", "-id")[:50])
-    return bench.Report(comparisons, notes=[
-        bench.database_description(),
-        f"queries per op (zhili): {', '.join(query_counts)}",
-        f"{w.n_cases:,} cases over {w.n_grids:,} grids ({len(w.subdistricts)} subdistricts)",
-        f"load {w.load_s:.1f} s, setup {w.setup_s:.1f} s",
-        f"plan of list-leader: {plan}",
-    ])
+    return bench.Report(
+        comparisons,
+        notes=[
+            bench.database_description(),
+            f"queries per op (zhili): {', '.join(query_counts)}",
+            f"{w.n_cases:,} cases over {w.n_grids:,} grids ({len(w.subdistricts)} subdistricts)",
+            f"load {w.load_s:.1f} s, setup {w.setup_s:.1f} s",
+            f"plan of list-leader: {plan}",
+        ],
+    )
 
 
 def _parse(value: str) -> datetime.datetime:

@@ -81,8 +81,20 @@ FIELDS = [
     {"key": "low_income", "label": "是否低保户", "type": "bool"},
     {"key": "note", "label": "备注", "type": "text"},
 ]
-HEADERS = ["村", "户主姓名", "身份证号", "联系电话", "家庭人口（人）", "承包地面积（亩）", "改造方式", "完工日期",
-           "验收状态", "补贴金额（元）", "是否低保户", "备注"]
+HEADERS = [
+    "村",
+    "户主姓名",
+    "身份证号",
+    "联系电话",
+    "家庭人口（人）",
+    "承包地面积（亩）",
+    "改造方式",
+    "完工日期",
+    "验收状态",
+    "补贴金额（元）",
+    "是否低保户",
+    "备注",
+]
 COLUMN_FORMATS = [None, None, "id", None, None, None, None, "date", None, None, None, None]
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -102,13 +114,20 @@ def check_character(first17: str) -> str:
 
 def add_arguments(group) -> None:
     group.add_argument("--li-rows", type=int, default=100_000, help="data rows of the timed file (default 100000)")
-    group.add_argument("--li-memory-rows", type=int, default=1_000_000,
-                       help="data rows of the file imported in a child process for peak memory (default 1000000)")
+    group.add_argument(
+        "--li-memory-rows",
+        type=int,
+        default=1_000_000,
+        help="data rows of the file imported in a child process for peak memory (default 1000000)",
+    )
     group.add_argument("--li-skip-memory", action="store_true", help="skip the peak-memory import")
     group.add_argument("--li-skip-peer", action="store_true", help="skip django-import-export")
     group.add_argument("--li-peer-repeat", type=int, default=1, help="timed django-import-export runs (default 1)")
-    group.add_argument("--li-profile", metavar="FILE",
-                       help="after timing, profile one more Zhili import with pyinstrument and write its text report")
+    group.add_argument(
+        "--li-profile",
+        metavar="FILE",
+        help="after timing, profile one more Zhili import with pyinstrument and write its text report",
+    )
 
 
 # ---- the data -------------------------------------------------------------------------------------
@@ -120,7 +139,7 @@ def village_names(n: int) -> list[str]:
     while len(names) < n:
         suffix = "社区" if len(names) % 10 == 0 else "村"
         name = rng.choice(_SURNAMES) + rng.choice(_VILLAGE_STEMS) + suffix
-        if name not in names and name[:-len(suffix)] not in {x[:-1] for x in names} | {x[:-2] for x in names}:
+        if name not in names and name[: -len(suffix)] not in {x[:-1] for x in names} | {x[:-2] for x in names}:
             names.append(name)
     return names
 
@@ -149,8 +168,13 @@ def rows(n: int, villages: list[str], seed: int = 2020):
         phone = "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
         finished = datetime.date.fromordinal(start + rng.randrange(420))
         r = rng.random()
-        finished_cell = (finished if r < 0.8 else f"{finished.year}.{finished.month}.{finished.day}" if r < 0.9
-                         else f"{finished.year}年{finished.month}月{finished.day}日")
+        finished_cell = (
+            finished
+            if r < 0.8
+            else f"{finished.year}.{finished.month}.{finished.day}"
+            if r < 0.9
+            else f"{finished.year}年{finished.month}月{finished.day}日"
+        )
         subsidy = rng.choice([1500, 2000, 2500, 3000, 3200]) + rng.choice([0, 0, 0, 0.5])
         subsidy_cell = f"{int(subsidy):,}" if rng.random() < 0.1 and subsidy == int(subsidy) else subsidy
         name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
@@ -175,8 +199,9 @@ def write_file(path: Path, n: int, villages: list[str]) -> float:
 
     t0 = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
-    writing.write_xlsx(str(path), title=TITLE, subtitle=None, headers=HEADERS, rows=rows(n, villages),
-                       column_formats=COLUMN_FORMATS)
+    writing.write_xlsx(
+        str(path), title=TITLE, subtitle=None, headers=HEADERS, rows=rows(n, villages), column_formats=COLUMN_FORMATS
+    )
     return time.perf_counter() - t0
 
 
@@ -191,23 +216,32 @@ def build(villages: int):
 
     with transaction.atomic():
         city = Region.objects.create(code="990100", name="基准市", level=Level.CITY, path="990100/")
-        district = Region.objects.create(code="990101", name="基准区", level=Level.DISTRICT, parent=city,
-                                         path="990100/990101/")
-        sub = Region.objects.create(code=SUB_CODE, name=SUB_NAME, level=Level.SUBDISTRICT, parent=district,
-                                    path=f"{district.path}{SUB_CODE}/")
+        district = Region.objects.create(
+            code="990101", name="基准区", level=Level.DISTRICT, parent=city, path="990100/990101/"
+        )
+        sub = Region.objects.create(
+            code=SUB_CODE, name=SUB_NAME, level=Level.SUBDISTRICT, parent=district, path=f"{district.path}{SUB_CODE}/"
+        )
         names = village_names(villages)
-        Region.objects.bulk_create([
-            Region(code=f"{SUB_CODE}{i + 1:03d}", name=name, level=Level.VILLAGE, parent=sub,
-                   path=f"{sub.path}{SUB_CODE}{i + 1:03d}/")
-            for i, name in enumerate(names)
-        ])
-        actor = Person.objects.create(username="bench-importer", full_name="基准导入员", is_superuser=True,
-                                      is_staff=True)
+        Region.objects.bulk_create(
+            [
+                Region(
+                    code=f"{SUB_CODE}{i + 1:03d}",
+                    name=name,
+                    level=Level.VILLAGE,
+                    parent=sub,
+                    path=f"{sub.path}{SUB_CODE}{i + 1:03d}/",
+                )
+                for i, name in enumerate(names)
+            ]
+        )
+        actor = Person.objects.create(
+            username="bench-importer", full_name="基准导入员", is_superuser=True, is_staff=True
+        )
         scope = Scope(person_id=actor.pk, is_superuser=True)
         definition = {"name": "气代煤改造及低保户台账", "level": "household", "key": ["id_number"], "fields": FIELDS}
         ledger = do_define_ledger(region=sub, data={**definition, "code": CODE}, actor=actor, scope=scope)
-        raw_ledger = do_define_ledger(region=sub, data={**definition, "code": BASELINE_CODE}, actor=actor,
-                                      scope=scope)
+        raw_ledger = do_define_ledger(region=sub, data={**definition, "code": BASELINE_CODE}, actor=actor, scope=scope)
     return sub, names, actor, scope, ledger, raw_ledger
 
 
@@ -259,9 +293,11 @@ def baseline_import(path: Path, ledger, region_ids: dict[str, tuple[int, str]], 
 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     version_id = ledger.current_version_id
-    sql = ("INSERT INTO ledgers_ledgerrow (ledger_id, version_id, region_id, data, key_value, revision, created_by_id,"
-           " modified_by_id, import_job_id, created_at, modified_at, archived_at, archived_by_id, archived_reason)"
-           " VALUES (%s, %s, %s, %s, %s, 1, %s, %s, NULL, %s, %s, NULL, NULL, '')")
+    sql = (
+        "INSERT INTO ledgers_ledgerrow (ledger_id, version_id, region_id, data, key_value, revision, created_by_id,"
+        " modified_by_id, import_job_id, created_at, modified_at, archived_at, archived_by_id, archived_reason)"
+        " VALUES (%s, %s, %s, %s, %s, 1, %s, %s, NULL, %s, %s, NULL, NULL, '')"
+    )
     sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     it = iter(sheet.iter_rows())
     next(it)  # the title
@@ -278,10 +314,19 @@ def baseline_import(path: Path, ledger, region_ids: dict[str, tuple[int, str]], 
                 finished = datetime.date(int(y), int(m), int(d))
             elif isinstance(finished, datetime.datetime):
                 finished = finished.date()
-            data = {"village": region_code, "head": head.strip(), "id_number": identity,
-                    "phone": str(int(phone)) if isinstance(phone, float | int) else phone.strip(),
-                    "members": int(members), "land": _decimal(land), "way": way, "finished": finished.isoformat(),
-                    "state": state, "subsidy": _decimal(subsidy), "low_income": low == "是"}
+            data = {
+                "village": region_code,
+                "head": head.strip(),
+                "id_number": identity,
+                "phone": str(int(phone)) if isinstance(phone, float | int) else phone.strip(),
+                "members": int(members),
+                "land": _decimal(land),
+                "way": way,
+                "finished": finished.isoformat(),
+                "state": state,
+                "subsidy": _decimal(subsidy),
+                "low_income": low == "是",
+            }
             if note:
                 data["note"] = note.strip()
             batch.append((ledger.pk, version_id, region_id, json.dumps(data), identity, actor_id, actor_id, now, now))
@@ -400,8 +445,20 @@ def peer_classes():
         class Meta:
             model = PeerHousehold
             import_id_fields = ["id_number"]
-            fields = ["village", "head", "id_number", "phone", "members", "land", "way", "finished", "state",
-                      "subsidy", "low_income", "note"]
+            fields = [
+                "village",
+                "head",
+                "id_number",
+                "phone",
+                "members",
+                "land",
+                "way",
+                "finished",
+                "state",
+                "subsidy",
+                "low_income",
+                "note",
+            ]
             clean_model_instances = True
 
     _PEER.update(model=PeerHousehold, resource=PeerResource)
@@ -432,12 +489,14 @@ def peer_import(path: Path, expected: int) -> None:
     for dry_run in (True, False):
         result = resource_class().import_data(peer_dataset(path), dry_run=dry_run, raise_errors=False)
         if result.has_errors() or result.has_validation_errors():
-            errors = [e.error for _, es in result.row_errors() for e in es][:2] or \
-                     [r.validation_error for r in result.invalid_rows][:2]
+            errors = [e.error for _, es in result.row_errors() for e in es][:2] or [
+                r.validation_error for r in result.invalid_rows
+            ][:2]
             raise SystemExit(f"ledger-import: django-import-export refused rows: {errors}")
         if result.totals.get("new", 0) != expected:
-            raise SystemExit(f"ledger-import: django-import-export imported {dict(result.totals)}, expected "
-                             f"{expected} new rows")
+            raise SystemExit(
+                f"ledger-import: django-import-export imported {dict(result.totals)}, expected {expected} new rows"
+            )
 
 
 def peer_delete() -> None:
@@ -462,21 +521,36 @@ def memory_run(sub, names, actor, scope, n: int) -> str:
     from zhili.ledgers.models import Ledger
 
     base = Ledger.objects.get(region=sub, code=CODE)
-    ledger = do_define_ledger(region=sub, data={"code": "bench-memory", "name": "内存基准台账", "level": "household",
-                                                "key": ["id_number"], "fields": base.current_version.fields},
-                              actor=actor, scope=scope)
+    ledger = do_define_ledger(
+        region=sub,
+        data={
+            "code": "bench-memory",
+            "name": "内存基准台账",
+            "level": "household",
+            "key": ["id_number"],
+            "fields": base.current_version.fields,
+        },
+        actor=actor,
+        scope=scope,
+    )
     path, name = media_path(ledger.code, f"households-{n}.xlsx")
     print(f"ledger-import: writing the {n:,}-row file for the memory run …", file=sys.stderr, flush=True)
     t_write = write_file(path, n, names)
     size = path.stat().st_size
-    print(f"ledger-import: {n:,} rows written in {t_write:.0f} s ({size / 2**20:.1f} MB); importing in a child "
-          f"process …", file=sys.stderr, flush=True)
+    print(
+        f"ledger-import: {n:,} rows written in {t_write:.0f} s ({size / 2**20:.1f} MB); importing in a child process …",
+        file=sys.stderr,
+        flush=True,
+    )
     job = new_job(ledger, name, actor)
     connection.close()  # the child writes to the same database (SQLite: the same file)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bench.ledger_import", "--memory-child", str(job.pk),
-                           str(size), str(n)], cwd=Path(__file__).resolve().parent.parent,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.ledger_import", "--memory-child", str(job.pk), str(size), str(n)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
@@ -492,12 +566,18 @@ def memory_run(sub, names, actor, scope, n: int) -> str:
     if out["raised"]:
         limits = f", limits raised for it: {', '.join(out['raised'])}"
     slow = " (over 10 minutes)" if out["seconds"] > 600 else ""
-    print(f"ledger-import: child finished in {wall:.0f} s (import {out['seconds']:.0f} s: preview "
-          f"{out['preview_s']:.0f} s, commit {out['commit_s']:.0f} s); its VmHWM {out['vmhwm_kib'] / 1024:.0f} MiB, "
-          f"RUSAGE_CHILDREN ru_maxrss {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB "
-          f"(includes this process's own high-water mark)", file=sys.stderr, flush=True)
-    return (f"peak RSS {peak_kib / 1024:.0f} MiB importing {n:,} rows ({size / 2**20:.0f} MB file, "
-            f"zhili {out['seconds']:.0f} s{slow}{limits})")
+    print(
+        f"ledger-import: child finished in {wall:.0f} s (import {out['seconds']:.0f} s: preview "
+        f"{out['preview_s']:.0f} s, commit {out['commit_s']:.0f} s); its VmHWM {out['vmhwm_kib'] / 1024:.0f} MiB, "
+        f"RUSAGE_CHILDREN ru_maxrss {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB "
+        f"(includes this process's own high-water mark)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return (
+        f"peak RSS {peak_kib / 1024:.0f} MiB importing {n:,} rows ({size / 2**20:.0f} MB file, "
+        f"zhili {out['seconds']:.0f} s{slow}{limits})"
+    )
 
 
 def memory_child(job_id: int, size: int, n: int) -> None:
@@ -538,8 +618,18 @@ def memory_child(job_id: int, size: int, n: int) -> None:
             vmhwm_kib = next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
     except OSError:
         pass
-    print(json.dumps({"seconds": t2 - t0, "preview_s": t1 - t0, "commit_s": t2 - t1, "added": result.add,
-                      "raised": raised, "vmhwm_kib": vmhwm_kib}))
+    print(
+        json.dumps(
+            {
+                "seconds": t2 - t0,
+                "preview_s": t1 - t0,
+                "commit_s": t2 - t1,
+                "added": result.add,
+                "raised": raised,
+                "vmhwm_kib": vmhwm_kib,
+            }
+        )
+    )
 
 
 # ---- the benchmark ---------------------------------------------------------------------------------
@@ -552,9 +642,12 @@ def _time(fn) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
-@bench.register("ledger-import", "a 100,000-row × 12-column .xlsx imported into a ledger (preview + commit) "
-                "against calamine + executemany, django-import-export as a peer, peak memory at 1,000,000 rows",
-                arguments=add_arguments)
+@bench.register(
+    "ledger-import",
+    "a 100,000-row × 12-column .xlsx imported into a ledger (preview + commit) "
+    "against calamine + executemany, django-import-export as a peer, peak memory at 1,000,000 rows",
+    arguments=add_arguments,
+)
 def run(args) -> bench.Report:
     from zhili.excel.values import parse_identity
 
@@ -569,8 +662,12 @@ def run(args) -> bench.Report:
     sample = next(rows(1, names))[2]
     if parse_identity(sample).value != sample.upper():
         raise SystemExit("ledger-import: the generated identity numbers do not pass Zhili's GB 11643 check")
-    print(f"ledger-import: {n:,}-row file written in {t_write:.1f} s ({path.stat().st_size / 2**20:.1f} MB); "
-          f"setup {time.perf_counter() - t_setup:.1f} s", file=sys.stderr, flush=True)
+    print(
+        f"ledger-import: {n:,}-row file written in {t_write:.1f} s ({path.stat().st_size / 2**20:.1f} MB); "
+        f"setup {time.perf_counter() - t_setup:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
 
     def zhili_run(file_name):
         job = new_job(ledger, file_name, actor)
@@ -596,8 +693,10 @@ def run(args) -> bench.Report:
             got, expected = stored_rows(ledger), stored_rows(raw_ledger)
             if got != expected:
                 diff = next((k for k in expected if got.get(k) != expected[k]), None)
-                raise SystemExit(f"ledger-import: Zhili's rows and the baseline's differ, e.g. key {diff}: "
-                                 f"{got.get(diff)} vs {expected.get(diff)}")
+                raise SystemExit(
+                    f"ledger-import: Zhili's rows and the baseline's differ, e.g. key {diff}: "
+                    f"{got.get(diff)} vs {expected.get(diff)}"
+                )
             warnings = preview.warnings
         print(f"ledger-import: run {i + 1}: zhili {t_z:.2f} s, baseline {t_b:.2f} s", file=sys.stderr, flush=True)
         best_z, best_b = min(best_z, t_z), min(best_b, t_b)
@@ -608,8 +707,12 @@ def run(args) -> bench.Report:
     if args.li_skip_peer:
         notes.append("django-import-export skipped (--li-skip-peer)")
     elif not peer_available():
-        print("ledger-import: django-import-export is not installed; the peer comparison is skipped. Install it "
-              "with: pip install -e '.[bench]'", file=sys.stderr, flush=True)
+        print(
+            "ledger-import: django-import-export is not installed; the peer comparison is skipped. Install it "
+            "with: pip install -e '.[bench]'",
+            file=sys.stderr,
+            flush=True,
+        )
         notes.append("django-import-export not installed, peer skipped (pip install -e '.[bench]')")
     else:
         peer_create_table()
@@ -622,8 +725,10 @@ def run(args) -> bench.Report:
             print(f"ledger-import: django-import-export run {i + 1}: {t_p:.2f} s", file=sys.stderr, flush=True)
             best_p = min(best_p, t_p)
             peer_delete()
-        notes.append(f"django-import-export factor: Zhili is {best_p / best_z:.1f}× faster "
-                     f"(django-import-export {best_p:.1f} s: dry run + import)")
+        notes.append(
+            f"django-import-export factor: Zhili is {best_p / best_z:.1f}× faster "
+            f"(django-import-export {best_p:.1f} s: dry run + import)"
+        )
 
     if args.li_profile:
         profile(args.li_profile, lambda: zhili_run(name))
@@ -634,11 +739,19 @@ def run(args) -> bench.Report:
     else:
         notes.append(memory_run(sub, names, actor, scope, args.li_memory_rows))
     notes.append(bench.database_description())
-    comparison = bench.Comparison(kind="import", zhili_s=best_z, baseline_s=best_b, zhili_iterations=1,
-                                  baseline_iterations=1,
-                                  note=f"{n:,} rows × 12 columns, {warnings:,} warnings (retired area codes)")
-    return bench.Report([comparison], notes=notes,
-                        description=f"preview + commit of {n:,} rows × 12 columns, best of {max(1, args.repeat)}")
+    comparison = bench.Comparison(
+        kind="import",
+        zhili_s=best_z,
+        baseline_s=best_b,
+        zhili_iterations=1,
+        baseline_iterations=1,
+        note=f"{n:,} rows × 12 columns, {warnings:,} warnings (retired area codes)",
+    )
+    return bench.Report(
+        [comparison],
+        notes=notes,
+        description=f"preview + commit of {n:,} rows × 12 columns, best of {max(1, args.repeat)}",
+    )
 
 
 def profile(out: str, fn) -> None:

@@ -73,10 +73,19 @@ def build_city(villages: int, grids_per_village: int) -> City:
 
     def region(code, name, level, parent, box=None, *, valid_from=VALID_FROM, valid_to=None):
         lng, lat = _centre(*box) if box else (None, None)
-        return Region(code=code, name=name, level=level, parent=parent,
-                      path=(parent.path if parent else "") + code + PATH_SEP,
-                      boundary=_rect(*box) if box else None, center_lng=lng, center_lat=lat,
-                      valid_from=valid_from, valid_to=valid_to, is_synthetic=True)
+        return Region(
+            code=code,
+            name=name,
+            level=level,
+            parent=parent,
+            path=(parent.path if parent else "") + code + PATH_SEP,
+            boundary=_rect(*box) if box else None,
+            center_lng=lng,
+            center_lat=lat,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            is_synthetic=True,
+        )
 
     def create(objs):
         created = Region.objects.bulk_create(objs, batch_size=2000)
@@ -85,11 +94,20 @@ def build_city(villages: int, grids_per_village: int) -> City:
 
     with transaction.atomic():
         city = create([region(CITY_CODE, "虚构市", Level.CITY, None)])[0]
-        districts = create([region(f"{CITY_CODE[:4]}{d + 1:02d}", f"虚构第{d + 1}区", Level.DISTRICT, city)
-                            for d in range(n_dist)])
-        subs = create([region(f"{districts[j // SUBDISTRICTS_PER_DISTRICT].code}{j % SUBDISTRICTS_PER_DISTRICT + 1:03d}",
-                              f"虚构第{j + 1}街道", Level.SUBDISTRICT, districts[j // SUBDISTRICTS_PER_DISTRICT])
-                       for j in range(n_sub)])
+        districts = create(
+            [region(f"{CITY_CODE[:4]}{d + 1:02d}", f"虚构第{d + 1}区", Level.DISTRICT, city) for d in range(n_dist)]
+        )
+        subs = create(
+            [
+                region(
+                    f"{districts[j // SUBDISTRICTS_PER_DISTRICT].code}{j % SUBDISTRICTS_PER_DISTRICT + 1:03d}",
+                    f"虚构第{j + 1}街道",
+                    Level.SUBDISTRICT,
+                    districts[j // SUBDISTRICTS_PER_DISTRICT],
+                )
+                for j in range(n_sub)
+            ]
+        )
 
         # Villages: a 0.02° square each, laid out in rows of 100; the last three of every subdistrict
         # are two villages merged (closed) into the third (opened on the merge date).
@@ -101,9 +119,15 @@ def build_city(villages: int, grids_per_village: int) -> City:
                 west, south = 116.0 + (vi % 100) * 0.02, 36.0 + (vi // 100) * 0.02
                 box = (west, south, west + 0.02, south + 0.02)
                 merged = k >= per_sub[j] - 3  # the last three: two closed, merged into the third
-                v = region(f"{sub.code}{k + 1:03d}", f"虚构{vi + 1}村", Level.VILLAGE, sub, box,
-                           valid_from=MERGED_ON if merged and k == per_sub[j] - 1 else VALID_FROM,
-                           valid_to=MERGED_ON if merged and k < per_sub[j] - 1 else None)
+                v = region(
+                    f"{sub.code}{k + 1:03d}",
+                    f"虚构{vi + 1}村",
+                    Level.VILLAGE,
+                    sub,
+                    box,
+                    valid_from=MERGED_ON if merged and k == per_sub[j] - 1 else VALID_FROM,
+                    valid_to=MERGED_ON if merged and k < per_sub[j] - 1 else None,
+                )
                 village_objs.append(v)
                 box_of[v.code] = box
                 vi += 1
@@ -116,8 +140,17 @@ def build_city(villages: int, grids_per_village: int) -> City:
             step = (east - west) / grids_per_village
             for g in range(grids_per_village):
                 box = (west + g * step, south, west + (g + 1) * step, north)
-                grid_objs.append(region(f"{v.code}{g + 1:03d}", f"{v.name}{g + 1}号网格", Level.GRID, v, box,
-                                        valid_from=v.valid_from, valid_to=v.valid_to))
+                grid_objs.append(
+                    region(
+                        f"{v.code}{g + 1:03d}",
+                        f"{v.name}{g + 1}号网格",
+                        Level.GRID,
+                        v,
+                        box,
+                        valid_from=v.valid_from,
+                        valid_to=v.valid_to,
+                    )
+                )
         grid_objs = create(grid_objs)
         grids_of = {}
         for gr in grid_objs:
@@ -138,11 +171,25 @@ def build_city(villages: int, grids_per_village: int) -> City:
         password = "!bench-unusable"
         current_villages = [v for v in village_objs if v.valid_to is None]
         background = Person.objects.bulk_create(
-            [Person(username=f"cadre-{v.code}", full_name=f"{v.name}书记", region=v, password=password,
-                    is_synthetic=True) for v in current_villages], batch_size=2000)
+            [
+                Person(
+                    username=f"cadre-{v.code}",
+                    full_name=f"{v.name}书记",
+                    region=v,
+                    password=password,
+                    is_synthetic=True,
+                )
+                for v in current_villages
+            ],
+            batch_size=2000,
+        )
         RoleAssignment.objects.bulk_create(
-            [RoleAssignment(person=p, role=Role.VILLAGE_CADRE, region=v)
-             for p, v in zip(background, current_villages, strict=True)], batch_size=2000)
+            [
+                RoleAssignment(person=p, role=Role.VILLAGE_CADRE, region=v)
+                for p, v in zip(background, current_villages, strict=True)
+            ],
+            batch_size=2000,
+        )
 
         merged_village = village_objs[merges[0][2]]
         people = {}
@@ -152,17 +199,27 @@ def build_city(villages: int, grids_per_village: int) -> City:
             ("inspector", Role.GRID_INSPECTOR, grids_of[merged_village.pk][0]),
             ("viewer", Role.VIEWER, districts[0]),
         ):
-            person = Person.objects.create(username=f"bench-{key}", full_name=key, region=where,
-                                           password=password, is_synthetic=True)
+            person = Person.objects.create(
+                username=f"bench-{key}", full_name=key, region=where, password=password, is_synthetic=True
+            )
             RoleAssignment.objects.create(person=person, role=role, region=where)
             people[key] = person
-        RoleAssignment.objects.create(person=people["leader"], role=Role.VIEWER, region=subs[1],
-                                      ended_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+        RoleAssignment.objects.create(
+            person=people["leader"],
+            role=Role.VIEWER,
+            region=subs[1],
+            ended_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
+        )
 
-    return City(city=city, districts=districts, subdistricts=subs, merged_village=merged_village,
-                other_grid=grids_of[village_objs[per_sub[0]].pk][0],  # subdistrict 2's first village
-                region_count=1 + len(districts) + len(subs) + len(village_objs) + len(grid_objs),
-                people={k: Person.objects.get(pk=p.pk) for k, p in people.items()})
+    return City(
+        city=city,
+        districts=districts,
+        subdistricts=subs,
+        merged_village=merged_village,
+        other_grid=grids_of[village_objs[per_sub[0]].pk][0],  # subdistrict 2's first village
+        region_count=1 + len(districts) + len(subs) + len(village_objs) + len(grid_objs),
+        people={k: Person.objects.get(pk=p.pk) for k, p in people.items()},
+    )
 
 
 # ---- hand-written SQL ------------------------------------------------------------------------------
@@ -208,14 +265,18 @@ def raw_current_grid_count(paths) -> int:
     today = _today()
     return _fetchall(
         f"SELECT COUNT(*) FROM regions_region WHERE {where} AND level = 5"
-        " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)", [*params, today, today])[0][0]
+        " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)",
+        [*params, today, today],
+    )[0][0]
 
 
 def raw_current_children(parent_id: int) -> list[tuple]:
     today = _today()
     return _fetchall(
         "SELECT * FROM regions_region WHERE parent_id = %s"
-        " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) ORDER BY code", [parent_id, today, today])
+        " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) ORDER BY code",
+        [parent_id, today, today],
+    )
 
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:
@@ -234,7 +295,9 @@ def raw_scope(person_id: int) -> tuple:
         " JOIN regions_region r ON r.id = ra.region_id"
         " LEFT JOIN people_unit u ON u.id = ra.unit_id"
         " LEFT JOIN regions_region ur ON ur.id = u.region_id"
-        " WHERE ra.person_id = %s AND ra.ended_at IS NULL", [person_id])
+        " WHERE ra.person_id = %s AND ra.ended_at IS NULL",
+        [person_id],
+    )
     read, write, admin, roles, history = set(), set(), set(), set(), []
     for role, region_id, path, unit_id, unit_path in rows:
         roles.add(role)
@@ -254,8 +317,9 @@ def raw_scope(person_id: int) -> tuple:
             read.add(path)
     seen = set(history)
     while history:
-        found = _fetchall(f"SELECT id, path FROM regions_region WHERE successor_id IN ({', '.join(['%s'] * len(history))})",
-                          history)
+        found = _fetchall(
+            f"SELECT id, path FROM regions_region WHERE successor_id IN ({', '.join(['%s'] * len(history))})", history
+        )
         history = [pk for pk, _ in found if pk not in seen]
         seen.update(history)
         read.update(path for _, path in found)
@@ -269,7 +333,9 @@ def raw_region_in_scope(code: str, paths) -> tuple | None:
         "SELECT r.*, p.*, s.* FROM regions_region r"
         " LEFT JOIN regions_region p ON p.id = r.parent_id"
         " LEFT JOIN regions_region s ON s.id = r.successor_id"
-        f" WHERE r.code = %s AND {where}", [code, *params])
+        f" WHERE r.code = %s AND {where}",
+        [code, *params],
+    )
     return rows[0] if len(rows) == 1 else None
 
 
@@ -292,14 +358,18 @@ def query_plan(qs) -> str:
 
 def _check(kind: str, got, expected) -> None:
     if got != expected:
-        raise AssertionError(f"regions-subtree {kind}: Zhili and the raw SQL disagree:\n  zhili    {got!r:.500}\n"
-                             f"  baseline {expected!r:.500}")
+        raise AssertionError(
+            f"regions-subtree {kind}: Zhili and the raw SQL disagree:\n  zhili    {got!r:.500}\n"
+            f"  baseline {expected!r:.500}"
+        )
 
 
-@bench.register("regions-subtree",
-                "subtree and scope queries (Region.objects.subtree/current, scope_for, scope.regions/filter,"
-                " get_region_or_404) on a synthetic city against raw SQL on the same tables",
-                arguments=add_arguments)
+@bench.register(
+    "regions-subtree",
+    "subtree and scope queries (Region.objects.subtree/current, scope_for, scope.regions/filter,"
+    " get_region_or_404) on a synthetic city against raw SQL on the same tables",
+    arguments=add_arguments,
+)
 def run(args) -> bench.Report:
     from django.db import connection
     from django.http import Http404
@@ -307,8 +377,11 @@ def run(args) -> bench.Report:
     from zhili.people.scope import get_region_or_404, scope_for
     from zhili.regions.models import Level, Region
 
-    print(f"regions-subtree: building a city of {args.villages:,} villages × {args.grids_per_village} grids …",
-          file=sys.stderr, flush=True)
+    print(
+        f"regions-subtree: building a city of {args.villages:,} villages × {args.grids_per_village} grids …",
+        file=sys.stderr,
+        flush=True,
+    )
     start = time.perf_counter()
     city = build_city(args.villages, args.grids_per_village)
     if connection.vendor == "postgresql":
@@ -343,8 +416,11 @@ def run(args) -> bench.Report:
     def hit(region):  # Zhili object → comparable
         if region is None:
             return None
-        return (region.pk, region.parent.pk if region.parent else None,
-                region.successor.pk if region.successor else None)
+        return (
+            region.pk,
+            region.parent.pk if region.parent else None,
+            region.successor.pk if region.successor else None,
+        )
 
     def raw_hit(row):
         if row is None:
@@ -353,31 +429,86 @@ def run(args) -> bench.Report:
 
     # kind, Zhili, baseline, Zhili result → comparable, baseline result → comparable
     cases = [
-        ("subtree-subdistrict", lambda: list(Region.objects.subtree(sub)), lambda: raw_subtree(sub.path),
-         objs, ids_paths),
-        ("subtree-village", lambda: list(Region.objects.subtree(village)), lambda: raw_subtree(village.path),
-         objs, ids_paths),
-        ("subtree-count-district",
-         lambda: Region.objects.subtree(district).current().filter(level=Level.GRID).count(),
-         lambda: raw_current_grid_count([district.path]), None, None),
-        ("current-children", lambda: list(Region.objects.current().filter(parent=sub).order_by("code")),
-         lambda: raw_current_children(sub.pk), objs, ids_paths),
-        *[(f"scope-for-{k}", (lambda p=p: scope_for(p)), (lambda p=p: raw_scope(p.pk)),
-           lambda s: (s.read_paths, s.write_paths, s.admin_paths, s.roles), None)
-          for k, p in people.items()],
-        ("scope-regions-leader", lambda: list(leader.regions()), lambda: raw_regions_under(leader.read_paths),
-         objs, ids_paths),
-        ("scope-regions-cadre", lambda: list(cadre.regions()), lambda: raw_regions_under(cadre.read_paths),
-         objs, ids_paths),
-        ("scope-filter-count-viewer",
-         lambda: viewer.filter(Region.objects.current(), "path").filter(level=Level.GRID).count(),
-         lambda: raw_current_grid_count(viewer.read_paths), None, None),
-        ("get-region-cadre", lambda: get_or_none(cadre, cadre_grid.code),
-         lambda: raw_region_in_scope(cadre_grid.code, cadre.read_paths), hit, raw_hit),
-        ("get-region-cadre-404", lambda: get_or_none(cadre, city.other_grid.code),
-         lambda: raw_region_in_scope(city.other_grid.code, cadre.read_paths), hit, raw_hit),
-        ("get-region-leader", lambda: get_or_none(leader, leader_village.code),
-         lambda: raw_region_in_scope(leader_village.code, leader.read_paths), hit, raw_hit),
+        (
+            "subtree-subdistrict",
+            lambda: list(Region.objects.subtree(sub)),
+            lambda: raw_subtree(sub.path),
+            objs,
+            ids_paths,
+        ),
+        (
+            "subtree-village",
+            lambda: list(Region.objects.subtree(village)),
+            lambda: raw_subtree(village.path),
+            objs,
+            ids_paths,
+        ),
+        (
+            "subtree-count-district",
+            lambda: Region.objects.subtree(district).current().filter(level=Level.GRID).count(),
+            lambda: raw_current_grid_count([district.path]),
+            None,
+            None,
+        ),
+        (
+            "current-children",
+            lambda: list(Region.objects.current().filter(parent=sub).order_by("code")),
+            lambda: raw_current_children(sub.pk),
+            objs,
+            ids_paths,
+        ),
+        *[
+            (
+                f"scope-for-{k}",
+                (lambda p=p: scope_for(p)),
+                (lambda p=p: raw_scope(p.pk)),
+                lambda s: (s.read_paths, s.write_paths, s.admin_paths, s.roles),
+                None,
+            )
+            for k, p in people.items()
+        ],
+        (
+            "scope-regions-leader",
+            lambda: list(leader.regions()),
+            lambda: raw_regions_under(leader.read_paths),
+            objs,
+            ids_paths,
+        ),
+        (
+            "scope-regions-cadre",
+            lambda: list(cadre.regions()),
+            lambda: raw_regions_under(cadre.read_paths),
+            objs,
+            ids_paths,
+        ),
+        (
+            "scope-filter-count-viewer",
+            lambda: viewer.filter(Region.objects.current(), "path").filter(level=Level.GRID).count(),
+            lambda: raw_current_grid_count(viewer.read_paths),
+            None,
+            None,
+        ),
+        (
+            "get-region-cadre",
+            lambda: get_or_none(cadre, cadre_grid.code),
+            lambda: raw_region_in_scope(cadre_grid.code, cadre.read_paths),
+            hit,
+            raw_hit,
+        ),
+        (
+            "get-region-cadre-404",
+            lambda: get_or_none(cadre, city.other_grid.code),
+            lambda: raw_region_in_scope(city.other_grid.code, cadre.read_paths),
+            hit,
+            raw_hit,
+        ),
+        (
+            "get-region-leader",
+            lambda: get_or_none(leader, leader_village.code),
+            lambda: raw_region_in_scope(leader_village.code, leader.read_paths),
+            hit,
+            raw_hit,
+        ),
     ]
 
     comparisons = []
@@ -388,14 +519,16 @@ def run(args) -> bench.Report:
         _check(kind, got_c, exp_c)
         size = len(got_c) if isinstance(got_c, list) else got_c if isinstance(got_c, int) else None
         note = f"[{size:,} rows]" if isinstance(got_c, list) else f"[count {size:,}]" if size is not None else ""
-        comparisons.append(bench.measure(kind, zhili, baseline, repeat=args.repeat, min_time=args.min_time,
-                                         note=note))
+        comparisons.append(bench.measure(kind, zhili, baseline, repeat=args.repeat, min_time=args.min_time, note=note))
 
     # Sanity: the scopes are what the roles promise (the cadre reads two merged predecessors as well).
     assert len(cadre.read_paths) == 3 and len(scopes["inspector"].read_paths) == 3, (cadre, scopes["inspector"])
-    return bench.Report(comparisons, notes=[
-        bench.database_description(),
-        f"plan of subtree(village): {query_plan(Region.objects.subtree(village))}",
-        f"{city.region_count:,} regions ({args.villages:,} villages, {len(city.subdistricts)} subdistricts)",
-        f"setup {setup_s:.1f} s",
-    ])
+    return bench.Report(
+        comparisons,
+        notes=[
+            bench.database_description(),
+            f"plan of subtree(village): {query_plan(Region.objects.subtree(village))}",
+            f"{city.region_count:,} regions ({args.villages:,} villages, {len(city.subdistricts)} subdistricts)",
+            f"setup {setup_s:.1f} s",
+        ],
+    )

@@ -42,30 +42,57 @@ def build(villages: int, indicators: int, months: int):
     t0 = time.perf_counter()
     with transaction.atomic():
         city = Region.objects.create(code="990100", name="基准市", level=Level.CITY, path="990100/")
-        district = Region.objects.create(code="990101", name="基准区", level=Level.DISTRICT, parent=city,
-                                         path="990100/990101/")
-        sub = Region.objects.create(code="990101001", name="基准街道", level=Level.SUBDISTRICT, parent=district,
-                                    path="990100/990101/990101001/")
+        district = Region.objects.create(
+            code="990101", name="基准区", level=Level.DISTRICT, parent=city, path="990100/990101/"
+        )
+        sub = Region.objects.create(
+            code="990101001", name="基准街道", level=Level.SUBDISTRICT, parent=district, path="990100/990101/990101001/"
+        )
         # Four-digit village numbers: GB codes allow 999 villages a subdistrict; this owner has 5,000.
-        Region.objects.bulk_create([
-            Region(code=f"{sub.code}{i:04d}", name=f"村{i}", level=Level.VILLAGE, parent=sub,
-                   path=f"{sub.path}{sub.code}{i:04d}/")
-            for i in range(villages)
-        ], batch_size=2000)
+        Region.objects.bulk_create(
+            [
+                Region(
+                    code=f"{sub.code}{i:04d}",
+                    name=f"村{i}",
+                    level=Level.VILLAGE,
+                    parent=sub,
+                    path=f"{sub.path}{sub.code}{i:04d}/",
+                )
+                for i in range(villages)
+            ],
+            batch_size=2000,
+        )
         village_ids = list(Region.objects.filter(parent=sub).values_list("pk", flat=True))
         goal = Goal.objects.create(region=sub, year=YEAR, level_name="攻坚战", code="1", title="基准目标")
-        task = Task.objects.create(goal=goal, code="1.1", title="基准任务", start=datetime.date(YEAR, 1, 1),
-                                   deadline=datetime.date(YEAR, 12, 31))
-        inds = Indicator.objects.bulk_create([
-            Indicator(task=task, code=f"i{k:03d}", name=f"指标{k}", unit="个", target=Decimal(villages * 100),
-                      decomposition="villages", order=k)
-            for k in range(indicators)
-        ])
-        Share.objects.bulk_create([Share(indicator=ind, region_id=v, target=Decimal(100))
-                                   for ind in inds for v in village_ids], batch_size=20000)
+        task = Task.objects.create(
+            goal=goal,
+            code="1.1",
+            title="基准任务",
+            start=datetime.date(YEAR, 1, 1),
+            deadline=datetime.date(YEAR, 12, 31),
+        )
+        inds = Indicator.objects.bulk_create(
+            [
+                Indicator(
+                    task=task,
+                    code=f"i{k:03d}",
+                    name=f"指标{k}",
+                    unit="个",
+                    target=Decimal(villages * 100),
+                    decomposition="villages",
+                    order=k,
+                )
+                for k in range(indicators)
+            ]
+        )
+        Share.objects.bulk_create(
+            [Share(indicator=ind, region_id=v, target=Decimal(100)) for ind in inds for v in village_ids],
+            batch_size=20000,
+        )
         scheme = RankingScheme.objects.create(region=sub, year=YEAR, name="基准排名", subject="villages")
-        RankingWeight.objects.bulk_create([RankingWeight(scheme=scheme, indicator=inds[k], weight=Decimal(20))
-                                           for k in range(min(5, indicators))])
+        RankingWeight.objects.bulk_create(
+            [RankingWeight(scheme=scheme, indicator=inds[k], weight=Decimal(20)) for k in range(min(5, indicators))]
+        )
     t_meta = time.perf_counter() - t0
     rng = random.Random(7)
     now = datetime.datetime(2020, 12, 1, tzinfo=datetime.UTC)
@@ -85,15 +112,19 @@ def build(villages: int, indicators: int, months: int):
     t1 = time.perf_counter()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy("COPY targets_entry (indicator_id, region_id, period_start, period_end, value, "
-                                 "note, reason, is_current, created_at, modified_at) FROM STDIN") as copy:
+            with cur.cursor.copy(
+                "COPY targets_entry (indicator_id, region_id, period_start, period_end, value, "
+                "note, reason, is_current, created_at, modified_at) FROM STDIN"
+            ) as copy:
                 for r in rows():
                     copy.write_row((*r, "", "", True, now, now))
             cur.execute("ANALYZE")
         else:
             batch = []
-            sql = ("INSERT INTO targets_entry (indicator_id, region_id, period_start, period_end, value, note, "
-                   "reason, is_current, created_at, modified_at) VALUES (?,?,?,?,?,'','',1,?,?)")
+            sql = (
+                "INSERT INTO targets_entry (indicator_id, region_id, period_start, period_end, value, note, "
+                "reason, is_current, created_at, modified_at) VALUES (?,?,?,?,?,'','',1,?,?)"
+            )
             for r in rows():
                 batch.append((*r[:2], r[2].isoformat(), r[3].isoformat(), r[4], now.isoformat(), now.isoformat()))
                 if len(batch) >= 50000:
@@ -103,8 +134,12 @@ def build(villages: int, indicators: int, months: int):
                 cur.cursor.executemany(sql, batch)
             cur.execute("ANALYZE")
     entries = villages * indicators * months
-    print(f"targets-dashboard: built {villages} villages, {indicators} indicators, {entries:,} entries "
-          f"in {t_meta + time.perf_counter() - t1:.1f} s", file=sys.stderr, flush=True)
+    print(
+        f"targets-dashboard: built {villages} villages, {indicators} indicators, {entries:,} entries "
+        f"in {t_meta + time.perf_counter() - t1:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     return sub, inds, scheme
 
 
@@ -136,8 +171,9 @@ GROUP BY s.region_id
 """
 
 
-@bench.register("targets-dashboard", "the one-page view and the village ranking against hand-written SQL",
-                arguments=add_arguments)
+@bench.register(
+    "targets-dashboard", "the one-page view and the village ranking against hand-written SQL", arguments=add_arguments
+)
 def run(args) -> bench.Report:
     from django.db import connection
 
@@ -174,10 +210,17 @@ def run(args) -> bench.Report:
     if bad:
         raise SystemExit(f"targets-dashboard: rankings disagree for {len(bad)} villages, e.g. region {bad[0]}")
     comparisons = [
-        bench.measure("board", zhili_board, raw_board, repeat=args.repeat, min_time=args.min_time,
-                      note=f"{len(inds)} indicators"),
-        bench.measure("ranking", zhili_ranking, raw_ranking, repeat=args.repeat, min_time=args.min_time,
-                      note=f"{len(expected_r)} villages"),
+        bench.measure(
+            "board", zhili_board, raw_board, repeat=args.repeat, min_time=args.min_time, note=f"{len(inds)} indicators"
+        ),
+        bench.measure(
+            "ranking",
+            zhili_ranking,
+            raw_ranking,
+            repeat=args.repeat,
+            min_time=args.min_time,
+            note=f"{len(expected_r)} villages",
+        ),
     ]
     from django.db import connection as conn
     from django.test.utils import CaptureQueriesContext
@@ -187,5 +230,10 @@ def run(args) -> bench.Report:
     board_queries = len(ctx.captured_queries)
     with CaptureQueriesContext(conn) as ctx:
         zhili_ranking()
-    return bench.Report(comparisons, notes=[f"queries: board {board_queries}, ranking {len(ctx.captured_queries)}",
-                                            f"entries {args.td_villages * args.td_indicators * args.td_months:,}"])
+    return bench.Report(
+        comparisons,
+        notes=[
+            f"queries: board {board_queries}, ranking {len(ctx.captured_queries)}",
+            f"entries {args.td_villages * args.td_indicators * args.td_months:,}",
+        ],
+    )

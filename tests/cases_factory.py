@@ -68,20 +68,45 @@ def act(case: Case, action: str, username: str, **kwargs) -> Case:
     return actions.do_act(case, action, actor=person, scope=scope_for(person), **kwargs)
 
 
-def report(sub: Region, grid: Region, *, by: str = "demo-grid", code: str = "garbage", at=None,
-           description: str = "路边堆放生活垃圾", photo: bool = True, source=Source.PATROL) -> Case:
+def report(
+    sub: Region,
+    grid: Region,
+    *,
+    by: str = "demo-grid",
+    code: str = "garbage",
+    at=None,
+    description: str = "路边堆放生活垃圾",
+    photo: bool = True,
+    source=Source.PATROL,
+) -> Case:
     person = Person.objects.get(username=by)
     lng, lat = point_in(grid)
-    return actions.do_report_case(subdistrict=sub, category=category(sub, code), description=description,
-                                  actor=person, scope=scope_for(person), source=source, lng=lng, lat=lat,
-                                  photos=[jpeg(lng=lng, lat=lat)] if photo else [], at=at)
+    return actions.do_report_case(
+        subdistrict=sub,
+        category=category(sub, code),
+        description=description,
+        actor=person,
+        scope=scope_for(person),
+        source=source,
+        lng=lng,
+        lat=lat,
+        photos=[jpeg(lng=lng, lat=lat)] if photo else [],
+        at=at,
+    )
 
 
 LOOP = ["accept", "file", "dispatch", "handle", "feedback", "verify", "close"]
 
 
-def drive(case: Case, until: str, *, village: Region | None = None, at=None, handler: str = "demo-village",
-          verifier: str = "demo-grid") -> Case:
+def drive(
+    case: Case,
+    until: str,
+    *,
+    village: Region | None = None,
+    at=None,
+    handler: str = "demo-village",
+    verifier: str = "demo-grid",
+) -> Case:
     """Take the loop's steps up to and including `until`: 城管办 accepts, files and dispatches to the case's village
     (or `village`), the village cadre handles with an after-photo and feeds back, the grid inspector verifies,
     城管办 closes."""
@@ -91,8 +116,9 @@ def drive(case: Case, until: str, *, village: Region | None = None, at=None, han
         if step == "dispatch":
             case = act(case, "dispatch", "demo-urban", village=village or actions.own_village(case), at=when)
         elif step == "handle":
-            case = act(case, "handle", handler, photos=[jpeg("after.jpg", lng=case.lng, lat=case.lat)], at=when,
-                       note="已清理")
+            case = act(
+                case, "handle", handler, photos=[jpeg("after.jpg", lng=case.lng, lat=case.lat)], at=when, note="已清理"
+            )
         elif step in ("feedback",):
             case = act(case, step, handler, at=when, note="已处置完毕")
         elif step == "verify":

@@ -63,15 +63,29 @@ def world(db) -> World:
     yan_secretary = RoleAssignment.objects.get(region=yan, role=Role.VILLAGE_CADRE).person
     yan_inspector = RoleAssignment.objects.filter(region__parent=yan, role=Role.GRID_INSPECTOR).first().person
     # a reported (not computed) 2020 indicator decomposed to both 孔家坊 and 阎桥, with reports from both
-    ind_village = (Indicator.objects.filter(task__goal__year=2020, source="report", decomposition="villages",
-                                            shares__region=kong).filter(shares__region=yan)
-                   .filter(entries__region=kong).filter(entries__region=yan).distinct().order_by("code").first())
+    ind_village = (
+        Indicator.objects.filter(task__goal__year=2020, source="report", decomposition="villages", shares__region=kong)
+        .filter(shares__region=yan)
+        .filter(entries__region=kong)
+        .filter(entries__region=yan)
+        .distinct()
+        .order_by("code")
+        .first()
+    )
     ind_sub = Indicator.objects.get(task__goal__year=2020, name__contains="税收")
     return World(
-        city=Region.objects.get(level=Level.CITY), district=Region.objects.get(pk=sub.parent_id),
-        sub=sub, kong=kong, kong_grid=kong_grids[0], kong_grid2=kong_grids[1], yan=yan,
-        yan_grid=yan.children.order_by("code").first(), outsider=yan_secretary, yan_person=yan_inspector,
-        ind_village=ind_village, ind_sub=ind_sub,
+        city=Region.objects.get(level=Level.CITY),
+        district=Region.objects.get(pk=sub.parent_id),
+        sub=sub,
+        kong=kong,
+        kong_grid=kong_grids[0],
+        kong_grid2=kong_grids[1],
+        yan=yan,
+        yan_grid=yan.children.order_by("code").first(),
+        outsider=yan_secretary,
+        yan_person=yan_inspector,
+        ind_village=ind_village,
+        ind_sub=ind_sub,
         entry_kong=Entry.objects.filter(indicator=ind_village, region=kong, is_current=True).latest("period_end"),
         entry_yan=Entry.objects.filter(indicator=ind_village, region=yan, is_current=True).latest("period_end"),
     )

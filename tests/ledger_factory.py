@@ -16,8 +16,12 @@ FIELDS = [
     {"key": "head", "label": "户主姓名", "type": "text", "required": True},
     {"key": "id_number", "label": "身份证号", "type": "id_number", "required": True, "sensitive": True},
     {"key": "phone", "label": "联系电话", "type": "phone"},
-    {"key": "method", "label": "改造方式", "type": "choice",
-     "choices": ["燃气壁挂炉", "燃气灶具", "空气源热泵", "电采暖"]},
+    {
+        "key": "method",
+        "label": "改造方式",
+        "type": "choice",
+        "choices": ["燃气壁挂炉", "燃气灶具", "空气源热泵", "电采暖"],
+    },
     {"key": "finished_on", "label": "完工日期", "type": "date"},
     {"key": "status", "label": "验收状态", "type": "choice", "choices": ["未开工", "施工中", "已完工", "已验收"]},
     {"key": "subsidy", "label": "补贴金额", "type": "decimal", "unit": "元", "decimals": 2, "min": 0},
@@ -31,9 +35,19 @@ def ident(serial: int, area: str = "370125", born: str = "19600101") -> str:
 
 def define(world, code="test-gas"):
     leader = Person.objects.get(username="demo-leader")
-    return do_define_ledger(region=world.sub, data={"code": code, "name": "测试气代煤台账", "level": "household",
-                                                    "unit": "urban", "key": ["id_number"], "fields": FIELDS},
-                            actor=leader, scope=scope_for(leader))
+    return do_define_ledger(
+        region=world.sub,
+        data={
+            "code": code,
+            "name": "测试气代煤台账",
+            "level": "household",
+            "unit": "urban",
+            "key": ["id_number"],
+            "fields": FIELDS,
+        },
+        actor=leader,
+        scope=scope_for(leader),
+    )
 
 
 def messy_workbook(path, *, kong="孔家坊", yan="阎桥村"):

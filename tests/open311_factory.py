@@ -42,21 +42,42 @@ def kong_grid() -> Region:
 def public_case(*, description="路口垃圾桶满溢，无人清运", origin="192.0.2.10", photos=()) -> Case:
     sub = install_categories()
     lng, lat = grid_point(kong_grid())
-    return actions.do_public_report(subdistrict=sub, category=Category.objects.get(subdistrict=sub, code="trash-bin"),
-                                    description=description, lng=lng, lat=lat, contact_name=CONTACT_NAME,
-                                    contact_phone=CONTACT_PHONE, origin=origin, photos=photos)
+    return actions.do_public_report(
+        subdistrict=sub,
+        category=Category.objects.get(subdistrict=sub, code="trash-bin"),
+        description=description,
+        lng=lng,
+        lat=lat,
+        contact_name=CONTACT_NAME,
+        contact_phone=CONTACT_PHONE,
+        origin=origin,
+        photos=photos,
+    )
 
 
 def patrol_case() -> Case:
     sub = install_categories()
     inspector = Person.objects.get(username="demo-grid")
     lng, lat = grid_point(kong_grid())
-    return actions.do_report_case(subdistrict=sub, category=Category.objects.get(subdistrict=sub, code="garbage"),
-                                  description=PATROL_TEXT, actor=inspector, scope=scope_for(inspector),
-                                  source=Source.PATROL, lng=lng, lat=lat, address="孔家坊村西口")
+    return actions.do_report_case(
+        subdistrict=sub,
+        category=Category.objects.get(subdistrict=sub, code="garbage"),
+        description=PATROL_TEXT,
+        actor=inspector,
+        scope=scope_for(inspector),
+        source=Source.PATROL,
+        lng=lng,
+        lat=lat,
+        address="孔家坊村西口",
+    )
 
 
 def tip_case() -> Case:
     sub = install_categories()
-    return actions.do_submit_tip(subdistrict=sub, description=TIP_TEXT, contact_name=CONTACT_NAME,
-                                 contact_phone=CONTACT_PHONE, origin="198.51.100.7")
+    return actions.do_submit_tip(
+        subdistrict=sub,
+        description=TIP_TEXT,
+        contact_name=CONTACT_NAME,
+        contact_phone=CONTACT_PHONE,
+        origin="198.51.100.7",
+    )

@@ -32,6 +32,7 @@ def api_post(client: Client, url: str, data: dict, **kwargs):
 
 # ---- tokens -------------------------------------------------------------------------------------------
 
+
 def test_a_token_created_on_the_account_page_is_shown_once_and_works(as_persona):
     client = as_persona("village")
     response = client.post("/account/", {"form": "token", "name": "统计报表脚本"})
@@ -135,8 +136,11 @@ def test_using_a_token_records_when(world):
     assert token.last_used_at is not None
 
 
-@pytest.mark.parametrize("header", ["Bearer abc", "Bearer zl_short", "Bearer zl_" + "a" * 30 + "!", "Bearer 中文令牌"],
-                         ids=["abc", "short", "bad-char", "chinese"])
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer abc", "Bearer zl_short", "Bearer zl_" + "a" * 30 + "!", "Bearer 中文令牌"],
+    ids=["abc", "short", "bad-char", "chinese"],
+)
 def test_a_malformed_token_is_401_with_a_chinese_sentence(db, header):
     response = Client().get("/api/v1/me", headers={"Authorization": header})
     assert response.status_code == 401
@@ -165,13 +169,15 @@ def test_anonymous_gets_401_json_not_a_redirect(db):
 
 def test_anonymous_cannot_write(db):
     before = Region.objects.count()
-    response = api_post(Client(), "/api/v1/regions", {"code": "370115003901", "name": "x", "level": 4,
-                                                      "parent_code": "370115003"})
+    response = api_post(
+        Client(), "/api/v1/regions", {"code": "370115003901", "name": "x", "level": 4, "parent_code": "370115003"}
+    )
     assert response.status_code == 401
     assert Region.objects.count() == before
 
 
 # ---- the OpenAPI document ------------------------------------------------------------------------------
+
 
 def test_openapi_document_is_valid_json_with_the_endpoints(db):
     response = Client().get("/api/v1/openapi.json")
@@ -180,8 +186,16 @@ def test_openapi_document_is_valid_json_with_the_endpoints(db):
     assert doc["openapi"].startswith("3.")
     assert doc["info"]["title"] == "治理 Zhili API"
     paths = doc["paths"]
-    for path in ("/api/v1/me", "/api/v1/regions", "/api/v1/regions/{code}", "/api/v1/regions/{code}/chain",
-                 "/api/v1/regions/merge", "/api/v1/people", "/api/v1/tokens", "/api/v1/audit"):
+    for path in (
+        "/api/v1/me",
+        "/api/v1/regions",
+        "/api/v1/regions/{code}",
+        "/api/v1/regions/{code}/chain",
+        "/api/v1/regions/merge",
+        "/api/v1/people",
+        "/api/v1/tokens",
+        "/api/v1/audit",
+    ):
         assert path in paths, path
     schemes = doc["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
@@ -189,10 +203,14 @@ def test_openapi_document_is_valid_json_with_the_endpoints(db):
 
 # ---- validation errors in Chinese ---------------------------------------------------------------------------
 
+
 def test_a_duplicate_code_gives_a_chinese_detail(world, as_persona):
     before = AuditEntry.objects.count()
-    response = api_post(as_persona("leader"), "/api/v1/regions", {
-        "code": world.yan.code, "name": "重复", "level": 4, "parent_code": world.sub.code})
+    response = api_post(
+        as_persona("leader"),
+        "/api/v1/regions",
+        {"code": world.yan.code, "name": "重复", "level": 4, "parent_code": world.sub.code},
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": f"区划代码 {world.yan.code} 已存在，不能重复。"}
     assert AuditEntry.objects.count() == before
@@ -200,16 +218,20 @@ def test_a_duplicate_code_gives_a_chinese_detail(world, as_persona):
 
 def test_an_unknown_parent_is_404_in_chinese(world, as_persona):
     before = Region.objects.count()
-    response = api_post(as_persona("leader"), "/api/v1/regions", {
-        "code": "370115099901", "name": "无主村", "level": 4, "parent_code": "370115099"})
+    response = api_post(
+        as_persona("leader"),
+        "/api/v1/regions",
+        {"code": "370115099901", "name": "无主村", "level": 4, "parent_code": "370115099"},
+    )
     assert response.status_code == 404
     assert response.json()["detail"] == "不存在或无权查看。"
     assert Region.objects.count() == before
 
 
 def test_a_missing_field_names_the_field(world, as_persona):
-    response = api_post(as_persona("leader"), "/api/v1/regions", {"code": "370115003901", "level": 4,
-                                                                  "parent_code": world.sub.code})
+    response = api_post(
+        as_persona("leader"), "/api/v1/regions", {"code": "370115003901", "level": 4, "parent_code": world.sub.code}
+    )
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert detail.startswith("请求内容不正确：")
@@ -217,8 +239,11 @@ def test_a_missing_field_names_the_field(world, as_persona):
 
 
 def test_a_bad_boundary_gives_a_chinese_detail(world, as_persona):
-    response = as_persona("leader").patch(f"/api/v1/regions/{world.kong.code}", json.dumps(
-        {"boundary": {"type": "Point", "coordinates": [117, 37]}}), content_type="application/json")
+    response = as_persona("leader").patch(
+        f"/api/v1/regions/{world.kong.code}",
+        json.dumps({"boundary": {"type": "Point", "coordinates": [117, 37]}}),
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json()["detail"] == "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon。"
     world.kong.refresh_from_db()
@@ -231,17 +256,27 @@ def test_merging_villages_of_two_subdistricts_through_the_api_is_refused(world, 
     from zhili.regions.models import Level
 
     su = Scope(person_id=None, is_superuser=True)
-    sub2 = do_create_region(code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district,
-                            actor=None, scope=su)
-    village2 = do_create_region(code="370115004201", name="测试邻村", level=Level.VILLAGE, parent=sub2, actor=None,
-                                scope=su)
+    sub2 = do_create_region(
+        code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district, actor=None, scope=su
+    )
+    village2 = do_create_region(
+        code="370115004201", name="测试邻村", level=Level.VILLAGE, parent=sub2, actor=None, scope=su
+    )
     root = Person.objects.create_user(username="root", full_name="超级管理员", is_superuser=True)
     client = Client()
     client.force_login(root)
     before = (Region.objects.count(), AuditEntry.objects.count())
-    response = api_post(client, "/api/v1/regions/merge", {
-        "village_codes": [world.kong.code, village2.code], "code": "370115003999", "name": "跨街道村",
-        "on": "2026-01-01", "reason": "测试"})
+    response = api_post(
+        client,
+        "/api/v1/regions/merge",
+        {
+            "village_codes": [world.kong.code, village2.code],
+            "code": "370115003999",
+            "name": "跨街道村",
+            "on": "2026-01-01",
+            "reason": "测试",
+        },
+    )
     assert response.status_code == 400
     assert response.json()["detail"].startswith("不能合并不同街道（乡镇）的村")
     assert (Region.objects.count(), AuditEntry.objects.count()) == before
@@ -254,6 +289,7 @@ def test_non_administrators_get_a_chinese_403(as_persona):
 
 
 # ---- lists and scope -------------------------------------------------------------------------------------
+
 
 def test_region_list_is_paginated(world, as_persona):
     client = as_persona("leader")
@@ -288,8 +324,9 @@ def test_a_village_cadre_lists_only_their_village(world, as_persona):
     assert codes, "the village itself is listed"
     assert all(code.startswith(world.kong.code) for code in codes)
     assert body["count"] == 1 + world.kong.children.count()
-    with_history = Client().get("/api/v1/regions?include_closed=true&limit=1000",
-                                headers=bearer(token_for("demo-village"))).json()
+    with_history = (
+        Client().get("/api/v1/regions?include_closed=true&limit=1000", headers=bearer(token_for("demo-village"))).json()
+    )
     assert all(r["code"].startswith(world.kong.code) for r in with_history["items"])
 
 
@@ -339,11 +376,13 @@ def test_the_audit_api_filters(world, as_persona):
 
 # ---- the API validates at the edge as the pages do ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("field", ["name", "note"])
 def test_patching_a_field_to_null_is_refused_in_chinese(world, as_persona, field):
     before = AuditEntry.objects.count()
-    response = as_persona("leader").patch(f"/api/v1/regions/{world.kong.code}", json.dumps({field: None}),
-                                          content_type="application/json")
+    response = as_persona("leader").patch(
+        f"/api/v1/regions/{world.kong.code}", json.dumps({field: None}), content_type="application/json"
+    )
     assert response.status_code in (400, 422)
     assert re.search(r"[\u4e00-\u9fff]", response.json()["detail"])
     world.kong.refresh_from_db()
@@ -353,19 +392,31 @@ def test_patching_a_field_to_null_is_refused_in_chinese(world, as_persona, field
 
 def test_creating_a_region_with_an_invalid_boundary_is_refused(world, as_persona):
     before = (Region.objects.count(), AuditEntry.objects.count())
-    response = api_post(as_persona("leader"), "/api/v1/regions", {
-        "code": world.kong.code + "099", "name": "点状网格", "level": 5, "parent_code": world.kong.code,
-        "boundary": {"type": "Point", "coordinates": [117.0, 36.9]}})
+    response = api_post(
+        as_persona("leader"),
+        "/api/v1/regions",
+        {
+            "code": world.kong.code + "099",
+            "name": "点状网格",
+            "level": 5,
+            "parent_code": world.kong.code,
+            "boundary": {"type": "Point", "coordinates": [117.0, 36.9]},
+        },
+    )
     assert response.status_code == 400
     assert response.json()["detail"] == "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon。"
     assert (Region.objects.count(), AuditEntry.objects.count()) == before
 
 
-@pytest.mark.parametrize("centre", [{"center_lng": 500}, {"center_lat": -80}, {"center_lng": 36.9, "center_lat": 117}],
-                         ids=["lng-500", "lat-south-pole", "swapped"])
+@pytest.mark.parametrize(
+    "centre",
+    [{"center_lng": 500}, {"center_lat": -80}, {"center_lng": 36.9, "center_lat": 117}],
+    ids=["lng-500", "lat-south-pole", "swapped"],
+)
 def test_a_centre_outside_china_is_refused_as_on_the_page(world, as_persona, centre):
-    response = as_persona("leader").patch(f"/api/v1/regions/{world.kong.code}", json.dumps(centre),
-                                          content_type="application/json")
+    response = as_persona("leader").patch(
+        f"/api/v1/regions/{world.kong.code}", json.dumps(centre), content_type="application/json"
+    )
     assert response.status_code in (400, 422)
     world.kong.refresh_from_db()
     assert 73 <= world.kong.center_lng <= 136 and 3 <= world.kong.center_lat <= 54
@@ -374,8 +425,11 @@ def test_a_centre_outside_china_is_refused_as_on_the_page(world, as_persona, cen
 @pytest.mark.parametrize("data", [{"phone": "12345"}, {"username": "有 空格"}], ids=["bad-phone", "bad-username"])
 def test_a_person_created_through_the_api_is_validated_as_on_the_page(world, as_persona, data):
     before = Person.objects.count()
-    response = api_post(as_persona("leader"), "/api/v1/people", {
-        "username": "api-person", "full_name": "接口新人", "region_code": world.kong.code, **data})
+    response = api_post(
+        as_persona("leader"),
+        "/api/v1/people",
+        {"username": "api-person", "full_name": "接口新人", "region_code": world.kong.code, **data},
+    )
     assert response.status_code in (400, 422)
     assert Person.objects.count() == before
 
@@ -386,8 +440,12 @@ def test_a_person_created_through_the_api_is_validated_as_on_the_page(world, as_
         ("get", "/api/v1/regions?limit=5000", None, "limit"),
         ("get", "/api/v1/regions?level=abc", None, "level"),
         ("post", "/api/v1/regions", {"code": "370115003901", "level": 4, "parent_code": "370115003"}, "name"),
-        ("post", "/api/v1/regions/merge", {"village_codes": [], "code": "1", "name": "x", "on": "明天",
-                                           "reason": "x"}, "on"),
+        (
+            "post",
+            "/api/v1/regions/merge",
+            {"village_codes": [], "code": "1", "name": "x", "on": "明天", "reason": "x"},
+            "on",
+        ),
     ],
     ids=["limit-too-big", "level-not-a-number", "name-missing", "date-not-a-date"],
 )

@@ -20,8 +20,9 @@ def at(y: int, m: int, d: int) -> datetime.datetime:
 
 @pytest.fixture
 def entry(world) -> AuditEntry:
-    return audit.record(person("demo-leader"), "region.update", world.kong,
-                        changes={"note": ["", "审计测试"]}, reason="测试")
+    return audit.record(
+        person("demo-leader"), "region.update", world.kong, changes={"note": ["", "审计测试"]}, reason="测试"
+    )
 
 
 def test_record_writes_who_what_when_and_the_values(world, entry):
@@ -36,8 +37,12 @@ def test_record_writes_who_what_when_and_the_values(world, entry):
 
 
 def test_record_makes_values_json_safe(world):
-    e = audit.record(None, "test.values", world.kong, changes={
-        "on": [None, datetime.date(2026, 1, 2)], "who": [None, world.yan], "n": [None, 3]})
+    e = audit.record(
+        None,
+        "test.values",
+        world.kong,
+        changes={"on": [None, datetime.date(2026, 1, 2)], "who": [None, world.yan], "n": [None, 3]},
+    )
     e.refresh_from_db()
     assert e.changes == {"on": [None, "2026-01-02"], "who": [None, "阎桥村"], "n": [None, 3]}
     assert e.actor is None and e.actor_name == "系统"
@@ -98,21 +103,54 @@ def test_raw_sql_delete_is_refused_on_postgresql(entry):
 
 # ---- the audit log page -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def entries(world):
     leader = person("demo-leader")
     economy = person("demo-economy")
     common = {"action": "region.update", "object_type": "regions.region"}
     return {
-        "甲": AuditEntry.objects.create(at=at(2026, 1, 5), actor=leader, actor_name="周太平", object_id=str(world.kong.pk),
-                                       object_repr="孔家坊村", region_path=world.kong.path, reason="标记甲",
-                                       changes={"name": ["孔家坊村", "孔家坊新村"]}, **common),
-        "乙": AuditEntry.objects.create(at=at(2026, 3, 1), actor=economy, actor_name="刘经发", object_id=str(world.yan.pk),
-                                       object_repr="阎桥村", region_path=world.yan.path, reason="标记乙", **common),
-        "丙": AuditEntry.objects.create(at=at(2026, 2, 1), actor=None, actor_name="系统", object_id="0",
-                                       object_repr="别的区", region_path="370100/370199/", reason="标记丙", **common),
-        "丁": AuditEntry.objects.create(at=at(2026, 2, 2), actor=None, actor_name="系统", object_id="0",
-                                       object_repr="无区划", region_path="", reason="标记丁", **common),
+        "甲": AuditEntry.objects.create(
+            at=at(2026, 1, 5),
+            actor=leader,
+            actor_name="周太平",
+            object_id=str(world.kong.pk),
+            object_repr="孔家坊村",
+            region_path=world.kong.path,
+            reason="标记甲",
+            changes={"name": ["孔家坊村", "孔家坊新村"]},
+            **common,
+        ),
+        "乙": AuditEntry.objects.create(
+            at=at(2026, 3, 1),
+            actor=economy,
+            actor_name="刘经发",
+            object_id=str(world.yan.pk),
+            object_repr="阎桥村",
+            region_path=world.yan.path,
+            reason="标记乙",
+            **common,
+        ),
+        "丙": AuditEntry.objects.create(
+            at=at(2026, 2, 1),
+            actor=None,
+            actor_name="系统",
+            object_id="0",
+            object_repr="别的区",
+            region_path="370100/370199/",
+            reason="标记丙",
+            **common,
+        ),
+        "丁": AuditEntry.objects.create(
+            at=at(2026, 2, 2),
+            actor=None,
+            actor_name="系统",
+            object_id="0",
+            object_repr="无区划",
+            region_path="",
+            reason="标记丁",
+            **common,
+        ),
     }
 
 
@@ -146,8 +184,20 @@ def test_the_leader_reads_the_log_of_their_subdistrict_only(as_persona, entries)
         ("actor=周太平&from=2026-02-01", set()),
         ("from=not-a-date", {"甲", "乙"}),
     ],
-    ids=["actor-name", "actor-name-part", "actor-username", "object-name", "object-type", "other-type", "from", "to",
-         "one-day", "empty-range", "actor-and-date", "bad-date-ignored"],
+    ids=[
+        "actor-name",
+        "actor-name-part",
+        "actor-username",
+        "object-name",
+        "object-type",
+        "other-type",
+        "from",
+        "to",
+        "one-day",
+        "empty-range",
+        "actor-and-date",
+        "bad-date-ignored",
+    ],
 )
 def test_the_log_filters_by_person_object_and_date(as_persona, entries, query, expected):
     response = as_persona("leader").get(f"/audit/?{query}")

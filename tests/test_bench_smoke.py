@@ -38,8 +38,9 @@ def _bench(*args: str, database_url: str | None = None) -> subprocess.CompletedP
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHILI_", "DJANGO_"))}
     if database_url:
         env["ZHILI_DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 def test_list_names_the_benchmarks():
@@ -48,13 +49,24 @@ def test_list_names_the_benchmarks():
     assert any(line.startswith("regions-subtree: ") for line in proc.stdout.splitlines()), proc.stdout
 
 
-@pytest.mark.parametrize("backend", [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
-])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+    ],
+)
 def test_regions_subtree_prints_its_line(backend):
-    proc = _bench("regions-subtree", "--villages", "20", "--repeat", "1", "--min-time", "0.001",
-                  database_url=PG_URL if backend == "postgresql" else None)
+    proc = _bench(
+        "regions-subtree",
+        "--villages",
+        "20",
+        "--repeat",
+        "1",
+        "--min-time",
+        "0.001",
+        database_url=PG_URL if backend == "postgresql" else None,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert SUMMARY.match(lines[-1]), proc.stdout
@@ -76,13 +88,26 @@ def test_ledger_import_prints_its_line():
     assert LEDGER_IMPORT.match(proc.stdout.splitlines()[-1]), proc.stdout
 
 
-@pytest.mark.parametrize("backend", [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
-])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+    ],
+)
 def test_cases_list_prints_its_line(backend):
-    proc = _bench("cases-list", "--cases-n", "4000", "--cl-villages", "30", "--repeat", "1", "--min-time", "0.001",
-                  database_url=PG_URL if backend == "postgresql" else None)
+    proc = _bench(
+        "cases-list",
+        "--cases-n",
+        "4000",
+        "--cl-villages",
+        "30",
+        "--repeat",
+        "1",
+        "--min-time",
+        "0.001",
+        database_url=PG_URL if backend == "postgresql" else None,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert CASES_LIST.match(lines[-1]), proc.stdout

@@ -28,8 +28,11 @@ FRIDAY = timezone.make_aware(datetime.datetime(2021, 9, 24, 10, 0))
 
 
 def snapshot(case):
-    return (CaseEvent.objects.filter(case=case).count(), AuditEntry.objects.count(),
-            Case.objects.values_list("state", "revision").get(pk=case.pk))
+    return (
+        CaseEvent.objects.filter(case=case).count(),
+        AuditEntry.objects.count(),
+        Case.objects.values_list("state", "revision").get(pk=case.pk),
+    )
 
 
 def test_the_whole_loop_records_every_step(world):
@@ -55,10 +58,18 @@ def test_deadline_counts_working_days_across_the_national_day_holiday(world):
     assert add_working_days(FRIDAY, 1).date() == datetime.date(2021, 9, 26)
 
 
-@pytest.mark.parametrize("state_steps, action", [
-    ([], "close"), ([], "dispatch"), ([], "verify"), (["accept"], "handle"), (["accept", "file"], "verify"),
-    (["accept", "file", "dispatch"], "close"), (["accept", "file", "dispatch"], "accept"),
-])
+@pytest.mark.parametrize(
+    "state_steps, action",
+    [
+        ([], "close"),
+        ([], "dispatch"),
+        ([], "verify"),
+        (["accept"], "handle"),
+        (["accept", "file"], "verify"),
+        (["accept", "file", "dispatch"], "close"),
+        (["accept", "file", "dispatch"], "accept"),
+    ],
+)
 def test_illegal_transitions_are_refused_and_write_nothing(world, state_steps, action):
     case = cf.report(world.sub, world.kong_grid, at=FRIDAY)
     if state_steps:
@@ -144,8 +155,10 @@ def test_side_paths_send_back_park_reject_void_merge(world):
     assert case.state == State.FILED
 
     rejected = cf.act(cf.report(world.sub, world.kong_grid, at=FRIDAY), "reject", "demo-urban", note="不属实")
-    assert rejected.state == State.REJECTED and flow.available(rejected, scope_for(
-        Person.objects.get(username="demo-leader"))) == []
+    assert (
+        rejected.state == State.REJECTED
+        and flow.available(rejected, scope_for(Person.objects.get(username="demo-leader"))) == []
+    )
     voided = cf.act(cf.report(world.sub, world.kong_grid, at=FRIDAY), "accept", "demo-urban")
     assert cf.act(voided, "void", "demo-urban", note="重复录入").state == State.VOID
 
@@ -173,13 +186,22 @@ def test_repeated_locations_become_hotspots(world):
 
 # ---- photos ------------------------------------------------------------------------------------
 
+
 def test_the_display_copy_has_no_exif_and_is_downscaled(world):
     lng, lat = cf.point_in(world.kong_grid)
     person = Person.objects.get(username="demo-grid")
     photo = cf.jpeg(lng=lng, lat=lat, size=(3000, 2000))
-    case = actions.do_report_case(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                                  description="x", actor=person, scope=scope_for(person), source=Source.PATROL,
-                                  lng=lng, lat=lat, photos=[photo])
+    case = actions.do_report_case(
+        subdistrict=world.sub,
+        category=cf.category(world.sub, "garbage"),
+        description="x",
+        actor=person,
+        scope=scope_for(person),
+        source=Source.PATROL,
+        lng=lng,
+        lat=lat,
+        photos=[photo],
+    )
     stored = case.photos.get()
     assert abs(stored.exif_lng - lng) < 0.0001 and abs(stored.exif_lat - lat) < 0.0001
     with stored.display.open("rb") as fh, Image.open(fh) as img:
@@ -198,19 +220,30 @@ def test_an_after_photo_taken_far_away_is_flagged_to_the_verifier(world):
     assert case.events.get(action="handle").data["far_photos"] == [after.distance_m]
 
 
-@pytest.mark.parametrize("upload, reason", [
-    (SimpleUploadedFile("fake.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg"), "不是有效的照片"),
-    (SimpleUploadedFile("doc.jpg", b"%PDF-1.4\n" + b"0" * 1000, "image/jpeg"), "不是有效的照片"),
-    (SimpleUploadedFile("empty.jpg", b"", "image/jpeg"), "空文件"),
-])
+@pytest.mark.parametrize(
+    "upload, reason",
+    [
+        (SimpleUploadedFile("fake.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg"), "不是有效的照片"),
+        (SimpleUploadedFile("doc.jpg", b"%PDF-1.4\n" + b"0" * 1000, "image/jpeg"), "不是有效的照片"),
+        (SimpleUploadedFile("empty.jpg", b"", "image/jpeg"), "空文件"),
+    ],
+)
 def test_files_that_are_not_photos_are_refused_and_nothing_is_written(world, upload, reason):
     count = Case.objects.count()
     with pytest.raises(ValidationError, match=reason):
         person = Person.objects.get(username="demo-grid")
         lng, lat = cf.point_in(world.kong_grid)
-        actions.do_report_case(subdistrict=world.sub, category=cf.category(world.sub, "garbage"), description="x",
-                               actor=person, scope=scope_for(person), source=Source.PATROL, lng=lng, lat=lat,
-                               photos=[upload])
+        actions.do_report_case(
+            subdistrict=world.sub,
+            category=cf.category(world.sub, "garbage"),
+            description="x",
+            actor=person,
+            scope=scope_for(person),
+            source=Source.PATROL,
+            lng=lng,
+            lat=lat,
+            photos=[upload],
+        )
     assert Case.objects.count() == count
 
 
@@ -222,9 +255,17 @@ def test_a_gif_or_a_truncated_jpeg_is_refused(world):
     lng, lat = cf.point_in(world.kong_grid)
     for upload in (SimpleUploadedFile("a.gif", gif.getvalue()), SimpleUploadedFile("t.jpg", truncated)):
         with pytest.raises(ValidationError):
-            actions.do_report_case(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                                   description="x", actor=person, scope=scope_for(person), source=Source.PATROL,
-                                   lng=lng, lat=lat, photos=[upload])
+            actions.do_report_case(
+                subdistrict=world.sub,
+                category=cf.category(world.sub, "garbage"),
+                description="x",
+                actor=person,
+                scope=scope_for(person),
+                source=Source.PATROL,
+                lng=lng,
+                lat=lat,
+                photos=[upload],
+            )
 
 
 def test_a_50_mb_photo_is_refused_before_it_is_decoded(world):
@@ -232,18 +273,34 @@ def test_a_50_mb_photo_is_refused_before_it_is_decoded(world):
     person = Person.objects.get(username="demo-grid")
     lng, lat = cf.point_in(world.kong_grid)
     with pytest.raises(ValidationError, match="50 MB，超过上限 15 MB"):
-        actions.do_report_case(subdistrict=world.sub, category=cf.category(world.sub, "garbage"), description="x",
-                               actor=person, scope=scope_for(person), source=Source.PATROL, lng=lng, lat=lat,
-                               photos=[big])
+        actions.do_report_case(
+            subdistrict=world.sub,
+            category=cf.category(world.sub, "garbage"),
+            description="x",
+            actor=person,
+            scope=scope_for(person),
+            source=Source.PATROL,
+            lng=lng,
+            lat=lat,
+            photos=[big],
+        )
 
 
 # ---- locations ---------------------------------------------------------------------------------
 
+
 def _report_at(world, lng, lat, username="demo-grid", source=Source.PATROL):
     person = Person.objects.get(username=username)
-    return actions.do_report_case(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                                  description="x", actor=person, scope=scope_for(person), source=source,
-                                  lng=lng, lat=lat)
+    return actions.do_report_case(
+        subdistrict=world.sub,
+        category=cf.category(world.sub, "garbage"),
+        description="x",
+        actor=person,
+        scope=scope_for(person),
+        source=source,
+        lng=lng,
+        lat=lat,
+    )
 
 
 def test_a_patrol_report_needs_a_location(world):
@@ -267,33 +324,66 @@ def test_a_grid_inspector_cannot_report_into_another_village(world):
 def test_a_retried_submission_returns_the_same_case(world):
     person = Person.objects.get(username="demo-grid")
     lng, lat = cf.point_in(world.kong_grid)
-    kwargs = {"subdistrict": world.sub, "category": cf.category(world.sub, "garbage"), "description": "x",
-              "actor": person, "scope": scope_for(person), "source": Source.PATROL, "lng": lng, "lat": lat,
-              "client_ref": "9b7f1c1e-retry"}
+    kwargs = {
+        "subdistrict": world.sub,
+        "category": cf.category(world.sub, "garbage"),
+        "description": "x",
+        "actor": person,
+        "scope": scope_for(person),
+        "source": Source.PATROL,
+        "lng": lng,
+        "lat": lat,
+        "client_ref": "9b7f1c1e-retry",
+    }
     first = actions.do_report_case(**kwargs)
     assert actions.do_report_case(**kwargs).pk == first.pk
 
 
 # ---- public reports and tips -------------------------------------------------------------------
 
+
 def test_public_reports_are_rate_limited_per_address(world):
     cf.setup(world.sub)
     lng, lat = cf.point_in(world.kong_grid)
     for _ in range(5):
-        actions.do_public_report(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                                 description="门口垃圾", lng=lng, lat=lat, origin="10.1.2.3")
+        actions.do_public_report(
+            subdistrict=world.sub,
+            category=cf.category(world.sub, "garbage"),
+            description="门口垃圾",
+            lng=lng,
+            lat=lat,
+            origin="10.1.2.3",
+        )
     with pytest.raises(ValidationError, match="一小时内最多提交 5 条"):
-        actions.do_public_report(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                                 description="门口垃圾", lng=lng, lat=lat, origin="10.1.2.3")
-    actions.do_public_report(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                             description="另一位群众", lng=lng, lat=lat, origin="10.1.2.4")
+        actions.do_public_report(
+            subdistrict=world.sub,
+            category=cf.category(world.sub, "garbage"),
+            description="门口垃圾",
+            lng=lng,
+            lat=lat,
+            origin="10.1.2.3",
+        )
+    actions.do_public_report(
+        subdistrict=world.sub,
+        category=cf.category(world.sub, "garbage"),
+        description="另一位群众",
+        lng=lng,
+        lat=lat,
+        origin="10.1.2.4",
+    )
 
 
 def test_a_category_not_open_to_the_public_is_refused(world):
     lng, lat = cf.point_in(world.kong_grid)
     with pytest.raises(ValidationError, match="不接受群众上报"):
-        actions.do_public_report(subdistrict=world.sub, category=cf.category(world.sub, "safety-net"),
-                                 description="x", lng=lng, lat=lat, origin="10.9.9.9")
+        actions.do_public_report(
+            subdistrict=world.sub,
+            category=cf.category(world.sub, "safety-net"),
+            description="x",
+            lng=lng,
+            lat=lat,
+            origin="10.9.9.9",
+        )
 
 
 @override_settings(ZHILI_PHOTO_MAX_MB=1)
@@ -306,6 +396,14 @@ def test_the_photo_limit_is_configurable(world):
 def _report_with(world, upload):
     person = Person.objects.get(username="demo-grid")
     lng, lat = cf.point_in(world.kong_grid)
-    return actions.do_report_case(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                                  description="x", actor=person, scope=scope_for(person), source=Source.PATROL,
-                                  lng=lng, lat=lat, photos=[upload])
+    return actions.do_report_case(
+        subdistrict=world.sub,
+        category=cf.category(world.sub, "garbage"),
+        description="x",
+        actor=person,
+        scope=scope_for(person),
+        source=Source.PATROL,
+        lng=lng,
+        lat=lat,
+        photos=[upload],
+    )

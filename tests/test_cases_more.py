@@ -29,16 +29,35 @@ def _at(month: int, day: int = 10) -> datetime.datetime:
 def bound(world, settings):
     settings.ZHILI_TODAY = TODAY
     goal = Goal.objects.create(region=world.sub, year=YEAR, level_name="攻坚战", code="9", title="人居环境")
-    task = Task.objects.create(goal=goal, code="9.1", title="网格事件办结", start=datetime.date(YEAR, 1, 1),
-                               deadline=datetime.date(YEAR, 12, 31))
-    closed = Indicator.objects.create(task=task, code="c", name="环境问题结案数", unit="件", target=Decimal(2),
-                                      source=SourceKind.COMPUTED, source_key="cases",
-                                      source_params={"measure": "closed", "category": "sj-appearance"},
-                                      decomposition=Decomposition.VILLAGES)
-    rate = Indicator.objects.create(task=task, code="r", name="按期结案率", unit="%", target=Decimal(90),
-                                    source=SourceKind.COMPUTED, source_key="cases",
-                                    source_params={"measure": "on_time_closing_rate"},
-                                    decomposition=Decomposition.VILLAGES)
+    task = Task.objects.create(
+        goal=goal,
+        code="9.1",
+        title="网格事件办结",
+        start=datetime.date(YEAR, 1, 1),
+        deadline=datetime.date(YEAR, 12, 31),
+    )
+    closed = Indicator.objects.create(
+        task=task,
+        code="c",
+        name="环境问题结案数",
+        unit="件",
+        target=Decimal(2),
+        source=SourceKind.COMPUTED,
+        source_key="cases",
+        source_params={"measure": "closed", "category": "sj-appearance"},
+        decomposition=Decomposition.VILLAGES,
+    )
+    rate = Indicator.objects.create(
+        task=task,
+        code="r",
+        name="按期结案率",
+        unit="%",
+        target=Decimal(90),
+        source=SourceKind.COMPUTED,
+        source_key="cases",
+        source_params={"measure": "on_time_closing_rate"},
+        decomposition=Decomposition.VILLAGES,
+    )
     for ind in (closed, rate):
         Share.objects.create(indicator=ind, region=world.kong, target=ind.target)
     return closed, rate
@@ -68,17 +87,25 @@ def test_a_patrol_with_check_ins_counts_in_the_weekly_coverage(world):
         actions.do_start_patrol(world.kong_grid, actor=inspector, scope=scope, at=start)
     lng, lat = cf.point_in(world.kong_grid)
     actions.do_checkin(patrol, lng, lat, actor=inspector, at=start + datetime.timedelta(minutes=20))
-    case = actions.do_report_case(subdistrict=world.sub, category=cf.category(world.sub, "garbage"),
-                                  description="巡查发现", actor=inspector, scope=scope, source="patrol", lng=lng,
-                                  lat=lat, patrol=patrol, at=start + datetime.timedelta(minutes=30))
+    case = actions.do_report_case(
+        subdistrict=world.sub,
+        category=cf.category(world.sub, "garbage"),
+        description="巡查发现",
+        actor=inspector,
+        scope=scope,
+        source="patrol",
+        lng=lng,
+        lat=lat,
+        patrol=patrol,
+        at=start + datetime.timedelta(minutes=30),
+    )
     patrol = actions.do_end_patrol(patrol, actor=inspector, note="无其他问题", at=start + datetime.timedelta(hours=1))
     assert len(patrol.track) == 1 and case.patrol == patrol
     with pytest.raises(Exception, match="只有本网格的网格员"):
         actions.do_start_patrol(world.yan_grid, actor=inspector, scope=scope)
     leader = scope_for(Person.objects.get(username="demo-leader"))
     rows = {r["grid"]: r for r in queries.patrol_coverage(leader, world.sub, datetime.date(2021, 3, 1))}
-    assert rows[world.kong_grid.name] == {"grid": world.kong_grid.name, "village": "孔家坊村", "patrols": 1,
-                                          "days": 1}
+    assert rows[world.kong_grid.name] == {"grid": world.kong_grid.name, "village": "孔家坊村", "patrols": 1, "days": 1}
     assert rows[world.kong_grid2.name]["patrols"] == 0
 
 
@@ -125,10 +152,22 @@ def test_the_home_page_runs_a_fixed_number_of_queries_for_cases(world, as_person
 def test_a_rate_bound_to_cases_is_the_subdistricts_own_rate_not_a_sum(bound, world):
     _, rate = bound
     cf.drive(cf.report(world.sub, world.kong_grid, at=_at(3)), "close", at=_at(3))
-    cf.drive(cf.report(world.sub, world.yan_grid, by="demo-leader", at=_at(3)), "close", at=_at(3),
-             village=world.yan, handler=world.outsider.username, verifier="demo-leader")
-    late = cf.drive(cf.report(world.sub, world.yan_grid, by="demo-leader", at=_at(4)), "verify", at=_at(4),
-                    village=world.yan, handler=world.outsider.username, verifier="demo-leader")
+    cf.drive(
+        cf.report(world.sub, world.yan_grid, by="demo-leader", at=_at(3)),
+        "close",
+        at=_at(3),
+        village=world.yan,
+        handler=world.outsider.username,
+        verifier="demo-leader",
+    )
+    late = cf.drive(
+        cf.report(world.sub, world.yan_grid, by="demo-leader", at=_at(4)),
+        "verify",
+        at=_at(4),
+        village=world.yan,
+        handler=world.outsider.username,
+        verifier="demo-leader",
+    )
     cf.act(late, "close", "demo-urban", at=_at(6))  # closed after its deadline
     c = engine.compute(world.sub, YEAR, TODAY, [world.kong, world.yan], whole=True)
     assert c.village[(rate.pk, world.kong.pk)].actual == Decimal("100.0")

@@ -63,8 +63,7 @@ def test_the_api_offers_and_enforces_the_same_steps(world, client):
     assert client.post(f"/api/v1/cases/{case.pk}/actions/accept", {"revision": 99}, headers=auth).status_code == 409
     response = client.post(f"/api/v1/cases/{case.pk}/actions/accept", headers=auth)
     assert response.status_code == 200 and response.json()["state"] == "accepted"
-    response = client.post(f"/api/v1/cases/{case.pk}/actions/dispatch", {"village": world.kong.code},
-                           headers=auth)
+    response = client.post(f"/api/v1/cases/{case.pk}/actions/dispatch", {"village": world.kong.code}, headers=auth)
     assert response.status_code == 400  # not yet filed
     client.post(f"/api/v1/cases/{case.pk}/actions/file", headers=auth)
     response = client.post(f"/api/v1/cases/{case.pk}/actions/dispatch", {"village": world.kong.code}, headers=auth)
@@ -82,15 +81,31 @@ def test_html_and_script_in_a_description_are_shown_as_text(world, as_persona):
 def test_reporting_through_the_page_with_a_photo(world, as_persona):
     lng, lat = cf.point_in(world.kong_grid)
     category = cf.category(world.sub, "street-vending")
-    response = as_persona("grid").post("/cases/report/", {
-        "category": category.pk, "description": "占道摆摊卖菜", "lng": str(lng), "lat": str(lat),
-        "photos": [cf.jpeg(lng=lng, lat=lat)], "client_ref": "page-ref-1"})
+    response = as_persona("grid").post(
+        "/cases/report/",
+        {
+            "category": category.pk,
+            "description": "占道摆摊卖菜",
+            "lng": str(lng),
+            "lat": str(lat),
+            "photos": [cf.jpeg(lng=lng, lat=lat)],
+            "client_ref": "page-ref-1",
+        },
+    )
     assert response.status_code == 302
     case = Case.objects.get(client_ref="page-ref-1")
     assert case.source == Source.PATROL and case.region == world.kong_grid and case.photos.count() == 1
     # the same form posted again (a retry after a dropped connection) makes no second case
-    as_persona("grid").post("/cases/report/", {"category": category.pk, "description": "占道摆摊卖菜",
-                                               "lng": str(lng), "lat": str(lat), "client_ref": "page-ref-1"})
+    as_persona("grid").post(
+        "/cases/report/",
+        {
+            "category": category.pk,
+            "description": "占道摆摊卖菜",
+            "lng": str(lng),
+            "lat": str(lat),
+            "client_ref": "page-ref-1",
+        },
+    )
     assert Case.objects.filter(client_ref="page-ref-1").count() == 1
 
 
@@ -103,6 +118,7 @@ def test_a_report_without_location_keeps_what_was_typed(world, as_persona):
 
 # ---- statistics --------------------------------------------------------------------------------
 
+
 def test_statistics_equal_hand_counts(world):
     """Seven cases reported in March 2021, taken to known states; counted by hand below."""
     kong, yan = world.kong_grid, world.yan_grid
@@ -114,8 +130,9 @@ def test_statistics_equal_hand_counts(world):
     d = cf.act(cf.report(world.sub, kong, at=t), "reject", "demo-urban", note="不属实")  # rejected
     e = cf.report(world.sub, kong, at=t)  # only reported
     f = cf.act(cf.report(world.sub, yan, by="demo-leader", at=t), "accept", "demo-urban", at=t)  # accepted (阎桥)
-    g = cf.drive(cf.report(world.sub, yan, by="demo-leader", at=t, code="ruined-wall"), "dispatch", at=t,
-                 village=world.yan)
+    g = cf.drive(
+        cf.report(world.sub, yan, by="demo-leader", at=t, code="ruined-wall"), "dispatch", at=t, village=world.yan
+    )
     g = cf.act(g, "request_extension", world.outsider.username, days=5, note="协调", at=t)
     g = cf.act(g, "approve_extension", "demo-leader", at=t)  # extended, still open
     now = t + datetime.timedelta(days=30)  # every handling deadline has passed
@@ -159,12 +176,22 @@ def test_the_statistics_page_shows_the_rates(world, as_persona):
 
 # ---- public reports, tracking, tips ------------------------------------------------------------
 
+
 def test_a_citizen_reports_without_signing_in_and_follows_the_case(world, client):
     lng, lat = cf.point_in(world.kong_grid)
     category = cf.category(world.sub, "streetlight")
-    response = client.post("/public/report/", {
-        "s": world.sub.code, "category": category.pk, "description": "路灯不亮<script>x</script>", "lng": str(lng),
-        "lat": str(lat), "contact_phone": "13800000000", "photos": [cf.jpeg(lng=lng, lat=lat)]})
+    response = client.post(
+        "/public/report/",
+        {
+            "s": world.sub.code,
+            "category": category.pk,
+            "description": "路灯不亮<script>x</script>",
+            "lng": str(lng),
+            "lat": str(lat),
+            "contact_phone": "13800000000",
+            "photos": [cf.jpeg(lng=lng, lat=lat)],
+        },
+    )
     assert response.status_code == 302 and "/public/track/" in response["Location"]
     case = Case.objects.get(description__startswith="路灯不亮")
     assert case.source == Source.PUBLIC and case.is_public and case.contact_phone == "13800000000"
@@ -188,8 +215,9 @@ def test_a_flood_of_public_reports_from_one_address_is_refused(world, client):
 
 def test_a_confidential_tip_is_seen_only_by_the_tip_officer_and_each_view_is_logged(world, client, as_persona):
     cf.setup(world.sub)
-    response = client.post("/public/tips/", {"s": world.sub.code, "description": "某人强揽工程、威胁村民",
-                                             "contact_phone": "13900000000"})
+    response = client.post(
+        "/public/tips/", {"s": world.sub.code, "description": "某人强揽工程、威胁村民", "contact_phone": "13900000000"}
+    )
     assert response.status_code == 200 and "线索已收到" in response.content.decode()
     tip = Case.objects.get(source=Source.TIP, description__startswith="某人强揽")
     assert tip.confidential
@@ -260,14 +288,19 @@ def test_another_villages_person_is_not_named_in_a_cases_history(world, as_perso
 def actions_send_back(case, world):
     from zhili.cases import actions
 
-    return actions.do_act(case, "send_back", actor=world.outsider, scope=scope_for(world.outsider),
-                          note="不属于本村")
+    return actions.do_act(case, "send_back", actor=world.outsider, scope=scope_for(world.outsider), note="不属于本村")
 
 
 def test_a_citizens_report_sent_twice_after_a_dropped_connection_is_one_case(world, client):
     lng, lat = cf.point_in(world.kong_grid)
-    form = {"s": world.sub.code, "category": cf.category(world.sub, "garbage").pk, "description": "重复提交测试",
-            "lng": str(lng), "lat": str(lat), "client_ref": "retry-public-1"}
+    form = {
+        "s": world.sub.code,
+        "category": cf.category(world.sub, "garbage").pk,
+        "description": "重复提交测试",
+        "lng": str(lng),
+        "lat": str(lat),
+        "client_ref": "retry-public-1",
+    }
     first = client.post("/public/report/", form, REMOTE_ADDR="10.6.6.6")
     again = client.post("/public/report/", form, REMOTE_ADDR="10.6.6.6")
     assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
@@ -289,8 +322,10 @@ def test_each_statistics_figure_opens_onto_exactly_its_cases(world, as_persona, 
     assert [n for _, n in _re.findall(r'<a href="(/cases/\?[^"]+)">(\d+)</a>', row)] == ["2", "1", "1"]
     hrefs = _re.findall(r'<a href="(/cases/\?[^"]+)">', row)
     reported, closed, late_href = (h.replace("&amp;", "&") for h in hrefs[1:4])
-    listed = {key: _re.findall(r"/cases/(\d+)/", client.get(url).content.decode())
-              for key, url in (("reported", reported), ("closed", closed), ("late", late_href))}
+    listed = {
+        key: _re.findall(r"/cases/(\d+)/", client.get(url).content.decode())
+        for key, url in (("reported", reported), ("closed", closed), ("late", late_href))
+    }
     assert sorted(map(int, listed["reported"])) == sorted([a.pk, late.pk]) and str(dup.pk) not in listed["reported"]
     assert listed["closed"] == [str(a.pk)]
     assert listed["late"] == [str(late.pk)]

@@ -22,13 +22,28 @@ from zhili.people.scope import scope_for
 from zhili.regions.models import PATH_SEP, Level, Region
 
 NOW = datetime.datetime(2020, 12, 20, 10, 0, tzinfo=datetime.UTC)
-STATES = [State.REPORTED, State.FILED, State.DISPATCHED, State.HANDLED, State.CLOSED, State.CLOSED, State.REJECTED,
-          State.PARKED, State.MERGED]
+STATES = [
+    State.REPORTED,
+    State.FILED,
+    State.DISPATCHED,
+    State.HANDLED,
+    State.CLOSED,
+    State.CLOSED,
+    State.REJECTED,
+    State.PARKED,
+    State.MERGED,
+]
 
 
 def _region(code, level, parent=None):
-    return Region.objects.create(code=code, name=f"测试{code}", level=level, parent=parent,
-                                 path=(parent.path if parent else "") + code + PATH_SEP, is_synthetic=True)
+    return Region.objects.create(
+        code=code,
+        name=f"测试{code}",
+        level=level,
+        parent=parent,
+        path=(parent.path if parent else "") + code + PATH_SEP,
+        is_synthetic=True,
+    )
 
 
 @pytest.fixture
@@ -51,8 +66,15 @@ def town(db):
         RoleAssignment.objects.create(person=p, role=Role.GRID_INSPECTOR, region=grid)
         inspectors.append(p)
     categories = list(Category.objects.filter(subdistrict=sub, parent__isnull=False).exclude(code="saohei"))
-    return {"sub": sub, "grids": grids, "units": units, "leader": leader, "inspectors": inspectors,
-            "categories": categories, "class": Category.objects.get(subdistrict=sub, code="sj-appearance")}
+    return {
+        "sub": sub,
+        "grids": grids,
+        "units": units,
+        "leader": leader,
+        "inspectors": inspectors,
+        "categories": categories,
+        "class": Category.objects.get(subdistrict=sub, code="sj-appearance"),
+    }
 
 
 def _add_cases(town, n: int, start: int = 0) -> None:
@@ -62,21 +84,38 @@ def _add_cases(town, n: int, start: int = 0) -> None:
         grid = town["grids"][i % len(town["grids"])]
         state = STATES[i % len(STATES)]
         reported = NOW - datetime.timedelta(days=rng.randint(0, 400), hours=rng.randint(0, 23))
-        dispatched = reported + datetime.timedelta(hours=2) if state not in (State.REPORTED, State.REJECTED,
-                                                                             State.MERGED) else None
-        rows.append(Case(
-            subdistrict=town["sub"], number=f"CQ{i:06d}", region=grid, path=grid.path,
-            source="patrol" if i % 3 else "public", category=town["categories"][i % len(town["categories"])],
-            state=state, description="测试", reported_at=reported, step_started_at=reported,
-            step_deadline=reported + datetime.timedelta(days=1) if state not in queries.TERMINAL else None,
-            reporter=town["inspectors"][i % 2] if i % 3 else None,
-            unit=town["units"][i % 2] if dispatched else None,
-            accepted_at=dispatched, filed_at=dispatched, dispatched_at=dispatched,
-            deadline=dispatched + datetime.timedelta(days=3) if dispatched else None,
-            handled_at=dispatched + datetime.timedelta(days=1) if state in (State.HANDLED, State.CLOSED) else None,
-            closed_at=dispatched + datetime.timedelta(days=2) if state == State.CLOSED else None,
-            closed_on_time=True if state == State.CLOSED else None, rework_count=i % 4 == 0,
-            extension_count=i % 5 == 0, is_hotspot=i % 7 == 0))
+        dispatched = (
+            reported + datetime.timedelta(hours=2)
+            if state not in (State.REPORTED, State.REJECTED, State.MERGED)
+            else None
+        )
+        rows.append(
+            Case(
+                subdistrict=town["sub"],
+                number=f"CQ{i:06d}",
+                region=grid,
+                path=grid.path,
+                source="patrol" if i % 3 else "public",
+                category=town["categories"][i % len(town["categories"])],
+                state=state,
+                description="测试",
+                reported_at=reported,
+                step_started_at=reported,
+                step_deadline=reported + datetime.timedelta(days=1) if state not in queries.TERMINAL else None,
+                reporter=town["inspectors"][i % 2] if i % 3 else None,
+                unit=town["units"][i % 2] if dispatched else None,
+                accepted_at=dispatched,
+                filed_at=dispatched,
+                dispatched_at=dispatched,
+                deadline=dispatched + datetime.timedelta(days=3) if dispatched else None,
+                handled_at=dispatched + datetime.timedelta(days=1) if state in (State.HANDLED, State.CLOSED) else None,
+                closed_at=dispatched + datetime.timedelta(days=2) if state == State.CLOSED else None,
+                closed_on_time=True if state == State.CLOSED else None,
+                rework_count=i % 4 == 0,
+                extension_count=i % 5 == 0,
+                is_hotspot=i % 7 == 0,
+            )
+        )
     Case.objects.bulk_create(rows)
 
 
@@ -92,25 +131,37 @@ def _measure(town) -> dict[str, tuple[int, int]]:
     sub = town["sub"]
     reads = {
         "page-all": lambda: queries.page_of(queries.filtered(scope, Filters(), now=NOW)),
-        "page-open-class-since": lambda: queries.page_of(queries.filtered(
-            scope, Filters(state="open", category=town["class"].pk, since=datetime.date(2020, 1, 1)), now=NOW)),
+        "page-open-class-since": lambda: queries.page_of(
+            queries.filtered(
+                scope, Filters(state="open", category=town["class"].pk, since=datetime.date(2020, 1, 1)), now=NOW
+            )
+        ),
         "page-overdue": lambda: queries.page_of(queries.filtered(scope, Filters(state="overdue"), now=NOW)),
-        **{f"stats-{by}": (lambda by=by: queries.statistics(scope, sub, by, Filters(), now=NOW))
-           for by in queries.BY},
+        **{f"stats-{by}": (lambda by=by: queries.statistics(scope, sub, by, Filters(), now=NOW)) for by in queries.BY},
     }
     out = {}
     for name, fn in reads.items():
         n, result = _count(fn)
         n2, _ = _count(  # what a template reads of a page's rows: no query more
-lambda result=result: [
-            (r.category.name, r.region.name, r.unit and r.unit.name, r.assignee_region and r.assignee_region.name)
-            for r in result if isinstance(r, Case)])
+            lambda result=result: [
+                (r.category.name, r.region.name, r.unit and r.unit.name, r.assignee_region and r.assignee_region.name)
+                for r in result
+                if isinstance(r, Case)
+            ]
+        )
         out[name] = (n + n2, len(result))
     return out
 
 
-EXPECTED = {"page-all": 1, "page-open-class-since": 1, "page-overdue": 1,
-            "stats-village": 2, "stats-unit": 1, "stats-grid": 1, "stats-inspector": 2}
+EXPECTED = {
+    "page-all": 1,
+    "page-open-class-since": 1,
+    "page-overdue": 1,
+    "stats-village": 2,
+    "stats-unit": 1,
+    "stats-grid": 1,
+    "stats-inspector": 2,
+}
 
 
 def test_query_counts_do_not_grow_with_the_cases(town):

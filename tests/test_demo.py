@@ -23,9 +23,14 @@ PROJECT_ROOT = Path(zhili.__file__).resolve().parent.parent
 
 def snapshot() -> dict[str, int]:
     return {
-        "regions": Region.objects.count(), "people": Person.objects.count(), "roles": RoleAssignment.objects.count(),
-        "units": Unit.objects.count(), "levels": ChainLevel.objects.count(), "links": ChainLink.objects.count(),
-        "audit": AuditEntry.objects.count(), "flags": SiteFlag.objects.count(),
+        "regions": Region.objects.count(),
+        "people": Person.objects.count(),
+        "roles": RoleAssignment.objects.count(),
+        "units": Unit.objects.count(),
+        "levels": ChainLevel.objects.count(),
+        "links": ChainLink.objects.count(),
+        "audit": AuditEntry.objects.count(),
+        "flags": SiteFlag.objects.count(),
     }
 
 
@@ -81,20 +86,23 @@ def test_every_village_has_two_to_five_grids_each_with_a_boundary(world):
 
 
 def test_every_grid_has_its_five_level_chain(world):
-    per_grid = ChainLink.objects.active().filter(grid__path__startswith=world.sub.path).values("grid").annotate(
-        n=Count("id"))
+    per_grid = (
+        ChainLink.objects.active().filter(grid__path__startswith=world.sub.path).values("grid").annotate(n=Count("id"))
+    )
     assert per_grid.count() == Region.objects.filter(level=Level.GRID).count()
     assert {row["n"] for row in per_grid} == {5}
     assert list(ChainLevel.objects.filter(subdistrict=world.sub).values_list("name", flat=True)) == (
-        taiping.CHAIN_LEVELS)
+        taiping.CHAIN_LEVELS
+    )
 
 
 def test_the_offices_exist(world):
     assert set(Unit.objects.filter(region=world.sub).values_list("code", flat=True)) == {c for c, _ in taiping.UNITS}
 
 
-@pytest.mark.parametrize(("username", "full_name", "title", "roles"), taiping.LOGINS,
-                         ids=[login[0] for login in taiping.LOGINS])
+@pytest.mark.parametrize(
+    ("username", "full_name", "title", "roles"), taiping.LOGINS, ids=[login[0] for login in taiping.LOGINS]
+)
 def test_demo_logins(world, username, full_name, title, roles):
     who = Person.objects.get(username=username)
     assert who.check_password(taiping.DEMO_PASSWORD), f"{username} signs in with {taiping.DEMO_PASSWORD}"
@@ -107,8 +115,10 @@ def test_demo_logins(world, username, full_name, title, roles):
             expected.add((role.value, where[place].code, None))
         else:
             expected.add((role.value, world.sub.code, place))
-    held = {(ra.role, ra.region.code, ra.unit.code if ra.unit_id else None)
-            for ra in RoleAssignment.objects.active().filter(person=who).select_related("region", "unit")}
+    held = {
+        (ra.role, ra.region.code, ra.unit.code if ra.unit_id else None)
+        for ra in RoleAssignment.objects.active().filter(person=who).select_related("region", "unit")
+    }
     assert held == expected
 
 
@@ -134,13 +144,20 @@ def test_the_demo_refuses_a_database_with_other_data(db):
 
 # ---- `zhili demo` on a fresh data directory -----------------------------------------------------------------
 
+
 def test_zhili_demo_twice_on_a_fresh_data_dir(tmp_path):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZHILI_", "DJANGO_"))}
     environ.update({"ZHILI_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(PROJECT_ROOT)})
 
     def run():
-        return subprocess.run([sys.executable, "-m", "zhili", "demo", "--no-serve"], env=environ, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "zhili", "demo", "--no-serve"],
+            env=environ,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     first = run()
     assert first.returncode == 0, first.stderr

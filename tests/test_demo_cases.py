@@ -112,8 +112,9 @@ def test_patrols_with_check_ins_by_the_grid_inspectors(world):
 
 def test_every_case_starts_with_a_report_and_follows_the_loop(db):
     events = defaultdict(list)
-    for e in CaseEvent.objects.order_by("case_id", "at", "id").values("case_id", "action", "from_state", "to_state",
-                                                                       "at"):
+    for e in CaseEvent.objects.order_by("case_id", "at", "id").values(
+        "case_id", "action", "from_state", "to_state", "at"
+    ):
         events[e["case_id"]].append(e)
     cases = list(Case.objects.all())
     assert len(events) == len(cases)
@@ -137,8 +138,15 @@ def test_every_state_agrees_with_its_timestamps(db):
         n = case.number
         assert case.number == f"2020{case.pk:08d}"
         if case.state == State.CLOSED:
-            assert None not in (case.accepted_at, case.filed_at, case.dispatched_at, case.handled_at,
-                                case.verified_at, case.closed_at, case.deadline), n
+            assert None not in (
+                case.accepted_at,
+                case.filed_at,
+                case.dispatched_at,
+                case.handled_at,
+                case.verified_at,
+                case.closed_at,
+                case.deadline,
+            ), n
             assert case.reported_at <= case.accepted_at <= case.filed_at <= case.dispatched_at, n
             assert case.dispatched_at <= case.handled_at <= case.verified_at <= case.closed_at, n
             assert case.closed_on_time == (case.closed_at <= case.deadline), n
@@ -178,8 +186,20 @@ def test_public_reports_and_one_confidential_tip(db):
     tips = Case.objects.filter(confidential=True)
     assert tips.count() == 1 and tips.get().source == Source.TIP
     tip = tips.get()
-    seen_by = [u for u in ["demo-leader", "demo-urban", "demo-civil", "demo-village", "demo-grid", "demo-viewer",
-                           "demo-economy", "demo-tips"] if queries.visible(scope_of(u)).filter(pk=tip.pk).exists()]
+    seen_by = [
+        u
+        for u in [
+            "demo-leader",
+            "demo-urban",
+            "demo-civil",
+            "demo-village",
+            "demo-grid",
+            "demo-viewer",
+            "demo-economy",
+            "demo-tips",
+        ]
+        if queries.visible(scope_of(u)).filter(pk=tip.pk).exists()
+    ]
     assert seen_by == ["demo-tips"]
 
 
@@ -228,44 +248,103 @@ def test_the_bulk_writer_writes_what_the_actions_write(world):
     """One plan (rework, an approved extension, close) through the actions and through Sim: the same case."""
     from zhili.demo.cases2020 import Sim, Step
 
-    w = cases2020._world(taiping.Summary(), world.sub, {u.code: u for u in Unit.objects.filter(region=world.sub)},
-                         {p.username: p for p in Person.objects.filter(username__startswith="demo-")},
-                         [Person.objects.get(username="demo-leader")])
+    w = cases2020._world(
+        taiping.Summary(),
+        world.sub,
+        {u.code: u for u in Unit.objects.filter(region=world.sub)},
+        {p.username: p for p in Person.objects.filter(username__startswith="demo-")},
+        [Person.objects.get(username="demo-leader")],
+    )
     rng = random.Random(7)
     grid = world.kong_grid
     at = cases2020.aware(datetime.date(2020, 6, 1), 9)
 
     def plan():
-        p = cases2020.Plan(region=grid, category=w.cats["stacking"], source=Source.PATROL, at=at,
-                           description="测试：杂物堆放。", reporter=w.inspectors[grid.pk], address="测试地点",
-                           lng=None, lat=None)
+        p = cases2020.Plan(
+            region=grid,
+            category=w.cats["stacking"],
+            source=Source.PATROL,
+            at=at,
+            description="测试：杂物堆放。",
+            reporter=w.inspectors[grid.pk],
+            address="测试地点",
+            lng=None,
+            lat=None,
+        )
         p.lng, p.lat = cases2020.point_in(grid, random.Random(1))
-        p.steps = cases2020.loop_steps(w, random.Random(3), p.category, grid, at, verifier=w.inspectors[grid.pk],
-                                       outcome="rework")
-        p.steps.insert(3, Step("request_extension", w.people["demo-village"],
-                               p.steps[2].at + datetime.timedelta(hours=1), "测试延期", days=3))
-        p.steps.insert(4, Step("approve_extension", w.people["demo-leader"],
-                               p.steps[2].at + datetime.timedelta(hours=2), "同意"))
+        p.steps = cases2020.loop_steps(
+            w, random.Random(3), p.category, grid, at, verifier=w.inspectors[grid.pk], outcome="rework"
+        )
+        p.steps.insert(
+            3,
+            Step(
+                "request_extension",
+                w.people["demo-village"],
+                p.steps[2].at + datetime.timedelta(hours=1),
+                "测试延期",
+                days=3,
+            ),
+        )
+        p.steps.insert(
+            4, Step("approve_extension", w.people["demo-leader"], p.steps[2].at + datetime.timedelta(hours=2), "同意")
+        )
         return p
 
     # the handler must be the one the extension was asked by: the route names 孔家坊's secretary for grid 1
     via_actions = cases2020.run_with_actions(w, plan(), rng)
     sim = Sim(world.sub, w.rule, cases2020.store_shared_photos(), rng)
     simulated = sim.run(plan())
-    fields = ["state", "region_id", "path", "source", "category_id", "unit_id", "assignee_region_id", "handler_id",
-              "handled_by_id", "reporter_id", "accepted_at", "filed_at", "dispatched_at", "handled_at", "verified_at",
-              "closed_at", "deadline", "step_started_at", "step_deadline", "rework_count", "extension_count",
-              "handled_on_time", "closed_on_time", "note", "revision", "lng", "lat"]
+    fields = [
+        "state",
+        "region_id",
+        "path",
+        "source",
+        "category_id",
+        "unit_id",
+        "assignee_region_id",
+        "handler_id",
+        "handled_by_id",
+        "reporter_id",
+        "accepted_at",
+        "filed_at",
+        "dispatched_at",
+        "handled_at",
+        "verified_at",
+        "closed_at",
+        "deadline",
+        "step_started_at",
+        "step_deadline",
+        "rework_count",
+        "extension_count",
+        "handled_on_time",
+        "closed_on_time",
+        "note",
+        "revision",
+        "lng",
+        "lat",
+    ]
     via_actions.refresh_from_db()
     assert {f: getattr(simulated, f) for f in fields} == {f: getattr(via_actions, f) for f in fields}
-    real = list(via_actions.events.values_list("action", "from_state", "to_state", "at", "actor_id", "actor_name",
-                                               "note", "data", "public"))
-    made = [(e.action, e.from_state, e.to_state, e.at, e.actor_id, e.actor_name, e.note, e.data, e.public)
-            for e in sim.events[0]]
+    real = list(
+        via_actions.events.values_list(
+            "action", "from_state", "to_state", "at", "actor_id", "actor_name", "note", "data", "public"
+        )
+    )
+    made = [
+        (e.action, e.from_state, e.to_state, e.at, e.actor_id, e.actor_name, e.note, e.data, e.public)
+        for e in sim.events[0]
+    ]
     assert made == real
     ext = via_actions.extensions.get()
     sim_ext = sim.extensions[0][0]
     assert (ext.days, ext.approved, ext.requested_at, ext.decided_at) == (
-        sim_ext.days, sim_ext.approved, sim_ext.requested_at, sim_ext.decided_at)
-    assert [p.stage for p in sim.photo_rows[0]] == list(via_actions.photos.values_list("stage", flat=True)) == [
-        PhotoStage.AFTER] * 2
+        sim_ext.days,
+        sim_ext.approved,
+        sim_ext.requested_at,
+        sim_ext.decided_at,
+    )
+    assert (
+        [p.stage for p in sim.photo_rows[0]]
+        == list(via_actions.photos.values_list("stage", flat=True))
+        == [PhotoStage.AFTER] * 2
+    )

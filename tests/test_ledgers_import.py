@@ -104,11 +104,28 @@ def test_a_row_edited_by_two_people_gives_the_second_a_conflict(ledger, as_perso
     leader = Person.objects.get(username="demo-leader")
     from zhili.ledgers.actions import do_add_row
 
-    row = do_add_row(ledger, {"village": "孔家坊", "head": "孔一", "id_number": ident(11), "method": "燃气灶具",
-                              "status": "施工中", "subsidy": "100"}, actor=leader, scope=scope_for(leader))
+    row = do_add_row(
+        ledger,
+        {
+            "village": "孔家坊",
+            "head": "孔一",
+            "id_number": ident(11),
+            "method": "燃气灶具",
+            "status": "施工中",
+            "subsidy": "100",
+        },
+        actor=leader,
+        scope=scope_for(leader),
+    )
     a, b = as_persona("leader"), as_persona("village")
-    form = {"village": "孔家坊村", "head": "孔一", "id_number": ident(11), "method": "燃气灶具", "subsidy": "100",
-            "revision": str(row.revision)}
+    form = {
+        "village": "孔家坊村",
+        "head": "孔一",
+        "id_number": ident(11),
+        "method": "燃气灶具",
+        "subsidy": "100",
+        "revision": str(row.revision),
+    }
     assert a.post(f"/ledgers/{ledger.code}/rows/{row.pk}/", {**form, "status": "已完工"}).status_code == 302
     response = b.post(f"/ledgers/{ledger.code}/rows/{row.pk}/", {**form, "status": "已验收"})
     assert response.status_code == 409
@@ -139,8 +156,18 @@ def test_the_importer_matches_the_form(ledger, world):
     leader = Person.objects.get(username="demo-leader")
     from zhili.ledgers.actions import do_add_row
 
-    row = do_add_row(ledger, {"village": "孔家坊村", "head": "孔二", "id_number": ident(12), "subsidy": "１，２００",
-                              "finished_on": "2020年5月12日"}, actor=leader, scope=scope_for(leader))
+    row = do_add_row(
+        ledger,
+        {
+            "village": "孔家坊村",
+            "head": "孔二",
+            "id_number": ident(12),
+            "subsidy": "１，２００",
+            "finished_on": "2020年5月12日",
+        },
+        actor=leader,
+        scope=scope_for(leader),
+    )
     assert row.data["subsidy"] == "1200.00" and row.data["finished_on"] == "2020-05-12"
     assert Decimal(row.data["subsidy"]) == 1200
 
@@ -170,8 +197,9 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(ledger, as_persona
     path = tmp_path / "huge.csv"
     path.write_bytes(b"a,b\n" + b"1,2\n" * 400_000)
     with open(path, "rb") as fh:
-        response = as_persona("leader").post(f"/ledgers/{ledger.code}/import/",
-                                             {"file": SimpleUploadedFile(path.name, fh.read())})
+        response = as_persona("leader").post(
+            f"/ledgers/{ledger.code}/import/", {"file": SimpleUploadedFile(path.name, fh.read())}
+        )
     assert response.status_code == 400 and "超过上限 1 MB" in response.content.decode()
     assert not ImportJob.objects.filter(filename="huge.csv").exists()
 
@@ -193,8 +221,10 @@ def test_a_column_the_importer_cannot_place_is_mapped_by_hand_and_remembered(led
     assert job.status == ImportStatus.FAILED and "村、户主姓名" in job.message
     page = client.get(f"/ledgers/{ledger.code}/import/{job.pk}/").content.decode()
     assert 'name="col-1"' in page and "调整列对应" in page
-    response = client.post(f"/ledgers/{ledger.code}/import/{job.pk}/", {
-        "mode": "remap", "col-0": "", "col-1": "village", "col-2": "head", "col-3": "id_number", "col-4": "status"})
+    response = client.post(
+        f"/ledgers/{ledger.code}/import/{job.pk}/",
+        {"mode": "remap", "col-0": "", "col-1": "village", "col-2": "head", "col-3": "id_number", "col-4": "status"},
+    )
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == ImportStatus.PREVIEWED and job.summary["add"] == 2 and job.summary["errors"] == 0

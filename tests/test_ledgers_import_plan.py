@@ -43,8 +43,9 @@ def no_reading(monkeypatch):
     monkeypatch.setattr(importer, "analyse", refuse)
 
 
-def test_commit_writes_the_plan_without_reading_the_file_again(ledger, leader, as_persona, tmp_path, monkeypatch,
-                                                               django_capture_on_commit_callbacks):
+def test_commit_writes_the_plan_without_reading_the_file_again(
+    ledger, leader, as_persona, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
     path = messy_workbook(tmp_path / "f.xlsx")
     job = previewed(as_persona("leader"), ledger, path)
     plan = importer._plan_path(job)

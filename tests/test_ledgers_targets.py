@@ -21,18 +21,36 @@ def bound(world, settings):
     ledger = define(world)
     leader = Person.objects.get(username="demo-leader")
     goal = Goal.objects.create(region=world.sub, year=YEAR, level_name="攻坚战", code="9", title="气代煤")
-    task = Task.objects.create(goal=goal, code="9.1", title="清洁取暖", start=datetime.date(YEAR, 1, 1),
-                               deadline=datetime.date(YEAR, 12, 31))
-    ind = Indicator.objects.create(task=task, code="g", name="验收户数", unit="户", target=Decimal(4),
-                                   source=SourceKind.COMPUTED, source_key="ledger",
-                                   source_params={"ledger": ledger.code, "measure": "count",
-                                                  "filter": {"status": "已验收"}},
-                                   decomposition=Decomposition.VILLAGES)
+    task = Task.objects.create(
+        goal=goal, code="9.1", title="清洁取暖", start=datetime.date(YEAR, 1, 1), deadline=datetime.date(YEAR, 12, 31)
+    )
+    ind = Indicator.objects.create(
+        task=task,
+        code="g",
+        name="验收户数",
+        unit="户",
+        target=Decimal(4),
+        source=SourceKind.COMPUTED,
+        source_key="ledger",
+        source_params={"ledger": ledger.code, "measure": "count", "filter": {"status": "已验收"}},
+        decomposition=Decomposition.VILLAGES,
+    )
     Share.objects.create(indicator=ind, region=world.kong, target=Decimal(4))
     scope = scope_for(leader)
-    rows = [do_add_row(ledger, {"village": "孔家坊", "head": f"孔{i}", "id_number": ident(100 + i),
-                                "status": "已验收" if i < 3 else "施工中"}, actor=leader, scope=scope)
-            for i in range(4)]
+    rows = [
+        do_add_row(
+            ledger,
+            {
+                "village": "孔家坊",
+                "head": f"孔{i}",
+                "id_number": ident(100 + i),
+                "status": "已验收" if i < 3 else "施工中",
+            },
+            actor=leader,
+            scope=scope,
+        )
+        for i in range(4)
+    ]
     return ledger, ind, rows, leader, scope
 
 
@@ -47,8 +65,13 @@ def test_the_light_follows_the_ledger_when_a_row_changes(bound, world):
     assert whole.actual == 3 and kong.actual == 3
     assert whole.light.state == lights.RED  # 75 % against 88 % elapsed on 2021-11-19
     last = rows[3]
-    do_update_row(last, {**last.data, "village": "孔家坊村", "status": "已验收"}, revision=last.revision,
-                  actor=leader, scope=scope)
+    do_update_row(
+        last,
+        {**last.data, "village": "孔家坊村", "status": "已验收"},
+        revision=last.revision,
+        actor=leader,
+        scope=scope,
+    )
     whole, kong = figure(world, ind)
     assert whole.actual == 4 and whole.light.state == lights.DONE
     do_archive_row(rows[0], reason="重复登记", actor=leader, scope=scope)

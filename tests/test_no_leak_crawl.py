@@ -23,8 +23,11 @@ SKIP_PREFIXES = ("/static/", "/logout/", "/i18n/setlang/")
 LIMIT = 400
 # Kinds of page a village has hundreds of (its cases, their photos): a sample of each is crawled, so that the
 # crawl still reaches every other kind of page within LIMIT.
-SAMPLED = {re.compile(r"^/cases/\d+/$"): 60, re.compile(r"^/cases/\d+/photos/"): 20,
-           re.compile(r"^/cases/\?.*page="): 10}
+SAMPLED = {
+    re.compile(r"^/cases/\d+/$"): 60,
+    re.compile(r"^/cases/\d+/photos/"): 20,
+    re.compile(r"^/cases/\?.*page="): 10,
+}
 
 
 class _Links(HTMLParser):
@@ -59,8 +62,9 @@ def _readable(response) -> str:
         from openpyxl import load_workbook
 
         book = load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True)
-                         for cell in row if cell is not None)
+        return "\n".join(
+            str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None
+        )
     if kind.startswith("image/"):
         return ""  # a case photo: no text to leak (the copies shown carry no EXIF)
     if kind.startswith(("text/", "application/json", "application/yaml")):
@@ -68,8 +72,15 @@ def _readable(response) -> str:
     raise AssertionError(f"unexpected content type {kind!r}")
 
 
-def crawl(client: Client, start: str = "/", *, stop_when=None, limit: int = LIMIT, within: str = "/",
-          broken: dict[str, str] | None = None) -> dict[str, str]:
+def crawl(
+    client: Client,
+    start: str = "/",
+    *,
+    stop_when=None,
+    limit: int = LIMIT,
+    within: str = "/",
+    broken: dict[str, str] | None = None,
+) -> dict[str, str]:
     """Breadth-first GET of every same-site link (under `within`) from `start`. Returns {url: body}.
 
     A page that answers neither 200 nor 302 fails the crawl at once, or, when `broken` is given, is noted there
@@ -131,10 +142,16 @@ def test_the_village_cadre_sees_nothing_of_the_other_90_villages(world):
     assert len(others) == 90
     forbidden = [v.name for v in others] + [v.code for v in others]
     # The other villages' party secretaries and grid inspectors are people of those villages.
-    forbidden += list(RoleAssignment.objects.filter(region__in=others, role=Role.VILLAGE_CADRE)
-                      .values_list("person__full_name", flat=True))
-    forbidden += list(RoleAssignment.objects.filter(region__parent__in=others, role=Role.GRID_INSPECTOR)
-                      .values_list("person__full_name", flat=True))
+    forbidden += list(
+        RoleAssignment.objects.filter(region__in=others, role=Role.VILLAGE_CADRE).values_list(
+            "person__full_name", flat=True
+        )
+    )
+    forbidden += list(
+        RoleAssignment.objects.filter(region__parent__in=others, role=Role.GRID_INSPECTOR).values_list(
+            "person__full_name", flat=True
+        )
+    )
     assert (leaks(pages, forbidden), broken) == ([], {})
 
     # The crawl did reach their own village, every grid of it and the grids' chain forms.
@@ -156,8 +173,11 @@ def test_the_grid_inspector_sees_only_their_grid(world):
     assert other_grids
     others = other_villages(world)
     forbidden = [g.name for g in other_grids] + [g.code for g in other_grids] + [v.name for v in others]
-    forbidden += list(RoleAssignment.objects.filter(region__in=other_grids, role=Role.GRID_INSPECTOR)
-                      .values_list("person__full_name", flat=True))
+    forbidden += list(
+        RoleAssignment.objects.filter(region__in=other_grids, role=Role.GRID_INSPECTOR).values_list(
+            "person__full_name", flat=True
+        )
+    )
     assert (leaks(pages, forbidden), broken) == ([], {})
 
     assert f"/regions/{world.kong_grid.code}/" in pages
@@ -180,8 +200,9 @@ def test_the_leader_reaches_all_91_villages(world):
     client.force_login(person("demo-leader"))
     home = crawl(client, limit=1)["/"]
     assert f'href="/regions/{world.sub.code}/"' in home and 'href="/people/"' in home and 'href="/audit/"' in home
-    village_urls = {f"/regions/{code}/" for code in
-                    Region.objects.filter(parent=world.sub).values_list("code", flat=True)}
+    village_urls = {
+        f"/regions/{code}/" for code in Region.objects.filter(parent=world.sub).values_list("code", flat=True)
+    }
     assert len(village_urls) == 91
     # From the region browser (one click from home) every village is one more click away.
     pages = crawl(client, "/regions/", within="/regions/", stop_when=lambda fetched: village_urls <= fetched.keys())
@@ -197,8 +218,9 @@ def test_readers_of_the_whole_subdistrict_reach_villages_but_not_administration(
         assert f'href="{admin_url}"' not in home
     pages = crawl(client, "/regions/", within="/regions/", limit=12)
     assert f"/regions/{world.sub.code}/" in pages
-    village_urls = {f"/regions/{code}/" for code in
-                    Region.objects.filter(parent=world.sub).values_list("code", flat=True)}
+    village_urls = {
+        f"/regions/{code}/" for code in Region.objects.filter(parent=world.sub).values_list("code", flat=True)
+    }
     assert village_urls & pages.keys()
     assert not any(url.endswith(("/edit/", "/merge/", "/children/new/", "/chain/")) for url in pages)
 

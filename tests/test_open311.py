@@ -57,6 +57,7 @@ def jpeg_with_exif() -> bytes:
 
 # ---- against a running server, with the georeport client ----------------------------------------
 
+
 class Open311Snapshot(DemoSnapshot):
     PREFIX = "zz_open311_demo_"  # its own copy: the browser tests keep theirs
 
@@ -101,10 +102,22 @@ def test_post_and_read_back_with_georeport_in_json_and_xml(served):
     sub = factory.subdistrict()
     hidden = factory.patrol_case()  # an inspector's report: not public
     lng, lat = factory.grid_point(factory.kong_grid())
-    response = requests.post(f"{served}/requests.json", data={
-        "jurisdiction_id": sub.code, "service_code": "trash-bin", "lat": str(lat), "long": str(lng),
-        "address_string": "孔家坊村东口", "description": "垃圾桶满了，三天没人清运", "first_name": "三",
-        "last_name": "张", "phone": factory.CONTACT_PHONE, "email": "zhang@example.com"}, timeout=10)
+    response = requests.post(
+        f"{served}/requests.json",
+        data={
+            "jurisdiction_id": sub.code,
+            "service_code": "trash-bin",
+            "lat": str(lat),
+            "long": str(lng),
+            "address_string": "孔家坊村东口",
+            "description": "垃圾桶满了，三天没人清运",
+            "first_name": "三",
+            "last_name": "张",
+            "phone": factory.CONTACT_PHONE,
+            "email": "zhang@example.com",
+        },
+        timeout=10,
+    )
     assert response.status_code == 201, response.text
     [created] = response.json()
     number = created["service_request_id"]
@@ -141,11 +154,16 @@ def test_post_and_read_back_with_georeport_in_json_and_xml(served):
     assert ET.fromstring(empty.content).tag == "service_requests" and len(ET.fromstring(empty.content)) == 0
 
     # the same POST answered in XML
-    xml = requests.post(f"{served}/requests.xml", data={
-        "service_code": "street-vending", "lat": str(lat), "long": str(lng), "description": "占道摆摊"}, timeout=10)
+    xml = requests.post(
+        f"{served}/requests.xml",
+        data={"service_code": "street-vending", "lat": str(lat), "long": str(lng), "description": "占道摆摊"},
+        timeout=10,
+    )
     assert xml.status_code == 201 and xml.headers["Content-Type"].startswith("application/xml")
-    assert Case.objects.filter(number=xmltodict.parse(xml.content)["service_requests"]["request"][
-        "service_request_id"], category__code="street-vending").exists()
+    assert Case.objects.filter(
+        number=xmltodict.parse(xml.content)["service_requests"]["request"]["service_request_id"],
+        category__code="street-vending",
+    ).exists()
     assert requests.get(f"{served}/requests/{hidden.number}.json", timeout=10).status_code == 404
 
 
@@ -163,18 +181,31 @@ def test_media_url_serves_the_exif_free_copy_of_a_public_case(served):
     # a photo of a case that is not public is not served
     from zhili.cases.models import CasePhoto
 
-    other = CasePhoto.objects.create(case=patrol, stage="before", display=case.photos.get().display.name,
-                                     original=case.photos.get().original.name, sha256="x",
-                                     uploaded_at=patrol.reported_at)
+    other = CasePhoto.objects.create(
+        case=patrol,
+        stage="before",
+        display=case.photos.get().display.name,
+        original=case.photos.get().original.name,
+        sha256="x",
+        uploaded_at=patrol.reported_at,
+    )
     assert requests.get(f"{served}/media/{other.pk}.jpg", timeout=10).status_code == 404
 
 
 def test_api_key_post_creates_a_partner_case_its_owner_reads(served):
     key = token_for("demo-grid")
     lng, lat = factory.grid_point(factory.kong_grid())
-    response = requests.post(f"{served}/requests.json", data={
-        "api_key": key, "service_code": "garbage", "lat": str(lat), "long": str(lng),
-        "description": "热线转来：村口垃圾堆积"}, timeout=10)
+    response = requests.post(
+        f"{served}/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "garbage",
+            "lat": str(lat),
+            "long": str(lng),
+            "description": "热线转来：村口垃圾堆积",
+        },
+        timeout=10,
+    )
     assert response.status_code == 201, response.text
     number = response.json()[0]["service_request_id"]
     case = Case.objects.get(number=number)
@@ -185,18 +216,24 @@ def test_api_key_post_creates_a_partner_case_its_owner_reads(served):
     mine = requests.get(f"{served}/requests/{number}.json", params={"api_key": key}, timeout=10)
     assert mine.status_code == 200 and mine.json()[0]["service_request_id"] == number
     listed = requests.get(f"{served}/requests.xml", params={"api_key": key}, timeout=10)
-    assert number in [r["service_request_id"]
-                      for r in as_list(xmltodict.parse(listed.content)["service_requests"]["request"])]
-    yan_key = token_for(Person.objects.filter(roles__role="village_cadre", roles__region__name="阎桥村")
-                        .first().username)
-    assert requests.get(f"{served}/requests/{number}.json", params={"api_key": yan_key},
-                        timeout=10).status_code == 404
+    assert number in [
+        r["service_request_id"] for r in as_list(xmltodict.parse(listed.content)["service_requests"]["request"])
+    ]
+    yan_key = token_for(
+        Person.objects.filter(roles__role="village_cadre", roles__region__name="阎桥村").first().username
+    )
+    assert requests.get(f"{served}/requests/{number}.json", params={"api_key": yan_key}, timeout=10).status_code == 404
     # the Authorization header works as well (the token is the same personal API token)
-    assert requests.get(f"{served}/requests/{number}.json", headers={"Authorization": f"Bearer {key}"},
-                        timeout=10).status_code == 200
+    assert (
+        requests.get(
+            f"{served}/requests/{number}.json", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).status_code
+        == 200
+    )
 
 
 # ---- bad input and what never leaves (Django's test client on the session's demo) --------------
+
 
 @pytest.fixture
 def sub(db):
@@ -224,8 +261,9 @@ def test_rate_limit_answers_429_after_the_configured_number(sub):
     assert post(client, data).status_code == 201
     refused = post(client, data)
     assert refused.status_code == 429
-    assert errors(refused) == [{"code": 429, "description": "同一网络地址一小时内最多提交 2 条，请稍后再试；"
-                                                            "紧急情况请拨打街道值班电话。"}]
+    assert errors(refused) == [
+        {"code": 429, "description": "同一网络地址一小时内最多提交 2 条，请稍后再试；紧急情况请拨打街道值班电话。"}
+    ]
     as_xml = post(client, data, "xml")
     assert as_xml.status_code == 429
     root = ET.fromstring(as_xml.content)
@@ -234,11 +272,14 @@ def test_rate_limit_answers_429_after_the_configured_number(sub):
     assert post(client, data, ip="203.0.113.6").status_code == 201  # another sender is not limited
 
 
-@pytest.mark.parametrize(("lng", "lat", "says"), [
-    ("116.397", "39.909", "不在太平街道"),  # Beijing: in China, outside the subdistrict
-    ("0", "0", "不在中国境内"),
-    ("east", "north", "不是有效的经纬度"),
-])
+@pytest.mark.parametrize(
+    ("lng", "lat", "says"),
+    [
+        ("116.397", "39.909", "不在太平街道"),  # Beijing: in China, outside the subdistrict
+        ("0", "0", "不在中国境内"),
+        ("east", "north", "不是有效的经纬度"),
+    ],
+)
 def test_a_location_outside_the_subdistrict_is_refused_in_chinese(sub, lng, lat, says):
     before = Case.objects.count()
     response = post(Client(), {"service_code": "trash-bin", "description": "垃圾", "lat": lat, "long": lng})
@@ -265,17 +306,19 @@ def test_refusals_are_open311_errors(sub):
     assert bad_key.status_code == 403 and "令牌" in errors(bad_key)[0]["description"]
     bad_date = client.get(f"{BASE}/requests.json", {"start_date": "yesterday"})
     assert bad_date.status_code == 400 and "W3C" in errors(bad_date)[0]["description"]
-    wide = client.get(f"{BASE}/requests.json", {"start_date": "2020-01-01T00:00:00Z",
-                                                 "end_date": "2020-06-01T00:00:00Z"})
+    wide = client.get(
+        f"{BASE}/requests.json", {"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-06-01T00:00:00Z"}
+    )
     assert wide.status_code == 400 and "90 天" in errors(wide)[0]["description"]
     assert client.delete(f"{BASE}/requests.json").status_code == 405
 
 
 def test_html_and_script_are_data_in_json_and_escaped_in_xml(sub):
-    text = '<script>alert("x")</script><img src=x onerror=alert(1)> & \'引号\''
+    text = "<script>alert(\"x\")</script><img src=x onerror=alert(1)> & '引号'"
     client = Client()
-    response = post(client, {"service_code": "trash-bin", "description": text,
-                             "address_string": "<b>村口</b>", **point()})
+    response = post(
+        client, {"service_code": "trash-bin", "description": text, "address_string": "<b>村口</b>", **point()}
+    )
     number = errors(response)[0]["service_request_id"]
     as_json = client.get(f"{BASE}/requests/{number}.json")
     assert as_json["Content-Type"].startswith("application/json")
@@ -294,8 +337,16 @@ def test_confidential_tips_contacts_and_reporters_never_leave(sub):
     patrol = factory.patrol_case()
     leader_key = token_for("demo-leader")
     client = Client()
-    secrets = [factory.CONTACT_NAME, factory.CONTACT_PHONE, factory.TIP_TEXT, tip.number, tip.tracking_code,
-               public.tracking_code, "孔秀英", "demo-grid"]
+    secrets = [
+        factory.CONTACT_NAME,
+        factory.CONTACT_PHONE,
+        factory.TIP_TEXT,
+        tip.number,
+        tip.tracking_code,
+        public.tracking_code,
+        "孔秀英",
+        "demo-grid",
+    ]
     bodies = []
     for fmt in ("json", "xml"):
         for params in ({}, {"api_key": leader_key}):
@@ -320,8 +371,10 @@ def test_default_window_filters_and_row_cap(sub, monkeypatch):
     numbers = [r["service_request_id"] for r in json.loads(client.get(f"{BASE}/requests.json").content)]
     assert new.number in numbers and old.number not in numbers  # the last 90 days by default
     old_at = Case.objects.get(pk=old.pk).reported_at
-    window = {"start_date": (old_at - datetime.timedelta(days=1)).isoformat(),
-              "end_date": (old_at + datetime.timedelta(days=1)).isoformat()}
+    window = {
+        "start_date": (old_at - datetime.timedelta(days=1)).isoformat(),
+        "end_date": (old_at + datetime.timedelta(days=1)).isoformat(),
+    }
     numbers = [r["service_request_id"] for r in json.loads(client.get(f"{BASE}/requests.json", window).content)]
     assert numbers == [old.number]
     monkeypatch.setattr(open311, "MAX_ROWS", 1)
@@ -352,5 +405,7 @@ def test_states_map_to_open_and_closed_with_the_last_public_note(sub):
     [row] = json.loads(Client().get(f"{BASE}/requests/{case.number}.json").content)
     assert row["status"] == "closed" and row["status_notes"] == "属于供电公司管辖，已转告"
     assert [(e["state"], e["state_label"]) for e in row["zhili_status_history"]] == [
-        ("reported", "已上报"), ("rejected", "不予受理")]
+        ("reported", "已上报"),
+        ("rejected", "不予受理"),
+    ]
     assert "陈城管" not in json.dumps(row, ensure_ascii=False)  # who acted stays inside

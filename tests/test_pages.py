@@ -45,6 +45,7 @@ def leader(as_persona) -> Client:
 
 # ---- home and navigation ------------------------------------------------------------------------------
 
+
 def test_home_greets_the_leader_with_their_to_dos_and_roles(leader, world):
     response = leader.get("/")
     assert response.status_code == 200
@@ -58,8 +59,18 @@ def test_home_greets_the_leader_with_their_to_dos_and_roles(leader, world):
 
 def test_navigation_has_room_for_the_areas_to_come(leader):
     html = text(leader.get("/"))
-    for label in ("目标任务", "台账", "网格事件", "项目与税源", "通报", "民生户籍", "党建", "区划网格", "人员角色",
-                  "审计日志"):
+    for label in (
+        "目标任务",
+        "台账",
+        "网格事件",
+        "项目与税源",
+        "通报",
+        "民生户籍",
+        "党建",
+        "区划网格",
+        "人员角色",
+        "审计日志",
+    ):
         assert label in html, label
 
 
@@ -104,6 +115,7 @@ def test_the_language_switch_works_before_signing_in(db):
 
 # ---- the region browser ---------------------------------------------------------------------------------
 
+
 def test_region_index_takes_the_leader_to_the_subdistrict(leader, world):
     response = leader.get("/regions/")
     assert response.status_code == 302
@@ -117,7 +129,7 @@ def test_subdistrict_page_lists_its_91_villages(leader, world):
     assert "太平街道" in html and "370115003" in html
     for village in Region.objects.filter(parent=world.sub):
         assert f'href="/regions/{village.code}/"' in html
-    assert "村/社区 <small class=\"muted\">91</small>" in html
+    assert '村/社区 <small class="muted">91</small>' in html
     assert "周太平" in html  # its responsible people
     assert "经济发展办公室（经发办）" in html  # officers through their units
     assert "<svg" in html  # the boundary map, drawn without a tile server
@@ -159,9 +171,12 @@ def test_an_unknown_region_is_404_in_chinese(leader):
 
 # ---- region administration --------------------------------------------------------------------------------
 
+
 def test_editing_a_region_is_audited(leader, world):
-    response = leader.post(f"/regions/{world.kong.code}/edit/", {
-        "name": "孔家坊村", "note": "村委会在村东", "center_lng": "117.1", "center_lat": "36.95", "reason": "核实"})
+    response = leader.post(
+        f"/regions/{world.kong.code}/edit/",
+        {"name": "孔家坊村", "note": "村委会在村东", "center_lng": "117.1", "center_lat": "36.95", "reason": "核实"},
+    )
     assert response.status_code == 302
     world.kong.refresh_from_db()
     assert world.kong.note == "村委会在村东"
@@ -176,10 +191,14 @@ def test_editing_a_region_is_audited(leader, world):
     [
         ("{not json", "边界不是有效的 GeoJSON（第 1 行第 2 列附近有误）。"),
         ('{"type": "Point", "coordinates": [117.0, 36.9]}', "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon。"),
-        ('{"type": "Polygon", "coordinates": [[[117.0, 36.9], [117.1, 36.9], [117.1, 37.0]]]}',
-         "边界的每个环至少 4 个点，且首尾坐标相同（闭合）。"),
-        ('{"type": "Polygon", "coordinates": [[[36.9, 117.0], [36.9, 117.1], [37.0, 117.1], [36.9, 117.0]]]}',
-         "不在中国境内：请使用 WGS-84 经纬度，经度在前。"),
+        (
+            '{"type": "Polygon", "coordinates": [[[117.0, 36.9], [117.1, 36.9], [117.1, 37.0]]]}',
+            "边界的每个环至少 4 个点，且首尾坐标相同（闭合）。",
+        ),
+        (
+            '{"type": "Polygon", "coordinates": [[[36.9, 117.0], [36.9, 117.1], [37.0, 117.1], [36.9, 117.0]]]}',
+            "不在中国境内：请使用 WGS-84 经纬度，经度在前。",
+        ),
         ('{"type": "Polygon", "coordinates": "abc"}', "边界坐标无法读取"),
     ],
     ids=["not-json", "point", "open-ring", "lat-first", "bad-coordinates"],
@@ -199,16 +218,18 @@ def test_an_invalid_boundary_is_refused_in_chinese_and_nothing_is_written(leader
 def test_a_geojson_feature_is_accepted_as_its_geometry(leader, world):
     ring = [[117.0, 36.9], [117.01, 36.9], [117.01, 36.91], [117.0, 36.9]]
     feature = f'{{"type": "Feature", "properties": {{}}, "geometry": {{"type": "Polygon", "coordinates": [{ring}]}}}}'
-    response = leader.post(f"/regions/{world.kong_grid.code}/edit/", {"name": world.kong_grid.name,
-                                                                       "boundary": feature})
+    response = leader.post(
+        f"/regions/{world.kong_grid.code}/edit/", {"name": world.kong_grid.name, "boundary": feature}
+    )
     assert response.status_code == 302
     world.kong_grid.refresh_from_db()
     assert world.kong_grid.boundary == {"type": "Polygon", "coordinates": [ring]}
 
 
 def test_creating_a_grid_through_the_page(leader, world):
-    response = leader.post(f"/regions/{world.kong.code}/children/new/", {"code": world.kong.code + "009",
-                                                                         "name": "孔家坊村新网格"})
+    response = leader.post(
+        f"/regions/{world.kong.code}/children/new/", {"code": world.kong.code + "009", "name": "孔家坊村新网格"}
+    )
     assert response.status_code == 302
     grid = Region.objects.get(code=world.kong.code + "009")
     assert response["Location"] == f"/regions/{grid.code}/"
@@ -234,9 +255,16 @@ def test_creating_a_region_with_a_bad_code_says_why(leader, world, code, message
 
 def test_merging_villages_through_the_page(leader, world):
     before_grids = world.kong.children.count() + world.yan.children.count()
-    response = leader.post(f"/regions/{world.sub.code}/merge/", {
-        "villages": [world.kong.pk, world.yan.pk], "code": "370115003999", "name": "孔阎村", "on": "2026-06-01",
-        "reason": "济阳政字〔2026〕1号"})
+    response = leader.post(
+        f"/regions/{world.sub.code}/merge/",
+        {
+            "villages": [world.kong.pk, world.yan.pk],
+            "code": "370115003999",
+            "name": "孔阎村",
+            "on": "2026-06-01",
+            "reason": "济阳政字〔2026〕1号",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == "/regions/370115003999/"
     page = leader.get("/regions/370115003999/")
@@ -258,24 +286,40 @@ def test_merging_villages_through_the_page(leader, world):
 
 def test_a_refused_merge_on_the_page_says_why_and_writes_nothing(leader, world):
     before = (Region.objects.count(), AuditEntry.objects.count())
-    response = leader.post(f"/regions/{world.sub.code}/merge/", {
-        "villages": [world.kong.pk, world.yan.pk], "code": world.kong.code, "name": "孔阎村", "on": "2026-06-01",
-        "reason": "测试"})
+    response = leader.post(
+        f"/regions/{world.sub.code}/merge/",
+        {
+            "villages": [world.kong.pk, world.yan.pk],
+            "code": world.kong.code,
+            "name": "孔阎村",
+            "on": "2026-06-01",
+            "reason": "测试",
+        },
+    )
     assert response.status_code == 200
     assert f"区划代码 {world.kong.code} 已存在，不能重复。" in errors(response)
     assert (Region.objects.count(), AuditEntry.objects.count()) == before
 
 
 def test_the_merge_form_offers_only_the_subdistricts_current_villages(leader, world):
-    sub2 = do_create_region(code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district,
-                            actor=None, scope=SUPER)
-    village2 = do_create_region(code="370115004201", name="测试邻村", level=Level.VILLAGE, parent=sub2, actor=None,
-                                scope=SUPER)
+    sub2 = do_create_region(
+        code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district, actor=None, scope=SUPER
+    )
+    village2 = do_create_region(
+        code="370115004201", name="测试邻村", level=Level.VILLAGE, parent=sub2, actor=None, scope=SUPER
+    )
     html = text(leader.get(f"/regions/{world.sub.code}/merge/"))
     assert "孔家坊村" in html and "测试邻村" not in html
-    response = leader.post(f"/regions/{world.sub.code}/merge/", {
-        "villages": [world.kong.pk, village2.pk], "code": "370115003999", "name": "跨街道", "on": "2026-06-01",
-        "reason": "测试"})
+    response = leader.post(
+        f"/regions/{world.sub.code}/merge/",
+        {
+            "villages": [world.kong.pk, village2.pk],
+            "code": "370115003999",
+            "name": "跨街道",
+            "on": "2026-06-01",
+            "reason": "测试",
+        },
+    )
     assert response.status_code == 200
     assert not Region.objects.filter(code="370115003999").exists()
 
@@ -283,8 +327,10 @@ def test_the_merge_form_offers_only_the_subdistricts_current_villages(leader, wo
 def test_the_village_cadre_sets_a_chain_link_on_their_grid(as_persona, world):
     client = as_persona("village")
     level = ChainLevel.objects.get(subdistrict=world.sub, order=5)
-    response = client.post(f"/regions/{world.kong_grid.code}/chain/", {
-        "level": level.pk, "contact_name": "孔联户", "contact_phone": "0531-88886666"})
+    response = client.post(
+        f"/regions/{world.kong_grid.code}/chain/",
+        {"level": level.pk, "contact_name": "孔联户", "contact_phone": "0531-88886666"},
+    )
     assert response.status_code == 302
     link = ChainLink.objects.active().get(grid=world.kong_grid, level=level)
     assert (link.contact_name, link.contact_phone) == ("孔联户", "0531-88886666")
@@ -295,8 +341,9 @@ def test_a_chain_link_with_a_bad_phone_or_no_one_is_refused(as_persona, world):
     client = as_persona("village")
     level = ChainLevel.objects.get(subdistrict=world.sub, order=5)
     before = ChainLink.objects.count()
-    response = client.post(f"/regions/{world.kong_grid.code}/chain/", {"level": level.pk, "contact_name": "某人",
-                                                                       "contact_phone": "电话"})
+    response = client.post(
+        f"/regions/{world.kong_grid.code}/chain/", {"level": level.pk, "contact_name": "某人", "contact_phone": "电话"}
+    )
     assert "电话号码只能包含数字和短横线。" in errors(response)
     response = client.post(f"/regions/{world.kong_grid.code}/chain/", {"level": level.pk})
     assert "请选择系统内人员，或填写联系人姓名。" in errors(response)
@@ -306,8 +353,10 @@ def test_a_chain_link_with_a_bad_phone_or_no_one_is_refused(as_persona, world):
 def test_a_full_width_contact_phone_is_not_stored_as_typed(as_persona, world):
     """The chain's phone field takes what an input method types; the stored number must be ASCII digits."""
     level = ChainLevel.objects.get(subdistrict=world.sub, order=5)
-    response = as_persona("village").post(f"/regions/{world.kong_grid.code}/chain/", {
-        "level": level.pk, "contact_name": "全角联户", "contact_phone": "１３９００００１１１１"})
+    response = as_persona("village").post(
+        f"/regions/{world.kong_grid.code}/chain/",
+        {"level": level.pk, "contact_name": "全角联户", "contact_phone": "１３９００００１１１１"},
+    )
     link = ChainLink.objects.active().filter(grid=world.kong_grid, level=level, contact_name="全角联户").first()
     if link is None:
         assert "电话号码只能包含数字和短横线。" in errors(response)
@@ -316,6 +365,7 @@ def test_a_full_width_contact_phone_is_not_stored_as_typed(as_persona, world):
 
 
 # ---- people and roles ---------------------------------------------------------------------------------------
+
 
 def test_people_list_shows_the_subdistricts_people_with_their_roles(leader):
     response = leader.get("/people/")
@@ -337,9 +387,17 @@ def test_person_detail_and_units(leader, world):
 
 
 def test_creating_a_person_through_the_page_is_audited(leader, world):
-    response = leader.post("/people/new/", {
-        "username": "kong-clerk", "full_name": "孔文书", "phone": "13900008888", "title": "村文书",
-        "region": world.kong.pk, "password": "一个足够长的密码abc"})
+    response = leader.post(
+        "/people/new/",
+        {
+            "username": "kong-clerk",
+            "full_name": "孔文书",
+            "phone": "13900008888",
+            "title": "村文书",
+            "region": world.kong.pk,
+            "password": "一个足够长的密码abc",
+        },
+    )
     assert response.status_code == 302
     created = Person.objects.get(username="kong-clerk")
     assert response["Location"] == f"/people/{created.pk}/"
@@ -376,8 +434,10 @@ def test_bad_person_input_is_refused_in_chinese(leader, world, data, message):
 
 def test_a_full_width_phone_number_is_not_stored_as_typed(leader, world):
     """Chinese input methods type full-width digits; the stored number must be one a phone can dial."""
-    response = leader.post("/people/new/", {"username": "fullwidth", "full_name": "全角", "region": world.kong.pk,
-                                            "phone": "１３９００００８８８８"})
+    response = leader.post(
+        "/people/new/",
+        {"username": "fullwidth", "full_name": "全角", "region": world.kong.pk, "phone": "１３９００００８８８８"},
+    )
     created = Person.objects.filter(username="fullwidth").first()
     if created is None:
         assert "手机号应为 11 位数字，以 1 开头。" in errors(response)
@@ -387,8 +447,9 @@ def test_a_full_width_phone_number_is_not_stored_as_typed(leader, world):
 
 def test_granting_and_ending_a_role_through_the_pages(leader, world):
     target = world.yan_person
-    response = leader.post(f"/people/{target.pk}/roles/new/", {"role": "viewer", "region_code": world.yan.code,
-                                                               "title": "督查"})
+    response = leader.post(
+        f"/people/{target.pk}/roles/new/", {"role": "viewer", "region_code": world.yan.code, "title": "督查"}
+    )
     assert response.status_code == 302
     ra = RoleAssignment.objects.active().get(person=target, role=Role.VIEWER)
     assert ra.region == world.yan and ra.granted_by.username == "demo-leader"
@@ -411,8 +472,9 @@ def test_ending_a_role_without_reason_is_refused(leader, world):
 
 def test_granting_a_role_on_an_unknown_or_foreign_region_is_refused(leader, world):
     before = RoleAssignment.objects.count()
-    response = leader.post(f"/people/{world.yan_person.pk}/roles/new/", {"role": "viewer",
-                                                                         "region_code": world.district.code})
+    response = leader.post(
+        f"/people/{world.yan_person.pk}/roles/new/", {"role": "viewer", "region_code": world.district.code}
+    )
     assert response.status_code == 400
     assert f"区划代码 {world.district.code} 不存在或不在您的管理范围内。" in errors(response)
     response = leader.post(f"/people/{world.yan_person.pk}/roles/new/", {"role": "officer"})
@@ -423,8 +485,9 @@ def test_granting_a_role_on_an_unknown_or_foreign_region_is_refused(leader, worl
 
 def test_granting_a_role_of_the_wrong_level_says_why(leader, world):
     before = RoleAssignment.objects.count()
-    response = leader.post(f"/people/{world.yan_person.pk}/roles/new/", {"role": "village_cadre",
-                                                                         "region_code": world.yan_grid.code})
+    response = leader.post(
+        f"/people/{world.yan_person.pk}/roles/new/", {"role": "village_cadre", "region_code": world.yan_grid.code}
+    )
     assert response.status_code == 400
     assert "“村干部”角色只能绑定到村/社区，不能绑定到网格" in errors(response)
     assert RoleAssignment.objects.count() == before
@@ -450,10 +513,13 @@ def test_archiving_without_reason_is_refused(leader, world):
 
 def test_changing_ones_own_password(as_persona):
     client = as_persona("village")
-    response = client.post("/account/", {"form": "password", "old_password": "wrong", "new_password": "新的密码-abc-123"})
+    response = client.post(
+        "/account/", {"form": "password", "old_password": "wrong", "new_password": "新的密码-abc-123"}
+    )
     assert "原密码不正确。" in errors(response)
-    response = client.post("/account/", {"form": "password", "old_password": "zhili-demo",
-                                         "new_password": "新的密码-abc-123"}, follow=True)
+    response = client.post(
+        "/account/", {"form": "password", "old_password": "zhili-demo", "new_password": "新的密码-abc-123"}, follow=True
+    )
     assert "密码已修改。" in messages_of(response)
     assert person("demo-village").check_password("新的密码-abc-123")
     assert client.get("/").status_code == 200  # still signed in
@@ -461,6 +527,7 @@ def test_changing_ones_own_password(as_persona):
 
 
 # ---- query-count ceilings ------------------------------------------------------------------------------------
+
 
 def count_queries(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
@@ -471,11 +538,18 @@ def count_queries(client: Client, url: str) -> int:
 
 def add_villages(world, n: int) -> None:
     for i in range(n):
-        village = do_create_region(code=f"3701150039{i:02d}", name=f"加测村{i}", level=Level.VILLAGE,
-                                   parent=world.sub, actor=None, scope=SUPER)
+        village = do_create_region(
+            code=f"3701150039{i:02d}", name=f"加测村{i}", level=Level.VILLAGE, parent=world.sub, actor=None, scope=SUPER
+        )
         for g in range(1, 4):
-            do_create_region(code=f"{village.code}{g:03d}", name=f"加测村{i}第{g}网格", level=Level.GRID,
-                             parent=village, actor=None, scope=SUPER)
+            do_create_region(
+                code=f"{village.code}{g:03d}",
+                name=f"加测村{i}第{g}网格",
+                level=Level.GRID,
+                parent=village,
+                actor=None,
+                scope=SUPER,
+            )
 
 
 def test_subdistrict_page_has_a_query_ceiling(leader, world, django_assert_max_num_queries):
@@ -528,8 +602,9 @@ def test_scope_is_built_once_per_request(as_persona, world):
     village = person("demo-village")
     with CaptureQueriesContext(connection) as ctx:
         client.get(f"/regions/{world.kong.code}/")
-    role_queries = [q for q in ctx.captured_queries
-                    if f'"people_roleassignment"."person_id" = {village.pk}' in q["sql"]]
+    role_queries = [
+        q for q in ctx.captured_queries if f'"people_roleassignment"."person_id" = {village.pk}' in q["sql"]
+    ]
     assert len(role_queries) == 1, [q["sql"] for q in role_queries]
 
 

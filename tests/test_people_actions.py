@@ -40,9 +40,11 @@ def unit(code: str) -> Unit:
 
 # ---- granting roles -----------------------------------------------------------------------------------
 
+
 def test_leader_grants_a_viewer_role_and_it_is_audited(world, leader, leader_scope):
-    ra = actions.do_grant_role(world.yan_person, role="viewer", region=world.yan, actor=leader, scope=leader_scope,
-                               title="督查")
+    ra = actions.do_grant_role(
+        world.yan_person, role="viewer", region=world.yan, actor=leader, scope=leader_scope, title="督查"
+    )
     assert ra.granted_by == leader
     entry = AuditEntry.objects.get(action="role.grant", object_id=str(ra.pk))
     assert entry.changes == {"role": [None, "只读查看"], "region": [None, "阎桥村"]}
@@ -53,15 +55,15 @@ def test_leader_grants_a_viewer_role_and_it_is_audited(world, leader, leader_sco
 def test_a_role_outside_the_granters_scope_is_refused(world, leader, leader_scope):
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        actions.do_grant_role(world.yan_person, role="viewer", region=world.district, actor=leader,
-                              scope=leader_scope)
+        actions.do_grant_role(world.yan_person, role="viewer", region=world.district, actor=leader, scope=leader_scope)
     assert exc.value.messages == ["“济阳区”不在您的管理范围内，不能授予“济阳区”的角色。"]
     assert counts() == before
 
 
 def test_an_administrator_of_another_subdistrict_cannot_grant_roles_in_taiping(world):
-    sub2 = do_create_region(code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district,
-                            actor=None, scope=SUPER)
+    sub2 = do_create_region(
+        code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district, actor=None, scope=SUPER
+    )
     admin2 = actions.do_create_person(username="admin2", full_name="邻街管理员", region=sub2, actor=None, scope=SUPER)
     actions.do_grant_role(admin2, role="admin", region=sub2, actor=None, scope=SUPER)
     own = actions.do_create_person(username="own2", full_name="邻街干部", region=sub2, actor=None, scope=SUPER)
@@ -96,8 +98,9 @@ def test_people_who_are_not_administrators_cannot_grant(world, username):
 def test_role_and_region_level_must_match(world, leader, leader_scope, role, region_attr, message):
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        actions.do_grant_role(world.yan_person, role=role, region=getattr(world, region_attr), actor=leader,
-                              scope=leader_scope)
+        actions.do_grant_role(
+            world.yan_person, role=role, region=getattr(world, region_attr), actor=leader, scope=leader_scope
+        )
     assert exc.value.messages == [message]
     assert counts() == before
 
@@ -109,14 +112,14 @@ def test_unknown_role_officer_without_unit_and_duplicates_are_refused(world, lea
     with pytest.raises(ValidationError, match="部门工作人员角色必须指定单位"):
         actions.do_grant_role(world.yan_person, role="officer", region=world.sub, actor=leader, scope=leader_scope)
     with pytest.raises(ValidationError, match="已经是“阎桥村”的村干部"):
-        actions.do_grant_role(world.outsider, role="village_cadre", region=world.yan, actor=leader,
-                              scope=leader_scope)
+        actions.do_grant_role(world.outsider, role="village_cadre", region=world.yan, actor=leader, scope=leader_scope)
     assert counts() == before
 
 
 def test_an_officer_role_is_bound_to_the_units_subdistrict(world, leader, leader_scope):
-    ra = actions.do_grant_role(world.yan_person, role="officer", region=world.yan, unit=unit("economy"),
-                               actor=leader, scope=leader_scope)
+    ra = actions.do_grant_role(
+        world.yan_person, role="officer", region=world.yan, unit=unit("economy"), actor=leader, scope=leader_scope
+    )
     assert ra.region == world.sub
     scope = scope_for(world.yan_person)
     assert scope.units == {unit("economy").pk: world.sub.path}
@@ -160,9 +163,16 @@ def test_a_village_cadre_cannot_end_roles(world):
 
 # ---- people -----------------------------------------------------------------------------------------
 
+
 def test_create_person_is_audited_and_without_password_cannot_sign_in(world, leader, leader_scope):
-    p = actions.do_create_person(username="new-clerk", full_name="新文书", region=world.kong, actor=leader,
-                                 scope=leader_scope, phone="13900009999")
+    p = actions.do_create_person(
+        username="new-clerk",
+        full_name="新文书",
+        region=world.kong,
+        actor=leader,
+        scope=leader_scope,
+        phone="13900009999",
+    )
     assert not p.has_usable_password()
     entry = AuditEntry.objects.get(action="person.create", object_id=str(p.pk))
     assert entry.changes == {"username": [None, "new-clerk"], "full_name": [None, "新文书"]}
@@ -172,20 +182,24 @@ def test_create_person_is_audited_and_without_password_cannot_sign_in(world, lea
 def test_create_person_refusals(world, leader, leader_scope):
     before = (Person.objects.count(), AuditEntry.objects.count())
     with pytest.raises(ValidationError, match="登录名“DEMO-Village”已被使用"):
-        actions.do_create_person(username="DEMO-Village", full_name="重名", region=world.kong, actor=leader,
-                                 scope=leader_scope)
+        actions.do_create_person(
+            username="DEMO-Village", full_name="重名", region=world.kong, actor=leader, scope=leader_scope
+        )
     with pytest.raises(ValidationError, match="姓名不能为空"):
         actions.do_create_person(username="x1", full_name=" ", region=world.kong, actor=leader, scope=leader_scope)
     with pytest.raises(ValidationError, match="“济阳区”不在您的管理范围内，不能添加人员"):
-        actions.do_create_person(username="x1", full_name="某人", region=world.district, actor=leader,
-                                 scope=leader_scope)
+        actions.do_create_person(
+            username="x1", full_name="某人", region=world.district, actor=leader, scope=leader_scope
+        )
     with pytest.raises(ValidationError):
-        actions.do_create_person(username="x1", full_name="某人", region=world.kong, actor=leader,
-                                 scope=leader_scope, password="123")
+        actions.do_create_person(
+            username="x1", full_name="某人", region=world.kong, actor=leader, scope=leader_scope, password="123"
+        )
     village = person("demo-village")
     with pytest.raises(ValidationError, match="“孔家坊村”不在您的管理范围内"):
-        actions.do_create_person(username="x1", full_name="某人", region=world.kong, actor=village,
-                                 scope=scope_for(village))
+        actions.do_create_person(
+            username="x1", full_name="某人", region=world.kong, actor=village, scope=scope_for(village)
+        )
     assert (Person.objects.count(), AuditEntry.objects.count()) == before
 
 
@@ -236,6 +250,7 @@ def test_update_person_records_the_change(world, leader, leader_scope):
 
 # ---- the five-level responsibility chain -----------------------------------------------------------
 
+
 def test_the_demo_chain_has_five_levels_on_every_grid(world):
     levels = [level.name for level, _ in chain(world.kong_grid)]
     assert levels == ["街道包村领导", "管区书记", "村党支部书记", "网格员", "联户长"]
@@ -248,8 +263,9 @@ def test_setting_a_chain_link_archives_the_old_one(world):
     cadre = person("demo-village")
     level = ChainLevel.objects.get(subdistrict=world.sub, order=5)
     old = ChainLink.objects.active().get(grid=world.kong_grid, level=level)
-    link = actions.do_set_chain_link(world.kong_grid, level, actor=cadre, scope=scope_for(cadre),
-                                     contact_name="孔联户", contact_phone="13900001111")
+    link = actions.do_set_chain_link(
+        world.kong_grid, level, actor=cadre, scope=scope_for(cadre), contact_name="孔联户", contact_phone="13900001111"
+    )
     old.refresh_from_db()
     assert old.archived_at is not None and old.archived_reason == "更换责任人" and old.archived_by == cadre
     assert dict(chain(world.kong_grid))[level] == link
@@ -263,8 +279,9 @@ def test_chain_link_refusals(world, leader, leader_scope):
     outsider_scope = scope_for(world.outsider)
     before = counts()
     with pytest.raises(ValidationError, match="您无权修改“孔家坊村第1网格”的联包责任人"):
-        actions.do_set_chain_link(world.kong_grid, level, actor=world.outsider, scope=outsider_scope,
-                                  contact_name="越权")
+        actions.do_set_chain_link(
+            world.kong_grid, level, actor=world.outsider, scope=outsider_scope, contact_name="越权"
+        )
     with pytest.raises(ValidationError, match="联包责任人设在网格上"):
         actions.do_set_chain_link(world.kong, level, actor=leader, scope=leader_scope, contact_name="某人")
     with pytest.raises(ValidationError, match="请选择人员或填写联系人姓名"):
@@ -282,8 +299,9 @@ def test_chain_levels_are_configured_per_subdistrict(world, leader, leader_scope
     with pytest.raises(ValidationError, match="联包层级名称不能重复"):
         actions.do_set_chain_levels(world.sub, ["甲", "甲"], actor=leader, scope=leader_scope)
     with pytest.raises(ValidationError, match="被删去的层级上还有责任人"):
-        actions.do_set_chain_levels(world.sub, ["街道包村领导", "管区书记", "村党支部书记", "网格员"], actor=leader,
-                                    scope=leader_scope)
+        actions.do_set_chain_levels(
+            world.sub, ["街道包村领导", "管区书记", "村党支部书记", "网格员"], actor=leader, scope=leader_scope
+        )
     village = person("demo-village")
     with pytest.raises(ValidationError, match="不在您的管理范围内"):
         actions.do_set_chain_levels(world.sub, ["甲"], actor=village, scope=scope_for(village))
@@ -299,13 +317,15 @@ def test_chain_levels_are_configured_per_subdistrict(world, leader, leader_scope
 def test_a_level_dropped_after_its_people_were_archived_leaves_the_chain(world, leader, leader_scope):
     """The refusal above says: archive the level's people first. After that, four levels are four levels."""
     ChainLink.objects.active().filter(level__subdistrict=world.sub, level__order=5).update(
-        archived_at=timezone.now(), archived_reason="不再设联户长")
+        archived_at=timezone.now(), archived_reason="不再设联户长"
+    )
     four = ["街道包村领导", "管区书记", "村党支部书记", "网格员"]
     actions.do_set_chain_levels(world.sub, four, actor=leader, scope=leader_scope)
     assert [level.name for level, _ in chain(world.kong_grid)] == four
 
 
 # ---- scope_for, persona by persona --------------------------------------------------------------------
+
 
 def test_scope_of_the_leader(world):
     scope = scope_for(person("demo-leader"))
@@ -317,8 +337,9 @@ def test_scope_of_the_leader(world):
     assert list(scope.root_regions()) == [world.sub]
 
 
-@pytest.mark.parametrize("username,code", [("demo-economy", "economy"), ("demo-urban", "urban"),
-                                           ("demo-civil", "civil")])
+@pytest.mark.parametrize(
+    "username,code", [("demo-economy", "economy"), ("demo-urban", "urban"), ("demo-civil", "civil")]
+)
 def test_scope_of_an_officer(world, username, code):
     scope = scope_for(person(username))
     assert scope.read_paths == (world.sub.path,)
@@ -368,8 +389,9 @@ def test_scope_of_a_superuser_covers_everything(world):
 
 
 def test_a_person_without_roles_sees_nothing(world, leader, leader_scope):
-    nobody = actions.do_create_person(username="no-roles", full_name="无角色", region=world.kong, actor=leader,
-                                      scope=leader_scope)
+    nobody = actions.do_create_person(
+        username="no-roles", full_name="无角色", region=world.kong, actor=leader, scope=leader_scope
+    )
     scope = scope_for(nobody)
     assert scope.is_empty and not scope.is_admin
     assert scope.read_paths == scope.write_paths == scope.admin_paths == ()

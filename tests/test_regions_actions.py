@@ -22,8 +22,12 @@ SUPER = Scope(person_id=None, is_superuser=True)
 
 def counts() -> tuple[int, int, int, int]:
     """What a refused action must leave untouched: regions, audit entries, roles and chain links."""
-    return (Region.objects.count(), AuditEntry.objects.count(), RoleAssignment.objects.count(),
-            ChainLink.objects.count())
+    return (
+        Region.objects.count(),
+        AuditEntry.objects.count(),
+        RoleAssignment.objects.count(),
+        ChainLink.objects.count(),
+    )
 
 
 @pytest.fixture
@@ -38,18 +42,22 @@ def leader_scope(leader) -> Scope:
 
 def second_subdistrict(world) -> tuple[Region, Region]:
     """A neighbouring subdistrict of the same district, with one village (built as a superuser)."""
-    sub2 = do_create_region(code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district,
-                            actor=None, scope=SUPER)
-    village = do_create_region(code="370115004201", name="测试邻村", level=Level.VILLAGE, parent=sub2, actor=None,
-                               scope=SUPER)
+    sub2 = do_create_region(
+        code="370115004", name="测试第二街道", level=Level.SUBDISTRICT, parent=world.district, actor=None, scope=SUPER
+    )
+    village = do_create_region(
+        code="370115004201", name="测试邻村", level=Level.VILLAGE, parent=sub2, actor=None, scope=SUPER
+    )
     return sub2, village
 
 
 # ---- do_create_region ----------------------------------------------------------------------------
 
+
 def test_leader_creates_a_village_and_the_audit_log_records_it(world, leader, leader_scope):
-    region = do_create_region(code="370115003901", name="新设村", level=Level.VILLAGE, parent=world.sub,
-                              actor=leader, scope=leader_scope)
+    region = do_create_region(
+        code="370115003901", name="新设村", level=Level.VILLAGE, parent=world.sub, actor=leader, scope=leader_scope
+    )
     assert region.path == world.sub.path + "370115003901/"
     assert region.parent == world.sub
     assert region.is_current
@@ -63,8 +71,14 @@ def test_leader_creates_a_village_and_the_audit_log_records_it(world, leader, le
 
 
 def test_creating_a_grid_under_a_village_gives_it_the_village_path(world, leader, leader_scope):
-    grid = do_create_region(code=world.kong.code + "099", name="孔家坊村新网格", level=Level.GRID, parent=world.kong,
-                            actor=leader, scope=leader_scope)
+    grid = do_create_region(
+        code=world.kong.code + "099",
+        name="孔家坊村新网格",
+        level=Level.GRID,
+        parent=world.kong,
+        actor=leader,
+        scope=leader_scope,
+    )
     assert grid.path == world.kong.path + grid.code + "/"
     assert grid in Region.objects.subtree(world.kong)
 
@@ -81,14 +95,23 @@ def test_creating_a_grid_under_a_village_gives_it_the_village_path(world, leader
         ("370115003", Level.SUBDISTRICT, "kong", "“孔家坊村”（村/社区）下不能直接设街道/乡镇"),
         ("370200", Level.DISTRICT, "city", "区县代码的前 4 位应与所属市的代码 3701 相同"),
     ],
-    ids=["short", "long", "foreign-prefix", "letter", "empty", "grid-under-subdistrict", "subdistrict-under-village",
-         "district-of-another-city"],
+    ids=[
+        "short",
+        "long",
+        "foreign-prefix",
+        "letter",
+        "empty",
+        "grid-under-subdistrict",
+        "subdistrict-under-village",
+        "district-of-another-city",
+    ],
 )
 def test_bad_codes_and_levels_are_refused_with_a_sentence(world, code, level, parent_attr, message):
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        do_create_region(code=code, name="某村", level=level, parent=getattr(world, parent_attr), actor=None,
-                         scope=SUPER)
+        do_create_region(
+            code=code, name="某村", level=level, parent=getattr(world, parent_attr), actor=None, scope=SUPER
+        )
     assert message in " ".join(exc.value.messages)
     assert counts() == before
 
@@ -96,8 +119,14 @@ def test_bad_codes_and_levels_are_refused_with_a_sentence(world, code, level, pa
 def test_duplicate_code_is_refused(world, leader, leader_scope):
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        do_create_region(code=world.yan.code, name="另一个阎桥村", level=Level.VILLAGE, parent=world.sub,
-                         actor=leader, scope=leader_scope)
+        do_create_region(
+            code=world.yan.code,
+            name="另一个阎桥村",
+            level=Level.VILLAGE,
+            parent=world.sub,
+            actor=leader,
+            scope=leader_scope,
+        )
     assert exc.value.messages == [f"区划代码 {world.yan.code} 已存在，不能重复。"]
     assert counts() == before
 
@@ -105,19 +134,18 @@ def test_duplicate_code_is_refused(world, leader, leader_scope):
 def test_empty_name_and_unknown_level_are_refused(world, leader, leader_scope):
     before = counts()
     with pytest.raises(ValidationError, match="区划名称不能为空"):
-        do_create_region(code="370115003901", name="  ", level=Level.VILLAGE, parent=world.sub, actor=leader,
-                         scope=leader_scope)
+        do_create_region(
+            code="370115003901", name="  ", level=Level.VILLAGE, parent=world.sub, actor=leader, scope=leader_scope
+        )
     with pytest.raises(ValidationError, match="层级 7 无效"):
-        do_create_region(code="370115003901", name="某村", level=7, parent=world.sub, actor=leader,
-                         scope=leader_scope)
+        do_create_region(code="370115003901", name="某村", level=7, parent=world.sub, actor=leader, scope=leader_scope)
     assert counts() == before
 
 
 def test_a_region_without_parent_must_be_a_city_and_only_a_superuser_creates_one(world, leader, leader_scope):
     before = counts()
     with pytest.raises(ValidationError, match="只有超级管理员可以新建顶级区划"):
-        do_create_region(code="370200", name="青岛市", level=Level.CITY, parent=None, actor=leader,
-                         scope=leader_scope)
+        do_create_region(code="370200", name="青岛市", level=Level.CITY, parent=None, actor=leader, scope=leader_scope)
     with pytest.raises(ValidationError, match="区县必须有上级区划"):
         do_create_region(code="370200", name="某区", level=Level.DISTRICT, parent=None, actor=None, scope=SUPER)
     assert counts() == before
@@ -130,8 +158,14 @@ def test_a_region_without_parent_must_be_a_city_and_only_a_superuser_creates_one
 def test_people_who_do_not_administer_the_parent_cannot_create(world, username):
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        do_create_region(code=world.kong.code + "099", name="新网格", level=Level.GRID, parent=world.kong,
-                         actor=person(username), scope=scope_for(person(username)))
+        do_create_region(
+            code=world.kong.code + "099",
+            name="新网格",
+            level=Level.GRID,
+            parent=world.kong,
+            actor=person(username),
+            scope=scope_for(person(username)),
+        )
     assert exc.value.messages == ["您无权在“孔家坊村”下新建区划。"]
     assert counts() == before
 
@@ -139,8 +173,14 @@ def test_people_who_do_not_administer_the_parent_cannot_create(world, username):
 def test_the_leader_cannot_create_above_the_subdistrict(world, leader, leader_scope):
     before = counts()
     with pytest.raises(ValidationError, match="您无权在“济阳区”下新建区划"):
-        do_create_region(code="370115004", name="新街道", level=Level.SUBDISTRICT, parent=world.district,
-                         actor=leader, scope=leader_scope)
+        do_create_region(
+            code="370115004",
+            name="新街道",
+            level=Level.SUBDISTRICT,
+            parent=world.district,
+            actor=leader,
+            scope=leader_scope,
+        )
     assert counts() == before
 
 
@@ -148,16 +188,24 @@ def test_a_closed_village_takes_no_new_grids(world, leader, leader_scope):
     Region.objects.filter(pk=world.yan.pk).update(valid_to=datetime.date(2020, 1, 1))
     world.yan.refresh_from_db()
     with pytest.raises(ValidationError, match="上级区划“阎桥村”已于 2020-01-01 撤销"):
-        do_create_region(code=world.yan.code + "099", name="新网格", level=Level.GRID, parent=world.yan,
-                         actor=leader, scope=leader_scope)
+        do_create_region(
+            code=world.yan.code + "099",
+            name="新网格",
+            level=Level.GRID,
+            parent=world.yan,
+            actor=leader,
+            scope=leader_scope,
+        )
 
 
 # ---- do_update_region ------------------------------------------------------------------------------
 
+
 def test_update_records_old_and_new_values(world, leader, leader_scope):
     old_name = world.kong.name
-    actions.do_update_region(world.kong, actor=leader, scope=leader_scope, reason="更名文件", name="孔家坊新村",
-                             note="测试备注")
+    actions.do_update_region(
+        world.kong, actor=leader, scope=leader_scope, reason="更名文件", name="孔家坊新村", note="测试备注"
+    )
     entry = AuditEntry.objects.get(action="region.update", object_id=str(world.kong.pk))
     assert entry.changes == {"name": [old_name, "孔家坊新村"], "note": ["", "测试备注"]}
     assert entry.reason == "更名文件"
@@ -183,6 +231,7 @@ def test_update_refuses_other_fields_and_other_people(world, leader, leader_scop
 
 
 # ---- do_move_region ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("target_attr", ["sub", "kong", "kong_grid"])
 def test_moving_a_region_under_itself_or_its_subtree_is_a_cycle(world, target_attr):
@@ -251,9 +300,19 @@ def test_moving_a_district_under_a_city_of_another_prefix_is_refused(world):
 
 # ---- do_merge_villages ------------------------------------------------------------------------------
 
-def merge(world, actor, scope, *, on=None, code="370115003999", name="孔阎村", villages=None, reason="济阳政字〔2026〕1号"):
-    return do_merge_villages(villages or [world.kong, world.yan], code=code, name=name,
-                             on=on or timezone.localdate(), actor=actor, scope=scope, reason=reason)
+
+def merge(
+    world, actor, scope, *, on=None, code="370115003999", name="孔阎村", villages=None, reason="济阳政字〔2026〕1号"
+):
+    return do_merge_villages(
+        villages or [world.kong, world.yan],
+        code=code,
+        name=name,
+        on=on or timezone.localdate(),
+        actor=actor,
+        scope=scope,
+        reason=reason,
+    )
 
 
 def test_villages_of_different_subdistricts_are_not_merged(world, leader):
@@ -348,7 +407,8 @@ def test_merge_closes_the_villages_and_opens_the_successor(world, leader, leader
         assert not village.is_current
         assert village.path == old_paths[village.pk]  # records made before the merge keep their village
     assert set(Region.objects.filter(parent=world.sub).current().values_list("code", flat=True)).isdisjoint(
-        {world.kong.code, world.yan.code})
+        {world.kong.code, world.yan.code}
+    )
 
     new_grids = list(successor.children.order_by("code"))
     assert len(new_grids) == len(old_grids)
@@ -365,8 +425,9 @@ def test_merge_closes_the_villages_and_opens_the_successor(world, leader, leader
 def test_merge_moves_roles_to_the_successor_and_ends_the_old_ones(world, leader, leader_scope):
     successor = merge(world, leader, leader_scope)
     village_cadre = person("demo-village")
-    assert RoleAssignment.objects.active().filter(person=village_cadre, role=Role.VILLAGE_CADRE,
-                                                  region=successor).exists()
+    assert (
+        RoleAssignment.objects.active().filter(person=village_cadre, role=Role.VILLAGE_CADRE, region=successor).exists()
+    )
     old = RoleAssignment.objects.get(person=village_cadre, region=world.kong)
     assert old.ended_at is not None
     assert old.ended_reason == "村居合并：济阳政字〔2026〕1号"
@@ -374,14 +435,16 @@ def test_merge_moves_roles_to_the_successor_and_ends_the_old_ones(world, leader,
     # Grid inspectors follow their grid to its successor.
     world.kong_grid.refresh_from_db()
     grid_inspector = person("demo-grid")
-    assert RoleAssignment.objects.active().filter(person=grid_inspector, role=Role.GRID_INSPECTOR,
-                                                  region=world.kong_grid.successor).exists()
+    assert (
+        RoleAssignment.objects.active()
+        .filter(person=grid_inspector, role=Role.GRID_INSPECTOR, region=world.kong_grid.successor)
+        .exists()
+    )
     assert not RoleAssignment.objects.active().filter(region__in=[world.kong, world.yan]).exists()
     assert not RoleAssignment.objects.active().filter(region__parent__in=[world.kong, world.yan]).exists()
 
 
-def test_after_the_merge_the_successors_cadre_reads_the_old_village_but_cannot_change_it(world, leader,
-                                                                                          leader_scope):
+def test_after_the_merge_the_successors_cadre_reads_the_old_village_but_cannot_change_it(world, leader, leader_scope):
     # A record tied to 孔家坊 before the merge (here: an audit entry of an edit of the village).
     actions.do_update_region(world.kong, actor=leader, scope=leader_scope, note="合并前的记录")
     record = AuditEntry.objects.get(action="region.update", object_id=str(world.kong.pk))
@@ -407,8 +470,9 @@ def test_history_follows_several_merges(world, leader, leader_scope):
     today = timezone.localdate()
     first = merge(world, leader, leader_scope, on=today - datetime.timedelta(days=10))
     langjia = Region.objects.get(parent=world.sub, name="郎家村")
-    second = merge(world, leader, leader_scope, on=today, villages=[first, langjia], code="370115003998",
-                   name="孔阎郎村")
+    second = merge(
+        world, leader, leader_scope, on=today, villages=[first, langjia], code="370115003998", name="孔阎郎村"
+    )
     scope = scope_for(person("demo-village"))
     assert scope.write_paths == (second.path,)
     for old in (world.kong, world.yan, first, langjia):
@@ -426,7 +490,8 @@ def test_merge_audit_entries_name_the_successor_and_the_reason(world, leader, le
     n_grids = successor.children.count()
     assert AuditEntry.objects.filter(action="region.close").count() == n_grids
     assert AuditEntry.objects.filter(action="region.create", region_path__startswith=successor.path).count() == (
-        n_grids + 1)
+        n_grids + 1
+    )
 
 
 def test_a_merge_decided_for_a_future_date_is_recorded(world, leader, leader_scope):
@@ -434,8 +499,10 @@ def test_a_merge_decided_for_a_future_date_is_recorded(world, leader, leader_sco
     on = timezone.localdate() + datetime.timedelta(days=30)
     successor = merge(world, leader, leader_scope, on=on)
     assert successor.valid_from == on
-    assert successor.children.count() == Region.objects.filter(parent=world.kong).count() + Region.objects.filter(
-        parent=world.yan).count()
+    assert (
+        successor.children.count()
+        == Region.objects.filter(parent=world.kong).count() + Region.objects.filter(parent=world.yan).count()
+    )
     world.kong.refresh_from_db()
     assert world.kong.valid_to == on
     assert world.kong.is_current  # still 孔家坊 until the day of the merge
@@ -454,8 +521,9 @@ def test_full_width_digits_do_not_make_a_code(world, leader, leader_scope):
     """Chinese input methods type full-width digits (０-９); str.isdigit() says yes to them, GB/T 2260 says no."""
     typed = world.kong.code + "００９"
     try:
-        region = do_create_region(code=typed, name="全角网格", level=Level.GRID, parent=world.kong, actor=leader,
-                                  scope=leader_scope)
+        region = do_create_region(
+            code=typed, name="全角网格", level=Level.GRID, parent=world.kong, actor=leader, scope=leader_scope
+        )
     except ValidationError as exc:
         assert "只能由数字组成" in " ".join(exc.messages)
         assert not Region.objects.filter(name="全角网格").exists()

@@ -46,8 +46,9 @@ def test_scope(row, persona, world, as_persona):
     if row.method == "GET":
         response = client.get(url, headers=headers)
     elif row.api:
-        response = client.generic(row.method, url, json.dumps(data or {}), content_type="application/json",
-                                  headers=headers)
+        response = client.generic(
+            row.method, url, json.dumps(data or {}), content_type="application/json", headers=headers
+        )
     else:
         response = client.post(url, data or {}, headers=headers)
     expected = row.outcome(persona)

@@ -28,6 +28,7 @@ def login(client: Client, username: str, password: str):
 
 # ---- passwords ------------------------------------------------------------------------------------------
 
+
 def test_argon2_is_the_production_password_hasher():
     assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert "MD5PasswordHasher" not in " ".join(production.PASSWORD_HASHERS)
@@ -48,6 +49,7 @@ def test_password_rules_ask_for_ten_characters():
 
 # ---- sign-in and lockout -----------------------------------------------------------------------------
 
+
 def test_the_demo_login_works(db):
     client = Client()
     response = login(client, "demo-village", PASSWORD)
@@ -64,8 +66,9 @@ def test_a_wrong_password_is_told_in_chinese(db):
 
 def test_login_does_not_redirect_off_site(db):
     client = Client()
-    response = client.post("/login/", {"username": "demo-village", "password": PASSWORD,
-                                       "next": "https://evil.example.com/"})
+    response = client.post(
+        "/login/", {"username": "demo-village", "password": PASSWORD, "next": "https://evil.example.com/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/"
 
@@ -135,6 +138,7 @@ def test_logout_is_post_only(as_persona):
 
 # ---- CSRF ------------------------------------------------------------------------------------------------
 
+
 def test_login_without_csrf_token_is_refused(db):
     client = Client(enforce_csrf_checks=True)
     response = login(client, "demo-village", PASSWORD)
@@ -147,8 +151,7 @@ def test_login_with_the_csrf_token_works(db):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/login/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response = client.post("/login/", {"username": "demo-village", "password": PASSWORD,
-                                       "csrfmiddlewaretoken": token})
+    response = client.post("/login/", {"username": "demo-village", "password": PASSWORD, "csrfmiddlewaretoken": token})
     assert response.status_code == 302
 
 
@@ -171,6 +174,7 @@ def test_api_posts_on_a_browser_session_need_the_csrf_token(world):
 
 
 # ---- headers and the Content-Security-Policy ---------------------------------------------------------------
+
 
 @pytest.fixture
 def login_page(db):
@@ -258,6 +262,7 @@ def test_the_pages_assets_are_served_from_our_own_origin(login_page):
 
 # ---- sessions ----------------------------------------------------------------------------------------------
 
+
 def test_session_settings():
     assert settings.SESSION_COOKIE_AGE == 120 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
@@ -279,7 +284,8 @@ def test_an_expired_session_sends_back_to_login(as_persona):
     client = as_persona("village")
     assert client.get("/").status_code == 200
     Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timezone.timedelta(seconds=1))
+        expire_date=timezone.now() - timezone.timedelta(seconds=1)
+    )
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
@@ -295,6 +301,7 @@ def test_each_request_extends_the_session(as_persona):
 
 
 # ---- /healthz ----------------------------------------------------------------------------------------------
+
 
 def test_healthz_is_ok_without_signing_in(db):
     response = Client().get("/healthz")

@@ -19,9 +19,21 @@ PROJECT_ROOT = Path(zhili.__file__).resolve().parent.parent
 
 # ---- envbool, envint, envlist, envstr ----------------------------------------------------------------
 
-@pytest.mark.parametrize("raw,expected", [("1", True), ("true", True), (" Yes ", True), ("ON", True),
-                                          ("0", False), ("false", False), ("no", False), ("off", False),
-                                          ("", False)])
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("1", True),
+        ("true", True),
+        (" Yes ", True),
+        ("ON", True),
+        ("0", False),
+        ("false", False),
+        ("no", False),
+        ("off", False),
+        ("", False),
+    ],
+)
 def test_envbool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("ZHILI_TEST_FLAG", raw)
     assert env.envbool("ZHILI_TEST_FLAG", not expected) is expected
@@ -79,6 +91,7 @@ def test_envlist_and_envstr(monkeypatch):
 
 # ---- the data directory and the secret key ----------------------------------------------------------------
 
+
 def test_data_dir_defaults_to_var(monkeypatch, tmp_path):
     monkeypatch.delenv("ZHILI_DATA_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -109,8 +122,9 @@ def test_a_missing_secret_key_outside_the_demo_is_a_chinese_sentence(monkeypatch
     monkeypatch.delenv("ZHILI_DEMO", raising=False)
     with pytest.raises(ImproperlyConfigured) as exc:
         env.secret_key(tmp_path)
-    assert str(exc.value) == ("未设置环境变量 ZHILI_SECRET_KEY：生产环境必须设置一个至少 32 个字符的随机字符串"
-                              "（演示请运行 zhili demo）。")
+    assert str(exc.value) == (
+        "未设置环境变量 ZHILI_SECRET_KEY：生产环境必须设置一个至少 32 个字符的随机字符串（演示请运行 zhili demo）。"
+    )
     assert not (tmp_path / env.DEMO_KEY_FILE).exists()
 
 
@@ -130,6 +144,7 @@ def test_the_demo_writes_its_own_key_once(monkeypatch, tmp_path):
 
 
 # ---- the database URL ------------------------------------------------------------------------------------
+
 
 def test_no_database_url_means_sqlite_in_the_data_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("ZHILI_DATABASE_URL", raising=False)
@@ -175,12 +190,16 @@ def test_a_bad_conn_max_age_is_refused(monkeypatch, tmp_path):
 
 # ---- the `zhili` command with a bad environment ----------------------------------------------------------
 
+
 def run_zhili(args: list[str], tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZHILI_", "DJANGO_"))}
-    environ.update({"ZHILI_DATA_DIR": str(tmp_path / "data"), "ZHILI_SECRET_KEY": "s" * 40,
-                    "PYTHONPATH": str(PROJECT_ROOT)}, **extra)
-    return subprocess.run([sys.executable, "-m", "zhili", *args], env=environ, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    environ.update(
+        {"ZHILI_DATA_DIR": str(tmp_path / "data"), "ZHILI_SECRET_KEY": "s" * 40, "PYTHONPATH": str(PROJECT_ROOT)},
+        **extra,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "zhili", *args], env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_zhili_check_stops_with_a_sentence_naming_a_bad_variable(tmp_path):

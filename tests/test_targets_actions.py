@@ -35,10 +35,19 @@ def unchanged(fn, match):
 
 def test_a_decomposition_that_does_not_add_up_needs_a_reason(tree, world):
     leader, scope = who("demo-leader")
-    unchanged(lambda: actions.do_set_shares(tree.households, {world.kong: Decimal(10), world.yan: Decimal(15)},
-                                            actor=leader, scope=scope), "分解合计 25 与目标值 30 不一致")
-    actions.do_set_shares(tree.households, {world.kong: Decimal(10), world.yan: Decimal(15)}, actor=leader,
-                          scope=scope, reason="阎桥 5 户并入明年计划")
+    unchanged(
+        lambda: actions.do_set_shares(
+            tree.households, {world.kong: Decimal(10), world.yan: Decimal(15)}, actor=leader, scope=scope
+        ),
+        "分解合计 25 与目标值 30 不一致",
+    )
+    actions.do_set_shares(
+        tree.households,
+        {world.kong: Decimal(10), world.yan: Decimal(15)},
+        actor=leader,
+        scope=scope,
+        reason="阎桥 5 户并入明年计划",
+    )
     tree.households.refresh_from_db()
     assert tree.households.decomposition_note == "阎桥 5 户并入明年计划"
     entry = AuditEntry.objects.filter(action="indicator.decompose").latest("id")
@@ -47,48 +56,92 @@ def test_a_decomposition_that_does_not_add_up_needs_a_reason(tree, world):
 
 def test_negative_values_are_refused_where_the_indicator_forbids_them(tree, world):
     village, scope = who("demo-village")
-    unchanged(lambda: actions.do_report_progress(tree.households, region=world.kong, day=TODAY, value=Decimal(-1),
-                                                 actor=village, scope=scope), "不允许负数")
+    unchanged(
+        lambda: actions.do_report_progress(
+            tree.households, region=world.kong, day=TODAY, value=Decimal(-1), actor=village, scope=scope
+        ),
+        "不允许负数",
+    )
 
 
 def test_a_report_for_a_village_outside_scope_is_refused(tree, world):
     village, scope = who("demo-village")
-    unchanged(lambda: actions.do_report_progress(tree.households, region=world.yan, day=TODAY, value=Decimal(1),
-                                                 actor=village, scope=scope), "您无权为“阎桥村”填报")
+    unchanged(
+        lambda: actions.do_report_progress(
+            tree.households, region=world.yan, day=TODAY, value=Decimal(1), actor=village, scope=scope
+        ),
+        "您无权为“阎桥村”填报",
+    )
 
 
 def test_a_closed_period_needs_a_leader_to_reopen_it(tree, world):
     village, vscope = who("demo-village")
     leader, lscope = who("demo-leader")
     september = datetime.date(2021, 9, 15)
-    unchanged(lambda: actions.do_report_progress(tree.households, region=world.kong, day=september,
-                                                 value=Decimal(7), actor=village, scope=vscope), "填报期已截止")
+    unchanged(
+        lambda: actions.do_report_progress(
+            tree.households, region=world.kong, day=september, value=Decimal(7), actor=village, scope=vscope
+        ),
+        "填报期已截止",
+    )
     with pytest.raises(ValidationError, match="只有街道领导"):
-        actions.do_reopen_period(region=world.sub, period_end=datetime.date(2021, 9, 30), until=TODAY, reason="补报",
-                                 actor=village, scope=vscope)
-    actions.do_reopen_period(region=world.sub, period_end=datetime.date(2021, 9, 30), until=TODAY,
-                             reason="村里补报九月数据", actor=leader, scope=lscope)
-    entry = actions.do_report_progress(tree.households, region=world.kong, day=september, value=Decimal(7),
-                                       actor=village, scope=vscope)
+        actions.do_reopen_period(
+            region=world.sub,
+            period_end=datetime.date(2021, 9, 30),
+            until=TODAY,
+            reason="补报",
+            actor=village,
+            scope=vscope,
+        )
+    actions.do_reopen_period(
+        region=world.sub,
+        period_end=datetime.date(2021, 9, 30),
+        until=TODAY,
+        reason="村里补报九月数据",
+        actor=leader,
+        scope=lscope,
+    )
+    entry = actions.do_report_progress(
+        tree.households, region=world.kong, day=september, value=Decimal(7), actor=village, scope=vscope
+    )
     assert entry.period_end == datetime.date(2021, 9, 30)
     assert AuditEntry.objects.filter(action="period.reopen", reason="村里补报九月数据").exists()
 
 
 def test_one_report_per_period_then_corrections(tree, world):
     village, scope = who("demo-village")
-    actions.do_report_progress(tree.households, region=world.kong, day=TODAY, value=Decimal(9), actor=village,
-                               scope=scope)
-    unchanged(lambda: actions.do_report_progress(tree.households, region=world.kong, day=TODAY, value=Decimal(10),
-                                                 actor=village, scope=scope), "已填报过")
+    actions.do_report_progress(
+        tree.households, region=world.kong, day=TODAY, value=Decimal(9), actor=village, scope=scope
+    )
+    unchanged(
+        lambda: actions.do_report_progress(
+            tree.households, region=world.kong, day=TODAY, value=Decimal(10), actor=village, scope=scope
+        ),
+        "已填报过",
+    )
 
 
 def test_a_weight_table_must_sum_to_100(tree, world):
     leader, scope = who("demo-leader")
     with pytest.raises(ValidationError, match="各项权重之和应为 100%，现为 90%"):
-        actions.do_set_ranking(region=world.sub, year=2021, subject="villages", name="测试",
-                               weights={tree.households: Decimal(90)}, actor=leader, scope=scope)
-    scheme = actions.do_set_ranking(region=world.sub, year=2021, subject="villages", name="测试",
-                                    weights={tree.households: Decimal(100)}, actor=leader, scope=scope)
+        actions.do_set_ranking(
+            region=world.sub,
+            year=2021,
+            subject="villages",
+            name="测试",
+            weights={tree.households: Decimal(90)},
+            actor=leader,
+            scope=scope,
+        )
+    scheme = actions.do_set_ranking(
+        region=world.sub,
+        year=2021,
+        subject="villages",
+        name="测试",
+        weights={tree.households: Decimal(100)},
+        actor=leader,
+        scope=scope,
+    )
     assert scheme.weights.get().weight == 100
 
 
@@ -115,8 +168,11 @@ def test_closure_needs_evidence_a_report_and_another_leaders_confirmation(tree, 
     actions.do_reopen_task(task, reason="复核发现两户未改造", actor=leader, scope=lscope)
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
-    steps = list(AuditEntry.objects.filter(object_type="targets.task", object_id=str(task.pk)).values_list(
-        "action", flat=True).order_by("id"))
+    steps = list(
+        AuditEntry.objects.filter(object_type="targets.task", object_id=str(task.pk))
+        .values_list("action", flat=True)
+        .order_by("id")
+    )
     assert steps == ["task.report_completion", "task.close", "task.reopen"]
 
 
@@ -130,13 +186,26 @@ def test_reminders_reach_the_home_page(tree, world, as_persona):
 
 def test_computed_indicators_cannot_be_reported_by_hand(tree, world):
     leader, scope = who("demo-leader")
-    unchanged(lambda: actions.do_report_progress(tree.talks, region=world.sub, day=TODAY, value=Decimal(1),
-                                                 actor=leader, scope=scope), "不需要也不能手工填报")
+    unchanged(
+        lambda: actions.do_report_progress(
+            tree.talks, region=world.sub, day=TODAY, value=Decimal(1), actor=leader, scope=scope
+        ),
+        "不需要也不能手工填报",
+    )
 
 
 def test_an_unknown_source_is_refused(tree, world):
     leader, scope = who("demo-leader")
     with pytest.raises(ValidationError, match="未知的计算来源"):
-        actions.do_create_indicator(task=tree.task, code="x", name="x", unit="个", target=Decimal(1), actor=leader,
-                                    scope=scope, source="computed", source_key="nope")
+        actions.do_create_indicator(
+            task=tree.task,
+            code="x",
+            name="x",
+            unit="个",
+            target=Decimal(1),
+            actor=leader,
+            scope=scope,
+            source="computed",
+            source_key="nope",
+        )
     assert not Indicator.objects.filter(code="x").exists()

@@ -48,8 +48,14 @@ def test_a_correction_is_a_new_entry_and_the_old_one_stays(tree, world):
     scope = scope_for(leader)
     with pytest.raises(ValidationError, match="填报期已截止"):
         do_correct_entry(tree.kong_feb, value=Decimal(8), reason="漏报两户", actor=leader, scope=scope)
-    do_reopen_period(region=world.sub, period_end=tree.kong_feb.period_end, until=TODAY, reason="核查发现漏报",
-                     actor=leader, scope=scope)
+    do_reopen_period(
+        region=world.sub,
+        period_end=tree.kong_feb.period_end,
+        until=TODAY,
+        reason="核查发现漏报",
+        actor=leader,
+        scope=scope,
+    )
     new = do_correct_entry(tree.kong_feb, value=Decimal(8), reason="漏报两户", actor=leader, scope=scope_for(leader))
     tree.kong_feb.refresh_from_db()
     assert tree.kong_feb.is_current is False and tree.kong_feb.value == 6

@@ -41,7 +41,13 @@ def test_five_states_and_their_sentences():
     overdue = lights.evaluate(Decimal(70), start, D(2020, 10, 31), today, RULE)
     none = lights.evaluate(None, start, deadline, today, RULE)
     assert [x.state for x in (done, green, yellow, red, overdue, none)] == [
-        lights.DONE, lights.GREEN, lights.YELLOW, lights.RED, lights.OVERDUE, lights.NONE]
+        lights.DONE,
+        lights.GREEN,
+        lights.YELLOW,
+        lights.RED,
+        lights.OVERDUE,
+        lights.NONE,
+    ]
     assert "落后序时进度 28.8 个百分点，超过红灯阈值 10 个百分点" in red.explain()
     assert "逾期" in overdue.explain() and "2020-10-31" in overdue.explain()
     assert "黄灯" in yellow.explain()

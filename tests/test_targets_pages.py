@@ -15,8 +15,17 @@ TODAY = "2020-11-20"
 
 def test_the_leader_sees_the_whole_1234_system_with_every_light(as_persona):
     page = as_persona("leader").get("/targets/").content.decode()
-    for item in ("新旧动能转换", "乡村振兴", "济南绿色建设国际产业园", "脱贫攻坚", "人居环境提升", "财政税收",
-                 "党建工作新高地", "1 个中心任务", "4 个打造"):
+    for item in (
+        "新旧动能转换",
+        "乡村振兴",
+        "济南绿色建设国际产业园",
+        "脱贫攻坚",
+        "人居环境提升",
+        "财政税收",
+        "党建工作新高地",
+        "1 个中心任务",
+        "4 个打造",
+    ):
         assert item in page
     for state in ("light-done", "light-green", "light-yellow", "light-red", "light-overdue"):
         assert f'class="light {state}"' in page, state
@@ -60,8 +69,9 @@ def test_the_village_sees_and_reports_only_its_own_shares(as_persona, world):
     share_page = client.get(f"/targets/indicators/{ind.pk}/").content.decode()
     assert f'<option value="r{world.kong.pk}">孔家坊村</option>' in share_page
     assert "阎桥" not in share_page
-    response = client.post(f"/targets/indicators/{ind.pk}/report/", {"region": f"r{world.yan.pk}",
-                                                                     "day": TODAY, "value": "5"})
+    response = client.post(
+        f"/targets/indicators/{ind.pk}/report/", {"region": f"r{world.yan.pk}", "day": TODAY, "value": "5"}
+    )
     assert response.status_code == 400
 
 
@@ -69,8 +79,9 @@ def test_a_village_report_moves_the_figure(as_persona, world):
     ind = world.ind_village
     client = as_persona("village")
     before = Entry.objects.filter(indicator=ind, region=world.kong).count()
-    response = client.post(f"/targets/indicators/{ind.pk}/report/",
-                           {"region": f"r{world.kong.pk}", "day": TODAY, "value": "１，２００"})  # full-width
+    response = client.post(
+        f"/targets/indicators/{ind.pk}/report/", {"region": f"r{world.kong.pk}", "day": TODAY, "value": "１，２００"}
+    )  # full-width
     assert response.status_code == 302, response.content.decode()[:500]
     entry = Entry.objects.filter(indicator=ind, region=world.kong).latest("id")
     assert Entry.objects.filter(indicator=ind, region=world.kong).count() == before + 1
@@ -122,15 +133,29 @@ def test_api_board_and_report(as_persona, world):
     client = as_persona("anonymous")
     data = client.get("/api/v1/targets/board?year=2020", headers=headers).json()
     assert data["region_name"] == "孔家坊村"
-    states = {i["light"]["state"] for g in data["goals"] for sub in [g, *g["children"]] for t in sub["tasks"]
-              for i in t["indicators"] if i["light"]}
+    states = {
+        i["light"]["state"]
+        for g in data["goals"]
+        for sub in [g, *g["children"]]
+        for t in sub["tasks"]
+        for i in t["indicators"]
+        if i["light"]
+    }
     assert len(states) >= 3
     ind = world.ind_village
-    response = client.post(f"/api/v1/targets/indicators/{ind.pk}/reports", {"region_code": world.yan.code,
-                           "day": TODAY, "value": "3"}, content_type="application/json", headers=headers)
+    response = client.post(
+        f"/api/v1/targets/indicators/{ind.pk}/reports",
+        {"region_code": world.yan.code, "day": TODAY, "value": "3"},
+        content_type="application/json",
+        headers=headers,
+    )
     assert response.status_code == 404
-    response = client.post(f"/api/v1/targets/indicators/{ind.pk}/reports", {"region_code": world.kong.code,
-                           "day": TODAY, "value": "-3"}, content_type="application/json", headers=headers)
+    response = client.post(
+        f"/api/v1/targets/indicators/{ind.pk}/reports",
+        {"region_code": world.kong.code, "day": TODAY, "value": "-3"},
+        content_type="application/json",
+        headers=headers,
+    )
     assert response.status_code == 400 and "不允许负数" in response.json()["detail"]
 
 

@@ -97,8 +97,7 @@ def secret_key(data: Path) -> str:
         key_file.chmod(0o600)
         return key
     raise ImproperlyConfigured(
-        "未设置环境变量 ZHILI_SECRET_KEY：生产环境必须设置一个至少 32 个字符的随机字符串"
-        "（演示请运行 zhili demo）。"
+        "未设置环境变量 ZHILI_SECRET_KEY：生产环境必须设置一个至少 32 个字符的随机字符串（演示请运行 zhili demo）。"
     )
 
 
@@ -125,5 +124,7 @@ def database(data: Path) -> dict:
             f"环境变量 ZHILI_DATABASE_URL 的值无法识别（{exc}）；应形如 postgres://用户@主机:5432/库名。"
         ) from None
     if config.get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-        raise ImproperlyConfigured("环境变量 ZHILI_DATABASE_URL 只支持 PostgreSQL（postgres://）或 SQLite（sqlite://）。")
+        raise ImproperlyConfigured(
+            "环境变量 ZHILI_DATABASE_URL 只支持 PostgreSQL（postgres://）或 SQLite（sqlite://）。"
+        )
     return config

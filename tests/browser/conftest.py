@@ -22,14 +22,19 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # git-ignored
 PASSWORD = "zhili-demo"
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TIMEOUT_MS = 10_000
 
 
@@ -190,8 +195,10 @@ class Browsing:
         self.page = self.context.new_page()
         self.watch = Watch(origin=self.base)
         page, watch = self.page, self.watch
-        page.on("console", lambda m: m.type == "error" and watch.console_errors.append(
-            f"{m.text} @ {m.location.get('url', '')}"))
+        page.on(
+            "console",
+            lambda m: m.type == "error" and watch.console_errors.append(f"{m.text} @ {m.location.get('url', '')}"),
+        )
         page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
         page.on("request", lambda r: watch.requests.append(r.url))
         # Chromium logs CSP violations to the console itself; this makes sure each one is reported, with its

@@ -23,10 +23,23 @@ def test_pages_are_clean_and_self_contained(open_page, demo):
     b = open_page()
     b.watch.expected_statuses.add(404)
     page = b.login("demo-leader")
-    pages = ["/", "/regions/", f"/regions/{demo.SUBDISTRICT[0]}/", f"/regions/{kong.code}/",
-             f"/regions/{kong.code}/?history=1", f"/regions/{grid.code}/", f"/regions/{kong.code}/edit/",
-             f"/regions/{kong.code}/children/new/", f"/regions/{grid.code}/chain/",
-             f"/regions/{demo.SUBDISTRICT[0]}/merge/", "/people/", "/people/new/", "/units/", "/account/", "/audit/"]
+    pages = [
+        "/",
+        "/regions/",
+        f"/regions/{demo.SUBDISTRICT[0]}/",
+        f"/regions/{kong.code}/",
+        f"/regions/{kong.code}/?history=1",
+        f"/regions/{grid.code}/",
+        f"/regions/{kong.code}/edit/",
+        f"/regions/{kong.code}/children/new/",
+        f"/regions/{grid.code}/chain/",
+        f"/regions/{demo.SUBDISTRICT[0]}/merge/",
+        "/people/",
+        "/people/new/",
+        "/units/",
+        "/account/",
+        "/audit/",
+    ]
     links: dict[str, str] = {}  # link → the page it was found on
     for path in pages:
         response = page.goto(path)

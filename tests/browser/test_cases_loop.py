@@ -60,8 +60,9 @@ def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
     _, _, (lng, lat) = _setup()
 
     # 1. The inspector reports from a phone: location from the phone, a photo from the camera.
-    inspector = open_page(**PHONE, geolocation={"longitude": float(lng), "latitude": float(lat)},
-                          permissions=["geolocation"])
+    inspector = open_page(
+        **PHONE, geolocation={"longitude": float(lng), "latitude": float(lat)}, permissions=["geolocation"]
+    )
     inspector.login("demo-grid", tap=True)
     page = inspector.page
     page.goto("/cases/report/")
@@ -97,8 +98,12 @@ def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
     village = open_page(**PHONE)
     village.login("demo-village", tap=True)
     village.page.goto(case_url)
-    _step(village, "handle", note="已组织清运",
-          fill=lambda f: f.locator("input[name=photos]").set_input_files(_photo(tmp_path, "after1.jpg", lng, lat)))
+    _step(
+        village,
+        "handle",
+        note="已组织清运",
+        fill=lambda f: f.locator("input[name=photos]").set_input_files(_photo(tmp_path, "after1.jpg", lng, lat)),
+    )
     assert _state(village.page) == "已处置"
     _step(village, "feedback", note="已清理完毕，请核查")
     assert _state(village.page) == "待核查"
@@ -112,8 +117,12 @@ def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
 
     # 5. Handled again, verified by the inspector, closed by 城管办.
     village.page.goto(case_url)
-    _step(village, "handle", note="已彻底清理",
-          fill=lambda f: f.locator("input[name=photos]").set_input_files(_photo(tmp_path, "after2.jpg", lng, lat)))
+    _step(
+        village,
+        "handle",
+        note="已彻底清理",
+        fill=lambda f: f.locator("input[name=photos]").set_input_files(_photo(tmp_path, "after2.jpg", lng, lat)),
+    )
     _step(village, "feedback")
     page.goto(case_url)
     _step(inspector, "verify", note="已核实")
@@ -124,7 +133,18 @@ def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
     assert urban.page.locator("[data-testid^=step-]").count() == 0
     timeline = urban.page.locator("[data-testid=timeline] li").all_inner_texts()
     assert [re.search(r"(上报|受理|立案|派遣|处置|反馈|返工|核查通过|结案)：", t).group(1) for t in timeline] == [
-        "上报", "受理", "立案", "派遣", "处置", "反馈", "返工", "处置", "反馈", "核查通过", "结案"]
+        "上报",
+        "受理",
+        "立案",
+        "派遣",
+        "处置",
+        "反馈",
+        "返工",
+        "处置",
+        "反馈",
+        "核查通过",
+        "结案",
+    ]
     assert urban.page.locator(".photos img").count() == 3
     for b in (inspector, urban, village):
         b.watch.assert_clean()
@@ -141,8 +161,12 @@ def test_an_approved_extension_and_forged_steps(open_page, tmp_path):
     village = open_page()
     village.login("demo-village")
     village.page.goto(case_url)
-    _step(village, "request_extension", note="需协调拆除机械，申请延期",
-          fill=lambda f: f.locator("input[name=days]").fill("5"))
+    _step(
+        village,
+        "request_extension",
+        note="需协调拆除机械，申请延期",
+        fill=lambda f: f.locator("input[name=days]").fill("5"),
+    )
     assert "待领导审批" in village.page.inner_text("main")
     assert village.page.locator("[data-testid=step-approve_extension]").count() == 0
 
@@ -158,8 +182,11 @@ def test_an_approved_extension_and_forged_steps(open_page, tmp_path):
 
     # A forged post of a step the page does not offer (closing a case that is being handled) changes nothing.
     token = leader.page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
-    response = leader.page.request.post(f"{leader.base}{case_url}act/close/", form={
-        "csrfmiddlewaretoken": token, "revision": str(case.revision)}, headers={"Referer": leader.base + case_url})
+    response = leader.page.request.post(
+        f"{leader.base}{case_url}act/close/",
+        form={"csrfmiddlewaretoken": token, "revision": str(case.revision)},
+        headers={"Referer": leader.base + case_url},
+    )
     assert response.status == 400 and "不能结案" in response.text()
     case.refresh_from_db()
     assert case.state == "dispatched" and case.closed_at is None

@@ -13,7 +13,8 @@ WIDTH = PHONE["viewport"]["width"]
 
 def overflow(page) -> dict:
     """How wide the document is, and which elements stick out past the right edge (for the message)."""
-    return page.evaluate("""(width) => {
+    return page.evaluate(
+        """(width) => {
         const wide = [];
         for (const el of document.querySelectorAll('body *')) {
             const r = el.getBoundingClientRect();
@@ -22,7 +23,9 @@ def overflow(page) -> dict:
             }
         }
         return {url: location.pathname, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 10)};
-    }""", WIDTH)
+    }""",
+        WIDTH,
+    )
 
 
 def assert_fits(page) -> None:

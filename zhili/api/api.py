@@ -44,8 +44,9 @@ def _conflict(request: HttpRequest, exc: CaseConflict):
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError):
-    return api.create_response(request, {"detail": "未登录：请使用个人 API 令牌（Authorization: Bearer zl_…）或先登录。"},
-                               status=401)
+    return api.create_response(
+        request, {"detail": "未登录：请使用个人 API 令牌（Authorization: Bearer zl_…）或先登录。"}, status=401
+    )
 
 
 @api.exception_handler(Http404)
@@ -58,18 +59,35 @@ def _reason(err: dict) -> str:
     kind, ctx = err.get("type", ""), err.get("ctx") or {}
     reasons = {
         "missing": "必须填写",
-        "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
-        "float_parsing": "应为数字", "float_type": "应为数字", "decimal_parsing": "应为数字",
-        "decimal_type": "应为数字", "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
-        "date_parsing": "应为日期，如 2020-11-20", "date_from_datetime_parsing": "应为日期，如 2020-11-20",
-        "date_type": "应为日期，如 2020-11-20", "datetime_parsing": "应为时间，如 2020-11-20T09:00:00+08:00",
-        "string_type": "应为文本", "list_type": "应为列表", "dict_type": "应为对象",
-        "model_attributes_type": "应为对象", "json_invalid": "不是有效的 JSON",
-        "less_than_equal": f"不能大于 {ctx.get('le')}", "greater_than_equal": f"不能小于 {ctx.get('ge')}",
-        "less_than": f"应小于 {ctx.get('lt')}", "greater_than": f"应大于 {ctx.get('gt')}",
-        "string_too_short": "太短", "string_too_long": f"太长（最多 {ctx.get('max_length')} 个字符）",
-        "too_short": f"至少需要 {ctx.get('min_length')} 项", "too_long": f"最多 {ctx.get('max_length')} 项",
-        "string_pattern_mismatch": "格式不正确", "enum": "不是允许的值", "literal_error": "不是允许的值",
+        "int_parsing": "应为整数",
+        "int_type": "应为整数",
+        "int_from_float": "应为整数",
+        "float_parsing": "应为数字",
+        "float_type": "应为数字",
+        "decimal_parsing": "应为数字",
+        "decimal_type": "应为数字",
+        "bool_parsing": "应为 true 或 false",
+        "bool_type": "应为 true 或 false",
+        "date_parsing": "应为日期，如 2020-11-20",
+        "date_from_datetime_parsing": "应为日期，如 2020-11-20",
+        "date_type": "应为日期，如 2020-11-20",
+        "datetime_parsing": "应为时间，如 2020-11-20T09:00:00+08:00",
+        "string_type": "应为文本",
+        "list_type": "应为列表",
+        "dict_type": "应为对象",
+        "model_attributes_type": "应为对象",
+        "json_invalid": "不是有效的 JSON",
+        "less_than_equal": f"不能大于 {ctx.get('le')}",
+        "greater_than_equal": f"不能小于 {ctx.get('ge')}",
+        "less_than": f"应小于 {ctx.get('lt')}",
+        "greater_than": f"应大于 {ctx.get('gt')}",
+        "string_too_short": "太短",
+        "string_too_long": f"太长（最多 {ctx.get('max_length')} 个字符）",
+        "too_short": f"至少需要 {ctx.get('min_length')} 项",
+        "too_long": f"最多 {ctx.get('max_length')} 项",
+        "string_pattern_mismatch": "格式不正确",
+        "enum": "不是允许的值",
+        "literal_error": "不是允许的值",
     }
     return reasons.get(kind, "格式不正确")
 
@@ -80,8 +98,9 @@ def _schema_error(request: HttpRequest, exc: NinjaValidationError):
     for err in exc.errors:
         where = ".".join(str(x) for x in err.get("loc", []) if x not in ("body", "payload", "query", "filters"))
         parts.append(f"{where or '请求'}{_reason(err)}")
-    return api.create_response(request, {"detail": "请求内容不正确：" + "；".join(parts), "errors": exc.errors},
-                               status=422)
+    return api.create_response(
+        request, {"detail": "请求内容不正确：" + "；".join(parts), "errors": exc.errors}, status=422
+    )
 
 
 def _admin(request: HttpRequest) -> None:
@@ -99,8 +118,11 @@ def me(request: HttpRequest):
     scope = request.scope
     roles = RoleAssignment.objects.active().filter(person=request.user).select_related("region", "unit")
     return {
-        "person": request.user, "roles": list(roles), "read_paths": list(scope.read_paths),
-        "write_paths": list(scope.write_paths), "admin_paths": list(scope.admin_paths),
+        "person": request.user,
+        "roles": list(roles),
+        "read_paths": list(scope.read_paths),
+        "write_paths": list(scope.write_paths),
+        "admin_paths": list(scope.admin_paths),
         "is_superuser": scope.is_superuser,
     }
 
@@ -131,12 +153,32 @@ regions = Router(tags=["区划与网格"])
 
 @regions.get("/regions", response=list[s.RegionOut], summary="区划列表（仅限权限范围内）")
 @paginate(LimitOffsetPagination)
-def list_regions(request: HttpRequest, level: int | None = None, parent: str | None = None, q: str | None = None,
-                 include_closed: bool = False, on: datetime.date | None = None):
+def list_regions(
+    request: HttpRequest,
+    level: int | None = None,
+    parent: str | None = None,
+    q: str | None = None,
+    include_closed: bool = False,
+    on: datetime.date | None = None,
+):
     # Only the listed fields: no boundary polygons for a list (python -m bench regions-subtree).
-    qs = request.scope.regions().select_related("parent", "successor").only(
-        "code", "name", "level", "path", "valid_from", "valid_to", "center_lng", "center_lat", "is_synthetic",
-        "parent__code", "successor__code")
+    qs = (
+        request.scope.regions()
+        .select_related("parent", "successor")
+        .only(
+            "code",
+            "name",
+            "level",
+            "path",
+            "valid_from",
+            "valid_to",
+            "center_lng",
+            "center_lat",
+            "is_synthetic",
+            "parent__code",
+            "successor__code",
+        )
+    )
     if not include_closed:
         qs = qs.current(on)
     if level:
@@ -151,8 +193,15 @@ def list_regions(request: HttpRequest, level: int | None = None, parent: str | N
 @regions.post("/regions/merge", response={201: s.RegionDetailOut}, summary="合并村居（管理员）")
 def merge_villages(request: HttpRequest, payload: s.MergeIn):
     villages = [get_region_or_404(request.scope, c) for c in payload.village_codes]
-    successor = region_actions.do_merge_villages(villages, code=payload.code, name=payload.name, on=payload.on,
-                                                 reason=payload.reason, actor=request.user, scope=request.scope)
+    successor = region_actions.do_merge_villages(
+        villages,
+        code=payload.code,
+        name=payload.name,
+        on=payload.on,
+        reason=payload.reason,
+        actor=request.user,
+        scope=request.scope,
+    )
     return Status(201, successor)
 
 
@@ -165,8 +214,13 @@ def get_region(request: HttpRequest, code: str):
 def get_chain(request: HttpRequest, code: str):
     grid = get_region_or_404(request.scope, code)
     return [
-        {"order": level.order, "level": level.name, "name": link.display_name if link else None,
-         "phone": link.display_phone if link else None, "person_id": link.person_id if link else None}
+        {
+            "order": level.order,
+            "level": level.name,
+            "name": link.display_name if link else None,
+            "phone": link.display_phone if link else None,
+            "person_id": link.person_id if link else None,
+        }
         for level, link in region_queries.chain(grid)
     ]
 
@@ -175,9 +229,17 @@ def get_chain(request: HttpRequest, code: str):
 def create_region(request: HttpRequest, payload: s.RegionCreateIn):
     parent = get_region_or_404(request.scope, payload.parent_code)
     region = region_actions.do_create_region(
-        code=payload.code, name=payload.name, level=payload.level, parent=parent, actor=request.user,
-        scope=request.scope, valid_from=payload.valid_from, boundary=payload.boundary,
-        center_lng=payload.center_lng, center_lat=payload.center_lat, note=payload.note,
+        code=payload.code,
+        name=payload.name,
+        level=payload.level,
+        parent=parent,
+        actor=request.user,
+        scope=request.scope,
+        valid_from=payload.valid_from,
+        boundary=payload.boundary,
+        center_lng=payload.center_lng,
+        center_lat=payload.center_lat,
+        note=payload.note,
     )
     return Status(201, region)
 
@@ -201,8 +263,9 @@ people = Router(tags=["人员与角色"])
 
 def _person(request: HttpRequest, person_id: int) -> Person:
     _admin(request)
-    return get_in_scope_or_404(request.scope, Person.objects.select_related("region", "unit"), "region__path",
-                               access="admin", pk=person_id)
+    return get_in_scope_or_404(
+        request.scope, Person.objects.select_related("region", "unit"), "region__path", access="admin", pk=person_id
+    )
 
 
 @people.get("/people", response=list[s.PersonOut], summary="人员列表（管理员）")
@@ -233,13 +296,23 @@ def create_person(request: HttpRequest, payload: s.PersonCreateIn):
     region = get_region_or_404(request.scope, payload.region_code, access="admin")
     unit = None
     if payload.unit_code:
-        unit = request.scope.filter(Unit.objects.active(), "region__path", access="admin").filter(
-            code=payload.unit_code).first()
+        unit = (
+            request.scope.filter(Unit.objects.active(), "region__path", access="admin")
+            .filter(code=payload.unit_code)
+            .first()
+        )
         if unit is None:
             raise ValidationError(f"单位代码“{payload.unit_code}”不存在或不在您的管理范围内。")
     person = people_actions.do_create_person(
-        username=payload.username, full_name=payload.full_name, region=region, phone=payload.phone,
-        title=payload.title, unit=unit, password=payload.password, actor=request.user, scope=request.scope,
+        username=payload.username,
+        full_name=payload.full_name,
+        region=region,
+        phone=payload.phone,
+        title=payload.title,
+        unit=unit,
+        password=payload.password,
+        actor=request.user,
+        scope=request.scope,
     )
     return Status(201, person)
 
@@ -249,8 +322,11 @@ def grant_role(request: HttpRequest, person_id: int, payload: s.RoleGrantIn):
     person = _person(request, person_id)
     unit = None
     if payload.unit_code:
-        unit = request.scope.filter(Unit.objects.active(), "region__path", access="admin").filter(
-            code=payload.unit_code).first()
+        unit = (
+            request.scope.filter(Unit.objects.active(), "region__path", access="admin")
+            .filter(code=payload.unit_code)
+            .first()
+        )
         if unit is None:
             raise ValidationError(f"单位代码“{payload.unit_code}”不存在或不在您的管理范围内。")
     if payload.region_code:
@@ -259,16 +335,28 @@ def grant_role(request: HttpRequest, person_id: int, payload: s.RoleGrantIn):
         region = unit.region
     else:
         raise ValidationError("请指定区划代码（region_code）或单位代码（unit_code）。")
-    ra = people_actions.do_grant_role(person, role=payload.role, region=region, unit=unit, title=payload.title,
-                                      actor=request.user, scope=request.scope)
+    ra = people_actions.do_grant_role(
+        person,
+        role=payload.role,
+        region=region,
+        unit=unit,
+        title=payload.title,
+        actor=request.user,
+        scope=request.scope,
+    )
     return Status(201, ra)
 
 
 @people.post("/roles/{role_id}/end", response=s.RoleOut, summary="结束角色（管理员）")
 def end_role(request: HttpRequest, role_id: int, payload: s.ReasonIn):
     _admin(request)
-    ra = get_in_scope_or_404(request.scope, RoleAssignment.objects.select_related("region", "unit"), "region__path",
-                             access="admin", pk=role_id)
+    ra = get_in_scope_or_404(
+        request.scope,
+        RoleAssignment.objects.select_related("region", "unit"),
+        "region__path",
+        access="admin",
+        pk=role_id,
+    )
     return people_actions.do_end_role(ra, actor=request.user, scope=request.scope, reason=payload.reason)
 
 

@@ -68,25 +68,51 @@ def _light(cell):
     if cell is None:
         return None
     lt = cell.light
-    return {"state": lt.state, "label": lt.label, "completion": lt.completion, "schedule": lt.schedule,
-            "explanation": lt.explain()}
+    return {
+        "state": lt.state,
+        "label": lt.label,
+        "completion": lt.completion,
+        "schedule": lt.schedule,
+        "explanation": lt.explain(),
+    }
 
 
 def _ind(r: engine.IndicatorRow) -> dict:
     c = r.cell
-    return {"id": r.indicator.pk, "code": r.indicator.code, "name": r.indicator.name, "unit": r.indicator.unit,
-            "target": c.target if c else None, "actual": c.actual if c else None, "light": _light(c),
-            "missing_children": c.missing if c else [], "children": [_ind(k) for k in r.children]}
+    return {
+        "id": r.indicator.pk,
+        "code": r.indicator.code,
+        "name": r.indicator.name,
+        "unit": r.indicator.unit,
+        "target": c.target if c else None,
+        "actual": c.actual if c else None,
+        "light": _light(c),
+        "missing_children": c.missing if c else [],
+        "children": [_ind(k) for k in r.children],
+    }
 
 
 def _goal(g: engine.GoalRow) -> dict:
-    return {"id": g.goal.pk, "code": g.goal.code, "level_name": g.goal.level_name, "title": g.goal.title,
-            "tasks": [{"id": t.task.pk, "code": t.task.code, "title": t.task.title, "status": t.task.status,
-                       "leader": str(t.task.leader) if t.task.leader else None,
-                       "lead_unit": str(t.task.lead_unit) if t.task.lead_unit else None,
-                       "deadline": t.task.deadline, "indicators": [_ind(r) for r in t.indicators]}
-                      for t in g.tasks],
-            "children": [_goal(c) for c in g.children]}
+    return {
+        "id": g.goal.pk,
+        "code": g.goal.code,
+        "level_name": g.goal.level_name,
+        "title": g.goal.title,
+        "tasks": [
+            {
+                "id": t.task.pk,
+                "code": t.task.code,
+                "title": t.task.title,
+                "status": t.task.status,
+                "leader": str(t.task.leader) if t.task.leader else None,
+                "lead_unit": str(t.task.lead_unit) if t.task.lead_unit else None,
+                "deadline": t.task.deadline,
+                "indicators": [_ind(r) for r in t.indicators],
+            }
+            for t in g.tasks
+        ],
+        "children": [_goal(c) for c in g.children],
+    }
 
 
 @router.get("/targets/board", response=BoardOut, summary="一年的目标体系与亮灯（按权限：街道整体或本村分解）")
@@ -95,8 +121,14 @@ def board(request: HttpRequest, year: int | None = None, region: str | None = No
     today = clock.today()
     b = engine.build_board(view.sub, year or today.year, today, village=view.village)
     where = view.village or view.sub
-    return {"year": b.year, "today": today, "region_code": where.code, "region_name": where.name,
-            "counts": b.counts, "goals": [_goal(g) for g in b.goals]}
+    return {
+        "year": b.year,
+        "today": today,
+        "region_code": where.code,
+        "region_name": where.name,
+        "counts": b.counts,
+        "goals": [_goal(g) for g in b.goals],
+    }
 
 
 class PointOut(Schema):
@@ -128,11 +160,18 @@ def series(request: HttpRequest, indicator_id: int, region: str | None = None):
     totals: dict = {}
     for end, value in qs.values_list("period_end", "value"):
         totals[end] = totals.get(end, Decimal(0)) + value
-    points = [{"period": periods.label(s, e, ind.period_type), "period_start": s, "period_end": e,
-               "value": totals.get(e)} for s, e in periods.periods_in_year(ind.task.goal.year, ind.period_type,
-                                                                             clock.today())]
-    return {"indicator_id": ind.pk, "name": ind.name, "unit": ind.unit, "cumulative": ind.cumulative,
-            "region_code": where.code, "points": points}
+    points = [
+        {"period": periods.label(s, e, ind.period_type), "period_start": s, "period_end": e, "value": totals.get(e)}
+        for s, e in periods.periods_in_year(ind.task.goal.year, ind.period_type, clock.today())
+    ]
+    return {
+        "indicator_id": ind.pk,
+        "name": ind.name,
+        "unit": ind.unit,
+        "cumulative": ind.cumulative,
+        "region_code": where.code,
+        "points": points,
+    }
 
 
 class TermOut(Schema):
@@ -161,8 +200,9 @@ class RankingOut(Schema):
 
 
 @router.get("/targets/ranking", response=RankingOut, summary="考核排名（含得分构成）")
-def ranking_endpoint(request: HttpRequest, year: int | None = None, subject: str = "villages",
-                     region: str | None = None):
+def ranking_endpoint(
+    request: HttpRequest, year: int | None = None, subject: str = "villages", region: str | None = None
+):
     view = queries.viewpoint(request.scope, region)
     if not view.whole:
         raise Http404
@@ -171,14 +211,30 @@ def ranking_endpoint(request: HttpRequest, year: int | None = None, subject: str
     if scheme is None:
         raise Http404
     return {
-        "year": year, "subject": scheme.subject,
+        "year": year,
+        "subject": scheme.subject,
         "formula": f"score = Σ weight × min(completion, {scheme.cap}%) / Σ applicable weight",
         "weights": {w.indicator.name: w.weight for w in scheme.weights.select_related("indicator")},
-        "ranking": [{"rank": r.rank, "code": getattr(r.subject, "code", ""), "name": str(r.subject),
-                     "score": r.score,
-                     "terms": [{"indicator_id": t.indicator.pk, "indicator": t.indicator.name, "weight": t.weight,
-                                "completion": t.completion, "counted": t.counted, "points": t.points}
-                               for t in r.terms]} for r in ranked],
+        "ranking": [
+            {
+                "rank": r.rank,
+                "code": getattr(r.subject, "code", ""),
+                "name": str(r.subject),
+                "score": r.score,
+                "terms": [
+                    {
+                        "indicator_id": t.indicator.pk,
+                        "indicator": t.indicator.name,
+                        "weight": t.weight,
+                        "completion": t.completion,
+                        "counted": t.counted,
+                        "points": t.points,
+                    }
+                    for t in r.terms
+                ],
+            }
+            for r in ranked
+        ],
     }
 
 
@@ -222,6 +278,14 @@ def report(request: HttpRequest, indicator_id: int, payload: ReportIn):
         region = Region.objects.filter(code=payload.region_code).first()
         if region is None or not request.scope.can_read(region.path):
             raise Http404
-    entry = actions.do_report_progress(ind, region=region, unit=unit, day=payload.day, value=payload.value,
-                                       note=payload.note, actor=request.user, scope=request.scope)
+    entry = actions.do_report_progress(
+        ind,
+        region=region,
+        unit=unit,
+        day=payload.day,
+        value=payload.value,
+        note=payload.note,
+        actor=request.user,
+        scope=request.scope,
+    )
     return Status(201, entry)

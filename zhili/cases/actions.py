@@ -59,11 +59,17 @@ def rule_for(subdistrict: Region) -> CaseRule:
 
 # ---- deadlines ---------------------------------------------------------------------------------
 
+
 def step_deadline(case: Case, rule: CaseRule, start: datetime.datetime) -> datetime.datetime | None:
     """When the step the case is now in should be done (None for states without a clock)."""
-    days = {State.REPORTED: rule.accept_days, State.ACCEPTED: rule.file_days, State.FILED: rule.dispatch_days,
-            State.HANDLED: rule.feedback_days, State.FEEDBACK: rule.verify_days,
-            State.VERIFIED: rule.close_days}.get(case.state)
+    days = {
+        State.REPORTED: rule.accept_days,
+        State.ACCEPTED: rule.file_days,
+        State.FILED: rule.dispatch_days,
+        State.HANDLED: rule.feedback_days,
+        State.FEEDBACK: rule.verify_days,
+        State.VERIFIED: rule.close_days,
+    }.get(case.state)
     if case.state == State.DISPATCHED:
         return case.deadline
     return add_working_days(start, days) if days is not None else None
@@ -76,6 +82,7 @@ def _enter(case: Case, state: str, rule: CaseRule, at: datetime.datetime) -> Non
 
 
 # ---- text and location -------------------------------------------------------------------------
+
 
 def clean_text(value, *, label: str, limit: int, required: bool = True) -> str:
     """What a person typed, kept as typed (pages escape it; nothing is rendered as HTML), minus control
@@ -103,9 +110,12 @@ def parse_point(lng, lat, *, required: bool) -> tuple[Decimal, Decimal] | None:
 
 
 def _region_shapes(subdistrict: Region) -> list[tuple[Region, dict]]:
-    return [(r, r.boundary) for r in Region.objects.current().filter(
-        path_prefix_q("path", subdistrict.path), level__in=(Level.VILLAGE, Level.GRID), boundary__isnull=False)
-        .order_by("-level", "path")]
+    return [
+        (r, r.boundary)
+        for r in Region.objects.current()
+        .filter(path_prefix_q("path", subdistrict.path), level__in=(Level.VILLAGE, Level.GRID), boundary__isnull=False)
+        .order_by("-level", "path")
+    ]
 
 
 def locate(subdistrict: Region, lng: Decimal, lat: Decimal) -> Region:
@@ -118,11 +128,13 @@ def locate(subdistrict: Region, lng: Decimal, lat: Decimal) -> Region:
             return region
     if subdistrict.boundary and geo.contains(subdistrict.boundary, lng, lat):
         return subdistrict
-    raise ValidationError(f"位置（经度 {lng}，纬度 {lat}）不在{subdistrict.name}的任何村（社区）或网格内，"
-                          "请确认定位是否准确。")
+    raise ValidationError(
+        f"位置（经度 {lng}，纬度 {lat}）不在{subdistrict.name}的任何村（社区）或网格内，请确认定位是否准确。"
+    )
 
 
 # ---- reporting ---------------------------------------------------------------------------------
+
 
 def _subdistrict_of(region: Region) -> Region:
     if region.level == Level.SUBDISTRICT:
@@ -135,11 +147,29 @@ def can_report(scope: Scope, region: Region) -> bool:
 
 
 @transaction.atomic
-def do_report_case(*, subdistrict: Region, category: Category, description: str, actor, scope: Scope | None,
-                   source: str, lng=None, lat=None, address: str = "", region: Region | None = None,
-                   photos=(), patrol: Patrol | None = None, batch=None, contact_name: str = "",
-                   contact_phone: str = "", origin: str = "", at: datetime.datetime | None = None,
-                   is_public: bool = False, confidential: bool = False, client_ref: str = "") -> Case:
+def do_report_case(
+    *,
+    subdistrict: Region,
+    category: Category,
+    description: str,
+    actor,
+    scope: Scope | None,
+    source: str,
+    lng=None,
+    lat=None,
+    address: str = "",
+    region: Region | None = None,
+    photos=(),
+    patrol: Patrol | None = None,
+    batch=None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    origin: str = "",
+    at: datetime.datetime | None = None,
+    is_public: bool = False,
+    confidential: bool = False,
+    client_ref: str = "",
+) -> Case:
     """上报. `scope` is None only for the public channels (citizens, tips, partner systems without a person).
 
     `client_ref` (the form's random id) makes a retried submission return the case it already created."""
@@ -162,19 +192,35 @@ def do_report_case(*, subdistrict: Region, category: Category, description: str,
     region = region or subdistrict
     _require(region.path.startswith(subdistrict.path), "所选区划不在本街道（乡镇）内。")
     if scope is not None:
-        _require(can_report(scope, region),
-                 f"该位置属于“{region.name}”，不在您负责的范围内：请确认定位，或请该网格的网格员上报。")
+        _require(
+            can_report(scope, region),
+            f"该位置属于“{region.name}”，不在您负责的范围内：请确认定位，或请该网格的网格员上报。",
+        )
     _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
     checked = [check_photo(p, name_hint="before") for p in photos]  # all checked before anything is written
     rule = rule_for(subdistrict)
-    case = Case(subdistrict=subdistrict, region=region, path=region.path, source=source, category=category,
-                description=description, address=address, lng=point[0] if point else None,
-                lat=point[1] if point else None, reported_at=at, reporter=actor if getattr(actor, "pk", None) else None,
-                contact_name=clean_text(contact_name, label="联系人", limit=50, required=False),
-                contact_phone=clean_text(contact_phone, label="联系电话", limit=20, required=False),
-                origin_hash=hashlib.sha256(origin.encode()).hexdigest() if origin else "",
-                batch=batch, patrol=patrol, is_public=is_public, confidential=confidential, step_started_at=at,
-                client_ref=client_ref)
+    case = Case(
+        subdistrict=subdistrict,
+        region=region,
+        path=region.path,
+        source=source,
+        category=category,
+        description=description,
+        address=address,
+        lng=point[0] if point else None,
+        lat=point[1] if point else None,
+        reported_at=at,
+        reporter=actor if getattr(actor, "pk", None) else None,
+        contact_name=clean_text(contact_name, label="联系人", limit=50, required=False),
+        contact_phone=clean_text(contact_phone, label="联系电话", limit=20, required=False),
+        origin_hash=hashlib.sha256(origin.encode()).hexdigest() if origin else "",
+        batch=batch,
+        patrol=patrol,
+        is_public=is_public,
+        confidential=confidential,
+        step_started_at=at,
+        client_ref=client_ref,
+    )
     _enter(case, State.REPORTED, rule, at)
     case.save()
     case.number = f"{timezone.localtime(at):%Y}{case.pk:08d}"
@@ -197,8 +243,9 @@ def _earlier_submission(client_ref: str, actor, origin: str) -> Case | None:
     if getattr(actor, "pk", None):
         return Case.objects.filter(client_ref=client_ref, reporter=actor).first()
     if origin:
-        return Case.objects.filter(client_ref=client_ref, reporter__isnull=True,
-                                   origin_hash=hashlib.sha256(origin.encode()).hexdigest()).first()
+        return Case.objects.filter(
+            client_ref=client_ref, reporter__isnull=True, origin_hash=hashlib.sha256(origin.encode()).hexdigest()
+        ).first()
     return None
 
 
@@ -207,11 +254,20 @@ def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
     if photo.lng is not None and case.lng is not None:
         distance = int(geo.distance_m(photo.lng, photo.lat, case.lng, case.lat))
     rule = rule_for(case.subdistrict)
-    row = CasePhoto(case=case, stage=stage, width=photo.width, height=photo.height, sha256=photo.sha256,
-                    exif_lng=photo.lng, exif_lat=photo.lat, distance_m=distance,
-                    taken_at=timezone.make_aware(photo.taken_at) if photo.taken_at else None,
-                    far_from_case=distance is not None and distance > rule.photo_distance_m,
-                    uploaded_by=actor if getattr(actor, "pk", None) else None, uploaded_at=at)
+    row = CasePhoto(
+        case=case,
+        stage=stage,
+        width=photo.width,
+        height=photo.height,
+        sha256=photo.sha256,
+        exif_lng=photo.lng,
+        exif_lat=photo.lat,
+        distance_m=distance,
+        taken_at=timezone.make_aware(photo.taken_at) if photo.taken_at else None,
+        far_from_case=distance is not None and distance > rule.photo_distance_m,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        uploaded_at=at,
+    )
     row.original.save(photo.original.name, photo.original, save=False)
     row.display.save(photo.display.name, photo.display, save=False)
     row.save()
@@ -219,20 +275,46 @@ def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
 
 
 def _event(case, actor, action, from_state, to_state, at, *, note="", data=None, public=True) -> CaseEvent:
-    name = (actor.get_full_name() or actor.username) if getattr(actor, "pk", None) else {
-        Source.PUBLIC: "群众", Source.TIP: "举报人", Source.PARTNER: "外部平台"}.get(case.source, "系统")
-    return CaseEvent.objects.create(case=case, at=at, actor=actor if getattr(actor, "pk", None) else None,
-                                    actor_name=name, action=action, from_state=from_state, to_state=to_state,
-                                    note=note, data=data or {}, public=public)
+    name = (
+        (actor.get_full_name() or actor.username)
+        if getattr(actor, "pk", None)
+        else {Source.PUBLIC: "群众", Source.TIP: "举报人", Source.PARTNER: "外部平台"}.get(case.source, "系统")
+    )
+    return CaseEvent.objects.create(
+        case=case,
+        at=at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=name,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data or {},
+        public=public,
+    )
 
 
-def nearby(subdistrict: Region, lng, lat, radius_m: int, since: datetime.datetime, *,
-           category: Category | None = None, exclude: int | None = None):
+def nearby(
+    subdistrict: Region,
+    lng,
+    lat,
+    radius_m: int,
+    since: datetime.datetime,
+    *,
+    category: Category | None = None,
+    exclude: int | None = None,
+):
     """Cases within `radius_m` of the point reported since `since` (a bounding box in SQL, then the distance)."""
     min_lng, min_lat, max_lng, max_lat = geo.bbox_around(lng, lat, radius_m)
-    qs = Case.objects.filter(subdistrict=subdistrict, confidential=False, reported_at__gte=since,
-                             lng__gte=Decimal(f"{min_lng:.6f}"), lng__lte=Decimal(f"{max_lng:.6f}"),
-                             lat__gte=Decimal(f"{min_lat:.6f}"), lat__lte=Decimal(f"{max_lat:.6f}"))
+    qs = Case.objects.filter(
+        subdistrict=subdistrict,
+        confidential=False,
+        reported_at__gte=since,
+        lng__gte=Decimal(f"{min_lng:.6f}"),
+        lng__lte=Decimal(f"{max_lng:.6f}"),
+        lat__gte=Decimal(f"{min_lat:.6f}"),
+        lat__lte=Decimal(f"{max_lat:.6f}"),
+    )
     if category is not None:
         qs = qs.filter(category=category)
     if exclude:
@@ -249,8 +331,15 @@ def nearby(subdistrict: Region, lng, lat, radius_m: int, since: datetime.datetim
 def duplicates_for(subdistrict: Region, category: Category, lng, lat, *, at=None, exclude=None) -> list[Case]:
     rule = rule_for(subdistrict)
     at = at or clock.now()
-    found = nearby(subdistrict, lng, lat, rule.duplicate_radius_m, at - datetime.timedelta(days=rule.duplicate_days),
-                   category=category, exclude=exclude)
+    found = nearby(
+        subdistrict,
+        lng,
+        lat,
+        rule.duplicate_radius_m,
+        at - datetime.timedelta(days=rule.duplicate_days),
+        category=category,
+        exclude=exclude,
+    )
     return [c for c in found if c.is_open]
 
 
@@ -262,19 +351,47 @@ def _flag_hotspot(case: Case, rule: CaseRule) -> None:
         case.is_hotspot = True
 
 
-def do_public_report(*, subdistrict: Region, category: Category, description: str, lng, lat, photos=(),
-                     contact_name="", contact_phone="", origin: str, source: str = Source.PUBLIC, actor=None,
-                     address: str = "", at: datetime.datetime | None = None, client_ref: str = "") -> Case:
+def do_public_report(
+    *,
+    subdistrict: Region,
+    category: Category,
+    description: str,
+    lng,
+    lat,
+    photos=(),
+    contact_name="",
+    contact_phone="",
+    origin: str,
+    source: str = Source.PUBLIC,
+    actor=None,
+    address: str = "",
+    at: datetime.datetime | None = None,
+    client_ref: str = "",
+) -> Case:
     """随手拍 and Open311 POST without a person: public categories only, rate-limited per sender address."""
     _require(category.is_public, "该类别不接受群众上报。")
     earlier = _earlier_submission(client_ref, actor, origin)  # a retry is not a new report, nor counted again
     if earlier is not None:
         return earlier
     _rate_limit(subdistrict, origin)
-    return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=actor,
-                          scope=None, source=source, lng=lng, lat=lat, address=address, photos=photos,
-                          contact_name=contact_name, contact_phone=contact_phone, origin=origin, is_public=True,
-                          at=at, client_ref=client_ref)
+    return do_report_case(
+        subdistrict=subdistrict,
+        category=category,
+        description=description,
+        actor=actor,
+        scope=None,
+        source=source,
+        lng=lng,
+        lat=lat,
+        address=address,
+        photos=photos,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        origin=origin,
+        is_public=True,
+        at=at,
+        client_ref=client_ref,
+    )
 
 
 def _rate_limit(subdistrict: Region, origin: str) -> None:
@@ -282,23 +399,46 @@ def _rate_limit(subdistrict: Region, origin: str) -> None:
     digest = hashlib.sha256(origin.encode()).hexdigest()
     recent = Case.objects.filter(origin_hash=digest, reported_at__gte=clock.now() - datetime.timedelta(hours=1))
     if recent.count() >= rule.public_per_hour:
-        raise RateLimited(f"同一网络地址一小时内最多提交 {rule.public_per_hour} 条，请稍后再试；"
-                          "紧急情况请拨打街道值班电话。")
+        raise RateLimited(
+            f"同一网络地址一小时内最多提交 {rule.public_per_hour} 条，请稍后再试；紧急情况请拨打街道值班电话。"
+        )
 
 
-def do_submit_tip(*, subdistrict: Region, description: str, contact_name="", contact_phone="", origin: str,
-                  at: datetime.datetime | None = None) -> Case:
+def do_submit_tip(
+    *,
+    subdistrict: Region,
+    description: str,
+    contact_name="",
+    contact_phone="",
+    origin: str,
+    at: datetime.datetime | None = None,
+) -> Case:
     """扫黑除恶线索: confidential from the first moment; only the designated tip officer sees it."""
-    category = Category.objects.filter(subdistrict=subdistrict, kind=Kind.TIP, is_active=True,
-                                       parent__isnull=False).order_by("order").first()
+    category = (
+        Category.objects.filter(subdistrict=subdistrict, kind=Kind.TIP, is_active=True, parent__isnull=False)
+        .order_by("order")
+        .first()
+    )
     _require(category is not None, "本街道尚未开通线索举报。")
     _rate_limit(subdistrict, origin)
-    return do_report_case(subdistrict=subdistrict, category=category, description=description, actor=None,
-                          scope=None, source=Source.TIP, region=subdistrict, contact_name=contact_name,
-                          contact_phone=contact_phone, origin=origin, confidential=True, at=at)
+    return do_report_case(
+        subdistrict=subdistrict,
+        category=category,
+        description=description,
+        actor=None,
+        scope=None,
+        source=Source.TIP,
+        region=subdistrict,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        origin=origin,
+        confidential=True,
+        at=at,
+    )
 
 
 # ---- the loop ----------------------------------------------------------------------------------
+
 
 def route_for(case: Case) -> RouteRule | None:
     """The routing matrix's answer for this case: the grid's own rule, else the category's default."""
@@ -315,9 +455,21 @@ def own_village(case: Case) -> Region | None:
     return Region.objects.filter(path=paths[3]).first()
 
 
-def apply_step(case: Case, action: str, *, actor, at: datetime.datetime, rule: CaseRule, note: str = "",
-               unit: Unit | None = None, village: Region | None = None, handler=None, master: Case | None = None,
-               days: int | None = None, pending: ExtensionRequest | None = None) -> dict:
+def apply_step(
+    case: Case,
+    action: str,
+    *,
+    actor,
+    at: datetime.datetime,
+    rule: CaseRule,
+    note: str = "",
+    unit: Unit | None = None,
+    village: Region | None = None,
+    handler=None,
+    master: Case | None = None,
+    days: int | None = None,
+    pending: ExtensionRequest | None = None,
+) -> dict:
     """What one step changes on the case (and on the pending extension request), without checking or saving:
     the one place those fields are set, used by do_act and by the demo's bulk writer. Returns the event's data."""
     step = flow.STEPS[action]
@@ -327,9 +479,12 @@ def apply_step(case: Case, action: str, *, actor, at: datetime.datetime, rule: C
         if case.dispatched_at is None:
             case.dispatched_at = at
             case.deadline = add_working_days(at, case.category.time_limit_days)
-        data = {"unit": unit.name if unit else "", "village": village.name if village else "",
-                "handler": str(handler) if handler else "",
-                "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}
+        data = {
+            "unit": unit.name if unit else "",
+            "village": village.name if village else "",
+            "handler": str(handler) if handler else "",
+            "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M"),
+        }
     elif action == "send_back":
         case.unit = case.assignee_region = case.handler = None
     elif action == "handle":
@@ -364,8 +519,10 @@ def apply_step(case: Case, action: str, *, actor, at: datetime.datetime, rule: C
             case.extension_count += 1
             if case.state == State.DISPATCHED:
                 case.step_deadline = case.deadline
-            data["deadline"] = [timezone.localtime(old).strftime("%Y-%m-%d") if old else None,
-                                timezone.localtime(case.deadline).strftime("%Y-%m-%d")]
+            data["deadline"] = [
+                timezone.localtime(old).strftime("%Y-%m-%d") if old else None,
+                timezone.localtime(case.deadline).strftime("%Y-%m-%d"),
+            ]
     if step.target is not None:
         _enter(case, step.target, rule, at)
     case.note = note
@@ -374,19 +531,37 @@ def apply_step(case: Case, action: str, *, actor, at: datetime.datetime, rule: C
 
 
 @transaction.atomic
-def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revision: int | None = None,
-           unit: Unit | None = None, village: Region | None = None, handler=None, photos=(),
-           master: Case | None = None, days: int | None = None, at: datetime.datetime | None = None) -> Case:
+def do_act(
+    case: Case,
+    action: str,
+    *,
+    actor,
+    scope: Scope,
+    note: str = "",
+    revision: int | None = None,
+    unit: Unit | None = None,
+    village: Region | None = None,
+    handler=None,
+    photos=(),
+    master: Case | None = None,
+    days: int | None = None,
+    at: datetime.datetime | None = None,
+) -> Case:
     """Take one step of the loop. Everything is checked before anything is written."""
     at = at or clock.now()
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to assignee_region
-    case = (Case.objects.select_for_update(of=("self",))
-            .select_related("subdistrict", "region", "category", "assignee_region").get(pk=case.pk))
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("subdistrict", "region", "category", "assignee_region")
+        .get(pk=case.pk)
+    )
     if revision is not None and revision != case.revision:
         last = case.events.order_by("-at", "-id").first()
-        raise Conflict(f"该案件已被{last.actor_name if last else '他人'}于 "
-                       f"{timezone.localtime(last.at):%Y-%m-%d %H:%M} 处理（{last.action if last else ''}），"
-                       "请刷新页面查看最新状态后再操作。")
+        raise Conflict(
+            f"该案件已被{last.actor_name if last else '他人'}于 "
+            f"{timezone.localtime(last.at):%Y-%m-%d %H:%M} 处理（{last.action if last else ''}），"
+            "请刷新页面查看最新状态后再操作。"
+        )
     step = flow.check(action, case, scope)
     note = clean_text(note, label="说明" if not step.needs_reason else "理由", limit=500, required=step.needs_reason)
     rule = rule_for(case.subdistrict)
@@ -397,15 +572,23 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
         if unit is not None:
             _require(unit.region_id == case.subdistrict_id and unit.archived_at is None, "处置单位不属于本街道。")
         if village is not None:
-            _require(village.level == Level.VILLAGE and village.path.startswith(case.subdistrict.path),
-                     "请选择本街道的村（社区）。")
+            _require(
+                village.level == Level.VILLAGE and village.path.startswith(case.subdistrict.path),
+                "请选择本街道的村（社区）。",
+            )
     elif action == "handle":
         _require(len(photos) >= 1, "处置须上传至少一张处置后照片。")
         _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
         checked = [check_photo(p, name_hint="after") for p in photos]
     elif action == "merge":
-        _require(master is not None and master.pk != case.pk and master.subdistrict_id == case.subdistrict_id
-                 and master.is_open and master.state != State.MERGED, "请选择本街道一个未结案的主案件。")
+        _require(
+            master is not None
+            and master.pk != case.pk
+            and master.subdistrict_id == case.subdistrict_id
+            and master.is_open
+            and master.state != State.MERGED,
+            "请选择本街道一个未结案的主案件。",
+        )
     elif action == "request_extension":
         _require(days is not None and 1 <= days <= 30, "延期天数应为 1–30 个工作日。")
     pending = None
@@ -413,8 +596,20 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
         ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
     elif action in ("approve_extension", "deny_extension"):
         pending = case.extensions.select_for_update().get(decided_at__isnull=True)
-    data = apply_step(case, action, actor=actor, at=at, rule=rule, note=note, unit=unit, village=village,
-                      handler=handler, master=master, days=days, pending=pending)
+    data = apply_step(
+        case,
+        action,
+        actor=actor,
+        at=at,
+        rule=rule,
+        note=note,
+        unit=unit,
+        village=village,
+        handler=handler,
+        master=master,
+        days=days,
+        pending=pending,
+    )
     if pending is not None:
         pending.save()
     if action == "handle":
@@ -423,8 +618,13 @@ def do_act(case: Case, action: str, *, actor, scope: Scope, note: str = "", revi
             data["far_photos"] = [p.distance_m for p in far]
     case.save()
     _event(case, actor, action, before, case.state, at, note=note, data=data, public=not case.confidential)
-    audit.record(actor, f"case.{action}", case, changes={"state": [before, case.state]} if before != case.state
-                 else {"extension": data}, reason=note)
+    audit.record(
+        actor,
+        f"case.{action}",
+        case,
+        changes={"state": [before, case.state]} if before != case.state else {"extension": data},
+        reason=note,
+    )
     return case
 
 
@@ -440,12 +640,17 @@ def dispatch_default(case: Case) -> dict:
 
 # ---- patrols -----------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def do_start_patrol(grid: Region, *, actor, scope: Scope, at=None) -> Patrol:
-    _require((grid.level == Level.GRID and scope.can_write(grid.path) and Role.GRID_INSPECTOR in scope.roles)
-             or scope.is_superuser, "只有本网格的网格员可以开始巡查。")
-    _require(not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(),
-             "您有一次巡查尚未结束，请先结束它。")
+    _require(
+        (grid.level == Level.GRID and scope.can_write(grid.path) and Role.GRID_INSPECTOR in scope.roles)
+        or scope.is_superuser,
+        "只有本网格的网格员可以开始巡查。",
+    )
+    _require(
+        not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(), "您有一次巡查尚未结束，请先结束它。"
+    )
     patrol = Patrol.objects.create(inspector=actor, grid=grid, path=grid.path, started_at=at or clock.now())
     audit.record(actor, "patrol.start", patrol)
     return patrol
@@ -474,6 +679,7 @@ def do_end_patrol(patrol: Patrol, *, actor, note: str = "", at=None) -> Patrol:
 
 # ---- configuration -----------------------------------------------------------------------------
 
+
 def can_configure(scope: Scope, subdistrict: Region) -> bool:
     return scope.can_admin(subdistrict.path) or (Role.LEADER in scope.roles and scope.can_write(subdistrict.path))
 
@@ -481,8 +687,11 @@ def can_configure(scope: Scope, subdistrict: Region) -> bool:
 @transaction.atomic
 def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, category: Category | None = None):
     _require(can_configure(scope, subdistrict), "只有系统管理员或街道领导可以修改事件类别。")
-    old = audit.snapshot(category, ["name", "time_limit_days", "case_class", "is_public", "is_active"]) if category \
+    old = (
+        audit.snapshot(category, ["name", "time_limit_days", "case_class", "is_public", "is_active"])
+        if category
         else {}
+    )
     category = category or Category(subdistrict=subdistrict)
     category.name = clean_text(data.get("name"), label="类别名称", limit=60)
     try:
@@ -490,8 +699,10 @@ def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, ca
     except (TypeError, ValueError):
         raise ValidationError("处置时限应为整数个工作日。") from None
     _require(0 <= category.time_limit_days <= 365, "处置时限应在 0–365 个工作日之间。")
-    _require(data.get("case_class") in {c for c, _ in Category._meta.get_field("case_class").choices},
-             "请选择案件类型（即办件、承诺件或协调件）。")
+    _require(
+        data.get("case_class") in {c for c, _ in Category._meta.get_field("case_class").choices},
+        "请选择案件类型（即办件、承诺件或协调件）。",
+    )
     category.case_class = data["case_class"]
     category.is_public = bool(data.get("is_public"))
     category.is_active = bool(data.get("is_active", True))
@@ -508,14 +719,21 @@ def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, ca
 
 
 @transaction.atomic
-def do_set_route(category: Category, *, grid: Region | None, unit: Unit | None, to_own_village: bool, person,
-                 actor, scope: Scope) -> RouteRule:
+def do_set_route(
+    category: Category, *, grid: Region | None, unit: Unit | None, to_own_village: bool, person, actor, scope: Scope
+) -> RouteRule:
     _require(can_configure(scope, category.subdistrict), "只有系统管理员或街道领导可以修改派遣规则。")
     _require(bool(unit) != bool(to_own_village), "派遣规则须指定一个责任单位，或“派给事发村”。")
     rule, _ = RouteRule.objects.update_or_create(
-        category=category, grid=grid,
-        defaults={"subdistrict": category.subdistrict, "unit": unit, "to_own_village": to_own_village,
-                  "person": person})
+        category=category,
+        grid=grid,
+        defaults={
+            "subdistrict": category.subdistrict,
+            "unit": unit,
+            "to_own_village": to_own_village,
+            "person": person,
+        },
+    )
     audit.record(actor, "case.route", rule, changes={"route": [None, unit.name if unit else "事发村"]})
     return rule
 
@@ -526,7 +744,8 @@ def do_save_case_rule(subdistrict: Region, form, *, actor, scope: Scope) -> Case
     _require(can_configure(scope, subdistrict), "只有系统管理员或街道领导可以修改事件规则。")
     fields = list(form.Meta.fields)
     rule = CaseRule.objects.select_for_update().filter(subdistrict=subdistrict).first() or CaseRule(
-        subdistrict=subdistrict)
+        subdistrict=subdistrict
+    )
     old = audit.snapshot(rule, fields) if rule.pk else {}
     for name in fields:
         setattr(rule, name, form.cleaned_data[name])

@@ -39,25 +39,30 @@ class Step:
     style: str = ""  # "danger" for refusals, shown differently
 
 
-STEPS: dict[str, Step] = {s.action: s for s in [
-    Step("accept", _("受理"), frozenset({State.REPORTED}), State.ACCEPTED, DISPATCHER),
-    Step("reject", _("不予受理"), frozenset({State.REPORTED}), State.REJECTED, DISPATCHER, True, "danger"),
-    Step("merge", _("合并到主案件"), frozenset({State.REPORTED, State.ACCEPTED}), State.MERGED, DISPATCHER),
-    Step("file", _("立案"), frozenset({State.ACCEPTED}), State.FILED, DISPATCHER),
-    Step("void", _("作废"), frozenset({State.ACCEPTED}), State.VOID, DISPATCHER, True, "danger"),
-    Step("dispatch", _("派遣"), frozenset({State.FILED}), State.DISPATCHED, DISPATCHER),
-    Step("send_back", _("退回（派错了）"), frozenset({State.DISPATCHED}), State.FILED, ASSIGNEE, True, "danger"),
-    Step("handle", _("处置"), frozenset({State.DISPATCHED}), State.HANDLED, ASSIGNEE),
-    Step("feedback", _("反馈"), frozenset({State.HANDLED}), State.FEEDBACK, ASSIGNEE),
-    Step("verify", _("核查通过"), frozenset({State.FEEDBACK}), State.VERIFIED, VERIFIER),
-    Step("rework", _("返工"), frozenset({State.FEEDBACK}), State.DISPATCHED, VERIFIER, True, "danger"),
-    Step("close", _("结案"), frozenset({State.VERIFIED}), State.CLOSED, DISPATCHER),
-    Step("park", _("挂账"), frozenset({State.FILED, State.DISPATCHED}), State.PARKED, DISPATCHER, True),
-    Step("unpark", _("恢复办理"), frozenset({State.PARKED}), State.FILED, DISPATCHER),
-    Step("request_extension", _("申请延期"), frozenset({State.DISPATCHED}), None, ASSIGNEE, True),
-    Step("approve_extension", _("批准延期"), frozenset({State.DISPATCHED, State.HANDLED}), None, LEADER),
-    Step("deny_extension", _("驳回延期"), frozenset({State.DISPATCHED, State.HANDLED}), None, LEADER, True, "danger"),
-]}
+STEPS: dict[str, Step] = {
+    s.action: s
+    for s in [
+        Step("accept", _("受理"), frozenset({State.REPORTED}), State.ACCEPTED, DISPATCHER),
+        Step("reject", _("不予受理"), frozenset({State.REPORTED}), State.REJECTED, DISPATCHER, True, "danger"),
+        Step("merge", _("合并到主案件"), frozenset({State.REPORTED, State.ACCEPTED}), State.MERGED, DISPATCHER),
+        Step("file", _("立案"), frozenset({State.ACCEPTED}), State.FILED, DISPATCHER),
+        Step("void", _("作废"), frozenset({State.ACCEPTED}), State.VOID, DISPATCHER, True, "danger"),
+        Step("dispatch", _("派遣"), frozenset({State.FILED}), State.DISPATCHED, DISPATCHER),
+        Step("send_back", _("退回（派错了）"), frozenset({State.DISPATCHED}), State.FILED, ASSIGNEE, True, "danger"),
+        Step("handle", _("处置"), frozenset({State.DISPATCHED}), State.HANDLED, ASSIGNEE),
+        Step("feedback", _("反馈"), frozenset({State.HANDLED}), State.FEEDBACK, ASSIGNEE),
+        Step("verify", _("核查通过"), frozenset({State.FEEDBACK}), State.VERIFIED, VERIFIER),
+        Step("rework", _("返工"), frozenset({State.FEEDBACK}), State.DISPATCHED, VERIFIER, True, "danger"),
+        Step("close", _("结案"), frozenset({State.VERIFIED}), State.CLOSED, DISPATCHER),
+        Step("park", _("挂账"), frozenset({State.FILED, State.DISPATCHED}), State.PARKED, DISPATCHER, True),
+        Step("unpark", _("恢复办理"), frozenset({State.PARKED}), State.FILED, DISPATCHER),
+        Step("request_extension", _("申请延期"), frozenset({State.DISPATCHED}), None, ASSIGNEE, True),
+        Step("approve_extension", _("批准延期"), frozenset({State.DISPATCHED, State.HANDLED}), None, LEADER),
+        Step(
+            "deny_extension", _("驳回延期"), frozenset({State.DISPATCHED, State.HANDLED}), None, LEADER, True, "danger"
+        ),
+    ]
+}
 
 
 def center_unit_id(case: Case) -> int | None:
@@ -120,13 +125,19 @@ def refusal(action: str, case: Case, scope: Scope) -> str | None:
     if case.confidential and not can_see_confidential(case, scope):
         return "该线索保密，您无权办理。"
     if case.state not in step.sources:
-        return (f"案件当前状态为“{case.get_state_display()}”，不能{step.label}。"
-                f"可进行的操作：{'、'.join(str(STEPS[a].label) for a in available(case, scope)) or '无'}。")
+        return (
+            f"案件当前状态为“{case.get_state_display()}”，不能{step.label}。"
+            f"可进行的操作：{'、'.join(str(STEPS[a].label) for a in available(case, scope)) or '无'}。"
+        )
     if not _WHO[step.who](case, scope):
         if step.who == VERIFIER and case.handled_by_id == scope.person_id:
             return "核查须由处置人以外的人进行：您处置了此案件，不能自己核查。"
-        who = {DISPATCHER: "受理派遣单位或街道领导", ASSIGNEE: "承办单位、承办村或责任人",
-               VERIFIER: "网格员、受理派遣单位或街道领导（处置人以外）", LEADER: "街道领导"}[step.who]
+        who = {
+            DISPATCHER: "受理派遣单位或街道领导",
+            ASSIGNEE: "承办单位、承办村或责任人",
+            VERIFIER: "网格员、受理派遣单位或街道领导（处置人以外）",
+            LEADER: "街道领导",
+        }[step.who]
         return f"“{step.label}”须由{who}操作。"
     if action == "request_extension" and _has_pending_extension(case):
         return "已有一份延期申请等待领导审批。"

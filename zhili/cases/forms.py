@@ -46,8 +46,12 @@ def category_choices(subdistrict, *, public_only: bool = False, kinds=None) -> l
 class ReportForm(forms.Form):
     category = forms.TypedChoiceField(label="问题类别", coerce=int)
     description = forms.CharField(label="问题描述", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    address = forms.CharField(label="地点说明", max_length=200, required=False,
-                              widget=forms.TextInput(attrs={"placeholder": "如：太平街与济太路交叉口东50米"}))
+    address = forms.CharField(
+        label="地点说明",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "如：太平街与济太路交叉口东50米"}),
+    )
     lng = forms.CharField(required=False, widget=forms.HiddenInput)
     lat = forms.CharField(required=False, widget=forms.HiddenInput)
     photos = PhotosField(label="照片", required=False, widget=photo_widget())
@@ -93,8 +97,11 @@ class CategoryForm(forms.Form):
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
 
-SOURCES_FOR_STAFF = [(Source.PATROL, Source.PATROL.label), (Source.STAFF, Source.STAFF.label),
-                     (Source.SUPERIOR, Source.SUPERIOR.label)]
+SOURCES_FOR_STAFF = [
+    (Source.PATROL, Source.PATROL.label),
+    (Source.STAFF, Source.STAFF.label),
+    (Source.SUPERIOR, Source.SUPERIOR.label),
+]
 
 
 class CaseRuleForm(forms.ModelForm):
@@ -102,9 +109,24 @@ class CaseRuleForm(forms.ModelForm):
 
     class Meta:
         model = CaseRule
-        fields = ["center_unit", "accept_days", "file_days", "dispatch_days", "feedback_days", "verify_days",
-                  "close_days", "yellow_pct", "red_pct", "duplicate_radius_m", "duplicate_days", "hotspot_radius_m",
-                  "hotspot_count", "hotspot_days", "photo_distance_m", "public_per_hour"]
+        fields = [
+            "center_unit",
+            "accept_days",
+            "file_days",
+            "dispatch_days",
+            "feedback_days",
+            "verify_days",
+            "close_days",
+            "yellow_pct",
+            "red_pct",
+            "duplicate_radius_m",
+            "duplicate_days",
+            "hotspot_radius_m",
+            "hotspot_count",
+            "hotspot_days",
+            "photo_distance_m",
+            "public_per_hour",
+        ]
 
     def __init__(self, *args, subdistrict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,7 +134,10 @@ class CaseRuleForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("yellow_pct") is not None and data.get("red_pct") is not None \
-                and not 0 < data["yellow_pct"] < data["red_pct"]:
+        if (
+            data.get("yellow_pct") is not None
+            and data.get("red_pct") is not None
+            and not 0 < data["yellow_pct"] < data["red_pct"]
+        ):
             raise ValidationError("黄灯起点应大于 0 且小于红灯起点。")
         return data

@@ -38,8 +38,9 @@ class Category(TimeStampedModel):
     subdistrict = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="case_categories")
     code = models.SlugField(_("类别代码"), max_length=40)
     name = models.CharField(_("名称"), max_length=60)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("大类"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("大类")
+    )
     kind = models.CharField(_("部件/事件"), max_length=12, choices=Kind.choices, default=Kind.EVENT)
     case_class = models.CharField(_("案件类型"), max_length=12, choices=CaseClass.choices, default=CaseClass.COMMITTED)
     time_limit_days = models.PositiveSmallIntegerField(_("处置时限（工作日）"), default=3)
@@ -66,8 +67,14 @@ class CaseRule(TimeStampedModel):
     """A subdistrict's settings for its cases: who dispatches, step time limits, thresholds."""
 
     subdistrict = models.OneToOneField(Region, on_delete=models.PROTECT, related_name="case_rule")
-    center_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("受理派遣单位（指挥中心）"))
+    center_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("受理派遣单位（指挥中心）"),
+    )
     accept_days = models.PositiveSmallIntegerField(_("受理时限（工作日）"), default=1)
     file_days = models.PositiveSmallIntegerField(_("立案时限（工作日）"), default=1)
     dispatch_days = models.PositiveSmallIntegerField(_("派遣时限（工作日）"), default=1)
@@ -102,13 +109,26 @@ class RouteRule(TimeStampedModel):
 
     subdistrict = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="routes")
-    grid = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="case_routes",
-                             verbose_name=_("网格（空 = 全街道默认）"))
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("责任单位"))
+    grid = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_routes",
+        verbose_name=_("网格（空 = 全街道默认）"),
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任单位")
+    )
     to_own_village = models.BooleanField(_("派给事发村（社区）"), default=False)
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("责任人"))
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
 
     class Meta:
         verbose_name = _("派遣规则")
@@ -203,8 +223,14 @@ class Case(TimeStampedModel):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cases", verbose_name=_("所在网格/村"))
     path = models.CharField(max_length=255)  # region.path, kept here so scope and grouping need no join
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
-    batch = models.ForeignKey(InspectionBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
-                              verbose_name=_("督查批次"))
+    batch = models.ForeignKey(
+        InspectionBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("督查批次"),
+    )
     patrol = models.ForeignKey(Patrol, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别"))
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED)
@@ -213,8 +239,14 @@ class Case(TimeStampedModel):
     lng = models.DecimalField(_("经度"), max_digits=10, decimal_places=6, null=True, blank=True)
     lat = models.DecimalField(_("纬度"), max_digits=10, decimal_places=6, null=True, blank=True)
     reported_at = models.DateTimeField(_("上报时间"))
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="reported_cases", verbose_name=_("上报人"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_cases",
+        verbose_name=_("上报人"),
+    )
     # Citizens and tipsters: their name and phone are seen only by those who handle them (never in lists, never
     # in Open311), and for tips only by the designated role.
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
@@ -223,14 +255,28 @@ class Case(TimeStampedModel):
     tracking_code = models.CharField(_("查询码"), max_length=12, unique=True, default=new_tracking_code)
     confidential = models.BooleanField(_("保密"), default=False)
     is_public = models.BooleanField(_("公开"), default=False)  # shown on the public pages and Open311 lists
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
-                             verbose_name=_("处置单位"))
-    assignee_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name=_("处置村（社区）"))
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="assigned_cases", verbose_name=_("责任人"))
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("处置人"))
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("处置单位")
+    )
+    assignee_region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("处置村（社区）")
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        verbose_name=_("责任人"),
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处置人"),
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
     filed_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -245,8 +291,9 @@ class Case(TimeStampedModel):
     handled_on_time = models.BooleanField(null=True, blank=True)
     closed_on_time = models.BooleanField(null=True, blank=True)
     note = models.CharField(_("最近说明"), max_length=500, blank=True)
-    master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates",
-                               verbose_name=_("合并到"))
+    master = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name=_("合并到")
+    )
     is_hotspot = models.BooleanField(_("高发点"), default=False)
     # A phone's form carries a random id; a retry after a dropped connection finds the case it already made
     client_ref = models.CharField(max_length=40, blank=True, db_index=True)
@@ -259,8 +306,11 @@ class Case(TimeStampedModel):
         indexes = [
             # path LIKE 'prefix%' (every scope) from an index whatever the database's collation: the pattern
             # operator class, as Django gives Region.path; with reported_at for a scope's recent cases.
-            models.Index(fields=["path", "reported_at"], name="case_path_like_reported",
-                         opclasses=["varchar_pattern_ops", "timestamptz_ops"]),
+            models.Index(
+                fields=["path", "reported_at"],
+                name="case_path_like_reported",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
             # The list's order (-reported_at, -id): a wide scope's first page is the index read backwards.
             models.Index(fields=["reported_at", "id"], name="case_reported_id"),
             models.Index(fields=["subdistrict", "reported_at"], name="case_sub_reported"),
@@ -286,8 +336,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_name = models.CharField(max_length=150)
     action = models.CharField(max_length=20)
     from_state = models.CharField(max_length=12, blank=True)
@@ -339,8 +390,9 @@ class CasePhoto(models.Model):
     taken_at = models.DateTimeField(null=True, blank=True)
     distance_m = models.PositiveIntegerField(null=True, blank=True)  # from the case's location, when EXIF has one
     far_from_case = models.BooleanField(default=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField()
 
     class Meta:
@@ -356,16 +408,20 @@ class ExtensionRequest(models.Model):
     reason = models.CharField(_("理由"), max_length=500)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     approved = models.BooleanField(null=True)
     decision_note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
-        constraints = [models.UniqueConstraint(fields=["case"], condition=models.Q(decided_at__isnull=True),
-                                               name="one_pending_extension_per_case")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(decided_at__isnull=True), name="one_pending_extension_per_case"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} 延期 {self.days} 个工作日"

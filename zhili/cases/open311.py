@@ -58,6 +58,7 @@ class Open311Error(Exception):
 
 # ---- rendering ---------------------------------------------------------------------------------
 
+
 def _xml_text(value) -> str:
     if value is None:
         return ""
@@ -83,8 +84,13 @@ def _xml_fill(parent: ET.Element, data: dict) -> None:
 def _respond(fmt: str, data, *, root: str, item: str | None, status: int = 200) -> HttpResponse:
     """JSON as the spec shows it; XML built with ElementTree (everything escaped by the serializer)."""
     if fmt == "json":
-        return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False},
-                            content_type="application/json; charset=utf-8")
+        return JsonResponse(
+            data,
+            safe=False,
+            status=status,
+            json_dumps_params={"ensure_ascii": False},
+            content_type="application/json; charset=utf-8",
+        )
     top = ET.Element(root)
     if item is None:
         _xml_fill(top, data)
@@ -128,6 +134,7 @@ def _allow(request: HttpRequest, *methods: str) -> None:
 
 # ---- who is asking, for which subdistrict -----------------------------------------------------
 
+
 def _param(request: HttpRequest, name: str) -> str:
     return (request.POST.get(name) if request.method == "POST" else None) or request.GET.get(name) or ""
 
@@ -163,12 +170,17 @@ def _jurisdiction(request: HttpRequest) -> Region:
 
 # ---- services ----------------------------------------------------------------------------------
 
+
 def _services(sub: Region, *, partner: bool):
     """Leaf categories a report may name: active, not tips, not a class with children. Citizens see only the
     categories they may report (Category.is_public); partner systems with an api_key see all."""
-    qs = (Category.objects.filter(subdistrict=sub, is_active=True).exclude(kind=Kind.TIP)
-          .exclude(pk__in=Category.objects.filter(parent__isnull=False).values("parent_id"))
-          .select_related("parent").order_by("order", "code"))
+    qs = (
+        Category.objects.filter(subdistrict=sub, is_active=True)
+        .exclude(kind=Kind.TIP)
+        .exclude(pk__in=Category.objects.filter(parent__isnull=False).values("parent_id"))
+        .select_related("parent")
+        .order_by("order", "code")
+    )
     return qs if partner else qs.filter(is_public=True)
 
 
@@ -176,8 +188,8 @@ def _service(category: Category) -> dict:
     return {
         "service_code": category.code,
         "service_name": category.name,
-        "description": category.description or (
-            f"{category.name}（{category.get_case_class_display()}，处置时限 {category.time_limit_days} 个工作日）"),
+        "description": category.description
+        or (f"{category.name}（{category.get_case_class_display()}，处置时限 {category.time_limit_days} 个工作日）"),
         "metadata": False,
         "type": "realtime",
         "keywords": ",".join(str(x) for x in (category.get_kind_display(), category.get_case_class_display())),
@@ -190,8 +202,9 @@ def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
     _allow(request, "GET")
     person, _ = _person(request)
     sub = _jurisdiction(request)
-    return _respond(fmt, [_service(c) for c in _services(sub, partner=person is not None)],
-                    root="services", item="service")
+    return _respond(
+        fmt, [_service(c) for c in _services(sub, partner=person is not None)], root="services", item="service"
+    )
 
 
 @api
@@ -207,6 +220,7 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
 
 # ---- requests: reading -------------------------------------------------------------------------
 
+
 def _readable(sub: Region, scope: Scope | None):
     if scope is None:
         qs = Case.objects.filter(is_public=True)
@@ -216,11 +230,12 @@ def _readable(sub: Region, scope: Scope | None):
 
 
 def _with_joins(qs):
-    return (qs.select_related("category", "unit", "assignee_region")
-            .prefetch_related(Prefetch("events", queryset=CaseEvent.objects.filter(public=True).order_by("at", "id"),
-                                       to_attr="public_events"),
-                              Prefetch("photos", queryset=CasePhoto.objects.order_by("uploaded_at", "id"),
-                                       to_attr="all_photos")))
+    return qs.select_related("category", "unit", "assignee_region").prefetch_related(
+        Prefetch(
+            "events", queryset=CaseEvent.objects.filter(public=True).order_by("at", "id"), to_attr="public_events"
+        ),
+        Prefetch("photos", queryset=CasePhoto.objects.order_by("uploaded_at", "id"), to_attr="all_photos"),
+    )
 
 
 def _request_row(request: HttpRequest, case: Case) -> dict:
@@ -250,8 +265,14 @@ def _request_row(request: HttpRequest, case: Case) -> dict:
         "long": float(case.lng) if case.lng is not None else None,
         "media_url": request.build_absolute_uri(reverse("open311_photo", args=[photo.pk])) if photo else "",
         "zhili_status_history": [
-            {"state": e.to_state, "state_label": str(State(e.to_state).label) if e.to_state in State.values else "",
-             "at": _w3c(e.at), "note": e.note} for e in events],
+            {
+                "state": e.to_state,
+                "state_label": str(State(e.to_state).label) if e.to_state in State.values else "",
+                "at": _w3c(e.at),
+                "note": e.note,
+            }
+            for e in events
+        ],
     }
 
 
@@ -325,6 +346,7 @@ def request_detail(request: HttpRequest, number: str, *, fmt: str) -> HttpRespon
 
 # ---- requests: creating ------------------------------------------------------------------------
 
+
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     person, scope = _person(request)
     sub = _jurisdiction(request)
@@ -345,30 +367,51 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         if person is None:
             case = actions.do_public_report(
-                subdistrict=sub, category=category, description=_param(request, "description"), lng=lng or None,
-                lat=lat or None, address=address, contact_name=name, contact_phone=phone,
-                origin=request.META.get("REMOTE_ADDR", ""))
+                subdistrict=sub,
+                category=category,
+                description=_param(request, "description"),
+                lng=lng or None,
+                lat=lat or None,
+                address=address,
+                contact_name=name,
+                contact_phone=phone,
+                origin=request.META.get("REMOTE_ADDR", ""),
+            )
         else:
             case = actions.do_report_case(
-                subdistrict=sub, category=category, description=_param(request, "description"), actor=person,
-                scope=scope, source=Source.PARTNER, lng=lng or None, lat=lat or None, address=address,
-                contact_name=name, contact_phone=phone)
+                subdistrict=sub,
+                category=category,
+                description=_param(request, "description"),
+                actor=person,
+                scope=scope,
+                source=Source.PARTNER,
+                lng=lng or None,
+                lat=lat or None,
+                address=address,
+                contact_name=name,
+                contact_phone=phone,
+            )
     except actions.RateLimited as exc:
         raise Open311Error(429, exc.messages[0]) from None
     except ValidationError as exc:
         raise Open311Error(400, " ".join(exc.messages)) from None
-    return _respond(fmt, [{"service_request_id": case.number, "service_notice": "", "account_id": None}],
-                    root="service_requests", item="request", status=201)
+    return _respond(
+        fmt,
+        [{"service_request_id": case.number, "service_notice": "", "account_id": None}],
+        root="service_requests",
+        item="request",
+        status=201,
+    )
 
 
 # ---- photos ------------------------------------------------------------------------------------
+
 
 @login_not_required
 @never_cache
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """The downscaled, EXIF-free display copy of a public case's photo; 404 for anything else."""
-    found = (CasePhoto.objects.filter(pk=pk, case__is_public=True, case__confidential=False)
-             .only("display").first())
+    found = CasePhoto.objects.filter(pk=pk, case__is_public=True, case__confidential=False).only("display").first()
     if found is None or not found.display:
         raise Http404("没有这张照片。")
     return FileResponse(found.display.open("rb"), content_type="image/jpeg")

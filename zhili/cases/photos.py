@@ -71,8 +71,10 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
     """Refuse what is not a photo, or too large; return the original and an EXIF-free display copy."""
     limit_mb = settings.ZHILI_PHOTO_MAX_MB
     if upload.size > limit_mb * 1024 * 1024:
-        raise ValidationError(f"照片“{upload.name}”有 {upload.size / 1048576:.0f} MB，超过上限 {limit_mb} MB："
-                              "请在手机上选择“压缩”或较小的尺寸后重新上传。")
+        raise ValidationError(
+            f"照片“{upload.name}”有 {upload.size / 1048576:.0f} MB，超过上限 {limit_mb} MB："
+            "请在手机上选择“压缩”或较小的尺寸后重新上传。"
+        )
     if upload.size == 0:
         raise ValidationError(f"照片“{upload.name}”是空文件。")
     digest = hashlib.sha256()
@@ -84,7 +86,9 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
         with Image.open(upload) as probe:
             fmt = probe.format
             if fmt not in ALLOWED:
-                raise ValidationError(f"“{upload.name}”不是可接受的照片格式（JPEG、PNG、WebP），而是 {fmt or '未知格式'}。")
+                raise ValidationError(
+                    f"“{upload.name}”不是可接受的照片格式（JPEG、PNG、WebP），而是 {fmt or '未知格式'}。"
+                )
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValidationError(f"照片“{upload.name}”像素过多（{probe.width}×{probe.height}），无法处理。")
             probe.verify()  # reads the whole file structure: truncated or forged files fail here
@@ -104,9 +108,19 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
-        raise ValidationError(f"“{upload.name}”不是有效的照片文件（{type(exc).__name__}），请重新拍摄或选择照片。") from exc
+        raise ValidationError(
+            f"“{upload.name}”不是有效的照片文件（{type(exc).__name__}），请重新拍摄或选择照片。"
+        ) from exc
     upload.seek(0)
     ext = ALLOWED[fmt]
     original = File(upload, name=f"{name_hint}.{ext}")  # storage copies it in chunks
-    return CheckedPhoto(original=original, display=ContentFile(out.getvalue(), name=f"{name_hint}.jpg"),
-                        width=width, height=height, sha256=digest.hexdigest(), lng=lng, lat=lat, taken_at=taken)
+    return CheckedPhoto(
+        original=original,
+        display=ContentFile(out.getvalue(), name=f"{name_hint}.jpg"),
+        width=width,
+        height=height,
+        sha256=digest.hexdigest(),
+        lng=lng,
+        lat=lat,
+        taken_at=taken,
+    )

@@ -29,14 +29,31 @@ def with_pending_extension(qs: QuerySet[Case]) -> QuerySet[Case]:
 
     from zhili.cases.models import ExtensionRequest
 
-    return qs.annotate(has_pending_extension=Exists(
-        ExtensionRequest.objects.filter(case=OuterRef("pk"), decided_at__isnull=True)))
+    return qs.annotate(
+        has_pending_extension=Exists(ExtensionRequest.objects.filter(case=OuterRef("pk"), decided_at__isnull=True))
+    )
 
 
 def get_case_or_404(scope: Scope, pk: int) -> Case:
-    case = (visible(scope).select_related("subdistrict", "subdistrict__case_rule", "region", "category",
-                                          "category__parent", "unit", "assignee_region", "handler", "handled_by",
-                                          "reporter", "batch", "master").filter(pk=pk).first())
+    case = (
+        visible(scope)
+        .select_related(
+            "subdistrict",
+            "subdistrict__case_rule",
+            "region",
+            "category",
+            "category__parent",
+            "unit",
+            "assignee_region",
+            "handler",
+            "handled_by",
+            "reporter",
+            "batch",
+            "master",
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if case is None:
         raise Http404("不存在或无权查看。")
     return case
@@ -105,12 +122,35 @@ def filtered(scope: Scope, f: Filters, *, now: datetime.datetime | None = None) 
 
 def page_of(qs: QuerySet[Case], *, offset: int = 0, limit: int = 50) -> list[Case]:
     """One page of the list with what each row shows: one query."""
-    return list(qs.select_related("category", "region", "unit", "assignee_region")
-                .only("id", "number", "state", "description", "address", "reported_at", "step_started_at",
-                      "step_deadline", "deadline", "rework_count", "extension_count", "is_hotspot", "source",
-                      "subdistrict_id", "confidential", "path", "lng", "lat",
-                      "category__name", "region__name", "region__level", "unit__name", "assignee_region__name")
-                .order_by("-reported_at", "-id")[offset:offset + limit])
+    return list(
+        qs.select_related("category", "region", "unit", "assignee_region")
+        .only(
+            "id",
+            "number",
+            "state",
+            "description",
+            "address",
+            "reported_at",
+            "step_started_at",
+            "step_deadline",
+            "deadline",
+            "rework_count",
+            "extension_count",
+            "is_hotspot",
+            "source",
+            "subdistrict_id",
+            "confidential",
+            "path",
+            "lng",
+            "lat",
+            "category__name",
+            "region__name",
+            "region__level",
+            "unit__name",
+            "assignee_region__name",
+        )
+        .order_by("-reported_at", "-id")[offset : offset + limit]
+    )
 
 
 def events_for(case: Case, scope: Scope) -> list:
@@ -125,6 +165,7 @@ def events_for(case: Case, scope: Scope) -> list:
 
 
 # ---- lights ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Light:
@@ -224,16 +265,24 @@ def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=No
         length = len(subdistrict.path) + 13  # a village's path: the subdistrict's + a 12-digit code + "/"
         rows = qs.annotate(key=Substr("path", 1, length)).values("key").annotate(**counts(now)).order_by("key")
         rows = list(rows)
-        regions = {p: (n, c) for p, n, c in Region.objects.filter(path__in=[r["key"] for r in rows])
-                   .values_list("path", "name", "code")}
-        out = [r | {"name": regions.get(r["key"], ("街道本级", ""))[0], "code": regions.get(r["key"], ("", ""))[1]}
-               for r in rows]
+        regions = {
+            p: (n, c)
+            for p, n, c in Region.objects.filter(path__in=[r["key"] for r in rows]).values_list("path", "name", "code")
+        }
+        out = [
+            r | {"name": regions.get(r["key"], ("街道本级", ""))[0], "code": regions.get(r["key"], ("", ""))[1]}
+            for r in rows
+        ]
     elif by == "unit":
         rows = qs.filter(unit__isnull=False).values("unit_id", "unit__name").annotate(**counts(now)).order_by("unit_id")
         out = [r | {"key": r["unit_id"], "name": r["unit__name"]} for r in rows]
     elif by == "grid":
-        rows = (qs.filter(region__level=Level.GRID).values("region_id", "region__name", "region__code", "path")
-                .annotate(**counts(now)).order_by("path"))
+        rows = (
+            qs.filter(region__level=Level.GRID)
+            .values("region_id", "region__name", "region__code", "path")
+            .annotate(**counts(now))
+            .order_by("path")
+        )
         out = [r | {"key": r["region_id"], "name": r["region__name"], "code": r["region__code"]} for r in rows]
     elif by == "inspector":
         return inspector_statistics(scope, subdistrict, f, now=now)
@@ -248,16 +297,34 @@ def inspector_statistics(scope: Scope, subdistrict: Region, f: Filters, *, now=N
     """有效上报率 = 立案的巡查上报 / 巡查上报; 漏报率 = 群众举报数 / 立案数 in the inspector's grids."""
     now = now or clock.now()
     qs = filtered(scope, f, now=now).filter(subdistrict=subdistrict, confidential=False).exclude(state=State.MERGED)
-    own = (qs.filter(source=Source.PATROL, reporter__isnull=False)
-           .values("reporter_id", "reporter__full_name", "region_id")
-           .annotate(reported=Count("id"), valid=Count("id", filter=Q(filed_at__isnull=False))))
-    per_grid = {r["region_id"]: r for r in qs.filter(region__level=Level.GRID).values("region_id").annotate(
-        public=Count("id", filter=Q(source=Source.PUBLIC)), filed_in_grid=Count("id", filter=Q(filed_at__isnull=False)))}
+    own = (
+        qs.filter(source=Source.PATROL, reporter__isnull=False)
+        .values("reporter_id", "reporter__full_name", "region_id")
+        .annotate(reported=Count("id"), valid=Count("id", filter=Q(filed_at__isnull=False)))
+    )
+    per_grid = {
+        r["region_id"]: r
+        for r in qs.filter(region__level=Level.GRID)
+        .values("region_id")
+        .annotate(
+            public=Count("id", filter=Q(source=Source.PUBLIC)),
+            filed_in_grid=Count("id", filter=Q(filed_at__isnull=False)),
+        )
+    }
     people: dict[int, dict] = {}
     grids: dict[int, set] = {}
     for r in own:
-        p = people.setdefault(r["reporter_id"], {"key": r["reporter_id"], "name": r["reporter__full_name"],
-                                                 "reported": 0, "valid": 0, "public": 0, "filed_in_grid": 0})
+        p = people.setdefault(
+            r["reporter_id"],
+            {
+                "key": r["reporter_id"],
+                "name": r["reporter__full_name"],
+                "reported": 0,
+                "valid": 0,
+                "public": 0,
+                "filed_in_grid": 0,
+            },
+        )
         p["reported"] += r["reported"]
         p["valid"] += r["valid"]
         grids.setdefault(r["reporter_id"], set()).add(r["region_id"])
@@ -299,8 +366,11 @@ def patrol_coverage(scope: Scope, subdistrict: Region, week_start: datetime.date
 
     start = datetime.datetime.combine(week_start, datetime.time(), tzinfo=timezone.get_current_timezone())
     end = start + datetime.timedelta(days=7)
-    grids = list(scope.filter(Region.objects.current(week_start).filter(level=Level.GRID), "path")
-                 .filter(path__startswith=subdistrict.path).values("pk", "name", "path", "parent__name"))
+    grids = list(
+        scope.filter(Region.objects.current(week_start).filter(level=Level.GRID), "path")
+        .filter(path__startswith=subdistrict.path)
+        .values("pk", "name", "path", "parent__name")
+    )
     patrols = scope.filter(Patrol.objects.filter(started_at__gte=start, started_at__lt=end), "path")
     by_grid: dict[int, list] = {}
     for grid_id, started in patrols.values_list("grid_id", "started_at"):

@@ -21,11 +21,20 @@ from zhili.cases.queries import OPEN_STATES, RATES, counts, rates
 from zhili.core import clock
 from zhili.targets.sources import IndicatorSource, Window, register
 
-COUNTS = {"reported": "上报数", "filed": "立案数", "closed": "结案数", "closed_on_time": "按期结案数",
-          "open": "未结案数"}
+COUNTS = {
+    "reported": "上报数",
+    "filed": "立案数",
+    "closed": "结案数",
+    "closed_on_time": "按期结案数",
+    "open": "未结案数",
+}
 RATE_LABELS = {key: label for key, label, _, _ in RATES}
-RECORDS_Q = {"filed": Q(filed_at__isnull=False), "closed": Q(closed_at__isnull=False),
-             "closed_on_time": Q(closed_on_time=True), "open": Q(state__in=OPEN_STATES)}
+RECORDS_Q = {
+    "filed": Q(filed_at__isnull=False),
+    "closed": Q(closed_at__isnull=False),
+    "closed_on_time": Q(closed_on_time=True),
+    "open": Q(state__in=OPEN_STATES),
+}
 
 
 def _end(window: Window) -> datetime.datetime:
@@ -59,7 +68,8 @@ class CaseSource(IndicatorSource):
         p = indicator.source_params
         start = datetime.datetime.combine(window.start, datetime.time(), tzinfo=timezone.get_current_timezone())
         qs = Case.objects.filter(confidential=False, reported_at__gte=start, reported_at__lte=_end(window)).exclude(
-            state=State.MERGED)
+            state=State.MERGED
+        )
         if p.get("category"):
             qs = qs.filter(Q(category__code=p["category"]) | Q(category__parent__code=p["category"]))
         if p.get("source"):
@@ -116,9 +126,20 @@ class CaseSource(IndicatorSource):
         return qs.select_related("category", "region").order_by("reported_at")
 
     def table(self, indicator, records):
-        return (["编号", "上报时间", "村/网格", "类别", "状态", "描述"],
-                [[r.number, f"{timezone.localtime(r.reported_at):%Y-%m-%d}", r.region.name, r.category.name,
-                  r.get_state_display(), r.description[:60]] for r in records])
+        return (
+            ["编号", "上报时间", "村/网格", "类别", "状态", "描述"],
+            [
+                [
+                    r.number,
+                    f"{timezone.localtime(r.reported_at):%Y-%m-%d}",
+                    r.region.name,
+                    r.category.name,
+                    r.get_state_display(),
+                    r.description[:60],
+                ]
+                for r in records
+            ],
+        )
 
 
 register(CaseSource())

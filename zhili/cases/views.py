@@ -53,8 +53,10 @@ def subdistrict_for(request: HttpRequest) -> Region | None:
             return Region.objects.filter(path="/".join(parts[:3]) + "/").first()
     if paths or scope.is_superuser:  # a city or district reader: the first subdistrict under it with cases
         base = paths[0] if paths else ""
-        return (Region.objects.filter(level=Level.SUBDISTRICT, path__startswith=base, case_rule__isnull=False)
-                .first() or Region.objects.filter(level=Level.SUBDISTRICT, path__startswith=base).first())
+        return (
+            Region.objects.filter(level=Level.SUBDISTRICT, path__startswith=base, case_rule__isnull=False).first()
+            or Region.objects.filter(level=Level.SUBDISTRICT, path__startswith=base).first()
+        )
     return None
 
 
@@ -72,6 +74,7 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 # ---- list and map ------------------------------------------------------------------------------
+
 
 def _filters(request: HttpRequest) -> queries.Filters:
     g = request.GET
@@ -92,11 +95,19 @@ def _filters(request: HttpRequest) -> queries.Filters:
     if g.get("region"):
         region = Region.objects.filter(code=g["region"]).only("path").first()
         region_path = region.path if region else "/none/"
-    return queries.Filters(state=g.get("state", ""), category=_int("category"), region_path=region_path,
-                           source=g.get("source", "") if g.get("source") in Source.values else "",
-                           unit=_int("unit"), batch=_int("batch"), hotspot=g.get("hotspot") == "1",
-                           text=g.get("q", "").strip()[:50], since=_date("since"), until=_date("until"),
-                           counted=g.get("counted") == "1")
+    return queries.Filters(
+        state=g.get("state", ""),
+        category=_int("category"),
+        region_path=region_path,
+        source=g.get("source", "") if g.get("source") in Source.values else "",
+        unit=_int("unit"),
+        batch=_int("batch"),
+        hotspot=g.get("hotspot") == "1",
+        text=g.get("q", "").strip()[:50],
+        since=_date("since"),
+        until=_date("until"),
+        counted=g.get("counted") == "1",
+    )
 
 
 @require_GET
@@ -110,22 +121,39 @@ def case_list(request: HttpRequest) -> HttpResponse:
     rows = queries.page_of(queries.filtered(request.scope, f), offset=(page - 1) * PAGE, limit=PAGE + 1)
     has_next = len(rows) > PAGE
     rows = rows[:PAGE]
-    return render(request, "cases/list.html", {
-        "rows": queries.with_lights(rows), "page": page, "has_next": has_next, "f": f, "q": request.GET,
-        "sub": sub, "states": State.choices, "sources": Source.choices,
-        "categories": Category.objects.filter(subdistrict=sub, parent__isnull=True) if sub else [],
-        "villages": request.scope.regions().filter(level=Level.VILLAGE).current().order_by("path") if sub else [],
-        "can_report": bool(request.scope.write_paths or request.scope.units or request.scope.is_superuser),
-        "tiles": settings.ZHILI_MAP_TILE_URL,
-    })
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "rows": queries.with_lights(rows),
+            "page": page,
+            "has_next": has_next,
+            "f": f,
+            "q": request.GET,
+            "sub": sub,
+            "states": State.choices,
+            "sources": Source.choices,
+            "categories": Category.objects.filter(subdistrict=sub, parent__isnull=True) if sub else [],
+            "villages": request.scope.regions().filter(level=Level.VILLAGE).current().order_by("path") if sub else [],
+            "can_report": bool(request.scope.write_paths or request.scope.units or request.scope.is_superuser),
+            "tiles": settings.ZHILI_MAP_TILE_URL,
+        },
+    )
 
 
 @require_GET
 def case_map(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/map.html", {
-        "sub": subdistrict_for(request), "q": request.GET, "states": State.choices,
-        "tile_url": settings.ZHILI_MAP_TILE_URL, "tile_attribution": settings.ZHILI_MAP_TILE_ATTRIBUTION,
-    })
+    return render(
+        request,
+        "cases/map.html",
+        {
+            "sub": subdistrict_for(request),
+            "q": request.GET,
+            "states": State.choices,
+            "tile_url": settings.ZHILI_MAP_TILE_URL,
+            "tile_attribution": settings.ZHILI_MAP_TILE_ATTRIBUTION,
+        },
+    )
 
 
 @require_GET
@@ -134,20 +162,42 @@ def case_geojson(request: HttpRequest) -> JsonResponse:
     f = _filters(request)
     qs = queries.filtered(request.scope, f).filter(lng__isnull=False)
     rows = [] if request.GET.get("only") == "areas" else queries.with_lights(queries.page_of(qs, limit=2000))
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(c.lng), float(c.lat)]},
-                 "properties": {"id": c.pk, "number": c.number, "category": c.category.name,
-                                "state": c.get_state_display(), "light": lit.color, "hotspot": c.is_hotspot,
-                                "url": reverse("cases:detail", args=[c.pk])}} for c, lit in rows]
-    regions = (request.scope.regions().current().filter(level__in=(Level.VILLAGE, Level.GRID),
-                                                        boundary__isnull=False)
-               .values("code", "name", "level", "boundary")[:5000])
-    areas = [{"type": "Feature", "geometry": r["boundary"],
-              "properties": {"name": r["name"], "level": r["level"]}} for r in regions]
-    return JsonResponse({"cases": {"type": "FeatureCollection", "features": features},
-                         "areas": {"type": "FeatureCollection", "features": areas}})
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(c.lng), float(c.lat)]},
+            "properties": {
+                "id": c.pk,
+                "number": c.number,
+                "category": c.category.name,
+                "state": c.get_state_display(),
+                "light": lit.color,
+                "hotspot": c.is_hotspot,
+                "url": reverse("cases:detail", args=[c.pk]),
+            },
+        }
+        for c, lit in rows
+    ]
+    regions = (
+        request.scope.regions()
+        .current()
+        .filter(level__in=(Level.VILLAGE, Level.GRID), boundary__isnull=False)
+        .values("code", "name", "level", "boundary")[:5000]
+    )
+    areas = [
+        {"type": "Feature", "geometry": r["boundary"], "properties": {"name": r["name"], "level": r["level"]}}
+        for r in regions
+    ]
+    return JsonResponse(
+        {
+            "cases": {"type": "FeatureCollection", "features": features},
+            "areas": {"type": "FeatureCollection", "features": areas},
+        }
+    )
 
 
 # ---- one case ----------------------------------------------------------------------------------
+
 
 def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
     scope = request.scope
@@ -158,22 +208,30 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
         audit.record(request.user, "case.view_confidential", case)
     photos = list(case.photos.all())
     ctx = {
-        "case": case, "events": queries.events_for(case, scope), "photos": photos,
-        "step_light": queries.light(case, rule, now), "case_light": queries.light(case, rule, now, whole=True),
-        "available": [flow.STEPS[a] for a in available], "form": ActForm(initial={"revision": case.revision}),
+        "case": case,
+        "events": queries.events_for(case, scope),
+        "photos": photos,
+        "step_light": queries.light(case, rule, now),
+        "case_light": queries.light(case, rule, now, whole=True),
+        "available": [flow.STEPS[a] for a in available],
+        "form": ActForm(initial={"revision": case.revision}),
         "extensions": case.extensions.select_related("requested_by", "decided_by"),
         "far_photos": [p for p in photos if p.far_from_case],
-        "can_see_contact": case.source in (Source.PUBLIC, Source.TIP, Source.PARTNER) and (
-            flow.is_dispatcher(case, scope) or flow.can_see_confidential(case, scope)),
+        "can_see_contact": case.source in (Source.PUBLIC, Source.TIP, Source.PARTNER)
+        and (flow.is_dispatcher(case, scope) or flow.can_see_confidential(case, scope)),
     }
     if "dispatch" in available:
         ctx["default_route"] = actions.dispatch_default(case)
         ctx["units"] = Unit.objects.active().filter(region=case.subdistrict)
-        ctx["village_choices"] = Region.objects.current().filter(
-            level=Level.VILLAGE, path__startswith=case.subdistrict.path).order_by("path")
+        ctx["village_choices"] = (
+            Region.objects.current()
+            .filter(level=Level.VILLAGE, path__startswith=case.subdistrict.path)
+            .order_by("path")
+        )
     if "merge" in available and case.lng is not None:
-        ctx["duplicates"] = actions.duplicates_for(case.subdistrict, case.category, case.lng, case.lat,
-                                                   at=case.reported_at, exclude=case.pk)
+        ctx["duplicates"] = actions.duplicates_for(
+            case.subdistrict, case.category, case.lng, case.lat, at=case.reported_at, exclude=case.pk
+        )
     ctx.update(extra)
     return ctx
 
@@ -199,20 +257,31 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if kwargs["unit"] is None:
                 raise ValidationError("处置单位不属于本街道。")
         if d.get("village"):
-            kwargs["village"] = Region.objects.filter(code=d["village"], level=Level.VILLAGE,
-                                                      path__startswith=case.subdistrict.path).first()
+            kwargs["village"] = Region.objects.filter(
+                code=d["village"], level=Level.VILLAGE, path__startswith=case.subdistrict.path
+            ).first()
             if kwargs["village"] is None:
                 raise ValidationError("请选择本街道的村（社区）。")
         if d.get("handler"):
             kwargs["handler"] = Person.objects.filter(pk=d["handler"], is_active=True).first()
         if d.get("master"):
             kwargs["master"] = Case.objects.filter(number=d["master"].strip(), subdistrict=case.subdistrict).first()
-        actions.do_act(case, action, actor=request.user, scope=request.scope, note=d.get("note") or "",
-                       revision=d.get("revision"), photos=d.get("photos") or [], days=d.get("days"), **kwargs)
+        actions.do_act(
+            case,
+            action,
+            actor=request.user,
+            scope=request.scope,
+            note=d.get("note") or "",
+            revision=d.get("revision"),
+            photos=d.get("photos") or [],
+            days=d.get("days"),
+            **kwargs,
+        )
     except actions.Conflict as exc:
         case = queries.get_case_or_404(request.scope, pk)
-        return render(request, "cases/detail.html", _detail_context(request, case, errors=exc.messages,
-                                                                    conflict=True), status=409)
+        return render(
+            request, "cases/detail.html", _detail_context(request, case, errors=exc.messages, conflict=True), status=409
+        )
     except ValidationError as exc:
         case = queries.get_case_or_404(request.scope, pk)
         return render(request, "cases/detail.html", _detail_context(request, case, errors=exc.messages), status=400)
@@ -250,17 +319,32 @@ def duplicates(request: HttpRequest) -> JsonResponse:
         point = actions.parse_point(request.GET.get("lng"), request.GET.get("lat"), required=True)
     except (Category.DoesNotExist, ValueError, ValidationError):
         return JsonResponse({"cases": []})
-    found = [c for c in actions.duplicates_for(sub, category, *point)
-             if queries.visible(request.scope).filter(pk=c.pk).exists()][:10]
-    return JsonResponse({"cases": [{
-        "id": c.pk, "number": c.number, "distance_m": c.distance_m, "state": c.get_state_display(),
-        "description": c.description[:80], "url": reverse("cases:detail", args=[c.pk]),
-        "reported_at": f"{timezone.localtime(c.reported_at):%Y-%m-%d %H:%M}",
-        "photos": [reverse("cases:photo", args=[c.pk, p.pk, "display"]) for p in c.photos.all()[:2]],
-    } for c in found]})
+    found = [
+        c
+        for c in actions.duplicates_for(sub, category, *point)
+        if queries.visible(request.scope).filter(pk=c.pk).exists()
+    ][:10]
+    return JsonResponse(
+        {
+            "cases": [
+                {
+                    "id": c.pk,
+                    "number": c.number,
+                    "distance_m": c.distance_m,
+                    "state": c.get_state_display(),
+                    "description": c.description[:80],
+                    "url": reverse("cases:detail", args=[c.pk]),
+                    "reported_at": f"{timezone.localtime(c.reported_at):%Y-%m-%d %H:%M}",
+                    "photos": [reverse("cases:photo", args=[c.pk, p.pk, "display"]) for p in c.photos.all()[:2]],
+                }
+                for c in found
+            ]
+        }
+    )
 
 
 # ---- reporting ---------------------------------------------------------------------------------
+
 
 @require_http_methods(["GET", "POST"])
 def case_report(request: HttpRequest) -> HttpResponse:
@@ -279,15 +363,26 @@ def case_report(request: HttpRequest) -> HttpResponse:
             if category is None:
                 raise ValidationError("请选择有效的问题类别。")
             case = actions.do_report_case(
-                subdistrict=sub, category=category, description=d["description"], actor=request.user, scope=scope,
-                source=source, lng=d["lng"], lat=d["lat"], address=d["address"], photos=d["photos"],
-                patrol=patrol, client_ref=d["client_ref"])
+                subdistrict=sub,
+                category=category,
+                description=d["description"],
+                actor=request.user,
+                scope=scope,
+                source=source,
+                lng=d["lng"],
+                lat=d["lat"],
+                address=d["address"],
+                photos=d["photos"],
+                patrol=patrol,
+                client_ref=d["client_ref"],
+            )
         except ValidationError as exc:
             errors = exc.messages
         else:
             if request.headers.get("Accept") == "application/json":
-                return JsonResponse({"id": case.pk, "number": case.number,
-                                     "url": reverse("cases:detail", args=[case.pk])})
+                return JsonResponse(
+                    {"id": case.pk, "number": case.number, "url": reverse("cases:detail", args=[case.pk])}
+                )
             messages.success(request, f"已上报，案件编号 {case.number}。")
             return redirect("cases:detail", pk=case.pk)
     elif request.method == "POST":
@@ -295,17 +390,25 @@ def case_report(request: HttpRequest) -> HttpResponse:
     status = 400 if errors else 200
     if errors and request.headers.get("Accept") == "application/json":
         return JsonResponse({"errors": errors}, status=400)
-    return render(request, "cases/report.html", {"form": form, "errors": errors, "sub": sub, "patrol": patrol,
-                                                 "tile_url": settings.ZHILI_MAP_TILE_URL}, status=status)
+    return render(
+        request,
+        "cases/report.html",
+        {"form": form, "errors": errors, "sub": sub, "patrol": patrol, "tile_url": settings.ZHILI_MAP_TILE_URL},
+        status=status,
+    )
 
 
 # ---- patrols -----------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 def patrol(request: HttpRequest) -> HttpResponse:
     scope = request.scope
-    grids = list(scope.regions(access="write").filter(level=Level.GRID).current()) \
-        if Role.GRID_INSPECTOR in scope.roles else []
+    grids = (
+        list(scope.regions(access="write").filter(level=Level.GRID).current())
+        if Role.GRID_INSPECTOR in scope.roles
+        else []
+    )
     current = Patrol.objects.filter(inspector=request.user, ended_at__isnull=True).first()
     if request.method == "POST":
         op = request.POST.get("op")
@@ -332,6 +435,7 @@ def patrol(request: HttpRequest) -> HttpResponse:
 
 # ---- statistics and findings -------------------------------------------------------------------
 
+
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
     sub = subdistrict_for(request)
@@ -352,17 +456,34 @@ def statistics(request: HttpRequest) -> HttpResponse:
         week_start = None
     today = clock.today()
     week_start = week_start or today - datetime.timedelta(days=today.weekday())
-    return render(request, "cases/stats.html", {
-        "rows": rows, "total": queries.totals(rows) if by != "inspector" else None, "by": by, "by_choices": queries.BY,
-        "by_label": queries.BY[by],
-        "rates": queries.RATES if by != "inspector" else queries.INSPECTOR_RATES, "q": request.GET, "sub": sub,
-        "coverage": queries.patrol_coverage(request.scope, sub, week_start) if sub and by == "grid" else [],
-        "week_start": week_start,
-    })
+    return render(
+        request,
+        "cases/stats.html",
+        {
+            "rows": rows,
+            "total": queries.totals(rows) if by != "inspector" else None,
+            "by": by,
+            "by_choices": queries.BY,
+            "by_label": queries.BY[by],
+            "rates": queries.RATES if by != "inspector" else queries.INSPECTOR_RATES,
+            "q": request.GET,
+            "sub": sub,
+            "coverage": queries.patrol_coverage(request.scope, sub, week_start) if sub and by == "grid" else [],
+            "week_start": week_start,
+        },
+    )
 
 
-STAT_COLUMNS = [("reported", "上报"), ("accepted", "受理"), ("filed", "立案"), ("dispatched", "派遣"),
-                ("due", "应结案"), ("closed", "结案"), ("closed_on_time", "按期结案"), ("overdue", "超期未处置")]
+STAT_COLUMNS = [
+    ("reported", "上报"),
+    ("accepted", "受理"),
+    ("filed", "立案"),
+    ("dispatched", "派遣"),
+    ("due", "应结案"),
+    ("closed", "结案"),
+    ("closed_on_time", "按期结案"),
+    ("overdue", "超期未处置"),
+]
 
 
 @require_GET
@@ -382,15 +503,23 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     rows = queries.statistics(request.scope, sub, by, f)
     total = queries.totals(rows)
     headers = [queries.BY[by], *[label for _, label in STAT_COLUMNS], *[label for _, label, _, _ in queries.RATES]]
-    body = [[r["name"], *[r[k] for k, _ in STAT_COLUMNS], *[r[k] for k, _, _, _ in queries.RATES]]
-            for r in [*rows, total | {"name": "合计"}]]
+    body = [
+        [r["name"], *[r[k] for k, _ in STAT_COLUMNS], *[r[k] for k, _, _, _ in queries.RATES]]
+        for r in [*rows, total | {"name": "合计"}]
+    ]
     span = f"{f.since or '—'} 至 {f.until or clock.today()}"
     out = io.BytesIO()
-    write_xlsx(out, title=f"{sub.name}网格事件统计（按{queries.BY[by]}）", subtitle=f"上报日期：{span}；比率单位：%",
-               headers=headers, rows=body, column_formats=[None] + ["integer"] * len(STAT_COLUMNS)
-               + ["decimal:1"] * len(queries.RATES))
-    response = HttpResponse(out.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    write_xlsx(
+        out,
+        title=f"{sub.name}网格事件统计（按{queries.BY[by]}）",
+        subtitle=f"上报日期：{span}；比率单位：%",
+        headers=headers,
+        rows=body,
+        column_formats=[None] + ["integer"] * len(STAT_COLUMNS) + ["decimal:1"] * len(queries.RATES),
+    )
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     name = f"{sub.name}网格事件统计-{queries.BY[by]}.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
@@ -406,18 +535,25 @@ def findings(request: HttpRequest) -> HttpResponse:
     for b in batches:
         curve = queries.burn_down(b, today=today) if request.scope.can_read(sub.path) else []
         top = max((n for _, n in curve), default=0) or 1
-        by_village = (visible.filter(batch=b).values("region__name", "region__code")
-                      .annotate(total=Count("id"), open=Count("id", filter=Q(state__in=queries.OPEN_STATES)))
-                      .order_by("-open", "region__name"))
-        counts = visible.filter(batch=b).aggregate(total=Count("id"),
-                                                   open=Count("id", filter=Q(state__in=queries.OPEN_STATES)))
-        bars = [{"x": 30 + i * 16, "h": round(n * 120 / top), "y": 130 - round(n * 120 / top), "n": n, "d": d}
-                for i, (d, n) in enumerate(curve)]
+        by_village = (
+            visible.filter(batch=b)
+            .values("region__name", "region__code")
+            .annotate(total=Count("id"), open=Count("id", filter=Q(state__in=queries.OPEN_STATES)))
+            .order_by("-open", "region__name")
+        )
+        counts = visible.filter(batch=b).aggregate(
+            total=Count("id"), open=Count("id", filter=Q(state__in=queries.OPEN_STATES))
+        )
+        bars = [
+            {"x": 30 + i * 16, "h": round(n * 120 / top), "y": 130 - round(n * 120 / top), "n": n, "d": d}
+            for i, (d, n) in enumerate(curve)
+        ]
         data.append({"batch": b, "bars": bars, "width": 40 + 16 * len(bars), "villages": by_village, **counts})
     return render(request, "cases/findings.html", {"batches": data, "today": today})
 
 
 # ---- configuration -----------------------------------------------------------------------------
+
 
 @require_http_methods(["GET", "POST"])
 def categories(request: HttpRequest) -> HttpResponse:
@@ -448,13 +584,24 @@ def categories(request: HttpRequest) -> HttpResponse:
     rule = actions.rule_for(sub)
     # the category's default, and grid overrides only for grids this person may read
     visible_routes = RouteRule.objects.filter(subdistrict=sub).filter(
-        Q(grid__isnull=True) | request.scope.q("grid__path"))
+        Q(grid__isnull=True) | request.scope.q("grid__path")
+    )
     routes = {(r.category_id, r.grid_id): r for r in visible_routes.select_related("unit", "person", "grid")}
-    return render(request, "cases/categories.html", {
-        "categories": cats, "parents": parents, "can": can, "errors": errors, "routes": routes,
-        "units": Unit.objects.active().filter(region=sub), "classes": Category._meta.get_field("case_class").choices,
-        "rule_form": CaseRuleForm(instance=rule, subdistrict=sub),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "cases/categories.html",
+        {
+            "categories": cats,
+            "parents": parents,
+            "can": can,
+            "errors": errors,
+            "routes": routes,
+            "units": Unit.objects.active().filter(region=sub),
+            "classes": Category._meta.get_field("case_class").choices,
+            "rule_form": CaseRuleForm(instance=rule, subdistrict=sub),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @require_POST
@@ -464,8 +611,9 @@ def rule_save(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = CaseRuleForm(request.POST, instance=actions.rule_for(sub), subdistrict=sub)
     if not form.is_valid():
-        return _refuse(request, " ".join(e for es in form.errors.values() for e in es),
-                       back=reverse("cases:categories"))
+        return _refuse(
+            request, " ".join(e for es in form.errors.values() for e in es), back=reverse("cases:categories")
+        )
     try:
         actions.do_save_case_rule(sub, form, actor=request.user, scope=request.scope)
     except ValidationError as exc:
@@ -486,8 +634,15 @@ def route_set(request: HttpRequest) -> HttpResponse:
     if request.POST.get("grid"):
         grid = Region.objects.filter(code=request.POST["grid"], level=Level.GRID, path__startswith=sub.path).first()
     try:
-        actions.do_set_route(category, grid=grid, unit=unit, to_own_village=unit_id == "village", person=None,
-                             actor=request.user, scope=request.scope)
+        actions.do_set_route(
+            category,
+            grid=grid,
+            unit=unit,
+            to_own_village=unit_id == "village",
+            person=None,
+            actor=request.user,
+            scope=request.scope,
+        )
     except ValidationError as exc:
         return _refuse(request, " ".join(exc.messages), status=403 if "只有" in exc.messages[0] else 400)
     messages.success(request, f"已设置“{category.name}”的派遣规则。")
@@ -495,6 +650,7 @@ def route_set(request: HttpRequest) -> HttpResponse:
 
 
 # ---- public pages (no sign-in) -----------------------------------------------------------------
+
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
@@ -508,10 +664,18 @@ def public_report(request: HttpRequest) -> HttpResponse:
         try:
             if category is None:
                 raise ValidationError("请选择有效的问题类别。")
-            case = actions.do_public_report(subdistrict=sub, category=category, description=d["description"],
-                                            lng=d["lng"], lat=d["lat"], photos=d["photos"],
-                                            contact_name=d["contact_name"], contact_phone=d["contact_phone"],
-                                            origin=_client_ip(request), client_ref=d["client_ref"])
+            case = actions.do_public_report(
+                subdistrict=sub,
+                category=category,
+                description=d["description"],
+                lng=d["lng"],
+                lat=d["lat"],
+                photos=d["photos"],
+                contact_name=d["contact_name"],
+                contact_phone=d["contact_phone"],
+                origin=_client_ip(request),
+                client_ref=d["client_ref"],
+            )
         except ValidationError as exc:
             errors = exc.messages
         else:
@@ -526,14 +690,18 @@ def public_report(request: HttpRequest) -> HttpResponse:
 @require_GET
 def track(request: HttpRequest, code: str) -> HttpResponse:
     """A citizen follows their case by its tracking code: state, public steps, EXIF-free photos."""
-    case = Case.objects.filter(tracking_code=code.upper().strip(), confidential=False).select_related(
-        "category").first()
+    case = (
+        Case.objects.filter(tracking_code=code.upper().strip(), confidential=False).select_related("category").first()
+    )
     if case is None:
         return render(request, "cases/track.html", {"missing": True, "code": code}, status=404)
     events = CaseEvent.objects.filter(case=case, public=True).order_by("at")
     photos = case.photos.filter(stage__in=[PhotoStage.BEFORE, PhotoStage.AFTER])
-    return render(request, "cases/track.html", {"case": case, "events": events, "photos": photos,
-                                                "new": request.GET.get("new") == "1"})
+    return render(
+        request,
+        "cases/track.html",
+        {"case": case, "events": events, "photos": photos, "new": request.GET.get("new") == "1"},
+    )
 
 
 @login_not_required
@@ -555,14 +723,19 @@ def tip(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            case = actions.do_submit_tip(subdistrict=sub, description=d["description"],
-                                         contact_name=d["contact_name"], contact_phone=d["contact_phone"],
-                                         origin=_client_ip(request))
+            case = actions.do_submit_tip(
+                subdistrict=sub,
+                description=d["description"],
+                contact_name=d["contact_name"],
+                contact_phone=d["contact_phone"],
+                origin=_client_ip(request),
+            )
         except ValidationError as exc:
             errors = exc.messages
         else:
             return render(request, "cases/tip_done.html", {"case": case})
     elif request.method == "POST":
         errors = [e for es in form.errors.values() for e in es]
-    return render(request, "cases/tip.html", {"form": form, "errors": errors, "sub": sub},
-                  status=400 if errors else 200)
+    return render(
+        request, "cases/tip.html", {"form": form, "errors": errors, "sub": sub}, status=400 if errors else 200
+    )

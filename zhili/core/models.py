@@ -57,7 +57,11 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)

@@ -21,11 +21,15 @@ from zhili.people.models import Person
 def home(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     roles = request.user.roles.active().select_related("region", "unit") if not request.user.is_superuser else []
-    return render(request, "core/home.html", {
-        "todos": todos_for(request),
-        "roles": roles,
-        "roots": scope.root_regions(),
-    })
+    return render(
+        request,
+        "core/home.html",
+        {
+            "todos": todos_for(request),
+            "roles": roles,
+            "roots": scope.root_regions(),
+        },
+    )
 
 
 @login_not_required
@@ -38,8 +42,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any database failure means unhealthy
-        return JsonResponse({"status": "error", "database": "unavailable", "detail": exc.__class__.__name__},
-                            status=503)
+        return JsonResponse(
+            {"status": "error", "database": "unavailable", "detail": exc.__class__.__name__}, status=503
+        )
     return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
 
 
@@ -78,8 +83,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if date_to:
         qs = qs.filter(at__date__lte=date_to)
     page = Paginator(qs.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {
-        "page": page, "actor": actor, "object": obj,
-        "date_from": date_from, "date_to": date_to,
-        "people": Person.objects.none(),
-    })
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "actor": actor,
+            "object": obj,
+            "date_from": date_from,
+            "date_to": date_to,
+            "people": Person.objects.none(),
+        },
+    )

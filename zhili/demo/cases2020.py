@@ -91,29 +91,84 @@ BATCH_OPEN = 150 - BATCH_CLOSED_BY_OCT - BATCH_CLOSED_IN_NOV  # 9 open on 2020-1
 URBAN_STAFF = [("cg-zd-1", "城管执法中队队员"), ("cg-zd-2", "城管执法中队队员"), ("cg-zd-3", "市容环卫管理员")]
 VILLAGE = "village"  # a route to the case's own village
 ROUTES = {
-    "street-vending": "urban", "signboard": "urban", "illegal-building": "urban", "dust": "urban",
-    "parking": "urban", "manhole": "urban", "streetlight": "urban", "hydrant": "urban", "traffic-sign": "urban",
-    "guardrail": "urban", "road-collapse": "urban", "pipe-burst": "urban", "green-damage": "agri",
-    "garbage": VILLAGE, "ruined-wall": VILLAGE, "stacking": VILLAGE, "flyposting": VILLAGE, "trash-bin": VILLAGE,
+    "street-vending": "urban",
+    "signboard": "urban",
+    "illegal-building": "urban",
+    "dust": "urban",
+    "parking": "urban",
+    "manhole": "urban",
+    "streetlight": "urban",
+    "hydrant": "urban",
+    "traffic-sign": "urban",
+    "guardrail": "urban",
+    "road-collapse": "urban",
+    "pipe-burst": "urban",
+    "green-damage": "agri",
+    "garbage": VILLAGE,
+    "ruined-wall": VILLAGE,
+    "stacking": VILLAGE,
+    "flyposting": VILLAGE,
+    "trash-bin": VILLAGE,
     "public-toilet": VILLAGE,
-    "safety-net": "civil", "dilapidated-housing": VILLAGE, "drinking-water": VILLAGE, "living-environment": VILLAGE,
+    "safety-net": "civil",
+    "dilapidated-housing": VILLAGE,
+    "drinking-water": VILLAGE,
+    "living-environment": VILLAGE,
     "saohei": "security",
 }
 
 # What patrols find: seats (驻地) and villages, category → weight.
-SEAT_MIX = {"street-vending": 36, "signboard": 24, "parking": 9, "flyposting": 7, "garbage": 8, "stacking": 5,
-            "trash-bin": 4, "dust": 2, "manhole": 2, "streetlight": 3}
-VILLAGE_MIX = {"ruined-wall": 27, "garbage": 30, "stacking": 15, "illegal-building": 5, "dust": 5, "trash-bin": 5,
-               "flyposting": 4, "streetlight": 4, "public-toilet": 2, "green-damage": 1, "guardrail": 1,
-               "street-vending": 1}
+SEAT_MIX = {
+    "street-vending": 36,
+    "signboard": 24,
+    "parking": 9,
+    "flyposting": 7,
+    "garbage": 8,
+    "stacking": 5,
+    "trash-bin": 4,
+    "dust": 2,
+    "manhole": 2,
+    "streetlight": 3,
+}
+VILLAGE_MIX = {
+    "ruined-wall": 27,
+    "garbage": 30,
+    "stacking": 15,
+    "illegal-building": 5,
+    "dust": 5,
+    "trash-bin": 5,
+    "flyposting": 4,
+    "streetlight": 4,
+    "public-toilet": 2,
+    "green-damage": 1,
+    "guardrail": 1,
+    "street-vending": 1,
+}
 
-STREETS = {"太平社区": ["太平大街", "府前路", "太平商贸街", "济太路", "新市场路", "文化路"],
-           "庙廊社区": ["庙廊大街", "庙廊集市", "济太路庙廊段", "兴业路"]}
-VILLAGE_SPOTS = ["村东头", "村西口", "南街", "北街", "中心街", "文化广场旁", "村委会东侧", "村北生产路", "老学校旁",
-                 "水塘边"]
+STREETS = {
+    "太平社区": ["太平大街", "府前路", "太平商贸街", "济太路", "新市场路", "文化路"],
+    "庙廊社区": ["庙廊大街", "庙廊集市", "济太路庙廊段", "兴业路"],
+}
+VILLAGE_SPOTS = [
+    "村东头",
+    "村西口",
+    "南街",
+    "北街",
+    "中心街",
+    "文化广场旁",
+    "村委会东侧",
+    "村北生产路",
+    "老学校旁",
+    "水塘边",
+]
 WHAT = {
     "street-vending": ["流动摊贩占道售卖水果", "早市摊点越线占道经营", "商户店外经营，占用人行道", "烧烤摊占道经营"],
-    "signboard": ["门头牌匾破损，有坠落隐患", "未经审批设置落地广告牌", "牌匾样式不符合驻地统一标准", "条幅广告私拉乱挂"],
+    "signboard": [
+        "门头牌匾破损，有坠落隐患",
+        "未经审批设置落地广告牌",
+        "牌匾样式不符合驻地统一标准",
+        "条幅广告私拉乱挂",
+    ],
     "parking": ["车辆乱停乱放堵塞通道", "三轮车占用人行道停放"],
     "flyposting": ["电线杆上张贴小广告", "墙面喷涂办证小广告"],
     "garbage": ["积存生活垃圾未清运", "暴露垃圾，影响村容", "垃圾池满溢"],
@@ -129,21 +184,39 @@ WHAT = {
     "guardrail": ["道路护栏被撞损"],
 }
 DONE = {
-    "street-vending": "已劝离摊贩，恢复通行", "signboard": "已督促商户拆除、更换牌匾", "parking": "已清理，车辆已挪走",
-    "flyposting": "已清除小广告", "garbage": "已清运并消杀", "ruined-wall": "已组织机械拆除并清运渣土",
-    "stacking": "已督促农户清理", "illegal-building": "已下达整改通知，当事人自行拆除", "dust": "已覆盖裸土，冲洗路面",
-    "trash-bin": "已更换垃圾桶", "streetlight": "已维修", "manhole": "已更换井盖", "public-toilet": "已维修",
-    "green-damage": "已补植", "guardrail": "已修复护栏",
+    "street-vending": "已劝离摊贩，恢复通行",
+    "signboard": "已督促商户拆除、更换牌匾",
+    "parking": "已清理，车辆已挪走",
+    "flyposting": "已清除小广告",
+    "garbage": "已清运并消杀",
+    "ruined-wall": "已组织机械拆除并清运渣土",
+    "stacking": "已督促农户清理",
+    "illegal-building": "已下达整改通知，当事人自行拆除",
+    "dust": "已覆盖裸土，冲洗路面",
+    "trash-bin": "已更换垃圾桶",
+    "streetlight": "已维修",
+    "manhole": "已更换井盖",
+    "public-toilet": "已维修",
+    "green-damage": "已补植",
+    "guardrail": "已修复护栏",
 }
 FINDINGS = {
-    "safety-net": ["低保户{h}户家庭收入核算不准确，兜底政策落实不到位", "特困供养人员{h}护理补贴未按时发放",
-                   "残疾人两项补贴发放台账与实际不符", "{h}户应享未享医疗救助政策"],
+    "safety-net": [
+        "低保户{h}户家庭收入核算不准确，兜底政策落实不到位",
+        "特困供养人员{h}护理补贴未按时发放",
+        "残疾人两项补贴发放台账与实际不符",
+        "{h}户应享未享医疗救助政策",
+    ],
     "dilapidated-housing": ["{h}户危房鉴定结论未及时更新", "{h}户C级危房未完成加固改造", "危房改造档案资料不全"],
     "drinking-water": ["部分农户自来水水压不足，供水不稳定", "饮水安全检测报告未公示", "{h}户未接通自来水"],
     "living-environment": ["贫困户{h}户院落杂物乱堆，卫生差", "贫困户居住环境未达“五净一规范”要求"],
 }
-FINDING_DONE = {"safety-net": "已重新核定并落实政策，佐证材料存档", "dilapidated-housing": "已完成鉴定和改造，验收合格",
-                "drinking-water": "已完成管网改造，入户检测合格", "living-environment": "已帮助清理整治，达到“五净一规范”"}
+FINDING_DONE = {
+    "safety-net": "已重新核定并落实政策，佐证材料存档",
+    "dilapidated-housing": "已完成鉴定和改造，验收合格",
+    "drinking-water": "已完成管网改造，入户检测合格",
+    "living-environment": "已帮助清理整治，达到“五净一规范”",
+}
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙孔白高马"
 
 
@@ -198,6 +271,7 @@ def tracking_code(rng: random.Random) -> str:
 
 # ---- photos: small real JPEGs, some with EXIF GPS ---------------------------------------------------------
 
+
 def _dms(value: float) -> tuple[int, int, float]:
     total = round(abs(value) * 3600, 2)
     deg, rest = divmod(total, 3600)
@@ -205,8 +279,9 @@ def _dms(value: float) -> tuple[int, int, float]:
     return int(deg), int(minutes), round(seconds, 2)
 
 
-def jpeg(seed: int, *, after: bool, gps: tuple[float, float] | None = None,
-         taken: datetime.datetime | None = None) -> bytes:
+def jpeg(
+    seed: int, *, after: bool, gps: tuple[float, float] | None = None, taken: datetime.datetime | None = None
+) -> bytes:
     """A 480×360 photo-like picture of coloured shapes (no text), with EXIF GPS and time when given."""
     rng = random.Random(seed)
     base = (150, 170, 150) if after else (130, 115, 95)  # tidy grey-green after, dusty brown before
@@ -224,8 +299,9 @@ def jpeg(seed: int, *, after: bool, gps: tuple[float, float] | None = None,
     exif = Image.Exif()
     if gps:
         lng, lat = gps
-        exif.get_ifd(0x8825).update({1: "N" if lat >= 0 else "S", 2: _dms(lat), 3: "E" if lng >= 0 else "W",
-                                     4: _dms(lng)})
+        exif.get_ifd(0x8825).update(
+            {1: "N" if lat >= 0 else "S", 2: _dms(lat), 3: "E" if lng >= 0 else "W", 4: _dms(lng)}
+        )
     if taken:
         exif.get_ifd(0x8769)[0x9003] = timezone.localtime(taken).strftime("%Y:%m:%d %H:%M:%S")
     out = io.BytesIO()
@@ -257,12 +333,14 @@ def store_shared_photos() -> dict[str, list[StoredPhoto]]:
             row = CasePhoto()  # unsaved: only its fields' storage and upload_to are used
             row.original.save(name, checked.original, save=False)
             row.display.save(name, checked.display, save=False)
-            out[stage].append(StoredPhoto(row.original.name, row.display.name, checked.width, checked.height,
-                                          checked.sha256))
+            out[stage].append(
+                StoredPhoto(row.original.name, row.display.name, checked.width, checked.height, checked.sha256)
+            )
     return out
 
 
 # ---- plans: a case's report and its steps, run by the actions or by Sim -----------------------------------
+
 
 @dataclass
 class Step:
@@ -328,13 +406,28 @@ class Sim:
 
     def run(self, plan: Plan) -> Case:
         at = plan.at
-        case = Case(subdistrict=self.sub, region=plan.region, path=plan.region.path, source=plan.source,
-                    category=plan.category, description=plan.description, address=plan.address, lng=plan.lng,
-                    lat=plan.lat, reported_at=at, reporter=plan.reporter, contact_name=plan.contact_name,
-                    contact_phone=plan.contact_phone,
-                    origin_hash=hashlib.sha256(plan.origin.encode()).hexdigest() if plan.origin else "",
-                    batch=plan.batch, patrol=plan.patrol, is_public=plan.is_public, confidential=plan.confidential,
-                    step_started_at=at, tracking_code=tracking_code(self.rng))
+        case = Case(
+            subdistrict=self.sub,
+            region=plan.region,
+            path=plan.region.path,
+            source=plan.source,
+            category=plan.category,
+            description=plan.description,
+            address=plan.address,
+            lng=plan.lng,
+            lat=plan.lat,
+            reported_at=at,
+            reporter=plan.reporter,
+            contact_name=plan.contact_name,
+            contact_phone=plan.contact_phone,
+            origin_hash=hashlib.sha256(plan.origin.encode()).hexdigest() if plan.origin else "",
+            batch=plan.batch,
+            patrol=plan.patrol,
+            is_public=plan.is_public,
+            confidential=plan.confidential,
+            step_started_at=at,
+            tracking_code=tracking_code(self.rng),
+        )
         actions._enter(case, State.REPORTED, self.rule, at)
         events = [self._event(case, plan.reporter, "report", "", State.REPORTED, at, note=plan.description[:200])]
         photos = [self._photo(PhotoStage.BEFORE, plan.reporter, at, k) for k in range(plan.photos)]
@@ -349,32 +442,55 @@ class Sim:
 
     def _photo(self, stage: str, actor, at, k: int) -> CasePhoto:
         shared = self.photos[stage][k % len(self.photos[stage])]
-        row = CasePhoto(stage=stage, width=shared.width, height=shared.height, sha256=shared.sha256,
-                        uploaded_by=actor if getattr(actor, "pk", None) else None, uploaded_at=at)
+        row = CasePhoto(
+            stage=stage,
+            width=shared.width,
+            height=shared.height,
+            sha256=shared.sha256,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            uploaded_at=at,
+        )
         row.original.name, row.display.name = shared.original, shared.display
         return row
 
     def _gps_photo(self, case: Case, s: Step, at) -> CasePhoto:
         """An after-photo of its own, with the position the camera wrote in EXIF, judged as actions._store_photo
         judges it (distance from the case, flagged to the verifier beyond the rule's distance)."""
-        checked = check_photo(upload("after.jpg", jpeg(self.rng.randrange(10**6), after=True, gps=s.photo, taken=at)),
-                              name_hint="after")
+        checked = check_photo(
+            upload("after.jpg", jpeg(self.rng.randrange(10**6), after=True, gps=s.photo, taken=at)), name_hint="after"
+        )
         distance = None
         if checked.lng is not None and case.lng is not None:
             distance = int(geo.distance_m(checked.lng, checked.lat, case.lng, case.lat))
-        row = CasePhoto(stage=PhotoStage.AFTER, width=checked.width, height=checked.height, sha256=checked.sha256,
-                        exif_lng=checked.lng, exif_lat=checked.lat, distance_m=distance,
-                        taken_at=timezone.make_aware(checked.taken_at) if checked.taken_at else None,
-                        far_from_case=distance is not None and distance > self.rule.photo_distance_m,
-                        uploaded_by=s.actor, uploaded_at=at)
+        row = CasePhoto(
+            stage=PhotoStage.AFTER,
+            width=checked.width,
+            height=checked.height,
+            sha256=checked.sha256,
+            exif_lng=checked.lng,
+            exif_lat=checked.lat,
+            distance_m=distance,
+            taken_at=timezone.make_aware(checked.taken_at) if checked.taken_at else None,
+            far_from_case=distance is not None and distance > self.rule.photo_distance_m,
+            uploaded_by=s.actor,
+            uploaded_at=at,
+        )
         row.original.save(checked.original.name, checked.original, save=False)
         row.display.save(checked.display.name, checked.display, save=False)
         return row
 
     def _event(self, case: Case, actor, action, from_state, to_state, at, *, note="", data=None) -> CaseEvent:
-        return CaseEvent(at=at, actor=actor if getattr(actor, "pk", None) else None,
-                         actor_name=_actor_name(actor, case.source), action=action, from_state=from_state,
-                         to_state=to_state, note=note, data=data or {}, public=not case.confidential)
+        return CaseEvent(
+            at=at,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_name=_actor_name(actor, case.source),
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            data=data or {},
+            public=not case.confidential,
+        )
 
     def _step(self, case: Case, s: Step, photos: list, extensions: list) -> CaseEvent:
         from zhili.cases.flow import STEPS
@@ -387,11 +503,25 @@ class Sim:
             extensions.append(ExtensionRequest(days=s.days, reason=s.note, requested_by=s.actor, requested_at=at))
         elif s.action in ("approve_extension", "deny_extension"):
             pending = next(e for e in extensions if e.decided_at is None)
-        data = actions.apply_step(case, s.action, actor=s.actor, at=at, rule=self.rule, note=s.note, unit=s.unit,
-                                  village=s.village, handler=s.handler, days=s.days, pending=pending)
+        data = actions.apply_step(
+            case,
+            s.action,
+            actor=s.actor,
+            at=at,
+            rule=self.rule,
+            note=s.note,
+            unit=s.unit,
+            village=s.village,
+            handler=s.handler,
+            days=s.days,
+            pending=pending,
+        )
         if s.action == "handle":
-            photos.append(self._gps_photo(case, s, at) if s.photo else
-                          self._photo(PhotoStage.AFTER, s.actor, at, self.rng.randrange(3)))
+            photos.append(
+                self._gps_photo(case, s, at)
+                if s.photo
+                else self._photo(PhotoStage.AFTER, s.actor, at, self.rng.randrange(3))
+            )
         return self._event(case, s.actor, s.action, before, case.state, at, note=s.note, data=data)
 
     def flag_hotspots(self) -> None:
@@ -403,9 +533,15 @@ class Sim:
         for case in sorted((c for c in self.cases if c.lng is not None), key=lambda c: c.reported_at):
             cx, cy = int(float(case.lng) / cell), int(float(case.lat) / cell)
             since = case.reported_at - datetime.timedelta(days=rule.hotspot_days)
-            around = [o for dx in (-1, 0, 1) for dy in (-1, 0, 1) for o in seen.get((cx + dx, cy + dy), [])
-                      if o.reported_at >= since and not o.confidential
-                      and geo.distance_m(case.lng, case.lat, o.lng, o.lat) <= rule.hotspot_radius_m]
+            around = [
+                o
+                for dx in (-1, 0, 1)
+                for dy in (-1, 0, 1)
+                for o in seen.get((cx + dx, cy + dy), [])
+                if o.reported_at >= since
+                and not o.confidential
+                and geo.distance_m(case.lng, case.lat, o.lng, o.lat) <= rule.hotspot_radius_m
+            ]
             if len(around) + 1 >= rule.hotspot_count:
                 for o in [*around, case]:
                     o.is_hotspot = True
@@ -417,8 +553,9 @@ class Sim:
         assert all(timezone.localtime(c.reported_at).year == YEAR for c in self.cases)
         ids = [c.pk for c in self.cases]
         for k in range(0, len(ids), 900):
-            Case.objects.filter(pk__in=ids[k:k + 900]).update(
-                number=Concat(Value(str(YEAR)), LPad(Cast("id", CharField()), 8, Value("0"))))
+            Case.objects.filter(pk__in=ids[k : k + 900]).update(
+                number=Concat(Value(str(YEAR)), LPad(Cast("id", CharField()), 8, Value("0")))
+            )
         events, photos, extensions = [], [], []
         for case, evs, phs, exts in zip(self.cases, self.events, self.photo_rows, self.extensions, strict=True):
             for row in [*evs, *phs, *exts]:
@@ -429,8 +566,12 @@ class Sim:
         insert(CaseEvent, events)
         insert(CasePhoto, photos)
         ExtensionRequest.objects.bulk_create(extensions, batch_size=500)
-        return {"cases": len(self.cases), "case events": len(events), "case photos": len(photos),
-                "extension requests": len(extensions)}
+        return {
+            "cases": len(self.cases),
+            "case events": len(events),
+            "case photos": len(photos),
+            "extension requests": len(extensions),
+        }
 
 
 def insert(model, objs: list) -> None:
@@ -446,19 +587,22 @@ def insert(model, objs: list) -> None:
             prep.append(lambda v, f=f: f.get_db_prep_save(v, connection))
         else:
             prep.append(None)
-    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} "
-           f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} "
+        f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     rows = []
     for obj in objs:
         values = [getattr(obj, f.attname) for f in fields]
         rows.append([v if p is None or v is None else p(v) for v, p in zip(values, prep, strict=True)])
     with connection.cursor() as cursor:
         for k in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[k:k + 2000])
+            cursor.executemany(sql, rows[k : k + 2000])
 
 
 # ---- the people and places the cases need -----------------------------------------------------------------
+
 
 @dataclass
 class World:
@@ -507,7 +651,8 @@ class World:
         if unit.code == "urban":
             return rng.choice(self.staff)
         return {"civil": self.people["demo-civil"], "economy": self.people["demo-economy"]}.get(
-            unit.code, self.leaders[5])
+            unit.code, self.leaders[5]
+        )
 
     def dispatcher(self, rng: random.Random) -> Person:
         return self.people["demo-urban"] if rng.random() < 0.6 else rng.choice(self.staff)
@@ -522,10 +667,19 @@ def _world(summary, sub: Region, units: dict[str, Unit], people: dict[str, Perso
     grids: dict[int, list[Region]] = {}
     for g in Region.objects.filter(level=Level.GRID, path__startswith=sub.path).order_by("code"):
         grids.setdefault(g.parent_id, []).append(g)
-    inspectors = {ra.region_id: ra.person for ra in RoleAssignment.objects.active().filter(
-        role=Role.GRID_INSPECTOR, region__path__startswith=sub.path).select_related("person")}
-    secretaries = {ra.region_id: ra.person for ra in RoleAssignment.objects.active().filter(
-        role=Role.VILLAGE_CADRE, region__parent=sub).select_related("person").order_by("person__username")}
+    inspectors = {
+        ra.region_id: ra.person
+        for ra in RoleAssignment.objects.active()
+        .filter(role=Role.GRID_INSPECTOR, region__path__startswith=sub.path)
+        .select_related("person")
+    }
+    secretaries = {
+        ra.region_id: ra.person
+        for ra in RoleAssignment.objects.active()
+        .filter(role=Role.VILLAGE_CADRE, region__parent=sub)
+        .select_related("person")
+        .order_by("person__username")
+    }
     staff = []
     from zhili.demo.names import PersonNames
 
@@ -534,14 +688,22 @@ def _world(summary, sub: Region, units: dict[str, Unit], people: dict[str, Perso
         person = Person.objects.filter(username=username).first()
         name = names.name()
         if person is None:
-            person = Person(username=username, full_name=name, region=sub, title=title, unit=units["urban"],
-                            phone=f"139000099{len(staff):02d}", is_synthetic=True)
+            person = Person(
+                username=username,
+                full_name=name,
+                region=sub,
+                title=title,
+                unit=units["urban"],
+                phone=f"139000099{len(staff):02d}",
+                is_synthetic=True,
+            )
             person.set_unusable_password()
             person.save()
             summary.add("people")
         if not RoleAssignment.objects.filter(person=person, role=Role.OFFICER, unit=units["urban"]).exists():
-            RoleAssignment.objects.create(person=person, role=Role.OFFICER, region=sub, unit=units["urban"],
-                                          title=title)
+            RoleAssignment.objects.create(
+                person=person, role=Role.OFFICER, region=sub, unit=units["urban"], title=title
+            )
             summary.add("roles")
         staff.append(person)
     world = World(sub, rule, units, people, leaders, cats, villages, grids, inspectors, secretaries, staff, {})
@@ -556,37 +718,82 @@ def _routes(summary, w: World) -> None:
     for seat in SEATS:  # 驻地 garbage is collected by the sanitation company 城管办 manages
         wanted += [("garbage", g, "urban", None) for g in w.grids[w.village(seat).pk]]
     kong1 = w.grids[kong.pk][0]
-    wanted += [("ruined-wall", kong1, VILLAGE, w.people["demo-village"]),
-               ("garbage", kong1, VILLAGE, w.people["demo-village"])]
+    wanted += [
+        ("ruined-wall", kong1, VILLAGE, w.people["demo-village"]),
+        ("garbage", kong1, VILLAGE, w.people["demo-village"]),
+    ]
     have = {(r.category_id, r.grid_id) for r in RouteRule.objects.filter(subdistrict=w.sub)}
     for code, grid, dest, person in wanted:
         category = w.cats[code]
         if (category.pk, grid.pk if grid else None) in have:
             continue
-        actions.do_set_route(category, grid=grid, unit=None if dest == VILLAGE else w.units[dest],
-                             to_own_village=dest == VILLAGE, person=person, actor=None, scope=system)
+        actions.do_set_route(
+            category,
+            grid=grid,
+            unit=None if dest == VILLAGE else w.units[dest],
+            to_own_village=dest == VILLAGE,
+            person=person,
+            actor=None,
+            scope=system,
+        )
         summary.add("route rules")
-    w.routes = {(r.category_id, r.grid_id): r for r in RouteRule.objects.filter(subdistrict=w.sub)
-                .select_related("unit", "person")}
+    w.routes = {
+        (r.category_id, r.grid_id): r
+        for r in RouteRule.objects.filter(subdistrict=w.sub).select_related("unit", "person")
+    }
 
 
 # ---- the loop of one case, as it went ------------------------------------------------------------------------
 
-def loop_steps(w: World, rng: random.Random, category: Category, region: Region, at: datetime.datetime, *,
-               verifier: Person, outcome: str | None = None) -> list[Step]:
+
+def loop_steps(
+    w: World,
+    rng: random.Random,
+    category: Category,
+    region: Region,
+    at: datetime.datetime,
+    *,
+    verifier: Person,
+    outcome: str | None = None,
+) -> list[Step]:
     """The steps a case went through after its report: accepted, filed, dispatched by the routing matrix, handled
     (on time or late), fed back, verified (or sent back for rework), closed — or refused, void, parked, stuck."""
     dispatcher = w.dispatcher(rng)
     if outcome is None:
         r = rng.random()
-        outcome = ("reject" if r < 0.03 else "void" if r < 0.05 else "park" if r < 0.055 else
-                   "stuck" if r < 0.085 and at.month >= 8 else "send_back" if r < 0.095 else
-                   "extend" if r < 0.145 else "rework" if r < 0.215 else "normal")
+        outcome = (
+            "reject"
+            if r < 0.03
+            else "void"
+            if r < 0.05
+            else "park"
+            if r < 0.055
+            else "stuck"
+            if r < 0.085 and at.month >= 8
+            else "send_back"
+            if r < 0.095
+            else "extend"
+            if r < 0.145
+            else "rework"
+            if r < 0.215
+            else "normal"
+        )
     t = later(at, 0.2, 5, rng)
     if outcome == "reject":
-        return [Step("reject", dispatcher, t, rng.choice([
-            "经核实为邻里纠纷，不属于网格事件受理范围，已告知当事人通过调解渠道反映",
-            "同一问题已于近日上报并在办理中，不予重复受理", "位置不在本街道范围内，已告知上报人"]))]
+        return [
+            Step(
+                "reject",
+                dispatcher,
+                t,
+                rng.choice(
+                    [
+                        "经核实为邻里纠纷，不属于网格事件受理范围，已告知当事人通过调解渠道反映",
+                        "同一问题已于近日上报并在办理中，不予重复受理",
+                        "位置不在本街道范围内，已告知上报人",
+                    ]
+                ),
+            )
+        ]
     steps = [Step("accept", dispatcher, t)]
     if outcome == "void":
         return [*steps, Step("void", dispatcher, later(t, 0.5, 20, rng), "经现场核实，问题已自行消除，作废")]
@@ -603,8 +810,16 @@ def loop_steps(w: World, rng: random.Random, category: Category, region: Region,
         t = later(t, 0.5, 6, rng)
         steps.append(Step("send_back", w.secretaries[wrong.pk], t, "位置不在本村，请重新派遣"))
     t = later(t, 0.1, 4, rng)
-    steps.append(Step("dispatch", dispatcher, t, unit=dispatch.get("unit"), village=dispatch.get("village"),
-                      handler=dispatch.get("handler")))
+    steps.append(
+        Step(
+            "dispatch",
+            dispatcher,
+            t,
+            unit=dispatch.get("unit"),
+            village=dispatch.get("village"),
+            handler=dispatch.get("handler"),
+        )
+    )
     dispatched_at = steps[-1].at if outcome != "send_back" else steps[-3].at
     deadline = add_working_days(dispatched_at, category.time_limit_days)
     if outcome == "park":
@@ -614,9 +829,21 @@ def loop_steps(w: World, rng: random.Random, category: Category, region: Region,
     if outcome == "extend":
         t = dispatched_at + (deadline - dispatched_at) * rng.uniform(0.3, 0.7)
         days = rng.choice([3, 5, 5, 10])
-        steps.append(Step("request_extension", handler, t, rng.choice([
-            "需协调挖掘机和运输车辆，申请延期", "产权人在外地务工，联系需要时间，申请延期",
-            "连续降雨无法施工，申请延期"]), days=days))
+        steps.append(
+            Step(
+                "request_extension",
+                handler,
+                t,
+                rng.choice(
+                    [
+                        "需协调挖掘机和运输车辆，申请延期",
+                        "产权人在外地务工，联系需要时间，申请延期",
+                        "连续降雨无法施工，申请延期",
+                    ]
+                ),
+                days=days,
+            )
+        )
         t = later(t, 2, 20, rng)
         if rng.random() < 0.8:
             steps.append(Step("approve_extension", rng.choice(w.leaders), t, "同意延期"))
@@ -635,8 +862,20 @@ def loop_steps(w: World, rng: random.Random, category: Category, region: Region,
     steps.append(Step("feedback", handler, t))
     t = later(t, 0.5, 8, rng)
     if outcome == "rework":
-        steps.append(Step("rework", verifier, t, rng.choice([
-            "现场复查仍有遗留，请彻底清理", "整改不彻底，已反弹，请继续整改", "处置后照片与现场不符，请重新处置"])))
+        steps.append(
+            Step(
+                "rework",
+                verifier,
+                t,
+                rng.choice(
+                    [
+                        "现场复查仍有遗留，请彻底清理",
+                        "整改不彻底，已反弹，请继续整改",
+                        "处置后照片与现场不符，请重新处置",
+                    ]
+                ),
+            )
+        )
         t = later(t, 12, 72, rng)
         steps.append(Step("handle", handler, t, done + "（返工后）"))
         t = later(t, 0.1, 4, rng)
@@ -648,6 +887,7 @@ def loop_steps(w: World, rng: random.Random, category: Category, region: Region,
 
 
 # ---- patrols and environment cases -------------------------------------------------------------------------
+
 
 def _weeks() -> list[datetime.date]:
     day = datetime.date(YEAR, 1, 6)  # the first Monday
@@ -661,9 +901,13 @@ def _weeks() -> list[datetime.date]:
 def _hotspots(w: World, rng: random.Random) -> dict[int, list[tuple[str, str, Decimal, Decimal]]]:
     """A few places that keep coming back: grid pk → [(category code, address, lng, lat)]."""
     spots = {}
-    plan = [("太平社区", 0, "street-vending", "太平商贸街早市路口"), ("太平社区", 1, "signboard", "府前路商铺一条街"),
-            ("庙廊社区", 0, "street-vending", "庙廊集市东口"), (KONG, 0, "garbage", "孔家坊村村东头垃圾池"),
-            ("阎桥村", 0, "stacking", "阎桥村北生产路口")]
+    plan = [
+        ("太平社区", 0, "street-vending", "太平商贸街早市路口"),
+        ("太平社区", 1, "signboard", "府前路商铺一条街"),
+        ("庙廊社区", 0, "street-vending", "庙廊集市东口"),
+        (KONG, 0, "garbage", "孔家坊村村东头垃圾池"),
+        ("阎桥村", 0, "stacking", "阎桥村北生产路口"),
+    ]
     for vname, g, code, address in plan:
         grid = w.grids[w.village(vname).pk][g]
         lng, lat = point_in(grid, rng, inset=0.3)
@@ -703,18 +947,31 @@ def environment(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
                         track.append([float(lng), float(lat), at.isoformat()])
                     lam = per_patrol * (1.5 if campaign else 1.0) * (0.5 if quiet else 1.0)
                     n_cases = sum(rng.random() < lam / 2 for _ in range(2)) + (rng.random() < lam / 6)
-                    patrol = Patrol(inspector=inspector, grid=grid, path=grid.path, started_at=start,
-                                    ended_at=start + datetime.timedelta(minutes=minutes), track=track,
-                                    note=f"发现问题 {n_cases} 处，已上报" if n_cases else "巡查正常，未发现问题")
+                    patrol = Patrol(
+                        inspector=inspector,
+                        grid=grid,
+                        path=grid.path,
+                        started_at=start,
+                        ended_at=start + datetime.timedelta(minutes=minutes),
+                        track=track,
+                        note=f"发现问题 {n_cases} 处，已上报" if n_cases else "巡查正常，未发现问题",
+                    )
                     patrols.append(patrol)
                     for k in range(n_cases):
-                        found.append((patrol, grid, start + datetime.timedelta(minutes=minutes * (k + 1) / (n_cases + 2)),
-                                      inspector))
+                        found.append(
+                            (
+                                patrol,
+                                grid,
+                                start + datetime.timedelta(minutes=minutes * (k + 1) / (n_cases + 2)),
+                                inspector,
+                            )
+                        )
             # cadres find some too (干部发现): the village secretary, a few a year
             for _ in range(rng.randint(0, 1 if not seat else 4)):
                 date = datetime.date(YEAR, 3, 1) + datetime.timedelta(days=rng.randint(0, 260))
-                found.append((None, grid, aware(date, rng.randint(8, 17), rng.randint(0, 59)),
-                              w.secretaries[village.pk]))
+                found.append(
+                    (None, grid, aware(date, rng.randint(8, 17), rng.randint(0, 59)), w.secretaries[village.pk])
+                )
     Patrol.objects.bulk_create(patrols, batch_size=1000)
 
     for patrol, grid, at, reporter in sorted(found, key=lambda f: f[2]):
@@ -728,13 +985,26 @@ def environment(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
             address = spot[1]
         else:
             lng, lat = point_in(grid, rng)
-            address = (f"{village.name}{rng.choice(STREETS[village.name])}{rng.randint(1, 199)}号" if seat
-                       else f"{village.name}{rng.choice(VILLAGE_SPOTS)}")
+            address = (
+                f"{village.name}{rng.choice(STREETS[village.name])}{rng.randint(1, 199)}号"
+                if seat
+                else f"{village.name}{rng.choice(VILLAGE_SPOTS)}"
+            )
         category = w.cats[code]
         description = f"{address}{rng.choice(WHAT[code])}。"
-        plan = Plan(region=grid, category=category, source=Source.PATROL if patrol else Source.STAFF, at=at,
-                    description=description, reporter=reporter, address=address, lng=lng, lat=lat, patrol=patrol,
-                    photos=1 + (rng.random() < 0.15))
+        plan = Plan(
+            region=grid,
+            category=category,
+            source=Source.PATROL if patrol else Source.STAFF,
+            at=at,
+            description=description,
+            reporter=reporter,
+            address=address,
+            lng=lng,
+            lat=lat,
+            patrol=patrol,
+            photos=1 + (rng.random() < 0.15),
+        )
         plan.steps = loop_steps(w, rng, category, grid, at, verifier=w.inspectors[grid.pk])
         sim.run(truncate(plan))
     return {"patrols": len(patrols)}
@@ -742,9 +1012,11 @@ def environment(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
 
 # ---- the superior inspection batch ----------------------------------------------------------------------------
 
+
 def superior(w: World, sim: Sim, rng: random.Random) -> InspectionBatch:
-    batch = InspectionBatch.objects.create(subdistrict=w.sub, name=BATCH_NAME, issuer=BATCH_ISSUER,
-                                           received_on=BATCH_RECEIVED, due_on=BATCH_DUE)
+    batch = InspectionBatch.objects.create(
+        subdistrict=w.sub, name=BATCH_NAME, issuer=BATCH_ISSUER, received_on=BATCH_RECEIVED, due_on=BATCH_DUE
+    )
     kong = w.village(KONG)
     pool = [v for v in w.villages if v.name not in DEMOLISHED and v.name not in SEATS and v != kong]
     villages = sorted(rng.sample(pool, 44), key=lambda v: v.code)
@@ -753,8 +1025,13 @@ def superior(w: World, sim: Sim, rng: random.Random) -> InspectionBatch:
     # the villages of the items: every chosen village has some; 孔家坊 three (one still open)
     where = [kong, kong, kong] + [villages[i % 44] for i in range(147)]
     # how each item ends: 9 open in different ways, 3 closed in November, the rest by October
-    fates = (["stuck"] * 4 + ["extended"] * 2 + ["feedback", "verified", "park"] + ["nov"] * BATCH_CLOSED_IN_NOV
-             + ["closed"] * BATCH_CLOSED_BY_OCT)
+    fates = (
+        ["stuck"] * 4
+        + ["extended"] * 2
+        + ["feedback", "verified", "park"]
+        + ["nov"] * BATCH_CLOSED_IN_NOV
+        + ["closed"] * BATCH_CLOSED_BY_OCT
+    )
     for fate in ("closed", "closed", "stuck"):  # 孔家坊's three: two closed, one still open (overdue)
         fates.remove(fate)
     rng.shuffle(fates)
@@ -767,24 +1044,47 @@ def superior(w: World, sim: Sim, rng: random.Random) -> InspectionBatch:
         h = f"{rng.choice(SURNAMES)}某某"
         description = f"{village.name}：{rng.choice(FINDINGS[code]).format(h=h)}（督查反馈第 {i + 1} 项）。"
         at = received + datetime.timedelta(minutes=i)
-        plan = Plan(region=village, category=category, source=Source.SUPERIOR, at=at, description=description,
-                    reporter=civil, address=village.name, batch=batch)
+        plan = Plan(
+            region=village,
+            category=category,
+            source=Source.SUPERIOR,
+            at=at,
+            description=description,
+            reporter=civil,
+            address=village.name,
+            batch=batch,
+        )
         t = aware(BATCH_RECEIVED, 10, 30) + datetime.timedelta(minutes=i)
         steps = [Step("accept", leader, t), Step("file", leader, t + datetime.timedelta(hours=3))]
         dispatch = w.route(category, village)
         handler = w.handler_for(dispatch, rng)
-        dispatched = aware(BATCH_RECEIVED + datetime.timedelta(days=rng.choice([0, 3, 3, 4])), 15, 0) \
-            + datetime.timedelta(minutes=i)
-        steps.append(Step("dispatch", leader, dispatched, unit=dispatch.get("unit"), village=dispatch.get("village"),
-                          handler=dispatch.get("handler")))
+        dispatched = aware(
+            BATCH_RECEIVED + datetime.timedelta(days=rng.choice([0, 3, 3, 4])), 15, 0
+        ) + datetime.timedelta(minutes=i)
+        steps.append(
+            Step(
+                "dispatch",
+                leader,
+                dispatched,
+                unit=dispatch.get("unit"),
+                village=dispatch.get("village"),
+                handler=dispatch.get("handler"),
+            )
+        )
         deadline = add_working_days(dispatched, category.time_limit_days)
         if fate == "stuck":
             plan.steps = steps
             sim.run(plan)
             continue
         if fate == "park":
-            steps.append(Step("park", leader, aware(datetime.date(YEAR, 9, 18), 10),
-                              "需市级饮水工程管网延伸后方能解决，经督查组同意暂挂账"))
+            steps.append(
+                Step(
+                    "park",
+                    leader,
+                    aware(datetime.date(YEAR, 9, 18), 10),
+                    "需市级饮水工程管网延伸后方能解决，经督查组同意暂挂账",
+                )
+            )
             plan.steps = steps
             sim.run(plan)
             continue
@@ -792,17 +1092,25 @@ def superior(w: World, sim: Sim, rng: random.Random) -> InspectionBatch:
         if fate == "extended":  # two approved extensions, and still not done
             for month in (6, 8):
                 req = aware(datetime.date(YEAR, month, 10), 9) + datetime.timedelta(minutes=i)
-                steps += [Step("request_extension", handler, req, reason, days=30),
-                          Step("approve_extension", w.people["demo-leader"], req + datetime.timedelta(hours=26),
-                               "同意，请倒排工期")]
+                steps += [
+                    Step("request_extension", handler, req, reason, days=30),
+                    Step(
+                        "approve_extension",
+                        w.people["demo-leader"],
+                        req + datetime.timedelta(hours=26),
+                        "同意，请倒排工期",
+                    ),
+                ]
             plan.steps = steps
             sim.run(plan)
             continue
         extended = fate == "closed" and rng.random() < 0.07
         if extended:
             req = dispatched + (deadline - dispatched) * 0.6
-            steps += [Step("request_extension", handler, req, reason, days=20),
-                      Step("approve_extension", w.people["demo-leader"], req + datetime.timedelta(hours=20), "同意")]
+            steps += [
+                Step("request_extension", handler, req, reason, days=20),
+                Step("approve_extension", w.people["demo-leader"], req + datetime.timedelta(hours=20), "同意"),
+            ]
             deadline = add_working_days(deadline, 20)
         # when it is closed: most in May and June, a tail to October, three in November
         if fate == "nov":
@@ -811,8 +1119,9 @@ def superior(w: World, sim: Sim, rng: random.Random) -> InspectionBatch:
             closed = aware(datetime.date(YEAR, 11, 25), 16)  # after today: cut below
         else:
             span = (oct31 - dispatched).total_seconds()
-            closed = dispatched + datetime.timedelta(seconds=span * rng.betavariate(1.4, 3.2)) \
-                + datetime.timedelta(days=5)
+            closed = (
+                dispatched + datetime.timedelta(seconds=span * rng.betavariate(1.4, 3.2)) + datetime.timedelta(days=5)
+            )
             closed = min(closed, oct31 - datetime.timedelta(hours=rng.randint(2, 60)))
         if fate == "feedback":
             handled = aware(datetime.date(YEAR, 11, 18), 15) + datetime.timedelta(minutes=i)
@@ -826,17 +1135,24 @@ def superior(w: World, sim: Sim, rng: random.Random) -> InspectionBatch:
         if reworked:
             first = handled - datetime.timedelta(days=rng.randint(6, 12))
             if first > steps[-1].at + datetime.timedelta(hours=5):
-                steps += [Step("handle", handler, first, done),
-                          Step("feedback", handler, first + datetime.timedelta(hours=2)),
-                          Step("rework", leader, first + datetime.timedelta(hours=30),
-                               "佐证材料不全，入户核实仍未落实到位，请继续整改")]
-        steps += [Step("handle", handler, handled, done),
-                  Step("feedback", handler, handled + datetime.timedelta(hours=2))]
+                steps += [
+                    Step("handle", handler, first, done),
+                    Step("feedback", handler, first + datetime.timedelta(hours=2)),
+                    Step(
+                        "rework",
+                        leader,
+                        first + datetime.timedelta(hours=30),
+                        "佐证材料不全，入户核实仍未落实到位，请继续整改",
+                    ),
+                ]
+        steps += [
+            Step("handle", handler, handled, done),
+            Step("feedback", handler, handled + datetime.timedelta(hours=2)),
+        ]
         if fate != "feedback":
             steps.append(Step("verify", leader, handled + datetime.timedelta(hours=22)))
         if fate not in ("feedback", "verified"):
-            steps.append(Step("close", leader, max(closed, handled + datetime.timedelta(hours=24)),
-                              "整改到位，销号"))
+            steps.append(Step("close", leader, max(closed, handled + datetime.timedelta(hours=24)), "整改到位，销号"))
         plan.steps = steps
         sim.run(truncate(plan))
     return batch
@@ -844,18 +1160,35 @@ def superior(w: World, sim: Sim, rng: random.Random) -> InspectionBatch:
 
 # ---- the cases of the demo logins, the citizens' reports and the tip: through the actions ----------------------
 
+
 def _report(w: World, plan: Plan, rng: random.Random) -> Case:
     photos = []
     for k in range(plan.photos):
         gps = (float(plan.lng), float(plan.lat)) if plan.photo_gps and plan.lng is not None else None
-        photos.append(upload(f"IMG_{plan.at:%Y%m%d}_{k}.jpg", jpeg(rng.randrange(10**6), after=False, gps=gps,
-                                                                    taken=plan.at)))
+        photos.append(
+            upload(f"IMG_{plan.at:%Y%m%d}_{k}.jpg", jpeg(rng.randrange(10**6), after=False, gps=gps, taken=plan.at))
+        )
     return actions.do_report_case(
-        subdistrict=w.sub, category=plan.category, description=plan.description, actor=plan.reporter,
-        scope=w.scope(plan.reporter) if plan.reporter else None, source=plan.source, lng=plan.lng, lat=plan.lat,
-        address=plan.address, region=plan.region if plan.lng is None else None, photos=photos, patrol=plan.patrol,
-        batch=plan.batch, contact_name=plan.contact_name, contact_phone=plan.contact_phone, origin=plan.origin,
-        at=plan.at, is_public=plan.is_public, confidential=plan.confidential)
+        subdistrict=w.sub,
+        category=plan.category,
+        description=plan.description,
+        actor=plan.reporter,
+        scope=w.scope(plan.reporter) if plan.reporter else None,
+        source=plan.source,
+        lng=plan.lng,
+        lat=plan.lat,
+        address=plan.address,
+        region=plan.region if plan.lng is None else None,
+        photos=photos,
+        patrol=plan.patrol,
+        batch=plan.batch,
+        contact_name=plan.contact_name,
+        contact_phone=plan.contact_phone,
+        origin=plan.origin,
+        at=plan.at,
+        is_public=plan.is_public,
+        confidential=plan.confidential,
+    )
 
 
 def run_with_actions(w: World, plan: Plan, rng: random.Random) -> Case:
@@ -865,11 +1198,23 @@ def run_with_actions(w: World, plan: Plan, rng: random.Random) -> Case:
         photos = []
         if s.action == "handle":
             gps = s.photo or ((float(case.lng), float(case.lat)) if case.lng is not None else None)
-            photos = [upload(f"IMG_{s.at:%Y%m%d_%H%M}.jpg", jpeg(rng.randrange(10**6), after=True, gps=gps,
-                                                                 taken=s.at))]
-        case = actions.do_act(case, s.action, actor=s.actor, scope=w.scope(s.actor), note=s.note, unit=s.unit,
-                              village=s.village, handler=s.handler, photos=photos, master=s.master, days=s.days,
-                              at=s.at)
+            photos = [
+                upload(f"IMG_{s.at:%Y%m%d_%H%M}.jpg", jpeg(rng.randrange(10**6), after=True, gps=gps, taken=s.at))
+            ]
+        case = actions.do_act(
+            case,
+            s.action,
+            actor=s.actor,
+            scope=w.scope(s.actor),
+            note=s.note,
+            unit=s.unit,
+            village=s.village,
+            handler=s.handler,
+            photos=photos,
+            master=s.master,
+            days=s.days,
+            at=s.at,
+        )
     return case
 
 
@@ -888,92 +1233,230 @@ def showcase(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
 
     def patrol_case(region, code, at, what, address, *, reporter=None, steps=(), point=None):
         lng, lat = point or point_in(region, rng)
-        return Plan(region=region, category=w.cats[code], source=Source.PATROL, at=at,
-                    description=f"{address}{what}。", reporter=reporter or w.inspectors[region.pk], address=address,
-                    lng=lng, lat=lat, photos=1, photo_gps=True, steps=list(steps))
+        return Plan(
+            region=region,
+            category=w.cats[code],
+            source=Source.PATROL,
+            at=at,
+            description=f"{address}{what}。",
+            reporter=reporter or w.inspectors[region.pk],
+            address=address,
+            lng=lng,
+            lat=lat,
+            photos=1,
+            photo_gps=True,
+            steps=list(steps),
+        )
 
     def to(region, code):
         r = w.route(w.cats[code], region)
         return {"unit": r.get("unit"), "village": r.get("village"), "handler": r.get("handler")}
 
     def first_steps(at, region, code, who=urban):
-        return [Step("accept", who, at), Step("file", who, at + datetime.timedelta(minutes=5)),
-                Step("dispatch", who, at + datetime.timedelta(minutes=15), **to(region, code))]
+        return [
+            Step("accept", who, at),
+            Step("file", who, at + datetime.timedelta(minutes=5)),
+            Step("dispatch", who, at + datetime.timedelta(minutes=15), **to(region, code)),
+        ]
 
     plans: list[Plan] = []
     # 孔家坊: waiting for demo-grid to verify (S1), one with an after-photo taken far away (S4)
-    plans.append(patrol_case(g1, "ruined-wall", d(11, 16, 9, 40), "残墙一处，临街，有倒塌隐患", "孔家坊村南街",
-                             steps=[*first_steps(d(11, 16, 10, 30), g1, "ruined-wall"),
-                                    Step("handle", village, d(11, 18, 15), "已组织机械拆除并清运渣土"),
-                                    Step("feedback", village, d(11, 18, 15, 10))]))
+    plans.append(
+        patrol_case(
+            g1,
+            "ruined-wall",
+            d(11, 16, 9, 40),
+            "残墙一处，临街，有倒塌隐患",
+            "孔家坊村南街",
+            steps=[
+                *first_steps(d(11, 16, 10, 30), g1, "ruined-wall"),
+                Step("handle", village, d(11, 18, 15), "已组织机械拆除并清运渣土"),
+                Step("feedback", village, d(11, 18, 15, 10)),
+            ],
+        )
+    )
     far = point_in(g2, rng)
-    plans.append(patrol_case(g1, "garbage", d(11, 17, 10, 5), "垃圾池满溢，周边有散落垃圾", "孔家坊村村东头垃圾池",
-                             steps=[*first_steps(d(11, 17, 11), g1, "garbage"),
-                                    Step("handle", village, d(11, 18, 16), "已清运并消杀",
-                                         photo=(float(far[0]), float(far[1]))),
-                                    Step("feedback", village, d(11, 18, 16, 5))]))
+    plans.append(
+        patrol_case(
+            g1,
+            "garbage",
+            d(11, 17, 10, 5),
+            "垃圾池满溢，周边有散落垃圾",
+            "孔家坊村村东头垃圾池",
+            steps=[
+                *first_steps(d(11, 17, 11), g1, "garbage"),
+                Step("handle", village, d(11, 18, 16), "已清运并消杀", photo=(float(far[0]), float(far[1]))),
+                Step("feedback", village, d(11, 18, 16, 5)),
+            ],
+        )
+    )
     # waiting for demo-village: overdue (S2), due today (S3), sent back for rework (S5)
-    plans.append(patrol_case(g1, "stacking", d(11, 12, 10), "柴草、杂物沿街堆放", "孔家坊村北街",
-                             steps=first_steps(d(11, 12, 11), g1, "stacking")))
-    plans.append(patrol_case(g1, "garbage", d(11, 19, 9, 20), "暴露垃圾，影响村容", "孔家坊村中心街",
-                             steps=first_steps(d(11, 19, 10, 40), g1, "garbage")))
-    plans.append(patrol_case(g1, "stacking", d(11, 9, 9, 30), "建筑材料占道堆放", "孔家坊村文化广场旁",
-                             steps=[*first_steps(d(11, 9, 10, 30), g1, "stacking"),
-                                    Step("handle", village, d(11, 11, 14), "已督促农户清理"),
-                                    Step("feedback", village, d(11, 11, 14, 10)),
-                                    Step("rework", grid, d(11, 12, 9), "现场复查仍有砖块未清运，请彻底清理")]))
+    plans.append(
+        patrol_case(
+            g1,
+            "stacking",
+            d(11, 12, 10),
+            "柴草、杂物沿街堆放",
+            "孔家坊村北街",
+            steps=first_steps(d(11, 12, 11), g1, "stacking"),
+        )
+    )
+    plans.append(
+        patrol_case(
+            g1,
+            "garbage",
+            d(11, 19, 9, 20),
+            "暴露垃圾，影响村容",
+            "孔家坊村中心街",
+            steps=first_steps(d(11, 19, 10, 40), g1, "garbage"),
+        )
+    )
+    plans.append(
+        patrol_case(
+            g1,
+            "stacking",
+            d(11, 9, 9, 30),
+            "建筑材料占道堆放",
+            "孔家坊村文化广场旁",
+            steps=[
+                *first_steps(d(11, 9, 10, 30), g1, "stacking"),
+                Step("handle", village, d(11, 11, 14), "已督促农户清理"),
+                Step("feedback", village, d(11, 11, 14, 10)),
+                Step("rework", grid, d(11, 12, 9), "现场复查仍有砖块未清运，请彻底清理"),
+            ],
+        )
+    )
     # an extension waiting for demo-leader (S6), and one approved last month and closed (S7)
-    plans.append(patrol_case(g2, "ruined-wall", d(11, 10, 10), "废弃院落残墙，需拆除清理", "孔家坊村西口",
-                             steps=[*first_steps(d(11, 10, 11), g2, "ruined-wall"),
-                                    Step("request_extension", village, d(11, 17, 16),
-                                         "产权人在外地务工，需其到场确认后拆除，申请延期", days=5)]))
-    plans.append(patrol_case(g1, "ruined-wall", d(10, 12, 9), "坍塌土坯墙影响村容", "孔家坊村老学校旁",
-                             steps=[*first_steps(d(10, 12, 10), g1, "ruined-wall"),
-                                    Step("request_extension", village, d(10, 20, 9), "需协调挖掘机，申请延期",
-                                         days=5),
-                                    Step("approve_extension", leader, d(10, 21, 10), "同意延期"),
-                                    Step("handle", village, d(10, 29, 15), "已组织机械拆除并清运渣土"),
-                                    Step("feedback", village, d(10, 29, 15, 20)),
-                                    Step("verify", grid, d(10, 30, 9)), Step("close", urban, d(10, 30, 10))]))
+    plans.append(
+        patrol_case(
+            g2,
+            "ruined-wall",
+            d(11, 10, 10),
+            "废弃院落残墙，需拆除清理",
+            "孔家坊村西口",
+            steps=[
+                *first_steps(d(11, 10, 11), g2, "ruined-wall"),
+                Step(
+                    "request_extension",
+                    village,
+                    d(11, 17, 16),
+                    "产权人在外地务工，需其到场确认后拆除，申请延期",
+                    days=5,
+                ),
+            ],
+        )
+    )
+    plans.append(
+        patrol_case(
+            g1,
+            "ruined-wall",
+            d(10, 12, 9),
+            "坍塌土坯墙影响村容",
+            "孔家坊村老学校旁",
+            steps=[
+                *first_steps(d(10, 12, 10), g1, "ruined-wall"),
+                Step("request_extension", village, d(10, 20, 9), "需协调挖掘机，申请延期", days=5),
+                Step("approve_extension", leader, d(10, 21, 10), "同意延期"),
+                Step("handle", village, d(10, 29, 15), "已组织机械拆除并清运渣土"),
+                Step("feedback", village, d(10, 29, 15, 20)),
+                Step("verify", grid, d(10, 30, 9)),
+                Step("close", urban, d(10, 30, 10)),
+            ],
+        )
+    )
     # 城管办: to file (S9), to dispatch (S10), to close (S11); a wrong dispatch sent back (S13)
-    plans.append(patrol_case(m1, "signboard", d(11, 19, 10), "门头牌匾破损，有坠落隐患", "庙廊社区庙廊大街36号",
-                             steps=[Step("accept", urban, d(11, 19, 14))]))
-    s10 = patrol_case(t1, "street-vending", d(11, 19, 7, 40), "早市摊点越线占道经营", "太平社区太平商贸街早市路口",
-                      steps=[Step("accept", urban, d(11, 19, 9)), Step("file", urban, d(11, 19, 9, 5))])
+    plans.append(
+        patrol_case(
+            m1,
+            "signboard",
+            d(11, 19, 10),
+            "门头牌匾破损，有坠落隐患",
+            "庙廊社区庙廊大街36号",
+            steps=[Step("accept", urban, d(11, 19, 14))],
+        )
+    )
+    s10 = patrol_case(
+        t1,
+        "street-vending",
+        d(11, 19, 7, 40),
+        "早市摊点越线占道经营",
+        "太平社区太平商贸街早市路口",
+        steps=[Step("accept", urban, d(11, 19, 9)), Step("file", urban, d(11, 19, 9, 5))],
+    )
     plans.append(s10)
-    plans.append(patrol_case(m1, "signboard", d(11, 13, 15), "未经审批设置落地广告牌", "庙廊社区兴业路12号",
-                             steps=[*first_steps(d(11, 13, 16), m1, "signboard"),
-                                    Step("handle", staff, d(11, 17, 11), "已督促商户拆除落地广告牌"),
-                                    Step("feedback", staff, d(11, 17, 11, 5)),
-                                    Step("verify", w.inspectors[m1.pk], d(11, 18, 9, 30))]))
-    plans.append(patrol_case(m1, "garbage", d(9, 7, 9), "积存生活垃圾未清运", "庙廊社区庙廊集市",
-                             steps=[Step("accept", urban, d(9, 7, 10)), Step("file", urban, d(9, 7, 10, 5)),
-                                    Step("dispatch", urban, d(9, 7, 10, 10), village=w.village("阎桥村")),
-                                    Step("send_back", w.secretaries[w.village("阎桥村").pk], d(9, 7, 14),
-                                         "位置在庙廊社区，不属于本村，请重新派遣"),
-                                    Step("dispatch", urban, d(9, 7, 15), **to(m1, "garbage")),
-                                    Step("handle", staff, d(9, 8, 10), "已清运"),
-                                    Step("feedback", staff, d(9, 8, 10, 5)),
-                                    Step("verify", w.inspectors[m1.pk], d(9, 8, 16)),
-                                    Step("close", urban, d(9, 9, 9))]))
+    plans.append(
+        patrol_case(
+            m1,
+            "signboard",
+            d(11, 13, 15),
+            "未经审批设置落地广告牌",
+            "庙廊社区兴业路12号",
+            steps=[
+                *first_steps(d(11, 13, 16), m1, "signboard"),
+                Step("handle", staff, d(11, 17, 11), "已督促商户拆除落地广告牌"),
+                Step("feedback", staff, d(11, 17, 11, 5)),
+                Step("verify", w.inspectors[m1.pk], d(11, 18, 9, 30)),
+            ],
+        )
+    )
+    plans.append(
+        patrol_case(
+            m1,
+            "garbage",
+            d(9, 7, 9),
+            "积存生活垃圾未清运",
+            "庙廊社区庙廊集市",
+            steps=[
+                Step("accept", urban, d(9, 7, 10)),
+                Step("file", urban, d(9, 7, 10, 5)),
+                Step("dispatch", urban, d(9, 7, 10, 10), village=w.village("阎桥村")),
+                Step(
+                    "send_back",
+                    w.secretaries[w.village("阎桥村").pk],
+                    d(9, 7, 14),
+                    "位置在庙廊社区，不属于本村，请重新派遣",
+                ),
+                Step("dispatch", urban, d(9, 7, 15), **to(m1, "garbage")),
+                Step("handle", staff, d(9, 8, 10), "已清运"),
+                Step("feedback", staff, d(9, 8, 10, 5)),
+                Step("verify", w.inspectors[m1.pk], d(9, 8, 16)),
+                Step("close", urban, d(9, 9, 9)),
+            ],
+        )
+    )
     for plan in plans:
         sim.run(plan)
         made += 1
 
     # 随手拍: citizens' reports over the year, with tracking codes; the last one waits for 城管办 to accept (S8)
     public = [
-        (t1, "streetlight", d(3, 15, 19, 30), "府前路路灯连续多晚不亮，夜间出行不便", "太平社区府前路",
-         None),
-        (w.grids[w.village("白家堰村").pk][0], "garbage", d(5, 20, 18, 10), "村口垃圾堆放多日没人清理", "白家堰村村口",
-         None),
-        (m1, "street-vending", d(7, 8, 20, 5), "庙廊集市东口晚上烧烤摊占道，油烟很大", "庙廊社区庙廊集市东口",
-         None),
-        (t1, "manhole", d(8, 30, 7, 50), "济太路人行道井盖缺了一块，很危险", "太平社区济太路",
-         None),
-        (w.grids[w.village("哈叭沟村").pk][0], "stacking", d(10, 10, 16, 20), "瓜棚边塑料膜乱堆，刮得到处都是",
-         "哈叭沟村瓜棚区", None),
-        (t1, "street-vending", d(11, 19, 18, 40), "太平商贸街路口又有摊点占道，早上堵车", "太平社区太平商贸街早市路口",
-         lambda a: []),
+        (t1, "streetlight", d(3, 15, 19, 30), "府前路路灯连续多晚不亮，夜间出行不便", "太平社区府前路", None),
+        (
+            w.grids[w.village("白家堰村").pk][0],
+            "garbage",
+            d(5, 20, 18, 10),
+            "村口垃圾堆放多日没人清理",
+            "白家堰村村口",
+            None,
+        ),
+        (m1, "street-vending", d(7, 8, 20, 5), "庙廊集市东口晚上烧烤摊占道，油烟很大", "庙廊社区庙廊集市东口", None),
+        (t1, "manhole", d(8, 30, 7, 50), "济太路人行道井盖缺了一块，很危险", "太平社区济太路", None),
+        (
+            w.grids[w.village("哈叭沟村").pk][0],
+            "stacking",
+            d(10, 10, 16, 20),
+            "瓜棚边塑料膜乱堆，刮得到处都是",
+            "哈叭沟村瓜棚区",
+            None,
+        ),
+        (
+            t1,
+            "street-vending",
+            d(11, 19, 18, 40),
+            "太平商贸街路口又有摊点占道，早上堵车",
+            "太平社区太平商贸街早市路口",
+            lambda a: [],
+        ),
     ]
     for k, (region, code, at, text, address, steps) in enumerate(public):
         lng, lat = point_in(region, rng)
@@ -981,21 +1464,44 @@ def showcase(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
             steps = loop_steps(w, rng, w.cats[code], region, at, verifier=w.inspectors[region.pk], outcome="normal")
         else:
             steps = steps(at)
-        plan = Plan(region=region, category=w.cats[code], source=Source.PUBLIC, at=at, description=text,
-                    address=address, lng=lng, lat=lat, photos=1, photo_gps=True, contact_name="",
-                    contact_phone=f"1390000{9800 + k}", origin=f"198.51.100.{10 + k}", is_public=True, steps=steps)
+        plan = Plan(
+            region=region,
+            category=w.cats[code],
+            source=Source.PUBLIC,
+            at=at,
+            description=text,
+            address=address,
+            lng=lng,
+            lat=lat,
+            photos=1,
+            photo_gps=True,
+            contact_name="",
+            contact_phone=f"1390000{9800 + k}",
+            origin=f"198.51.100.{10 + k}",
+            is_public=True,
+            steps=steps,
+        )
         sim.run(plan)
         made += 1
     # 扫黑除恶线索: confidential from the first moment; only demo-tips sees it
-    tip = Plan(region=w.sub, category=w.cats["saohei"], source=Source.TIP, at=d(11, 19, 20, 15),
-               description="反映某村有人以承包工程为名，纠集闲散人员强揽工程、威胁村民（演示数据，人物和事件均为虚构）。",
-               contact_name="匿名", contact_phone="13900009900", origin="198.51.100.200", confidential=True)
+    tip = Plan(
+        region=w.sub,
+        category=w.cats["saohei"],
+        source=Source.TIP,
+        at=d(11, 19, 20, 15),
+        description="反映某村有人以承包工程为名，纠集闲散人员强揽工程、威胁村民（演示数据，人物和事件均为虚构）。",
+        contact_name="匿名",
+        contact_phone="13900009900",
+        origin="198.51.100.200",
+        confidential=True,
+    )
     sim.run(tip)
     made += 1
     return {"cases": made}
 
 
 # ---- load ------------------------------------------------------------------------------------------------------
+
 
 def load(summary, *, sub: Region, units: dict[str, Unit], people: dict[str, Person], leaders: list[Person]) -> None:
     """Create (or leave alone) Taiping's 2020 cases; counts go into `summary` (taiping.Summary)."""

@@ -82,8 +82,9 @@ class People:
 
     def clashes(self, name: str) -> bool:
         """Whether `name` is taken, or holds a staff member's name ("常海涛" holds "常海")."""
-        return name in self.names or any(name[i:j] in self.staff for i in range(len(name))
-                                         for j in range(i + 2, len(name) + 1))
+        return name in self.names or any(
+            name[i:j] in self.staff for i in range(len(name)) for j in range(i + 2, len(name) + 1)
+        )
 
     def surname(self, village: Region) -> str:
         own = VILLAGE_SURNAME.get(village.name) or (village.name[0] if village.name[0] in _SURNAMES else None)
@@ -230,8 +231,15 @@ def demolition(ctx: Ctx) -> list[Row]:
             data = {"village": v.code, "head_name": name, "id_number": number}
             if rng.random() < 0.95:
                 data["phone"] = ctx.folk.phone()
-            data.update({"members": sizes[k], "area": money(rng.uniform(70, 260)), "agreement_signed": True,
-                         "signed_on": signed.isoformat(), "relocated_on": vacated.isoformat()})
+            data.update(
+                {
+                    "members": sizes[k],
+                    "area": money(rng.uniform(70, 260)),
+                    "agreement_signed": True,
+                    "signed_on": signed.isoformat(),
+                    "relocated_on": vacated.isoformat(),
+                }
+            )
             rows.append(Row(v, data, ctx.people["demo-urban"], signed))
             k += 1
     return rows
@@ -244,14 +252,30 @@ def road_hardening(ctx: Ctx) -> list[Row]:
         length = Decimal(rng.randrange(1200, 5600, 10))
         width = Decimal(rng.choice(["3.5", "4", "4", "4.5"]))
         finished = day_in(month, rng)
-        rows.append(Row(v, {"village": v.code, "length": money(length, 1), "area": money(length * width, 1),
-                            "households": rng.randint(120, 480), "finished_on": finished.isoformat(),
-                            "accepted": True}, ctx.secretaries[v.pk], finished + datetime.timedelta(days=3)))
+        rows.append(
+            Row(
+                v,
+                {
+                    "village": v.code,
+                    "length": money(length, 1),
+                    "area": money(length * width, 1),
+                    "households": rng.randint(120, 480),
+                    "finished_on": finished.isoformat(),
+                    "accepted": True,
+                },
+                ctx.secretaries[v.pk],
+                finished + datetime.timedelta(days=3),
+            )
+        )
     return rows
 
 
-WATER_WORKS = ["村内供水管网改造，入户水表更换", "新建供水管网，自来水入户", "管网延伸到户，老旧管道更换",
-               "水质净化设备更新，管网改造"]
+WATER_WORKS = [
+    "村内供水管网改造，入户水表更换",
+    "新建供水管网，自来水入户",
+    "管网延伸到户，老旧管道更换",
+    "水质净化设备更新，管网改造",
+]
 
 
 def drinking_water(ctx: Ctx) -> list[Row]:
@@ -259,10 +283,21 @@ def drinking_water(ctx: Ctx) -> list[Row]:
     rows = []
     for v, month in t.water_plan(ctx.villages).items():
         finished = day_in(month, rng)
-        rows.append(Row(v, {"village": v.code, "content": rng.choice(WATER_WORKS),
-                            "households": rng.randint(90, 420), "pipe_length": money(rng.randrange(800, 4200, 10), 0),
-                            "finished_on": finished.isoformat(), "water_test": True},
-                        ctx.secretaries[v.pk], finished + datetime.timedelta(days=2)))
+        rows.append(
+            Row(
+                v,
+                {
+                    "village": v.code,
+                    "content": rng.choice(WATER_WORKS),
+                    "households": rng.randint(90, 420),
+                    "pipe_length": money(rng.randrange(800, 4200, 10), 0),
+                    "finished_on": finished.isoformat(),
+                    "water_test": True,
+                },
+                ctx.secretaries[v.pk],
+                finished + datetime.timedelta(days=2),
+            )
+        )
     return rows
 
 
@@ -296,17 +331,28 @@ def public_toilets(ctx: Ctx) -> list[Row]:
 
 # (type, crops, village or None for a made-up one, name pattern); registered month by month, 22 in January–September
 ENTITIES = [
-    ("农民专业合作社", "金银花", t.KONG, "coop"), ("农业企业", "西瓜、甜瓜", "哈叭沟村", "firm"),
-    ("家庭农场", "西瓜", "阎桥村", "farm"), ("农民专业合作社", "文冠果", None, "coop"),
-    ("农民专业合作社", "西瓜", "来佛寺村", "coop"), ("家庭农场", "小麦、玉米", None, "farm"),
-    ("农业企业", "金银花、文冠果", "白家堰村", "firm"), ("农民专业合作社", "蔬菜", None, "coop"),
-    ("家庭农场", "西瓜、蔬菜", None, "farm"), ("农民专业合作社", "苗木", None, "coop"),
-    ("家庭农场", "金银花", t.KONG, "farm"), ("农业企业", "文冠果", None, "firm"),
-    ("农民专业合作社", "小麦、玉米", None, "coop"), ("家庭农场", "西瓜", "哈叭沟村", "farm"),
-    ("农民专业合作社", "食用菌", None, "coop"), ("家庭农场", "蔬菜", None, "farm"),
-    ("农业企业", "西瓜", None, "firm"), ("农民专业合作社", "金银花", "白家堰村", "coop"),
-    ("家庭农场", "文冠果", None, "farm"), ("农民专业合作社", "西瓜、甜瓜", "阎桥村", "coop"),
-    ("农业企业", "蔬菜、食用菌", None, "firm"), ("家庭农场", "小麦、玉米", None, "farm"),
+    ("农民专业合作社", "金银花", t.KONG, "coop"),
+    ("农业企业", "西瓜、甜瓜", "哈叭沟村", "firm"),
+    ("家庭农场", "西瓜", "阎桥村", "farm"),
+    ("农民专业合作社", "文冠果", None, "coop"),
+    ("农民专业合作社", "西瓜", "来佛寺村", "coop"),
+    ("家庭农场", "小麦、玉米", None, "farm"),
+    ("农业企业", "金银花、文冠果", "白家堰村", "firm"),
+    ("农民专业合作社", "蔬菜", None, "coop"),
+    ("家庭农场", "西瓜、蔬菜", None, "farm"),
+    ("农民专业合作社", "苗木", None, "coop"),
+    ("家庭农场", "金银花", t.KONG, "farm"),
+    ("农业企业", "文冠果", None, "firm"),
+    ("农民专业合作社", "小麦、玉米", None, "coop"),
+    ("家庭农场", "西瓜", "哈叭沟村", "farm"),
+    ("农民专业合作社", "食用菌", None, "coop"),
+    ("家庭农场", "蔬菜", None, "farm"),
+    ("农业企业", "西瓜", None, "firm"),
+    ("农民专业合作社", "金银花", "白家堰村", "coop"),
+    ("家庭农场", "文冠果", None, "farm"),
+    ("农民专业合作社", "西瓜、甜瓜", "阎桥村", "coop"),
+    ("农业企业", "蔬菜、食用菌", None, "firm"),
+    ("家庭农场", "小麦、玉米", None, "farm"),
 ]
 ENTITY_MONTHS = [2, 1, 3, 3, 3, 3, 2, 2, 3]  # registered per month, January–September (2, 3, 6, 9 … 22)
 FIRM_NAMES = ["甜源", "瓜乡", "禾润", "沃田", "丰泽"]
@@ -336,10 +382,23 @@ def agri_entities(ctx: Ctx) -> list[Row]:
         else:
             name = f"济南{next(firms)}{crop}农业科技有限公司"
         registered = day_in(month, rng, last=28)
-        rows.append(Row(v, {"name": name, "type": kind, "uscc": credit_code(kind, serial), "village": v.code,
-                            "legal_person": head, "crops": crops,
-                            "area": money(rng.randrange(500, 6000) / 10, 1), "registered_on": registered.isoformat()},
-                        ctx.leaders[1], registered + datetime.timedelta(days=5)))
+        rows.append(
+            Row(
+                v,
+                {
+                    "name": name,
+                    "type": kind,
+                    "uscc": credit_code(kind, serial),
+                    "village": v.code,
+                    "legal_person": head,
+                    "crops": crops,
+                    "area": money(rng.randrange(500, 6000) / 10, 1),
+                    "registered_on": registered.isoformat(),
+                },
+                ctx.leaders[1],
+                registered + datetime.timedelta(days=5),
+            )
+        )
     return rows
 
 
@@ -369,12 +428,24 @@ def land_transfer(ctx: Ctx, entities: list[Row]) -> list[Row]:
             else:
                 transferee, use = f"{ctx.folk.name(v, True)}（种植大户）", rng.choice(LAND_USES)
             signed = day_in(rng.randint(3, 10), rng, last=28)
-            rows.append(Row(v, {
-                "contract_no": f"TPLZ-{t.YEAR}-{seq:04d}", "village": v.code,
-                "transferor": f"{v.name}股份经济合作社（受 {max(2, int(area) // 4)} 户委托）", "transferee": transferee,
-                "area": money(area), "term": rng.choice([5, 8, 10, 10, 15]), "use": use,
-                "rent": money(rng.randrange(80, 125) * 10), "signed_on": signed.isoformat(),
-            }, ctx.secretaries[v.pk], signed + datetime.timedelta(days=2)))
+            rows.append(
+                Row(
+                    v,
+                    {
+                        "contract_no": f"TPLZ-{t.YEAR}-{seq:04d}",
+                        "village": v.code,
+                        "transferor": f"{v.name}股份经济合作社（受 {max(2, int(area) // 4)} 户委托）",
+                        "transferee": transferee,
+                        "area": money(area),
+                        "term": rng.choice([5, 8, 10, 10, 15]),
+                        "use": use,
+                        "rent": money(rng.randrange(80, 125) * 10),
+                        "signed_on": signed.isoformat(),
+                    },
+                    ctx.secretaries[v.pk],
+                    signed + datetime.timedelta(days=2),
+                )
+            )
     return rows
 
 
@@ -383,20 +454,31 @@ def garbage_pilot(ctx: Ctx) -> list[Row]:
     rng = ctx.rng("garbage-pilot")
     kong = ctx.village(t.KONG)
     day, households = t.GARBAGE_KICKOFF
-    rounds = [(kong, day, households, "试点启动暨“人居环境整治提升集中活动月”动员"),
-              *((v, day, n, "") for v, day, n in t.garbage_plan(ctx.villages))]
+    rounds = [
+        (kong, day, households, "试点启动暨“人居环境整治提升集中活动月”动员"),
+        *((v, day, n, "") for v, day, n in t.garbage_plan(ctx.villages)),
+    ]
     rows = []
     for v, day, n, note in sorted(rounds, key=lambda r: (r[0].code, r[1])):
-        data = {"village": v.code, "date": day.isoformat(), "households": n,
-                "recyclables": money(n * rng.uniform(0.3, 0.9), 1)}
+        data = {
+            "village": v.code,
+            "date": day.isoformat(),
+            "households": n,
+            "recyclables": money(n * rng.uniform(0.3, 0.9), 1),
+        }
         if note:
             data["note"] = note
         rows.append(Row(v, data, ctx.secretaries[v.pk], day))
     return rows
 
 
-INCOME_SOURCES = ["闲散地统一回收后发包", "集体房屋出租、闲散地发包", "光伏发电收益、土地发包",
-                  "合作社分红、集体厂房租赁", "机动地发包、坑塘承包"]
+INCOME_SOURCES = [
+    "闲散地统一回收后发包",
+    "集体房屋出租、闲散地发包",
+    "光伏发电收益、土地发包",
+    "合作社分红、集体厂房租赁",
+    "机动地发包、坑塘承包",
+]
 
 
 def collective_income(ctx: Ctx) -> list[Row]:
@@ -406,25 +488,48 @@ def collective_income(ctx: Ctx) -> list[Row]:
     rows = []
     for v in ctx.villages:
         last_year = money(float(finals[v]) * rng.uniform(0.45, 0.85))
-        rows.append(Row(v, {"village": v.code, "year": t.YEAR - 1, "income": last_year,
-                            "sources": rng.choice(INCOME_SOURCES[1:])}, ctx.secretaries[v.pk], d(1, 15)))
+        rows.append(
+            Row(
+                v,
+                {"village": v.code, "year": t.YEAR - 1, "income": last_year, "sources": rng.choice(INCOME_SOURCES[1:])},
+                ctx.secretaries[v.pk],
+                d(1, 15),
+            )
+        )
         sources = "闲散地统一回收后发包，金银花基地分红" if v.name == t.KONG else rng.choice(INCOME_SOURCES)
-        rows.append(Row(v, {"village": v.code, "year": t.YEAR, "income": money(finals[v]), "sources": sources},
-                        ctx.secretaries[v.pk], d(11, 10)))
+        rows.append(
+            Row(
+                v,
+                {"village": v.code, "year": t.YEAR, "income": money(finals[v]), "sources": sources},
+                ctx.secretaries[v.pk],
+                d(11, 10),
+            )
+        )
     return rows
 
 
 # ---- loading ---------------------------------------------------------------------------------------------
 
+
 def _write(ledger: Ledger, rows: list[Row]) -> int:
     version = ledger.current_version
     key = version.key
-    LedgerRow.objects.bulk_create([
-        LedgerRow(ledger=ledger, version=version, region=r.region, data=r.data,
-                  key_value="|".join(str(r.data.get(k, "")) for k in key) if key else "",
-                  created_by=r.by, modified_by=r.by, created_at=t.at(r.at, 9 + i % 9, i * 7 % 60))
-        for i, r in enumerate(rows)
-    ], batch_size=2000)
+    LedgerRow.objects.bulk_create(
+        [
+            LedgerRow(
+                ledger=ledger,
+                version=version,
+                region=r.region,
+                data=r.data,
+                key_value="|".join(str(r.data.get(k, "")) for k in key) if key else "",
+                created_by=r.by,
+                modified_by=r.by,
+                created_at=t.at(r.at, 9 + i % 9, i * 7 % 60),
+            )
+            for i, r in enumerate(rows)
+        ],
+        batch_size=2000,
+    )
     # bulk_create stamps modified_at with the real time; a demo row was last touched when it was written
     LedgerRow.objects.filter(ledger=ledger).update(modified_at=F("created_at"))
     return len(rows)
@@ -446,8 +551,9 @@ def define_all(summary, sub: Region) -> dict[str, Ledger]:
 def load(summary, *, sub: Region, people: dict[str, Person], leaders: list[Person]) -> None:
     """Define the demo ledgers and fill the empty ones; counts go into `summary` (taiping.Summary)."""
     ledgers = define_all(summary, sub)
-    filled = set(LedgerRow.objects.filter(ledger__in=ledgers.values()).values_list("ledger__code", flat=True)
-                 .distinct())
+    filled = set(
+        LedgerRow.objects.filter(ledger__in=ledgers.values()).values_list("ledger__code", flat=True).distinct()
+    )
     if filled >= set(ledgers):
         return
     villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).order_by("code"))
@@ -456,7 +562,8 @@ def load(summary, *, sub: Region, people: dict[str, Person], leaders: list[Perso
     secretaries[next(v.pk for v in villages if v.name == t.KONG)] = people["demo-village"]
     ctx = Ctx(sub, villages, secretaries, people, leaders)
     ctx.folk.staff = set(Person.objects.values_list("full_name", flat=True)) | set(
-        ChainLink.objects.exclude(contact_name="").values_list("contact_name", flat=True))
+        ChainLink.objects.exclude(contact_name="").values_list("contact_name", flat=True)
+    )
     # Always built in the same order, so each ledger's made-up people are the same whichever ledgers are empty.
     entities = agri_entities(ctx)
     built = {
@@ -473,4 +580,3 @@ def load(summary, *, sub: Region, people: dict[str, Person], leaders: list[Perso
     for code, rows in built.items():
         if code in ledgers and code not in filled:
             summary.add("ledger rows", _write(ledgers[code], rows))
-

@@ -98,29 +98,56 @@ def _center(west: float, south: float, east: float, north: float) -> tuple[Decim
     return Decimal(f"{(west + east) / 2:.6f}"), Decimal(f"{(south + north) / 2:.6f}")
 
 
-def _region(summary: Summary, *, code: str, name: str, level: Level, parent: Region | None, box=None,
-            is_synthetic: bool = False, note: str = "") -> Region:
+def _region(
+    summary: Summary,
+    *,
+    code: str,
+    name: str,
+    level: Level,
+    parent: Region | None,
+    box=None,
+    is_synthetic: bool = False,
+    note: str = "",
+) -> Region:
     existing = Region.objects.filter(code=code).first()
     if existing:
         return existing
     validate_code(code, level, parent)
     lng, lat = _center(*box) if box else (None, None)
     region = Region.objects.create(
-        code=code, name=name, level=level, parent=parent, path=(parent.path if parent else "") + code + PATH_SEP,
-        boundary=_rect(*box) if box else None, center_lng=lng, center_lat=lat, valid_from=VALID_FROM,
-        is_synthetic=is_synthetic, note=note,
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        path=(parent.path if parent else "") + code + PATH_SEP,
+        boundary=_rect(*box) if box else None,
+        center_lng=lng,
+        center_lat=lat,
+        valid_from=VALID_FROM,
+        is_synthetic=is_synthetic,
+        note=note,
     )
     summary.add("regions")
     return region
 
 
-def _person(summary: Summary, username: str, full_name: str, region: Region, *, title: str = "", phone: str = "",
-            unit: Unit | None = None, password: str | None = None) -> Person:
+def _person(
+    summary: Summary,
+    username: str,
+    full_name: str,
+    region: Region,
+    *,
+    title: str = "",
+    phone: str = "",
+    unit: Unit | None = None,
+    password: str | None = None,
+) -> Person:
     existing = Person.objects.filter(username=username).first()
     if existing:
         return existing
-    person = Person(username=username, full_name=full_name, region=region, title=title, phone=phone, unit=unit,
-                    is_synthetic=True)
+    person = Person(
+        username=username, full_name=full_name, region=region, title=title, phone=phone, unit=unit, is_synthetic=True
+    )
     if password:
         person.set_password(password)
     else:
@@ -130,8 +157,9 @@ def _person(summary: Summary, username: str, full_name: str, region: Region, *, 
     return person
 
 
-def _role(summary: Summary, person: Person, role: Role, region: Region, *, unit: Unit | None = None,
-          title: str = "") -> None:
+def _role(
+    summary: Summary, person: Person, role: Role, region: Region, *, unit: Unit | None = None, title: str = ""
+) -> None:
     if RoleAssignment.objects.filter(person=person, role=role, region=region, unit=unit).exists():
         return
     RoleAssignment.objects.create(person=person, role=role, region=region, unit=unit, title=title)
@@ -148,8 +176,15 @@ def load() -> Summary:
 
     city = _region(summary, code=CITY[0], name=CITY[1], level=Level.CITY, parent=None)
     district = _region(summary, code=DISTRICT[0], name=DISTRICT[1], level=Level.DISTRICT, parent=city)
-    sub = _region(summary, code=SUBDISTRICT[0], name=SUBDISTRICT[1], level=Level.SUBDISTRICT, parent=district,
-                  box=(WEST, SOUTH, EAST, NORTH), note=SUBDISTRICT_NOTE)
+    sub = _region(
+        summary,
+        code=SUBDISTRICT[0],
+        name=SUBDISTRICT[1],
+        level=Level.SUBDISTRICT,
+        parent=district,
+        box=(WEST, SOUTH, EAST, NORTH),
+        note=SUBDISTRICT_NOTE,
+    )
 
     units = {}
     for code, name in UNITS:
@@ -173,15 +208,29 @@ def load() -> Summary:
         west, north = WEST + col * cell_w, NORTH - row * cell_h
         box = (west, north - cell_h, west + cell_w, north)
         code = f"{SUBDISTRICT[0]}{(1 if i < 2 else 200) + i:03d}"  # communities 001-002, villages 202-
-        village = _region(summary, code=code, name=vname, level=Level.VILLAGE, parent=sub, box=box,
-                          is_synthetic=synthetic, note="" if not synthetic else "虚构村名（演示）")
+        village = _region(
+            summary,
+            code=code,
+            name=vname,
+            level=Level.VILLAGE,
+            parent=sub,
+            box=box,
+            is_synthetic=synthetic,
+            note="" if not synthetic else "虚构村名（演示）",
+        )
         villages.append(village)
         n_grids = rng.randint(2, 5)
         grid_w = cell_w / n_grids
         grids_of[village.pk] = [
-            _region(summary, code=f"{code}{g + 1:03d}", name=f"{vname}第{g + 1}网格", level=Level.GRID,
-                    parent=village, box=(west + g * grid_w, north - cell_h, west + (g + 1) * grid_w, north),
-                    is_synthetic=True)
+            _region(
+                summary,
+                code=f"{code}{g + 1:03d}",
+                name=f"{vname}第{g + 1}网格",
+                level=Level.GRID,
+                parent=village,
+                box=(west + g * grid_w, north - cell_h, west + (g + 1) * grid_w, north),
+                is_synthetic=True,
+            )
             for g in range(n_grids)
         ]
 
@@ -191,8 +240,16 @@ def load() -> Summary:
     for username, full_name, title, roles in LOGINS:
         first_unit = next((units[w] for _, w in roles if w in units), None)
         home = kongjiafang if any(w in ("village", "grid") for _, w in roles) else sub
-        person = _person(summary, username, full_name, home, title=title, phone=names.phone(), unit=first_unit,
-                         password=DEMO_PASSWORD)
+        person = _person(
+            summary,
+            username,
+            full_name,
+            home,
+            title=title,
+            phone=names.phone(),
+            unit=first_unit,
+            password=DEMO_PASSWORD,
+        )
         demo_people[username] = person
         for role, where in roles:
             if where == "subdistrict":
@@ -222,8 +279,14 @@ def load() -> Summary:
         if village.name == DEMO_VILLAGE:
             secretary = demo_people["demo-village"]
         else:
-            secretary = _person(summary, f"v{village.code[-3:]}-sj", names.name(), village,
-                                title=f"{village.name}党支部书记", phone=names.phone())
+            secretary = _person(
+                summary,
+                f"v{village.code[-3:]}-sj",
+                names.name(),
+                village,
+                title=f"{village.name}党支部书记",
+                phone=names.phone(),
+            )
             _role(summary, secretary, Role.VILLAGE_CADRE, village, title=secretary.title)
         leader = leaders[i % len(leaders)] if village.name != DEMO_VILLAGE else leaders[0]
         manager = managers[i * len(managers) // len(villages)]
@@ -231,16 +294,29 @@ def load() -> Summary:
             if village.name == DEMO_VILLAGE and g == 0:
                 inspector = demo_people["demo-grid"]
             else:
-                inspector = _person(summary, f"g{grid.code[-6:]}", names.name(), village,
-                                    title=f"{grid.name}网格员", phone=names.phone())
+                inspector = _person(
+                    summary,
+                    f"g{grid.code[-6:]}",
+                    names.name(),
+                    village,
+                    title=f"{grid.name}网格员",
+                    phone=names.phone(),
+                )
                 _role(summary, inspector, Role.GRID_INSPECTOR, grid, title=inspector.title)
             chain = [leader, manager, secretary, inspector, None]
             for level, who in zip(levels, chain, strict=True):
                 if (grid.pk, level.pk) in existing_links:
                     continue
                 if who is None:
-                    links.append(ChainLink(grid=grid, level=level, contact_name=names.name(),
-                                           contact_phone=names.phone(), note="联户长（虚构）"))
+                    links.append(
+                        ChainLink(
+                            grid=grid,
+                            level=level,
+                            contact_name=names.name(),
+                            contact_phone=names.phone(),
+                            note="联户长（虚构）",
+                        )
+                    )
                 else:
                     links.append(ChainLink(grid=grid, level=level, person=who))
     ChainLink.objects.bulk_create(links)
@@ -258,6 +334,7 @@ def load() -> Summary:
     if not SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         SiteFlag.objects.create(key=DEMO_FLAG, value=datetime.date.today().isoformat())
     if summary.changed:
-        audit.record(None, "demo.load", sub, changes={k: [None, v] for k, v in summary.created.items() if v},
-                     reason="zhili demo")
+        audit.record(
+            None, "demo.load", sub, changes={k: [None, v] for k, v in summary.created.items() if v}, reason="zhili demo"
+        )
     return summary

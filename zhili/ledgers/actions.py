@@ -23,8 +23,11 @@ def _require(cond: bool, message: str) -> None:
 
 def can_manage(scope: Scope, ledger: Ledger) -> bool:
     """Leaders of the subdistrict and the owning office's officers define and import a ledger."""
-    return scope.can_write(ledger.region.path) or scope.can_admin(ledger.region.path) or (
-        ledger.unit_id is not None and ledger.unit_id in scope.units)
+    return (
+        scope.can_write(ledger.region.path)
+        or scope.can_admin(ledger.region.path)
+        or (ledger.unit_id is not None and ledger.unit_id in scope.units)
+    )
 
 
 def can_write_row(scope: Scope, ledger: Ledger, region: Region) -> bool:
@@ -33,20 +36,31 @@ def can_write_row(scope: Scope, ledger: Ledger, region: Region) -> bool:
 
 def can_reveal(scope: Scope, ledger: Ledger, region: Region) -> bool:
     """Who may see an identity number unmasked (each time logged): leaders, the owning office, the village."""
-    return (scope.is_superuser or ("leader" in scope.roles and scope.can_read(region.path))
-            or (ledger.unit_id in scope.units) or (Role.VILLAGE_CADRE in scope.roles and scope.can_write(region.path)))
+    return (
+        scope.is_superuser
+        or ("leader" in scope.roles and scope.can_read(region.path))
+        or (ledger.unit_id in scope.units)
+        or (Role.VILLAGE_CADRE in scope.roles and scope.can_write(region.path))
+    )
 
 
 # ---- definitions -------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledger:
     """Create a ledger from a definition (a form, or a YAML/JSON file shared by another township)."""
     _require(region.level == Level.SUBDISTRICT, "台账设在街道（乡镇）一级。")
-    _require(scope.can_write(region.path) or scope.can_admin(region.path)
-             or any(u for u, p in scope.units.items() if p == region.path), f"您无权在“{region.name}”新建台账。")
+    _require(
+        scope.can_write(region.path)
+        or scope.can_admin(region.path)
+        or any(u for u, p in scope.units.items() if p == region.path),
+        f"您无权在“{region.name}”新建台账。",
+    )
     code = str(data.get("code", "")).strip()
-    _require(bool(definitions.KEY_RE.match(code.replace("-", "_"))), f"台账代码“{code}”无效：用小写字母、数字和短横线。")
+    _require(
+        bool(definitions.KEY_RE.match(code.replace("-", "_"))), f"台账代码“{code}”无效：用小写字母、数字和短横线。"
+    )
     _require(not Ledger.objects.filter(region=region, code=code).exists(), f"台账代码“{code}”已存在。")
     level = data.get("level", RowLevel.VILLAGE)
     _require(level in RowLevel.values, f"行级别“{level}”无效。")
@@ -55,12 +69,21 @@ def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledg
     unit = Unit.objects.filter(region=region, code=data["unit"]).first() if data.get("unit") else None
     key = list(data.get("key") or [])
     fields = definitions.check_fields(data.get("fields"), key)
-    _require(level == RowLevel.UNIT or definitions.region_field(fields) is not None,
-             "村、网格、户、项目级台账需要一个区划字段（type: region），说明每行属于哪个村或网格。")
-    ledger = Ledger.objects.create(region=region, code=code, name=str(data.get("name", "")).strip() or code,
-                                   level=level, unit=unit, description=data.get("description") or "")
-    version = LedgerVersion.objects.create(ledger=ledger, number=1, fields=fields, key=key, created_by=actor,
-                                           note="初始定义")
+    _require(
+        level == RowLevel.UNIT or definitions.region_field(fields) is not None,
+        "村、网格、户、项目级台账需要一个区划字段（type: region），说明每行属于哪个村或网格。",
+    )
+    ledger = Ledger.objects.create(
+        region=region,
+        code=code,
+        name=str(data.get("name", "")).strip() or code,
+        level=level,
+        unit=unit,
+        description=data.get("description") or "",
+    )
+    version = LedgerVersion.objects.create(
+        ledger=ledger, number=1, fields=fields, key=key, created_by=actor, note="初始定义"
+    )
     ledger.current_version = version
     ledger.save(update_fields=["current_version"])
     audit.record(actor, "ledger.define", ledger, changes={"fields": [None, [f["label"] for f in fields]]})
@@ -68,8 +91,9 @@ def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledg
 
 
 @transaction.atomic
-def do_change_definition(ledger: Ledger, *, fields: list[dict], key: list[str], actor, scope: Scope,
-                         note: str = "") -> LedgerVersion:
+def do_change_definition(
+    ledger: Ledger, *, fields: list[dict], key: list[str], actor, scope: Scope, note: str = ""
+) -> LedgerVersion:
     """A new version. Refused if it would orphan values that rows hold (a removed field, a removed choice,
     a changed type): old rows keep their version and are never reinterpreted."""
     _require(can_manage(scope, ledger), "您无权修改该台账的定义。")
@@ -90,8 +114,10 @@ def do_change_definition(ledger: Ledger, *, fields: list[dict], key: list[str], 
         if new["type"] != f["type"]:
             n = used.count()
             if n:
-                problems.append(f"字段“{f['label']}”在 {n} 行中有值，不能把类型从“{FieldType(f['type']).label}”"
-                                f"改为“{FieldType(new['type']).label}”。")
+                problems.append(
+                    f"字段“{f['label']}”在 {n} 行中有值，不能把类型从“{FieldType(f['type']).label}”"
+                    f"改为“{FieldType(new['type']).label}”。"
+                )
         if f["type"] == FieldType.CHOICE and new["type"] == FieldType.CHOICE:
             for choice in set(f.get("choices", [])) - set(new.get("choices", [])):
                 n = used.filter(**{f"data__{f['key']}": choice}).count()
@@ -99,17 +125,26 @@ def do_change_definition(ledger: Ledger, *, fields: list[dict], key: list[str], 
                     problems.append(f"选项“{choice}”（字段“{f['label']}”）在 {n} 行中使用，不能删除。")
     if problems:
         raise ValidationError(problems)
-    version = LedgerVersion.objects.create(ledger=ledger, number=old.number + 1, fields=fields, key=key,
-                                           created_by=actor, note=note)
+    version = LedgerVersion.objects.create(
+        ledger=ledger, number=old.number + 1, fields=fields, key=key, created_by=actor, note=note
+    )
     ledger.current_version = version
     ledger.save(update_fields=["current_version", "modified_at"])
-    audit.record(actor, "ledger.redefine", ledger,
-                 changes={"version": [old.number, version.number],
-                          "fields": [[f["label"] for f in old.fields], [f["label"] for f in fields]]}, reason=note)
+    audit.record(
+        actor,
+        "ledger.redefine",
+        ledger,
+        changes={
+            "version": [old.number, version.number],
+            "fields": [[f["label"] for f in old.fields], [f["label"] for f in fields]],
+        },
+        reason=note,
+    )
     return version
 
 
 # ---- rows --------------------------------------------------------------------------------------
+
 
 def context_for(ledger: Ledger, scope: Scope) -> Context:
     return Context.for_ledger(ledger, scope)
@@ -125,11 +160,22 @@ def do_add_row(ledger: Ledger, values: dict, *, actor, scope: Scope) -> LedgerRo
     region = clean.region or ledger.region
     _require(can_write_row(scope, ledger, region), f"您无权为“{region.name}”填写该台账。")
     if clean.key_value:
-        _require(not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exists(),
-                 f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。")
-    row = LedgerRow.objects.create(ledger=ledger, version=version, region=region, data=clean.data,
-                                   key_value=clean.key_value, created_by=actor, modified_by=actor)
-    audit.record(actor, "ledger.row.add", row, changes={k: [None, display(version, k, v)] for k, v in clean.data.items()})
+        _require(
+            not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exists(),
+            f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。",
+        )
+    row = LedgerRow.objects.create(
+        ledger=ledger,
+        version=version,
+        region=region,
+        data=clean.data,
+        key_value=clean.key_value,
+        created_by=actor,
+        modified_by=actor,
+    )
+    audit.record(
+        actor, "ledger.row.add", row, changes={k: [None, display(version, k, v)] for k, v in clean.data.items()}
+    )
     return row
 
 
@@ -150,20 +196,33 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor, scope: 
     region = clean.region or row.region
     _require(can_write_row(scope, ledger, region), f"您无权把这一行移到“{region.name}”。")
     if clean.key_value and clean.key_value != row.key_value:
-        _require(not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exclude(
-            pk=row.pk).exists(), f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。")
+        _require(
+            not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exclude(pk=row.pk).exists(),
+            f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。",
+        )
     before = dict(row.data)
     updated = LedgerRow.objects.filter(pk=row.pk, revision=revision).update(
-        data=clean.data, region=region, key_value=clean.key_value, version=version, revision=F("revision") + 1,
-        modified_by=actor, modified_at=timezone.now())
+        data=clean.data,
+        region=region,
+        key_value=clean.key_value,
+        version=version,
+        revision=F("revision") + 1,
+        modified_by=actor,
+        modified_at=timezone.now(),
+    )
     if not updated:
         current = LedgerRow.objects.select_related("modified_by").get(pk=row.pk)
-        raise Conflict(f"保存失败：这一行已被{current.modified_by or '他人'}在 "
-                       f"{timezone.localtime(current.modified_at):%H:%M:%S} 修改过。为避免覆盖对方的修改，"
-                       "请刷新页面查看最新内容后再修改。")
+        raise Conflict(
+            f"保存失败：这一行已被{current.modified_by or '他人'}在 "
+            f"{timezone.localtime(current.modified_at):%H:%M:%S} 修改过。为避免覆盖对方的修改，"
+            "请刷新页面查看最新内容后再修改。"
+        )
     row.refresh_from_db()
-    changes = {k: [display(version, k, before.get(k)), display(version, k, clean.data.get(k))]
-               for k in set(before) | set(clean.data) if before.get(k) != clean.data.get(k)}
+    changes = {
+        k: [display(version, k, before.get(k)), display(version, k, clean.data.get(k))]
+        for k in set(before) | set(clean.data)
+        if before.get(k) != clean.data.get(k)
+    }
     if changes:
         audit.record(actor, "ledger.row.edit", row, changes=changes)
     return row
@@ -174,8 +233,9 @@ def do_archive_row(row: LedgerRow, *, reason: str, actor, scope: Scope) -> Ledge
     _require(can_write_row(scope, row.ledger, row.region), "您无权归档这一行。")
     _require(bool((reason or "").strip()), "归档必须填写原因。")
     _require(row.archived_at is None, "该行已归档。")
-    LedgerRow.objects.filter(pk=row.pk).update(archived_at=timezone.now(), archived_by=actor,
-                                               archived_reason=reason.strip(), revision=F("revision") + 1)
+    LedgerRow.objects.filter(pk=row.pk).update(
+        archived_at=timezone.now(), archived_by=actor, archived_reason=reason.strip(), revision=F("revision") + 1
+    )
     row.refresh_from_db()
     audit.record(actor, "ledger.row.archive", row, reason=reason)
     return row

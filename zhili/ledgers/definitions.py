@@ -28,8 +28,20 @@ from django.core.exceptions import ValidationError
 from zhili.ledgers.models import FieldType, RowLevel
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
-ALLOWED = {"key", "label", "type", "required", "choices", "min", "max", "unit", "decimals", "aliases", "sensitive",
-           "help"}
+ALLOWED = {
+    "key",
+    "label",
+    "type",
+    "required",
+    "choices",
+    "min",
+    "max",
+    "unit",
+    "decimals",
+    "aliases",
+    "sensitive",
+    "help",
+}
 
 
 def check_fields(fields: list[dict], key: list[str]) -> list[dict]:
@@ -109,6 +121,12 @@ def load_file(path: str | Path) -> dict:
 def dump(ledger) -> dict:
     """A ledger's current definition, ready to write as YAML or JSON and load elsewhere."""
     v = ledger.current_version
-    return {"code": ledger.code, "name": ledger.name, "level": ledger.level,
-            "unit": ledger.unit.code if ledger.unit_id else None, "description": ledger.description,
-            "key": v.key, "fields": v.fields}
+    return {
+        "code": ledger.code,
+        "name": ledger.name,
+        "level": ledger.level,
+        "unit": ledger.unit.code if ledger.unit_id else None,
+        "description": ledger.description,
+        "key": v.key,
+        "fields": v.fields,
+    }

@@ -25,14 +25,21 @@ def ledger_xlsx(ledger: Ledger, rows: QuerySet[LedgerRow], *, subtitle: str = ""
     fields = version.fields
     region_names = dict(Region.objects.filter(path__startswith=ledger.region.path).values_list("code", "name"))
     buf = io.BytesIO()
-    formats = [FORMATS.get(f["type"], "@" if f["type"] in (FieldType.ID_NUMBER, FieldType.USCC, FieldType.PHONE)
-                           else None) for f in fields]
+    formats = [
+        FORMATS.get(f["type"], "@" if f["type"] in (FieldType.ID_NUMBER, FieldType.USCC, FieldType.PHONE) else None)
+        for f in fields
+    ]
     if formats and all(fm is None for fm in formats):
         formats = None
     writing.write_xlsx(
-        buf, title=ledger.name, subtitle=subtitle or None, headers=[header(f) for f in fields],
-        rows=([export_value(f, row.data.get(f["key"]), region_names) for f in fields]
-              for row in rows.iterator(chunk_size=5000)),
+        buf,
+        title=ledger.name,
+        subtitle=subtitle or None,
+        headers=[header(f) for f in fields],
+        rows=(
+            [export_value(f, row.data.get(f["key"]), region_names) for f in fields]
+            for row in rows.iterator(chunk_size=5000)
+        ),
         column_formats=formats,
     )
     return buf.getvalue()

@@ -30,8 +30,11 @@ class Context:
     @classmethod
     def for_ledger(cls, ledger: Ledger, scope: Scope | None = None) -> Context:
         levels = [Level.VILLAGE, Level.GRID] if ledger.level == "grid" else [Level.VILLAGE]
-        regions = list(Region.objects.filter(parent__path__startswith=ledger.region.path, level__in=levels)
-                       .current().only("pk", "name", "code", "path", "level", "parent_id"))
+        regions = list(
+            Region.objects.filter(parent__path__startswith=ledger.region.path, level__in=levels)
+            .current()
+            .only("pk", "name", "code", "path", "level", "parent_id")
+        )
         if ledger.level == "grid":
             names = {f"{r.name}": r for r in regions if r.level == Level.GRID}
         else:
@@ -75,8 +78,9 @@ def parse(f: dict, raw: Any, ctx: Context, column_unit: str | None = None) -> v.
     return compile_parser(f, ctx, column_unit)(raw)
 
 
-def clean_row(version: LedgerVersion, raw: dict[str, Any], ctx: Context,
-              column_units: dict[str, str | None] | None = None) -> CleanRow:
+def clean_row(
+    version: LedgerVersion, raw: dict[str, Any], ctx: Context, column_units: dict[str, str | None] | None = None
+) -> CleanRow:
     """Every field of one row: parsed, checked, in JSON form; problems collected, never raised.
 
     For many rows (an import), build a `RowCleaner` once and call it per row: it is this function compiled."""
@@ -85,8 +89,16 @@ def clean_row(version: LedgerVersion, raw: dict[str, Any], ctx: Context,
 
 _NUMERIC = (FieldType.INTEGER, FieldType.DECIMAL)
 # types whose parser returns a value JSON stores as it is (str, int or bool), so _jsonable would return it unchanged
-_JSON_READY = (FieldType.TEXT, FieldType.FILE, FieldType.INTEGER, FieldType.BOOL, FieldType.CHOICE, FieldType.PHONE,
-               FieldType.ID_NUMBER, FieldType.USCC)
+_JSON_READY = (
+    FieldType.TEXT,
+    FieldType.FILE,
+    FieldType.INTEGER,
+    FieldType.BOOL,
+    FieldType.CHOICE,
+    FieldType.PHONE,
+    FieldType.ID_NUMBER,
+    FieldType.USCC,
+)
 
 
 def _bounds(f: dict) -> tuple[Any, Any]:
@@ -174,8 +186,17 @@ class RowCleaner:
                 to_json = False  # the parser's value is stored as it is
             else:
                 to_json = _jsonable
-            steps.append((f["key"], f["label"], compile_parser(f, ctx, units.get(f["key"])),
-                          bool(f.get("required")), lo, hi, to_json))
+            steps.append(
+                (
+                    f["key"],
+                    f["label"],
+                    compile_parser(f, ctx, units.get(f["key"])),
+                    bool(f.get("required")),
+                    lo,
+                    hi,
+                    to_json,
+                )
+            )
         self.steps = steps
         self.key = list(version.key or [])
         self.key_fields = [version.field(k) for k in self.key]

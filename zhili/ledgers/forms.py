@@ -24,6 +24,15 @@ def row_form_fields(version, initial: dict | None = None):
         value = (initial or {}).get(f["key"], "")
         if f["type"] == FieldType.BOOL and value != "":
             value = "是" if value else "否"
-        out.append({"key": f["key"], "label": f["label"], "type": f["type"], "required": f.get("required"),
-                    "unit": f.get("unit", ""), "choices": f.get("choices", []), "value": "" if value is None else value})
+        out.append(
+            {
+                "key": f["key"],
+                "label": f["label"],
+                "type": f["type"],
+                "required": f.get("required"),
+                "unit": f.get("unit", ""),
+                "choices": f.get("choices", []),
+                "value": "" if value is None else value,
+            }
+        )
     return out

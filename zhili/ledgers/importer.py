@@ -98,17 +98,19 @@ def remember_mapping(ledger: Ledger, person, choices: dict[str, str]) -> dict[st
     keys = {f["key"] for f in ledger.current_version.fields}
     clean = {h.strip()[:200]: k for h, k in choices.items() if h.strip() and (k == "" or k in keys)}
     for header, key in clean.items():
-        ColumnMemory.objects.update_or_create(person=person, ledger=ledger, header=header,
-                                              defaults={"field_key": key})
+        ColumnMemory.objects.update_or_create(person=person, ledger=ledger, header=header, defaults={"field_key": key})
     return clean
 
 
 def _open(job: ImportJob) -> reading.SheetRows:
     job.file.open("rb")
     try:
-        return reading.open_rows(job.file, filename=job.filename,
-                                 max_bytes=settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024,
-                                 max_rows=settings.ZHILI_IMPORT_MAX_ROWS)
+        return reading.open_rows(
+            job.file,
+            filename=job.filename,
+            max_bytes=settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024,
+            max_rows=settings.ZHILI_IMPORT_MAX_ROWS,
+        )
     except reading.SpreadsheetError as exc:
         raise ImportRefused(str(exc)) from None
 
@@ -134,8 +136,10 @@ def layout(ledger: Ledger, head: list[tuple[int, list]], person=None, override: 
         raise ImportRefused(f"没有找到表头：前 15 行中没有与台账字段（{'、'.join(expected[:6])}…）对应的列。")
     required_missing = [f["label"] for f in version.fields if f.get("required") and f["key"] not in mapping.values()]
     if required_missing:
-        raise ImportRefused(f"文件缺少必填列：{'、'.join(required_missing)}。请检查表头，或在下方手工对应列。",
-                            columns=column_names(match.columns))
+        raise ImportRefused(
+            f"文件缺少必填列：{'、'.join(required_missing)}。请检查表头，或在下方手工对应列。",
+            columns=column_names(match.columns),
+        )
     units = {key: (match.units[i] if i < len(match.units) else None) for i, key in mapping.items()}
     return Layout(match.header_row, match.columns, mapping, missing, units)
 
@@ -147,8 +151,14 @@ def _fingerprint(data: dict) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
-def analyse(job: ImportJob, scope: Scope, *, person=None, override: dict[str, str] | None = None,
-            progress: Callable[[int], None] | None = None) -> tuple[Layout, Iterator[RowResult]]:
+def analyse(
+    job: ImportJob,
+    scope: Scope,
+    *,
+    person=None,
+    override: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Layout, Iterator[RowResult]]:
     """The file's layout, and a generator of every data row's result (streaming)."""
     ledger = job.ledger
     version = ledger.current_version
@@ -217,8 +227,9 @@ def analyse(job: ImportJob, scope: Scope, *, person=None, override: dict[str, st
             if not errors:
                 result.data, result.region_id, result.key_value = clean.data, region.pk, key_value
                 old = existing.get(key_value) if key_value else None
-                result.action = ("add" if old is None else
-                                 "unchanged" if old[1] == _fingerprint(clean.data) else "update")
+                result.action = (
+                    "add" if old is None else "unchanged" if old[1] == _fingerprint(clean.data) else "update"
+                )
             yield result
 
     return lay, results()
@@ -235,8 +246,13 @@ def preview(job: ImportJob, scope: Scope, *, person=None, override=None) -> Summ
     warnings: list[dict] = []
     plan = None
     try:
-        lay, results = analyse(job, scope, person=person, override=override,
-                               progress=lambda n: ImportJob.objects.filter(pk=job.pk).update(progress=n))
+        lay, results = analyse(
+            job,
+            scope,
+            person=person,
+            override=override,
+            progress=lambda n: ImportJob.objects.filter(pk=job.pk).update(progress=n),
+        )
         plan = _PlanWriter(job, _plan_key(job, scope, person, override))
         for r in results:
             if r.action == "skipped":
@@ -244,17 +260,34 @@ def preview(job: ImportJob, scope: Scope, *, person=None, override=None) -> Summ
                 continue
             plan.row(r)
             summary.rows += 1
-            setattr(summary, r.action if r.action != "error" else "errors",
-                    getattr(summary, r.action if r.action != "error" else "errors") + 1)
+            setattr(
+                summary,
+                r.action if r.action != "error" else "errors",
+                getattr(summary, r.action if r.action != "error" else "errors") + 1,
+            )
             for column, value, reason in r.errors:
                 if len(problems) < MAX_PROBLEMS_KEPT:
-                    problems.append({"row": r.excel_row, "column": column, "value": _show(value), "reason": reason,
-                                     "level": "error"})
+                    problems.append(
+                        {
+                            "row": r.excel_row,
+                            "column": column,
+                            "value": _show(value),
+                            "reason": reason,
+                            "level": "error",
+                        }
+                    )
             for column, value, reason in r.warnings:
                 summary.warnings += 1
                 if len(warnings) < MAX_PROBLEMS_KEPT // 4:  # warnings never crowd errors out
-                    warnings.append({"row": r.excel_row, "column": column, "value": _show(value), "reason": reason,
-                                     "level": "warning"})
+                    warnings.append(
+                        {
+                            "row": r.excel_row,
+                            "column": column,
+                            "value": _show(value),
+                            "reason": reason,
+                            "level": "warning",
+                        }
+                    )
         plan.finish(summary.skipped)
     except ImportRefused as exc:
         job.status, job.message = ImportStatus.FAILED, str(exc)
@@ -305,8 +338,10 @@ def commit(job: ImportJob, scope: Scope, *, actor, only_valid: bool = False, ove
             if action == "error":
                 summary.errors += 1
                 if not only_valid:
-                    raise ImportHasErrors(f"有 {summary.errors} 行以上存在错误，按“全部或全不”未写入任何数据。"
-                                          "请修改文件后重新导入，或选择“只导入正确的行”。")
+                    raise ImportHasErrors(
+                        f"有 {summary.errors} 行以上存在错误，按“全部或全不”未写入任何数据。"
+                        "请修改文件后重新导入，或选择“只导入正确的行”。"
+                    )
                 continue
             old = existing.get(key_value) if key_value else None
             if old is None:
@@ -326,9 +361,18 @@ def commit(job: ImportJob, scope: Scope, *, actor, only_valid: bool = False, ove
         _apply_updates(ledger, version, updates, actor, job, now)
         job.status, job.only_valid, job.summary = ImportStatus.DONE, only_valid, summary.as_dict()
         job.save(update_fields=["status", "only_valid", "summary", "modified_at"])
-        audit.record(actor, "ledger.import", ledger, changes={
-            "file": [None, job.filename], "add": [None, summary.add], "update": [None, summary.update],
-            "rejected": [None, summary.errors if only_valid else 0]}, reason="只导入正确的行" if only_valid else "")
+        audit.record(
+            actor,
+            "ledger.import",
+            ledger,
+            changes={
+                "file": [None, job.filename],
+                "add": [None, summary.add],
+                "update": [None, summary.update],
+                "rejected": [None, summary.errors if only_valid else 0],
+            },
+            reason="只导入正确的行" if only_valid else "",
+        )
         transaction.on_commit(lambda: _drop_plan(job))
     return summary
 
@@ -346,8 +390,14 @@ def _rows_from_file(job: ImportJob, scope: Scope, person, override) -> Iterator[
 def _existing(ledger: Ledger) -> dict[str, tuple[int, bytes]]:
     """The ledger's active rows by key: only their id and a fingerprint of their values (a million rows' data
     would not fit)."""
-    return {k: (pk, _fingerprint(data)) for k, pk, data in LedgerRow.objects.active().filter(ledger=ledger)
-            .exclude(key_value="").values_list("key_value", "pk", "data").iterator(chunk_size=5000)}
+    return {
+        k: (pk, _fingerprint(data))
+        for k, pk, data in LedgerRow.objects.active()
+        .filter(ledger=ledger)
+        .exclude(key_value="")
+        .values_list("key_value", "pk", "data")
+        .iterator(chunk_size=5000)
+    }
 
 
 def _json(data: dict) -> str:
@@ -390,10 +440,25 @@ def _plan_key(job: ImportJob, scope: Scope, person, override) -> str | None:
     ledger = job.ledger
     ctx = Context.for_ledger(ledger, scope)
     regions = sorted((r.pk, r.code, r.name, r.level, r.path) for r in ctx.by_code.values())
-    parts = [PLAN_FORMAT, job.file.name, st.st_size, st.st_mtime_ns, ledger.current_version_id, ledger.region_id,
-             ledger.region.path, ledger.unit_id, ledger.level, sorted(_remembered(ledger, person, override).items()),
-             regions, scope.person_id, scope.is_superuser, sorted(scope.write_paths), sorted(scope.units.items()),
-             settings.ZHILI_IMPORT_MAX_MB, settings.ZHILI_IMPORT_MAX_ROWS]
+    parts = [
+        PLAN_FORMAT,
+        job.file.name,
+        st.st_size,
+        st.st_mtime_ns,
+        ledger.current_version_id,
+        ledger.region_id,
+        ledger.region.path,
+        ledger.unit_id,
+        ledger.level,
+        sorted(_remembered(ledger, person, override).items()),
+        regions,
+        scope.person_id,
+        scope.is_superuser,
+        sorted(scope.write_paths),
+        sorted(scope.units.items()),
+        settings.ZHILI_IMPORT_MAX_MB,
+        settings.ZHILI_IMPORT_MAX_ROWS,
+    ]
     return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=20).hexdigest()
 
 
@@ -485,18 +550,33 @@ class _RowInserter:
 
     def __init__(self, ledger: Ledger, version, actor, job: ImportJob, now) -> None:
         meta = LedgerRow._meta
-        template = LedgerRow(ledger=ledger, version=version, region_id=None, data={}, key_value="", revision=1,
-                             created_by=actor, modified_by=actor, import_job=job, created_at=now, modified_at=now)
+        template = LedgerRow(
+            ledger=ledger,
+            version=version,
+            region_id=None,
+            data={},
+            key_value="",
+            revision=1,
+            created_by=actor,
+            modified_by=actor,
+            import_job=job,
+            created_at=now,
+            modified_at=now,
+        )
         fields = [f for f in meta.concrete_fields if not f.primary_key]
-        self.fixed = [None if f.attname in self.VARYING else
-                      f.get_db_prep_save(getattr(template, f.attname), connection) for f in fields]
+        self.fixed = [
+            None if f.attname in self.VARYING else f.get_db_prep_save(getattr(template, f.attname), connection)
+            for f in fields
+        ]
         attnames = [f.attname for f in fields]
         self.at = [attnames.index(a) for a in self.VARYING]
         qn = connection.ops.quote_name
         json_placeholder = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
         placeholders = [json_placeholder if f.attname == "data" else "%s" for f in fields]
-        self.sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-                    f"VALUES ({', '.join(placeholders)})")
+        self.sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(placeholders)})"
+        )
 
     def __call__(self, rows: list[tuple[int, str, str]]) -> None:
         """`rows`: (region id, data as JSON text, key)."""
@@ -517,9 +597,11 @@ def _apply_updates(ledger, version, updates, actor, job, now) -> None:
     """Updated rows get their new values and one history entry each (old → new)."""
     regions = {}
     for start in range(0, len(updates), BATCH):
-        chunk = updates[start:start + BATCH]
-        rows = {r.key_value: r for r in LedgerRow.objects.active().filter(ledger=ledger,
-                                                                            key_value__in=[u[0] for u in chunk])}
+        chunk = updates[start : start + BATCH]
+        rows = {
+            r.key_value: r
+            for r in LedgerRow.objects.active().filter(ledger=ledger, key_value__in=[u[0] for u in chunk])
+        }
         changed, entries = [], []
         for key_value, data, region_id in chunk:
             row = rows[key_value]
@@ -528,15 +610,33 @@ def _apply_updates(ledger, version, updates, actor, job, now) -> None:
             row.revision += 1
             row.modified_by, row.modified_at, row.import_job = actor, now, job
             changed.append(row)
-            diff = {k: [display(version, k, before.get(k), regions=regions), display(version, k, data.get(k),
-                                                                                     regions=regions)]
-                    for k in set(before) | set(data) if before.get(k) != data.get(k)}
-            entries.append(AuditEntry(actor=actor, actor_name=actor.get_full_name(), action="ledger.row.import",
-                                      object_type=LedgerRow._meta.label_lower, object_id=str(row.pk),
-                                      object_repr=str(row)[:300], region_path=ledger.region.path, changes=diff,
-                                      reason=f"导入 {job.filename}", at=now))
-        LedgerRow.objects.bulk_update(changed, ["data", "region", "version", "revision", "modified_by",
-                                                "modified_at", "import_job"], batch_size=500)
+            diff = {
+                k: [
+                    display(version, k, before.get(k), regions=regions),
+                    display(version, k, data.get(k), regions=regions),
+                ]
+                for k in set(before) | set(data)
+                if before.get(k) != data.get(k)
+            }
+            entries.append(
+                AuditEntry(
+                    actor=actor,
+                    actor_name=actor.get_full_name(),
+                    action="ledger.row.import",
+                    object_type=LedgerRow._meta.label_lower,
+                    object_id=str(row.pk),
+                    object_repr=str(row)[:300],
+                    region_path=ledger.region.path,
+                    changes=diff,
+                    reason=f"导入 {job.filename}",
+                    at=now,
+                )
+            )
+        LedgerRow.objects.bulk_update(
+            changed,
+            ["data", "region", "version", "revision", "modified_by", "modified_at", "import_job"],
+            batch_size=500,
+        )
         AuditEntry.objects.bulk_create(entries)
 
 
@@ -545,9 +645,18 @@ def rejected_xlsx(job: ImportJob, scope: Scope, *, person=None) -> bytes:
     lay, results = analyse(job, scope, person=person)
     headers = [c or f"第{i + 1}列" for i, c in enumerate(lay.columns)] + ["错误原因"]
     buf = io.BytesIO()
-    writing.write_xlsx(buf, title=f"{job.ledger.name}：未导入的行", subtitle=f"来源文件：{job.filename}",
-                       headers=headers,
-                       rows=([*(r.raw + [None] * (len(lay.columns) - len(r.raw)))[:len(lay.columns)],
-                              "；".join(f"第 {r.excel_row} 行 {c}：{reason}" for c, _, reason in r.errors)]
-                             for r in results if r.action == "error"))
+    writing.write_xlsx(
+        buf,
+        title=f"{job.ledger.name}：未导入的行",
+        subtitle=f"来源文件：{job.filename}",
+        headers=headers,
+        rows=(
+            [
+                *(r.raw + [None] * (len(lay.columns) - len(r.raw)))[: len(lay.columns)],
+                "；".join(f"第 {r.excel_row} 行 {c}：{reason}" for c, _, reason in r.errors),
+            ]
+            for r in results
+            if r.action == "error"
+        ),
+    )
     return buf.getvalue()

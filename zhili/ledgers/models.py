@@ -40,14 +40,16 @@ class FieldType(models.TextChoices):
 
 class Ledger(ArchivableModel):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="ledgers", verbose_name=_("街道"))
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="ledgers",
-                             verbose_name=_("主管单位"))
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="ledgers", verbose_name=_("主管单位")
+    )
     code = models.SlugField(_("台账代码"), max_length=50)
     name = models.CharField(_("台账名称"), max_length=100)
     level = models.CharField(_("行级别"), max_length=10, choices=RowLevel.choices, default=RowLevel.VILLAGE)
     description = models.TextField(_("说明"), blank=True)
-    current_version = models.ForeignKey("LedgerVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    current_version = models.ForeignKey(
+        "LedgerVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -97,8 +99,11 @@ class LedgerRow(ArchivableModel):
         ordering = ["id"]
         indexes = [models.Index(fields=["ledger", "region"]), models.Index(fields=["ledger", "key_value"])]
         constraints = [
-            models.UniqueConstraint(fields=["ledger", "key_value"], name="ledger_row_key_unique",
-                                    condition=models.Q(archived_at__isnull=True) & ~models.Q(key_value="")),
+            models.UniqueConstraint(
+                fields=["ledger", "key_value"],
+                name="ledger_row_key_unique",
+                condition=models.Q(archived_at__isnull=True) & ~models.Q(key_value=""),
+            ),
         ]
         verbose_name = _("台账行")
 

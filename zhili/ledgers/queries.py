@@ -52,12 +52,18 @@ def get_job_or_404(scope: Scope, ledger: Ledger, pk: int, person) -> ImportJob:
 
 def totals_by_village(scope: Scope, ledger: Ledger) -> list[tuple[Region, int]]:
     """Row counts per village (rows on grids count for their village), for the villages in scope."""
-    villages = list(scope.filter(Region.objects.filter(parent=ledger.region, level=Level.VILLAGE), "path")
-                    .order_by("code"))
+    villages = list(
+        scope.filter(Region.objects.filter(parent=ledger.region, level=Level.VILLAGE), "path").order_by("code")
+    )
     if not villages:
         return []
     length = len(villages[0].path)
-    counts = dict(rows_for(scope, ledger).filter(archived_at__isnull=True)
-                  .annotate(v=Substr("region__path", 1, length)).values("v").annotate(n=Count("id"))
-                  .values_list("v", "n"))
+    counts = dict(
+        rows_for(scope, ledger)
+        .filter(archived_at__isnull=True)
+        .annotate(v=Substr("region__path", 1, length))
+        .values("v")
+        .annotate(n=Count("id"))
+        .values_list("v", "n")
+    )
     return [(v, counts.get(v.path, 0)) for v in villages]

@@ -25,8 +25,11 @@ MEASURES = {"count": "行数", "sum": "合计", "villages": "有记录的村数"
 
 def _ledger(indicator) -> Ledger | None:
     sub = indicator.task.goal.region
-    return Ledger.objects.filter(region=sub, code=indicator.source_params.get("ledger")).select_related(
-        "current_version").first()
+    return (
+        Ledger.objects.filter(region=sub, code=indicator.source_params.get("ledger"))
+        .select_related("current_version")
+        .first()
+    )
 
 
 class LedgerSource(IndicatorSource):
@@ -48,11 +51,15 @@ class LedgerSource(IndicatorSource):
         p = indicator.source_params
         ledger = _ledger(indicator)
         name = ledger.name if ledger else p.get("ledger")
-        labels = {f["key"]: f["label"] for f in (ledger.current_version.fields if ledger and ledger.current_version
-                                                 else [])}
+        labels = {
+            f["key"]: f["label"] for f in (ledger.current_version.fields if ledger and ledger.current_version else [])
+        }
         where = "，".join(f"{labels.get(k, k)}为“{v}”" for k, v in (p.get("filter") or {}).items())
-        what = (f"“{labels.get(p.get('field'), p.get('field'))}”之和" if p.get("measure") == "sum"
-                else MEASURES[p.get("measure", "count")])
+        what = (
+            f"“{labels.get(p.get('field'), p.get('field'))}”之和"
+            if p.get("measure") == "sum"
+            else MEASURES[p.get("measure", "count")]
+        )
         when = ""
         if p.get("date_field"):
             when = f"{labels.get(p['date_field'], p['date_field'])}在本年度内、"
@@ -65,15 +72,19 @@ class LedgerSource(IndicatorSource):
             q &= Q(**{f"data__{k}": v})
         date_field = p.get("date_field")
         if date_field and window is not None:
-            q &= Q(**{f"data__{date_field}__gte": window.start.isoformat(),
-                      f"data__{date_field}__lte": window.end.isoformat()})
+            q &= Q(
+                **{
+                    f"data__{date_field}__gte": window.start.isoformat(),
+                    f"data__{date_field}__lte": window.end.isoformat(),
+                }
+            )
         return q
 
     def _rows(self, indicator, window: Window | None):
         p = indicator.source_params
-        return LedgerRow.objects.active().filter(self._filter_q(indicator, window),
-                                                 ledger__region=indicator.task.goal.region,
-                                                 ledger__code=p.get("ledger"))
+        return LedgerRow.objects.active().filter(
+            self._filter_q(indicator, window), ledger__region=indicator.task.goal.region, ledger__code=p.get("ledger")
+        )
 
     def values(self, indicators, villages, window):
         """One grouped query per ledger: each indicator is a filtered COUNT or SUM over the same rows."""
@@ -91,8 +102,9 @@ class LedgerSource(IndicatorSource):
                 q = self._filter_q(ind, window)
                 if ind.source_params.get("measure", "count") == "sum":
                     field = KeyTextTransform(ind.source_params["field"], "data")
-                    annotations[f"i{ind.pk}"] = Sum(Cast(field, DecimalField(max_digits=20, decimal_places=4)),
-                                                    filter=q)
+                    annotations[f"i{ind.pk}"] = Sum(
+                        Cast(field, DecimalField(max_digits=20, decimal_places=4)), filter=q
+                    )
                 else:
                     annotations[f"i{ind.pk}"] = Count("id", filter=q)
             for r in qs.values("_village").annotate(**annotations):
@@ -117,11 +129,14 @@ class LedgerSource(IndicatorSource):
         if ledger is None:
             return ["记录"], []
         version = ledger.current_version
-        names = dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4)
-                     .values_list("code", "name"))
+        names = dict(
+            Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name")
+        )
         headers = ["#", *[f["label"] for f in version.fields]]
-        rows = [[r.pk, *[display(version, f["key"], r.data.get(f["key"]), regions=names) for f in version.fields]]
-                for r in records]
+        rows = [
+            [r.pk, *[display(version, f["key"], r.data.get(f["key"]), regions=names) for f in version.fields]]
+            for r in records
+        ]
         return headers, rows
 
     def records(self, indicator, village, window):

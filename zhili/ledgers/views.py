@@ -57,16 +57,26 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
     rows = _filtered(request, ledger)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name"))
-    table = [(row, [display(version, f["key"], row.data.get(f["key"]), regions=names) for f in version.fields])
-             for row in page]
-    return render(request, "ledgers/detail.html", {
-        "ledger": ledger, "version": version, "page": page, "table": table,
-        "villages": queries.totals_by_village(request.scope, ledger),
-        "can_manage": actions.can_manage(request.scope, ledger),
-        "can_add": bool(request.scope.write_paths) or bool(request.scope.units) or request.scope.is_superuser,
-        "new_fields": row_form_fields(version), "import_form": ImportForm(),
-        "q": request.GET,
-    })
+    table = [
+        (row, [display(version, f["key"], row.data.get(f["key"]), regions=names) for f in version.fields])
+        for row in page
+    ]
+    return render(
+        request,
+        "ledgers/detail.html",
+        {
+            "ledger": ledger,
+            "version": version,
+            "page": page,
+            "table": table,
+            "villages": queries.totals_by_village(request.scope, ledger),
+            "can_manage": actions.can_manage(request.scope, ledger),
+            "can_add": bool(request.scope.write_paths) or bool(request.scope.units) or request.scope.is_superuser,
+            "new_fields": row_form_fields(version),
+            "import_form": ImportForm(),
+            "q": request.GET,
+        },
+    )
 
 
 def _names(ledger) -> dict[str, str]:
@@ -81,12 +91,21 @@ def _posted_values(request: HttpRequest, version) -> dict:
 def row_add(request: HttpRequest, code: str) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
     try:
-        row = actions.do_add_row(ledger, _posted_values(request, ledger.current_version), actor=request.user,
-                                 scope=request.scope)
+        row = actions.do_add_row(
+            ledger, _posted_values(request, ledger.current_version), actor=request.user, scope=request.scope
+        )
     except ValidationError as exc:
-        return render(request, "ledgers/row_form.html", {
-            "ledger": ledger, "fields": row_form_fields(ledger.current_version, _posted_values(
-                request, ledger.current_version)), "errors": exc.messages, "action": "add"}, status=400)
+        return render(
+            request,
+            "ledgers/row_form.html",
+            {
+                "ledger": ledger,
+                "fields": row_form_fields(ledger.current_version, _posted_values(request, ledger.current_version)),
+                "errors": exc.messages,
+                "action": "add",
+            },
+            status=400,
+        )
     messages.success(request, f"已添加第 {row.pk} 行。")
     return redirect("ledgers:detail", code=ledger.code)
 
@@ -102,8 +121,9 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             revision = int(request.POST.get("revision", "0"))
-            actions.do_update_row(row, _posted_values(request, version), revision=revision, actor=request.user,
-                                  scope=request.scope)
+            actions.do_update_row(
+                row, _posted_values(request, version), revision=revision, actor=request.user, scope=request.scope
+            )
             messages.success(request, "已保存。")
             return redirect("ledgers:row_edit", code=ledger.code, pk=row.pk)
         except actions.Conflict as exc:
@@ -112,19 +132,32 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             errors = exc.messages if isinstance(exc, ValidationError) else ["请求内容不正确，请刷新页面后重试。"]
         values = _posted_values(request, version)
     else:
-        values = {k: (names.get(v, v) if version.field(k) and version.field(k)["type"] == FieldType.REGION else v)
-                  for k, v in row.data.items()}
+        values = {
+            k: (names.get(v, v) if version.field(k) and version.field(k)["type"] == FieldType.REGION else v)
+            for k, v in row.data.items()
+        }
     history = AuditEntry.objects.filter(object_type="ledgers.ledgerrow", object_id=str(row.pk)).order_by("-at")
     fields = row_form_fields(version, values)
     for f in fields:  # identity numbers stay masked in the form unless revealed
         if f["type"] == FieldType.ID_NUMBER and request.method == "GET":
             f["masked"] = display(version, f["key"], f["value"])
-    return render(request, "ledgers/row_form.html", {
-        "ledger": ledger, "row": row, "fields": fields, "errors": errors, "conflict": conflict,
-        "history": history, "action": "edit", "archive_form": ReasonForm(),
-        "can_write": actions.can_write_row(request.scope, ledger, row.region),
-        "can_reveal": actions.can_reveal(request.scope, ledger, row.region),
-    }, status=409 if conflict else (400 if errors else 200))
+    return render(
+        request,
+        "ledgers/row_form.html",
+        {
+            "ledger": ledger,
+            "row": row,
+            "fields": fields,
+            "errors": errors,
+            "conflict": conflict,
+            "history": history,
+            "action": "edit",
+            "archive_form": ReasonForm(),
+            "can_write": actions.can_write_row(request.scope, ledger, row.region),
+            "can_reveal": actions.can_reveal(request.scope, ledger, row.region),
+        },
+        status=409 if conflict else (400 if errors else 200),
+    )
 
 
 @require_POST
@@ -147,8 +180,11 @@ def row_reveal(request: HttpRequest, code: str, pk: int, field_key: str) -> Http
         value = actions.do_reveal(row, field_key, actor=request.user, scope=request.scope)
     except ValidationError as exc:
         return render(request, "targets/refused.html", {"message": " ".join(exc.messages)}, status=403)
-    return render(request, "ledgers/reveal.html", {"ledger": ledger, "row": row, "value": value,
-                                                   "label": row.version.field(field_key)["label"]})
+    return render(
+        request,
+        "ledgers/reveal.html",
+        {"ledger": ledger, "row": row, "value": value, "label": row.version.field(field_key)["label"]},
+    )
 
 
 @require_GET
@@ -170,9 +206,14 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
     upload = form.cleaned_data["file"]
     limit = settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024
     if upload.size > limit:
-        return render(request, "targets/refused.html", {
-            "message": f"文件大小 {upload.size / 1048576:.0f} MB 超过上限 {settings.ZHILI_IMPORT_MAX_MB} MB，请拆分后再导入。"},
-            status=400)
+        return render(
+            request,
+            "targets/refused.html",
+            {
+                "message": f"文件大小 {upload.size / 1048576:.0f} MB 超过上限 {settings.ZHILI_IMPORT_MAX_MB} MB，请拆分后再导入。"
+            },
+            status=400,
+        )
     job = ImportJob.objects.create(ledger=ledger, file=upload, filename=upload.name[:255], uploaded_by=request.user)
     if upload.size > settings.ZHILI_IMPORT_BACKGROUND_KB * 1024:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)  # the worker checks it
@@ -185,13 +226,17 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
 def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
     job = queries.get_job_or_404(request.scope, ledger, pk, request.user)
-    remappable = job.status == ImportStatus.PREVIEWED or (job.status == ImportStatus.FAILED
-                                                           and job.summary.get("columns"))
+    remappable = job.status == ImportStatus.PREVIEWED or (
+        job.status == ImportStatus.FAILED and job.summary.get("columns")
+    )
     if request.method == "POST" and request.POST.get("mode") == "remap" and remappable:
         # the person's manual column choices: kept for their next file, then the file is checked again
         columns = job.summary.get("columns", [])
-        choices = {columns[int(k[4:])]: v for k, v in request.POST.items()
-                   if k.startswith("col-") and k[4:].isdigit() and int(k[4:]) < len(columns)}
+        choices = {
+            columns[int(k[4:])]: v
+            for k, v in request.POST.items()
+            if k.startswith("col-") and k[4:].isdigit() and int(k[4:]) < len(columns)
+        }
         override = importer.remember_mapping(ledger, request.user, choices)
         importer.preview(job, request.scope, person=request.user, override=override)
         messages.success(request, "已按您的选择重新对应列，并记住了这些选择。")
@@ -199,14 +244,17 @@ def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     if request.method == "POST" and job.status == ImportStatus.PREVIEWED:
         mode = request.POST.get("mode")
         if job.summary.get("rows", 0) > BACKGROUND_ROWS:  # a large file is written in the background too
-            ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING, progress=0,
-                                                       only_valid=mode == "only_valid", message="")
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportStatus.COMMITTING, progress=0, only_valid=mode == "only_valid", message=""
+            )
             return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
         try:
             summary = importer.commit(job, request.scope, actor=request.user, only_valid=mode == "only_valid")
-            messages.success(request, f"已导入：新增 {summary.add} 行，更新 {summary.update} 行，"
-                                      f"未变 {summary.unchanged} 行" + (f"，未导入 {summary.errors} 行" if summary.errors
-                                                                     else "") + "。")
+            messages.success(
+                request,
+                f"已导入：新增 {summary.add} 行，更新 {summary.update} 行，"
+                f"未变 {summary.unchanged} 行" + (f"，未导入 {summary.errors} 行" if summary.errors else "") + "。",
+            )
         except importer.ImportHasErrors as exc:
             messages.error(request, str(exc))
         except importer.ImportRefused as exc:
@@ -214,11 +262,19 @@ def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
     errors = [p for p in job.problems if p["level"] == "error"]
     warnings = [p for p in job.problems if p["level"] == "warning"]
-    return render(request, "ledgers/import_job.html", {
-        "ledger": ledger, "job": job, "errors": errors[:500], "warnings": warnings[:200],
-        "fields": ledger.current_version.fields, "remappable": remappable,
-        "columns": [(i, name, job.mapping.get(name, "")) for i, name in enumerate(job.summary.get("columns", []))],
-    })
+    return render(
+        request,
+        "ledgers/import_job.html",
+        {
+            "ledger": ledger,
+            "job": job,
+            "errors": errors[:500],
+            "warnings": warnings[:200],
+            "fields": ledger.current_version.fields,
+            "remappable": remappable,
+            "columns": [(i, name, job.mapping.get(name, "")) for i, name in enumerate(job.summary.get("columns", []))],
+        },
+    )
 
 
 @require_GET
@@ -242,10 +298,17 @@ def definition(request: HttpRequest, code: str) -> HttpResponse:
         response = HttpResponse(body, content_type=f"{ctype}; charset=utf-8")
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(ledger.code)}.{ext}"
         return response
-    return render(request, "ledgers/definition.html", {
-        "ledger": ledger, "versions": ledger.versions.all(), "types": dict(FieldType.choices),
-        "can_manage": actions.can_manage(request.scope, ledger), "upload_form": DefinitionUploadForm(),
-    })
+    return render(
+        request,
+        "ledgers/definition.html",
+        {
+            "ledger": ledger,
+            "versions": ledger.versions.all(),
+            "types": dict(FieldType.choices),
+            "can_manage": actions.can_manage(request.scope, ledger),
+            "upload_form": DefinitionUploadForm(),
+        },
+    )
 
 
 @require_POST
@@ -275,8 +338,14 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
             data = definitions.load_file(tmp.name)
             existing = queries.ledgers_for(request.scope).filter(region=sub, code=data["code"]).first()
             if existing:
-                actions.do_change_definition(existing, fields=data["fields"], key=data.get("key") or [],
-                                             actor=request.user, scope=request.scope, note=f"从 {upload.name} 载入")
+                actions.do_change_definition(
+                    existing,
+                    fields=data["fields"],
+                    key=data.get("key") or [],
+                    actor=request.user,
+                    scope=request.scope,
+                    note=f"从 {upload.name} 载入",
+                )
                 ledger = existing
             else:
                 ledger = actions.do_define_ledger(region=sub, data=data, actor=request.user, scope=request.scope)
@@ -284,5 +353,3 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
             return render(request, "targets/refused.html", {"message": " ".join(exc.messages)}, status=400)
     messages.success(request, f"已载入台账定义“{ledger.name}”（第 {ledger.current_version.number} 版）。")
     return redirect("ledgers:definition", code=ledger.code)
-
-

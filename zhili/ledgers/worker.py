@@ -20,8 +20,13 @@ log = logging.getLogger(__name__)
 
 def _claim(status: str, to: str) -> ImportJob | None:
     with transaction.atomic():
-        job = (ImportJob.objects.select_for_update(skip_locked=True).filter(status=status).order_by("created_at")
-               .select_related("ledger__region", "uploaded_by").first())
+        job = (
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .filter(status=status)
+            .order_by("created_at")
+            .select_related("ledger__region", "uploaded_by")
+            .first()
+        )
         if job is None:
             return None
         ImportJob.objects.filter(pk=job.pk).update(status=to, progress=0)
@@ -42,9 +47,13 @@ def run_once() -> int:
         done += 1
     while True:
         with transaction.atomic():
-            job = (ImportJob.objects.select_for_update(skip_locked=True)
-                   .filter(status=ImportStatus.COMMITTING, progress=0).order_by("created_at")
-                   .select_related("ledger__region", "uploaded_by").first())
+            job = (
+                ImportJob.objects.select_for_update(skip_locked=True)
+                .filter(status=ImportStatus.COMMITTING, progress=0)
+                .order_by("created_at")
+                .select_related("ledger__region", "uploaded_by")
+                .first()
+            )
             if job is None:
                 break
             ImportJob.objects.filter(pk=job.pk).update(progress=1)
@@ -54,6 +63,8 @@ def run_once() -> int:
             ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.PREVIEWED, message=str(exc))
         except Exception as exc:
             log.exception("import commit failed")
-            ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.PREVIEWED, message=f"写入时出错，未写入任何数据：{exc}")
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportStatus.PREVIEWED, message=f"写入时出错，未写入任何数据：{exc}"
+            )
         done += 1
     return done

@@ -50,10 +50,21 @@ def _require_admin(scope: Scope, region: Region | None, what: str) -> None:
 
 # ---- people ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def do_create_person(
-    *, username: str, full_name: str, region: Region, actor, scope: Scope, password: str | None = None,
-    phone: str = "", title: str = "", unit: Unit | None = None, email: str = "", is_synthetic: bool = False,
+    *,
+    username: str,
+    full_name: str,
+    region: Region,
+    actor,
+    scope: Scope,
+    password: str | None = None,
+    phone: str = "",
+    title: str = "",
+    unit: Unit | None = None,
+    email: str = "",
+    is_synthetic: bool = False,
 ) -> Person:
     username = (username or "").strip()
     full_name = (full_name or "").strip()
@@ -72,8 +83,16 @@ def do_create_person(
             raise ValidationError(f"单位“{unit.name}”不属于“{region.name}”。")
     if Person.objects.filter(username__iexact=username).exists():
         raise ValidationError(f"登录名“{username}”已被使用。")
-    person = Person(username=username, full_name=full_name, region=region, phone=phone, title=title, unit=unit,
-                    email=email, is_synthetic=is_synthetic)
+    person = Person(
+        username=username,
+        full_name=full_name,
+        region=region,
+        phone=phone,
+        title=title,
+        unit=unit,
+        email=email,
+        is_synthetic=is_synthetic,
+    )
     if password:
         validate_password(password, person)
         person.set_password(password)
@@ -149,6 +168,7 @@ def do_restore_person(person: Person, *, actor, scope: Scope, reason: str) -> Pe
 
 # ---- units -------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def do_create_unit(*, code: str, name: str, region: Region, actor, scope: Scope) -> Unit:
     code, name = (code or "").strip(), (name or "").strip()
@@ -165,6 +185,7 @@ def do_create_unit(*, code: str, name: str, region: Region, actor, scope: Scope)
 
 
 # ---- roles -------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def do_grant_role(
@@ -184,14 +205,18 @@ def do_grant_role(
     _require_admin(scope, person.region, "给此人员授予角色")
     if region.level not in ROLE_REGION_LEVELS[role]:
         allowed = "、".join(str(Level(lv).label) for lv in sorted(ROLE_REGION_LEVELS[role]))
-        raise ValidationError(f"“{role.label}”角色只能绑定到{allowed}，不能绑定到{region.get_level_display()}“{region.name}”。")
+        raise ValidationError(
+            f"“{role.label}”角色只能绑定到{allowed}，不能绑定到{region.get_level_display()}“{region.name}”。"
+        )
     if not region.is_current:
         raise ValidationError(f"“{region.name}”已撤销，不能再授予角色。")
     if not person.is_active:
         raise ValidationError(f"“{person}”已停用，不能授予角色。")
     if RoleAssignment.objects.active().filter(person=person, role=role, region=region, unit=unit).exists():
         raise ValidationError(f"“{person}”已经是“{region.name}”的{role.label}。")
-    ra = RoleAssignment.objects.create(person=person, role=role, region=region, unit=unit, title=title, granted_by=actor)
+    ra = RoleAssignment.objects.create(
+        person=person, role=role, region=region, unit=unit, title=title, granted_by=actor
+    )
     audit.record(actor, "role.grant", ra, changes={"role": [None, role.label], "region": [None, region.name]})
     return ra
 
@@ -216,6 +241,7 @@ def can_write(role: str) -> bool:
 
 
 # ---- the five-level responsibility chain -----------------------------------------------------
+
 
 @transaction.atomic
 def do_set_chain_levels(subdistrict: Region, names: list[str], *, actor, scope: Scope) -> list[ChainLevel]:
@@ -244,8 +270,15 @@ def do_set_chain_levels(subdistrict: Region, names: list[str], *, actor, scope: 
 
 @transaction.atomic
 def do_set_chain_link(
-    grid: Region, level: ChainLevel, *, actor, scope: Scope, person: Person | None = None,
-    contact_name: str = "", contact_phone: str = "", note: str = "",
+    grid: Region,
+    level: ChainLevel,
+    *,
+    actor,
+    scope: Scope,
+    person: Person | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    note: str = "",
 ) -> ChainLink:
     if grid.level != Level.GRID:
         raise ValidationError("联包责任人设在网格上。")
@@ -264,13 +297,20 @@ def do_set_chain_link(
         old.archived_by = actor
         old.archived_reason = "更换责任人"
         old.save()
-    link = ChainLink.objects.create(grid=grid, level=level, person=person, contact_name=contact_name.strip(),
-                                    contact_phone=contact_phone.strip(), note=note)
+    link = ChainLink.objects.create(
+        grid=grid,
+        level=level,
+        person=person,
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        note=note,
+    )
     audit.record(actor, "chain.set", link, changes={level.name: [old.display_name if old else None, link.display_name]})
     return link
 
 
 # ---- API tokens --------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def do_create_token(person: Person, *, name: str, actor) -> tuple[ApiToken, str]:

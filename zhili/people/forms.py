@@ -53,19 +53,33 @@ class _ScopedForm(forms.Form):
 
 class PersonForm(_ScopedForm):
     username = forms.RegexField(
-        label="登录名", max_length=150, regex=r"^[\w.@+-]+$",
+        label="登录名",
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
         error_messages={"invalid": "登录名只能包含字母、数字和 @ . + - _。"},
     )
     full_name = forms.CharField(label="姓名", max_length=50)
-    phone = forms.RegexField(label="手机号", regex=r"^1\d{10}$", required=False,
-                             error_messages={"invalid": "手机号应为 11 位数字，以 1 开头。"})
+    phone = forms.RegexField(
+        label="手机号",
+        regex=r"^1\d{10}$",
+        required=False,
+        error_messages={"invalid": "手机号应为 11 位数字，以 1 开头。"},
+    )
     title = forms.CharField(label="职务", max_length=100, required=False)
-    region = forms.ModelChoiceField(label="所属区划", queryset=Region.objects.none(),
-                                    error_messages={"invalid_choice": "所选区划不在您的管理范围内。"})
-    unit = forms.ModelChoiceField(label="所在单位", queryset=Unit.objects.none(), required=False,
-                                  error_messages={"invalid_choice": "所选单位不在您的管理范围内。"})
-    password = forms.CharField(label="初始密码", required=False, widget=forms.PasswordInput,
-                               help_text="至少 10 位；留空则此人暂不能登录。")
+    region = forms.ModelChoiceField(
+        label="所属区划",
+        queryset=Region.objects.none(),
+        error_messages={"invalid_choice": "所选区划不在您的管理范围内。"},
+    )
+    unit = forms.ModelChoiceField(
+        label="所在单位",
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "所选单位不在您的管理范围内。"},
+    )
+    password = forms.CharField(
+        label="初始密码", required=False, widget=forms.PasswordInput, help_text="至少 10 位；留空则此人暂不能登录。"
+    )
 
 
 class PersonEditForm(PersonForm):
@@ -78,10 +92,15 @@ class PersonEditForm(PersonForm):
 
 class RoleForm(_ScopedForm):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    region_code = forms.CharField(label="区划代码", max_length=20, required=False,
-                                  help_text="街道、村（社区）或网格的代码；部门工作人员可留空。")
-    unit = forms.ModelChoiceField(label="单位（部门工作人员必填）", queryset=Unit.objects.none(), required=False,
-                                  error_messages={"invalid_choice": "所选单位不在您的管理范围内。"})
+    region_code = forms.CharField(
+        label="区划代码", max_length=20, required=False, help_text="街道、村（社区）或网格的代码；部门工作人员可留空。"
+    )
+    unit = forms.ModelChoiceField(
+        label="单位（部门工作人员必填）",
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "所选单位不在您的管理范围内。"},
+    )
     title = forms.CharField(label="职务", max_length=100, required=False)
 
     def clean(self):

@@ -19,7 +19,12 @@ class Person(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     unit = models.ForeignKey(
-        "people.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在单位")
+        "people.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("所在单位"),
     )
     title = models.CharField(_("职务"), max_length=100, blank=True)
     # The region whose administrators manage this person's account (superusers may have none).
@@ -104,9 +109,12 @@ class RoleAssignment(TimeStampedModel):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="roles", verbose_name=_("人员"))
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("区划"))
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments",
-                             verbose_name=_("单位"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("区划")
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("单位")
+    )
     title = models.CharField(_("职务"), max_length=100, blank=True)
     granted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

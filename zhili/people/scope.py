@@ -150,8 +150,12 @@ def scope_for(person) -> Scope:
     roles: set[str] = set()
     history_roots: list[int] = []
     tips: set[str] = set()
-    rows = (RoleAssignment.objects.active().filter(person=person).order_by()
-            .values_list("role", "region_id", "region__path", "unit_id", "unit__region__path"))
+    rows = (
+        RoleAssignment.objects.active()
+        .filter(person=person)
+        .order_by()
+        .values_list("role", "region_id", "region__path", "unit_id", "unit__region__path")
+    )
     for role, region_id, path, unit_id, unit_path in rows:
         roles.add(role)
         if role == Role.LEADER:
@@ -185,6 +189,7 @@ def scope_for(person) -> Scope:
 
 
 # ---- fetch-and-authorise helpers: a view never calls Model.objects.get() itself ---------------
+
 
 def get_in_scope_or_404(scope: Scope, qs: QuerySet, path_field: str, *, access: str = "read", **lookup):
     """The object matching `lookup` if it lies in the scope, else 404 (never 403: nothing leaks)."""

@@ -33,6 +33,7 @@ from zhili.people.scope import Scope, get_in_scope_or_404
 
 # ---- sign-in -----------------------------------------------------------------------------------
 
+
 @login_not_required
 @sensitive_post_parameters()
 @csrf_protect
@@ -57,8 +58,10 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
     form = LoginForm(request)
-    message = (f"登录失败次数过多，该账号已被暂时锁定。请在 {minutes} 分钟后"
-               f"（{until:%H:%M} 以后）再试，或联系街道系统管理员解锁。")
+    message = (
+        f"登录失败次数过多，该账号已被暂时锁定。请在 {minutes} 分钟后"
+        f"（{until:%H:%M} 以后）再试，或联系街道系统管理员解锁。"
+    )
     return render(request, "people/login.html", {"form": form, "locked_message": message}, status=429)
 
 
@@ -71,6 +74,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 # ---- the person's own account: password and API tokens -----------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     person: Person = request.user
@@ -79,14 +83,21 @@ def account(request: HttpRequest) -> HttpResponse:
     new_token = None
     if request.method == "POST":
         if request.POST.get("form") == "token" and token_form.is_valid():
-            result = run_action(token_form, actions.do_create_token, person, name=token_form.cleaned_data["name"],
-                                actor=person)
+            result = run_action(
+                token_form, actions.do_create_token, person, name=token_form.cleaned_data["name"], actor=person
+            )
             if result:
                 new_token = result[1]
                 token_form = TokenForm()
         elif request.POST.get("form") == "password" and password_form.is_valid():
-            done = run_action(password_form, actions.do_set_password, person,
-                              password_form.cleaned_data["new_password"], actor=person, scope=request.scope)
+            done = run_action(
+                password_form,
+                actions.do_set_password,
+                person,
+                password_form.cleaned_data["new_password"],
+                actor=person,
+                scope=request.scope,
+            )
             if done:
                 from django.contrib.auth import update_session_auth_hash
 
@@ -94,9 +105,16 @@ def account(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "密码已修改。")
                 return redirect("account")
     tokens = ApiToken.objects.filter(person=person)
-    return render(request, "people/account.html", {
-        "token_form": token_form, "password_form": password_form, "tokens": tokens, "new_token": new_token,
-    })
+    return render(
+        request,
+        "people/account.html",
+        {
+            "token_form": token_form,
+            "password_form": password_form,
+            "tokens": tokens,
+            "new_token": new_token,
+        },
+    )
 
 
 @require_POST
@@ -111,6 +129,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---- administration -----------------------------------------------------------------------------
 
+
 def _require_admin(scope: Scope) -> None:
     if not scope.is_admin:
         raise Http404("不存在或无权查看。")
@@ -122,8 +141,9 @@ def _people_in_scope(scope: Scope):
 
 def _get_person(request: HttpRequest, pk: int) -> Person:
     _require_admin(request.scope)
-    return get_in_scope_or_404(request.scope, Person.objects.select_related("region", "unit"), "region__path",
-                               access="admin", pk=pk)
+    return get_in_scope_or_404(
+        request.scope, Person.objects.select_related("region", "unit"), "region__path", access="admin", pk=pk
+    )
 
 
 @require_http_methods(["GET"])
@@ -132,14 +152,23 @@ def person_list(request: HttpRequest) -> HttpResponse:
     _require_admin(scope)
     q = request.GET.get("q", "").strip()
     show = request.GET.get("show", "active")
-    qs = _people_in_scope(scope).select_related("region", "unit").prefetch_related(
-        Prefetch("roles", queryset=RoleAssignment.objects.active().select_related("region", "unit"), to_attr="active_roles")
+    qs = (
+        _people_in_scope(scope)
+        .select_related("region", "unit")
+        .prefetch_related(
+            Prefetch(
+                "roles",
+                queryset=RoleAssignment.objects.active().select_related("region", "unit"),
+                to_attr="active_roles",
+            )
+        )
     )
     if show != "all":
         qs = qs.filter(is_active=True)
     if q:
-        qs = qs.filter(Q(full_name__icontains=q) | Q(username__icontains=q) | Q(phone__icontains=q)
-                       | Q(region__name__icontains=q))
+        qs = qs.filter(
+            Q(full_name__icontains=q) | Q(username__icontains=q) | Q(phone__icontains=q) | Q(region__name__icontains=q)
+        )
     page = Paginator(qs.order_by("region__path", "username"), 50).get_page(request.GET.get("page"))
     return render(request, "people/person_list.html", {"page": page, "q": q, "show": show})
 
@@ -151,9 +180,19 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, scope=scope)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        person = run_action(form, actions.do_create_person, username=d["username"], full_name=d["full_name"],
-                            region=d["region"], phone=d["phone"], title=d["title"], unit=d["unit"],
-                            password=d["password"] or None, actor=request.user, scope=scope)
+        person = run_action(
+            form,
+            actions.do_create_person,
+            username=d["username"],
+            full_name=d["full_name"],
+            region=d["region"],
+            phone=d["phone"],
+            title=d["title"],
+            unit=d["unit"],
+            password=d["password"] or None,
+            actor=request.user,
+            scope=scope,
+        )
         if person:
             messages.success(request, f"已添加人员“{person}”。")
             return redirect("person_detail", pk=person.pk)
@@ -164,26 +203,48 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
     roles = person.roles.select_related("region", "unit", "granted_by").order_by("ended_at", "role")
-    return render(request, "people/person_detail.html", {
-        "person": person, "roles": roles, "role_form": RoleForm(scope=request.scope), "archive_form": ReasonForm(),
-        "end_form": ReasonForm(),
-    })
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "roles": roles,
+            "role_form": RoleForm(scope=request.scope),
+            "archive_form": ReasonForm(),
+            "end_form": ReasonForm(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
-    initial = {"full_name": person.full_name, "phone": person.phone, "title": person.title,
-               "region": person.region, "unit": person.unit}
+    initial = {
+        "full_name": person.full_name,
+        "phone": person.phone,
+        "title": person.title,
+        "region": person.region,
+        "unit": person.unit,
+    }
     form = PersonEditForm(request.POST or None, initial=initial, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        done = run_action(form, actions.do_update_person, person, actor=request.user, scope=request.scope,
-                          full_name=d["full_name"], phone=d["phone"], title=d["title"], region=d["region"],
-                          unit=d["unit"])
+        done = run_action(
+            form,
+            actions.do_update_person,
+            person,
+            actor=request.user,
+            scope=request.scope,
+            full_name=d["full_name"],
+            phone=d["phone"],
+            title=d["title"],
+            region=d["region"],
+            unit=d["unit"],
+        )
         if done and d["password"]:
-            done = run_action(form, actions.do_set_password, done, d["password"], actor=request.user,
-                              scope=request.scope)
+            done = run_action(
+                form, actions.do_set_password, done, d["password"], actor=request.user, scope=request.scope
+            )
         if done:
             messages.success(request, "已保存。")
             return redirect("person_detail", pk=person.pk)
@@ -196,8 +257,9 @@ def person_archive(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            actions.do_archive_person(person, actor=request.user, scope=request.scope,
-                                      reason=form.cleaned_data["reason"])
+            actions.do_archive_person(
+                person, actor=request.user, scope=request.scope, reason=form.cleaned_data["reason"]
+            )
             messages.success(request, f"已停用“{person}”。")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -212,22 +274,41 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoleForm(request.POST, scope=request.scope)
     if form.is_valid():
         d = form.cleaned_data
-        ra = run_action(form, actions.do_grant_role, person, role=d["role"], region=d["region"], unit=d.get("unit"),
-                        title=d["title"], actor=request.user, scope=request.scope)
+        ra = run_action(
+            form,
+            actions.do_grant_role,
+            person,
+            role=d["role"],
+            region=d["region"],
+            unit=d.get("unit"),
+            title=d["title"],
+            actor=request.user,
+            scope=request.scope,
+        )
         if ra:
             messages.success(request, f"已授予角色：{ra.get_role_display()}（{ra.region}）。")
             return redirect("person_detail", pk=person.pk)
     roles = person.roles.select_related("region", "unit", "granted_by").order_by("ended_at", "role")
-    return render(request, "people/person_detail.html", {
-        "person": person, "roles": roles, "role_form": form, "archive_form": ReasonForm(), "end_form": ReasonForm(),
-    }, status=400)
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "roles": roles,
+            "role_form": form,
+            "archive_form": ReasonForm(),
+            "end_form": ReasonForm(),
+        },
+        status=400,
+    )
 
 
 @require_POST
 def role_end(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request.scope)
-    ra = get_in_scope_or_404(request.scope, RoleAssignment.objects.select_related("person", "region"),
-                             "region__path", access="admin", pk=pk)
+    ra = get_in_scope_or_404(
+        request.scope, RoleAssignment.objects.select_related("person", "region"), "region__path", access="admin", pk=pk
+    )
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:

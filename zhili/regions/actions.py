@@ -71,9 +71,19 @@ def _check_parent(level: int, parent: Region | None, on: datetime.date | None = 
 
 @transaction.atomic
 def do_create_region(
-    *, code: str, name: str, level: int, parent: Region | None, actor, scope: Scope,
-    valid_from: datetime.date | None = None, boundary: dict | None = None,
-    center_lng=None, center_lat=None, note: str = "", is_synthetic: bool = False,
+    *,
+    code: str,
+    name: str,
+    level: int,
+    parent: Region | None,
+    actor,
+    scope: Scope,
+    valid_from: datetime.date | None = None,
+    boundary: dict | None = None,
+    center_lng=None,
+    center_lat=None,
+    note: str = "",
+    is_synthetic: bool = False,
 ) -> Region:
     code = normalise_code(code)
     name = (name or "").strip()
@@ -92,9 +102,16 @@ def do_create_region(
     if Region.objects.filter(code=code).exists():
         raise ValidationError(f"区划代码 {code} 已存在，不能重复。")
     region = Region(
-        code=code, name=name, level=level, parent=parent,
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
         path=(parent.path if parent else "") + code + PATH_SEP,
-        boundary=boundary, center_lng=center_lng, center_lat=center_lat, note=note, is_synthetic=is_synthetic,
+        boundary=boundary,
+        center_lng=center_lng,
+        center_lat=center_lat,
+        note=note,
+        is_synthetic=is_synthetic,
     )
     if valid_from:
         region.valid_from = valid_from
@@ -190,7 +207,13 @@ def do_merge_villages(
         raise ValidationError(f"您无权调整“{parent.name}”的村居。")
 
     successor = do_create_region(
-        code=code, name=name, level=Level.VILLAGE, parent=parent, actor=actor, scope=scope, valid_from=on,
+        code=code,
+        name=name,
+        level=Level.VILLAGE,
+        parent=parent,
+        actor=actor,
+        scope=scope,
+        valid_from=on,
         note=f"由{'、'.join(v.name for v in villages)}合并设立",
     )
     seq = 0
@@ -198,26 +221,51 @@ def do_merge_villages(
         for grid in Region.objects.filter(parent=village).current(on).order_by("code"):
             seq += 1
             new_grid = do_create_region(
-                code=f"{successor.code}{seq:03d}", name=f"{name}{seq}号网格（原{grid.name}）", level=Level.GRID,
-                parent=successor, actor=actor, scope=scope, valid_from=on, boundary=grid.boundary,
-                center_lng=grid.center_lng, center_lat=grid.center_lat, is_synthetic=grid.is_synthetic,
+                code=f"{successor.code}{seq:03d}",
+                name=f"{name}{seq}号网格（原{grid.name}）",
+                level=Level.GRID,
+                parent=successor,
+                actor=actor,
+                scope=scope,
+                valid_from=on,
+                boundary=grid.boundary,
+                center_lng=grid.center_lng,
+                center_lat=grid.center_lat,
+                is_synthetic=grid.is_synthetic,
             )
             for link in ChainLink.objects.active().filter(grid=grid):
-                ChainLink.objects.create(grid=new_grid, level=link.level, person=link.person,
-                                         contact_name=link.contact_name, contact_phone=link.contact_phone,
-                                         note=link.note)
+                ChainLink.objects.create(
+                    grid=new_grid,
+                    level=link.level,
+                    person=link.person,
+                    contact_name=link.contact_name,
+                    contact_phone=link.contact_phone,
+                    note=link.note,
+                )
             for ra in RoleAssignment.objects.active().filter(region=grid):
-                RoleAssignment.objects.create(person=ra.person, role=ra.role, region=new_grid, title=ra.title,
-                                              granted_by=actor)
+                RoleAssignment.objects.create(
+                    person=ra.person, role=ra.role, region=new_grid, title=ra.title, granted_by=actor
+                )
             Region.objects.filter(pk=grid.pk).update(valid_to=on, successor=new_grid)
-            audit.record(actor, "region.close", grid, changes={"valid_to": [None, on.isoformat()],
-                                                                "successor": [None, str(new_grid)]}, reason=reason)
+            audit.record(
+                actor,
+                "region.close",
+                grid,
+                changes={"valid_to": [None, on.isoformat()], "successor": [None, str(new_grid)]},
+                reason=reason,
+            )
         for ra in RoleAssignment.objects.active().filter(region=village, role=Role.VILLAGE_CADRE):
-            RoleAssignment.objects.create(person=ra.person, role=ra.role, region=successor, title=ra.title,
-                                          granted_by=actor)
+            RoleAssignment.objects.create(
+                person=ra.person, role=ra.role, region=successor, title=ra.title, granted_by=actor
+            )
         Region.objects.filter(pk=village.pk).update(valid_to=on, successor=successor)
-        audit.record(actor, "region.merge", village,
-                     changes={"valid_to": [None, on.isoformat()], "successor": [None, str(successor)]}, reason=reason)
+        audit.record(
+            actor,
+            "region.merge",
+            village,
+            changes={"valid_to": [None, on.isoformat()], "successor": [None, str(successor)]},
+            reason=reason,
+        )
     # Roles on the closed regions end; the people keep the same roles on the successors.
     from django.utils import timezone
 

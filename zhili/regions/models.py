@@ -25,8 +25,12 @@ class Level(models.IntegerChoices):
 
 
 # Which level may sit under which: a grid belongs to exactly one village, never to the subdistrict.
-CHILD_LEVEL = {Level.CITY: Level.DISTRICT, Level.DISTRICT: Level.SUBDISTRICT,
-               Level.SUBDISTRICT: Level.VILLAGE, Level.VILLAGE: Level.GRID}
+CHILD_LEVEL = {
+    Level.CITY: Level.DISTRICT,
+    Level.DISTRICT: Level.SUBDISTRICT,
+    Level.SUBDISTRICT: Level.VILLAGE,
+    Level.VILLAGE: Level.GRID,
+}
 
 # Code lengths: GB/T 2260 (6 digits) for city and district; +3 for the subdistrict; +3 for the village or
 # community; +3 for the grid (CJ/T 349-2010: county + subdistrict + community + grid sequence = 15 digits).
@@ -81,7 +85,11 @@ class Region(TimeStampedModel):
     valid_from = models.DateField(_("起始日期"), default=datetime.date(2000, 1, 1))
     valid_to = models.DateField(_("终止日期"), null=True, blank=True)
     successor = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
         verbose_name=_("合并后的区划"),
     )
     note = models.CharField(_("备注"), max_length=300, blank=True)

@@ -23,28 +23,38 @@ def responsible(region: Region) -> QuerySet[RoleAssignment]:
     q = Q(region=region)
     if region.level == Level.SUBDISTRICT:
         q |= Q(unit__region=region)
-    return (RoleAssignment.objects.active().filter(q).select_related("person", "unit")
-            .order_by("role", "unit__code", "person__username"))
+    return (
+        RoleAssignment.objects.active()
+        .filter(q)
+        .select_related("person", "unit")
+        .order_by("role", "unit__code", "person__username")
+    )
 
 
 def chain(grid: Region) -> list[tuple[ChainLevel, ChainLink | None]]:
     """Each configured level of the grid's subdistrict with whoever answers for it (or None)."""
-    levels = list(ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True)
-                  .order_by("order"))
+    levels = list(
+        ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True).order_by("order")
+    )
     links = {
-        link.level_id: link
-        for link in ChainLink.objects.active().filter(grid=grid).select_related("person", "level")
+        link.level_id: link for link in ChainLink.objects.active().filter(grid=grid).select_related("person", "level")
     }
     return [(level, links.get(level.pk)) for level in levels]
 
 
 def chains_for_village(village: Region) -> list[tuple[Region, list]]:
     """The chain of every current grid of a village, in two queries."""
-    grids = list(village.children.current().order_by("code").prefetch_related(
-        Prefetch("chain_links", queryset=ChainLink.objects.active().select_related("person", "level"))
-    ))
-    return [(g, sorted((link for link in g.chain_links.all() if link.level.is_active), key=lambda link: link.level.order))
-            for g in grids]
+    grids = list(
+        village.children.current()
+        .order_by("code")
+        .prefetch_related(
+            Prefetch("chain_links", queryset=ChainLink.objects.active().select_related("person", "level"))
+        )
+    )
+    return [
+        (g, sorted((link for link in g.chain_links.all() if link.level.is_active), key=lambda link: link.level.order))
+        for g in grids
+    ]
 
 
 def breadcrumbs(scope: Scope, region: Region) -> list[tuple[Region, bool]]:

@@ -63,14 +63,29 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 def region_edit(request: HttpRequest, code: str) -> HttpResponse:
     region = get_region_or_404(request.scope, code, access="admin")
 
-    initial = {"name": region.name, "center_lng": region.center_lng, "center_lat": region.center_lat,
-               "note": region.note, "boundary": json.dumps(region.boundary, ensure_ascii=False) if region.boundary else ""}
+    initial = {
+        "name": region.name,
+        "center_lng": region.center_lng,
+        "center_lat": region.center_lat,
+        "note": region.note,
+        "boundary": json.dumps(region.boundary, ensure_ascii=False) if region.boundary else "",
+    }
     form = RegionEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        done = run_action(form, actions.do_update_region, region, actor=request.user, scope=request.scope,
-                          reason=d["reason"], name=d["name"], center_lng=d["center_lng"], center_lat=d["center_lat"],
-                          boundary=d["boundary"], note=d["note"])
+        done = run_action(
+            form,
+            actions.do_update_region,
+            region,
+            actor=request.user,
+            scope=request.scope,
+            reason=d["reason"],
+            name=d["name"],
+            center_lng=d["center_lng"],
+            center_lat=d["center_lat"],
+            boundary=d["boundary"],
+            note=d["note"],
+        )
         if done:
             messages.success(request, "已保存。")
             return redirect("region_detail", code=region.code)
@@ -86,16 +101,33 @@ def region_create_child(request: HttpRequest, code: str) -> HttpResponse:
     form = RegionCreateForm(request.POST or None, initial={"code": parent.code})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        region = run_action(form, actions.do_create_region, code=d["code"], name=d["name"], level=level,
-                            parent=parent, actor=request.user, scope=request.scope, valid_from=d["valid_from"],
-                            boundary=d["boundary"], center_lng=d["center_lng"], center_lat=d["center_lat"],
-                            note=d["note"])
+        region = run_action(
+            form,
+            actions.do_create_region,
+            code=d["code"],
+            name=d["name"],
+            level=level,
+            parent=parent,
+            actor=request.user,
+            scope=request.scope,
+            valid_from=d["valid_from"],
+            boundary=d["boundary"],
+            center_lng=d["center_lng"],
+            center_lat=d["center_lat"],
+            note=d["note"],
+        )
         if region:
             messages.success(request, f"已新建{region.get_level_display()}“{region.name}”。")
             return redirect("region_detail", code=region.code)
-    return render(request, "regions/form.html", {
-        "form": form, "region": parent, "title": f"在“{parent.name}”下新建{Level(level).label}",
-    })
+    return render(
+        request,
+        "regions/form.html",
+        {
+            "form": form,
+            "region": parent,
+            "title": f"在“{parent.name}”下新建{Level(level).label}",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,8 +140,17 @@ def village_merge(request: HttpRequest, code: str) -> HttpResponse:
     form = MergeForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        successor = run_action(form, actions.do_merge_villages, list(d["villages"]), code=d["code"], name=d["name"],
-                               on=d["on"], reason=d["reason"], actor=request.user, scope=request.scope)
+        successor = run_action(
+            form,
+            actions.do_merge_villages,
+            list(d["villages"]),
+            code=d["code"],
+            name=d["name"],
+            on=d["on"],
+            reason=d["reason"],
+            actor=request.user,
+            scope=request.scope,
+        )
         if successor:
             messages.success(request, f"已合并设立“{successor.name}”；原村的历史记录仍归属原村。")
             return redirect("region_detail", code=successor.code)
@@ -127,9 +168,17 @@ def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
     form = ChainLinkForm(request.POST or None, levels=levels, people=people)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        link = run_action(form, do_set_chain_link, grid, d["level"], person=d["person"],
-                          contact_name=d["contact_name"], contact_phone=d["contact_phone"],
-                          actor=request.user, scope=scope)
+        link = run_action(
+            form,
+            do_set_chain_link,
+            grid,
+            d["level"],
+            person=d["person"],
+            contact_name=d["contact_name"],
+            contact_phone=d["contact_phone"],
+            actor=request.user,
+            scope=scope,
+        )
         if link:
             messages.success(request, f"已设置{d['level'].name}：{link.display_name}。")
             return redirect("region_detail", code=grid.code)

@@ -53,30 +53,69 @@ def _attach(files, *, actor, entry: Entry | None = None, task: Task | None = Non
 
 # ---- the tree ----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def do_create_goal(*, region: Region, year: int, code: str, title: str, level_name: str, actor, scope: Scope,
-                   parent: Goal | None = None, order: int = 0) -> Goal:
+def do_create_goal(
+    *,
+    region: Region,
+    year: int,
+    code: str,
+    title: str,
+    level_name: str,
+    actor,
+    scope: Scope,
+    parent: Goal | None = None,
+    order: int = 0,
+) -> Goal:
     _require(region.level == Level.SUBDISTRICT, "目标体系设在街道（乡镇）一级。")
     _require(scope.can_write(region.path) or scope.can_admin(region.path), f"您无权编制“{region.name}”的目标。")
     _require(bool(title.strip()), "目标名称不能为空。")
     if parent is not None:
         _require(parent.region_id == region.pk and parent.year == year, "上级目标必须属于同一街道、同一年度。")
-    goal = Goal.objects.create(region=region, year=year, parent=parent, code=code.strip(), title=title.strip(),
-                               level_name=level_name.strip(), order=order)
+    goal = Goal.objects.create(
+        region=region,
+        year=year,
+        parent=parent,
+        code=code.strip(),
+        title=title.strip(),
+        level_name=level_name.strip(),
+        order=order,
+    )
     audit.record(actor, "goal.create", goal, changes={"title": [None, goal.title]})
     return goal
 
 
 @transaction.atomic
-def do_create_task(*, goal: Goal, code: str, title: str, start: datetime.date, deadline: datetime.date, actor,
-                   scope: Scope, leader: Person | None = None, lead_unit: Unit | None = None,
-                   assisting_units=(), owner: Person | None = None, order: int = 0,
-                   milestones: list[tuple[str, datetime.date]] = ()) -> Task:
+def do_create_task(
+    *,
+    goal: Goal,
+    code: str,
+    title: str,
+    start: datetime.date,
+    deadline: datetime.date,
+    actor,
+    scope: Scope,
+    leader: Person | None = None,
+    lead_unit: Unit | None = None,
+    assisting_units=(),
+    owner: Person | None = None,
+    order: int = 0,
+    milestones: list[tuple[str, datetime.date]] = (),
+) -> Task:
     _require(scope.can_write(goal.region.path) or scope.can_admin(goal.region.path), "您无权编制此目标的任务。")
     _require(bool(title.strip()), "任务名称不能为空。")
     _require(deadline >= start, "完成时限不能早于开始日期。")
-    task = Task.objects.create(goal=goal, code=code, title=title.strip(), start=start, deadline=deadline,
-                               leader=leader, lead_unit=lead_unit, owner=owner, order=order)
+    task = Task.objects.create(
+        goal=goal,
+        code=code,
+        title=title.strip(),
+        start=start,
+        deadline=deadline,
+        leader=leader,
+        lead_unit=lead_unit,
+        owner=owner,
+        order=order,
+    )
     task.assisting_units.set(assisting_units)
     for name, due in milestones:
         task.milestones.create(title=name, due=due)
@@ -85,8 +124,9 @@ def do_create_task(*, goal: Goal, code: str, title: str, start: datetime.date, d
 
 
 @transaction.atomic
-def do_create_indicator(*, task: Task, code: str, name: str, unit: str, target: Decimal, actor, scope: Scope,
-                        **fields) -> Indicator:
+def do_create_indicator(
+    *, task: Task, code: str, name: str, unit: str, target: Decimal, actor, scope: Scope, **fields
+) -> Indicator:
     _require(scope.can_write(task.goal.region.path) or scope.can_admin(task.goal.region.path), "您无权编制指标。")
     _require(bool(name.strip()), "指标名称不能为空。")
     ind = Indicator(task=task, code=code, name=name.strip(), unit=unit, target=target, **fields)
@@ -110,13 +150,14 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, r
     for subject, value in targets.items():
         if isinstance(subject, Region):
             _require(indicator.decomposition == Decomposition.VILLAGES, "该指标分解到单位，不能分给村。")
-            _require(subject.parent_id == sub.pk and subject.level == Level.VILLAGE,
-                     f"“{subject.name}”不是“{sub.name}”的村（社区）。")
+            _require(
+                subject.parent_id == sub.pk and subject.level == Level.VILLAGE,
+                f"“{subject.name}”不是“{sub.name}”的村（社区）。",
+            )
         else:
             _require(indicator.decomposition == Decomposition.UNITS, "该指标分解到村，不能分给单位。")
             _require(subject.region_id == sub.pk, f"“{subject.name}”不是“{sub.name}”的单位。")
-        _require(value is not None and (value >= 0 or indicator.allow_negative),
-                 f"“{subject}”的分解目标不能为负数。")
+        _require(value is not None and (value >= 0 or indicator.allow_negative), f"“{subject}”的分解目标不能为负数。")
     total = sum(targets.values(), Decimal(0))
     reason = (reason or "").strip()
     if total != indicator.target and not reason:
@@ -129,8 +170,9 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, r
     made = []
     for k, v in targets.items():
         key = (k.pk, None) if isinstance(k, Region) else (None, k.pk)
-        share = existing.pop(key, None) or Share(indicator=indicator, **({"region": k} if isinstance(k, Region)
-                                                                          else {"unit": k}))
+        share = existing.pop(key, None) or Share(
+            indicator=indicator, **({"region": k} if isinstance(k, Region) else {"unit": k})
+        )
         share.target = v
         share.save()
         made.append(share)
@@ -144,12 +186,14 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, r
 
 # ---- progress ----------------------------------------------------------------------------------
 
+
 def can_report(scope: Scope, indicator: Indicator, region: Region, unit: Unit | None = None) -> bool:
     if scope.can_write(region.path):
         return True
     lead = indicator.task.lead_unit_id
     return (bool(lead) and scope.can_write_for_unit(lead, region.path)) or (
-        unit is not None and scope.can_write_for_unit(unit.pk, region.path))
+        unit is not None and scope.can_write_for_unit(unit.pk, region.path)
+    )
 
 
 def period_is_open(indicator: Indicator, period_end: datetime.date, today: datetime.date) -> bool:
@@ -157,8 +201,11 @@ def period_is_open(indicator: Indicator, period_end: datetime.date, today: datet
     rule = lights.Rule.for_region(sub, today)
     if today <= period_end + datetime.timedelta(days=rule.report_grace_days):
         return True
-    return PeriodReopening.objects.filter(region=sub, period_end=period_end, until__gte=today).filter(
-        models_q_indicator(indicator)).exists()
+    return (
+        PeriodReopening.objects.filter(region=sub, period_end=period_end, until__gte=today)
+        .filter(models_q_indicator(indicator))
+        .exists()
+    )
 
 
 def models_q_indicator(indicator: Indicator):
@@ -168,11 +215,23 @@ def models_q_indicator(indicator: Indicator):
 
 
 @transaction.atomic
-def do_report_progress(indicator: Indicator, *, region: Region, day: datetime.date, value: Decimal, actor,
-                       scope: Scope, note: str = "", unit: Unit | None = None, files=()) -> Entry:
+def do_report_progress(
+    indicator: Indicator,
+    *,
+    region: Region,
+    day: datetime.date,
+    value: Decimal,
+    actor,
+    scope: Scope,
+    note: str = "",
+    unit: Unit | None = None,
+    files=(),
+) -> Entry:
     """A person's periodic report: the value for the period containing `day` (a running total if cumulative)."""
-    _require(indicator.source == SourceKind.REPORT,
-             f"“{indicator.name}”由{indicator.get_source_display()}得出，不需要也不能手工填报。")
+    _require(
+        indicator.source == SourceKind.REPORT,
+        f"“{indicator.name}”由{indicator.get_source_display()}得出，不需要也不能手工填报。",
+    )
     sub = _sub_of(indicator)
     _require(region.path.startswith(sub.path), f"“{region.name}”不属于“{sub.name}”。")
     _require(can_report(scope, indicator, region, unit), f"您无权为“{region.name}”填报此指标。")
@@ -190,15 +249,30 @@ def do_report_progress(indicator: Indicator, *, region: Region, day: datetime.da
     _require(start.year == year or end.year == year, f"该指标属于 {year} 年度，所填期间不在该年度内。")
     today = clock.today()
     _require(start <= today, "不能填报尚未开始的期间。")
-    _require(period_is_open(indicator, end, today),
-             f"{periods.label(start, end, indicator.period_type)}的填报期已截止；如需补报，请街道领导重新开放该期。")
-    previous = Entry.objects.select_for_update().filter(indicator=indicator, region=region, unit=unit,
-                                                        period_end=end, is_current=True).first()
+    _require(
+        period_is_open(indicator, end, today),
+        f"{periods.label(start, end, indicator.period_type)}的填报期已截止；如需补报，请街道领导重新开放该期。",
+    )
+    previous = (
+        Entry.objects.select_for_update()
+        .filter(indicator=indicator, region=region, unit=unit, period_end=end, is_current=True)
+        .first()
+    )
     if previous is not None:
-        raise ValidationError(f"{periods.label(start, end, indicator.period_type)}已填报过"
-                              f"（{previous.value.normalize():f}）；如需修改，请使用“更正”并写明原因。")
-    entry = Entry.objects.create(indicator=indicator, region=region, unit=unit, period_start=start, period_end=end,
-                                 value=value, note=note, reporter=actor)
+        raise ValidationError(
+            f"{periods.label(start, end, indicator.period_type)}已填报过"
+            f"（{previous.value.normalize():f}）；如需修改，请使用“更正”并写明原因。"
+        )
+    entry = Entry.objects.create(
+        indicator=indicator,
+        region=region,
+        unit=unit,
+        period_start=start,
+        period_end=end,
+        value=value,
+        note=note,
+        reporter=actor,
+    )
     _attach(files, actor=actor, entry=entry)
     audit.record(actor, "progress.report", entry, changes={"value": [None, str(value)]})
     return entry
@@ -213,35 +287,62 @@ def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor, scope:
     reason = (reason or "").strip()
     _require(bool(reason), "更正必须填写原因。")
     _require(entry.indicator.allow_negative or value >= 0, f"“{entry.indicator.name}”不允许负数。")
-    _require(period_is_open(entry.indicator, entry.period_end, clock.today()),
-             "该期填报期已截止；如需更正，请街道领导重新开放该期。")
+    _require(
+        period_is_open(entry.indicator, entry.period_end, clock.today()),
+        "该期填报期已截止；如需更正，请街道领导重新开放该期。",
+    )
     Entry.objects.filter(pk=entry.pk).update(is_current=False)
-    new = Entry.objects.create(indicator=entry.indicator, region=entry.region, unit=entry.unit,
-                               period_start=entry.period_start, period_end=entry.period_end, value=value,
-                               note=entry.note, reporter=actor, corrects=entry, reason=reason)
+    new = Entry.objects.create(
+        indicator=entry.indicator,
+        region=entry.region,
+        unit=entry.unit,
+        period_start=entry.period_start,
+        period_end=entry.period_end,
+        value=value,
+        note=entry.note,
+        reporter=actor,
+        corrects=entry,
+        reason=reason,
+    )
     _attach(files, actor=actor, entry=new)
     audit.record(actor, "progress.correct", new, changes={"value": [str(entry.value), str(value)]}, reason=reason)
     return new
 
 
 @transaction.atomic
-def do_reopen_period(*, region: Region, period_end: datetime.date, until: datetime.date, reason: str, actor,
-                     scope: Scope, indicator: Indicator | None = None) -> PeriodReopening:
+def do_reopen_period(
+    *,
+    region: Region,
+    period_end: datetime.date,
+    until: datetime.date,
+    reason: str,
+    actor,
+    scope: Scope,
+    indicator: Indicator | None = None,
+) -> PeriodReopening:
     _require(region.level == Level.SUBDISTRICT and scope.can_write(region.path), "只有街道领导可以重新开放填报期。")
     _require(bool((reason or "").strip()), "重新开放填报期必须填写原因。")
     _require(until >= clock.today(), "开放截止日期不能早于今天。")
-    reopening = PeriodReopening.objects.create(region=region, indicator=indicator, period_end=period_end,
-                                               until=until, reason=reason.strip(), reopened_by=actor)
-    audit.record(actor, "period.reopen", region, changes={"period_end": [None, period_end], "until": [None, until]},
-                 reason=reason)
+    reopening = PeriodReopening.objects.create(
+        region=region, indicator=indicator, period_end=period_end, until=until, reason=reason.strip(), reopened_by=actor
+    )
+    audit.record(
+        actor,
+        "period.reopen",
+        region,
+        changes={"period_end": [None, period_end], "until": [None, until]},
+        reason=reason,
+    )
     return reopening
 
 
 # ---- supervision: completion, closure, reopening, 催办 ----------------------------------------------
 
+
 def _is_lead(scope: Scope, task: Task) -> bool:
     return scope.can_write(task.goal.region.path) or (
-        task.lead_unit_id is not None and task.lead_unit_id in scope.units)
+        task.lead_unit_id is not None and task.lead_unit_id in scope.units
+    )
 
 
 @transaction.atomic
@@ -253,8 +354,12 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
     _require(bool((note or "").strip()), "请填写办结说明。")
     _require(bool(files) or task.evidence.exists(), "报告办结需要上传佐证材料。")
     _attach(files, actor=actor, task=task)
-    task.status, task.reported_at, task.reported_by, task.report_note = (TaskStatus.REPORTED, timezone.now(), actor,
-                                                                         note.strip())
+    task.status, task.reported_at, task.reported_by, task.report_note = (
+        TaskStatus.REPORTED,
+        timezone.now(),
+        actor,
+        note.strip(),
+    )
     task.save()
     audit.record(actor, "task.report_completion", task, changes={"status": ["推进中", "已报办结"]})
     return task
@@ -264,8 +369,10 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
 def do_confirm_closure(task: Task, *, actor, scope: Scope) -> Task:
     """A leader confirms the completion report: 办结销号."""
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
-    _require((scope.can_write(task.goal.region.path) and "leader" in scope.roles) or scope.is_superuser,
-             "只有街道领导可以确认办结销号。")
+    _require(
+        (scope.can_write(task.goal.region.path) and "leader" in scope.roles) or scope.is_superuser,
+        "只有街道领导可以确认办结销号。",
+    )
     _require(task.status == TaskStatus.REPORTED, "牵头单位报告办结后，才能确认销号。")
     _require(task.reported_by_id != actor.pk or scope.is_superuser, "报告办结的人不能自己确认销号。")
     task.status, task.closed_at, task.closed_by = TaskStatus.CLOSED, timezone.now(), actor
@@ -295,8 +402,9 @@ def do_send_reminder(task: Task, *, message: str, actor, scope: Scope) -> list[R
     recipients = {p for p in (task.owner, task.leader) if p is not None and p.pk != actor.pk}
     _require(bool(recipients), "该任务没有可催办的责任人。")
     made = [Reminder.objects.create(task=task, to=p, sender=actor, message=message.strip()) for p in recipients]
-    audit.record(actor, "task.remind", task, changes={"to": [None, "、".join(str(p) for p in recipients)]},
-                 reason=message)
+    audit.record(
+        actor, "task.remind", task, changes={"to": [None, "、".join(str(p) for p in recipients)]}, reason=message
+    )
     return made
 
 
@@ -312,40 +420,78 @@ def do_mark_reminder_read(reminder: Reminder, *, actor) -> Reminder:
 
 # ---- ranking -----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def do_set_ranking(*, region: Region, year: int, subject: str, name: str, weights: dict[Indicator, Decimal], actor,
-                   scope: Scope, cap: Decimal = Decimal(100)) -> RankingScheme:
+def do_set_ranking(
+    *,
+    region: Region,
+    year: int,
+    subject: str,
+    name: str,
+    weights: dict[Indicator, Decimal],
+    actor,
+    scope: Scope,
+    cap: Decimal = Decimal(100),
+) -> RankingScheme:
     _require(scope.can_write(region.path) or scope.can_admin(region.path), "只有街道领导可以设置考核权重。")
     _require(subject in ("villages", "units"), "考核对象应为村（社区）或单位。")
     total = sum(weights.values(), Decimal(0))
     _require(total == 100, f"各项权重之和应为 100%，现为 {total.normalize():f}%。")
     _require(all(w > 0 for w in weights.values()), "权重必须大于 0。")
     for ind in weights:
-        _require(ind.task.goal.region_id == region.pk and ind.task.goal.year == year,
-                 f"指标“{ind.name}”不属于{region.name}{year}年的目标体系。")
+        _require(
+            ind.task.goal.region_id == region.pk and ind.task.goal.year == year,
+            f"指标“{ind.name}”不属于{region.name}{year}年的目标体系。",
+        )
         wanted = Decomposition.VILLAGES if subject == "villages" else Decomposition.UNITS
-        _require(ind.decomposition == wanted or subject == "units",
-                 f"指标“{ind.name}”没有分解到{'村' if subject == 'villages' else '单位'}，不能用于该考核。")
-    scheme, _ = RankingScheme.objects.update_or_create(region=region, year=year, subject=subject,
-                                                       defaults={"name": name, "cap": cap})
+        _require(
+            ind.decomposition == wanted or subject == "units",
+            f"指标“{ind.name}”没有分解到{'村' if subject == 'villages' else '单位'}，不能用于该考核。",
+        )
+    scheme, _ = RankingScheme.objects.update_or_create(
+        region=region, year=year, subject=subject, defaults={"name": name, "cap": cap}
+    )
     before = {str(w.indicator): str(w.weight) for w in scheme.weights.select_related("indicator")}
     scheme.weights.all().delete()
     RankingWeight.objects.bulk_create([RankingWeight(scheme=scheme, indicator=i, weight=w) for i, w in weights.items()])
-    audit.record(actor, "ranking.weights", scheme, changes=audit.diff(before, {str(i): str(w) for i, w in weights.items()}))
+    audit.record(
+        actor, "ranking.weights", scheme, changes=audit.diff(before, {str(i): str(w) for i, w in weights.items()})
+    )
     return scheme
 
 
 # ---- the built-in record type ------------------------------------------------------------------
 
+
 @transaction.atomic
-def do_record_activity(*, region: Region, kind: str, topic: str, title: str, date: datetime.date, actor,
-                       scope: Scope, count: int = 0, amount: Decimal | None = None) -> ActivityRecord:
-    _require(scope.can_write(region.path) or any(region.path.startswith(p) for p in scope.units.values()),
-             f"您无权为“{region.name}”登记工作记录。")
+def do_record_activity(
+    *,
+    region: Region,
+    kind: str,
+    topic: str,
+    title: str,
+    date: datetime.date,
+    actor,
+    scope: Scope,
+    count: int = 0,
+    amount: Decimal | None = None,
+) -> ActivityRecord:
+    _require(
+        scope.can_write(region.path) or any(region.path.startswith(p) for p in scope.units.values()),
+        f"您无权为“{region.name}”登记工作记录。",
+    )
     _require(bool(topic.strip()) and bool(title.strip()), "事项和标题都不能为空。")
     _require(date <= clock.today(), "不能登记未来日期的工作记录。")
-    record = ActivityRecord.objects.create(region=region, kind=kind, topic=topic.strip(), title=title.strip(),
-                                           date=date, count=count, amount=amount, recorded_by=actor)
+    record = ActivityRecord.objects.create(
+        region=region,
+        kind=kind,
+        topic=topic.strip(),
+        title=title.strip(),
+        date=date,
+        count=count,
+        amount=amount,
+        recorded_by=actor,
+    )
     audit.record(actor, "activity.create", record, changes={"title": [None, record.title]})
     return record
 

@@ -78,15 +78,24 @@ def reported_values(indicators: list[Indicator], regions: Q, window: sources.Win
     if cumulative:
         latest = (
             base.filter(indicator_id__in=cumulative)
-            .annotate(rn=Window(RowNumber(), partition_by=[F("indicator_id"), F("region_id"), F("unit_id")],
-                                order_by=[F("period_end").desc(), F("id").desc()]))
+            .annotate(
+                rn=Window(
+                    RowNumber(),
+                    partition_by=[F("indicator_id"), F("region_id"), F("unit_id")],
+                    order_by=[F("period_end").desc(), F("id").desc()],
+                )
+            )
             .filter(rn=1)
             .values_list("indicator_id", "region_id", "unit_id", "value")
         )
         out.update({(i, r, u): v for i, r, u, v in latest})
     if periodic:
-        sums = (base.filter(indicator_id__in=periodic).values("indicator_id", "region_id", "unit_id")
-                .annotate(total=Sum("value")).values_list("indicator_id", "region_id", "unit_id", "total"))
+        sums = (
+            base.filter(indicator_id__in=periodic)
+            .values("indicator_id", "region_id", "unit_id")
+            .annotate(total=Sum("value"))
+            .values_list("indicator_id", "region_id", "unit_id", "total")
+        )
         out.update({(i, r, u): v for i, r, u, v in sums})
     return out
 
@@ -97,8 +106,9 @@ def village_totals(indicators: list[Indicator], sub: Region, window: sources.Win
     reports before the merge are part of the year."""
     cumulative = [i.pk for i in indicators if i.cumulative]
     periodic = [i.pk for i in indicators if not i.cumulative]
-    base = Entry.objects.filter(is_current=True, region__parent_id=sub.pk, period_end__gte=window.start,
-                                period_start__lte=window.end)
+    base = Entry.objects.filter(
+        is_current=True, region__parent_id=sub.pk, period_end__gte=window.start, period_start__lte=window.end
+    )
     out: dict[int, Decimal] = {}
     if cumulative:
         # Aggregating over a window function is beyond the ORM; the hand-written SQL is portable (SQLite and
@@ -117,8 +127,12 @@ def village_totals(indicators: list[Indicator], sub: Region, window: sources.Win
             # SQLite sums decimals as floats: back to the field's four places.
             out.update({i: Decimal(str(v)).quantize(Decimal("0.0001")) for i, v in cursor.fetchall()})
     if periodic:
-        out.update(base.filter(indicator_id__in=periodic).values("indicator_id").annotate(total=Sum("value"))
-                   .values_list("indicator_id", "total"))
+        out.update(
+            base.filter(indicator_id__in=periodic)
+            .values("indicator_id")
+            .annotate(total=Sum("value"))
+            .values_list("indicator_id", "total")
+        )
     return out
 
 
@@ -153,8 +167,16 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
-def compute(sub: Region, year: int, today: datetime.date, villages: list[Region], *, whole: bool = True,
-            indicators: list[Indicator] | None = None, all_villages_given: bool = False) -> Computed:
+def compute(
+    sub: Region,
+    year: int,
+    today: datetime.date,
+    villages: list[Region],
+    *,
+    whole: bool = True,
+    indicators: list[Indicator] | None = None,
+    all_villages_given: bool = False,
+) -> Computed:
     """Figures for `villages` (the ones the viewer may see) and, when `whole`, for the subdistrict.
 
     `all_villages_given` says `villages` is every village of the subdistrict (a ranking): the queries then
@@ -162,8 +184,8 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
     window = year_window(year, today)
     if indicators is None:
         indicators = list(
-            Indicator.objects.active().filter(task__goal__region=sub, task__goal__year=year,
-                                              task__archived_at__isnull=True)
+            Indicator.objects.active()
+            .filter(task__goal__region=sub, task__goal__year=year, task__archived_at__isnull=True)
             .select_related("task__goal")
         )
     ids = [i.pk for i in indicators]
@@ -173,23 +195,38 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
     share_by_unit_of: dict[int, dict[int, Decimal]] = defaultdict(dict)
     village_q = Q(region__parent_id=sub.pk) if all_villages_given else Q(region_id__in=[v.pk for v in villages])
     wanted = Q(unit__isnull=False) | village_q
-    for ind_id, region_id, unit_id, target in (Share.objects.filter(indicator_id__in=ids).filter(wanted)
-                                               .values_list("indicator_id", "region_id", "unit_id", "target")):
+    for ind_id, region_id, unit_id, target in (
+        Share.objects.filter(indicator_id__in=ids)
+        .filter(wanted)
+        .values_list("indicator_id", "region_id", "unit_id", "target")
+    ):
         if region_id:
             share_by_region_of[ind_id][region_id] = target
         else:
             share_by_unit_of[ind_id][unit_id] = target
-    share_sums = dict(Share.objects.filter(indicator_id__in=ids).values("indicator_id")
-                      .annotate(total=Sum("target")).values_list("indicator_id", "total"))
+    share_sums = dict(
+        Share.objects.filter(indicator_id__in=ids)
+        .values("indicator_id")
+        .annotate(total=Sum("target"))
+        .values_list("indicator_id", "total")
+    )
     rule = lights.Rule.for_region(sub, today)
     # The whole subdistrict's figure adds up every village, whoever looks; cells are made for `villages` only.
     # Reported figures are added up in the database; computed sources are asked for every village.
     needs_all = whole and any(i.source == SourceKind.COMPUTED for i in indicators)
-    all_villages = (list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)) if needs_all
-                    else villages)
+    all_villages = (
+        list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)) if needs_all else villages
+    )
     reported = reported_values(indicators, (village_q | Q(region_id=sub.pk)) if whole else village_q, window)
-    totals = village_totals([i for i in indicators if i.source == SourceKind.REPORT
-                             and i.decomposition == Decomposition.VILLAGES], sub, window) if whole else {}
+    totals = (
+        village_totals(
+            [i for i in indicators if i.source == SourceKind.REPORT and i.decomposition == Decomposition.VILLAGES],
+            sub,
+            window,
+        )
+        if whole
+        else {}
+    )
     computed = computed_values(indicators, all_villages, window)
     computed_whole = computed_whole_values(indicators, sub, window) if whole else {}
 
@@ -225,14 +262,14 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
         if ind.source == SourceKind.CHILDREN:
             kids = children[ind.pk]
             if whole:
-                whole_cells[ind.pk] = _aggregate(ind, kids, [whole_cells.get(k.pk) for k in kids], cell, rule,
-                                                 today)
+                whole_cells[ind.pk] = _aggregate(ind, kids, [whole_cells.get(k.pk) for k in kids], cell, rule, today)
             if ind.decomposition == Decomposition.VILLAGES:
                 for vid in village_ids:
                     cells = [village_cells.get((k.pk, vid)) for k in kids]
                     if any(cells):
-                        village_cells[(ind.pk, vid)] = _aggregate(ind, kids, cells, cell, rule, today,
-                                                                  target=share_by_region.get(vid))
+                        village_cells[(ind.pk, vid)] = _aggregate(
+                            ind, kids, cells, cell, rule, today, target=share_by_region.get(vid)
+                        )
             return
         if ind.decomposition == Decomposition.VILLAGES:
             for vid in village_ids:
@@ -268,8 +305,9 @@ def compute(sub: Region, year: int, today: datetime.date, villages: list[Region]
     return Computed(indicators, whole_cells, village_cells, unit_cells, share_sums, rule, window, computed)
 
 
-def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], cell, rule, today,
-               target: Decimal | None = None) -> Cell:
+def _aggregate(
+    ind: Indicator, kids: list[Indicator], cells: list[Cell | None], cell, rule, today, target: Decimal | None = None
+) -> Cell:
     """A parent indicator from its children. A child without data is reported missing, never counted as 0."""
     target = ind.target if target is None else target
     missing = [k.name for k, c in zip(kids, cells, strict=True) if c is None or c.actual is None]
@@ -293,6 +331,7 @@ def _aggregate(ind: Indicator, kids: list[Indicator], cells: list[Cell | None], 
 
 
 # ---- the one-page view --------------------------------------------------------------------------
+
 
 @dataclass
 class IndicatorRow:
@@ -338,9 +377,13 @@ class Board:
 def build_board(sub: Region, year: int, today: datetime.date, *, village: Region | None = None) -> Board:
     """The whole year on one page: for the subdistrict, or (village given) for one village's shares."""
     goals = list(Goal.objects.active().filter(region=sub, year=year).order_by("order", "code"))
-    tasks = list(Task.objects.active().filter(goal__in=goals)
-                 .select_related("goal", "leader", "lead_unit", "owner").prefetch_related("assisting_units")
-                 .order_by("order", "code"))
+    tasks = list(
+        Task.objects.active()
+        .filter(goal__in=goals)
+        .select_related("goal", "leader", "lead_unit", "owner")
+        .prefetch_related("assisting_units")
+        .order_by("order", "code")
+    )
     task_by_id = {t.pk: t for t in tasks}
     indicators = list(Indicator.objects.active().filter(task__in=tasks).order_by("order", "code"))
     for ind in indicators:

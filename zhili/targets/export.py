@@ -10,11 +10,30 @@ import xlsxwriter
 from zhili.targets import lights
 from zhili.targets.engine import Board, GoalRow, IndicatorRow
 
-COLUMNS = ["序号", "任务", "指标", "计量单位", "目标值", "实绩", "完成率(%)", "序时进度(%)", "亮灯", "责任领导",
-           "牵头单位", "完成时限", "亮灯说明"]
+COLUMNS = [
+    "序号",
+    "任务",
+    "指标",
+    "计量单位",
+    "目标值",
+    "实绩",
+    "完成率(%)",
+    "序时进度(%)",
+    "亮灯",
+    "责任领导",
+    "牵头单位",
+    "完成时限",
+    "亮灯说明",
+]
 WIDTHS = [6, 30, 30, 9, 12, 12, 10, 11, 8, 10, 22, 12, 60]
-COLOURS = {lights.GREEN: "#C6EFCE", lights.YELLOW: "#FFEB9C", lights.RED: "#FFC7CE", lights.DONE: "#BDD7EE",
-           lights.OVERDUE: "#E6B8B7", lights.NONE: "#EDEDED"}
+COLOURS = {
+    lights.GREEN: "#C6EFCE",
+    lights.YELLOW: "#FFEB9C",
+    lights.RED: "#FFC7CE",
+    lights.DONE: "#BDD7EE",
+    lights.OVERDUE: "#E6B8B7",
+    lights.NONE: "#EDEDED",
+}
 
 
 def _text(value) -> str:
@@ -35,18 +54,25 @@ def board_xlsx(board: Board) -> bytes:
     text = wb.add_format(base)
     num = wb.add_format({**base, "num_format": "#,##0.##"})
     pct = wb.add_format({**base, "num_format": "0.0"})
-    light_fmt = {state: wb.add_format({**base, "align": "center", "bg_color": colour})
-                 for state, colour in COLOURS.items()}
+    light_fmt = {
+        state: wb.add_format({**base, "align": "center", "bg_color": colour}) for state, colour in COLOURS.items()
+    }
 
     last_col = len(COLUMNS) - 1
     where = board.village.name if board.village else board.sub.name
     ws.merge_range(0, 0, 0, last_col, f"{where}{board.year}年“1234”工作体系目标任务推进情况表", title)
     ws.set_row(0, 36)
-    ws.merge_range(1, 0, 1, last_col,
-                   f"填报单位：{where}　　　数据截至：{board.today:%Y年%m月%d日}　　　"
-                   f"亮灯：已完成 {board.counts.get(lights.DONE, 0)}，绿灯 {board.counts.get(lights.GREEN, 0)}，"
-                   f"黄灯 {board.counts.get(lights.YELLOW, 0)}，红灯 {board.counts.get(lights.RED, 0)}，"
-                   f"逾期 {board.counts.get(lights.OVERDUE, 0)}", sub)
+    ws.merge_range(
+        1,
+        0,
+        1,
+        last_col,
+        f"填报单位：{where}　　　数据截至：{board.today:%Y年%m月%d日}　　　"
+        f"亮灯：已完成 {board.counts.get(lights.DONE, 0)}，绿灯 {board.counts.get(lights.GREEN, 0)}，"
+        f"黄灯 {board.counts.get(lights.YELLOW, 0)}，红灯 {board.counts.get(lights.RED, 0)}，"
+        f"逾期 {board.counts.get(lights.OVERDUE, 0)}",
+        sub,
+    )
     for c, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
         ws.write(2, c, name, head)
         ws.set_column(c, c, width)
@@ -67,9 +93,12 @@ def board_xlsx(board: Board) -> bytes:
         ws.write_string(row, 1, _text(task.title), text)
         ws.write_string(row, 2, ("　" * depth) + _text(r.indicator.name), text)
         ws.write_string(row, 3, _text(r.indicator.unit), text)
-        for col, value, fmt in ((4, cell.target if cell else None, num), (5, cell.actual if cell else None, num),
-                                (6, cell.completion if cell else None, pct),
-                                (7, cell.light.schedule if cell else None, pct)):
+        for col, value, fmt in (
+            (4, cell.target if cell else None, num),
+            (5, cell.actual if cell else None, num),
+            (6, cell.completion if cell else None, pct),
+            (7, cell.light.schedule if cell else None, pct),
+        ):
             if value is None:
                 ws.write_blank(row, col, None, fmt)
             else:
@@ -96,6 +125,8 @@ def board_xlsx(board: Board) -> bytes:
 
     for g in board.goals:
         goal(g, 0)
-    ws.merge_range(row + 1, 0, row + 1, last_col, "说明：实绩来自系统内填报、台账与工作记录，亮灯按街道公布的规则自动计算。", sub)
+    ws.merge_range(
+        row + 1, 0, row + 1, last_col, "说明：实绩来自系统内填报、台账与工作记录，亮灯按街道公布的规则自动计算。", sub
+    )
     wb.close()
     return buf.getvalue()

@@ -39,8 +39,9 @@ class DecimalInput(forms.DecimalField):
 class ReportForm(forms.Form):
     region = forms.ChoiceField(label="村（社区）/单位")
     day = forms.DateField(label="期间（任一天）", widget=forms.DateInput(attrs={"type": "date"}))
-    value = DecimalInput(label="数值", max_digits=16, decimal_places=4,
-                         error_messages={"invalid": "请填写数字，如 1200 或 1,200.5。"})
+    value = DecimalInput(
+        label="数值", max_digits=16, decimal_places=4, error_messages={"invalid": "请填写数字，如 1200 或 1,200.5。"}
+    )
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     files = MultipleFileField(label="佐证材料", required=False)
 
@@ -51,8 +52,9 @@ class ReportForm(forms.Form):
 
 
 class CorrectForm(forms.Form):
-    value = DecimalInput(label="更正后数值", max_digits=16, decimal_places=4,
-                         error_messages={"invalid": "请填写数字。"})
+    value = DecimalInput(
+        label="更正后数值", max_digits=16, decimal_places=4, error_messages={"invalid": "请填写数字。"}
+    )
     reason = forms.CharField(label="更正原因", max_length=500)
 
 

@@ -66,8 +66,9 @@ def schedule(start: datetime.date, deadline: datetime.date, today: datetime.date
 _HUNDRED, _ZERO, _TENTH = Decimal(100), Decimal(0), Decimal("0.1")
 
 
-def completion(actual: Decimal | None, target: Decimal | None, baseline: Decimal | None = None,
-               direction: str = Direction.HIGHER) -> Decimal | None:
+def completion(
+    actual: Decimal | None, target: Decimal | None, baseline: Decimal | None = None, direction: str = Direction.HIGHER
+) -> Decimal | None:
     """Completion rate in percent. With a baseline: the share of the way from baseline to target."""
     if actual is None or target is None:
         return None
@@ -119,8 +120,10 @@ class Light:
         if self.state == YELLOW:
             if g is not None and g > 0:
                 return f"{base}：落后序时进度 {g} 个百分点（不超过 {red_gap} 个百分点），黄灯。"
-            return (f"{base}：距完成时限 {self.deadline:%Y-%m-%d} 仅剩 {self.working_days_left} 个工作日"
-                    f"（不足 {r.due_soon_days} 个），黄灯提醒。")
+            return (
+                f"{base}：距完成时限 {self.deadline:%Y-%m-%d} 仅剩 {self.working_days_left} 个工作日"
+                f"（不足 {r.due_soon_days} 个），黄灯提醒。"
+            )
         return f"{base}：不落后于序时进度，距时限还有 {self.working_days_left} 个工作日，绿灯。"
 
 
@@ -130,8 +133,9 @@ def _n(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def evaluate(completion_pct: Decimal | None, start: datetime.date, deadline: datetime.date, today: datetime.date,
-             rule: Rule) -> Light:
+def evaluate(
+    completion_pct: Decimal | None, start: datetime.date, deadline: datetime.date, today: datetime.date, rule: Rule
+) -> Light:
     sched = schedule(start, deadline, today)
     left = working_days_between(today, deadline)
     if completion_pct is None:

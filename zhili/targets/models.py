@@ -49,13 +49,18 @@ class Task(ArchivableModel):
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("所属目标"))
     code = models.CharField(_("编号"), max_length=20)
     title = models.CharField(_("任务"), max_length=300)
-    leader = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="led_tasks",
-                               verbose_name=_("责任领导"))
-    lead_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="led_tasks",
-                                  verbose_name=_("牵头单位"))
-    assisting_units = models.ManyToManyField(Unit, blank=True, related_name="assisted_tasks", verbose_name=_("配合单位"))
-    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_tasks",
-                              verbose_name=_("责任人"))
+    leader = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="led_tasks", verbose_name=_("责任领导")
+    )
+    lead_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="led_tasks", verbose_name=_("牵头单位")
+    )
+    assisting_units = models.ManyToManyField(
+        Unit, blank=True, related_name="assisted_tasks", verbose_name=_("配合单位")
+    )
+    owner = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_tasks", verbose_name=_("责任人")
+    )
     start = models.DateField(_("开始日期"))
     deadline = models.DateField(_("完成时限"))
     status = models.CharField(_("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
@@ -123,16 +128,20 @@ class Decomposition(models.TextChoices):
 
 class Indicator(ArchivableModel):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("任务"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("上级指标"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级指标")
+    )
     code = models.CharField(_("编号"), max_length=30)
     name = models.CharField(_("指标"), max_length=200)
     unit = models.CharField(_("计量单位"), max_length=20)
     direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     baseline = models.DecimalField(_("基数"), max_digits=16, decimal_places=4, null=True, blank=True)
     target = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4)
-    cumulative = models.BooleanField(_("累计值"), default=True,
-                                     help_text=_("累计值：每次填报截至该期末的累计数；否则填报当期数，年度实绩为各期之和。"))
+    cumulative = models.BooleanField(
+        _("累计值"),
+        default=True,
+        help_text=_("累计值：每次填报截至该期末的累计数；否则填报当期数，年度实绩为各期之和。"),
+    )
     period_type = models.CharField(_("填报周期"), max_length=10, choices=PeriodType.choices, default=PeriodType.MONTH)
     source = models.CharField(_("数据来源"), max_length=10, choices=SourceKind.choices, default=SourceKind.REPORT)
     source_key = models.CharField(_("计算来源"), max_length=60, blank=True)
@@ -140,8 +149,9 @@ class Indicator(ArchivableModel):
     aggregation = models.CharField(_("汇总方式"), max_length=10, choices=Aggregation.choices, default=Aggregation.SUM)
     weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2, default=Decimal("1"))
     allow_negative = models.BooleanField(_("允许负值"), default=False)
-    decomposition = models.CharField(_("分解方式"), max_length=10, choices=Decomposition.choices,
-                                     default=Decomposition.NONE)
+    decomposition = models.CharField(
+        _("分解方式"), max_length=10, choices=Decomposition.choices, default=Decomposition.NONE
+    )
     decomposition_note = models.CharField(_("分解说明"), max_length=500, blank=True)
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     order = models.PositiveIntegerField(default=0)
@@ -172,10 +182,12 @@ class Share(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "region"], name="share_unique_region",
-                                    condition=models.Q(region__isnull=False)),
-            models.UniqueConstraint(fields=["indicator", "unit"], name="share_unique_unit",
-                                    condition=models.Q(unit__isnull=False)),
+            models.UniqueConstraint(
+                fields=["indicator", "region"], name="share_unique_region", condition=models.Q(region__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "unit"], name="share_unique_unit", condition=models.Q(unit__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,7 +246,9 @@ class LightRule(TimeStampedModel):
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="light_rules")
     effective_from = models.DateField(_("生效日期"))
-    red_gap = models.DecimalField(_("红灯：落后序时进度超过（百分点）"), max_digits=5, decimal_places=2, default=Decimal("10"))
+    red_gap = models.DecimalField(
+        _("红灯：落后序时进度超过（百分点）"), max_digits=5, decimal_places=2, default=Decimal("10")
+    )
     due_soon_days = models.PositiveSmallIntegerField(_("黄灯：距时限不足（工作日）"), default=5)
     report_grace_days = models.PositiveSmallIntegerField(_("填报期：期末后（自然日）"), default=10)
 
@@ -318,8 +332,9 @@ class ActivityRecord(ArchivableModel):
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="activities", verbose_name=_("区划"))
     kind = models.CharField(_("类别"), max_length=10, choices=ActivityKind.choices)
-    topic = models.CharField(_("事项"), max_length=60, db_index=True,
-                             help_text=_("如“廉政谈话”“帮扶责任人培训”，指标按事项统计"))
+    topic = models.CharField(
+        _("事项"), max_length=60, db_index=True, help_text=_("如“廉政谈话”“帮扶责任人培训”，指标按事项统计")
+    )
     title = models.CharField(_("标题"), max_length=200)
     date = models.DateField(_("日期"))
     count = models.PositiveIntegerField(_("人数/户数"), default=0)

@@ -17,8 +17,10 @@ def period_of(day: datetime.date, period_type: str) -> tuple[datetime.date, date
     if period_type == PeriodType.QUARTER:
         first_month = (day.month - 1) // 3 * 3 + 1
         last_month = first_month + 2
-        return (datetime.date(day.year, first_month, 1),
-                datetime.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1]))
+        return (
+            datetime.date(day.year, first_month, 1),
+            datetime.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1]),
+        )
     return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
 
 

@@ -57,8 +57,12 @@ def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
 
 def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
     """The indicator with the viewpoint it may be seen from: whole (subdistrict readers) or one village's share."""
-    ind = (Indicator.objects.active().select_related("task__goal__region", "task__lead_unit", "task__leader",
-                                                      "task__owner", "parent").filter(pk=pk).first())
+    ind = (
+        Indicator.objects.active()
+        .select_related("task__goal__region", "task__lead_unit", "task__leader", "task__owner", "parent")
+        .filter(pk=pk)
+        .first()
+    )
     if ind is None:
         raise Http404("不存在或无权查看。")
     sub = ind.task.goal.region
@@ -67,20 +71,29 @@ def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
     # A village sees an indicator decomposed to it, or a parent whose children are (two levels down).
     family = [ind.pk, *Indicator.objects.filter(parent_id=ind.pk).values_list("pk", flat=True)]
     family += list(Indicator.objects.filter(parent_id__in=family[1:]).values_list("pk", flat=True))
-    for path, region_id in (Share.objects.filter(indicator_id__in=family, region__isnull=False)
-                            .values_list("region__path", "region_id").distinct()):
+    for path, region_id in (
+        Share.objects.filter(indicator_id__in=family, region__isnull=False)
+        .values_list("region__path", "region_id")
+        .distinct()
+    ):
         if scope.can_read(path):
             return ind, Viewpoint(sub, Region.objects.get(pk=region_id))
     raise Http404("不存在或无权查看。")
 
 
 def get_task_or_404(scope: Scope, pk: int) -> Task:
-    task = Task.objects.active().select_related("goal__region", "leader", "lead_unit", "owner", "reported_by",
-                                                "closed_by").filter(pk=pk).first()
+    task = (
+        Task.objects.active()
+        .select_related("goal__region", "leader", "lead_unit", "owner", "reported_by", "closed_by")
+        .filter(pk=pk)
+        .first()
+    )
     if task is None or not scope.can_read(task.goal.region.path):
         # A village cadre sees a task only through the indicators decomposed to their village.
-        if task is not None and any(scope.can_read(p) for p in Region.objects.filter(
-                target_shares__indicator__task=task).values_list("path", flat=True)):
+        if task is not None and any(
+            scope.can_read(p)
+            for p in Region.objects.filter(target_shares__indicator__task=task).values_list("path", flat=True)
+        ):
             return task
         raise Http404("不存在或无权查看。")
     return task

@@ -37,18 +37,24 @@ class Ranked:
     terms: list[Term]
 
 
-def rank(sub: Region, year: int, today: datetime.date, subject: str = "villages") -> tuple[RankingScheme | None,
-                                                                                          list[Ranked]]:
+def rank(
+    sub: Region, year: int, today: datetime.date, subject: str = "villages"
+) -> tuple[RankingScheme | None, list[Ranked]]:
     scheme = RankingScheme.objects.filter(region=sub, year=year, subject=subject).first()
     if scheme is None:
         return None, []
     weights = list(scheme.weights.select_related("indicator__task"))
     indicators = [w.indicator for w in weights]
     if subject == "villages":
-        subjects = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)
-                        .only("pk", "code", "name", "path", "level").order_by("code"))
-        computed = engine.compute(sub, year, today, subjects, whole=False, indicators=indicators,
-                                  all_villages_given=True)
+        subjects = list(
+            Region.objects.filter(parent=sub, level=Level.VILLAGE)
+            .current(today)
+            .only("pk", "code", "name", "path", "level")
+            .order_by("code")
+        )
+        computed = engine.compute(
+            sub, year, today, subjects, whole=False, indicators=indicators, all_villages_given=True
+        )
         cells = computed.village
     else:
         subjects = list(Unit.objects.active().filter(region=sub).order_by("code"))
@@ -67,7 +73,9 @@ def rank(sub: Region, year: int, today: datetime.date, subject: str = "villages"
                 continue
             pct = cell.completion
             counted = min(pct if pct is not None else Decimal(0), scheme.cap)
-            terms.append(Term(w.indicator, w.weight, pct, counted, (w.weight * counted / 100).quantize(Decimal("0.01"))))
+            terms.append(
+                Term(w.indicator, w.weight, pct, counted, (w.weight * counted / 100).quantize(Decimal("0.01")))
+            )
         if terms:
             applicable = sum((t.weight for t in terms), Decimal(0))
             score = (sum((t.weight * t.counted for t in terms), Decimal(0)) / applicable).quantize(Decimal("0.01"))

@@ -15,11 +15,21 @@ def target_todos(request) -> list[TodoItem]:
     user = request.user
     items: list[TodoItem] = []
     for r in Reminder.objects.filter(to=user, read_at__isnull=True).select_related("task", "sender")[:20]:
-        items.append(TodoItem(title=f"{r.task.title}：{r.message}", url=reverse("targets:task", args=[r.task_id]),
-                              kind=f"催办（{r.sender}）", light=lights.RED))
+        items.append(
+            TodoItem(
+                title=f"{r.task.title}：{r.message}",
+                url=reverse("targets:task", args=[r.task_id]),
+                kind=f"催办（{r.sender}）",
+                light=lights.RED,
+            )
+        )
     today = clock.today()
-    tasks = list(Task.objects.active().filter(status=TaskStatus.OPEN, goal__year=today.year)
-                 .filter(models_q(user)).select_related("goal__region")[:50])
+    tasks = list(
+        Task.objects.active()
+        .filter(status=TaskStatus.OPEN, goal__year=today.year)
+        .filter(models_q(user))
+        .select_related("goal__region")[:50]
+    )
     if not tasks:
         return items
     subs = {t.goal.region for t in tasks}
@@ -32,9 +42,15 @@ def target_todos(request) -> list[TodoItem]:
         for ind in indicators:
             cell = computed.whole.get(ind.pk)
             if cell and cell.light.state in (lights.RED, lights.OVERDUE):
-                items.append(TodoItem(title=f"{ind.name}（{ind.task.title}）", kind=cell.light.label,
-                                      url=reverse("targets:indicator", args=[ind.pk]),
-                                      due=f"{ind.due:%Y-%m-%d}", light=cell.light.state))
+                items.append(
+                    TodoItem(
+                        title=f"{ind.name}（{ind.task.title}）",
+                        kind=cell.light.label,
+                        url=reverse("targets:indicator", args=[ind.pk]),
+                        due=f"{ind.due:%Y-%m-%d}",
+                        light=cell.light.state,
+                    )
+                )
     return items
 
 

@@ -146,19 +146,30 @@ class ActivitySource(IndicatorSource):
                 r = table.get((topic, vid))
                 if r is None:
                     continue
-                value = {"records": r["n"], "people": r["people"] or 0, "amount": r["amount"] or 0,
-                         "villages": 1 if r["n"] else 0}[measure]
+                value = {
+                    "records": r["n"],
+                    "people": r["people"] or 0,
+                    "amount": r["amount"] or 0,
+                    "villages": 1 if r["n"] else 0,
+                }[measure]
                 out[(ind.pk, vid)] = Decimal(value)
         return out
 
     def table(self, indicator, records):
-        return (["日期", "区划", "事项", "标题", "人数/户数", "数量/金额"],
-                [[f"{r.date:%Y-%m-%d}", r.region.name, r.topic, r.title, r.count,
-                  "" if r.amount is None else r.amount] for r in records])
+        return (
+            ["日期", "区划", "事项", "标题", "人数/户数", "数量/金额"],
+            [
+                [f"{r.date:%Y-%m-%d}", r.region.name, r.topic, r.title, r.count, "" if r.amount is None else r.amount]
+                for r in records
+            ],
+        )
 
     def records(self, indicator, village, window):
-        return self._base(window).filter(topic=indicator.source_params.get("topic"),
-                                         region__path__startswith=village.path).select_related("region")
+        return (
+            self._base(window)
+            .filter(topic=indicator.source_params.get("topic"), region__path__startswith=village.path)
+            .select_related("region")
+        )
 
 
 register(ActivitySource())

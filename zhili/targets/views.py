@@ -44,10 +44,18 @@ def board(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     year = _year(request)
     b = engine.build_board(view.sub, year, today, village=view.village)
-    return render(request, "targets/board.html", {
-        "board": b, "view": view, "year": year, "today": today, "labels": lights.LABELS,
-        "can_manage": request.scope.can_write(view.sub.path),
-    })
+    return render(
+        request,
+        "targets/board.html",
+        {
+            "board": b,
+            "view": view,
+            "year": year,
+            "today": today,
+            "labels": lights.LABELS,
+            "can_manage": request.scope.can_write(view.sub.path),
+        },
+    )
 
 
 def _subjects(ind, view: queries.Viewpoint, scope):
@@ -55,12 +63,19 @@ def _subjects(ind, view: queries.Viewpoint, scope):
     today = clock.today()
     year = ind.task.goal.year
     if ind.decomposition == Decomposition.VILLAGES:
-        villages = [view.village] if view.village else list(
-            scope.filter(Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today), "path")
-            .order_by("code"))
+        villages = (
+            [view.village]
+            if view.village
+            else list(
+                scope.filter(
+                    Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today), "path"
+                ).order_by("code")
+            )
+        )
         computed = engine.compute(view.sub, year, today, villages, whole=view.whole, indicators=_family(ind))
-        return [(v, computed.village.get((ind.pk, v.pk))) for v in villages
-                if (ind.pk, v.pk) in computed.village], computed
+        return [
+            (v, computed.village.get((ind.pk, v.pk))) for v in villages if (ind.pk, v.pk) in computed.village
+        ], computed
     computed = engine.compute(view.sub, year, today, [], whole=view.whole, indicators=_family(ind))
     if ind.decomposition == Decomposition.UNITS and view.whole:
         units = list(Unit.objects.filter(target_shares__indicator=ind).order_by("code"))
@@ -89,8 +104,9 @@ def _report_choices(request, ind, view) -> list[tuple[str, str]]:
     if ind.source != SourceKind.REPORT:
         return []
     if ind.decomposition == Decomposition.VILLAGES:
-        regions = [s.region for s in ind.shares.filter(region__isnull=False).select_related("region")
-                   .order_by("region__code")]
+        regions = [
+            s.region for s in ind.shares.filter(region__isnull=False).select_related("region").order_by("region__code")
+        ]
         return [(f"r{r.pk}", r.name) for r in regions if actions.can_report(scope, ind, r)]
     if ind.decomposition == Decomposition.UNITS:
         units = [s.unit for s in ind.shares.filter(unit__isnull=False).select_related("unit")]
@@ -115,20 +131,39 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
     share_sum = computed.share_sums.get(ind.pk, 0) if ind.decomposition != Decomposition.NONE else None
     if not rows and ind.source == SourceKind.COMPUTED and view.whole:
         # Not decomposed, but computed from records: the figure still opens onto each village's records.
-        rows = [(v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), None, lambda: None))
-                for v in Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today).order_by("code")
-                if (ind.pk, v.pk) in computed.by_village]
-    return render(request, "targets/indicator.html", {
-        "ind": ind, "view": view, "cell": cell, "rows": rows, "series": _series(ind, view, today), "today": today,
-        "entries": entries.order_by("-period_end", "-id")[:60],
-        "report_form": report_form or (ReportForm(choices=choices) if choices else None),
-        "source_text": sources.get(ind.source_key).describe(ind) if ind.source == SourceKind.COMPUTED else "",
-        "children": [(k, c) for k, c in (
-            (k, computed.whole.get(k.pk) if view.whole else computed.village.get((k.pk, view.village.pk)))
-            for k in _family(ind)[1:] if k.parent_id == ind.pk) if view.whole or c is not None],
-        "share_sum": share_sum, "can_manage": request.scope.can_write(view.sub.path),
-        "reopen_form": ReopenPeriodForm() if request.scope.can_write(view.sub.path) else None,
-    }, status=status)
+        rows = [
+            (v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), None, lambda: None))
+            for v in Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today).order_by("code")
+            if (ind.pk, v.pk) in computed.by_village
+        ]
+    return render(
+        request,
+        "targets/indicator.html",
+        {
+            "ind": ind,
+            "view": view,
+            "cell": cell,
+            "rows": rows,
+            "series": _series(ind, view, today),
+            "today": today,
+            "entries": entries.order_by("-period_end", "-id")[:60],
+            "report_form": report_form or (ReportForm(choices=choices) if choices else None),
+            "source_text": sources.get(ind.source_key).describe(ind) if ind.source == SourceKind.COMPUTED else "",
+            "children": [
+                (k, c)
+                for k, c in (
+                    (k, computed.whole.get(k.pk) if view.whole else computed.village.get((k.pk, view.village.pk)))
+                    for k in _family(ind)[1:]
+                    if k.parent_id == ind.pk
+                )
+                if view.whole or c is not None
+            ],
+            "share_sum": share_sum,
+            "can_manage": request.scope.can_write(view.sub.path),
+            "reopen_form": ReopenPeriodForm() if request.scope.can_write(view.sub.path) else None,
+        },
+        status=status,
+    )
 
 
 def _series(ind, view, today):
@@ -146,8 +181,9 @@ def _series(ind, view, today):
     peak = max(by_end.values(), default=0) or 1
     for start, end in periods.periods_in_year(year, ind.period_type, today):
         v = by_end.get(end)
-        out.append({"label": periods.label(start, end, ind.period_type), "value": v,
-                    "pct": int(v / peak * 100) if v else 0})
+        out.append(
+            {"label": periods.label(start, end, ind.period_type), "value": v, "pct": int(v / peak * 100) if v else 0}
+        )
     return out
 
 
@@ -170,9 +206,12 @@ def records(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         if ind.source_key == "ledger":
             context["ledger_link"] = f"/ledgers/{ind.source_params.get('ledger')}/?region={village.code}"
     else:
-        context["entries"] = (Entry.objects.filter(indicator=ind, region=village)
-                              .select_related("reporter", "corrects").prefetch_related("evidence")
-                              .order_by("-period_end", "-id"))
+        context["entries"] = (
+            Entry.objects.filter(indicator=ind, region=village)
+            .select_related("reporter", "corrects")
+            .prefetch_related("evidence")
+            .order_by("-period_end", "-id")
+        )
     return render(request, "targets/records.html", context)
 
 
@@ -190,12 +229,25 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             region, unit = view.sub, Unit.objects.get(pk=ident)
         else:
             region, unit = Region.objects.get(pk=ident), None
-        entry = run_action(form, actions.do_report_progress, ind, region=region, unit=unit, day=d["day"],
-                           value=d["value"], note=d["note"], files=request.FILES.getlist("files"),
-                           actor=request.user, scope=request.scope)
+        entry = run_action(
+            form,
+            actions.do_report_progress,
+            ind,
+            region=region,
+            unit=unit,
+            day=d["day"],
+            value=d["value"],
+            note=d["note"],
+            files=request.FILES.getlist("files"),
+            actor=request.user,
+            scope=request.scope,
+        )
         if entry:
-            messages.success(request, f"已填报 {periods.label(entry.period_start, entry.period_end, ind.period_type)}"
-                                      f"：{entry.value.normalize():f}{ind.unit}。")
+            messages.success(
+                request,
+                f"已填报 {periods.label(entry.period_start, entry.period_end, ind.period_type)}"
+                f"：{entry.value.normalize():f}{ind.unit}。",
+            )
             return redirect("targets:indicator", pk=ind.pk)
     return _indicator_page(request, ind, view, report_form=form, status=400)
 
@@ -207,13 +259,22 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, "更正需要填写数值和原因。")
     try:
-        actions.do_correct_entry(entry, value=form.cleaned_data["value"], reason=form.cleaned_data["reason"],
-                                 files=request.FILES.getlist("files"), actor=request.user, scope=request.scope)
+        actions.do_correct_entry(
+            entry,
+            value=form.cleaned_data["value"],
+            reason=form.cleaned_data["reason"],
+            files=request.FILES.getlist("files"),
+            actor=request.user,
+            scope=request.scope,
+        )
     except ValidationError as exc:
         return _refused(request, " ".join(exc.messages))
     messages.success(request, "已更正；原填报保留在历史中。")
-    return redirect("targets:records", pk=entry.indicator_id, code=entry.region.code) \
-        if entry.region.level == Level.VILLAGE else redirect("targets:indicator", pk=entry.indicator_id)
+    return (
+        redirect("targets:records", pk=entry.indicator_id, code=entry.region.code)
+        if entry.region.level == Level.VILLAGE
+        else redirect("targets:indicator", pk=entry.indicator_id)
+    )
 
 
 @require_POST
@@ -225,18 +286,28 @@ def reopen_period(request: HttpRequest, pk: int) -> HttpResponse:
     d = form.cleaned_data
     start, end = periods.period_of(d["period_day"], ind.period_type)
     try:
-        actions.do_reopen_period(region=view.sub, period_end=end, until=d["until"], reason=d["reason"],
-                                 indicator=ind, actor=request.user, scope=request.scope)
+        actions.do_reopen_period(
+            region=view.sub,
+            period_end=end,
+            until=d["until"],
+            reason=d["reason"],
+            indicator=ind,
+            actor=request.user,
+            scope=request.scope,
+        )
     except ValidationError as exc:
         return _refused(request, " ".join(exc.messages))
-    messages.success(request, f"已重新开放{periods.label(start, end, ind.period_type)}的填报，至 {d['until']:%Y-%m-%d}。")
+    messages.success(
+        request, f"已重新开放{periods.label(start, end, ind.period_type)}的填报，至 {d['until']:%Y-%m-%d}。"
+    )
     return redirect("targets:indicator", pk=ind.pk)
 
 
 def _refused(request: HttpRequest, message: str) -> HttpResponse:
     """A refused write: the sentence, a way back, status 400, and nothing written."""
-    return render(request, "targets/refused.html", {"message": message,
-                                                    "back": request.META.get("HTTP_REFERER", "")}, status=400)
+    return render(
+        request, "targets/refused.html", {"message": message, "back": request.META.get("HTTP_REFERER", "")}, status=400
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -246,8 +317,9 @@ def shares(request: HttpRequest, pk: int) -> HttpResponse:
     if not view.whole or not request.scope.can_write(view.sub.path) or ind.decomposition == Decomposition.NONE:
         raise Http404("不存在或无权查看。")
     if ind.decomposition == Decomposition.VILLAGES:
-        subjects = list(Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(clock.today())
-                        .order_by("code"))
+        subjects = list(
+            Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(clock.today()).order_by("code")
+        )
         current = {s.region_id: s.target for s in ind.shares.all()}
     else:
         subjects = list(Unit.objects.active().filter(region=view.sub).order_by("code"))
@@ -257,18 +329,28 @@ def shares(request: HttpRequest, pk: int) -> HttpResponse:
         targets, errors = parse_share_targets(request.POST, subjects)
         if not errors:
             try:
-                actions.do_set_shares(ind, targets, reason=request.POST.get("reason", ""), actor=request.user,
-                                      scope=request.scope)
+                actions.do_set_shares(
+                    ind, targets, reason=request.POST.get("reason", ""), actor=request.user, scope=request.scope
+                )
                 messages.success(request, "分解已保存。")
                 return redirect("targets:indicator", pk=ind.pk)
             except ValidationError as exc:
                 errors = exc.messages
         current = {s.pk: request.POST.get(f"share-{s.pk}", "") for s in subjects}
     total = sum((v for v in current.values() if isinstance(v, int | float) or hasattr(v, "as_tuple")), 0)
-    return render(request, "targets/shares.html", {
-        "ind": ind, "view": view, "rows": [(s, current.get(s.pk, "")) for s in subjects], "errors": errors,
-        "total": total, "reason": request.POST.get("reason", ind.decomposition_note),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "targets/shares.html",
+        {
+            "ind": ind,
+            "view": view,
+            "rows": [(s, current.get(s.pk, "")) for s in subjects],
+            "errors": errors,
+            "total": total,
+            "reason": request.POST.get("reason", ind.decomposition_note),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @require_GET
@@ -276,16 +358,25 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
     t = queries.get_task_or_404(request.scope, pk)
     scope = request.scope
     sub_reader = scope.can_read(t.goal.region.path)
-    return render(request, "targets/task.html", {
-        "task": t, "milestones": t.milestones.all(), "evidence": t.evidence.all(),
-        "indicators": t.indicators.active() if sub_reader else t.indicators.active().filter(
-            shares__region__path__in=[p for p in scope.read_paths]).distinct(),
-        "reminders": t.reminders.select_related("to", "sender").order_by("-created_at") if sub_reader else [],
-        "is_lead": actions._is_lead(scope, t) and t.status == TaskStatus.OPEN,
-        "is_leader": scope.can_write(t.goal.region.path),
-        "completion_form": CompletionForm(), "reason_form": ReasonForm(), "reminder_form": ReminderForm(),
-        "today": clock.today(),
-    })
+    return render(
+        request,
+        "targets/task.html",
+        {
+            "task": t,
+            "milestones": t.milestones.all(),
+            "evidence": t.evidence.all(),
+            "indicators": t.indicators.active()
+            if sub_reader
+            else t.indicators.active().filter(shares__region__path__in=[p for p in scope.read_paths]).distinct(),
+            "reminders": t.reminders.select_related("to", "sender").order_by("-created_at") if sub_reader else [],
+            "is_lead": actions._is_lead(scope, t) and t.status == TaskStatus.OPEN,
+            "is_leader": scope.can_write(t.goal.region.path),
+            "completion_form": CompletionForm(),
+            "reason_form": ReasonForm(),
+            "reminder_form": ReminderForm(),
+            "today": clock.today(),
+        },
+    )
 
 
 @require_POST
@@ -297,8 +388,9 @@ def task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
             form = CompletionForm(request.POST, request.FILES)
             if not form.is_valid():
                 raise ValidationError("请填写办结说明。")
-            actions.do_report_completion(t, note=form.cleaned_data["note"], files=request.FILES.getlist("files"),
-                                         actor=actor, scope=scope)
+            actions.do_report_completion(
+                t, note=form.cleaned_data["note"], files=request.FILES.getlist("files"), actor=actor, scope=scope
+            )
             messages.success(request, "已报告办结，等待街道领导确认销号。")
         elif verb == "confirm":
             actions.do_confirm_closure(t, actor=actor, scope=scope)
@@ -328,10 +420,18 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
     subject = "units" if request.GET.get("subject") == "units" else "villages"
     year = _year(request)
     scheme, ranked = ranking.rank(view.sub, year, clock.today(), subject)
-    return render(request, "targets/ranking.html", {
-        "view": view, "year": year, "subject": subject, "scheme": scheme, "ranked": ranked,
-        "weights": scheme.weights.select_related("indicator") if scheme else [],
-    })
+    return render(
+        request,
+        "targets/ranking.html",
+        {
+            "view": view,
+            "year": year,
+            "subject": subject,
+            "scheme": scheme,
+            "ranked": ranked,
+            "weights": scheme.weights.select_related("indicator") if scheme else [],
+        },
+    )
 
 
 @require_GET
@@ -355,11 +455,18 @@ def activities(request: HttpRequest) -> HttpResponse:
     """工作记录: the built-in record type that computed indicators count (meetings, trainings, talks …)."""
     scope = request.scope
     view = queries.viewpoint(scope, request.GET.get("region"))
-    villages = [view.village] if view.village else list(
-        scope.filter(Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(clock.today()), "path")
-        .order_by("code"))
-    writable = [v for v in villages if scope.can_write(v.path) or
-                any(v.path.startswith(p) for p in scope.units.values())]
+    villages = (
+        [view.village]
+        if view.village
+        else list(
+            scope.filter(
+                Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(clock.today()), "path"
+            ).order_by("code")
+        )
+    )
+    writable = [
+        v for v in villages if scope.can_write(v.path) or any(v.path.startswith(p) for p in scope.units.values())
+    ]
     form = ActivityForm(request.POST or None, choices=[(str(v.pk), v.name) for v in writable])
     if request.method == "POST":
         if not writable:
@@ -367,9 +474,19 @@ def activities(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             region = next(v for v in writable if str(v.pk) == d["region"])
-            rec = run_action(form, actions.do_record_activity, region=region, kind=d["kind"], topic=d["topic"],
-                             title=d["title"], date=d["date"], count=d["count"] or 0, amount=d["amount"],
-                             actor=request.user, scope=scope)
+            rec = run_action(
+                form,
+                actions.do_record_activity,
+                region=region,
+                kind=d["kind"],
+                topic=d["topic"],
+                title=d["title"],
+                date=d["date"],
+                count=d["count"] or 0,
+                amount=d["amount"],
+                actor=request.user,
+                scope=scope,
+            )
             if rec:
                 messages.success(request, f"已登记：{rec.title}")
                 return redirect("targets:activities")
@@ -379,7 +496,14 @@ def activities(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(topic=topic)
     from django.core.paginator import Paginator
 
-    return render(request, "targets/activities.html", {
-        "page": Paginator(qs.order_by("-date", "-id"), 50).get_page(request.GET.get("page")),
-        "form": form if writable else None, "topic": topic, "view": view,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "targets/activities.html",
+        {
+            "page": Paginator(qs.order_by("-date", "-id"), 50).get_page(request.GET.get("page")),
+            "form": form if writable else None,
+            "topic": topic,
+            "view": view,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -44,19 +44,26 @@ class Command(BaseCommand):
         define.add_argument("file")
 
     def _person(self, username: str | None) -> Person:
-        person = (Person.objects.filter(username=username, is_active=True).first() if username
-                  else Person.objects.filter(is_superuser=True, is_active=True).order_by("pk").first())
+        person = (
+            Person.objects.filter(username=username, is_active=True).first()
+            if username
+            else Person.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        )
         if person is None:
-            raise CommandError(f"找不到可用的人员“{username}”。" if username
-                               else "没有超级管理员：请用 --user 指定以谁的身份操作。")
+            raise CommandError(
+                f"找不到可用的人员“{username}”。" if username else "没有超级管理员：请用 --user 指定以谁的身份操作。"
+            )
         return person
 
     def _ledger(self, code: str, region: str | None, scope) -> Ledger:
         qs = Ledger.objects.active().filter(code=code)
         if region:
             qs = qs.filter(region__code=region)
-        ledgers = [lg for lg in qs.select_related("region", "current_version") if scope.can_read(lg.region.path)
-                   or any(p.startswith(lg.region.path) for p in scope.read_paths)]
+        ledgers = [
+            lg
+            for lg in qs.select_related("region", "current_version")
+            if scope.can_read(lg.region.path) or any(p.startswith(lg.region.path) for p in scope.read_paths)
+        ]
         if not ledgers:
             raise CommandError(f"台账“{code}”不存在或不在您的权限范围内。")
         if len(ledgers) > 1:
@@ -89,8 +96,14 @@ class Command(BaseCommand):
                 sub = subs[0]
             existing = Ledger.objects.filter(region=sub, code=data["code"]).first()
             if existing:
-                v = actions.do_change_definition(existing, fields=data["fields"], key=data.get("key") or [],
-                                                 actor=person, scope=scope, note=f"从 {Path(file).name} 载入")
+                v = actions.do_change_definition(
+                    existing,
+                    fields=data["fields"],
+                    key=data.get("key") or [],
+                    actor=person,
+                    scope=scope,
+                    note=f"从 {Path(file).name} 载入",
+                )
                 self.stdout.write(f"台账“{existing.name}”已更新为第 {v.number} 版定义。")
             else:
                 ledger = actions.do_define_ledger(region=sub, data=data, actor=person, scope=scope)
@@ -102,14 +115,17 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"文件 {path} 不存在。")
         with path.open("rb") as fh:
-            job = ImportJob.objects.create(ledger=ledger, file=File(fh, name=path.name), filename=path.name,
-                                           uploaded_by=person)
+            job = ImportJob.objects.create(
+                ledger=ledger, file=File(fh, name=path.name), filename=path.name, uploaded_by=person
+            )
         summary = importer.preview(job, scope, person=person)
         job.refresh_from_db()
         if job.status == ImportStatus.FAILED:
             raise CommandError(job.message + " 没有写入任何数据。")
-        self.stdout.write(f"{path.name}：数据行 {summary.rows}，新增 {summary.add}，更新 {summary.update}，"
-                          f"未变 {summary.unchanged}，有错误 {summary.errors}，跳过 {summary.skipped}。")
+        self.stdout.write(
+            f"{path.name}：数据行 {summary.rows}，新增 {summary.add}，更新 {summary.update}，"
+            f"未变 {summary.unchanged}，有错误 {summary.errors}，跳过 {summary.skipped}。"
+        )
         for p in job.problems:
             if p["level"] == "error":
                 self.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）：{p['reason']}")
@@ -121,11 +137,16 @@ class Command(BaseCommand):
                 sys.exit(1)
             return
         if summary.errors and not only_valid:
-            self.stderr.write(f"有 {summary.errors} 行存在错误，没有写入任何数据。修改文件后重试，或加 --only-valid 只导入正确的行。")
+            self.stderr.write(
+                f"有 {summary.errors} 行存在错误，没有写入任何数据。修改文件后重试，或加 --only-valid 只导入正确的行。"
+            )
             sys.exit(1)
         try:
             done = importer.commit(job, scope, actor=person, only_valid=only_valid)
         except (importer.ImportHasErrors, importer.ImportRefused) as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"已导入：新增 {done.add} 行，更新 {done.update} 行，未变 {done.unchanged} 行"
-                          + (f"，未导入 {done.errors} 行" if done.errors else "") + "。")
+        self.stdout.write(
+            f"已导入：新增 {done.add} 行，更新 {done.update} 行，未变 {done.unchanged} 行"
+            + (f"，未导入 {done.errors} 行" if done.errors else "")
+            + "。"
+        )
