@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "zhili.people.middleware.ZhiliLoginRequiredMiddleware",
     "zhili.people.middleware.ScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "zhili.core.middleware.ErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 from zhili.cases import actions, flow, queries
 from zhili.cases.models import Case, Category, Source
 from zhili.core import clock
-from zhili.people.models import Person, Role, Unit
+from zhili.people.models import Person, Unit
 from zhili.regions.models import Level, Region
 
 router = Router(tags=["网格事件"])
@@ -152,7 +152,7 @@ def report_case(
     )
     if cat is None:
         raise ValidationError(f"类别“{category}”不存在或不在您的街道（乡镇）。")
-    source = Source.PATROL if Role.GRID_INSPECTOR in scope.roles else Source.STAFF
+    source = Source.PATROL if scope.patrols else Source.STAFF
     case = actions.do_report_case(
         subdistrict=cat.subdistrict,
         category=cat,

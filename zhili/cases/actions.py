@@ -29,9 +29,11 @@ from zhili.cases.models import (
     State,
 )
 from zhili.cases.photos import check_photo
-from zhili.core import audit, clock
+from zhili.core import audit, clock, errors
+from zhili.core.errors import require
 from zhili.core.workdays import add_working_days
-from zhili.people.models import Role, Unit
+from zhili.people import policy
+from zhili.people.models import Unit
 from zhili.people.scope import Scope
 from zhili.regions import geo
 from zhili.regions.models import Level, Region, path_prefix_q
@@ -39,12 +41,10 @@ from zhili.regions.models import Level, Region, path_prefix_q
 MAX_PHOTOS = 6
 
 
-class Conflict(ValidationError):
-    """Somebody else moved the case since the page was loaded."""
+Conflict = errors.Conflict  # somebody else moved the case since the page was loaded
 
 
-class RateLimited(ValidationError):
-    """Too many public reports from one sender address: pages and Open311 answer 429 with its sentence."""
+RateLimited = errors.RateLimited  # too many public reports from one sender address: 429 with its sentence
 
 
 def _require(cond: bool, message: str) -> None:
@@ -142,10 +142,6 @@ def _subdistrict_of(region: Region) -> Region:
     return Region.objects.get(path=region.ancestor_paths()[2])
 
 
-def can_report(scope: Scope, region: Region) -> bool:
-    return scope.can_write(region.path) or any(region.path.startswith(p) for p in scope.units.values())
-
-
 @transaction.atomic
 def do_report_case(
     *,
@@ -192,8 +188,8 @@ def do_report_case(
     region = region or subdistrict
     _require(region.path.startswith(subdistrict.path), "所选区划不在本街道（乡镇）内。")
     if scope is not None:
-        _require(
-            can_report(scope, region),
+        require(
+            policy.report_case(scope, region),
             f"该位置属于“{region.name}”，不在您负责的范围内：请确认定位，或请该网格的网格员上报。",
         )
     _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
@@ -643,11 +639,7 @@ def dispatch_default(case: Case) -> dict:
 
 @transaction.atomic
 def do_start_patrol(grid: Region, *, actor, scope: Scope, at=None) -> Patrol:
-    _require(
-        (grid.level == Level.GRID and scope.can_write(grid.path) and Role.GRID_INSPECTOR in scope.roles)
-        or scope.is_superuser,
-        "只有本网格的网格员可以开始巡查。",
-    )
+    require(grid.level == Level.GRID and policy.patrol(scope, grid), "只有本网格的网格员可以开始巡查。")
     _require(
         not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(), "您有一次巡查尚未结束，请先结束它。"
     )
@@ -680,13 +672,9 @@ def do_end_patrol(patrol: Patrol, *, actor, note: str = "", at=None) -> Patrol:
 # ---- configuration -----------------------------------------------------------------------------
 
 
-def can_configure(scope: Scope, subdistrict: Region) -> bool:
-    return scope.can_admin(subdistrict.path) or (Role.LEADER in scope.roles and scope.can_write(subdistrict.path))
-
-
 @transaction.atomic
 def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, category: Category | None = None):
-    _require(can_configure(scope, subdistrict), "只有系统管理员或街道领导可以修改事件类别。")
+    require(policy.configure_cases(scope, subdistrict), "只有系统管理员或街道领导可以修改事件类别。")
     old = (
         audit.snapshot(category, ["name", "time_limit_days", "case_class", "is_public", "is_active"])
         if category
@@ -722,7 +710,7 @@ def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, ca
 def do_set_route(
     category: Category, *, grid: Region | None, unit: Unit | None, to_own_village: bool, person, actor, scope: Scope
 ) -> RouteRule:
-    _require(can_configure(scope, category.subdistrict), "只有系统管理员或街道领导可以修改派遣规则。")
+    require(policy.configure_cases(scope, category.subdistrict), "只有系统管理员或街道领导可以修改派遣规则。")
     _require(bool(unit) != bool(to_own_village), "派遣规则须指定一个责任单位，或“派给事发村”。")
     rule, _ = RouteRule.objects.update_or_create(
         category=category,
@@ -741,7 +729,7 @@ def do_set_route(
 @transaction.atomic
 def do_save_case_rule(subdistrict: Region, form, *, actor, scope: Scope) -> CaseRule:
     """Save the subdistrict's case settings from a validated CaseRuleForm (old → new in the audit log)."""
-    _require(can_configure(scope, subdistrict), "只有系统管理员或街道领导可以修改事件规则。")
+    require(policy.configure_cases(scope, subdistrict), "只有系统管理员或街道领导可以修改事件规则。")
     fields = list(form.Meta.fields)
     rule = CaseRule.objects.select_for_update().filter(subdistrict=subdistrict).first() or CaseRule(
         subdistrict=subdistrict

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from zhili.cases.models import Case, State
-from zhili.people.models import Role
+from zhili.people import policy
 from zhili.people.scope import Scope
 
 # Who: dispatcher (受理派遣: the center unit's officers and leaders), assignee (the dispatched unit's officers,
@@ -65,49 +65,18 @@ STEPS: dict[str, Step] = {
 }
 
 
-def center_unit_id(case: Case) -> int | None:
-    rule = getattr(case.subdistrict, "case_rule", None)
-    return rule.center_unit_id if rule else None
+# Who may take each kind of step: the rules live in the one policy module (zhili/people/policy.py).
+_WHO = {
+    DISPATCHER: policy.dispatch_case,
+    ASSIGNEE: policy.handle_case,
+    VERIFIER: policy.verify_case,
+    LEADER: policy.decide_case_extension,
+}
 
 
-def is_dispatcher(case: Case, scope: Scope) -> bool:
-    if scope.is_superuser:
-        return True
-    if case.confidential:  # a tip runs its whole loop among the subdistrict's tip officers
-        return can_see_confidential(case, scope)
-    if Role.LEADER in scope.roles and scope.can_write(case.path):
-        return True
-    unit = center_unit_id(case)
-    return unit is not None and unit in scope.units and case.path.startswith(scope.units[unit])
-
-
-def is_assignee(case: Case, scope: Scope) -> bool:
-    if scope.is_superuser or (case.handler_id and case.handler_id == scope.person_id):
-        return True
-    if case.confidential:
-        return can_see_confidential(case, scope)
-    if case.unit_id and case.unit_id in scope.units:
-        return True
-    if case.assignee_region_id and Role.VILLAGE_CADRE in scope.roles:
-        return scope.can_write(case.assignee_region.path)
-    return Role.LEADER in scope.roles and scope.can_write(case.path)
-
-
-def is_verifier(case: Case, scope: Scope) -> bool:
-    if case.handled_by_id and case.handled_by_id == scope.person_id:
-        return False  # 核查 by someone other than the handler
-    if case.confidential:
-        return can_see_confidential(case, scope)
-    return is_dispatcher(case, scope) or (Role.GRID_INSPECTOR in scope.roles and scope.can_write(case.path))
-
-
-def is_leader(case: Case, scope: Scope) -> bool:
-    if case.confidential:
-        return can_see_confidential(case, scope)
-    return scope.is_superuser or (Role.LEADER in scope.roles and scope.can_write(case.path))
-
-
-_WHO = {DISPATCHER: is_dispatcher, ASSIGNEE: is_assignee, VERIFIER: is_verifier, LEADER: is_leader}
+def allowed(who: str, case: Case, scope: Scope) -> bool:
+    """Whether `scope` acts as `who` (DISPATCHER, ASSIGNEE, VERIFIER, LEADER) on this case."""
+    return _WHO[who](scope, case)
 
 
 def _has_pending_extension(case: Case) -> bool:
@@ -122,14 +91,14 @@ def refusal(action: str, case: Case, scope: Scope) -> str | None:
     step = STEPS.get(action)
     if step is None:
         return f"没有“{action}”这项操作。"
-    if case.confidential and not can_see_confidential(case, scope):
+    if case.confidential and not policy.see_confidential(scope, case):
         return "该线索保密，您无权办理。"
     if case.state not in step.sources:
         return (
             f"案件当前状态为“{case.get_state_display()}”，不能{step.label}。"
             f"可进行的操作：{'、'.join(str(STEPS[a].label) for a in available(case, scope)) or '无'}。"
         )
-    if not _WHO[step.who](case, scope):
+    if not allowed(step.who, case, scope):
         if step.who == VERIFIER and case.handled_by_id == scope.person_id:
             return "核查须由处置人以外的人进行：您处置了此案件，不能自己核查。"
         who = {
@@ -148,12 +117,12 @@ def refusal(action: str, case: Case, scope: Scope) -> str | None:
 
 def available(case: Case, scope: Scope) -> list[str]:
     """The actions this scope may take on the case now (what the page shows as buttons)."""
-    if case.confidential and not can_see_confidential(case, scope):
+    if case.confidential and not policy.see_confidential(scope, case):
         return []
     out = []
     pending = None
     for action, step in STEPS.items():
-        if case.state not in step.sources or not _WHO[step.who](case, scope):
+        if case.state not in step.sources or not allowed(step.who, case, scope):
             continue
         if action in ("request_extension", "approve_extension", "deny_extension"):
             if pending is None:
@@ -169,8 +138,3 @@ def check(action: str, case: Case, scope: Scope) -> Step:
     if reason:
         raise ValidationError(reason)
     return STEPS[action]
-
-
-def can_see_confidential(case: Case, scope: Scope) -> bool:
-    """Tips (扫黑除恶线索): only the designated role of the case's subdistrict sees content and reporter."""
-    return scope.is_superuser or (Role.TIP_OFFICER in scope.roles and case.path.startswith(scope.tip_paths))

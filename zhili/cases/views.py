@@ -33,7 +33,8 @@ from zhili.cases.models import (
     State,
 )
 from zhili.core import audit, clock
-from zhili.people.models import Person, Role, Unit
+from zhili.people import policy
+from zhili.people.models import Person, Unit
 from zhili.regions.models import Level, Region
 
 PAGE = 50
@@ -218,7 +219,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
         "extensions": case.extensions.select_related("requested_by", "decided_by"),
         "far_photos": [p for p in photos if p.far_from_case],
         "can_see_contact": case.source in (Source.PUBLIC, Source.TIP, Source.PARTNER)
-        and (flow.is_dispatcher(case, scope) or flow.can_see_confidential(case, scope)),
+        and (policy.dispatch_case(scope, case) or policy.see_confidential(scope, case)),
     }
     if "dispatch" in available:
         ctx["default_route"] = actions.dispatch_default(case)
@@ -358,7 +359,7 @@ def case_report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         category = Category.objects.filter(pk=d["category"], subdistrict=sub).first()
-        source = Source.PATROL if Role.GRID_INSPECTOR in scope.roles else Source.STAFF
+        source = Source.PATROL if scope.patrols else Source.STAFF
         try:
             if category is None:
                 raise ValidationError("请选择有效的问题类别。")
@@ -405,8 +406,8 @@ def case_report(request: HttpRequest) -> HttpResponse:
 def patrol(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     grids = (
-        list(scope.regions(access="write").filter(level=Level.GRID).current())
-        if Role.GRID_INSPECTOR in scope.roles
+        [g for g in scope.regions(access="write").filter(level=Level.GRID).current() if policy.patrol(scope, g)]
+        if scope.patrols
         else []
     )
     current = Patrol.objects.filter(inspector=request.user, ended_at__isnull=True).first()
@@ -560,7 +561,7 @@ def categories(request: HttpRequest) -> HttpResponse:
     sub = subdistrict_for(request)
     if sub is None:
         raise Http404
-    can = actions.can_configure(request.scope, sub)
+    can = policy.configure_cases(request.scope, sub)
     cats = Category.objects.filter(subdistrict=sub).select_related("parent").order_by("order")
     parents = [(c.pk, c.name) for c in cats if c.parent_id is None]
     errors: list[str] = []

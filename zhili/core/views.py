@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from zhili.core.home import todos_for
 from zhili.core.models import AuditEntry
+from zhili.people import policy
 from zhili.people.models import Person
 
 
@@ -65,7 +66,7 @@ def _parse_date(value: str | None) -> datetime.date | None:
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Administrators read the audit log of their regions, filtered by person, object and date."""
     scope = request.scope
-    if not scope.is_admin:
+    if not policy.read_audit_log(scope):
         raise Http404("不存在或无权查看。")
     qs = AuditEntry.objects.all()
     if not scope.is_superuser:

@@ -7,11 +7,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from zhili.core import audit
+from zhili.core import audit, errors
+from zhili.core.errors import require
 from zhili.ledgers import definitions
 from zhili.ledgers.fields import Context, clean_row, display
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow, LedgerVersion, RowLevel, SensitiveReveal
-from zhili.people.models import Role, Unit
+from zhili.people import policy
+from zhili.people.models import Unit
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
 
@@ -21,29 +23,6 @@ def _require(cond: bool, message: str) -> None:
         raise ValidationError(message)
 
 
-def can_manage(scope: Scope, ledger: Ledger) -> bool:
-    """Leaders of the subdistrict and the owning office's officers define and import a ledger."""
-    return (
-        scope.can_write(ledger.region.path)
-        or scope.can_admin(ledger.region.path)
-        or (ledger.unit_id is not None and ledger.unit_id in scope.units)
-    )
-
-
-def can_write_row(scope: Scope, ledger: Ledger, region: Region) -> bool:
-    return scope.can_write(region.path) or scope.can_write_for_unit(ledger.unit_id, region.path)
-
-
-def can_reveal(scope: Scope, ledger: Ledger, region: Region) -> bool:
-    """Who may see an identity number unmasked (each time logged): leaders, the owning office, the village."""
-    return (
-        scope.is_superuser
-        or ("leader" in scope.roles and scope.can_read(region.path))
-        or (ledger.unit_id in scope.units)
-        or (Role.VILLAGE_CADRE in scope.roles and scope.can_write(region.path))
-    )
-
-
 # ---- definitions -------------------------------------------------------------------------------
 
 
@@ -51,12 +30,7 @@ def can_reveal(scope: Scope, ledger: Ledger, region: Region) -> bool:
 def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledger:
     """Create a ledger from a definition (a form, or a YAML/JSON file shared by another township)."""
     _require(region.level == Level.SUBDISTRICT, "台账设在街道（乡镇）一级。")
-    _require(
-        scope.can_write(region.path)
-        or scope.can_admin(region.path)
-        or any(u for u, p in scope.units.items() if p == region.path),
-        f"您无权在“{region.name}”新建台账。",
-    )
+    require(policy.define_ledger(scope, region), f"您无权在“{region.name}”新建台账。")
     code = str(data.get("code", "")).strip()
     _require(
         bool(definitions.KEY_RE.match(code.replace("-", "_"))), f"台账代码“{code}”无效：用小写字母、数字和短横线。"
@@ -96,7 +70,7 @@ def do_change_definition(
 ) -> LedgerVersion:
     """A new version. Refused if it would orphan values that rows hold (a removed field, a removed choice,
     a changed type): old rows keep their version and are never reinterpreted."""
-    _require(can_manage(scope, ledger), "您无权修改该台账的定义。")
+    require(policy.manage_ledger(scope, ledger), "您无权修改该台账的定义。")
     ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
     old = ledger.current_version
     fields = definitions.check_fields(fields, key)
@@ -158,7 +132,7 @@ def do_add_row(ledger: Ledger, values: dict, *, actor, scope: Scope) -> LedgerRo
     if clean.errors:
         raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
     region = clean.region or ledger.region
-    _require(can_write_row(scope, ledger, region), f"您无权为“{region.name}”填写该台账。")
+    require(policy.write_ledger_row(scope, ledger, region), f"您无权为“{region.name}”填写该台账。")
     if clean.key_value:
         _require(
             not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exists(),
@@ -179,8 +153,7 @@ def do_add_row(ledger: Ledger, values: dict, *, actor, scope: Scope) -> LedgerRo
     return row
 
 
-class Conflict(ValidationError):
-    """Someone else saved the row after this person opened it."""
+Conflict = errors.Conflict  # someone else saved the row after this person opened it
 
 
 @transaction.atomic
@@ -188,13 +161,13 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor, scope: 
     """Edit with optimistic concurrency: the update applies only if the row is still at `revision`."""
     ledger = row.ledger
     _require(row.archived_at is None, "该行已归档，不能修改。")
-    _require(can_write_row(scope, ledger, row.region), "您无权修改这一行。")
+    require(policy.write_ledger_row(scope, ledger, row.region), "您无权修改这一行。")
     version = ledger.current_version
     clean = clean_row(version, values, context_for(ledger, scope))
     if clean.errors:
         raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
     region = clean.region or row.region
-    _require(can_write_row(scope, ledger, region), f"您无权把这一行移到“{region.name}”。")
+    require(policy.write_ledger_row(scope, ledger, region), f"您无权把这一行移到“{region.name}”。")
     if clean.key_value and clean.key_value != row.key_value:
         _require(
             not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exclude(pk=row.pk).exists(),
@@ -230,7 +203,7 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor, scope: 
 
 @transaction.atomic
 def do_archive_row(row: LedgerRow, *, reason: str, actor, scope: Scope) -> LedgerRow:
-    _require(can_write_row(scope, row.ledger, row.region), "您无权归档这一行。")
+    require(policy.write_ledger_row(scope, row.ledger, row.region), "您无权归档这一行。")
     _require(bool((reason or "").strip()), "归档必须填写原因。")
     _require(row.archived_at is None, "该行已归档。")
     LedgerRow.objects.filter(pk=row.pk).update(
@@ -246,7 +219,7 @@ def do_reveal(row: LedgerRow, field_key: str, *, actor, scope: Scope) -> str:
     """An identity number in full, for someone whose work needs it; every reveal is logged."""
     field = row.version.field(field_key)
     _require(field is not None and field.get("type") == FieldType.ID_NUMBER, "该字段不需要显示完整号码。")
-    _require(can_reveal(scope, row.ledger, row.region), "您的角色不能查看完整身份证号。")
+    require(policy.reveal_identity(scope, row.ledger, row.region), "您的角色不能查看完整身份证号。")
     SensitiveReveal.objects.create(row=row, field_key=field_key, person=actor)
     audit.record(actor, "ledger.row.reveal", row, changes={"field": [None, field["label"]]})
     return str(row.data.get(field_key) or "")

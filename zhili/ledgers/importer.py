@@ -32,9 +32,9 @@ from zhili.core.models import AuditEntry
 from zhili.excel import headers as xh
 from zhili.excel import reading, writing
 from zhili.excel import values as xv
-from zhili.ledgers.actions import can_write_row
 from zhili.ledgers.fields import Context, RowCleaner, display
 from zhili.ledgers.models import ColumnMemory, ImportJob, ImportStatus, Ledger, LedgerRow
+from zhili.people import policy
 from zhili.people.scope import Scope
 
 MAX_PROBLEMS_KEPT = 2000  # errors stored for the preview page (warnings separately); the rejected-rows file has all
@@ -212,7 +212,7 @@ def analyse(
             if not errors:
                 allowed = writable.get(region.pk)
                 if allowed is None:
-                    allowed = writable[region.pk] = can_write_row(scope, ledger, region)
+                    allowed = writable[region.pk] = policy.write_ledger_row(scope, ledger, region)
                 if not allowed:
                     errors.append((region_label, region.name, f"“{region.name}”不在您的填报范围内。"))
             key_value = clean.key_value

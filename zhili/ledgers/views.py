@@ -20,6 +20,7 @@ from zhili.ledgers.exporting import ledger_xlsx
 from zhili.ledgers.fields import display
 from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, row_form_fields
 from zhili.ledgers.models import FieldType, ImportJob, ImportStatus
+from zhili.people import policy
 from zhili.regions.models import Region
 
 BACKGROUND_ROWS = 5000
@@ -70,7 +71,7 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "table": table,
             "villages": queries.totals_by_village(request.scope, ledger),
-            "can_manage": actions.can_manage(request.scope, ledger),
+            "can_manage": policy.manage_ledger(request.scope, ledger),
             "can_add": bool(request.scope.write_paths) or bool(request.scope.units) or request.scope.is_superuser,
             "new_fields": row_form_fields(version),
             "import_form": ImportForm(),
@@ -153,8 +154,8 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "history": history,
             "action": "edit",
             "archive_form": ReasonForm(),
-            "can_write": actions.can_write_row(request.scope, ledger, row.region),
-            "can_reveal": actions.can_reveal(request.scope, ledger, row.region),
+            "can_write": policy.write_ledger_row(request.scope, ledger, row.region),
+            "can_reveal": policy.reveal_identity(request.scope, ledger, row.region),
         },
         status=409 if conflict else (400 if errors else 200),
     )
@@ -305,7 +306,7 @@ def definition(request: HttpRequest, code: str) -> HttpResponse:
             "ledger": ledger,
             "versions": ledger.versions.all(),
             "types": dict(FieldType.choices),
-            "can_manage": actions.can_manage(request.scope, ledger),
+            "can_manage": policy.manage_ledger(request.scope, ledger),
             "upload_form": DefinitionUploadForm(),
         },
     )
@@ -324,7 +325,7 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
     suffix = Path(upload.name).suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
         return render(request, "targets/refused.html", {"message": "定义文件应为 .yaml、.yml 或 .json。"}, status=400)
-    from zhili.targets.queries import NoViewpoint, viewpoint
+    from zhili.people.scope import NoViewpoint, viewpoint
 
     try:
         sub = viewpoint(request.scope).sub

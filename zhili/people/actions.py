@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhili.core import audit
+from zhili.core.errors import require
+from zhili.people import policy
 from zhili.people.models import (
-    READ_ONLY_ROLES,
     ROLE_REGION_LEVELS,
     TOKEN_PREFIX,
     ApiToken,
@@ -41,11 +42,9 @@ def normalise_phone(phone: str | None) -> str:
 
 def _require_admin(scope: Scope, region: Region | None, what: str) -> None:
     if region is None:
-        if not scope.is_superuser:
-            raise ValidationError(f"您无权{what}。")
-        return
-    if not scope.can_admin(region.path):
-        raise ValidationError(f"“{region.name}”不在您的管理范围内，不能{what}。")
+        require(policy.administer(scope, None), f"您无权{what}。")
+    else:
+        require(policy.administer(scope, region), f"“{region.name}”不在您的管理范围内，不能{what}。")
 
 
 # ---- people ------------------------------------------------------------------------------------
@@ -234,10 +233,6 @@ def do_end_role(ra: RoleAssignment, *, actor, scope: Scope, reason: str) -> Role
     ra.save(update_fields=["ended_at", "ended_reason", "modified_at"])
     audit.record(actor, "role.end", ra, changes={"ended_at": [None, ra.ended_at.isoformat()]}, reason=reason)
     return ra
-
-
-def can_write(role: str) -> bool:
-    return role not in READ_ONLY_ROLES
 
 
 # ---- the five-level responsibility chain -----------------------------------------------------

@@ -96,7 +96,6 @@ ROLE_REGION_LEVELS = {
     Role.VIEWER: {1, 2, 3, 4, 5},
     Role.TIP_OFFICER: {3},
 }
-READ_ONLY_ROLES = {Role.VIEWER}
 
 
 class RoleAssignmentQuerySet(models.QuerySet):

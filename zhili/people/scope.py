@@ -19,6 +19,10 @@ A scope is a few region-path prefixes per kind of access, built from the person'
 | tip officer     | confidential tips (扫黑除恶线索) of the bound subdistrict, each view logged — nothing else |
 
 Superusers read, write and administer everything.
+
+Role names are read here, in `scope_for`, and nowhere else: the rest of Zhili asks capabilities — the questions
+below about a path (can_read, can_write, can_lead, can_configure, can_admin, can_reveal, can_patrol,
+can_see_tips, works_for …) and the domain rules built from them in `zhili.people.policy`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from zhili.people.models import Role, RoleAssignment
-from zhili.regions.models import Region, path_prefix_q
+from zhili.regions.models import Level, Region, path_prefix_q
 
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:
@@ -57,6 +61,12 @@ class Scope:
     is_superuser: bool = False
     # where this person is the designated tip officer (线索专管员): only they see confidential tips there
     tip_paths: tuple[str, ...] = ()
+    # where this person leads (街道领导): decisions others may not take — approvals, 销号, 催办, reopening
+    lead_paths: tuple[str, ...] = ()
+    # the villages whose cadre this person is (村干部): identity numbers of their villagers, village-dispatched cases
+    cadre_paths: tuple[str, ...] = ()
+    # the grids this person inspects (网格员): patrols, reports from patrol, verification in their grid
+    patrol_paths: tuple[str, ...] = ()
 
     # ---- questions about one path or region -------------------------------------------------
     def can_read(self, path: str) -> bool:
@@ -74,9 +84,50 @@ class Scope:
             return True
         return unit_id is not None and unit_id in self.units and path.startswith(self.units[unit_id])
 
+    def works_for(self, unit_id: int | None, path: str | None = None) -> bool:
+        """An officer of this unit (and, given a path, one inside the unit's subdistrict)."""
+        if unit_id is None or unit_id not in self.units:
+            return False
+        return path is None or path.startswith(self.units[unit_id])
+
+    def can_record(self, path: str) -> bool:
+        """Add records (cases, activity records) about this region: its own writers, or any office working there."""
+        return self.can_write(path) or any(path.startswith(p) for p in self.units.values())
+
+    def can_lead(self, path: str) -> bool:
+        """Take a leader's decisions about this region (approve, confirm 销号, 催办, reopen a period)."""
+        return self.is_superuser or _covers(self.lead_paths, path)
+
+    def can_configure(self, path: str) -> bool:
+        """Set up a subdistrict's work: targets and shares, ledger definitions, case categories, routing, rules,
+        ranking weights — its leaders and its administrators."""
+        return self.can_lead(path) or self.can_admin(path)
+
+    def can_patrol(self, path: str) -> bool:
+        """Inspect this grid: patrol it, report from it, verify its cases."""
+        return self.is_superuser or _covers(self.patrol_paths, path)
+
+    @property
+    def patrols(self) -> bool:
+        """Inspects some grid (reports from this person are patrol reports)."""
+        return bool(self.patrol_paths)
+
+    def is_cadre_of(self, path: str) -> bool:
+        """A cadre of the village this path lies in."""
+        return _covers(self.cadre_paths, path)
+
+    def can_see_tips(self, path: str) -> bool:
+        """Confidential tips (扫黑除恶线索) of this subdistrict: only its designated tip officer."""
+        return self.is_superuser or _covers(self.tip_paths, path)
+
     @property
     def is_admin(self) -> bool:
         return self.is_superuser or bool(self.admin_paths)
+
+    @property
+    def is_read_only(self) -> bool:
+        """Reads but writes nothing anywhere (a viewer)."""
+        return not (self.is_superuser or self.write_paths or self.units or self.admin_paths or self.tip_paths)
 
     @property
     def is_empty(self) -> bool:
@@ -150,6 +201,9 @@ def scope_for(person) -> Scope:
     roles: set[str] = set()
     history_roots: list[int] = []
     tips: set[str] = set()
+    lead: set[str] = set()
+    cadre: set[str] = set()
+    patrol: set[str] = set()
     rows = (
         RoleAssignment.objects.active()
         .filter(person=person)
@@ -161,6 +215,7 @@ def scope_for(person) -> Scope:
         if role == Role.LEADER:
             read.add(path)
             write.add(path)
+            lead.add(path)
         elif role == Role.ADMIN:
             read.add(path)
             admin.add(path)
@@ -170,6 +225,7 @@ def scope_for(person) -> Scope:
         elif role in (Role.VILLAGE_CADRE, Role.GRID_INSPECTOR):
             read.add(path)
             write.add(path)
+            (cadre if role == Role.VILLAGE_CADRE else patrol).add(path)
             history_roots.append(region_id)
         elif role == Role.VIEWER:
             read.add(path)
@@ -185,6 +241,9 @@ def scope_for(person) -> Scope:
         units=units,
         roles=frozenset(roles),
         tip_paths=_minimal(tips),
+        lead_paths=_minimal(lead),
+        cadre_paths=_minimal(cadre),
+        patrol_paths=_minimal(patrol),
     )
 
 
@@ -201,3 +260,62 @@ def get_in_scope_or_404(scope: Scope, qs: QuerySet, path_field: str, *, access: 
 
 def get_region_or_404(scope: Scope, code: str, *, access: str = "read") -> Region:
     return get_in_scope_or_404(scope, Region.objects.select_related("parent"), "path", access=access, code=code)
+
+
+# ---- where am I looking: the one answer to "which subdistrict (or village) does this person work on" -----------
+
+
+@dataclass(frozen=True)
+class Viewpoint:
+    """Where a person stands: the subdistrict, and their village (or grid) when they see only that."""
+
+    sub: Region
+    village: Region | None = None  # a village cadre: they see their village's shares and rows
+    grid: Region | None = None  # a grid inspector: their grid
+
+    @property
+    def whole(self) -> bool:
+        """Sees the whole subdistrict."""
+        return self.village is None and self.grid is None
+
+
+class NoViewpoint(Http404):
+    """The person has no subdistrict or village to look at."""
+
+
+_PREFERENCE = {Level.SUBDISTRICT: 0, Level.DISTRICT: 1, Level.CITY: 1, Level.VILLAGE: 2, Level.GRID: 3}
+
+
+def _viewpoint_of(region: Region) -> Viewpoint | None:
+    if region.level == Level.SUBDISTRICT:
+        return Viewpoint(region)
+    if region.level == Level.VILLAGE:
+        return Viewpoint(region.parent, region)
+    if region.level == Level.GRID:
+        return Viewpoint(Region.objects.get(path=Region.path_at(region.path, Level.SUBDISTRICT)), None, region)
+    sub = Region.objects.filter(path_prefix_q("path", region.path), level=Level.SUBDISTRICT).order_by("path").first()
+    return Viewpoint(sub) if sub else None
+
+
+def viewpoint(scope: Scope, code: str | None = None, *, tips: bool = False) -> Viewpoint:
+    """The subdistrict (and village or grid) a person's pages show: the region `code` names if they may read it,
+    else where their roles put them — a subdistrict they read, else the first subdistrict under the district or
+    city they read, else their village, else their grid (and, with `tips`, the subdistrict whose tips they
+    handle). 404 when there is none."""
+    if code:
+        region = Region.objects.filter(code=code).select_related("parent").first()
+        if region is None or not (scope.can_read(region.path) or (tips and scope.can_see_tips(region.path))):
+            raise Http404("不存在或无权查看。")
+        found = _viewpoint_of(region)
+        if found is None:
+            raise Http404("该区划下没有街道（乡镇）。")
+        return found
+    if scope.is_superuser:
+        roots = Region.objects.filter(parent__isnull=True)
+    else:
+        roots = Region.objects.filter(path__in=[*scope.read_paths, *(scope.tip_paths if tips else ())])
+    for region in sorted(roots.select_related("parent"), key=lambda r: (_PREFERENCE.get(r.level, 9), r.path)):
+        found = _viewpoint_of(region)
+        if found is not None:
+            return found
+    raise NoViewpoint("您的权限范围内没有街道或村（社区）。")

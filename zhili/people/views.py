@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zhili.core.forms import run_action
-from zhili.people import actions
+from zhili.people import actions, policy
 from zhili.people.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -131,7 +131,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_admin(scope: Scope) -> None:
-    if not scope.is_admin:
+    if not policy.open_administration(scope):
         raise Http404("不存在或无权查看。")
 
 

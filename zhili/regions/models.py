@@ -120,6 +120,17 @@ class Region(TimeStampedModel):
     def depth(self) -> int:
         return self.path.count(PATH_SEP)
 
+    @staticmethod
+    def path_at(path: str, level: int) -> str:
+        """The path of the ancestor at `level` of the region whose path is `path` ("" if it lies higher up):
+        paths hold one code per level, city first."""
+        parts = path.split(PATH_SEP)[:-1]
+        return PATH_SEP.join(parts[:level]) + PATH_SEP if len(parts) >= level else ""
+
+    @staticmethod
+    def level_of(path: str) -> int:
+        return path.count(PATH_SEP)
+
     def ancestor_paths(self) -> list[str]:
         parts = self.path.split(PATH_SEP)[:-1]
         return [PATH_SEP.join(parts[: i + 1]) + PATH_SEP for i in range(len(parts))]

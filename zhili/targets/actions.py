@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhili.core import audit, clock
+from zhili.core.errors import require
+from zhili.people import policy
 from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
@@ -68,7 +70,7 @@ def do_create_goal(
     order: int = 0,
 ) -> Goal:
     _require(region.level == Level.SUBDISTRICT, "目标体系设在街道（乡镇）一级。")
-    _require(scope.can_write(region.path) or scope.can_admin(region.path), f"您无权编制“{region.name}”的目标。")
+    require(policy.plan_targets(scope, region), f"您无权编制“{region.name}”的目标。")
     _require(bool(title.strip()), "目标名称不能为空。")
     if parent is not None:
         _require(parent.region_id == region.pk and parent.year == year, "上级目标必须属于同一街道、同一年度。")
@@ -102,7 +104,7 @@ def do_create_task(
     order: int = 0,
     milestones: list[tuple[str, datetime.date]] = (),
 ) -> Task:
-    _require(scope.can_write(goal.region.path) or scope.can_admin(goal.region.path), "您无权编制此目标的任务。")
+    require(policy.plan_targets(scope, goal.region), "您无权编制此目标的任务。")
     _require(bool(title.strip()), "任务名称不能为空。")
     _require(deadline >= start, "完成时限不能早于开始日期。")
     task = Task.objects.create(
@@ -127,7 +129,7 @@ def do_create_task(
 def do_create_indicator(
     *, task: Task, code: str, name: str, unit: str, target: Decimal, actor, scope: Scope, **fields
 ) -> Indicator:
-    _require(scope.can_write(task.goal.region.path) or scope.can_admin(task.goal.region.path), "您无权编制指标。")
+    require(policy.plan_targets(scope, task.goal.region), "您无权编制指标。")
     _require(bool(name.strip()), "指标名称不能为空。")
     ind = Indicator(task=task, code=code, name=name.strip(), unit=unit, target=target, **fields)
     if ind.source == SourceKind.COMPUTED:
@@ -145,7 +147,7 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, r
     """分解下达. `targets` maps villages (Region) or units (Unit) to their share. Parts that do not add up to
     the indicator's target are saved only with a reason (kept on the indicator and in the audit log)."""
     sub = _sub_of(indicator)
-    _require(scope.can_write(sub.path) or scope.can_admin(sub.path), "只有街道领导可以分解下达指标。")
+    require(policy.plan_targets(scope, sub), "只有街道领导可以分解下达指标。")
     _require(indicator.decomposition != Decomposition.NONE, "该指标设为不分解，请先修改分解方式。")
     for subject, value in targets.items():
         if isinstance(subject, Region):
@@ -187,15 +189,6 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, r
 # ---- progress ----------------------------------------------------------------------------------
 
 
-def can_report(scope: Scope, indicator: Indicator, region: Region, unit: Unit | None = None) -> bool:
-    if scope.can_write(region.path):
-        return True
-    lead = indicator.task.lead_unit_id
-    return (bool(lead) and scope.can_write_for_unit(lead, region.path)) or (
-        unit is not None and scope.can_write_for_unit(unit.pk, region.path)
-    )
-
-
 def period_is_open(indicator: Indicator, period_end: datetime.date, today: datetime.date) -> bool:
     sub = _sub_of(indicator)
     rule = lights.Rule.for_region(sub, today)
@@ -234,7 +227,7 @@ def do_report_progress(
     )
     sub = _sub_of(indicator)
     _require(region.path.startswith(sub.path), f"“{region.name}”不属于“{sub.name}”。")
-    _require(can_report(scope, indicator, region, unit), f"您无权为“{region.name}”填报此指标。")
+    require(policy.report_progress(scope, indicator, region, unit), f"您无权为“{region.name}”填报此指标。")
     if indicator.decomposition == Decomposition.VILLAGES:
         _require(indicator.shares.filter(region=region).exists(), f"此指标未分解到“{region.name}”，不能为其填报。")
     elif indicator.decomposition == Decomposition.UNITS:
@@ -283,7 +276,7 @@ def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor, scope:
     """A correction is a new entry with a reason; the old one stays, marked as superseded."""
     entry = Entry.objects.select_for_update().select_related("indicator__task__goal__region", "region").get(pk=entry.pk)
     _require(entry.is_current, "这条填报已被更正过，请更正最新的一条。")
-    _require(can_report(scope, entry.indicator, entry.region, entry.unit), "您无权更正这条填报。")
+    require(policy.report_progress(scope, entry.indicator, entry.region, entry.unit), "您无权更正这条填报。")
     reason = (reason or "").strip()
     _require(bool(reason), "更正必须填写原因。")
     _require(entry.indicator.allow_negative or value >= 0, f"“{entry.indicator.name}”不允许负数。")
@@ -320,7 +313,8 @@ def do_reopen_period(
     scope: Scope,
     indicator: Indicator | None = None,
 ) -> PeriodReopening:
-    _require(region.level == Level.SUBDISTRICT and scope.can_write(region.path), "只有街道领导可以重新开放填报期。")
+    _require(region.level == Level.SUBDISTRICT, "填报期按街道（乡镇）重新开放。")
+    require(policy.reopen_period(scope, region), "只有街道领导可以重新开放填报期。")
     _require(bool((reason or "").strip()), "重新开放填报期必须填写原因。")
     _require(until >= clock.today(), "开放截止日期不能早于今天。")
     reopening = PeriodReopening.objects.create(
@@ -339,17 +333,11 @@ def do_reopen_period(
 # ---- supervision: completion, closure, reopening, 催办 ----------------------------------------------
 
 
-def _is_lead(scope: Scope, task: Task) -> bool:
-    return scope.can_write(task.goal.region.path) or (
-        task.lead_unit_id is not None and task.lead_unit_id in scope.units
-    )
-
-
 @transaction.atomic
 def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()) -> Task:
     """The lead unit reports the task done (办结报告), with evidence."""
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
-    _require(_is_lead(scope, task), "只有牵头单位或街道领导可以报告办结。")
+    require(policy.lead_task(scope, task), "只有牵头单位或街道领导可以报告办结。")
     _require(task.status == TaskStatus.OPEN, f"任务当前状态为“{task.get_status_display()}”，不能再报告办结。")
     _require(bool((note or "").strip()), "请填写办结说明。")
     _require(bool(files) or task.evidence.exists(), "报告办结需要上传佐证材料。")
@@ -369,8 +357,8 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
 def do_confirm_closure(task: Task, *, actor, scope: Scope) -> Task:
     """A leader confirms the completion report: 办结销号."""
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
-    _require(
-        (scope.can_write(task.goal.region.path) and "leader" in scope.roles) or scope.is_superuser,
+    require(
+        policy.decide_task(scope, task),
         "只有街道领导可以确认办结销号。",
     )
     _require(task.status == TaskStatus.REPORTED, "牵头单位报告办结后，才能确认销号。")
@@ -384,7 +372,7 @@ def do_confirm_closure(task: Task, *, actor, scope: Scope) -> Task:
 @transaction.atomic
 def do_reopen_task(task: Task, *, reason: str, actor, scope: Scope) -> Task:
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
-    _require(scope.can_write(task.goal.region.path), "只有街道领导可以重新打开任务。")
+    require(policy.decide_task(scope, task), "只有街道领导可以重新打开任务。")
     _require(task.status != TaskStatus.OPEN, "任务本来就在推进中。")
     _require(bool((reason or "").strip()), "重新打开任务必须填写原因。")
     old = task.get_status_display()
@@ -397,7 +385,7 @@ def do_reopen_task(task: Task, *, reason: str, actor, scope: Scope) -> Task:
 @transaction.atomic
 def do_send_reminder(task: Task, *, message: str, actor, scope: Scope) -> list[Reminder]:
     """催办: to the task's responsible person and its responsible leader."""
-    _require(scope.can_write(task.goal.region.path), "只有街道领导可以催办。")
+    require(policy.decide_task(scope, task), "只有街道领导可以催办。")
     _require(bool((message or "").strip()), "请填写催办内容。")
     recipients = {p for p in (task.owner, task.leader) if p is not None and p.pk != actor.pk}
     _require(bool(recipients), "该任务没有可催办的责任人。")
@@ -433,7 +421,7 @@ def do_set_ranking(
     scope: Scope,
     cap: Decimal = Decimal(100),
 ) -> RankingScheme:
-    _require(scope.can_write(region.path) or scope.can_admin(region.path), "只有街道领导可以设置考核权重。")
+    require(policy.plan_targets(scope, region), "只有街道领导可以设置考核权重。")
     _require(subject in ("villages", "units"), "考核对象应为村（社区）或单位。")
     total = sum(weights.values(), Decimal(0))
     _require(total == 100, f"各项权重之和应为 100%，现为 {total.normalize():f}%。")
@@ -476,8 +464,8 @@ def do_record_activity(
     count: int = 0,
     amount: Decimal | None = None,
 ) -> ActivityRecord:
-    _require(
-        scope.can_write(region.path) or any(region.path.startswith(p) for p in scope.units.values()),
+    require(
+        policy.record_activity(scope, region),
         f"您无权为“{region.name}”登记工作记录。",
     )
     _require(bool(topic.strip()) and bool(title.strip()), "事项和标题都不能为空。")
@@ -498,7 +486,7 @@ def do_record_activity(
 
 @transaction.atomic
 def do_archive_activity(record: ActivityRecord, *, reason: str, actor, scope: Scope) -> ActivityRecord:
-    _require(scope.can_write(record.region.path), "您无权归档这条记录。")
+    require(policy.archive_activity(scope, record.region), "您无权归档这条记录。")
     _require(bool((reason or "").strip()), "归档必须填写原因。")
     record.archived_at, record.archived_by, record.archived_reason = timezone.now(), actor, reason.strip()
     record.save()

@@ -2,57 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.http import Http404
 
-from zhili.people.scope import Scope
-from zhili.regions.models import Level, Region
+from zhili.people.scope import NoViewpoint, Scope, Viewpoint
+from zhili.people.scope import viewpoint as scope_viewpoint
+from zhili.regions.models import Region
 from zhili.targets.models import Entry, Indicator, Share, Task
 
 
-@dataclass
-class Viewpoint:
-    """Where a person stands: the subdistrict, and their village when they only see one."""
-
-    sub: Region
-    village: Region | None  # set for village cadres and grid inspectors: they see their village's shares
-
-    @property
-    def whole(self) -> bool:
-        return self.village is None
-
-
-class NoViewpoint(Http404):
-    """The person has no subdistrict or village to look at (e.g. a grid inspector: targets are not per grid)."""
-
-
 def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
-    """The subdistrict (and village) a person's targets pages show. 404 if they have none."""
-    if code:
-        region = Region.objects.filter(code=code).select_related("parent").first()
-        if region is None or not scope.can_read(region.path):
-            raise Http404("不存在或无权查看。")
-        if region.level == Level.SUBDISTRICT:
-            return Viewpoint(region, None)
-        if region.level == Level.VILLAGE:
-            return Viewpoint(region.parent, region)
-        raise Http404("请选择街道或村（社区）。")
-    roots = list(scope.root_regions().select_related("parent").order_by("path"))
-    for r in roots:
-        if r.level == Level.SUBDISTRICT:
-            return Viewpoint(r, None)
-    for r in roots:  # a district or city leader: their first subdistrict
-        if r.level < Level.SUBDISTRICT:
-            sub = Region.objects.filter(path__startswith=r.path, level=Level.SUBDISTRICT).order_by("path").first()
-            if sub:
-                return Viewpoint(sub, None)
-    for r in roots:
-        if r.level == Level.VILLAGE:
-            return Viewpoint(r.parent, r)
-    if any(r.level == Level.GRID for r in roots):
+    """The subdistrict (and village) a person's targets pages show (`zhili.people.scope.viewpoint`); targets are
+    decomposed to villages and units, never to grids."""
+    view = scope_viewpoint(scope, code)
+    if view.grid is not None:
         raise NoViewpoint("目标任务分解到村（社区）和单位，不分解到网格；网格员的巡查任务在“网格事件”中。")
-    raise NoViewpoint("您的权限范围内没有街道或村（社区），没有可查看的目标任务。")
+    return view
 
 
 def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhili.core import clock
 from zhili.core.forms import run_action
+from zhili.people import policy
 from zhili.people.models import Unit
 from zhili.regions.models import Level, Region
 from zhili.targets import actions, engine, lights, periods, queries, ranking, sources
@@ -53,7 +54,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "year": year,
             "today": today,
             "labels": lights.LABELS,
-            "can_manage": request.scope.can_write(view.sub.path),
+            "can_manage": policy.plan_targets(request.scope, view.sub),
         },
     )
 
@@ -107,11 +108,11 @@ def _report_choices(request, ind, view) -> list[tuple[str, str]]:
         regions = [
             s.region for s in ind.shares.filter(region__isnull=False).select_related("region").order_by("region__code")
         ]
-        return [(f"r{r.pk}", r.name) for r in regions if actions.can_report(scope, ind, r)]
+        return [(f"r{r.pk}", r.name) for r in regions if policy.report_progress(scope, ind, r)]
     if ind.decomposition == Decomposition.UNITS:
         units = [s.unit for s in ind.shares.filter(unit__isnull=False).select_related("unit")]
-        return [(f"u{u.pk}", u.name) for u in units if actions.can_report(scope, ind, sub, u)]
-    return [(f"r{sub.pk}", sub.name)] if actions.can_report(scope, ind, sub) else []
+        return [(f"u{u.pk}", u.name) for u in units if policy.report_progress(scope, ind, sub, u)]
+    return [(f"r{sub.pk}", sub.name)] if policy.report_progress(scope, ind, sub) else []
 
 
 @require_GET
@@ -159,8 +160,8 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
                 if view.whole or c is not None
             ],
             "share_sum": share_sum,
-            "can_manage": request.scope.can_write(view.sub.path),
-            "reopen_form": ReopenPeriodForm() if request.scope.can_write(view.sub.path) else None,
+            "can_manage": policy.plan_targets(request.scope, view.sub),
+            "reopen_form": ReopenPeriodForm() if policy.reopen_period(request.scope, view.sub) else None,
         },
         status=status,
     )
@@ -314,7 +315,7 @@ def _refused(request: HttpRequest, message: str) -> HttpResponse:
 def shares(request: HttpRequest, pk: int) -> HttpResponse:
     """分解下达: the table of villages (or units) and their parts; a mismatch needs a reason."""
     ind, view = queries.get_indicator_or_404(request.scope, pk)
-    if not view.whole or not request.scope.can_write(view.sub.path) or ind.decomposition == Decomposition.NONE:
+    if not view.whole or not policy.plan_targets(request.scope, view.sub) or ind.decomposition == Decomposition.NONE:
         raise Http404("不存在或无权查看。")
     if ind.decomposition == Decomposition.VILLAGES:
         subjects = list(
@@ -369,8 +370,8 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
             if sub_reader
             else t.indicators.active().filter(shares__region__path__in=[p for p in scope.read_paths]).distinct(),
             "reminders": t.reminders.select_related("to", "sender").order_by("-created_at") if sub_reader else [],
-            "is_lead": actions._is_lead(scope, t) and t.status == TaskStatus.OPEN,
-            "is_leader": scope.can_write(t.goal.region.path),
+            "is_lead": policy.lead_task(scope, t) and t.status == TaskStatus.OPEN,
+            "is_leader": policy.decide_task(scope, t),
             "completion_form": CompletionForm(),
             "reason_form": ReasonForm(),
             "reminder_form": ReminderForm(),
@@ -464,9 +465,7 @@ def activities(request: HttpRequest) -> HttpResponse:
             ).order_by("code")
         )
     )
-    writable = [
-        v for v in villages if scope.can_write(v.path) or any(v.path.startswith(p) for p in scope.units.values())
-    ]
+    writable = [v for v in villages if policy.record_activity(scope, v)]
     form = ActivityForm(request.POST or None, choices=[(str(v.pk), v.name) for v in writable])
     if request.method == "POST":
         if not writable:

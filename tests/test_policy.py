@@ -1,0 +1,195 @@
+"""Every capability of zhili/people/policy.py × every demo persona: who may do what, in one table.
+
+Each row is a question about objects of the demo and the personas for whom the answer is yes; everyone else
+must get no. A new capability adds its row here.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import PERSONAS, person
+from zhili.ledgers.models import Ledger
+from zhili.people import policy
+from zhili.people.models import Unit
+from zhili.people.scope import scope_for
+from zhili.targets.models import Task
+
+EVERYONE = ("leader", "economy", "urban", "civil", "village", "grid", "viewer", "outsider", "tips")
+
+
+def _scope(world, name):
+    if name == "outsider":
+        return scope_for(world.outsider)
+    if name == "tips":
+        return scope_for(person("demo-tips"))
+    return scope_for(person(PERSONAS[name]))
+
+
+def _case(world, *, where, confidential=False, unit=None, village=None, handler_id=None, handled_by_id=None):
+    """A case-shaped object (policy reads attributes only) in `where` (a Region)."""
+    from zhili.cases.models import CaseRule
+
+    rule = CaseRule.objects.filter(subdistrict=world.sub).first()
+    return SimpleNamespace(
+        path=where.path,
+        confidential=confidential,
+        subdistrict=SimpleNamespace(case_rule=rule),
+        unit_id=unit.pk if unit else None,
+        assignee_region_id=village.pk if village else None,
+        assignee_region=village,
+        handler_id=handler_id,
+        handled_by_id=handled_by_id,
+    )
+
+
+def _urban(world):
+    return Unit.objects.get(region=world.sub, code="urban")
+
+
+def _gas(world):
+    return Ledger.objects.select_related("region").get(region=world.sub, code="gas-conversion")  # owned by 城管办
+
+
+def _task(world, lead_code):
+    return Task.objects.select_related("goal__region").filter(goal__region=world.sub, lead_unit__code=lead_code).first()
+
+
+CASES = [
+    # (capability, call(world, scope), personas answering yes)
+    ("manage gas-conversion ledger", lambda w, s: policy.manage_ledger(s, _gas(w)), ("leader", "urban")),
+    (
+        "define a ledger in the subdistrict",
+        lambda w, s: policy.define_ledger(s, w.sub),
+        ("leader", "economy", "urban", "civil"),
+    ),
+    (
+        "write a 孔家坊 gas-conversion row",
+        lambda w, s: policy.write_ledger_row(s, _gas(w), w.kong),
+        ("leader", "urban", "village"),
+    ),
+    (
+        "write a 阎桥 gas-conversion row",
+        lambda w, s: policy.write_ledger_row(s, _gas(w), w.yan),
+        ("leader", "urban", "outsider"),
+    ),
+    (
+        "import into gas-conversion",
+        lambda w, s: policy.import_into_ledger(s, _gas(w)),
+        ("leader", "urban", "village", "grid", "outsider"),
+    ),
+    (
+        "reveal a 孔家坊 identity number",
+        lambda w, s: policy.reveal_identity(s, _gas(w), w.kong),
+        ("leader", "urban", "village"),
+    ),
+    (
+        "reveal a 阎桥 identity number",
+        lambda w, s: policy.reveal_identity(s, _gas(w), w.yan),
+        ("leader", "urban", "outsider"),
+    ),
+    ("dispatch a 孔家坊 case", lambda w, s: policy.dispatch_case(s, _case(w, where=w.kong_grid)), ("leader", "urban")),
+    ("dispatch a tip", lambda w, s: policy.dispatch_case(s, _case(w, where=w.sub, confidential=True)), ("tips",)),
+    ("see a tip", lambda w, s: policy.see_confidential(s, _case(w, where=w.sub, confidential=True)), ("tips",)),
+    (
+        "handle a case sent to 孔家坊",
+        lambda w, s: policy.handle_case(s, _case(w, where=w.kong_grid, village=w.kong)),
+        ("leader", "village"),
+    ),
+    (
+        "handle a case sent to 城管办",
+        lambda w, s: policy.handle_case(s, _case(w, where=w.yan_grid, unit=_urban(w))),
+        ("leader", "urban"),
+    ),
+    (
+        "verify a 孔家坊 grid-1 case",
+        lambda w, s: policy.verify_case(s, _case(w, where=w.kong_grid)),
+        ("leader", "urban", "grid"),
+    ),
+    (
+        "verify a case one handled oneself",
+        lambda w, s: policy.verify_case(s, _case(w, where=w.kong_grid, handled_by_id=s.person_id)),
+        (),
+    ),
+    (
+        "decide a 孔家坊 extension",
+        lambda w, s: policy.decide_case_extension(s, _case(w, where=w.kong_grid)),
+        ("leader",),
+    ),
+    ("be named handler for 孔家坊", lambda w, s: policy.may_handle_cases_for(s, village=w.kong), ("leader", "village")),
+    ("be named handler for 城管办", lambda w, s: policy.may_handle_cases_for(s, unit=_urban(w)), ("leader", "urban")),
+    (
+        "report a case in 孔家坊 grid 1",
+        lambda w, s: policy.report_case(s, w.kong_grid),
+        ("leader", "economy", "urban", "civil", "village", "grid"),
+    ),
+    (
+        "report a case in 孔家坊 grid 2",
+        lambda w, s: policy.report_case(s, w.kong_grid2),
+        ("leader", "economy", "urban", "civil", "village"),
+    ),
+    ("configure cases", lambda w, s: policy.configure_cases(s, w.sub), ("leader",)),
+    ("patrol 孔家坊 grid 1", lambda w, s: policy.patrol(s, w.kong_grid), ("grid",)),
+    ("plan targets", lambda w, s: policy.plan_targets(s, w.sub), ("leader",)),
+    (
+        "report progress for 孔家坊",
+        lambda w, s: policy.report_progress(s, w.ind_village, w.kong),
+        ("leader", "urban", "village"),  # 城管办 leads the task
+    ),
+    (
+        "report progress for 阎桥",
+        lambda w, s: policy.report_progress(s, w.ind_village, w.yan),
+        ("leader", "urban", "outsider"),
+    ),
+    ("report an 城管办-led task done", lambda w, s: policy.lead_task(s, _task(w, "urban")), ("leader", "urban")),
+    ("confirm, reopen, 催办 a task", lambda w, s: policy.decide_task(s, _task(w, "urban")), ("leader",)),
+    ("reopen a reporting period", lambda w, s: policy.reopen_period(s, w.sub), ("leader",)),
+    (
+        "record an activity in 孔家坊",
+        lambda w, s: policy.record_activity(s, w.kong),
+        ("leader", "economy", "urban", "civil", "village"),
+    ),
+    ("administer the subdistrict", lambda w, s: policy.administer(s, w.sub), ("leader",)),
+    ("administer the installation", lambda w, s: policy.administer(s, None), ()),
+    ("open administration", lambda w, s: policy.open_administration(s), ("leader",)),
+    ("read the audit log", lambda w, s: policy.read_audit_log(s), ("leader",)),
+]
+
+
+@pytest.mark.parametrize("name,ask,yes", CASES, ids=[c[0] for c in CASES])
+def test_capability_by_persona(world, name, ask, yes):
+    answers = {p: bool(ask(world, _scope(world, p))) for p in EVERYONE}
+    wrong = {p: a for p, a in answers.items() if a != (p in yes)}
+    assert wrong == {}, f"{name}: these personas got the wrong answer"
+
+
+def test_no_role_names_outside_scope_and_policy():
+    """Role names are turned into capabilities in one place; apps ask capabilities."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "zhili"
+    # models, forms and actions of people name roles as data (which role to grant); a merge moves cadres' roles
+    allowed = {
+        "people/scope.py",
+        "people/policy.py",
+        "people/models.py",
+        "people/forms.py",
+        "people/actions.py",
+        "regions/actions.py",
+    }
+    pattern = re.compile(
+        r"scope\.roles|Role\.(LEADER|ADMIN|OFFICER|VILLAGE_CADRE|GRID_INSPECTOR|VIEWER|TIP_OFFICER)"
+        r"|\"leader\" in "
+    )
+    found = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel in allowed or "/migrations/" in rel or rel.startswith("demo/"):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{rel}:{n}: {line.strip()}")
+    assert found == [], "role checks outside zhili/people/scope.py and policy.py:\n" + "\n".join(found)

@@ -1,0 +1,210 @@
+"""Who may do what: every domain rule about rights, in one vocabulary, built from the Scope's capabilities.
+
+Pages, API endpoints, commands, the importer and the worker ask these questions (through the app's actions,
+which raise `zhili.core.errors.Refused` when the answer is no); nothing else in Zhili reads role names
+(`zhili.people.scope.scope_for` is the only place that turns roles into capabilities). A new domain app adds
+its questions here, each a line or two over the Scope's capabilities, and a row per persona to
+tests/test_policy.py.
+
+The Scope's capabilities (zhili/people/scope.py):
+
+    can_read(path)        see records of this region
+    can_write(path)       add and change records of this region (its leaders, its village cadres, its inspectors)
+    works_for(unit, path) an officer of this office (across the office's subdistrict)
+    can_record(path)      add records about this region: its writers, or any office working there
+    can_lead(path)        a leader's decisions: approvals, 销号, 催办, reopening
+    can_configure(path)   set the subdistrict's work up: targets, ledger definitions, categories, rules
+    can_admin(path)       people, roles, regions
+    can_patrol(path)      inspect this grid
+    is_cadre_of(path)     a cadre of this village
+    can_see_tips(path)    confidential tips of this subdistrict (the tip officer)
+
+The objects are taken as they are (a ledger, a case, an indicator): only their attributes are read, so this
+module imports no domain app.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zhili.people.scope import Scope
+    from zhili.regions.models import Region
+
+
+# ---- ledgers (台账) ------------------------------------------------------------------------------
+
+
+def define_ledger(scope: Scope, subdistrict: Region) -> bool:
+    """Create a ledger in a subdistrict: its leaders and administrators, and its offices' officers."""
+    return scope.can_configure(subdistrict.path) or any(p == subdistrict.path for p in scope.units.values())
+
+
+def manage_ledger(scope: Scope, ledger: Any) -> bool:
+    """Define a ledger and change its definition: the subdistrict's leaders and administrators, and the owning
+    office's officers."""
+    return scope.can_configure(ledger.region.path) or scope.works_for(ledger.unit_id)
+
+
+def write_ledger_row(scope: Scope, ledger: Any, region: Region) -> bool:
+    """Add, change or archive a row about `region`: its own writers, or the owning office's officers."""
+    return scope.can_write(region.path) or scope.can_write_for_unit(ledger.unit_id, region.path)
+
+
+def import_into_ledger(scope: Scope, ledger: Any) -> bool:
+    """Upload a file to import: someone who may write some of the ledger's rows (never a read-only viewer)."""
+    sub = ledger.region.path
+    return (
+        scope.is_superuser
+        or manage_ledger(scope, ledger)
+        or any(p.startswith(sub) or sub.startswith(p) for p in scope.write_paths)
+    )
+
+
+def reveal_identity(scope: Scope, ledger: Any, region: Region) -> bool:
+    """See an identity number unmasked (each time logged): the region's leaders, the owning office, the cadres of
+    the person's own village."""
+    return (
+        scope.can_lead(region.path)
+        or scope.works_for(ledger.unit_id, region.path)
+        or (scope.is_cadre_of(region.path) and scope.can_write(region.path))
+    )
+
+
+# ---- cases (网格事件) ----------------------------------------------------------------------------
+
+
+def see_confidential(scope: Scope, case: Any) -> bool:
+    """A confidential tip (扫黑除恶线索): content and reporter only for its subdistrict's tip officer."""
+    return scope.can_see_tips(case.path)
+
+
+def _center_unit_id(case: Any) -> int | None:
+    rule = getattr(case.subdistrict, "case_rule", None)
+    return rule.center_unit_id if rule else None
+
+
+def dispatch_case(scope: Scope, case: Any) -> bool:
+    """受理、立案、派遣、结案、挂账: the dispatching centre's officers and the subdistrict's leaders (for a tip:
+    its tip officers)."""
+    if case.confidential:
+        return see_confidential(scope, case)
+    return scope.can_lead(case.path) or scope.works_for(_center_unit_id(case), case.path)
+
+
+def handle_case(scope: Scope, case: Any) -> bool:
+    """处置、反馈、退回、申请延期: the dispatched office, the dispatched village's cadres, the named handler, and
+    the subdistrict's leaders."""
+    if case.handler_id and case.handler_id == scope.person_id:
+        return True
+    if case.confidential:
+        return see_confidential(scope, case)
+    if scope.works_for(case.unit_id):
+        return True
+    if case.assignee_region_id and scope.is_cadre_of(case.assignee_region.path):
+        return scope.can_write(case.assignee_region.path)
+    return scope.can_lead(case.path)
+
+
+def verify_case(scope: Scope, case: Any) -> bool:
+    """核查: the dispatcher or the grid's inspector — never the person who handled it."""
+    if case.handled_by_id and case.handled_by_id == scope.person_id:
+        return False
+    if case.confidential:
+        return see_confidential(scope, case)
+    return dispatch_case(scope, case) or scope.can_patrol(case.path)
+
+
+def decide_case_extension(scope: Scope, case: Any) -> bool:
+    """批准/驳回延期: the subdistrict's leaders (for a tip: its tip officers)."""
+    if case.confidential:
+        return see_confidential(scope, case)
+    return scope.can_lead(case.path)
+
+
+def may_handle_cases_for(handler_scope: Scope, *, unit: Any = None, village: Region | None = None) -> bool:
+    """Whether a person (their scope) may be named handler of a case dispatched to `unit` or `village`: an
+    officer of that office, or someone who writes that village's records (never a read-only viewer)."""
+    if unit is not None:
+        return handler_scope.works_for(unit.pk) or handler_scope.can_lead(unit.region.path)
+    if village is not None:
+        return handler_scope.can_write(village.path)
+    return False
+
+
+def report_case(scope: Scope, region: Region) -> bool:
+    """上报 a case about `region`: its writers (cadres, inspectors, leaders) or any office working there."""
+    return scope.can_record(region.path)
+
+
+def configure_cases(scope: Scope, subdistrict: Region) -> bool:
+    """Categories, routing, the case rules: the subdistrict's administrators and leaders."""
+    return scope.can_configure(subdistrict.path)
+
+
+def patrol(scope: Scope, grid: Region) -> bool:
+    """Start a patrol of `grid`: its inspector."""
+    return scope.can_patrol(grid.path)
+
+
+# ---- targets (目标任务) ---------------------------------------------------------------------------
+
+
+def plan_targets(scope: Scope, subdistrict: Region) -> bool:
+    """Goals, tasks, indicators, decomposition, ranking weights: the subdistrict's leaders and administrators."""
+    return scope.can_configure(subdistrict.path)
+
+
+def report_progress(scope: Scope, indicator: Any, region: Region, unit: Any = None) -> bool:
+    """Report (or correct) an indicator's progress for `region` (and `unit`): the region's writers, the task's
+    lead office, or the office the share belongs to."""
+    if scope.can_write(region.path):
+        return True
+    lead = indicator.task.lead_unit_id
+    return (bool(lead) and scope.can_write_for_unit(lead, region.path)) or (
+        unit is not None and scope.can_write_for_unit(unit.pk, region.path)
+    )
+
+
+def lead_task(scope: Scope, task: Any) -> bool:
+    """Report a task done (办结报告): its lead office or the subdistrict's leaders."""
+    return scope.can_lead(task.goal.region.path) or scope.works_for(task.lead_unit_id)
+
+
+def decide_task(scope: Scope, task: Any) -> bool:
+    """Confirm 办结销号, reopen a task, send 催办: the subdistrict's leaders."""
+    return scope.can_lead(task.goal.region.path)
+
+
+def reopen_period(scope: Scope, subdistrict: Region) -> bool:
+    """Reopen a closed reporting period: the subdistrict's leaders."""
+    return scope.can_lead(subdistrict.path)
+
+
+def record_activity(scope: Scope, region: Region) -> bool:
+    """Log a meeting, training, talk or visit about `region`: its writers or an office working there."""
+    return scope.can_record(region.path)
+
+
+def archive_activity(scope: Scope, region: Region) -> bool:
+    return scope.can_write(region.path)
+
+
+# ---- people, roles, regions ------------------------------------------------------------------------
+
+
+def administer(scope: Scope, region: Region | None) -> bool:
+    """People, roles and regions of `region` (None: installation-wide, superusers only)."""
+    if region is None:
+        return scope.is_superuser
+    return scope.can_admin(region.path)
+
+
+def open_administration(scope: Scope) -> bool:
+    """Open the people, units and roles pages: someone who administers some region."""
+    return scope.is_admin
+
+
+def read_audit_log(scope: Scope) -> bool:
+    """Open the audit log (of the regions they administer)."""
+    return scope.is_admin
