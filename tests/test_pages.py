@@ -261,7 +261,7 @@ def test_merging_villages_through_the_page(leader, world):
             "villages": [world.kong.pk, world.yan.pk],
             "code": "370115003999",
             "name": "孔阎村",
-            "on": "2026-06-01",
+            "on": "2020-11-01",  # before the demo's today (2020-11-20)
             "reason": "济阳政字〔2026〕1号",
         },
     )
@@ -276,12 +276,12 @@ def test_merging_villages_through_the_page(leader, world):
 
     old = text(leader.get(f"/regions/{world.kong.code}/"))
     assert "已合并入" in old and 'href="/regions/370115003999/"' in old
-    assert "2026-06-01" in old
+    assert "2020-11-01" in old
     sub_page = text(leader.get(f"/regions/{world.sub.code}/"))
     assert f'href="/regions/{world.kong.code}/"' not in sub_page
     with_history = text(leader.get(f"/regions/{world.sub.code}/?history=1"))
     assert f'href="/regions/{world.kong.code}/"' in with_history
-    assert "2026-06-01 撤销" in with_history
+    assert "2020-11-01 撤销" in with_history
 
 
 def test_a_refused_merge_on_the_page_says_why_and_writes_nothing(leader, world):

@@ -6,10 +6,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from tests.conftest import person
-from zhili.core import audit
+from zhili.core import audit, clock
 from zhili.core.models import AuditEntry
 from zhili.people.models import ApiToken, ChainLink, Person, Role, RoleAssignment
 from zhili.people.scope import Scope, scope_for
@@ -308,7 +307,7 @@ def merge(
         villages or [world.kong, world.yan],
         code=code,
         name=name,
-        on=on or timezone.localdate(),
+        on=on or clock.today(),
         actor=actor,
         scope=scope,
         reason=reason,
@@ -389,7 +388,7 @@ def test_a_failure_half_way_leaves_nothing_behind(world, leader, leader_scope, m
 
 
 def test_merge_closes_the_villages_and_opens_the_successor(world, leader, leader_scope):
-    on = timezone.localdate()
+    on = clock.today()
     old_paths = {world.kong.pk: world.kong.path, world.yan.pk: world.yan.path}
     old_grids = list(Region.objects.filter(parent__in=[world.kong, world.yan]).order_by("code"))
     successor = merge(world, leader, leader_scope, on=on)
@@ -467,7 +466,7 @@ def test_after_the_merge_the_successors_cadre_reads_the_old_village_but_cannot_c
 
 
 def test_history_follows_several_merges(world, leader, leader_scope):
-    today = timezone.localdate()
+    today = clock.today()
     first = merge(world, leader, leader_scope, on=today - datetime.timedelta(days=10))
     langjia = Region.objects.get(parent=world.sub, name="郎家村")
     second = merge(
@@ -496,7 +495,7 @@ def test_merge_audit_entries_name_the_successor_and_the_reason(world, leader, le
 
 def test_a_merge_decided_for_a_future_date_is_recorded(world, leader, leader_scope):
     """行政村规模优化调整 is decided ahead and takes effect on a set day (often the 1st of next month)."""
-    on = timezone.localdate() + datetime.timedelta(days=30)
+    on = clock.today() + datetime.timedelta(days=30)
     successor = merge(world, leader, leader_scope, on=on)
     assert successor.valid_from == on
     assert (

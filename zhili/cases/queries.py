@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from zhili.cases.models import TERMINAL, Case, CaseRule, Source, State
 from zhili.core import clock
+from zhili.core import lights as core_lights
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
 
@@ -168,10 +169,23 @@ def events_for(case: Case, scope: Scope) -> list:
 
 
 @dataclass(frozen=True)
-class Light:
+class Light(core_lights.Light):
+    """A step's (or a case's) light: the share of its working-day time limit used."""
+
     color: str  # green / yellow / red / "" (no clock: closed, parked, not yet dispatched …)
     pct: int  # share of the step's time limit used
     text: str
+
+    @property
+    def state(self) -> str:  # type: ignore[override]
+        return self.color or core_lights.NONE
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.color)
+
+    def explain(self) -> str:
+        return self.text
 
 
 def rules_by_subdistrict(ids) -> dict[int, CaseRule]:

@@ -27,3 +27,15 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
         if _is_workday(day):
             left -= 1
     return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=local.tzinfo)
+
+
+@functools.lru_cache(maxsize=4096)
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end ≤ start)."""
+    if end <= start:
+        return 0
+    try:
+        return len(chinese_calendar.get_workdays(start + datetime.timedelta(days=1), end))
+    except NotImplementedError:  # a year the calendar does not know yet: Monday–Friday
+        days = (end - start).days
+        return sum(1 for i in range(1, days + 1) if (start + datetime.timedelta(days=i)).weekday() < 5)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
-from zhili.core import audit
+from zhili.core import audit, clock
 from zhili.people.scope import Scope
 from zhili.regions.models import CHILD_LEVEL, CODE_LENGTH, PATH_SEP, Level, Region
 
@@ -60,9 +60,7 @@ def _check_parent(level: int, parent: Region | None, on: datetime.date | None = 
         return
     if CHILD_LEVEL.get(Level(parent.level)) != level:
         raise ValidationError(f"“{parent.name}”（{parent.get_level_display()}）下不能直接设{Level(level).label}。")
-    from django.utils import timezone
-
-    on = on or timezone.localdate()
+    on = on or clock.today()
     if parent.valid_to is not None and parent.valid_to <= on:
         raise ValidationError(f"上级区划“{parent.name}”已于 {parent.valid_to} 撤销，不能再添加下级。")
     if parent.valid_from > on:

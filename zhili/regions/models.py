@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhili.core import clock
 from zhili.core.models import TimeStampedModel
 
 
@@ -55,7 +55,7 @@ def path_prefix_q(field: str, prefix: str) -> models.Q:
 class RegionQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None):
         """Regions valid on `on` (today by default)."""
-        on = on or timezone.localdate()
+        on = on or clock.today()
         return self.filter(valid_from__lte=on).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on))
 
     def subtree(self, region: Region, *, include_self: bool = True):
@@ -113,7 +113,7 @@ class Region(TimeStampedModel):
 
     @property
     def is_current(self) -> bool:
-        today = timezone.localdate()
+        today = clock.today()
         return self.valid_from <= today and (self.valid_to is None or self.valid_to > today)
 
     @property

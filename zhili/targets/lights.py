@@ -15,17 +15,31 @@ follow China's holiday and make-up-day calendar (chinese-calendar).
 from __future__ import annotations
 
 import datetime
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
-import chinese_calendar
-
+from zhili.core import lights as core_lights
+from zhili.core.lights import DONE, GREEN, LABELS, NONE, ORDER, OVERDUE, RED, YELLOW
+from zhili.core.workdays import working_days_between
 from zhili.targets.models import Direction, LightRule
 
-DONE, OVERDUE, RED, YELLOW, GREEN, NONE = "done", "overdue", "red", "yellow", "green", "none"
-LABELS = {DONE: "已完成", OVERDUE: "逾期", RED: "红灯", YELLOW: "黄灯", GREEN: "绿灯", NONE: "无数据"}
-ORDER = {OVERDUE: 0, RED: 1, YELLOW: 2, NONE: 3, GREEN: 4, DONE: 5}
+# the states, labels and working days are shared with every light (zhili/core/lights.py, core/workdays.py)
+__all__ = [
+    "DONE",
+    "GREEN",
+    "LABELS",
+    "NONE",
+    "ORDER",
+    "OVERDUE",
+    "RED",
+    "YELLOW",
+    "Light",
+    "Rule",
+    "completion",
+    "evaluate",
+    "schedule",
+    "working_days_between",
+]
 
 
 @dataclass(frozen=True)
@@ -40,18 +54,6 @@ class Rule:
         if row is None:
             return cls()
         return cls(red_gap=row.red_gap, due_soon_days=row.due_soon_days, report_grace_days=row.report_grace_days)
-
-
-@functools.lru_cache(maxsize=4096)
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days after `start` up to and including `end` (0 when end ≤ start)."""
-    if end <= start:
-        return 0
-    try:
-        return len(chinese_calendar.get_workdays(start + datetime.timedelta(days=1), end))
-    except NotImplementedError:  # a year the calendar does not know yet: Monday–Friday
-        days = (end - start).days
-        return sum(1 for i in range(1, days + 1) if (start + datetime.timedelta(days=i)).weekday() < 5)
 
 
 def schedule(start: datetime.date, deadline: datetime.date, today: datetime.date) -> Decimal:
@@ -86,7 +88,7 @@ def completion(
 
 
 @dataclass(frozen=True)
-class Light:
+class Light(core_lights.Light):
     state: str
     completion: Decimal | None
     schedule: Decimal
@@ -96,8 +98,11 @@ class Light:
     rule: Rule
 
     @property
-    def label(self) -> str:
-        return LABELS[self.state]
+    def rule_text(self) -> str:
+        return (
+            f"规则：完成率 ≥100% 为已完成；过时限未完成为逾期；落后序时进度超过 {_n(self.rule.red_gap)} 个百分点为红灯；"
+            f"落后不超过该值或距时限不足 {self.rule.due_soon_days} 个工作日为黄灯；其余为绿灯。"
+        )
 
     @property
     def gap(self) -> Decimal | None:
