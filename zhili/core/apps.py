@@ -5,3 +5,10 @@ class CoreConfig(AppConfig):
     name = "zhili.core"
     label = "core"
     verbose_name = "核心"
+
+    def ready(self):
+        """Every app's plug-ins, by module name: `source.py` (indicator sources, targets/sources.py's registry),
+        `todos.py` (the home page's to-do sections, core/home.py) and `jobs.py` (background work, core/jobs.py)."""
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("source", "todos", "jobs")
