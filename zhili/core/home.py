@@ -1,7 +1,7 @@
 """The home page lists what is the signed-in person's to do. Each app contributes a section.
 
-An app registers a function `(request) -> list[TodoItem]` with @todo_source; the home page calls every
-source and shows the items. Targets, ledgers and cases add theirs in later issues.
+An app registers a function `(request) -> list[TodoItem]` with @todo_source in its `todos.py` (found by name, see
+CoreConfig.ready); the home page calls every source and shows the items.
 """
 
 from __future__ import annotations

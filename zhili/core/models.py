@@ -22,7 +22,8 @@ class ArchivableQuerySet(models.QuerySet):
 
 
 class ArchivableModel(TimeStampedModel):
-    """Nothing a person entered is deleted: it is archived with a reason (see core.actions.do_archive)."""
+    """Nothing a person entered is deleted: it is archived with a reason, by the app's own action
+    (e.g. ledgers.actions.do_archive_row, people.actions.do_archive_person)."""
 
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     archived_by = models.ForeignKey(
