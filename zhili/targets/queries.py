@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+from zhili.core import clock
 from zhili.people.scope import Scope
+from zhili.regions import history
 from zhili.regions.models import Level, Region
+from zhili.targets.engine import year_window
 from zhili.targets.models import Entry, Indicator, Share, Task
 
 
@@ -47,7 +50,8 @@ def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
             sub = Region.objects.filter(path__startswith=r.path, level=Level.SUBDISTRICT).order_by("path").first()
             if sub:
                 return Viewpoint(sub, None)
-    for r in roots:
+    # a village cadre also reads the villages merged into theirs (their history): they stand in their own village
+    for r in sorted(roots, key=lambda r: r.successor_id is not None):
         if r.level == Level.VILLAGE:
             return Viewpoint(r.parent, r)
     if any(r.level == Level.GRID for r in roots):
@@ -77,7 +81,11 @@ def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
         .distinct()
     ):
         if scope.can_read(path):
-            return ind, Viewpoint(sub, Region.objects.get(pk=region_id))
+            # a share of a village merged away is its successor's (regions/history.py): a successor's cadre,
+            # who reads the predecessors' history, sees the indicator from their own village
+            village = Region.objects.select_related("parent").get(pk=region_id)
+            now = history.holder(village, year_window(ind.task.goal.year, clock.today()).end)
+            return ind, Viewpoint(sub, now if scope.can_read(now.path) else village)
     raise Http404("不存在或无权查看。")
 
 
