@@ -100,12 +100,13 @@ def list_cases(
     offset: int = 0,
     limit: int = 50,
 ):
-    region_path = ""
-    if region:
-        r = Region.objects.filter(code=region).first()
-        region_path = r.path if r else "/none/"
+    region_path, region_history = queries.region_paths(region, clock.today) if region else ("", ())
     f = queries.Filters(
-        state=state, region_path=region_path, category=category, source=source if source in Source.values else ""
+        state=state,
+        region_path=region_path,
+        region_history=region_history,
+        category=category,
+        source=source if source in Source.values else "",
     )
     rows = queries.page_of(queries.filtered(request.scope, f), offset=max(offset, 0), limit=min(max(limit, 1), 200))
     return [_out(c, lit) for c, lit in queries.with_lights(rows)]

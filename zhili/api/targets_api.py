@@ -8,7 +8,8 @@ from ninja import Router, Schema, Status
 
 from zhili.core import clock
 from zhili.people.models import Unit
-from zhili.regions.models import Region
+from zhili.regions import history
+from zhili.regions.models import Level, Region
 from zhili.targets import actions, engine, periods, queries, ranking
 from zhili.targets.models import Entry
 
@@ -157,6 +158,9 @@ def series(request: HttpRequest, indicator_id: int, region: str | None = None):
             raise Http404
         where = r
     qs = Entry.objects.filter(indicator=ind, is_current=True, region__path__startswith=where.path)
+    if where.level == Level.VILLAGE:  # a village's reports and those of the villages merged into it
+        day = engine.year_window(ind.task.goal.year, clock.today()).end
+        qs = Entry.objects.filter(history.paths_q("region__path", where, day), indicator=ind, is_current=True)
     totals: dict = {}
     for end, value in qs.values_list("period_end", "value"):
         totals[end] = totals.get(end, Decimal(0)) + value

@@ -14,6 +14,7 @@ from zhili.cases.models import TERMINAL, Case, CaseRule, Source, State
 from zhili.core import clock
 from zhili.core import lights as core_lights
 from zhili.people.scope import Scope
+from zhili.regions import history
 from zhili.regions.models import Level, Region
 
 OPEN_STATES = [s for s in State.values if s not in TERMINAL]
@@ -67,6 +68,7 @@ class Filters:
     counted: bool = False  # only the cases statistics count (no merged duplicates): a figure's own rows
     category: int | None = None
     region_path: str = ""
+    region_history: tuple[str, ...] = ()  # paths of villages merged into region_path's village: their cases too
     source: str = ""
     unit: int | None = None
     batch: int | None = None
@@ -74,6 +76,18 @@ class Filters:
     text: str = ""
     since: datetime.date | None = None
     until: datetime.date | None = None
+
+
+def region_paths(code: str, day) -> tuple[str, tuple[str, ...]]:
+    """What a region filter names: the region's path ("/none/" for an unknown code) and, for a village, the paths
+    of the villages merged into it by `day` (a callable, asked only then): a village's cases are its own and its
+    predecessors' (regions/history.py)."""
+    region = Region.objects.filter(code=code).select_related("parent").first()
+    if region is None:
+        return "/none/", ()
+    if region.level != Level.VILLAGE:
+        return region.path, ()
+    return region.path, tuple(p.path for p in history.of(region, day()).predecessors(region))
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
@@ -103,7 +117,10 @@ def filtered(scope: Scope, f: Filters, *, now: datetime.datetime | None = None) 
     if f.region_path:
         from zhili.regions.models import path_prefix_q
 
-        qs = qs.filter(path_prefix_q("path", f.region_path))
+        where = path_prefix_q("path", f.region_path)
+        for p in f.region_history:
+            where |= path_prefix_q("path", p)
+        qs = qs.filter(where)
     if f.source:
         qs = qs.filter(source=f.source)
     if f.unit:
@@ -278,15 +295,7 @@ def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=No
     if by == "village":
         length = len(subdistrict.path) + 13  # a village's path: the subdistrict's + a 12-digit code + "/"
         rows = qs.annotate(key=Substr("path", 1, length)).values("key").annotate(**counts(now)).order_by("key")
-        rows = list(rows)
-        regions = {
-            p: (n, c)
-            for p, n, c in Region.objects.filter(path__in=[r["key"] for r in rows]).values_list("path", "name", "code")
-        }
-        out = [
-            r | {"name": regions.get(r["key"], ("街道本级", ""))[0], "code": regions.get(r["key"], ("", ""))[1]}
-            for r in rows
-        ]
+        out = _by_village(list(rows), subdistrict, f.until or timezone.localtime(now).date())
     elif by == "unit":
         rows = qs.filter(unit__isnull=False).values("unit_id", "unit__name").annotate(**counts(now)).order_by("unit_id")
         out = [r | {"key": r["unit_id"], "name": r["unit__name"]} for r in rows]
@@ -304,6 +313,35 @@ def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=No
         raise ValueError(by)
     for r in out:
         r.update(rates(r))
+    return out
+
+
+def _by_village(rows: list[dict], subdistrict: Region, day: datetime.date) -> list[dict]:
+    """Rows grouped by each case's own village path, counted for the villages as they were on `day`, the period's
+    last day (regions/history.py): a village merged away by then counts for its successor, whose counts add up
+    its predecessors' (its rates are computed from those sums). One query for the villages."""
+    villages = history.on_day(subdistrict, day)
+    owner = villages.owners()
+    by_id = {v.pk: v for v in villages}
+    merged = villages.predecessors_by_village()
+    summed: dict[str, dict] = {}
+    for r in rows:
+        village = by_id.get(owner.get(r["key"]))
+        key = village.path if village else r["key"]
+        if key in summed:
+            summed[key] = {k: v if k == "key" else summed[key][k] + v for k, v in r.items()}
+        else:
+            summed[key] = r | {"key": key}
+    names = {v.path: (v.name, v.code, merged.get(v.pk, [])) for v in villages}
+    others = [k for k in summed if k not in names and k != subdistrict.path]
+    if others:  # a village set up after `day` (a case cannot be reported there before it exists)
+        names.update(
+            {p: (n, c, []) for p, n, c in Region.objects.filter(path__in=others).values_list("path", "name", "code")}
+        )
+    out = []
+    for key in sorted(summed):
+        name, code, preds = names.get(key, ("街道本级", "", []))
+        out.append(summed[key] | {"name": name, "code": code, "merged": "、".join(p.name for p in preds)})
     return out
 
 

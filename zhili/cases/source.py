@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from zhili.cases.models import Case, Source, State
 from zhili.cases.queries import OPEN_STATES, RATES, counts, rates
 from zhili.core import clock
-from zhili.targets.sources import IndicatorSource, Window, register
+from zhili.regions import history
+from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
 COUNTS = {
     "reported": "上报数",
@@ -79,22 +79,28 @@ class CaseSource(IndicatorSource):
         return qs
 
     def values(self, indicators, villages, window):
+        """One grouped query per indicator, by each case's own village path; a village's counts add up its
+        predecessors' groups (history.Villages), and its rates are computed from those sums."""
         out: dict[tuple[int, int], Decimal] = {}
         if not villages:
             return out
-        length = len(villages[0].path)
-        by_path = {v.path: v.pk for v in villages}
         parent = villages[0].parent
-        by_path[parent.path] = parent.pk
         now = min(clock.now(), _end(window))
         for ind in indicators:  # indicators differ in their filters: one grouped query each
-            qs = self._base(ind, window).filter(path__startswith=parent.path)
-            rows = qs.annotate(_village=Substr("path", 1, length)).values("_village").annotate(**counts(now))
+            qs, by_path = group_by_village(
+                self._base(ind, window).filter(path__startswith=parent.path), "path", villages, window.end
+            )
             measure = ind.source_params.get("measure", "reported")
-            for r in rows:
-                vid = by_path.get(r["_village"])
+            summed: dict[int, dict] = {}
+            for r in qs.values("_village").annotate(**counts(now)):
+                vid = by_path.get(r.pop("_village"))
                 if vid is None:
                     continue
+                if vid in summed:
+                    summed[vid] = {k: summed[vid][k] + v for k, v in r.items()}
+                else:
+                    summed[vid] = r
+            for vid, r in summed.items():
                 if measure in COUNTS:
                     value = r["open"] if measure == "open" else r[measure]
                 else:
@@ -120,7 +126,8 @@ class CaseSource(IndicatorSource):
 
     def records(self, indicator, village, window):
         measure = indicator.source_params.get("measure", "reported")
-        qs = self._base(indicator, window).filter(path__startswith=village.path)
+        # the village's cases and those of the villages merged into it by the window's end
+        qs = self._base(indicator, window).filter(history.paths_q("path", village, window.end))
         if measure in RECORDS_Q:
             qs = qs.filter(RECORDS_Q[measure])
         return qs.select_related("category", "region").order_by("reported_at")

@@ -92,14 +92,14 @@ def _filters(request: HttpRequest) -> queries.Filters:
         except ValueError:
             return None
 
-    region_path = ""
-    if g.get("region"):
-        region = Region.objects.filter(code=g["region"]).only("path").first()
-        region_path = region.path if region else "/none/"
+    region_path, region_history = "", ()
+    if g.get("region"):  # as of the period's last day, as the statistics count it
+        region_path, region_history = queries.region_paths(g["region"], lambda: _date("until") or clock.today())
     return queries.Filters(
         state=g.get("state", ""),
         category=_int("category"),
         region_path=region_path,
+        region_history=region_history,
         source=g.get("source", "") if g.get("source") in Source.values else "",
         unit=_int("unit"),
         batch=_int("batch"),

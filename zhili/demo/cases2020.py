@@ -658,12 +658,22 @@ class World:
         return self.people["demo-urban"] if rng.random() < 0.6 else rng.choice(self.staff)
 
 
-def _world(summary, sub: Region, units: dict[str, Unit], people: dict[str, Person], leaders: list[Person]) -> World:
+def _world(
+    summary,
+    sub: Region,
+    units: dict[str, Unit],
+    people: dict[str, Person],
+    leaders: list[Person],
+    villages: list[Region] | None = None,
+) -> World:
     made = defaults.install(sub, center_unit=units["urban"])
     summary.add("case categories", made)
     rule = CaseRule.objects.get(subdistrict=sub)
     cats = {c.code: c for c in Category.objects.filter(subdistrict=sub).select_related("parent")}
-    villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).order_by("code"))
+    if villages is None:
+        from zhili.demo.taiping import demo_villages
+
+        villages = demo_villages()
     grids: dict[int, list[Region]] = {}
     for g in Region.objects.filter(level=Level.GRID, path__startswith=sub.path).order_by("code"):
         grids.setdefault(g.parent_id, []).append(g)
@@ -1503,9 +1513,18 @@ def showcase(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
 # ---- load ------------------------------------------------------------------------------------------------------
 
 
-def load(summary, *, sub: Region, units: dict[str, Unit], people: dict[str, Person], leaders: list[Person]) -> None:
-    """Create (or leave alone) Taiping's 2020 cases; counts go into `summary` (taiping.Summary)."""
-    w = _world(summary, sub, units, people, leaders)
+def load(
+    summary,
+    *,
+    sub: Region,
+    villages: list[Region],
+    units: dict[str, Unit],
+    people: dict[str, Person],
+    leaders: list[Person],
+) -> None:
+    """Create (or leave alone) Taiping's 2020 cases on the demo's `villages` (by code, merged or not); counts go
+    into `summary` (taiping.Summary)."""
+    w = _world(summary, sub, units, people, leaders, villages)
     if InspectionBatch.objects.filter(subdistrict=sub, name=BATCH_NAME).exists():
         return  # the cases are there (they are written together, in the demo's one transaction)
     rng = random.Random(f"zhili-demo-{YEAR}-cases")

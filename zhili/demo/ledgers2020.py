@@ -52,7 +52,7 @@ from zhili.ledgers.actions import do_define_ledger
 from zhili.ledgers.models import Ledger, LedgerRow
 from zhili.people.models import ChainLink, Person
 from zhili.people.scope import Scope
-from zhili.regions.models import Level, Region
+from zhili.regions.models import Region
 
 LEDGER_DIR = Path(__file__).resolve().parent / "ledgers"
 SYSTEM = Scope(person_id=None, is_superuser=True)
@@ -548,15 +548,15 @@ def define_all(summary, sub: Region) -> dict[str, Ledger]:
     return ledgers
 
 
-def load(summary, *, sub: Region, people: dict[str, Person], leaders: list[Person]) -> None:
-    """Define the demo ledgers and fill the empty ones; counts go into `summary` (taiping.Summary)."""
+def load(summary, *, sub: Region, villages: list[Region], people: dict[str, Person], leaders: list[Person]) -> None:
+    """Define the demo ledgers and fill the empty ones on the demo's `villages` (by code, merged or not); counts go
+    into `summary` (taiping.Summary)."""
     ledgers = define_all(summary, sub)
     filled = set(
         LedgerRow.objects.filter(ledger__in=ledgers.values()).values_list("ledger__code", flat=True).distinct()
     )
     if filled >= set(ledgers):
         return
-    villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).order_by("code"))
     usernames = {f"v{v.code[-3:]}-sj": v.pk for v in villages}
     secretaries = {usernames[p.username]: p for p in Person.objects.filter(username__in=usernames)}
     secretaries[next(v.pk for v in villages if v.name == t.KONG)] = people["demo-village"]

@@ -79,6 +79,41 @@ class Summary:
         return any(self.created.values())
 
 
+def village_code(i: int) -> str:
+    """The code of the demo's i-th village: communities 001-002, villages 202-."""
+    return f"{SUBDISTRICT[0]}{(1 if i < 2 else 200) + i:03d}"
+
+
+def as_made(villages: list[Region]) -> list[Region]:
+    """The demo's villages (in the order it made them) with the names it gave them, whatever has happened to them
+    since — merged into another village, renamed: the demo plans on them, so that a top-up writes what the first
+    load would have written; a village set up since (a merge's successor) is not the demo's."""
+    for village, (name, _) in zip(villages, village_names(VILLAGE_COUNT), strict=True):
+        village.name = name  # in memory only: nothing saves a village here
+    return villages
+
+
+def demo_villages() -> list[Region]:
+    """The demo's 91 villages, by their codes, as it made them (see as_made)."""
+    codes = [village_code(i) for i in range(VILLAGE_COUNT)]
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return as_made([by_code[c] for c in codes])
+
+
+def cannot_top_up(exc: Exception) -> str:
+    """The one sentence `zhili demo` says when a top-up stopped (the load is one transaction: nothing written)."""
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError):
+        why = "；".join(m.rstrip("。") for m in exc.messages)
+    else:
+        why = f"{type(exc).__name__}: {exc}"
+    return (
+        f"未能补齐演示数据（{why}），数据库未作任何改动：要使用现有数据请运行 zhili serve，"
+        "要重新体验完整的演示请换一个空的数据目录（ZHILI_DATA_DIR）再运行 zhili demo。"
+    )
+
+
 def check_can_load() -> None:
     if SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         return
@@ -207,7 +242,7 @@ def load() -> Summary:
         col, row = i % COLUMNS, i // COLUMNS
         west, north = WEST + col * cell_w, NORTH - row * cell_h
         box = (west, north - cell_h, west + cell_w, north)
-        code = f"{SUBDISTRICT[0]}{(1 if i < 2 else 200) + i:03d}"  # communities 001-002, villages 202-
+        code = village_code(i)
         village = _region(
             summary,
             code=code,
@@ -233,6 +268,7 @@ def load() -> Summary:
             )
             for g in range(n_grids)
         ]
+    villages = as_made(villages)
 
     # The demo logins.
     kongjiafang = next(v for v in villages if v.name == DEMO_VILLAGE)
@@ -323,13 +359,13 @@ def load() -> Summary:
     summary.add("chain links", len(links))
 
     # The demo ledgers (台账), defined from the files in zhili/demo/ledgers/; first, as the targets count them.
-    ledgers2020.load(summary, sub=sub, people=demo_people, leaders=leaders)
+    ledgers2020.load(summary, sub=sub, villages=villages, people=demo_people, leaders=leaders)
 
     # The 2020 "1234" work system: goals, tasks, indicators, shares, monthly progress, ranking, 催办.
-    targets2020.load(summary, sub=sub, units=units, people=demo_people, leaders=leaders)
+    targets2020.load(summary, sub=sub, villages=villages, units=units, people=demo_people, leaders=leaders)
 
     # Grid cases: patrols, the superior inspection's 150 items, citizens' reports and a tip (zhili/demo/cases2020.py).
-    cases2020.load(summary, sub=sub, units=units, people=demo_people, leaders=leaders)
+    cases2020.load(summary, sub=sub, villages=villages, units=units, people=demo_people, leaders=leaders)
 
     if not SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         SiteFlag.objects.create(key=DEMO_FLAG, value=datetime.date.today().isoformat())

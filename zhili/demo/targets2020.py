@@ -28,7 +28,7 @@ from zhili.core import clock
 from zhili.core.models import SiteFlag
 from zhili.demo import cases2020
 from zhili.people.models import Person, Unit
-from zhili.regions.models import Level, Region
+from zhili.regions.models import Region
 from zhili.targets import periods, sources
 from zhili.targets.models import (
     ActivityKind,
@@ -452,9 +452,17 @@ def whole_series(
 # ---- the year ----------------------------------------------------------------------------------------
 
 
-def load(summary, *, sub: Region, units: dict[str, Unit], people: dict[str, Person], leaders: list[Person]) -> None:
-    """Create (or top up) Taiping's 2020 work system; counts go into `summary` (taiping.Summary)."""
-    villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE).order_by("code"))
+def load(
+    summary,
+    *,
+    sub: Region,
+    villages: list[Region],
+    units: dict[str, Unit],
+    people: dict[str, Person],
+    leaders: list[Person],
+) -> None:
+    """Create (or top up) Taiping's 2020 work system on the demo's `villages` (by code, merged or not); counts go
+    into `summary` (taiping.Summary)."""
     usernames = {f"v{v.code[-3:]}-sj": v.pk for v in villages}
     secretaries = {usernames[p.username]: p for p in Person.objects.filter(username__in=usernames)}
     secretaries[next(v.pk for v in villages if v.name == KONG)] = people["demo-village"]

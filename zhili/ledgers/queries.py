@@ -6,8 +6,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.http import Http404
 
+from zhili.core import clock
 from zhili.ledgers.models import ImportJob, Ledger, LedgerRow
 from zhili.people.scope import Scope
+from zhili.regions import history
 from zhili.regions.models import Level, Region
 
 
@@ -51,19 +53,33 @@ def get_job_or_404(scope: Scope, ledger: Ledger, pk: int, person) -> ImportJob:
 
 
 def totals_by_village(scope: Scope, ledger: Ledger) -> list[tuple[Region, int]]:
-    """Row counts per village (rows on grids count for their village), for the villages in scope."""
-    villages = list(
-        scope.filter(Region.objects.filter(parent=ledger.region, level=Level.VILLAGE), "path").order_by("code")
-    )
+    """Row counts per village (rows on grids count for their village), for today's villages in scope: a village
+    merged away counts for its successor (regions/history.py), whose count is its own and its predecessors'."""
+    villages = history.on_day(ledger.region, clock.today(), base=scope.filter(Region.objects.all(), "path"))
     if not villages:
         return []
     length = len(villages[0].path)
-    counts = dict(
+    owner = villages.owners()
+    counts: dict[int, int] = {}
+    for key, n in (
         rows_for(scope, ledger)
         .filter(archived_at__isnull=True)
         .annotate(v=Substr("region__path", 1, length))
         .values("v")
         .annotate(n=Count("id"))
         .values_list("v", "n")
-    )
-    return [(v, counts.get(v.path, 0)) for v in villages]
+    ):
+        vid = owner.get(key)
+        if vid is not None:
+            counts[vid] = counts.get(vid, 0) + n
+    return [(v, counts.get(v.pk, 0)) for v in villages]
+
+
+def region_q(code: str) -> Q:
+    """Rows of the region `code`; for a village, with the rows of the villages merged into it by today."""
+    region = Region.objects.filter(code=code).select_related("parent").first()
+    if region is None:
+        return Q(pk__in=[])
+    if region.level != Level.VILLAGE:
+        return Q(region__path__startswith=region.path)
+    return history.paths_q("region__path", region, clock.today())

@@ -17,6 +17,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
+from zhili.regions import history
 from zhili.regions.models import Region
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
@@ -96,7 +97,7 @@ class LedgerSource(IndicatorSource):
             by_ledger.setdefault((ind.task.goal.region_id, ind.source_params.get("ledger")), []).append(ind)
         for (region_id, code), inds in by_ledger.items():
             base = LedgerRow.objects.active().filter(ledger__region_id=region_id, ledger__code=code)
-            qs, by_path = group_by_village(base, "region__path", villages)
+            qs, by_path = group_by_village(base, "region__path", villages, window.end)
             annotations = {}
             for ind in inds:
                 q = self._filter_q(ind, window)
@@ -114,6 +115,7 @@ class LedgerSource(IndicatorSource):
                 for ind in inds:
                     v = r[f"i{ind.pk}"]
                     # A village with rows, none matching, has the figure 0 (its light can be overdue), not "no data".
+                    # Groups of villages merged into one add up ("villages": each village as it was counts once).
                     measure = ind.source_params.get("measure", "count")
                     if measure == "villages":
                         value = Decimal(1 if v else 0)
@@ -140,7 +142,12 @@ class LedgerSource(IndicatorSource):
         return headers, rows
 
     def records(self, indicator, village, window):
-        return self._rows(indicator, window).filter(region__path__startswith=village.path).select_related("region")
+        # the village's rows and those of the villages merged into it by the window's end
+        return (
+            self._rows(indicator, window)
+            .filter(history.paths_q("region__path", village, window.end))
+            .select_related("region")
+        )
 
 
 def numeric_fields(ledger: Ledger) -> list[dict]:

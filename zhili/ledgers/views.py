@@ -43,8 +43,7 @@ def _filtered(request: HttpRequest, ledger):
         rows = rows.filter(archived_at__isnull=True)
     region = request.GET.get("region", "").strip()
     if region:
-        r = Region.objects.filter(code=region).first()
-        rows = rows.filter(region__path__startswith=r.path) if r else rows.none()
+        rows = rows.filter(queries.region_q(region))
     field_key, value = request.GET.get("field", ""), request.GET.get("value", "").strip()
     if field_key and value and ledger.current_version.field(field_key):
         rows = rows.filter(**{f"data__{field_key}__icontains": value})

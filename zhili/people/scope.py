@@ -314,7 +314,11 @@ def viewpoint(scope: Scope, code: str | None = None, *, tips: bool = False) -> V
         roots = Region.objects.filter(parent__isnull=True)
     else:
         roots = Region.objects.filter(path__in=[*scope.read_paths, *(scope.tip_paths if tips else ())])
-    for region in sorted(roots.select_related("parent"), key=lambda r: (_PREFERENCE.get(r.level, 9), r.path)):
+    # a village cadre also reads the villages merged into theirs (their history): they stand in their own village
+    ranked = sorted(
+        roots.select_related("parent"), key=lambda r: (_PREFERENCE.get(r.level, 9), r.successor_id is not None, r.path)
+    )
+    for region in ranked:
         found = _viewpoint_of(region)
         if found is not None:
             return found

@@ -14,8 +14,10 @@ from zhili.core.errors import require
 from zhili.people import policy
 from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
+from zhili.regions import history
 from zhili.regions.models import Level, Region
 from zhili.targets import lights, periods, sources
+from zhili.targets.engine import year_window
 from zhili.targets.models import (
     ActivityRecord,
     Decomposition,
@@ -149,12 +151,24 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, r
     sub = _sub_of(indicator)
     require(policy.plan_targets(scope, sub), "只有街道领导可以分解下达指标。")
     _require(indicator.decomposition != Decomposition.NONE, "该指标设为不分解，请先修改分解方式。")
+    # Shares go to the villages of the day the year's figures count (regions/history.py): a village merged away
+    # by then keeps its share as its history, and its successor answers for the rest of the year.
+    day = year_window(indicator.task.goal.year, clock.today()).end
     for subject, value in targets.items():
         if isinstance(subject, Region):
             _require(indicator.decomposition == Decomposition.VILLAGES, "该指标分解到单位，不能分给村。")
             _require(
                 subject.parent_id == sub.pk and subject.level == Level.VILLAGE,
                 f"“{subject.name}”不是“{sub.name}”的村（社区）。",
+            )
+            if subject.valid_to is not None and subject.valid_to <= day:
+                successor = history.holder(subject, day)
+                raise ValidationError(
+                    f"“{subject.name}”已于 {subject.valid_to:%Y-%m-%d} 并入“{successor.name}”，请分解给“{successor.name}”。"
+                )
+            _require(
+                subject.valid_from <= day,
+                f"“{subject.name}”自 {subject.valid_from:%Y-%m-%d} 起设立，不能分解 {day:%Y-%m-%d} 之前的目标。",
             )
         else:
             _require(indicator.decomposition == Decomposition.UNITS, "该指标分解到村，不能分给单位。")
@@ -178,8 +192,14 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, r
         share.target = v
         share.save()
         made.append(share)
-    # Shares left out are set to zero, not deleted: their history stays in the audit log and the table.
-    Share.objects.filter(pk__in=[s.pk for s in existing.values()]).update(target=Decimal(0))
+    # Shares left out are set to zero, not deleted: their history stays in the audit log and the table. Those of
+    # villages not in the table (merged away by `day`, or not yet set up) are left as they are: they are history.
+    left_out = [
+        s.pk
+        for s in existing.values()
+        if s.region is None or (s.region.valid_from <= day and (s.region.valid_to is None or s.region.valid_to > day))
+    ]
+    Share.objects.filter(pk__in=left_out).update(target=Decimal(0))
     Indicator.objects.filter(pk=indicator.pk).update(decomposition_note=reason if total != indicator.target else "")
     after = {str(k): str(v) for k, v in targets.items()}
     audit.record(actor, "indicator.decompose", indicator, changes=audit.diff(before, after), reason=reason)
@@ -228,8 +248,23 @@ def do_report_progress(
     sub = _sub_of(indicator)
     _require(region.path.startswith(sub.path), f"“{region.name}”不属于“{sub.name}”。")
     require(policy.report_progress(scope, indicator, region, unit), f"您无权为“{region.name}”填报此指标。")
+    start, end = periods.period_of(day, indicator.period_type)
+    if region.level == Level.VILLAGE:
+        # A village reports for the periods it existed in: a merged village's later progress is its successor's.
+        if region.valid_to is not None and region.valid_to <= start:
+            successor = history.holder(region, start)
+            raise ValidationError(
+                f"“{region.name}”已于 {region.valid_to:%Y-%m-%d} 并入“{successor.name}”，"
+                f"此后的进度请为“{successor.name}”填报。"
+            )
+        _require(
+            region.valid_from <= end,
+            f"“{region.name}”自 {region.valid_from:%Y-%m-%d} 起设立，不能填报设立之前的期间。",
+        )
     if indicator.decomposition == Decomposition.VILLAGES:
-        _require(indicator.shares.filter(region=region).exists(), f"此指标未分解到“{region.name}”，不能为其填报。")
+        # its own share, or (a successor) the shares of the villages merged into it by the period's end
+        merged = [region, *history.of(region, end).predecessors(region)]
+        _require(indicator.shares.filter(region__in=merged).exists(), f"此指标未分解到“{region.name}”，不能为其填报。")
     elif indicator.decomposition == Decomposition.UNITS:
         _require(unit is not None and indicator.shares.filter(unit=unit).exists(), "请选择分解到的单位。")
         _require(region.pk == sub.pk, "分解到单位的指标在街道一级填报。")
@@ -237,7 +272,6 @@ def do_report_progress(
         _require(region.pk == sub.pk, "此指标不分解，由街道统一填报。")
     _require(value is not None, "请填写数值。")
     _require(indicator.allow_negative or value >= 0, f"“{indicator.name}”不允许负数，请核对后再填。")
-    start, end = periods.period_of(day, indicator.period_type)
     year = indicator.task.goal.year
     _require(start.year == year or end.year == year, f"该指标属于 {year} 年度，所填期间不在该年度内。")
     today = clock.today()

@@ -5,6 +5,13 @@ each village and each unit — in a fixed number of queries whatever the number 
     computed.whole[indicator_id]            → Cell for the subdistrict (None for a village-only viewer)
     computed.village[(indicator_id, village_id)] → Cell for one village's share
     computed.unit[(indicator_id, unit_id)]       → Cell for one unit's share
+
+Villages are counted as they were on the window's last day (regions/history.py): a village merged away by then
+counts for its successor, whose figure is its own and its predecessors' — their rows, their progress reports
+(each region's own: a cumulative indicator adds each region's latest running total, so the successor's totals
+count from the merge date and nothing is counted twice) and their shares (the successor's target is its own
+share once the subdistrict has decomposed to it, else its predecessors' shares added up). A merge therefore
+changes no subdistrict figure.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from django.db import connection
 from django.db.models import F, Q, Sum, Window
 from django.db.models.functions import RowNumber
 
-from zhili.regions.models import Level, Region
+from zhili.regions import history
+from zhili.regions.models import Region
 from zhili.targets import lights, sources
 from zhili.targets.models import (
     Aggregation,
@@ -103,11 +111,16 @@ def reported_values(indicators: list[Indicator], regions: Q, window: sources.Win
 def village_totals(indicators: list[Indicator], sub: Region, window: sources.Window) -> dict[int, Decimal]:
     """{indicator_id: the villages' figures added up}, aggregated in the database (two queries), for the
     subdistrict's figure of village-decomposed reported indicators. Closed (merged) villages count too: their
-    reports before the merge are part of the year."""
+    reports before the merge are part of the year (and of their successor's figure); a village opened after the
+    window's end does not exist yet."""
     cumulative = [i.pk for i in indicators if i.cumulative]
     periodic = [i.pk for i in indicators if not i.cumulative]
     base = Entry.objects.filter(
-        is_current=True, region__parent_id=sub.pk, period_end__gte=window.start, period_start__lte=window.end
+        is_current=True,
+        region__parent_id=sub.pk,
+        region__valid_from__lte=window.end,
+        period_end__gte=window.start,
+        period_start__lte=window.end,
     )
     out: dict[int, Decimal] = {}
     if cumulative:
@@ -119,11 +132,11 @@ def village_totals(indicators: list[Indicator], sub: Region, window: sources.Win
               SELECT e.indicator_id, e.value, ROW_NUMBER() OVER (
                        PARTITION BY e.indicator_id, e.region_id ORDER BY e.period_end DESC, e.id DESC) AS rn
               FROM {Entry._meta.db_table} e JOIN {Region._meta.db_table} r ON r.id = e.region_id
-              WHERE e.is_current AND r.parent_id = %s AND e.indicator_id IN ({placeholders})
+              WHERE e.is_current AND r.parent_id = %s AND r.valid_from <= %s AND e.indicator_id IN ({placeholders})
                 AND e.period_end >= %s AND e.period_start <= %s
             ) t WHERE t.rn = 1 GROUP BY t.indicator_id"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [sub.pk, *cumulative, window.start, window.end])
+            cursor.execute(sql, [sub.pk, window.end, *cumulative, window.start, window.end])
             # SQLite sums decimals as floats: back to the field's four places.
             out.update({i: Decimal(str(v)).quantize(Decimal("0.0001")) for i, v in cursor.fetchall()})
     if periodic:
@@ -167,6 +180,33 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
+def _share_sums(ids: list[int], on: datetime.date, everyone: history.Villages) -> dict[int, Decimal]:
+    """{indicator_id: its parts added up}: the units' shares and the villages' of day `on`, in the database; a
+    village merged away by then counts through its successor — in its own share, if the successor has one, else
+    carried by it (one more query, only when a merge happened)."""
+    valid = Q(region__valid_from__lte=on) & (Q(region__valid_to__isnull=True) | Q(region__valid_to__gt=on))
+    sums = dict(
+        Share.objects.filter(indicator_id__in=ids)
+        .filter(Q(region__isnull=True) | valid)
+        .values("indicator_id")
+        .annotate(total=Sum("target"))
+        .values_list("indicator_id", "total")
+    )
+    successors = list(everyone.predecessors_by_village())
+    if successors:
+        shares_of: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        for ind_id, region_id, target in Share.objects.filter(
+            indicator_id__in=ids, region_id__in=[*everyone.closed, *successors]
+        ).values_list("indicator_id", "region_id", "target"):
+            shares_of[ind_id][region_id] = target
+        for ind_id, shares in shares_of.items():
+            for vid in successors:
+                carried = None if vid in shares else everyone.own_or_merged(shares, vid)
+                if carried is not None:
+                    sums[ind_id] = sums.get(ind_id, Decimal(0)) + carried
+    return sums
+
+
 def compute(
     sub: Region,
     year: int,
@@ -189,11 +229,24 @@ def compute(
             .select_related("task__goal")
         )
     ids = [i.pk for i in indicators]
-    # Only the shares of the villages asked for (and all units' shares) come into Python; the sums of the
-    # parts, for the decomposition check, are added up in the database.
+    # The villages as they were on the window's last day: the whole subdistrict's figure adds up every one of
+    # them, whoever looks (one query, which also reads the few villages merged away by then); cells are made
+    # for `villages` only, each counting its own records and its predecessors'.
+    everyone = history.on_day(sub, window.end) if whole else None
+    if isinstance(villages, history.Villages) and villages.on == window.end:
+        asked = villages
+    else:
+        closed = list(everyone.closed.values()) if everyone is not None else None
+        asked = history.Villages(villages, sub=sub, on=window.end, closed=closed)
+    members: dict[int, list[int]] = defaultdict(list)  # village asked for → its region and its predecessors'
+    for region_id, village_id in asked.region_ids().items():
+        members[village_id].append(region_id)
+
+    # Only the shares of the villages asked for and of their predecessors (and all units' shares) come into
+    # Python; the sums of the parts, for the decomposition check, are added up in the database.
     share_by_region_of: dict[int, dict[int, Decimal]] = defaultdict(dict)
     share_by_unit_of: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    village_q = Q(region__parent_id=sub.pk) if all_villages_given else Q(region_id__in=[v.pk for v in villages])
+    village_q = Q(region__parent_id=sub.pk) if all_villages_given else Q(region_id__in=list(asked.region_ids()))
     wanted = Q(unit__isnull=False) | village_q
     for ind_id, region_id, unit_id, target in (
         Share.objects.filter(indicator_id__in=ids)
@@ -204,19 +257,13 @@ def compute(
             share_by_region_of[ind_id][region_id] = target
         else:
             share_by_unit_of[ind_id][unit_id] = target
-    share_sums = dict(
-        Share.objects.filter(indicator_id__in=ids)
-        .values("indicator_id")
-        .annotate(total=Sum("target"))
-        .values_list("indicator_id", "total")
-    )
+
+    # A village's target is its own share, else its predecessors' shares added up (history.own_or_merged).
+    share_sums = _share_sums(ids, window.end, everyone) if whole else {}
     rule = lights.Rule.for_region(sub, today)
-    # The whole subdistrict's figure adds up every village, whoever looks; cells are made for `villages` only.
-    # Reported figures are added up in the database; computed sources are asked for every village.
+    # Reported figures of the whole are added up in the database; computed sources are asked for every village.
     needs_all = whole and any(i.source == SourceKind.COMPUTED for i in indicators)
-    all_villages = (
-        list(Region.objects.filter(parent=sub, level=Level.VILLAGE).current(today)) if needs_all else villages
-    )
+    all_villages = everyone if needs_all else asked
     reported = reported_values(indicators, (village_q | Q(region_id=sub.pk)) if whole else village_q, window)
     totals = (
         village_totals(
@@ -247,7 +294,10 @@ def compute(
     def value_for(ind: Indicator, region_id: int, unit_id: int | None = None) -> Decimal | None:
         if ind.source == SourceKind.COMPUTED:
             return computed.get((ind.pk, region_id)) if unit_id is None else None
-        return reported.get((ind.pk, region_id, unit_id))
+        if region_id == sub.pk or not asked.closed:
+            return reported.get((ind.pk, region_id, unit_id))
+        # a village: its own reports and its predecessors' (each region's latest running total, if cumulative)
+        return _sum([reported.get((ind.pk, m, None)) for m in members.get(region_id, [region_id])])
 
     done: set[int] = set()
 
@@ -258,6 +308,9 @@ def compute(
             visit(child)
         done.add(ind.pk)
         share_by_region = share_by_region_of[ind.pk]
+        if asked.closed:  # a village without a share of its own answers for its predecessors'
+            shares = share_by_region
+            share_by_region = {v: t for v in village_ids if (t := asked.own_or_merged(shares, v)) is not None}
         share_by_unit = share_by_unit_of[ind.pk]
         if ind.source == SourceKind.CHILDREN:
             kids = children[ind.pk]

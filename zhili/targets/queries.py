@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from zhili.core import clock
 from zhili.people.scope import NoViewpoint, Scope, Viewpoint
 from zhili.people.scope import viewpoint as scope_viewpoint
+from zhili.regions import history
 from zhili.regions.models import Region
+from zhili.targets.engine import year_window
 from zhili.targets.models import Entry, Indicator, Share, Task
 
 
@@ -41,7 +44,11 @@ def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
         .distinct()
     ):
         if scope.can_read(path):
-            return ind, Viewpoint(sub, Region.objects.get(pk=region_id))
+            # a share of a village merged away is its successor's (regions/history.py): a successor's cadre,
+            # who reads the predecessors' history, sees the indicator from their own village
+            village = Region.objects.select_related("parent").get(pk=region_id)
+            now = history.holder(village, year_window(ind.task.goal.year, clock.today()).end)
+            return ind, Viewpoint(sub, now if scope.can_read(now.path) else village)
     raise Http404("不存在或无权查看。")
 
 

@@ -11,11 +11,12 @@ a village with fewer shares comparable with one that has them all (with every sh
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from zhili.people.models import Unit
-from zhili.regions.models import Level, Region
+from zhili.regions import history
+from zhili.regions.models import Region
 from zhili.targets import engine
 from zhili.targets.models import Indicator, RankingScheme
 
@@ -35,6 +36,7 @@ class Ranked:
     subject: Region | Unit
     score: Decimal
     terms: list[Term]
+    merged: list[Region] = field(default_factory=list)  # villages merged into this one: their figures are in it
 
 
 def rank(
@@ -46,12 +48,8 @@ def rank(
     weights = list(scheme.weights.select_related("indicator__task"))
     indicators = [w.indicator for w in weights]
     if subject == "villages":
-        subjects = list(
-            Region.objects.filter(parent=sub, level=Level.VILLAGE)
-            .current(today)
-            .only("pk", "code", "name", "path", "level")
-            .order_by("code")
-        )
+        # the villages as they were on the year's last day counted (a successor, with its predecessors' figures)
+        subjects = history.on_day(sub, engine.year_window(year, today).end)
         computed = engine.compute(
             sub, year, today, subjects, whole=False, indicators=indicators, all_villages_given=True
         )
@@ -81,8 +79,9 @@ def rank(
             score = (sum((t.weight * t.counted for t in terms), Decimal(0)) / applicable).quantize(Decimal("0.01"))
             rows.append((s, score, terms))
     rows.sort(key=lambda r: (-r[1], getattr(r[0], "code", "")))
+    merged = subjects.predecessors_by_village() if subject == "villages" else {}
     ranked = []
     for i, (s, score, terms) in enumerate(rows):
         position = ranked[-1].rank if ranked and ranked[-1].score == score else i + 1
-        ranked.append(Ranked(position, s, score, terms))
+        ranked.append(Ranked(position, s, score, terms, merged.get(s.pk, [])))
     return scheme, ranked

@@ -18,6 +18,10 @@ The contract (every part of Zhili that keeps records can be a source — ledgers
 
 A source groups by village: records attached to a grid count for the grid's village (path prefix), and records
 on the subdistrict itself come back under the subdistrict's id (they count for the whole, not for a village).
+`villages` are the villages of the window's last day (regions/history.py): a village merged away by then counts
+for its successor, so a source groups its rows by each row's own village path in the database and adds up, per
+village asked for, the groups `villages.owners()` maps onto it (`group_by_village` does both); a rate is computed
+from the added-up counts. `records()` opens onto the village's rows and its predecessors' (`history.paths_q`).
 The built-in source below counts ActivityRecord rows (meetings, trainings, integrity talks, …).
 """
 
@@ -32,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from zhili.regions import history
 from zhili.regions.models import Region
 
 
@@ -91,16 +96,19 @@ def choices() -> list[tuple[str, str]]:
     return [(k, s.label) for k, s in sorted(_REGISTRY.items())]
 
 
-def group_by_village(qs: QuerySet, path_field: str, villages: list[Region]):
-    """Annotate `qs` with the village path of each row (rows on grids count for their village)."""
+def group_by_village(qs: QuerySet, path_field: str, villages: list[Region], on: datetime.date | None = None):
+    """Annotate `qs` with the village path of each row (rows on grids count for their village), and say which
+    village each path counts for: {path: village id}. Several paths map to one village when villages were merged
+    into it by `on` (the window's end; `villages` from the engine already know it): add their groups up."""
     if not villages:
         return qs.none(), {}
     length = len(villages[0].path)
-    by_path = {v.path: v.pk for v in villages}
+    if not isinstance(villages, history.Villages):
+        from zhili.core import clock
+
+        villages = history.Villages(villages, sub=villages[0].parent, on=on or clock.today())
     # Rows on the subdistrict itself (shorter paths come out whole) count for the subdistrict.
-    parent = villages[0].parent
-    by_path[parent.path] = parent.pk
-    return qs.annotate(_village=Substr(path_field, 1, length)), by_path
+    return qs.annotate(_village=Substr(path_field, 1, length)), villages.owners()
 
 
 class ActivitySource(IndicatorSource):
@@ -135,24 +143,28 @@ class ActivitySource(IndicatorSource):
         if not villages:
             return out
         topics = {ind.source_params.get("topic") for ind in indicators}
-        qs, by_path = group_by_village(self._base(window).filter(topic__in=topics), "region__path", villages)
+        qs, by_path = group_by_village(
+            self._base(window).filter(topic__in=topics), "region__path", villages, window.end
+        )
         rows = qs.values("topic", "_village").annotate(n=Count("id"), people=Sum("count"), amount=Sum("amount"))
-        table = {(r["topic"], by_path.get(r["_village"])): r for r in rows}
-        region_ids = set(by_path.values())
+        # a village's figure adds up its own path's group and its predecessors' ("villages": each village as it
+        # was when the record was made counts once, so a merge changes no total)
+        table: dict[tuple[str, int], dict[str, Decimal]] = {}
+        for r in rows:
+            vid = by_path.get(r["_village"])
+            if vid is None:
+                continue
+            t = table.setdefault((r["topic"], vid), dict.fromkeys(self.MEASURES, Decimal(0)))
+            t["records"] += r["n"]
+            t["people"] += r["people"] or 0
+            t["amount"] += Decimal(str(r["amount"] or 0))
+            t["villages"] += 1 if r["n"] else 0
         for ind in indicators:
             topic = ind.source_params.get("topic")
             measure = ind.source_params.get("measure", "records")
-            for vid in region_ids:
-                r = table.get((topic, vid))
-                if r is None:
-                    continue
-                value = {
-                    "records": r["n"],
-                    "people": r["people"] or 0,
-                    "amount": r["amount"] or 0,
-                    "villages": 1 if r["n"] else 0,
-                }[measure]
-                out[(ind.pk, vid)] = Decimal(value)
+            for (t_topic, vid), t in table.items():
+                if t_topic == topic:
+                    out[(ind.pk, vid)] = Decimal(t[measure])
         return out
 
     def table(self, indicator, records):
@@ -167,7 +179,7 @@ class ActivitySource(IndicatorSource):
     def records(self, indicator, village, window):
         return (
             self._base(window)
-            .filter(topic=indicator.source_params.get("topic"), region__path__startswith=village.path)
+            .filter(history.paths_q("region__path", village, window.end), topic=indicator.source_params.get("topic"))
             .select_related("region")
         )
 

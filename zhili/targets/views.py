@@ -12,6 +12,7 @@ from zhili.core import clock
 from zhili.core.forms import run_action
 from zhili.people import policy
 from zhili.people.models import Unit
+from zhili.regions import history
 from zhili.regions.models import Level, Region
 from zhili.targets import actions, engine, lights, periods, queries, ranking, sources
 from zhili.targets.forms import (
@@ -59,29 +60,33 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _subjects(ind, view: queries.Viewpoint, scope):
-    """Villages or units whose shares this viewer may see, with their cells."""
+def _subjects(ind, view: queries.Viewpoint, scope, own: history.Villages | None = None):
+    """Villages or units whose shares this viewer may see, with their cells and the villages merged into each
+    (the villages as they were on the year's last day counted: a successor, not yet its predecessors).
+    `own` is a village viewer's village, with its predecessors."""
     today = clock.today()
     year = ind.task.goal.year
     if ind.decomposition == Decomposition.VILLAGES:
-        villages = (
-            [view.village]
-            if view.village
-            else list(
-                scope.filter(
-                    Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today), "path"
-                ).order_by("code")
-            )
-        )
+        villages = own if view.village else _villages(view, scope, year, today)
         computed = engine.compute(view.sub, year, today, villages, whole=view.whole, indicators=_family(ind))
+        merged = villages.predecessors_by_village()
         return [
-            (v, computed.village.get((ind.pk, v.pk))) for v in villages if (ind.pk, v.pk) in computed.village
+            (v, computed.village.get((ind.pk, v.pk)), merged.get(v.pk, []))
+            for v in villages
+            if (ind.pk, v.pk) in computed.village
         ], computed
     computed = engine.compute(view.sub, year, today, [], whole=view.whole, indicators=_family(ind))
     if ind.decomposition == Decomposition.UNITS and view.whole:
         units = list(Unit.objects.filter(target_shares__indicator=ind).order_by("code"))
-        return [(u, computed.unit.get((ind.pk, u.pk))) for u in units], computed
+        return [(u, computed.unit.get((ind.pk, u.pk)), []) for u in units], computed
     return [], computed
+
+
+def _villages(view: queries.Viewpoint, scope, year: int, today) -> history.Villages:
+    """The subdistrict's villages this viewer may see, as they were on the last day `year`'s figures count."""
+    return history.on_day(
+        view.sub, engine.year_window(year, today).end, base=scope.filter(Region.objects.all(), "path")
+    )
 
 
 def _family(ind):
@@ -105,10 +110,25 @@ def _report_choices(request, ind, view) -> list[tuple[str, str]]:
     if ind.source != SourceKind.REPORT:
         return []
     if ind.decomposition == Decomposition.VILLAGES:
-        regions = [
-            s.region for s in ind.shares.filter(region__isnull=False).select_related("region").order_by("region__code")
+        # today's villages with a share (their own, or their predecessors'), then villages merged away that had
+        # one of their own: they may still report (a reopened period) for the time before their merge
+        villages = history.on_day(sub, clock.today())
+        shared = set(ind.shares.filter(region__isnull=False).values_list("region_id", flat=True))
+        choices = [
+            (f"r{v.pk}", v.name)
+            for v in villages
+            if villages.own_or_merged(dict.fromkeys(shared, True), v.pk) and policy.report_progress(scope, ind, v)
         ]
-        return [(f"r{r.pk}", r.name) for r in regions if policy.report_progress(scope, ind, r)]
+        names = {v.pk: v.name for v in villages}
+        choices += [
+            (
+                f"r{r.pk}",
+                f"{r.name}（已于 {r.valid_to:%Y-%m-%d} 并入{names.get(villages.owner(r.pk), '')}，仅补报此前的期间）",
+            )
+            for r in villages.closed.values()
+            if r.pk in shared and policy.report_progress(scope, ind, r)
+        ]
+        return choices
     if ind.decomposition == Decomposition.UNITS:
         units = [s.unit for s in ind.shares.filter(unit__isnull=False).select_related("unit")]
         return [(f"u{u.pk}", u.name) for u in units if policy.report_progress(scope, ind, sub, u)]
@@ -122,19 +142,23 @@ def indicator(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status: int = 200) -> HttpResponse:
-    rows, computed = _subjects(ind, view, request.scope)
-    cell = computed.whole.get(ind.pk) if view.whole else computed.village.get((ind.pk, view.village.pk))
     today = clock.today()
+    # a village viewer's village with the villages merged into it: their reports are its own
+    own = history.of(view.village, engine.year_window(ind.task.goal.year, today).end) if view.village else None
+    rows, computed = _subjects(ind, view, request.scope, own)
+    cell = computed.whole.get(ind.pk) if view.whole else computed.village.get((ind.pk, view.village.pk))
     entries = Entry.objects.filter(indicator=ind).select_related("region", "unit", "reporter", "corrects")
-    if view.village:
-        entries = entries.filter(region=view.village)
+    if own is not None:
+        entries = entries.filter(region_id__in=list(own.region_ids()))
     choices = _report_choices(request, ind, view)
     share_sum = computed.share_sums.get(ind.pk, 0) if ind.decomposition != Decomposition.NONE else None
     if not rows and ind.source == SourceKind.COMPUTED and view.whole:
         # Not decomposed, but computed from records: the figure still opens onto each village's records.
+        villages = history.on_day(view.sub, computed.window.end)
+        merged = villages.predecessors_by_village()
         rows = [
-            (v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), None, lambda: None))
-            for v in Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(today).order_by("code")
+            (v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), None, lambda: None), merged.get(v.pk, []))
+            for v in villages
             if (ind.pk, v.pk) in computed.by_village
         ]
     return render(
@@ -145,7 +169,8 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
             "view": view,
             "cell": cell,
             "rows": rows,
-            "series": _series(ind, view, today),
+            "series": _series(ind, own, today),
+            "merged": [(v, m) for v, _, m in rows if m],
             "today": today,
             "entries": entries.order_by("-period_end", "-id")[:60],
             "report_form": report_form or (ReportForm(choices=choices) if choices else None),
@@ -167,13 +192,14 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
     )
 
 
-def _series(ind, view, today):
-    """Values per period for the viewer's region (the subdistrict adds up the villages' reports)."""
+def _series(ind, own: history.Villages | None, today):
+    """Values per period for the viewer's region (the subdistrict adds up the villages' reports; a village its
+    own and its predecessors')."""
     if ind.source != SourceKind.REPORT:
         return []
     qs = Entry.objects.filter(indicator=ind, is_current=True)
-    if view.village:
-        qs = qs.filter(region=view.village)
+    if own is not None:
+        qs = qs.filter(region_id__in=list(own.region_ids()))
     by_end: dict = {}
     for end, value in qs.values_list("period_end", "value"):
         by_end[end] = by_end.get(end, 0) + value
@@ -197,7 +223,16 @@ def records(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         raise Http404("不存在或无权查看。")
     today = clock.today()
     window = engine.year_window(ind.task.goal.year, today)
-    context = {"ind": ind, "village": village, "view": view}
+    # the village's rows and its predecessors' (merged into it by the window's end), each predecessor's own
+    # history one click away; a village merged away since says into which
+    merged = history.of(village, window.end)
+    context = {
+        "ind": ind,
+        "village": village,
+        "view": view,
+        "merged": merged.predecessors(village),
+        "successor": village.successor if village.successor_id else None,
+    }
     if ind.source == SourceKind.COMPUTED:
         source = sources.get(ind.source_key)
         context["source_text"] = source.describe(ind)
@@ -208,8 +243,8 @@ def records(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             context["ledger_link"] = f"/ledgers/{ind.source_params.get('ledger')}/?region={village.code}"
     else:
         context["entries"] = (
-            Entry.objects.filter(indicator=ind, region=village)
-            .select_related("reporter", "corrects")
+            Entry.objects.filter(indicator=ind, region_id__in=list(merged.region_ids()))
+            .select_related("region", "reporter", "corrects")
             .prefetch_related("evidence")
             .order_by("-period_end", "-id")
         )
@@ -318,10 +353,12 @@ def shares(request: HttpRequest, pk: int) -> HttpResponse:
     if not view.whole or not policy.plan_targets(request.scope, view.sub) or ind.decomposition == Decomposition.NONE:
         raise Http404("不存在或无权查看。")
     if ind.decomposition == Decomposition.VILLAGES:
-        subjects = list(
-            Region.objects.filter(parent=view.sub, level=Level.VILLAGE).current(clock.today()).order_by("code")
-        )
-        current = {s.region_id: s.target for s in ind.shares.all()}
+        # the villages of the day the year's figures count; a successor without a share of its own shows its
+        # predecessors' added up (what it answers for until the subdistrict decomposes to it)
+        villages = history.on_day(view.sub, engine.year_window(ind.task.goal.year, clock.today()).end)
+        subjects = list(villages)
+        shares = {s.region_id: s.target for s in ind.shares.filter(region__isnull=False)}
+        current = {v.pk: t for v in villages if (t := villages.own_or_merged(shares, v.pk)) is not None}
     else:
         subjects = list(Unit.objects.active().filter(region=view.sub).order_by("code"))
         current = {s.unit_id: s.target for s in ind.shares.all()}

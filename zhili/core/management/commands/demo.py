@@ -22,6 +22,11 @@ class Command(BaseCommand):
             summary = taiping.load()
         except taiping.DemoRefused as exc:
             raise CommandError(str(exc)) from None
+        except Exception as exc:
+            # People change a demo (merge villages, rename them, close cases …): the loader tops up around what
+            # they did, and if it meets something it cannot, its one transaction wrote nothing — say so in one
+            # sentence (--traceback shows where it stopped).
+            raise CommandError(taiping.cannot_top_up(exc)) from exc
         if summary.changed:
             made = "，".join(f"{k} {v}" for k, v in summary.created.items() if v)
             self.stdout.write(self.style.SUCCESS(f"已加载太平街道演示数据：{made}。"))
