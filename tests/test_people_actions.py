@@ -15,7 +15,7 @@ from zhili.people.models import ApiToken, ChainLevel, ChainLink, Person, Role, R
 from zhili.people.scope import EMPTY, Scope, get_region_or_404, scope_for
 from zhili.regions.actions import do_create_region
 from zhili.regions.models import Level, Region
-from zhili.regions.queries import chain
+from zhili.people.queries import chain
 
 SUPER = Scope(person_id=None, is_superuser=True)
 

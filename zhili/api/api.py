@@ -16,10 +16,10 @@ from zhili.api.targets_api import router as targets_router
 from zhili.cases.actions import Conflict as CaseConflict
 from zhili.core.models import AuditEntry
 from zhili.people import actions as people_actions
+from zhili.people import queries as people_queries
 from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
 from zhili.people.scope import get_in_scope_or_404, get_region_or_404
 from zhili.regions import actions as region_actions
-from zhili.regions import queries as region_queries
 
 api = NinjaAPI(
     title="治理 Zhili API",
@@ -221,7 +221,7 @@ def get_chain(request: HttpRequest, code: str):
             "phone": link.display_phone if link else None,
             "person_id": link.person_id if link else None,
         }
-        for level, link in region_queries.chain(grid)
+        for level, link in people_queries.chain(grid)
     ]
 
 

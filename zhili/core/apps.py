@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         """Every app's plug-ins, by module name: `source.py` (indicator sources, targets/sources.py's registry),
-        `todos.py` (the home page's to-do sections, core/home.py) and `jobs.py` (background work, core/jobs.py)."""
+        `todos.py` (the home page's to-do sections, core/home.py), `jobs.py` (background work, core/jobs.py) and
+        `panels.py` (what the region page shows about a region, regions/panels.py)."""
         from django.utils.module_loading import autodiscover_modules
 
-        autodiscover_modules("source", "todos", "jobs")
+        autodiscover_modules("source", "todos", "jobs", "panels")

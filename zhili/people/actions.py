@@ -27,6 +27,7 @@ from zhili.people.models import (
     hash_token,
 )
 from zhili.people.scope import Scope
+from zhili.regions.actions import carries_across_merges
 from zhili.regions.models import Level, Region
 
 PERSON_FIELDS = ("full_name", "phone", "title", "unit", "region", "email")
@@ -330,3 +331,35 @@ def do_revoke_token(token: ApiToken, *, actor) -> ApiToken:
         token.save(update_fields=["revoked_at", "modified_at"])
         audit.record(actor, "token.revoke", token, region_path=actor.audit_region_path)
     return token
+
+
+# ---- across a merge of villages (regions.actions.do_merge_villages) -------------------------------
+
+
+@carries_across_merges
+def carry_roles_and_chains(
+    *, villages: list[Region], successor: Region, grids: dict[Region, Region], actor, reason: str
+) -> None:
+    """The people keep their roles on the successors: grid inspectors and chain links move to the new grids,
+    village cadres to the successor village; their roles on the closed regions end (the history stays)."""
+    for grid, new_grid in grids.items():
+        for link in ChainLink.objects.active().filter(grid=grid):
+            ChainLink.objects.create(
+                grid=new_grid,
+                level=link.level,
+                person=link.person,
+                contact_name=link.contact_name,
+                contact_phone=link.contact_phone,
+                note=link.note,
+            )
+        for ra in RoleAssignment.objects.active().filter(region=grid):
+            RoleAssignment.objects.create(
+                person=ra.person, role=ra.role, region=new_grid, title=ra.title, granted_by=actor
+            )
+    for ra in RoleAssignment.objects.active().filter(region__in=villages, role=Role.VILLAGE_CADRE):
+        RoleAssignment.objects.create(
+            person=ra.person, role=ra.role, region=successor, title=ra.title, granted_by=actor
+        )
+    RoleAssignment.objects.active().filter(region__in=[*villages, *Region.objects.filter(parent__in=villages)]).update(
+        ended_at=timezone.now(), ended_reason=f"村居合并：{reason}"
+    )

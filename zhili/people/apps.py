@@ -5,3 +5,6 @@ class PeopleConfig(AppConfig):
     name = "zhili.people"
     label = "people"
     verbose_name = "人员与角色"
+
+    def ready(self):
+        from zhili.people import actions  # noqa: F401 — carries roles and chains across merges of villages

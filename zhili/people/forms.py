@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from zhili.people.models import Person, Role, Unit
+from zhili.people.models import ChainLevel, Person, Role, Unit
 from zhili.people.scope import Scope
 from zhili.regions.models import Region
 
@@ -138,3 +138,26 @@ class PasswordChangeForm(forms.Form):
         if not self.person.check_password(self.cleaned_data["old_password"]):
             raise forms.ValidationError("原密码不正确。")
         return self.cleaned_data["old_password"]
+
+
+class ChainLinkForm(forms.Form):
+    level = forms.ModelChoiceField(label="联包层级", queryset=ChainLevel.objects.none())
+    person = forms.ModelChoiceField(label="系统内人员", queryset=Person.objects.none(), required=False)
+    contact_name = forms.CharField(label="或填写联系人姓名", max_length=50, required=False)
+    contact_phone = forms.RegexField(
+        label="联系电话",
+        regex=r"^[\d-]{7,20}$",
+        required=False,
+        error_messages={"invalid": "电话号码只能包含数字和短横线。"},
+    )
+
+    def __init__(self, *args, levels, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].queryset = levels
+        self.fields["person"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("person") and not (data.get("contact_name") or "").strip():
+            raise forms.ValidationError("请选择系统内人员，或填写联系人姓名。")
+        return data

@@ -33,6 +33,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from zhili.people.models import Role, RoleAssignment
+from zhili.regions import queries as region_queries
 from zhili.regions.models import Level, Region, path_prefix_q
 
 
@@ -258,8 +259,7 @@ def get_in_scope_or_404(scope: Scope, qs: QuerySet, path_field: str, *, access: 
         raise Http404("不存在或无权查看。") from None
 
 
-def get_region_or_404(scope: Scope, code: str, *, access: str = "read") -> Region:
-    return get_in_scope_or_404(scope, Region.objects.select_related("parent"), "path", access=access, code=code)
+get_region_or_404 = region_queries.get_region_or_404  # the region browser asks it without importing people
 
 
 # ---- where am I looking: the one answer to "which subdistrict (or village) does this person work on" -----------

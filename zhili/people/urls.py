@@ -15,4 +15,6 @@ urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
     path("account/", views.account, name="account"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    # the chain's page sits with its models here, under the grid's address in the region browser
+    path("regions/<str:code>/chain/", views.chain_edit, name="chain_edit"),
 ]

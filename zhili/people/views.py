@@ -18,8 +18,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zhili.core.forms import run_action
-from zhili.people import actions, policy
+from zhili.people import actions, policy, queries
 from zhili.people.forms import (
+    ChainLinkForm,
     LoginForm,
     PasswordChangeForm,
     PersonEditForm,
@@ -28,8 +29,9 @@ from zhili.people.forms import (
     RoleForm,
     TokenForm,
 )
-from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
-from zhili.people.scope import Scope, get_in_scope_or_404
+from zhili.people.models import ApiToken, ChainLevel, Person, RoleAssignment, Unit
+from zhili.people.scope import Scope, get_in_scope_or_404, get_region_or_404
+from zhili.regions.models import Level
 
 # ---- sign-in -----------------------------------------------------------------------------------
 
@@ -327,3 +329,34 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     _require_admin(scope)
     units = scope.filter(Unit.objects.active().select_related("region"), "region__path", access="admin")
     return render(request, "people/unit_list.html", {"units": units})
+
+
+# ---- the five-level responsibility chain of a grid ----------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
+    scope = request.scope
+    grid = get_region_or_404(scope, code)
+    if grid.level != Level.GRID or not (scope.can_write(grid.path) or scope.can_admin(grid.path)):
+        raise Http404("不存在或无权查看。")
+    levels = ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True)
+    people = scope.filter(Person.objects.filter(is_active=True), "region__path")
+    form = ChainLinkForm(request.POST or None, levels=levels, people=people)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        link = run_action(
+            form,
+            actions.do_set_chain_link,
+            grid,
+            d["level"],
+            person=d["person"],
+            contact_name=d["contact_name"],
+            contact_phone=d["contact_phone"],
+            actor=request.user,
+            scope=scope,
+        )
+        if link:
+            messages.success(request, f"已设置{d['level'].name}：{link.display_name}。")
+            return redirect("region_detail", code=grid.code)
+    return render(request, "regions/chain_form.html", {"form": form, "region": grid, "chain": queries.chain(grid)})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,8 +13,22 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from zhili.core import audit, clock
-from zhili.people.scope import Scope
 from zhili.regions.models import CHILD_LEVEL, CODE_LENGTH, PATH_SEP, Level, Region
+
+if TYPE_CHECKING:  # the scope is asked, never imported: people depend on regions, not the other way round
+    from zhili.people.scope import Scope
+
+# What other apps carry across a merge (people: roles and the responsibility chain, people/actions.py): each is
+# called inside the merge's transaction with the closed villages, their successor, {old grid: new grid}, the actor
+# and the reason, after the new regions exist and before the old ones are closed.
+MergeCarrier = Callable[..., None]
+_CARRIERS: list[MergeCarrier] = []
+
+
+def carries_across_merges(fn: MergeCarrier) -> MergeCarrier:
+    _CARRIERS.append(fn)
+    return fn
+
 
 EDITABLE_FIELDS = ("name", "boundary", "center_lng", "center_lat", "note")
 
@@ -179,10 +195,9 @@ def do_merge_villages(
 
     The old villages and their old grids stay in the tree (valid_to = on, successor set), so every record
     made before the merge stays attributable to the village as it was. The successor gets new grids with
-    the same boundaries and chains; village-cadre roles move to the successor.
+    the same boundaries; what other apps keep per village or grid is carried across by their carriers
+    (people: village-cadre and grid roles, the chains).
     """
-    from zhili.people.models import ChainLink, Role, RoleAssignment
-
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("合并村居必须填写原因（如文件文号）。")
@@ -215,6 +230,7 @@ def do_merge_villages(
         note=f"由{'、'.join(v.name for v in villages)}合并设立",
     )
     seq = 0
+    grids: dict[Region, Region] = {}
     for village in villages:
         for grid in Region.objects.filter(parent=village).current(on).order_by("code"):
             seq += 1
@@ -231,31 +247,19 @@ def do_merge_villages(
                 center_lat=grid.center_lat,
                 is_synthetic=grid.is_synthetic,
             )
-            for link in ChainLink.objects.active().filter(grid=grid):
-                ChainLink.objects.create(
-                    grid=new_grid,
-                    level=link.level,
-                    person=link.person,
-                    contact_name=link.contact_name,
-                    contact_phone=link.contact_phone,
-                    note=link.note,
-                )
-            for ra in RoleAssignment.objects.active().filter(region=grid):
-                RoleAssignment.objects.create(
-                    person=ra.person, role=ra.role, region=new_grid, title=ra.title, granted_by=actor
-                )
-            Region.objects.filter(pk=grid.pk).update(valid_to=on, successor=new_grid)
-            audit.record(
-                actor,
-                "region.close",
-                grid,
-                changes={"valid_to": [None, on.isoformat()], "successor": [None, str(new_grid)]},
-                reason=reason,
-            )
-        for ra in RoleAssignment.objects.active().filter(region=village, role=Role.VILLAGE_CADRE):
-            RoleAssignment.objects.create(
-                person=ra.person, role=ra.role, region=successor, title=ra.title, granted_by=actor
-            )
+            grids[grid] = new_grid
+    for carry in _CARRIERS:
+        carry(villages=villages, successor=successor, grids=grids, actor=actor, reason=reason)
+    for grid, new_grid in grids.items():
+        Region.objects.filter(pk=grid.pk).update(valid_to=on, successor=new_grid)
+        audit.record(
+            actor,
+            "region.close",
+            grid,
+            changes={"valid_to": [None, on.isoformat()], "successor": [None, str(new_grid)]},
+            reason=reason,
+        )
+    for village in villages:
         Region.objects.filter(pk=village.pk).update(valid_to=on, successor=successor)
         audit.record(
             actor,
@@ -264,10 +268,4 @@ def do_merge_villages(
             changes={"valid_to": [None, on.isoformat()], "successor": [None, str(successor)]},
             reason=reason,
         )
-    # Roles on the closed regions end; the people keep the same roles on the successors.
-    from django.utils import timezone
-
-    RoleAssignment.objects.active().filter(region__in=[*villages, *Region.objects.filter(parent__in=villages)]).update(
-        ended_at=timezone.now(), ended_reason=f"村居合并：{reason}"
-    )
     return successor

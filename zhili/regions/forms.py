@@ -4,7 +4,6 @@ import json
 
 from django import forms
 
-from zhili.people.models import ChainLevel, Person
 from zhili.regions.geo import validate_geometry
 from zhili.regions.models import Region
 
@@ -63,26 +62,3 @@ class MergeForm(forms.Form):
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["villages"].queryset = villages
-
-
-class ChainLinkForm(forms.Form):
-    level = forms.ModelChoiceField(label="联包层级", queryset=ChainLevel.objects.none())
-    person = forms.ModelChoiceField(label="系统内人员", queryset=Person.objects.none(), required=False)
-    contact_name = forms.CharField(label="或填写联系人姓名", max_length=50, required=False)
-    contact_phone = forms.RegexField(
-        label="联系电话",
-        regex=r"^[\d-]{7,20}$",
-        required=False,
-        error_messages={"invalid": "电话号码只能包含数字和短横线。"},
-    )
-
-    def __init__(self, *args, levels, people, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["level"].queryset = levels
-        self.fields["person"].queryset = people
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("person") and not (data.get("contact_name") or "").strip():
-            raise forms.ValidationError("请选择系统内人员，或填写联系人姓名。")
-        return data

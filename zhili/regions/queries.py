@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from typing import TYPE_CHECKING
 
-from zhili.people.models import ChainLevel, ChainLink, RoleAssignment
-from zhili.people.scope import Scope
-from zhili.regions.models import Level, Region
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from zhili.regions.models import Region
+
+if TYPE_CHECKING:  # the scope is asked, never imported: people depends on regions, not the other way round
+    from zhili.people.scope import Scope
+
+
+def get_region_or_404(scope: Scope, code: str, *, access: str = "read") -> Region:
+    """The region with this code if it lies in the scope, else 404 (never 403: nothing leaks)."""
+    region = scope.filter(Region.objects.select_related("parent"), "path", access=access).filter(code=code).first()
+    if region is None:
+        raise Http404("不存在或无权查看。")
+    return region
 
 
 def children(scope: Scope, region: Region, *, include_closed: bool = False) -> QuerySet[Region]:
@@ -16,45 +28,6 @@ def children(scope: Scope, region: Region, *, include_closed: bool = False) -> Q
     return qs.annotate(
         child_count=Count("children", filter=Q(children__valid_to__isnull=True)),
     ).order_by("code")
-
-
-def responsible(region: Region) -> QuerySet[RoleAssignment]:
-    """The people who hold a role bound to this region (or, on a subdistrict, to its units)."""
-    q = Q(region=region)
-    if region.level == Level.SUBDISTRICT:
-        q |= Q(unit__region=region)
-    return (
-        RoleAssignment.objects.active()
-        .filter(q)
-        .select_related("person", "unit")
-        .order_by("role", "unit__code", "person__username")
-    )
-
-
-def chain(grid: Region) -> list[tuple[ChainLevel, ChainLink | None]]:
-    """Each configured level of the grid's subdistrict with whoever answers for it (or None)."""
-    levels = list(
-        ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True).order_by("order")
-    )
-    links = {
-        link.level_id: link for link in ChainLink.objects.active().filter(grid=grid).select_related("person", "level")
-    }
-    return [(level, links.get(level.pk)) for level in levels]
-
-
-def chains_for_village(village: Region) -> list[tuple[Region, list]]:
-    """The chain of every current grid of a village, in two queries."""
-    grids = list(
-        village.children.current()
-        .order_by("code")
-        .prefetch_related(
-            Prefetch("chain_links", queryset=ChainLink.objects.active().select_related("person", "level"))
-        )
-    )
-    return [
-        (g, sorted((link for link in g.chain_links.all() if link.level.is_active), key=lambda link: link.level.order))
-        for g in grids
-    ]
 
 
 def breadcrumbs(scope: Scope, region: Region) -> list[tuple[Region, bool]]:

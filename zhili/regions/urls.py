@@ -8,5 +8,4 @@ urlpatterns = [
     path("<str:code>/edit/", views.region_edit, name="region_edit"),
     path("<str:code>/children/new/", views.region_create_child, name="region_create_child"),
     path("<str:code>/merge/", views.village_merge, name="village_merge"),
-    path("<str:code>/chain/", views.chain_edit, name="chain_edit"),
 ]

@@ -1,4 +1,5 @@
-"""The region browser: subdistrict → villages → grids, their people, boundaries and responsibility chains."""
+"""The region browser: subdistrict → villages → grids, their boundaries and history; other apps add their panels
+(people: who answers for the region and the grids' responsibility chains, zhili/people/panels.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhili.core.forms import run_action
-from zhili.people.actions import do_set_chain_link
-from zhili.people.models import ChainLevel, Person
-from zhili.people.scope import get_region_or_404
-from zhili.regions import actions, geo, queries
-from zhili.regions.forms import ChainLinkForm, MergeForm, RegionCreateForm, RegionEditForm
+from zhili.regions import actions, geo, panels, queries
+from zhili.regions.forms import MergeForm, RegionCreateForm, RegionEditForm
 from zhili.regions.models import CHILD_LEVEL, Level, Region
+from zhili.regions.queries import get_region_or_404
 
 
 @require_GET
@@ -46,16 +45,12 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "child_level": Level(CHILD_LEVEL[Level(region.level)]).label if region.level in CHILD_LEVEL else "",
         "show_closed": show_closed,
         "breadcrumbs": queries.breadcrumbs(scope, region),
-        "responsible": queries.responsible(region),
         "drawing": _map(region, kids),
         "predecessors": scope.filter(region.predecessors.all(), "path"),
         "can_admin": scope.can_admin(region.path),
         "can_write": scope.can_write(region.path),
     }
-    if region.level == Level.GRID:
-        context["chain"] = queries.chain(region)
-    elif region.level == Level.VILLAGE:
-        context["village_chains"] = queries.chains_for_village(region)
+    context.update(panels.context_for(request, region))  # what other apps show about it (people: who answers)
     return render(request, "regions/detail.html", context)
 
 
@@ -155,31 +150,3 @@ def village_merge(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, f"已合并设立“{successor.name}”；原村的历史记录仍归属原村。")
             return redirect("region_detail", code=successor.code)
     return render(request, "regions/merge.html", {"form": form, "region": subdistrict})
-
-
-@require_http_methods(["GET", "POST"])
-def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
-    scope = request.scope
-    grid = get_region_or_404(scope, code)
-    if grid.level != Level.GRID or not (scope.can_write(grid.path) or scope.can_admin(grid.path)):
-        raise Http404("不存在或无权查看。")
-    levels = ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True)
-    people = scope.filter(Person.objects.filter(is_active=True), "region__path")
-    form = ChainLinkForm(request.POST or None, levels=levels, people=people)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        link = run_action(
-            form,
-            do_set_chain_link,
-            grid,
-            d["level"],
-            person=d["person"],
-            contact_name=d["contact_name"],
-            contact_phone=d["contact_phone"],
-            actor=request.user,
-            scope=scope,
-        )
-        if link:
-            messages.success(request, f"已设置{d['level'].name}：{link.display_name}。")
-            return redirect("region_detail", code=grid.code)
-    return render(request, "regions/chain_form.html", {"form": form, "region": grid, "chain": queries.chain(grid)})
