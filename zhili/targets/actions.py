@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from zhili.people import policy
 from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
-from zhili.targets import lights, periods, sources
+from zhili.targets import evidence, lights, periods, sources
 from zhili.targets.models import (
     ActivityRecord,
     Decomposition,
@@ -33,8 +34,6 @@ from zhili.targets.models import (
     TaskStatus,
 )
 
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
-
 
 def _sub_of(indicator: Indicator) -> Region:
     return indicator.task.goal.region
@@ -45,12 +44,33 @@ def _require(cond: bool, message: str) -> None:
         raise ValidationError(message)
 
 
-def _attach(files, *, actor, entry: Entry | None = None, task: Task | None = None) -> list[Evidence]:
-    out = []
-    for f in files or []:
-        _require(f.size <= MAX_EVIDENCE_BYTES, f"佐证材料“{f.name}”超过 20 MB，请压缩后再上传。")
-        out.append(Evidence.objects.create(entry=entry, task=task, file=f, name=f.name[:200], uploaded_by=actor))
-    return out
+def _attach(checked: list[evidence.Checked], *, actor, entry: Entry | None = None, task: Task | None = None):
+    """Store files that evidence.check_all passed (under random names) and return what the audit entry says of
+    them. A storage failure midway removes the files already stored; the transaction takes back the rows."""
+    stored: list[Evidence] = []
+    try:
+        for c in checked:
+            stored.append(
+                Evidence.objects.create(
+                    entry=entry,
+                    task=task,
+                    file=File(c.upload, name=f"upload{c.kind.extensions[0]}"),
+                    name=c.name,
+                    content_type=c.kind.mime,
+                    size=c.size,
+                    sha256=c.sha256,
+                    uploaded_by=actor,
+                )
+            )
+    except BaseException:
+        for e in stored:
+            e.file.delete(save=False)
+        raise
+    return [c.describe() for c in checked]
+
+
+def _with_files(changes: dict, files: list[dict]) -> dict:
+    return {**changes, "files": [None, files]} if files else changes
 
 
 # ---- the tree ----------------------------------------------------------------------------------
@@ -256,6 +276,7 @@ def do_report_progress(
             f"{periods.label(start, end, indicator.period_type)}已填报过"
             f"（{previous.value.normalize():f}）；如需修改，请使用“更正”并写明原因。"
         )
+    checked = evidence.check_all(files)
     entry = Entry.objects.create(
         indicator=indicator,
         region=region,
@@ -266,8 +287,8 @@ def do_report_progress(
         note=note,
         reporter=actor,
     )
-    _attach(files, actor=actor, entry=entry)
-    audit.record(actor, "progress.report", entry, changes={"value": [None, str(value)]})
+    stored = _attach(checked, actor=actor, entry=entry)
+    audit.record(actor, "progress.report", entry, changes=_with_files({"value": [None, str(value)]}, stored))
     return entry
 
 
@@ -284,6 +305,7 @@ def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor, scope:
         period_is_open(entry.indicator, entry.period_end, clock.today()),
         "该期填报期已截止；如需更正，请街道领导重新开放该期。",
     )
+    checked = evidence.check_all(files)
     Entry.objects.filter(pk=entry.pk).update(is_current=False)
     new = Entry.objects.create(
         indicator=entry.indicator,
@@ -297,8 +319,14 @@ def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor, scope:
         corrects=entry,
         reason=reason,
     )
-    _attach(files, actor=actor, entry=new)
-    audit.record(actor, "progress.correct", new, changes={"value": [str(entry.value), str(value)]}, reason=reason)
+    stored = _attach(checked, actor=actor, entry=new)
+    audit.record(
+        actor,
+        "progress.correct",
+        new,
+        changes=_with_files({"value": [str(entry.value), str(value)]}, stored),
+        reason=reason,
+    )
     return new
 
 
@@ -341,7 +369,8 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
     _require(task.status == TaskStatus.OPEN, f"任务当前状态为“{task.get_status_display()}”，不能再报告办结。")
     _require(bool((note or "").strip()), "请填写办结说明。")
     _require(bool(files) or task.evidence.exists(), "报告办结需要上传佐证材料。")
-    _attach(files, actor=actor, task=task)
+    checked = evidence.check_all(files)
+    stored = _attach(checked, actor=actor, task=task)
     task.status, task.reported_at, task.reported_by, task.report_note = (
         TaskStatus.REPORTED,
         timezone.now(),
@@ -349,7 +378,7 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
         note.strip(),
     )
     task.save()
-    audit.record(actor, "task.report_completion", task, changes={"status": ["推进中", "已报办结"]})
+    audit.record(actor, "task.report_completion", task, changes=_with_files({"status": ["推进中", "已报办结"]}, stored))
     return task
 
 

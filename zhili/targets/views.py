@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,7 +13,7 @@ from zhili.core.forms import run_action
 from zhili.people import policy
 from zhili.people.models import Unit
 from zhili.regions.models import Level, Region
-from zhili.targets import actions, engine, lights, periods, queries, ranking, sources
+from zhili.targets import actions, engine, evidence, lights, periods, queries, ranking, sources
 from zhili.targets.forms import (
     ActivityForm,
     CompletionForm,
@@ -125,7 +125,11 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
     rows, computed = _subjects(ind, view, request.scope)
     cell = computed.whole.get(ind.pk) if view.whole else computed.village.get((ind.pk, view.village.pk))
     today = clock.today()
-    entries = Entry.objects.filter(indicator=ind).select_related("region", "unit", "reporter", "corrects")
+    entries = (
+        Entry.objects.filter(indicator=ind)
+        .select_related("region", "unit", "reporter", "corrects")
+        .prefetch_related("evidence")
+    )
     if view.village:
         entries = entries.filter(region=view.village)
     choices = _report_choices(request, ind, view)
@@ -365,7 +369,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "task": t,
             "milestones": t.milestones.all(),
-            "evidence": t.evidence.all(),
+            "evidence": t.evidence.select_related("uploaded_by").order_by("id"),
             "indicators": t.indicators.active()
             if sub_reader
             else t.indicators.active().filter(shares__region__path__in=[p for p in scope.read_paths]).distinct(),
@@ -449,6 +453,12 @@ def export(request: HttpRequest) -> HttpResponse:
 
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+@require_GET
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """佐证材料, for whoever sees the entry or task it belongs to: images and PDF shown, the rest downloaded."""
+    return evidence.response(queries.get_evidence_or_404(request.scope, pk))
 
 
 @require_http_methods(["GET", "POST"])
