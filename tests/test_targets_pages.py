@@ -171,3 +171,17 @@ def test_board_query_count_does_not_grow_with_villages(world):
 
     # 20 for the ledger and record sources, plus one grouped query per cases-bound indicator (the demo has two)
     assert count(2) == count(91) <= 22
+
+
+def test_an_impossible_year_is_a_chinese_422_from_the_api_and_this_year_on_the_pages(as_persona):
+    client = as_persona("leader")
+    for url in ("/api/v1/targets/board", "/api/v1/targets/ranking"):
+        for year in ("-1", "0", "1999", "2101", "99999999999999999999999", "二〇二〇"):
+            response = client.get(f"{url}?year={year}")
+            assert response.status_code == 422, (url, year, response.status_code)
+            detail = response.json()["detail"]
+            assert detail.startswith("请求内容不正确：year"), detail
+        assert client.get(f"{url}?year=2020").status_code == 200
+    for url in ("/targets/", "/targets/ranking/", "/targets/export.xlsx"):
+        for year in ("-1", "99999999999999999999999", "abc"):
+            assert client.get(f"{url}?year={year}").status_code == 200, (url, year)

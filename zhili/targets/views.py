@@ -32,7 +32,7 @@ def _year(request: HttpRequest) -> int:
         year = int(request.GET.get("year", ""))
     except ValueError:
         return clock.today().year
-    return year if 2000 <= year <= 2100 else clock.today().year
+    return year if periods.FIRST_YEAR <= year <= periods.LAST_YEAR else clock.today().year
 
 
 @require_GET
