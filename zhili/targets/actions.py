@@ -16,7 +16,7 @@ from zhili.people import policy
 from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
-from zhili.targets import evidence, lights, periods, sources
+from zhili.targets import engine, evidence, export, lights, periods, sources
 from zhili.targets.models import (
     ActivityRecord,
     Decomposition,
@@ -433,6 +433,33 @@ def do_mark_reminder_read(reminder: Reminder, *, actor) -> Reminder:
         reminder.save(update_fields=["read_at", "modified_at"])
         audit.record(actor, "task.remind_read", reminder.task)
     return reminder
+
+
+# ---- the table as .xlsx ----------------------------------------------------------------------------
+
+
+def do_export_board(region: Region, year: int, *, actor, scope: Scope) -> bytes:
+    """The year's target table as .xlsx (export.py), seen from `region` — the subdistrict, or one village's
+    shares — with one audit entry saying what left: the year, the viewpoint and the number of rows. The table is
+    built before the transaction: only the audit entry is written, and no write lock waits for the workbook."""
+    require(policy.export_targets(scope, region), f"您无权导出“{region.name}”的目标任务。")
+    _require(region.level in (Level.SUBDISTRICT, Level.VILLAGE), "目标任务按街道（乡镇）或村（社区）导出。")
+    _require(
+        periods.FIRST_YEAR <= year <= periods.LAST_YEAR,
+        f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间，“{year}”不是有效的年度。",
+    )
+    village = region if region.level == Level.VILLAGE else None
+    board = engine.build_board(region.parent if village else region, year, clock.today(), village=village)
+    data = export.board_xlsx(board)
+    rows = export.indicator_rows(board)
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "targets.export",
+            region,
+            changes={"year": [None, year], "viewpoint": [None, region.name], "rows": [None, rows]},
+        )
+    return data
 
 
 # ---- ranking -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core import clock
@@ -441,17 +442,12 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
-    from zhili.targets.export import board_xlsx
-
     view = queries.viewpoint(request.scope, request.GET.get("region"))
     year = _year(request)
-    b = engine.build_board(view.sub, year, clock.today(), village=view.village)
-    data = board_xlsx(b)
-    name = f"{(view.village or view.sub).name}{year}年目标任务推进表.xlsx"
+    where = view.village or view.sub
+    data = actions.do_export_board(where, year, actor=request.user, scope=request.scope)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition_header(True, f"{where.name}{year}年目标任务推进表.xlsx")
     return response
 
 
