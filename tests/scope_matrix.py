@@ -103,6 +103,15 @@ def case_photo_url(w, village: str) -> str:
     return f"/cases/{case.pk}/photos/{case.photos.first().pk}/display"
 
 
+def evidence_url(w, *, entry=None, task=None) -> str:
+    """A 佐证材料 file of `entry` or `task`, made once per test."""
+    from tests.targets_factory import stored_evidence
+    from zhili.targets.models import Evidence
+
+    found = Evidence.objects.filter(entry=entry, task=task).first() or stored_evidence(entry=entry, task=task)
+    return f"/targets/evidence/{found.pk}/"
+
+
 def report_form(w) -> dict:
     from tests import cases_factory as cf
 
@@ -385,6 +394,27 @@ ROWS: list[Row] = [
         {"leader": OK, **each(("viewer", *OFFICERS), DENIED)},
         method="POST",
         data=lambda w: {"message": "请加快"},
+    ),
+    # 佐证材料: whoever sees the report or the task opens its files; for everyone else they do not exist
+    Row(
+        "evidence of 孔家坊's report",
+        lambda w: evidence_url(w, entry=w.entry_kong),
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row(
+        "evidence of 阎桥's report",
+        lambda w: evidence_url(w, entry=w.entry_yan),
+        each((*SUB_READERS, "outsider"), OK),
+    ),
+    Row(
+        "evidence of a subdistrict task's 办结 report",
+        lambda w: evidence_url(w, task=w.ind_sub.task),
+        each(SUB_READERS, OK),
+    ),
+    Row(
+        "evidence of a task decomposed to the villages",
+        lambda w: evidence_url(w, task=w.ind_village.task),
+        each((*SUB_READERS, "village", "outsider"), OK),
     ),
     Row(
         "api targets board",

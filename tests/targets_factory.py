@@ -10,6 +10,7 @@ from zhili.targets.models import (
     Aggregation,
     Decomposition,
     Entry,
+    Evidence,
     Goal,
     Indicator,
     PeriodType,
@@ -50,6 +51,26 @@ def entry(ind, region, m, value, unit=None) -> Entry:
         period_end=end,
         value=Decimal(value),
         reporter=Person.objects.get(username="demo-leader"),
+    )
+
+
+def stored_evidence(*, entry=None, task=None, name: str = "现场.png", data: bytes | None = None) -> Evidence:
+    """A checked file attached to `entry` or `task`, stored as the actions store it (for pages and scope)."""
+    from django.core.files.base import File
+
+    from tests.evidence_files import image, upload
+    from zhili.targets import evidence
+
+    c = evidence.check(upload(name, data if data is not None else image("PNG")))
+    return Evidence.objects.create(
+        entry=entry,
+        task=task,
+        file=File(c.upload, name=f"f{c.kind.extensions[0]}"),
+        name=c.name,
+        content_type=c.kind.mime,
+        size=c.size,
+        sha256=c.sha256,
+        uploaded_by=Person.objects.get(username="demo-leader"),
     )
 
 

@@ -143,6 +143,16 @@ CASES = [
         lambda w, s: policy.report_progress(s, w.ind_village, w.yan),
         ("leader", "urban", "outsider"),
     ),
+    (
+        "export the subdistrict's target table",
+        lambda w, s: policy.export_targets(s, w.sub),
+        ("leader", "economy", "urban", "civil", "viewer"),
+    ),
+    (
+        "export 孔家坊's target table",
+        lambda w, s: policy.export_targets(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
     ("report an 城管办-led task done", lambda w, s: policy.lead_task(s, _task(w, "urban")), ("leader", "urban")),
     ("confirm, reopen, 催办 a task", lambda w, s: policy.decide_task(s, _task(w, "urban")), ("leader",)),
     ("reopen a reporting period", lambda w, s: policy.reopen_period(s, w.sub), ("leader",)),

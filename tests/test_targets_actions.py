@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.evidence_files import pdf
 from tests.targets_factory import TODAY, build
 from zhili.core.models import AuditEntry
 from zhili.people.models import Person
@@ -154,7 +155,7 @@ def test_closure_needs_evidence_a_report_and_another_leaders_confirmation(tree, 
         actions.do_confirm_closure(task, actor=leader, scope=lscope)
     with pytest.raises(ValidationError, match="佐证材料"):
         actions.do_report_completion(task, note="已完成", actor=urban, scope=uscope)
-    evidence = SimpleUploadedFile("验收单.pdf", b"%PDF-1.4 demo", content_type="application/pdf")
+    evidence = SimpleUploadedFile("验收单.pdf", pdf(), content_type="application/pdf")
     actions.do_report_completion(task, note="全部完成，验收单附后", files=[evidence], actor=urban, scope=uscope)
     task.refresh_from_db()
     assert task.status == TaskStatus.REPORTED and task.evidence.count() == 1

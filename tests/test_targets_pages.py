@@ -171,3 +171,61 @@ def test_board_query_count_does_not_grow_with_villages(world):
 
     # 20 for the ledger and record sources, plus one grouped query per cases-bound indicator (the demo has two)
     assert count(2) == count(91) <= 22
+
+
+def test_exporting_the_table_leaves_one_audit_entry_saying_what_left(as_persona, world):
+    from zhili.core.models import AuditEntry
+
+    response = as_persona("leader").get("/targets/export.xlsx?year=2020")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]  # 序号: one per row
+    entry = AuditEntry.objects.filter(action="targets.export").latest("id")
+    assert entry.actor.username == "demo-leader" and entry.region_path == world.sub.path
+    assert entry.changes == {"year": [None, 2020], "viewpoint": [None, "太平街道"], "rows": [None, len(rows)]}
+
+    as_persona("village").get("/targets/export.xlsx?year=2020")
+    entry = AuditEntry.objects.filter(action="targets.export").latest("id")
+    assert entry.changes["viewpoint"] == [None, "孔家坊村"] and entry.region_path == world.kong.path
+
+
+def test_the_export_action_refuses_a_region_outside_scope_and_an_impossible_year(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from zhili.core.errors import Refused
+    from zhili.core.models import AuditEntry
+    from zhili.people.models import Person
+    from zhili.people.scope import scope_for
+    from zhili.targets import actions
+
+    cadre = Person.objects.get(username="demo-village")
+    before = AuditEntry.objects.count()
+    with pytest.raises(Refused, match="您无权导出“阎桥村”的目标任务"):
+        actions.do_export_board(world.yan, 2020, actor=cadre, scope=scope_for(cadre))
+    with pytest.raises(ValidationError, match="年度应在 2000 至 2100 之间"):
+        actions.do_export_board(world.kong, -1, actor=cadre, scope=scope_for(cadre))
+    assert AuditEntry.objects.count() == before
+
+
+def test_no_targets_page_or_endpoint_writes_the_audit_log_itself():
+    """Every audit entry of targets comes from an action in targets/actions.py, whatever the door."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "zhili"
+    for door in ("targets/views.py", "api/targets_api.py"):
+        source = (root / door).read_text(encoding="utf-8")
+        assert not re.search(r"\baudit\.record|import audit|AuditEntry", source), door
+
+
+def test_an_impossible_year_is_a_chinese_422_from_the_api_and_this_year_on_the_pages(as_persona):
+    client = as_persona("leader")
+    for url in ("/api/v1/targets/board", "/api/v1/targets/ranking"):
+        for year in ("-1", "0", "1999", "2101", "99999999999999999999999", "二〇二〇"):
+            response = client.get(f"{url}?year={year}")
+            assert response.status_code == 422, (url, year, response.status_code)
+            detail = response.json()["detail"]
+            assert detail.startswith("请求内容不正确：year"), detail
+        assert client.get(f"{url}?year=2020").status_code == 200
+    for url in ("/targets/", "/targets/ranking/", "/targets/export.xlsx"):
+        for year in ("-1", "99999999999999999999999", "abc"):
+            assert client.get(f"{url}?year={year}").status_code == 200, (url, year)

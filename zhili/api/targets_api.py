@@ -2,9 +2,10 @@
 
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from zhili.core import clock
 from zhili.people.models import Unit
@@ -116,8 +117,13 @@ def _goal(g: engine.GoalRow) -> dict:
     }
 
 
+# A year outside these is refused with 422 and a Chinese sentence (api._schema_error), never a 500 from the date
+# arithmetic below; the bounds are those of the pages (targets.views._year) and of the export.
+Year = Annotated[int | None, Query(ge=periods.FIRST_YEAR, le=periods.LAST_YEAR, description="年度，缺省为今年")]
+
+
 @router.get("/targets/board", response=BoardOut, summary="一年的目标体系与亮灯（按权限：街道整体或本村分解）")
-def board(request: HttpRequest, year: int | None = None, region: str | None = None):
+def board(request: HttpRequest, year: Year = None, region: str | None = None):
     view = queries.viewpoint(request.scope, region)
     today = clock.today()
     b = engine.build_board(view.sub, year or today.year, today, village=view.village)
@@ -204,9 +210,7 @@ class RankingOut(Schema):
 
 
 @router.get("/targets/ranking", response=RankingOut, summary="考核排名（含得分构成）")
-def ranking_endpoint(
-    request: HttpRequest, year: int | None = None, subject: str = "villages", region: str | None = None
-):
+def ranking_endpoint(request: HttpRequest, year: Year = None, subject: str = "villages", region: str | None = None):
     view = queries.viewpoint(request.scope, region)
     if not view.whole:
         raise Http404

@@ -166,6 +166,11 @@ def report_progress(scope: Scope, indicator: Any, region: Region, unit: Any = No
     )
 
 
+def export_targets(scope: Scope, region: Region) -> bool:
+    """Export the target table as seen from `region` (the subdistrict, or one village's shares): its readers."""
+    return scope.can_read(region.path)
+
+
 def lead_task(scope: Scope, task: Any) -> bool:
     """Report a task done (办结报告): its lead office or the subdistrict's leaders."""
     return scope.can_lead(task.goal.region.path) or scope.works_for(task.lead_unit_id)

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
 from zhili.regions import history
 from zhili.regions.models import Level, Region
-from zhili.targets import lights, periods, sources
+from zhili.targets import engine, evidence, export, lights, periods, sources
 from zhili.targets.engine import year_window
 from zhili.targets.models import (
     ActivityRecord,
@@ -35,8 +36,6 @@ from zhili.targets.models import (
     TaskStatus,
 )
 
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
-
 
 def _sub_of(indicator: Indicator) -> Region:
     return indicator.task.goal.region
@@ -47,12 +46,33 @@ def _require(cond: bool, message: str) -> None:
         raise ValidationError(message)
 
 
-def _attach(files, *, actor, entry: Entry | None = None, task: Task | None = None) -> list[Evidence]:
-    out = []
-    for f in files or []:
-        _require(f.size <= MAX_EVIDENCE_BYTES, f"佐证材料“{f.name}”超过 20 MB，请压缩后再上传。")
-        out.append(Evidence.objects.create(entry=entry, task=task, file=f, name=f.name[:200], uploaded_by=actor))
-    return out
+def _attach(checked: list[evidence.Checked], *, actor, entry: Entry | None = None, task: Task | None = None):
+    """Store files that evidence.check_all passed (under random names) and return what the audit entry says of
+    them. A storage failure midway removes the files already stored; the transaction takes back the rows."""
+    stored: list[Evidence] = []
+    try:
+        for c in checked:
+            stored.append(
+                Evidence.objects.create(
+                    entry=entry,
+                    task=task,
+                    file=File(c.upload, name=f"upload{c.kind.extensions[0]}"),
+                    name=c.name,
+                    content_type=c.kind.mime,
+                    size=c.size,
+                    sha256=c.sha256,
+                    uploaded_by=actor,
+                )
+            )
+    except BaseException:
+        for e in stored:
+            e.file.delete(save=False)
+        raise
+    return [c.describe() for c in checked]
+
+
+def _with_files(changes: dict, files: list[dict]) -> dict:
+    return {**changes, "files": [None, files]} if files else changes
 
 
 # ---- the tree ----------------------------------------------------------------------------------
@@ -290,6 +310,7 @@ def do_report_progress(
             f"{periods.label(start, end, indicator.period_type)}已填报过"
             f"（{previous.value.normalize():f}）；如需修改，请使用“更正”并写明原因。"
         )
+    checked = evidence.check_all(files)
     entry = Entry.objects.create(
         indicator=indicator,
         region=region,
@@ -300,8 +321,8 @@ def do_report_progress(
         note=note,
         reporter=actor,
     )
-    _attach(files, actor=actor, entry=entry)
-    audit.record(actor, "progress.report", entry, changes={"value": [None, str(value)]})
+    stored = _attach(checked, actor=actor, entry=entry)
+    audit.record(actor, "progress.report", entry, changes=_with_files({"value": [None, str(value)]}, stored))
     return entry
 
 
@@ -318,6 +339,7 @@ def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor, scope:
         period_is_open(entry.indicator, entry.period_end, clock.today()),
         "该期填报期已截止；如需更正，请街道领导重新开放该期。",
     )
+    checked = evidence.check_all(files)
     Entry.objects.filter(pk=entry.pk).update(is_current=False)
     new = Entry.objects.create(
         indicator=entry.indicator,
@@ -331,8 +353,14 @@ def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor, scope:
         corrects=entry,
         reason=reason,
     )
-    _attach(files, actor=actor, entry=new)
-    audit.record(actor, "progress.correct", new, changes={"value": [str(entry.value), str(value)]}, reason=reason)
+    stored = _attach(checked, actor=actor, entry=new)
+    audit.record(
+        actor,
+        "progress.correct",
+        new,
+        changes=_with_files({"value": [str(entry.value), str(value)]}, stored),
+        reason=reason,
+    )
     return new
 
 
@@ -375,7 +403,8 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
     _require(task.status == TaskStatus.OPEN, f"任务当前状态为“{task.get_status_display()}”，不能再报告办结。")
     _require(bool((note or "").strip()), "请填写办结说明。")
     _require(bool(files) or task.evidence.exists(), "报告办结需要上传佐证材料。")
-    _attach(files, actor=actor, task=task)
+    checked = evidence.check_all(files)
+    stored = _attach(checked, actor=actor, task=task)
     task.status, task.reported_at, task.reported_by, task.report_note = (
         TaskStatus.REPORTED,
         timezone.now(),
@@ -383,7 +412,7 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
         note.strip(),
     )
     task.save()
-    audit.record(actor, "task.report_completion", task, changes={"status": ["推进中", "已报办结"]})
+    audit.record(actor, "task.report_completion", task, changes=_with_files({"status": ["推进中", "已报办结"]}, stored))
     return task
 
 
@@ -438,6 +467,33 @@ def do_mark_reminder_read(reminder: Reminder, *, actor) -> Reminder:
         reminder.save(update_fields=["read_at", "modified_at"])
         audit.record(actor, "task.remind_read", reminder.task)
     return reminder
+
+
+# ---- the table as .xlsx ----------------------------------------------------------------------------
+
+
+def do_export_board(region: Region, year: int, *, actor, scope: Scope) -> bytes:
+    """The year's target table as .xlsx (export.py), seen from `region` — the subdistrict, or one village's
+    shares — with one audit entry saying what left: the year, the viewpoint and the number of rows. The table is
+    built before the transaction: only the audit entry is written, and no write lock waits for the workbook."""
+    require(policy.export_targets(scope, region), f"您无权导出“{region.name}”的目标任务。")
+    _require(region.level in (Level.SUBDISTRICT, Level.VILLAGE), "目标任务按街道（乡镇）或村（社区）导出。")
+    _require(
+        periods.FIRST_YEAR <= year <= periods.LAST_YEAR,
+        f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间，“{year}”不是有效的年度。",
+    )
+    village = region if region.level == Level.VILLAGE else None
+    board = engine.build_board(region.parent if village else region, year, clock.today(), village=village)
+    data = export.board_xlsx(board)
+    rows = export.indicator_rows(board)
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "targets.export",
+            region,
+            changes={"year": [None, year], "viewpoint": [None, region.name], "rows": [None, rows]},
+        )
+    return data
 
 
 # ---- ranking -----------------------------------------------------------------------------------

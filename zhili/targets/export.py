@@ -42,6 +42,18 @@ def _text(value) -> str:
     return s
 
 
+def indicator_rows(board: Board) -> int:
+    """How many indicator rows the table holds (children included): what an export's audit entry says left."""
+
+    def rows(r: IndicatorRow) -> int:
+        return 1 + sum(rows(k) for k in r.children)
+
+    def goal(g: GoalRow) -> int:
+        return sum(rows(r) for t in g.tasks for r in t.indicators) + sum(goal(c) for c in g.children)
+
+    return sum(goal(g) for g in board.goals)
+
+
 def board_xlsx(board: Board) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})

@@ -5,6 +5,8 @@ with progress entries kept per period (never overwritten), light rules, period r
 from __future__ import annotations
 
 import datetime
+import os
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -227,14 +229,24 @@ class Entry(TimeStampedModel):
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    return f"evidence/{datetime.date.today():%Y/%m}/{filename}"
+    """A random name under the month's folder: never the uploaded one (only its checked extension is kept)."""
+    ext = os.path.splitext(filename)[1].lower()
+    return f"evidence/{datetime.date.today():%Y/%m}/{secrets.token_hex(16)}{ext}"
 
 
 class Evidence(TimeStampedModel):
+    """佐证材料 of a progress entry or a task's 办结 report, checked by its bytes (targets/evidence.py) and served
+    only through scope (/targets/evidence/<id>/)."""
+
     entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(_("佐证材料"), upload_to=evidence_path)
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(
+        _("类型"), max_length=100, blank=True, help_text=_("由文件内容判定；为空表示上传时尚未检查（旧文件）。")
+    )
+    size = models.PositiveBigIntegerField(_("大小（字节）"), null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:

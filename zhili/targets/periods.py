@@ -7,6 +7,9 @@ import datetime
 
 from zhili.targets.models import PeriodType
 
+# The years a page, the API or an export may ask for: a year outside them is a typo, never a work plan.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 def period_of(day: datetime.date, period_type: str) -> tuple[datetime.date, datetime.date]:
     if period_type == PeriodType.WEEK:

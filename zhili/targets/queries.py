@@ -10,7 +10,7 @@ from zhili.people.scope import viewpoint as scope_viewpoint
 from zhili.regions import history
 from zhili.regions.models import Region
 from zhili.targets.engine import year_window
-from zhili.targets.models import Entry, Indicator, Share, Task
+from zhili.targets.models import Entry, Evidence, Indicator, Share, Task
 
 
 def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
@@ -75,3 +75,17 @@ def get_entry_or_404(scope: Scope, pk: int) -> Entry:
     if entry is None or not scope.can_read(entry.region.path):
         raise Http404("不存在或无权查看。")
     return entry
+
+
+def get_evidence_or_404(scope: Scope, pk: int) -> Evidence:
+    """A file is seen by whoever sees the entry or the task it belongs to (404 for everyone else)."""
+    ev = Evidence.objects.filter(pk=pk).first()
+    if ev is None:
+        raise Http404("不存在或无权查看。")
+    if ev.entry_id is not None:
+        get_entry_or_404(scope, ev.entry_id)
+    elif ev.task_id is not None:
+        get_task_or_404(scope, ev.task_id)
+    else:
+        raise Http404("不存在或无权查看。")
+    return ev

@@ -17,4 +17,5 @@ urlpatterns = [
     path("entries/<int:pk>/correct/", views.correct, name="correct"),
     path("tasks/<int:pk>/", views.task, name="task"),
     path("tasks/<int:pk>/<str:verb>/", views.task_action, name="task_action"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
 ]

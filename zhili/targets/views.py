@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core import clock
@@ -14,7 +15,7 @@ from zhili.people import policy
 from zhili.people.models import Unit
 from zhili.regions import history
 from zhili.regions.models import Level, Region
-from zhili.targets import actions, engine, lights, periods, queries, ranking, sources
+from zhili.targets import actions, engine, evidence, lights, periods, queries, ranking, sources
 from zhili.targets.forms import (
     ActivityForm,
     CompletionForm,
@@ -33,7 +34,7 @@ def _year(request: HttpRequest) -> int:
         year = int(request.GET.get("year", ""))
     except ValueError:
         return clock.today().year
-    return year if 2000 <= year <= 2100 else clock.today().year
+    return year if periods.FIRST_YEAR <= year <= periods.LAST_YEAR else clock.today().year
 
 
 @require_GET
@@ -147,7 +148,11 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
     own = history.of(view.village, engine.year_window(ind.task.goal.year, today).end) if view.village else None
     rows, computed = _subjects(ind, view, request.scope, own)
     cell = computed.whole.get(ind.pk) if view.whole else computed.village.get((ind.pk, view.village.pk))
-    entries = Entry.objects.filter(indicator=ind).select_related("region", "unit", "reporter", "corrects")
+    entries = (
+        Entry.objects.filter(indicator=ind)
+        .select_related("region", "unit", "reporter", "corrects")
+        .prefetch_related("evidence")
+    )
     if own is not None:
         entries = entries.filter(region_id__in=list(own.region_ids()))
     choices = _report_choices(request, ind, view)
@@ -402,7 +407,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "task": t,
             "milestones": t.milestones.all(),
-            "evidence": t.evidence.all(),
+            "evidence": t.evidence.select_related("uploaded_by").order_by("id"),
             "indicators": t.indicators.active()
             if sub_reader
             else t.indicators.active().filter(shares__region__path__in=[p for p in scope.read_paths]).distinct(),
@@ -474,18 +479,19 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
-    from zhili.targets.export import board_xlsx
-
     view = queries.viewpoint(request.scope, request.GET.get("region"))
     year = _year(request)
-    b = engine.build_board(view.sub, year, clock.today(), village=view.village)
-    data = board_xlsx(b)
-    name = f"{(view.village or view.sub).name}{year}年目标任务推进表.xlsx"
+    where = view.village or view.sub
+    data = actions.do_export_board(where, year, actor=request.user, scope=request.scope)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition_header(True, f"{where.name}{year}年目标任务推进表.xlsx")
     return response
+
+
+@require_GET
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """佐证材料, for whoever sees the entry or task it belongs to: images and PDF shown, the rest downloaded."""
+    return evidence.response(queries.get_evidence_or_404(request.scope, pk))
 
 
 @require_http_methods(["GET", "POST"])
