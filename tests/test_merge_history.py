@@ -434,7 +434,7 @@ def test_a_top_up_after_a_merge_writes_what_the_first_load_wrote(world):
 
 
 def test_a_top_up_that_cannot_finish_says_why_in_one_sentence_and_writes_nothing(world, monkeypatch):
-    from zhili.core.management.commands import demo
+    from zhili.demo.management.commands import demo
 
     def stops(*args, **kwargs):
         raise KeyError(416)

@@ -12,10 +12,10 @@ from tests.conftest import person
 from zhili.core.models import AuditEntry
 from zhili.people import actions
 from zhili.people.models import ApiToken, ChainLevel, ChainLink, Person, Role, RoleAssignment, Unit
+from zhili.people.queries import chain
 from zhili.people.scope import EMPTY, Scope, get_region_or_404, scope_for
 from zhili.regions.actions import do_create_region
 from zhili.regions.models import Level, Region
-from zhili.people.queries import chain
 
 SUPER = Scope(person_id=None, is_superuser=True)
 

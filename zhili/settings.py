@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "zhili.ledgers",
     "zhili.cases",
     "zhili.api",
+    "zhili.demo",
 ]
 
 MIDDLEWARE = [
