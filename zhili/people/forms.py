@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from zhili.people.models import ChainLevel, Person, Role, Unit
 from zhili.people.scope import Scope
-from zhili.regions.models import Region
+from zhili.regions.models import Level, Region
 
 
 class LoginForm(AuthenticationForm):
@@ -45,7 +45,7 @@ class _ScopedForm(forms.Form):
         self.scope = scope
         if "region" in self.fields:
             self.fields["region"].queryset = (
-                scope.regions(access="admin").current().filter(level__lte=4).order_by("path")
+                scope.regions(access="admin").current().filter(level__lte=Level.VILLAGE).order_by("path")
             )
         if "unit" in self.fields:
             self.fields["unit"].queryset = scope.filter(Unit.objects.active(), "region__path", access="admin")
