@@ -25,6 +25,7 @@ urlpatterns = [
     path("people/<int:pk>/archive/", people_views.person_archive, name="person_archive"),
     path("people/<int:pk>/roles/new/", people_views.role_grant, name="role_grant"),
     path("roles/<int:pk>/end/", people_views.role_end, name="role_end"),
+    path("roles/<int:pk>/confirm/", people_views.role_confirm, name="role_confirm"),
     path("units/", people_views.unit_list, name="unit_list"),
     path("account/", people_views.account, name="account"),
     path("account/tokens/<int:pk>/revoke/", people_views.token_revoke, name="token_revoke"),
