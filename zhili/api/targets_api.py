@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from zhili.core import clock
 from zhili.people.models import Unit
@@ -115,8 +115,13 @@ def _goal(g: engine.GoalRow) -> dict:
     }
 
 
+# a year the work system can hold: anything else is a 422 with its sentence, never the database's or the
+# calendar's overflow
+YEAR = Query(None, ge=1949, le=2100, description="年度，如 2020")
+
+
 @router.get("/targets/board", response=BoardOut, summary="一年的目标体系与亮灯（按权限：街道整体或本村分解）")
-def board(request: HttpRequest, year: int | None = None, region: str | None = None):
+def board(request: HttpRequest, year: int | None = YEAR, region: str | None = None):
     view = queries.viewpoint(request.scope, region)
     today = clock.today()
     b = engine.build_board(view.sub, year or today.year, today, village=view.village)
@@ -201,7 +206,7 @@ class RankingOut(Schema):
 
 @router.get("/targets/ranking", response=RankingOut, summary="考核排名（含得分构成）")
 def ranking_endpoint(
-    request: HttpRequest, year: int | None = None, subject: str = "villages", region: str | None = None
+    request: HttpRequest, year: int | None = YEAR, subject: str = "villages", region: str | None = None
 ):
     view = queries.viewpoint(request.scope, region)
     if not view.whole:

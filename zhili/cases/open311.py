@@ -9,7 +9,7 @@ existing Open311 clients can exchange cases with Zhili.
     GET  media/<photo id>.jpg             the EXIF-free display copy of a public case's photo (media_url)
 
 Who sees what: without an api_key only citizens' public reports (`Case.is_public`); with an api_key (a personal
-API token, `zl_…`, checked by zhili.api.auth exactly as the API checks it; also accepted as
+API token, `zl_…`, checked by zhili.people.tokens exactly as the API checks it; also accepted as
 `Authorization: Bearer`) the token owner's scope through `queries.visible`, never a confidential tip. A case's
 contact name and phone, its reporter and internal events never leave through here. Writes go through the same
 actions as the pages (`do_public_report`, `do_report_case`), so every check and audit entry is theirs.
@@ -31,14 +31,13 @@ from django.urls import reverse
 from django.utils import dateparse, timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from ninja.errors import HttpError
 
-from zhili.api.auth import token_auth
 from zhili.cases import actions
 from zhili.cases.models import Case, CaseEvent, CasePhoto, Category, Kind, PhotoStage, Source, State
 from zhili.cases.queries import visible
-from zhili.core import clock
-from zhili.people.scope import Scope
+from zhili.core import clock, errors
+from zhili.people.scope import Scope, scope_for
+from zhili.people.tokens import BadToken, person_for_token
 from zhili.regions.models import Level, Region
 
 CLOSED_STATES = {State.CLOSED, State.REJECTED, State.VOID, State.MERGED}
@@ -148,9 +147,10 @@ def _person(request: HttpRequest):
     if not key:
         return None, None
     try:
-        person = token_auth.authenticate(request, key)
-    except HttpError as exc:
-        raise Open311Error(403, getattr(exc, "message", str(exc))) from None
+        person = person_for_token(key)
+    except BadToken as exc:
+        raise Open311Error(403, exc.message) from None
+    request.user, request.scope = person, scope_for(person)
     return person, request.scope
 
 
@@ -391,10 +391,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
                 contact_name=name,
                 contact_phone=phone,
             )
-    except actions.RateLimited as exc:
-        raise Open311Error(429, exc.messages[0]) from None
-    except ValidationError as exc:
-        raise Open311Error(400, " ".join(exc.messages)) from None
+    except ValidationError as exc:  # a refused report (400) or too many from one address (429)
+        raise Open311Error(errors.status_of(exc), " ".join(exc.messages)) from None
     return _respond(
         fmt,
         [{"service_request_id": case.number, "service_notice": "", "account_id": None}],
