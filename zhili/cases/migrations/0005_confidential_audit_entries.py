@@ -11,7 +11,8 @@ SQLITE_CREATE = """
 CREATE TRIGGER IF NOT EXISTS core_auditentry_no_update BEFORE UPDATE ON core_auditentry
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 """
-PG_DISABLE = "ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_append_only;"
+# (deferred foreign-key checks still pending in the transaction would make PostgreSQL refuse the ALTER TABLE)
+PG_DISABLE = "SET CONSTRAINTS ALL IMMEDIATE; ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_append_only;"
 PG_ENABLE = "ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_append_only;"
 
 
