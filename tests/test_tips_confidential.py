@@ -241,3 +241,13 @@ def test_a_senders_digest_is_gone_after_the_window_and_the_limit_starts_again(wo
     assert _report(world, client, "10.8.8.9", "窗口之后").status_code == 302
     assert RecentSender.objects.count() == 1  # the hour-old digests were deleted, only the new one is kept
     assert RecentSender.objects.get().case.description == "窗口之后"
+
+
+def test_the_worker_drops_expired_digests_even_when_no_report_comes(world, client, monkeypatch):
+    from zhili.core import jobs
+
+    assert _report(world, client, "10.8.8.10", "无人再报").status_code == 302
+    RecentSender.objects.update(at=timezone.now() - senders.WINDOW - datetime.timedelta(seconds=1))
+    monkeypatch.setattr(senders, "_last_sweep", 0.0)
+    jobs.run_once()
+    assert not RecentSender.objects.exists()
