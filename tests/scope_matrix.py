@@ -98,6 +98,51 @@ def a_case(w, village: str):
     return case
 
 
+def a_tip(w):
+    """A confidential tip of the subdistrict, made once per test (nobody of the matrix sees it)."""
+    from tests import cases_factory as cf
+    from zhili.cases import actions
+    from zhili.cases.models import Case
+
+    found = Case.objects.filter(confidential=True, description="矩阵线索").first()
+    if found is None:
+        cf.setup(w.sub)
+        found = actions.do_submit_tip(subdistrict=w.sub, description="矩阵线索", origin="192.0.2.99")
+    return found
+
+
+def a_filed_case(w):
+    """A 孔家坊 case filed and waiting for dispatch, made once per test."""
+    from tests import cases_factory as cf
+
+    case = a_case(w, "kong")
+    return case if case.state == "filed" else cf.drive(case, "file")
+
+
+def awaiting_tip_grant(w):
+    """A tip officer's role for a 阎桥 person, granted by a second administrator and waiting for confirmation."""
+    from zhili.people.actions import do_grant_role
+    from zhili.people.models import Person, Role, RoleAssignment
+    from zhili.people.scope import scope_for
+
+    found = RoleAssignment.objects.awaiting().filter(person=w.yan_person).first()
+    if found is None:
+        second = Person.objects.create_user(username="matrix-admin2", full_name="第二管理员", region=w.sub)
+        RoleAssignment.objects.create(person=second, role=Role.ADMIN, region=w.sub)
+        found = do_grant_role(w.yan_person, role="tip_officer", region=w.sub, actor=second, scope=scope_for(second))
+    return found
+
+
+def _person(w, username: str):
+    from zhili.people.models import Person
+
+    return Person.objects.get(username=username)
+
+
+def _leader(w):
+    return _person(w, "demo-leader")
+
+
 def case_photo_url(w, village: str) -> str:
     case = a_case(w, village)
     return f"/cases/{case.pk}/photos/{case.photos.first().pk}/display"
@@ -236,6 +281,19 @@ ROWS: list[Row] = [
         method="POST",
         data=lambda w: {"reason": "测试"},
     ),
+    Row(
+        "grant oneself the tip officer's role",
+        lambda w: f"/people/{_leader(w).pk}/roles/new/",
+        {"leader": DENIED},
+        method="POST",
+        data=lambda w: {"role": "tip_officer", "region_code": w.sub.code},
+    ),
+    Row(
+        "confirm a tip officer's role granted by another administrator",
+        lambda w: f"/roles/{awaiting_tip_grant(w).pk}/confirm/",
+        {"leader": OK},
+        method="POST",
+    ),
     Row("audit log", lambda w: "/audit/", {"leader": OK}),
     # ---- API ------------------------------------------------------------------------------------
     Row("api me", lambda w: "/api/v1/me", each(ALL, OK), api=True),
@@ -323,6 +381,23 @@ ROWS: list[Row] = [
         default=DENIED,
         method="POST",
         data=lambda w: {"reason": "测试"},
+        api=True,
+    ),
+    Row(
+        "api confirm a tip officer's role granted by another administrator",
+        lambda w: f"/api/v1/roles/{awaiting_tip_grant(w).pk}/confirm",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        api=True,
+    ),
+    Row(
+        "api grant oneself the tip officer's role",
+        lambda w: f"/api/v1/people/{_leader(w).pk}/roles",
+        {},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"role": "tip_officer", "region_code": w.sub.code},
         api=True,
     ),
     Row("api units", lambda w: "/api/v1/units", each((*SUB_READERS,), OK), default=OK, api=True),
@@ -578,6 +653,34 @@ ROWS: list[Row] = [
         },
         method="POST",
         data=lambda w: report_form(w),
+    ),
+    # A confidential tip: nobody of the matrix sees it, nor merges into it, nor names the viewer its handler.
+    Row("a tip", lambda w: f"/cases/{a_tip(w).pk}/", {}),
+    Row("api a tip", lambda w: f"/api/v1/cases/{a_tip(w).pk}", {}, api=True),
+    Row(
+        "merge a 孔家坊 case into a tip",
+        lambda w: (a_tip(w), f"/cases/{a_case(w, 'kong').pk}/act/merge/")[1],
+        {},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"master": a_tip(w).number},
+    ),
+    Row(
+        "dispatch a 孔家坊 case naming the viewer handler",
+        lambda w: f"/cases/{a_filed_case(w).pk}/act/dispatch/",
+        {},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"village": w.kong.code, "handler": _person(w, "demo-viewer").pk},
+    ),
+    Row(
+        "api dispatch a 孔家坊 case naming the viewer handler",
+        lambda w: f"/api/v1/cases/{a_filed_case(w).pk}/actions/dispatch",
+        {},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"village": w.kong.code, "handler": _person(w, "demo-viewer").pk},
+        api=True,
     ),
     Row("api cases", lambda w: "/api/v1/cases", each(ALL, OK), api=True),
     Row(

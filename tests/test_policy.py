@@ -45,6 +45,17 @@ def _case(world, *, where, confidential=False, unit=None, village=None, handler_
     )
 
 
+def _grant(world, *, granted_by_id):
+    """A grant of the tip officer's role to 阎桥's inspector, waiting for a second administrator."""
+    return SimpleNamespace(
+        awaiting_confirmation=True,
+        ended_at=None,
+        person_id=world.yan_person.pk,
+        granted_by_id=granted_by_id,
+        region=world.sub,
+    )
+
+
 def _urban(world):
     return Unit.objects.get(region=world.sub, code="urban")
 
@@ -118,6 +129,11 @@ CASES = [
         lambda w, s: policy.decide_case_extension(s, _case(w, where=w.kong_grid)),
         ("leader",),
     ),
+    (
+        "decide one's own extension request",
+        lambda w, s: policy.decide_case_extension(s, _case(w, where=w.kong_grid), requested_by_id=s.person_id),
+        (),
+    ),
     ("be named handler for 孔家坊", lambda w, s: policy.may_handle_cases_for(s, village=w.kong), ("leader", "village")),
     ("be named handler for 城管办", lambda w, s: policy.may_handle_cases_for(s, unit=_urban(w)), ("leader", "urban")),
     (
@@ -163,6 +179,17 @@ CASES = [
     ),
     ("administer the subdistrict", lambda w, s: policy.administer(s, w.sub), ("leader",)),
     ("administer the installation", lambda w, s: policy.administer(s, None), ()),
+    ("grant oneself a role", lambda w, s: policy.grant_role_to(s, SimpleNamespace(pk=s.person_id)), ()),
+    (
+        "confirm a tip officer's role one granted oneself",
+        lambda w, s: policy.confirm_role_grant(s, _grant(w, granted_by_id=s.person_id)),
+        (),
+    ),
+    (
+        "confirm a tip officer's role another administrator granted",
+        lambda w, s: policy.confirm_role_grant(s, _grant(w, granted_by_id=-1)),
+        ("leader",),
+    ),
     ("open administration", lambda w, s: policy.open_administration(s), ("leader",)),
     ("read the audit log", lambda w, s: policy.read_audit_log(s), ("leader",)),
 ]

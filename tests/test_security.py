@@ -92,6 +92,23 @@ def test_five_failures_lock_the_account_and_say_when_to_retry(db):
     assert "_auth_user_id" not in client.session
 
 
+def test_wrong_old_passwords_on_my_account_lock_out_like_failed_sign_ins(db):
+    """Guessing the old password from a session left open is throttled as guessing at the login page is."""
+    client = Client()
+    client.force_login(person("demo-village"))
+    wrong = {"form": "password", "old_password": "wrong-password", "new_password": "新的密码-abc-123"}
+    codes = [client.post("/account/", wrong).status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
+    assert codes[:-1] == [200] * (settings.AXES_FAILURE_LIMIT - 1) and codes[-1] == 429
+    # locked: even the right old password changes nothing now, and says when to try again
+    right = {**wrong, "old_password": PASSWORD}
+    response = client.post("/account/", right)
+    assert response.status_code == 429 and "原密码错误次数过多" in response.content.decode()
+    assert re.search(r"（\d{2}:\d{2} 以后）再试", response.content.decode())
+    assert person("demo-village").check_password(PASSWORD)
+    # … and so is signing in to that account from this address
+    assert login(Client(), "demo-village", PASSWORD).status_code == 429
+
+
 def test_the_lock_is_per_account_and_address(db):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):

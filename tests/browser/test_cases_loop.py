@@ -207,3 +207,25 @@ def test_the_case_map_draws_without_any_tile_server(open_page):
     assert b.page.locator("path.leaflet-interactive").count() > 10
     b.screenshot("cases-map.png")
     b.watch.assert_clean()
+
+
+def test_a_region_name_on_the_case_map_stays_text(open_page):
+    """Leaflet shows a string tooltip as HTML: a village whose name holds markup is named as typed, not rendered."""
+    from zhili.regions.models import Region
+
+    _, grid, _ = _setup()
+    Region.objects.filter(pk=grid.parent_id).update(name='<b class="probe">孔家坊</b>村')
+    b = open_page()
+    b.login("demo-village")  # reads 孔家坊村 and its grids: one village outline on the map
+    b.page.goto("/cases/map/")
+    b.page.wait_for_selector("path.leaflet-interactive")
+    paths = b.page.locator("path.leaflet-interactive")
+    tooltip = b.page.locator(".leaflet-tooltip")
+    for i in range(paths.count()):
+        paths.nth(i).dispatch_event("mouseover")
+        if tooltip.count():
+            break
+    expect(tooltip).to_have_count(1)
+    assert tooltip.inner_text() == '<b class="probe">孔家坊</b>村'
+    assert b.page.locator(".leaflet-tooltip .probe").count() == 0
+    b.watch.assert_clean()

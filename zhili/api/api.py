@@ -5,17 +5,19 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Query, Router, Status
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhili.api import schemas as s
 from zhili.api.auth import session_auth, token_auth
 from zhili.api.cases_api import router as cases_router
+from zhili.api.paging import Paging
 from zhili.api.targets_api import router as targets_router
-from zhili.cases.actions import Conflict as CaseConflict
-from zhili.core.models import AuditEntry
+from zhili.core import errors
+from zhili.core import queries as core_queries
 from zhili.people import actions as people_actions
+from zhili.people import policy
 from zhili.people import queries as people_queries
 from zhili.people.models import ApiToken, Person, RoleAssignment, Unit
 from zhili.people.scope import get_in_scope_or_404, get_region_or_404
@@ -33,13 +35,10 @@ api = NinjaAPI(
 
 
 @api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError):
-    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
-
-
-@api.exception_handler(CaseConflict)
-def _conflict(request: HttpRequest, exc: CaseConflict):
-    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=409)
+def _refused(request: HttpRequest, exc: ValidationError):
+    """Every typed refusal an action raises (zhili.core.errors): its sentence, with the status its kind means —
+    the same table the pages use."""
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=errors.status_of(exc))
 
 
 @api.exception_handler(AuthenticationError)
@@ -51,7 +50,7 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404):
-    return api.create_response(request, {"detail": "不存在或无权查看。"}, status=404)
+    return api.create_response(request, {"detail": "不存在或无权查看。"}, status=errors.status_of(exc))
 
 
 def _reason(err: dict) -> str:
@@ -104,8 +103,7 @@ def _schema_error(request: HttpRequest, exc: NinjaValidationError):
 
 
 def _admin(request: HttpRequest) -> None:
-    if not request.scope.is_admin:
-        raise HttpError(403, "只有系统管理员可以使用此接口。")
+    errors.require(policy.open_administration(request.scope), "只有系统管理员可以使用此接口。")
 
 
 # ---- me and tokens ----------------------------------------------------------------------------
@@ -152,10 +150,10 @@ regions = Router(tags=["区划与网格"])
 
 
 @regions.get("/regions", response=list[s.RegionOut], summary="区划列表（仅限权限范围内）")
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_regions(
     request: HttpRequest,
-    level: int | None = None,
+    level: int | None = Query(None, ge=1, le=5),
     parent: str | None = None,
     q: str | None = None,
     include_closed: bool = False,
@@ -269,7 +267,7 @@ def _person(request: HttpRequest, person_id: int) -> Person:
 
 
 @people.get("/people", response=list[s.PersonOut], summary="人员列表（管理员）")
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_people(request: HttpRequest, q: str | None = None, include_archived: bool = False):
     _admin(request)
     qs = request.scope.filter(Person.objects.select_related("region", "unit"), "region__path", access="admin")
@@ -360,6 +358,19 @@ def end_role(request: HttpRequest, role_id: int, payload: s.ReasonIn):
     return people_actions.do_end_role(ra, actor=request.user, scope=request.scope, reason=payload.reason)
 
 
+@people.post("/roles/{role_id}/confirm", response=s.RoleOut, summary="确认授予（须另一位管理员，如线索专管员）")
+def confirm_role(request: HttpRequest, role_id: int):
+    _admin(request)
+    ra = get_in_scope_or_404(
+        request.scope,
+        RoleAssignment.objects.select_related("region", "unit"),
+        "region__path",
+        access="admin",
+        pk=role_id,
+    )
+    return people_actions.do_confirm_role(ra, actor=request.user, scope=request.scope)
+
+
 @people.post("/people/{person_id}/archive", response=s.PersonOut, summary="停用人员（管理员）")
 def archive_person(request: HttpRequest, person_id: int, payload: s.ReasonIn):
     person = _person(request, person_id)
@@ -385,23 +396,19 @@ class AuditFilter(s.Schema):
 
 
 @audit_router.get("/audit", response=list[s.AuditOut], summary="审计日志（管理员）")
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_audit(request: HttpRequest, filters: Query[AuditFilter]):
     _admin(request)
-    qs = AuditEntry.objects.all()
-    if not request.scope.is_superuser:
-        qs = request.scope.filter(qs, "region_path", access="admin")
-    if filters.actor:
-        qs = qs.filter(actor__username=filters.actor)
-    if filters.object_type:
-        qs = qs.filter(object_type=filters.object_type)
-    if filters.object_id:
-        qs = qs.filter(object_id=filters.object_id)
-    if filters.date_from:
-        qs = qs.filter(at__date__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(at__date__lte=filters.date_to)
-    return qs.order_by("-at", "-id")
+    return core_queries.audit_entries(
+        request.scope,
+        core_queries.AuditFilter(
+            actor_username=filters.actor or "",
+            object_type=filters.object_type or "",
+            object_id=filters.object_id or "",
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+        ),
+    )
 
 
 api.add_router("", me_router)

@@ -20,7 +20,7 @@ class TokenAuth(HttpBearer):
         try:
             person = person_for_token(token)
         except BadToken as exc:
-            raise HttpError(401, exc.messages[0]) from None
+            raise HttpError(401, exc.message) from None
         request.user = person
         request.scope = scope_for(person)
         return person

@@ -8,16 +8,19 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
-from zhili.cases import actions, flow, queries
+from zhili.api.paging import MAX_OFFSET
+from zhili.cases import actions, flow, queries, steps
+from zhili.cases.deadlines import rule_for
+from zhili.cases.forms import MAX_ID
 from zhili.cases.models import Case, Category, Source
 from zhili.core import clock
-from zhili.people.models import Person, Unit
-from zhili.regions.models import Level, Region
+from zhili.core.errors import Invalid
+from zhili.people.scope import viewpoint
 
 router = Router(tags=["网格事件"])
 
@@ -93,12 +96,12 @@ def _out(case: Case, light: queries.Light) -> dict:
 )
 def list_cases(
     request: HttpRequest,
-    state: str = "",
-    region: str = "",
-    category: int | None = None,
-    source: str = "",
-    offset: int = 0,
-    limit: int = 50,
+    state: str = Query("", max_length=20),
+    region: str = Query("", max_length=20),
+    category: int | None = Query(None, ge=1, le=MAX_ID),
+    source: str = Query("", max_length=20),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = Query(50, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT),
 ):
     region_path, region_history = queries.region_paths(region, clock.today) if region else ("", ())
     f = queries.Filters(
@@ -108,14 +111,19 @@ def list_cases(
         category=category,
         source=source if source in Source.values else "",
     )
-    rows = queries.page_of(queries.filtered(request.scope, f), offset=max(offset, 0), limit=min(max(limit, 1), 200))
+    rows = queries.page_of(queries.filtered(request.scope, f), offset=offset, limit=min(limit, 200))
     return [_out(c, lit) for c, lit in queries.with_lights(rows)]
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="一件事件，含当前可进行的操作和办理过程")
 def get_case(request: HttpRequest, case_id: int):
     case = queries.get_case_or_404(request.scope, case_id)
-    lit = queries.light(case, actions.rule_for(case.subdistrict), clock.now())
+    actions.do_view_confidential(case, actor=request.user, scope=request.scope)  # a tip's opening is audited
+    return _detail(request, case)
+
+
+def _detail(request: HttpRequest, case: Case) -> dict:
+    lit = queries.light(case, rule_for(case.subdistrict), clock.now())
     return {
         **_out(case, lit),
         "available_actions": flow.available(case, request.scope),
@@ -142,17 +150,15 @@ def report_case(
     lat: Form[str] = "",
     address: Form[str] = "",
     client_ref: Form[str] = "",
+    subdistrict: Form[str] = "",
     photos: File[list[UploadedFile]] = None,
 ):
+    """`subdistrict` (its region code) is needed only by someone who works in several."""
     scope = request.scope
-    cat = (
-        Category.objects.filter(code=category, is_active=True)
-        .select_related("subdistrict")
-        .filter(subdistrict__path__in=_subdistrict_paths(scope))
-        .first()
-    )
+    sub = viewpoint(scope, subdistrict or None).sub
+    cat = Category.objects.filter(code=category, is_active=True, subdistrict=sub).select_related("subdistrict").first()
     if cat is None:
-        raise ValidationError(f"类别“{category}”不存在或不在您的街道（乡镇）。")
+        raise Invalid(f"类别“{category}”不存在或不在您的街道（乡镇）。")
     source = Source.PATROL if scope.patrols else Source.STAFF
     case = actions.do_report_case(
         subdistrict=cat.subdistrict,
@@ -168,15 +174,7 @@ def report_case(
         client_ref=client_ref,
     )
     case = queries.get_case_or_404(scope, case.pk)
-    return 201, _out(case, queries.light(case, actions.rule_for(case.subdistrict), clock.now()))
-
-
-def _subdistrict_paths(scope) -> set[str]:
-    paths = {*scope.read_paths, *scope.units.values()}
-    out = {"/".join(p.split("/")[:3]) + "/" for p in paths if p.count("/") >= 3}
-    if scope.is_superuser:
-        out |= set(Region.objects.filter(level=Level.SUBDISTRICT).values_list("path", flat=True))
-    return out
+    return 201, _out(case, queries.light(case, rule_for(case.subdistrict), clock.now()))
 
 
 @router.post(
@@ -198,20 +196,12 @@ def act(
     photos: File[list[UploadedFile]] = None,
 ):
     case = queries.get_case_or_404(request.scope, case_id)
-    kwargs: dict = {}
-    if unit:
-        kwargs["unit"] = Unit.objects.filter(region=case.subdistrict, code=unit).first()
-    if village:
-        kwargs["village"] = Region.objects.filter(
-            code=village, level=Level.VILLAGE, path__startswith=case.subdistrict.path
-        ).first()
-    if handler:
-        kwargs["handler"] = Person.objects.filter(pk=handler, is_active=True).first()
-    if master:
-        kwargs["master"] = Case.objects.filter(number=master, subdistrict=case.subdistrict).first()
-    if (unit and kwargs["unit"] is None) or (village and kwargs["village"] is None):
-        raise ValidationError("处置单位或村（社区）不属于本街道。")
-    actions.do_act(
+    if handler is not None and not 1 <= handler <= MAX_ID:
+        raise Invalid(steps.HANDLER_REFUSED)
+    if revision is not None and not 0 <= revision < 2**31:
+        raise Invalid("revision 应为页面或上次响应给出的版本号。")
+    arguments = steps.resolve(case, request.scope, unit=unit, village=village, handler=handler, master=master)
+    case = actions.do_act(
         case,
         action,
         actor=request.user,
@@ -220,6 +210,6 @@ def act(
         revision=revision,
         photos=photos or [],
         days=days,
-        **kwargs,
+        **arguments,
     )
-    return get_case(request, case_id)
+    return _detail(request, queries.get_case_or_404(request.scope, case.pk))

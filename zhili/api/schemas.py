@@ -90,6 +90,7 @@ class RoleOut(Schema):
     unit_code: str | None
     title: str
     ended_at: datetime.datetime | None
+    awaiting_confirmation: bool  # granted, but not in force until a second administrator confirms it
 
     @staticmethod
     def resolve_role_name(obj) -> str:

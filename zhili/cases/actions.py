@@ -5,15 +5,14 @@ per step; a refused step writes nothing."""
 from __future__ import annotations
 
 import datetime
-import hashlib
-from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from zhili.cases import flow
+from zhili.cases import flow, queries, senders, steps
+from zhili.cases.deadlines import enter, rule_for
+from zhili.cases.location import duplicates_for as duplicates_for
+from zhili.cases.location import flag_hotspot, locate, parse_point
 from zhili.cases.models import (
     Case,
     CaseEvent,
@@ -29,56 +28,28 @@ from zhili.cases.models import (
     State,
 )
 from zhili.cases.photos import check_photo
+from zhili.cases.routing import dispatch_default as dispatch_default
+from zhili.cases.routing import own_village as own_village
 from zhili.core import audit, clock, errors
-from zhili.core.errors import require
+from zhili.core.errors import Invalid, require
 from zhili.core.workdays import add_working_days
 from zhili.people import policy
 from zhili.people.models import Unit
-from zhili.people.scope import Scope
+from zhili.people.scope import Scope, scope_for
 from zhili.regions import geo
-from zhili.regions.models import Level, Region, path_prefix_q
+from zhili.regions.models import Level, Region
 
 MAX_PHOTOS = 6
 
 
 Conflict = errors.Conflict  # somebody else moved the case since the page was loaded
-
-
 RateLimited = errors.RateLimited  # too many public reports from one sender address: 429 with its sentence
+_enter = enter  # the demo's bulk writer enters states as the actions do
 
 
 def _require(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValidationError(message)
-
-
-def rule_for(subdistrict: Region) -> CaseRule:
-    rule = CaseRule.objects.filter(subdistrict=subdistrict).select_related("center_unit").first()
-    return rule or CaseRule(subdistrict=subdistrict)  # the defaults, unsaved
-
-
-# ---- deadlines ---------------------------------------------------------------------------------
-
-
-def step_deadline(case: Case, rule: CaseRule, start: datetime.datetime) -> datetime.datetime | None:
-    """When the step the case is now in should be done (None for states without a clock)."""
-    days = {
-        State.REPORTED: rule.accept_days,
-        State.ACCEPTED: rule.file_days,
-        State.FILED: rule.dispatch_days,
-        State.HANDLED: rule.feedback_days,
-        State.FEEDBACK: rule.verify_days,
-        State.VERIFIED: rule.close_days,
-    }.get(case.state)
-    if case.state == State.DISPATCHED:
-        return case.deadline
-    return add_working_days(start, days) if days is not None else None
-
-
-def _enter(case: Case, state: str, rule: CaseRule, at: datetime.datetime) -> None:
-    case.state = state
-    case.step_started_at = at
-    case.step_deadline = step_deadline(case, rule, at)
+    """What was sent cannot be used (400): a rights refusal uses errors.require (403) instead."""
+    require(cond, message, Invalid)
 
 
 # ---- text and location -------------------------------------------------------------------------
@@ -89,57 +60,13 @@ def clean_text(value, *, label: str, limit: int, required: bool = True) -> str:
     characters; refused when empty or too long."""
     text = "".join(ch for ch in str(value or "") if ch in "\n\t" or ch.isprintable()).strip()
     if required and not text:
-        raise ValidationError(f"请填写{label}。")
+        raise Invalid(f"请填写{label}。")
     if len(text) > limit:
-        raise ValidationError(f"{label}最多 {limit} 字，现有 {len(text)} 字。")
+        raise Invalid(f"{label}最多 {limit} 字，现有 {len(text)} 字。")
     return text
 
 
-def parse_point(lng, lat, *, required: bool) -> tuple[Decimal, Decimal] | None:
-    if lng in (None, "") and lat in (None, ""):
-        if required:
-            raise ValidationError("缺少位置：请允许手机定位，或在地图上点选问题所在位置。")
-        return None
-    try:
-        x, y = Decimal(str(lng)).quantize(Decimal("0.000001")), Decimal(str(lat)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"位置“{lng}, {lat}”不是有效的经纬度。") from None
-    if not (Decimal(73) <= x <= Decimal(136) and Decimal(3) <= y <= Decimal(54)):
-        raise ValidationError(f"位置（经度 {x}，纬度 {y}）不在中国境内：请使用 WGS-84 经纬度，经度在前。")
-    return x, y
-
-
-def _region_shapes(subdistrict: Region) -> list[tuple[Region, dict]]:
-    return [
-        (r, r.boundary)
-        for r in Region.objects.current()
-        .filter(path_prefix_q("path", subdistrict.path), level__in=(Level.VILLAGE, Level.GRID), boundary__isnull=False)
-        .order_by("-level", "path")
-    ]
-
-
-def locate(subdistrict: Region, lng: Decimal, lat: Decimal) -> Region:
-    """The grid (or village) whose boundary holds the point; refused when it lies outside the subdistrict."""
-    shapes = _region_shapes(subdistrict)
-    if subdistrict.boundary and not geo.contains(subdistrict.boundary, lng, lat) and not shapes:
-        raise ValidationError(f"位置（{lng}, {lat}）不在{subdistrict.name}范围内。")
-    for region, boundary in shapes:  # grids first (level 5), then villages
-        if geo.contains(boundary, lng, lat):
-            return region
-    if subdistrict.boundary and geo.contains(subdistrict.boundary, lng, lat):
-        return subdistrict
-    raise ValidationError(
-        f"位置（经度 {lng}，纬度 {lat}）不在{subdistrict.name}的任何村（社区）或网格内，请确认定位是否准确。"
-    )
-
-
 # ---- reporting ---------------------------------------------------------------------------------
-
-
-def _subdistrict_of(region: Region) -> Region:
-    if region.level == Level.SUBDISTRICT:
-        return region
-    return Region.objects.get(path=region.ancestor_paths()[2])
 
 
 @transaction.atomic
@@ -209,7 +136,6 @@ def do_report_case(
         reporter=actor if getattr(actor, "pk", None) else None,
         contact_name=clean_text(contact_name, label="联系人", limit=50, required=False),
         contact_phone=clean_text(contact_phone, label="联系电话", limit=20, required=False),
-        origin_hash=hashlib.sha256(origin.encode()).hexdigest() if origin else "",
         batch=batch,
         patrol=patrol,
         is_public=is_public,
@@ -217,14 +143,15 @@ def do_report_case(
         step_started_at=at,
         client_ref=client_ref,
     )
-    _enter(case, State.REPORTED, rule, at)
+    enter(case, State.REPORTED, rule, at)
     case.save()
     case.number = f"{timezone.localtime(at):%Y}{case.pk:08d}"
     case.save(update_fields=["number"])
     for photo in checked:
         _store_photo(case, photo, PhotoStage.BEFORE, actor, at)
     if point:
-        _flag_hotspot(case, rule)
+        flag_hotspot(case, rule)
+    senders.remember(case, origin)  # the sender's address as a keyed digest, for the rate limit's window only
     _event(case, actor, "report", "", State.REPORTED, at, note=description[:200], public=not confidential)
     audit.record(actor, "case.report", case, changes={"state": [None, State.REPORTED]})
     return case
@@ -232,17 +159,14 @@ def do_report_case(
 
 def _earlier_submission(client_ref: str, actor, origin: str) -> Case | None:
     """The case a form with this random id already made — by the same person, or for citizens from the same
-    address — so that a submission retried after a dropped connection is not a second case."""
+    address within the rate limit's window — so that a submission retried after a dropped connection is not a
+    second case."""
     client_ref = str(client_ref or "")[:40]
     if not client_ref:
         return None
     if getattr(actor, "pk", None):
         return Case.objects.filter(client_ref=client_ref, reporter=actor).first()
-    if origin:
-        return Case.objects.filter(
-            client_ref=client_ref, reporter__isnull=True, origin_hash=hashlib.sha256(origin.encode()).hexdigest()
-        ).first()
-    return None
+    return senders.earlier_case(origin, client_ref)
 
 
 def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
@@ -290,63 +214,7 @@ def _event(case, actor, action, from_state, to_state, at, *, note="", data=None,
     )
 
 
-def nearby(
-    subdistrict: Region,
-    lng,
-    lat,
-    radius_m: int,
-    since: datetime.datetime,
-    *,
-    category: Category | None = None,
-    exclude: int | None = None,
-):
-    """Cases within `radius_m` of the point reported since `since` (a bounding box in SQL, then the distance)."""
-    min_lng, min_lat, max_lng, max_lat = geo.bbox_around(lng, lat, radius_m)
-    qs = Case.objects.filter(
-        subdistrict=subdistrict,
-        confidential=False,
-        reported_at__gte=since,
-        lng__gte=Decimal(f"{min_lng:.6f}"),
-        lng__lte=Decimal(f"{max_lng:.6f}"),
-        lat__gte=Decimal(f"{min_lat:.6f}"),
-        lat__lte=Decimal(f"{max_lat:.6f}"),
-    )
-    if category is not None:
-        qs = qs.filter(category=category)
-    if exclude:
-        qs = qs.exclude(pk=exclude)
-    out = []
-    for case in qs.exclude(state=State.MERGED).select_related("category").prefetch_related("photos")[:200]:
-        d = geo.distance_m(lng, lat, case.lng, case.lat)
-        if d <= radius_m:
-            case.distance_m = int(d)
-            out.append(case)
-    return sorted(out, key=lambda c: c.distance_m)
-
-
-def duplicates_for(subdistrict: Region, category: Category, lng, lat, *, at=None, exclude=None) -> list[Case]:
-    rule = rule_for(subdistrict)
-    at = at or clock.now()
-    found = nearby(
-        subdistrict,
-        lng,
-        lat,
-        rule.duplicate_radius_m,
-        at - datetime.timedelta(days=rule.duplicate_days),
-        category=category,
-        exclude=exclude,
-    )
-    return [c for c in found if c.is_open]
-
-
-def _flag_hotspot(case: Case, rule: CaseRule) -> None:
-    since = case.reported_at - datetime.timedelta(days=rule.hotspot_days)
-    around = nearby(case.subdistrict, case.lng, case.lat, rule.hotspot_radius_m, since, exclude=case.pk)
-    if len(around) + 1 >= rule.hotspot_count:
-        Case.objects.filter(pk__in=[c.pk for c in around] + [case.pk]).update(is_hotspot=True)
-        case.is_hotspot = True
-
-
+@transaction.atomic
 def do_public_report(
     *,
     subdistrict: Region,
@@ -369,7 +237,7 @@ def do_public_report(
     earlier = _earlier_submission(client_ref, actor, origin)  # a retry is not a new report, nor counted again
     if earlier is not None:
         return earlier
-    _rate_limit(subdistrict, origin)
+    senders.check(origin, rule_for(subdistrict).public_per_hour)
     return do_report_case(
         subdistrict=subdistrict,
         category=category,
@@ -390,16 +258,7 @@ def do_public_report(
     )
 
 
-def _rate_limit(subdistrict: Region, origin: str) -> None:
-    rule = rule_for(subdistrict)
-    digest = hashlib.sha256(origin.encode()).hexdigest()
-    recent = Case.objects.filter(origin_hash=digest, reported_at__gte=clock.now() - datetime.timedelta(hours=1))
-    if recent.count() >= rule.public_per_hour:
-        raise RateLimited(
-            f"同一网络地址一小时内最多提交 {rule.public_per_hour} 条，请稍后再试；紧急情况请拨打街道值班电话。"
-        )
-
-
+@transaction.atomic
 def do_submit_tip(
     *,
     subdistrict: Region,
@@ -416,7 +275,7 @@ def do_submit_tip(
         .first()
     )
     _require(category is not None, "本街道尚未开通线索举报。")
-    _rate_limit(subdistrict, origin)
+    senders.check(origin, rule_for(subdistrict).public_per_hour)
     return do_report_case(
         subdistrict=subdistrict,
         category=category,
@@ -434,21 +293,6 @@ def do_submit_tip(
 
 
 # ---- the loop ----------------------------------------------------------------------------------
-
-
-def route_for(case: Case) -> RouteRule | None:
-    """The routing matrix's answer for this case: the grid's own rule, else the category's default."""
-    grid_id = case.region_id if case.region.level == Level.GRID else None
-    rules = RouteRule.objects.filter(category=case.category).filter(Q(grid_id=grid_id) | Q(grid__isnull=True))
-    rules = sorted(rules.select_related("unit", "person"), key=lambda r: r.grid_id is None)
-    return rules[0] if rules else None
-
-
-def own_village(case: Case) -> Region | None:
-    paths = case.region.ancestor_paths()
-    if len(paths) < 4:
-        return None
-    return Region.objects.filter(path=paths[3]).first()
 
 
 def apply_step(
@@ -520,7 +364,7 @@ def apply_step(
                 timezone.localtime(case.deadline).strftime("%Y-%m-%d"),
             ]
     if step.target is not None:
-        _enter(case, step.target, rule, at)
+        enter(case, step.target, rule, at)
     case.note = note
     case.revision += 1
     return data
@@ -572,18 +416,22 @@ def do_act(
                 village.level == Level.VILLAGE and village.path.startswith(case.subdistrict.path),
                 "请选择本街道的村（社区）。",
             )
+        if handler is not None:
+            _require(_may_be_named_handler(handler, case, unit=unit, village=village), steps.HANDLER_REFUSED)
     elif action == "handle":
         _require(len(photos) >= 1, "处置须上传至少一张处置后照片。")
         _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
         checked = [check_photo(p, name_hint="after") for p in photos]
     elif action == "merge":
+        # the master is looked up through what this person may see: a tip they may not see is no answer
         _require(
             master is not None
             and master.pk != case.pk
             and master.subdistrict_id == case.subdistrict_id
             and master.is_open
-            and master.state != State.MERGED,
-            "请选择本街道一个未结案的主案件。",
+            and master.state != State.MERGED
+            and queries.visible(scope).filter(pk=master.pk).exists(),
+            steps.MASTER_REFUSED,
         )
     elif action == "request_extension":
         _require(days is not None and 1 <= days <= 30, "延期天数应为 1–30 个工作日。")
@@ -592,6 +440,7 @@ def do_act(
         ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
     elif action in ("approve_extension", "deny_extension"):
         pending = case.extensions.select_for_update().get(decided_at__isnull=True)
+        require(pending.requested_by_id != getattr(actor, "pk", None), flow.OWN_EXTENSION)
     data = apply_step(
         case,
         action,
@@ -624,14 +473,22 @@ def do_act(
     return case
 
 
-def dispatch_default(case: Case) -> dict:
-    """What one click on 派遣 would send, from the routing matrix."""
-    route = route_for(case)
-    if route is None:
-        return {}
-    if route.to_own_village:
-        return {"village": own_village(case), "handler": route.person}
-    return {"unit": route.unit, "handler": route.person}
+def _may_be_named_handler(handler, case: Case, *, unit: Unit | None, village: Region | None) -> bool:
+    """Whether `handler` may handle cases sent to this unit or village (and, for a tip, may see it)."""
+    handler_scope = scope_for(handler)
+    if case.confidential and not policy.see_confidential(handler_scope, case):
+        return False
+    return policy.may_handle_cases_for(handler_scope, unit=unit, village=village)
+
+
+def do_view_confidential(case: Case, *, actor, scope: Scope) -> Case:
+    """Open a confidential tip (its content and the tipster's name and phone): only those who may see it, and each
+    opening is in the audit log, whatever the door — page, API or command. Other cases pass unrecorded."""
+    if case.confidential:
+        require(policy.see_confidential(scope, case), "该线索保密，您无权查看。")
+        with transaction.atomic():
+            audit.record(actor, "case.view_confidential", case)
+    return case
 
 
 # ---- patrols -----------------------------------------------------------------------------------
@@ -685,7 +542,7 @@ def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, ca
     try:
         category.time_limit_days = int(data.get("time_limit_days"))
     except (TypeError, ValueError):
-        raise ValidationError("处置时限应为整数个工作日。") from None
+        raise Invalid("处置时限应为整数个工作日。") from None
     _require(0 <= category.time_limit_days <= 365, "处置时限应在 0–365 个工作日之间。")
     _require(
         data.get("case_class") in {c for c, _ in Category._meta.get_field("case_class").choices},
@@ -740,3 +597,29 @@ def do_save_case_rule(subdistrict: Region, form, *, actor, scope: Scope) -> Case
     rule.save()
     audit.record(actor, "case.rule", rule, changes=audit.diff(old, audit.snapshot(rule, fields)))
     return rule
+
+
+# ---- exports -----------------------------------------------------------------------------------
+
+
+def do_export_statistics(subdistrict: Region, by: str, f, *, actor, scope: Scope) -> tuple[str, bytes]:
+    """The statistics table as .xlsx (file name, content): only the cases this person may read, and the audit log
+    says what left — the grouping, the filters, how many rows and the cases they count."""
+    from zhili.cases import exports
+
+    rows = queries.statistics(scope, subdistrict, by, f)
+    name, content, total = exports.statistics_workbook(subdistrict, by, f, rows)
+    asked = {k: str(v) for k, v in vars(f).items() if v not in ("", None, False, ())}
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "case.export_statistics",
+            subdistrict,
+            changes={
+                "by": [None, by],
+                "filters": [None, asked or "—"],
+                "rows": [None, len(rows)],
+                "reported": [None, total["reported"]],
+            },
+        )
+    return name, content

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from zhili.cases.models import Case, State
+from zhili.core.errors import Invalid, Refused
 from zhili.people import policy
 from zhili.people.scope import Scope
 
@@ -74,44 +75,64 @@ _WHO = {
 }
 
 
-def allowed(who: str, case: Case, scope: Scope) -> bool:
-    """Whether `scope` acts as `who` (DISPATCHER, ASSIGNEE, VERIFIER, LEADER) on this case."""
+def allowed(who: str, case: Case, scope: Scope, *, pending_by: int | None = None) -> bool:
+    """Whether `scope` acts as `who` (DISPATCHER, ASSIGNEE, VERIFIER, LEADER) on this case; `pending_by` is who
+    asked for the extension waiting for a decision (the approver is never the requester)."""
+    if who == LEADER:
+        return policy.decide_case_extension(scope, case, requested_by_id=pending_by)
     return _WHO[who](scope, case)
 
 
-def _has_pending_extension(case: Case) -> bool:
-    annotated = getattr(case, "has_pending_extension", None)  # lists annotate it: no query per case
+EXTENSION_STEPS = ("request_extension", "approve_extension", "deny_extension")
+OWN_EXTENSION = "延期须由申请人以外的领导审批：这份延期申请是您提出的，不能自己批准或驳回。"
+
+
+def _pending_extension(case: Case) -> tuple[bool, int | None]:
+    """Whether an extension request waits for a decision, and who asked for it (one query; none for a list,
+    which annotates both)."""
+    annotated = getattr(case, "has_pending_extension", None)
     if annotated is not None:
-        return annotated
-    return case.extensions.filter(decided_at__isnull=True).exists()
+        return annotated, getattr(case, "pending_extension_by", None)
+    by = case.extensions.filter(decided_at__isnull=True).values_list("requested_by_id", flat=True).first()
+    return by is not None, by
 
 
 def refusal(action: str, case: Case, scope: Scope) -> str | None:
     """None when `action` may be taken on `case` by this scope now, else the Chinese sentence saying why not."""
+    problem = _problem(action, case, scope)
+    return " ".join(problem.messages) if problem else None
+
+
+def _problem(action: str, case: Case, scope: Scope) -> ValidationError | None:
+    """Why `action` may not be taken now, as a typed refusal: Invalid (no such step, or not in this state: 400) or
+    Refused (this person may not take it: 403)."""
     step = STEPS.get(action)
     if step is None:
-        return f"没有“{action}”这项操作。"
+        return Invalid(f"没有“{action}”这项操作。")
     if case.confidential and not policy.see_confidential(scope, case):
-        return "该线索保密，您无权办理。"
+        return Refused("该线索保密，您无权办理。")
     if case.state not in step.sources:
-        return (
+        return Invalid(
             f"案件当前状态为“{case.get_state_display()}”，不能{step.label}。"
             f"可进行的操作：{'、'.join(str(STEPS[a].label) for a in available(case, scope)) or '无'}。"
         )
-    if not allowed(step.who, case, scope):
+    pending, pending_by = _pending_extension(case) if action in EXTENSION_STEPS else (False, None)
+    if not allowed(step.who, case, scope, pending_by=pending_by):
         if step.who == VERIFIER and case.handled_by_id == scope.person_id:
-            return "核查须由处置人以外的人进行：您处置了此案件，不能自己核查。"
+            return Refused("核查须由处置人以外的人进行：您处置了此案件，不能自己核查。")
+        if step.who == LEADER and pending_by is not None and pending_by == scope.person_id:
+            return Refused(OWN_EXTENSION)
         who = {
             DISPATCHER: "受理派遣单位或街道领导",
             ASSIGNEE: "承办单位、承办村或责任人",
             VERIFIER: "网格员、受理派遣单位或街道领导（处置人以外）",
             LEADER: "街道领导",
         }[step.who]
-        return f"“{step.label}”须由{who}操作。"
-    if action == "request_extension" and _has_pending_extension(case):
-        return "已有一份延期申请等待领导审批。"
-    if action in ("approve_extension", "deny_extension") and not _has_pending_extension(case):
-        return "没有待审批的延期申请。"
+        return Refused(f"“{step.label}”须由{who}操作。")
+    if action == "request_extension" and pending:
+        return Invalid("已有一份延期申请等待领导审批。")
+    if action in ("approve_extension", "deny_extension") and not pending:
+        return Invalid("没有待审批的延期申请。")
     return None
 
 
@@ -120,21 +141,24 @@ def available(case: Case, scope: Scope) -> list[str]:
     if case.confidential and not policy.see_confidential(scope, case):
         return []
     out = []
-    pending = None
+    pending: tuple[bool, int | None] | None = None
     for action, step in STEPS.items():
-        if case.state not in step.sources or not allowed(step.who, case, scope):
+        if case.state not in step.sources or (step.who != LEADER and not allowed(step.who, case, scope)):
             continue
-        if action in ("request_extension", "approve_extension", "deny_extension"):
+        if action in EXTENSION_STEPS:
             if pending is None:
-                pending = _has_pending_extension(case)
-            if (action == "request_extension") == pending:
+                pending = _pending_extension(case)
+            if (action == "request_extension") == pending[0]:
+                continue
+            if step.who == LEADER and not allowed(LEADER, case, scope, pending_by=pending[1]):
                 continue
         out.append(action)
     return out
 
 
 def check(action: str, case: Case, scope: Scope) -> Step:
-    reason = refusal(action, case, scope)
-    if reason:
-        raise ValidationError(reason)
+    """The step, or the typed refusal saying why it may not be taken (zhili.core.errors)."""
+    problem = _problem(action, case, scope)
+    if problem is not None:
+        raise problem
     return STEPS[action]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from zhili.cases.models import CaseClass, CaseRule, Category, Source
+from zhili.cases.models import CaseClass, CaseRule, Category, Source, State
+from zhili.cases.queries import BY, Filters
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -75,14 +76,15 @@ class TipForm(forms.Form):
 
 
 class ActForm(forms.Form):
-    """Every step posts here; which fields matter depends on the step (the action checks)."""
+    """Every step posts here; which fields matter depends on the step (the action checks). Unit, village, handler
+    and master are resolved by cases.steps, as the API's are."""
 
-    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    revision = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
     note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    unit = forms.IntegerField(required=False)
-    village = forms.CharField(required=False)
-    handler = forms.IntegerField(required=False)
-    master = forms.CharField(required=False)
+    unit = forms.CharField(label="处置单位", required=False, max_length=40)
+    village = forms.CharField(label="村（社区）", required=False, max_length=20)
+    handler = forms.IntegerField(label="责任人", required=False, min_value=1, max_value=2**63 - 1)
+    master = forms.CharField(label="主案件编号", required=False, max_length=20)
     days = forms.IntegerField(required=False, min_value=1, max_value=30)
     photos = PhotosField(label="处置后照片", required=False, widget=photo_widget())
 
@@ -141,3 +143,105 @@ class CaseRuleForm(forms.ModelForm):
         ):
             raise ValidationError("黄灯起点应大于 0 且小于红灯起点。")
         return data
+
+
+# ---- what a list, map or statistics page was asked for: every parameter parsed once, here --------------------
+
+MAX_ID = 2**63 - 1  # the largest id the databases store: anything larger names nothing and would overflow
+MAX_PAGE = 100_000
+STATE_FILTERS = ["", "all", "open", "overdue", "late", "closed", *State.values]
+
+
+def _int_field(label: str, *, max_value: int = MAX_ID) -> forms.IntegerField:
+    return forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=max_value,
+        error_messages={
+            "invalid": f"{label}应为整数。",
+            "min_value": f"{label}应为正整数。",
+            "max_value": f"{label}不能大于 %(limit_value)s。",
+        },
+    )
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], error_messages={"invalid": f"{label}应为日期，如 2020-11-20。"}
+    )
+
+
+class CaseFilterForm(forms.Form):
+    """The filters of the case list, the map's data, the statistics and their export (GET parameters)."""
+
+    state = forms.ChoiceField(
+        required=False,
+        choices=[(s, s) for s in STATE_FILTERS],
+        error_messages={"invalid_choice": "状态“%(value)s”不是可选的状态。"},
+    )
+    category = _int_field("类别")
+    region = forms.CharField(required=False, max_length=20, error_messages={"max_length": "区划代码太长。"})
+    source = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *Source.choices],
+        error_messages={"invalid_choice": "来源“%(value)s”不是可选的来源。"},
+    )
+    unit = _int_field("处置单位")
+    batch = _int_field("督查批次")
+    hotspot = forms.CharField(required=False)
+    q = forms.CharField(required=False, strip=True)
+    since = _date_field("起始日期")
+    until = _date_field("截止日期")
+    counted = forms.CharField(required=False)
+    page = _int_field("页码", max_value=MAX_PAGE)
+
+    def filters(self, region_path: str, region_history: tuple[str, ...] = ()) -> Filters:
+        d = self.cleaned_data
+        return Filters(
+            state="" if d["state"] == "all" else d["state"],
+            category=d["category"],
+            region_path=region_path,
+            region_history=region_history,
+            source=d["source"],
+            unit=d["unit"],
+            batch=d["batch"],
+            hotspot=d["hotspot"] == "1",
+            text=d["q"][:50],
+            since=d["since"],
+            until=d["until"],
+            counted=d["counted"] == "1",
+        )
+
+
+class StatisticsForm(CaseFilterForm):
+    by = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *BY.items()],
+        error_messages={"invalid_choice": "统计维度“%(value)s”不可选。"},
+    )
+    week = _date_field("巡查周")
+
+
+class RouteForm(forms.Form):
+    """One cell of the routing matrix: a category (and a grid) → an office, or the village where it happened."""
+
+    category = _int_field("类别")
+    unit = forms.CharField(required=False, max_length=20)
+    grid = forms.CharField(required=False, max_length=20)
+
+    def clean(self):
+        data = super().clean()
+        unit = (data.get("unit") or "").strip()
+        data["to_own_village"] = unit == "village"
+        if unit in ("", "village"):
+            data["unit"] = None
+        else:
+            field = _int_field("责任单位")
+            data["unit"] = field.clean(unit)
+        if not data.get("category"):
+            raise ValidationError("请选择类别。")
+        return data
+
+
+def errors_of(form: forms.Form) -> list[str]:
+    return [e for es in form.errors.values() for e in es]

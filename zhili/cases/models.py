@@ -251,7 +251,6 @@ class Case(TimeStampedModel):
     # in Open311), and for tips only by the designated role.
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    origin_hash = models.CharField(max_length=64, blank=True, db_index=True)  # SHA-256 of the sender's address
     tracking_code = models.CharField(_("查询码"), max_length=12, unique=True, default=new_tracking_code)
     confidential = models.BooleanField(_("保密"), default=False)
     is_public = models.BooleanField(_("公开"), default=False)  # shown on the public pages and Open311 lists
@@ -325,6 +324,11 @@ class Case(TimeStampedModel):
     @property
     def audit_region_path(self) -> str:
         return self.path
+
+    @property
+    def audit_confidential(self) -> bool:
+        """A tip's audit entries (its number and category, every opening, the officers' notes) are confidential."""
+        return self.confidential
 
     @property
     def is_open(self) -> bool:
@@ -425,3 +429,19 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} 延期 {self.days} 个工作日"
+
+
+class RecentSender(models.Model):
+    """A citizen's or tipster's network address, kept only while the rate limit needs it (cases/senders.py): an
+    HMAC keyed with a secret derived from SECRET_KEY — never the address, never a plain hash of it — deleted once
+    it is older than the window. It also lets a form sent again after a dropped connection find the case it made."""
+
+    digest = models.CharField(max_length=64)
+    at = models.DateTimeField(db_index=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["digest", "at"], name="sender_digest_at")]
+
+    def __str__(self) -> str:
+        return f"{self.digest[:8]}… {self.at:%H:%M}"

@@ -35,7 +35,7 @@ from django.views.decorators.csrf import csrf_exempt
 from zhili.cases import actions
 from zhili.cases.models import Case, CaseEvent, CasePhoto, Category, Kind, PhotoStage, Source, State
 from zhili.cases.queries import visible
-from zhili.core import clock
+from zhili.core import clock, errors
 from zhili.people.scope import Scope, scope_for
 from zhili.people.tokens import BadToken, person_for_token
 from zhili.regions.models import Level, Region
@@ -149,8 +149,9 @@ def _person(request: HttpRequest):
     try:
         person = person_for_token(key)
     except BadToken as exc:
-        raise Open311Error(403, exc.messages[0]) from None
-    return person, scope_for(person)
+        raise Open311Error(403, exc.message) from None
+    request.user, request.scope = person, scope_for(person)
+    return person, request.scope
 
 
 def _jurisdiction(request: HttpRequest) -> Region:
@@ -390,10 +391,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
                 contact_name=name,
                 contact_phone=phone,
             )
-    except actions.RateLimited as exc:
-        raise Open311Error(429, exc.messages[0]) from None
-    except ValidationError as exc:
-        raise Open311Error(400, " ".join(exc.messages)) from None
+    except ValidationError as exc:  # a refused report (400) or too many from one address (429)
+        raise Open311Error(errors.status_of(exc), " ".join(exc.messages)) from None
     return _respond(
         fmt,
         [{"service_request_id": case.number, "service_notice": "", "account_id": None}],

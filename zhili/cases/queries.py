@@ -26,13 +26,16 @@ def visible(scope: Scope) -> QuerySet[Case]:
 
 
 def with_pending_extension(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate whether a case has an extension request waiting (flow.available then needs no query)."""
-    from django.db.models import Exists, OuterRef
+    """Annotate whether a case has an extension request waiting, and who asked for it (flow.available then needs
+    no query)."""
+    from django.db.models import Exists, OuterRef, Subquery
 
     from zhili.cases.models import ExtensionRequest
 
+    waiting = ExtensionRequest.objects.filter(case=OuterRef("pk"), decided_at__isnull=True)
     return qs.annotate(
-        has_pending_extension=Exists(ExtensionRequest.objects.filter(case=OuterRef("pk"), decided_at__isnull=True))
+        has_pending_extension=Exists(waiting),
+        pending_extension_by=Subquery(waiting.values("requested_by_id")[:1]),
     )
 
 
@@ -432,3 +435,101 @@ def patrol_coverage(scope: Scope, subdistrict: Region, week_start: datetime.date
         days = by_grid.get(g["pk"], [])
         out.append({"grid": g["name"], "village": g["parent__name"], "patrols": len(days), "days": len(set(days))})
     return out
+
+
+def findings(scope: Scope, subdistrict: Region | None, today: datetime.date) -> list[dict]:
+    """Superior inspection findings (督查反馈), per batch: its burn-down to 问题清零 as bars, the open and total items
+    this person may see, and the same per village. Three queries per batch (a subdistrict has a handful)."""
+    from zhili.cases.models import InspectionBatch
+
+    if subdistrict is None:
+        return []
+    seen = visible(scope)
+    out = []
+    for b in InspectionBatch.objects.filter(subdistrict=subdistrict):
+        curve = burn_down(b, today=today) if scope.can_read(subdistrict.path) else []
+        top = max((n for _, n in curve), default=0) or 1
+        open_q = Q(state__in=OPEN_STATES)
+        by_village = (
+            seen.filter(batch=b)
+            .values("region__name", "region__code")
+            .annotate(total=Count("id"), open=Count("id", filter=open_q))
+            .order_by("-open", "region__name")
+        )
+        counts = seen.filter(batch=b).aggregate(total=Count("id"), open=Count("id", filter=open_q))
+        bars = [
+            {"x": 30 + i * 16, "h": round(n * 120 / top), "y": 130 - round(n * 120 / top), "n": n, "d": d}
+            for i, (d, n) in enumerate(curve)
+        ]
+        out.append({"batch": b, "bars": bars, "width": 40 + 16 * len(bars), "villages": by_village, **counts})
+    return out
+
+
+# ---- what pages show beside the cases ------------------------------------------------------------------
+
+
+def map_areas(scope: Scope, *, limit: int = 5000) -> list[dict]:
+    """The current villages and grids this person may read, with their boundaries, for the case map: one query."""
+    return list(
+        scope.regions()
+        .current()
+        .filter(level__in=(Level.VILLAGE, Level.GRID), boundary__isnull=False)
+        .values("code", "name", "level", "boundary")[:limit]
+    )
+
+
+def only_visible(scope: Scope, cases: list[Case]) -> list[Case]:
+    """Those of `cases` this person may read, in their order: one query whatever their number."""
+    ids = set(visible(scope).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
+    return [c for c in cases if c.pk in ids]
+
+
+def dispatch_choices(case: Case) -> tuple[QuerySet, QuerySet]:
+    """The offices and the villages a case of this subdistrict may be dispatched to."""
+    from zhili.people.models import Unit
+
+    units = Unit.objects.active().filter(region=case.subdistrict)
+    villages = (
+        Region.objects.current().filter(level=Level.VILLAGE, path__startswith=case.subdistrict.path).order_by("path")
+    )
+    return units, villages
+
+
+def routes_shown(scope: Scope, subdistrict: Region) -> dict:
+    """The routing matrix as (category, grid) → rule: each category's default, and the overrides of grids this
+    person may read."""
+    from zhili.cases.models import RouteRule
+
+    rules = RouteRule.objects.filter(subdistrict=subdistrict).filter(Q(grid__isnull=True) | scope.q("grid__path"))
+    return {(r.category_id, r.grid_id): r for r in rules.select_related("unit", "person", "grid")}
+
+
+def photo_of(case: Case, photo_id: int):
+    from zhili.cases.models import CasePhoto
+
+    return CasePhoto.objects.filter(case=case, pk=photo_id).first()
+
+
+# ---- what a citizen sees by their tracking code ---------------------------------------------------------
+
+
+def tracked(code: str) -> Case | None:
+    """A citizen's case by its tracking code (never a tip)."""
+    return (
+        Case.objects.filter(tracking_code=code.upper().strip(), confidential=False).select_related("category").first()
+    )
+
+
+def public_steps(case: Case):
+    """The steps and photos a citizen following the case sees: public steps; before- and after-photos."""
+    from zhili.cases.models import CaseEvent, PhotoStage
+
+    events = CaseEvent.objects.filter(case=case, public=True).order_by("at")
+    photos = case.photos.filter(stage__in=[PhotoStage.BEFORE, PhotoStage.AFTER])
+    return events, photos
+
+
+def public_photo(code: str, photo_id: int):
+    from zhili.cases.models import CasePhoto
+
+    return CasePhoto.objects.filter(pk=photo_id, case__tracking_code=code, case__confidential=False).first()

@@ -47,7 +47,9 @@ def record(
     reason: str = "",
     region_path: str | None = None,
 ) -> AuditEntry:
-    """Append one entry. `region_path` defaults to the object's own region (obj.region_path or obj.path)."""
+    """Append one entry. `region_path` defaults to the object's own region (obj.audit_region_path); an object
+    that says it is confidential (obj.audit_confidential, e.g. a tip) marks the entry so, and the audit log shows
+    it only to those who may see the object."""
     if region_path is None:
         region_path = getattr(obj, "audit_region_path", "") or ""
     return AuditEntry.objects.create(
@@ -60,4 +62,5 @@ def record(
         region_path=region_path,
         changes=_plain(changes or {}),
         reason=reason,
+        confidential=bool(getattr(obj, "audit_confidential", False)),
     )

@@ -74,6 +74,8 @@ class AuditEntry(models.Model):
     region_path = models.CharField(max_length=255, blank=True, db_index=True)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
+    # About a confidential object (a tip): shown only to those who may see the object (core/queries.audit_entries)
+    confidential = models.BooleanField(_("保密"), default=False)
 
     objects = AuditQuerySet.as_manager()
 

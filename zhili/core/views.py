@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from zhili.core.home import todos_for
-from zhili.core.models import AuditEntry
+from zhili.core.queries import AuditFilter, audit_entries
 from zhili.people import policy
 from zhili.people.models import Person
 
@@ -68,22 +68,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     if not policy.read_audit_log(scope):
         raise Http404("不存在或无权查看。")
-    qs = AuditEntry.objects.all()
-    if not scope.is_superuser:
-        qs = scope.filter(qs, "region_path", access="admin")
     actor = request.GET.get("actor", "").strip()
     obj = request.GET.get("object", "").strip()
     date_from = _parse_date(request.GET.get("from"))
     date_to = _parse_date(request.GET.get("to"))
-    if actor:
-        qs = qs.filter(actor_name__icontains=actor) | qs.filter(actor__username=actor)
-    if obj:
-        qs = qs.filter(object_repr__icontains=obj) | qs.filter(object_type=obj)
-    if date_from:
-        qs = qs.filter(at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(at__date__lte=date_to)
-    page = Paginator(qs.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    qs = audit_entries(scope, AuditFilter(actor=actor, object=obj, date_from=date_from, date_to=date_to))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "core/audit_log.html",

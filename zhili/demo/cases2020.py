@@ -33,7 +33,6 @@ generator seeded here (tracking codes included).
 from __future__ import annotations
 
 import datetime
-import hashlib
 import io
 import math
 import random
@@ -420,7 +419,6 @@ class Sim:
             reporter=plan.reporter,
             contact_name=plan.contact_name,
             contact_phone=plan.contact_phone,
-            origin_hash=hashlib.sha256(plan.origin.encode()).hexdigest() if plan.origin else "",
             batch=plan.batch,
             patrol=plan.patrol,
             is_public=plan.is_public,

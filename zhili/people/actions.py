@@ -146,8 +146,7 @@ def do_archive_person(person: Person, *, actor, scope: Scope, reason: str) -> Pe
     if not reason:
         raise ValidationError("停用人员必须填写原因。")
     _require_admin(scope, person.region, "停用此人员")
-    if person.pk == actor.pk:
-        raise ValidationError("不能停用自己的账号。")
+    require(person.pk != actor.pk, "不能停用自己的账号。")
     now = timezone.now()
     Person.objects.filter(pk=person.pk).update(is_active=False, archived_reason=reason)
     RoleAssignment.objects.active().filter(person=person).update(ended_at=now, ended_reason=f"人员停用：{reason}")
@@ -201,6 +200,7 @@ def do_grant_role(
         region = unit.region
     elif unit is not None and not region.path.startswith(unit.region.path):
         raise ValidationError(f"单位“{unit.name}”不在“{region.name}”之上。")
+    require(policy.grant_role_to(scope, person), "不能给自己授予角色：请由另一位系统管理员授予。")
     _require_admin(scope, region, f"授予“{region.name}”的角色")
     _require_admin(scope, person.region, "给此人员授予角色")
     if region.level not in ROLE_REGION_LEVELS[role]:
@@ -212,12 +212,45 @@ def do_grant_role(
         raise ValidationError(f"“{region.name}”已撤销，不能再授予角色。")
     if not person.is_active:
         raise ValidationError(f"“{person}”已停用，不能授予角色。")
-    if RoleAssignment.objects.active().filter(person=person, role=role, region=region, unit=unit).exists():
+    existing = RoleAssignment.objects.not_ended().filter(person=person, role=role, region=region, unit=unit).first()
+    if existing is not None:
+        if existing.awaiting_confirmation:
+            raise ValidationError(
+                f"已有一份授予“{person}”为“{region.name}”{role.label}的记录，正等待另一位系统管理员确认。"
+            )
         raise ValidationError(f"“{person}”已经是“{region.name}”的{role.label}。")
+    awaiting = not policy.grant_takes_effect_alone(role)
     ra = RoleAssignment.objects.create(
-        person=person, role=role, region=region, unit=unit, title=title, granted_by=actor
+        person=person,
+        role=role,
+        region=region,
+        unit=unit,
+        title=title,
+        granted_by=actor if getattr(actor, "pk", None) else None,
+        awaiting_confirmation=awaiting,
     )
-    audit.record(actor, "role.grant", ra, changes={"role": [None, role.label], "region": [None, region.name]})
+    changes = {"role": [None, role.label], "region": [None, region.name]}
+    if awaiting:
+        changes["awaiting_confirmation"] = [None, True]
+    audit.record(actor, "role.grant", ra, changes=changes)
+    return ra
+
+
+@transaction.atomic
+def do_confirm_role(ra: RoleAssignment, *, actor, scope: Scope) -> RoleAssignment:
+    """A second administrator confirms a grant that waits for it (the tip officer's): from now on it is in force."""
+    ra = RoleAssignment.objects.select_for_update().select_related("region", "person").get(pk=ra.pk)
+    if not ra.awaiting_confirmation or ra.ended_at is not None:
+        raise ValidationError("该角色无需确认，或已经结束。")
+    require(
+        policy.confirm_role_grant(scope, ra),
+        f"授予“{ra.get_role_display()}”须由授予人和被授予人以外的另一位系统管理员确认。",
+    )
+    ra.awaiting_confirmation = False
+    ra.confirmed_by = actor
+    ra.confirmed_at = timezone.now()
+    ra.save(update_fields=["awaiting_confirmation", "confirmed_by", "confirmed_at", "modified_at"])
+    audit.record(actor, "role.confirm", ra, changes={"awaiting_confirmation": [True, False]})
     return ra
 
 

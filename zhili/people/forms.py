@@ -127,15 +127,27 @@ class TokenForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
+    """The old password is checked as a sign-in is: a wrong one counts as a failed sign-in of this account from this
+    address (django-axes), so guessing it from a session left open locks out as guessing at the login page does."""
+
     old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
     new_password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text="至少 10 位，不能全是数字。")
 
-    def __init__(self, *args, person: Person, **kwargs):
+    def __init__(self, *args, person: Person, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        self.request = request
 
     def clean_old_password(self):
+        from axes.handlers.proxy import AxesProxyHandler
+        from django.contrib.auth.signals import user_login_failed
+
+        credentials = {"username": self.person.username}
+        if self.request is not None and AxesProxyHandler.is_locked(self.request, credentials):
+            raise forms.ValidationError(lockout_sentence("原密码错误次数过多，修改密码已暂时锁定。"), code="locked")
         if not self.person.check_password(self.cleaned_data["old_password"]):
+            if self.request is not None:
+                user_login_failed.send(sender=type(self), credentials=credentials, request=self.request)
             raise forms.ValidationError("原密码不正确。")
         return self.cleaned_data["old_password"]
 
@@ -161,3 +173,13 @@ class ChainLinkForm(forms.Form):
         if not data.get("person") and not (data.get("contact_name") or "").strip():
             raise forms.ValidationError("请选择系统内人员，或填写联系人姓名。")
         return data
+
+
+def lockout_sentence(what: str) -> str:
+    """What is locked, and when to try again (django-axes' cool-off)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
+    return f"{what}请在 {minutes} 分钟后（{until:%H:%M} 以后）再试，或联系街道系统管理员解锁。"

@@ -100,6 +100,14 @@ ROLE_REGION_LEVELS = {
 
 class RoleAssignmentQuerySet(models.QuerySet):
     def active(self):
+        """Roles in force: not ended, and confirmed where a second administrator must confirm them."""
+        return self.filter(ended_at__isnull=True, awaiting_confirmation=False)
+
+    def awaiting(self):
+        """Grants made but not yet in force: waiting for a second administrator's confirmation."""
+        return self.filter(ended_at__isnull=True, awaiting_confirmation=True)
+
+    def not_ended(self):
         return self.filter(ended_at__isnull=True)
 
 
@@ -116,6 +124,11 @@ class RoleAssignment(TimeStampedModel):
     )
     title = models.CharField(_("职务"), max_length=100, blank=True)
     granted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Some roles (the tip officer's) take effect only when a second administrator confirms the grant
+    # (zhili.people.policy.grant_takes_effect_alone); until then the grant gives no rights.
+    awaiting_confirmation = models.BooleanField(_("待确认"), default=False)
+    confirmed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     ended_reason = models.CharField(_("结束原因"), max_length=500, blank=True)
 

@@ -115,8 +115,11 @@ def verify_case(scope: Scope, case: Any) -> bool:
     return dispatch_case(scope, case) or scope.can_patrol(case.path)
 
 
-def decide_case_extension(scope: Scope, case: Any) -> bool:
-    """批准/驳回延期: the subdistrict's leaders (for a tip: its tip officers)."""
+def decide_case_extension(scope: Scope, case: Any, *, requested_by_id: int | None = None) -> bool:
+    """批准/驳回延期: the subdistrict's leaders (for a tip: its tip officers) — never the person who asked for
+    the extension (`requested_by_id`)."""
+    if requested_by_id is not None and requested_by_id == scope.person_id:
+        return False
     if case.confidential:
         return see_confidential(scope, case)
     return scope.can_lead(case.path)
@@ -130,6 +133,11 @@ def may_handle_cases_for(handler_scope: Scope, *, unit: Any = None, village: Reg
     if village is not None:
         return handler_scope.can_write(village.path)
     return False
+
+
+def report_somewhere(scope: Scope) -> bool:
+    """Has anywhere to 上报 cases about: writes some region or works for some office (the report button)."""
+    return scope.is_superuser or bool(scope.write_paths) or bool(scope.units)
 
 
 def report_case(scope: Scope, region: Region) -> bool:
@@ -203,6 +211,33 @@ def administer(scope: Scope, region: Region | None) -> bool:
     if region is None:
         return scope.is_superuser
     return scope.can_admin(region.path)
+
+
+def grant_role_to(scope: Scope, person: Any) -> bool:
+    """Nobody grants a role to themself (the region rules are `administer`'s)."""
+    return person.pk != scope.person_id
+
+
+def grant_takes_effect_alone(role: str) -> bool:
+    """Whether one administrator's grant of `role` is in force at once. The tip officer's role shows every tip
+    with the tipster's name and phone: a grant of it is in force only when a second administrator — neither the
+    one who granted it nor the one who receives it — confirms it (until the operations issue adds an
+    administrator role made for granting it), and the tip officers see every grant of it."""
+    from zhili.people.scope import TIP_ROLES
+
+    return role not in TIP_ROLES
+
+
+def confirm_role_grant(scope: Scope, grant: Any) -> bool:
+    """Confirm a grant waiting for a second administrator: an administrator of its region who neither made the
+    grant nor receives it."""
+    return (
+        grant.awaiting_confirmation
+        and grant.ended_at is None
+        and scope.person_id is not None
+        and scope.person_id not in (grant.person_id, grant.granted_by_id)
+        and administer(scope, grant.region)
+    )
 
 
 def open_administration(scope: Scope) -> bool:

@@ -1,10 +1,12 @@
-"""Reads about people: who answers for a region, and the five-level responsibility chain of a grid."""
+"""Reads about people: who answers for a region, the five-level responsibility chain of a grid, and the grants of
+the roles that show tips."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from zhili.people.models import ChainLevel, ChainLink, RoleAssignment
+from zhili.people.scope import TIP_ROLES, Scope
 from zhili.regions.models import Level, Region
 
 
@@ -45,3 +47,14 @@ def chains_for_village(village: Region) -> list[tuple[Region, list]]:
         (g, sorted((link for link in g.chain_links.all() if link.level.is_active), key=lambda link: link.level.order))
         for g in grids
     ]
+
+
+def tip_role_grants(scope: Scope) -> QuerySet[RoleAssignment]:
+    """Every grant of the roles that show tips — in force, waiting for confirmation, or ended — in the subdistricts
+    whose tips this person sees: the tip officers watch who else is given their access. None for anyone else."""
+    return (
+        RoleAssignment.objects.filter(role__in=TIP_ROLES)
+        .filter(scope.tip_q("region__path"))
+        .select_related("person", "region", "granted_by", "confirmed_by")
+        .order_by("-created_at", "-id")
+    )

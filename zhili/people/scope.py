@@ -18,7 +18,8 @@ A scope is a few region-path prefixes per kind of access, built from the person'
 | viewer          | the bound region's subtree   | —                         | —               |
 | tip officer     | confidential tips (扫黑除恶线索) of the bound subdistrict, each view logged — nothing else |
 
-Superusers read, write and administer everything.
+Superusers read, write and administer everything — except confidential tips, which they see only where they hold
+the tip officer's role.
 
 Role names are read here, in `scope_for`, and nowhere else: the rest of Zhili asks capabilities — the questions
 below about a path (can_read, can_write, can_lead, can_configure, can_admin, can_reveal, can_patrol,
@@ -118,8 +119,9 @@ class Scope:
         return _covers(self.cadre_paths, path)
 
     def can_see_tips(self, path: str) -> bool:
-        """Confidential tips (扫黑除恶线索) of this subdistrict: only its designated tip officer."""
-        return self.is_superuser or _covers(self.tip_paths, path)
+        """Confidential tips (扫黑除恶线索) of this subdistrict: only its designated tip officer — a superuser too
+        only when they hold that role (nobody sees tips by being a superuser)."""
+        return _covers(self.tip_paths, path)
 
     @property
     def is_admin(self) -> bool:
@@ -148,9 +150,8 @@ class Scope:
         return q
 
     def tip_q(self, path_field: str) -> Q:
-        """Confidential tips this person may see: only where they are the designated tip officer."""
-        if self.is_superuser:
-            return Q()
+        """Confidential tips this person may see: only where they are the designated tip officer (superusers
+        included: being a superuser shows no tip)."""
         q = Q(pk__in=[])
         for p in self.tip_paths:
             q |= path_prefix_q(path_field, p)
@@ -170,6 +171,10 @@ class Scope:
 
 
 EMPTY = Scope(person_id=None)
+
+# The roles that show confidential tips (扫黑除恶线索). A grant of one takes effect only when a second administrator
+# confirms it (zhili.people.policy.grant_takes_effect_alone), and the tip officers see every grant of it.
+TIP_ROLES = frozenset({Role.TIP_OFFICER})
 
 
 def _predecessor_paths(region_ids: list[int]) -> set[str]:
@@ -194,7 +199,14 @@ def scope_for(person) -> Scope:
     if person is None or not getattr(person, "is_authenticated", False) or not person.is_active:
         return EMPTY
     if person.is_superuser:
-        return Scope(person_id=person.pk, is_superuser=True, roles=frozenset(r.value for r in Role))
+        # a superuser reads, writes and administers everything — but sees tips only where they hold the role
+        tip_paths = RoleAssignment.objects.active().filter(person=person, role__in=TIP_ROLES)
+        return Scope(
+            person_id=person.pk,
+            is_superuser=True,
+            roles=frozenset(r.value for r in Role),
+            tip_paths=_minimal(set(tip_paths.values_list("region__path", flat=True))),
+        )
     read: set[str] = set()
     write: set[str] = set()
     admin: set[str] = set()
@@ -230,7 +242,7 @@ def scope_for(person) -> Scope:
             history_roots.append(region_id)
         elif role == Role.VIEWER:
             read.add(path)
-        elif role == Role.TIP_OFFICER:
+        elif role in TIP_ROLES:
             tips.add(path)
     if history_roots:
         read |= _predecessor_paths(history_roots)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/<int:pk>/archive/", views.person_archive, name="person_archive"),
     path("people/<int:pk>/roles/new/", views.role_grant, name="role_grant"),
     path("roles/<int:pk>/end/", views.role_end, name="role_end"),
+    path("roles/<int:pk>/confirm/", views.role_confirm, name="role_confirm"),
     path("units/", views.unit_list, name="unit_list"),
     path("account/", views.account, name="account"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),

@@ -5,19 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from zhili.core.forms import run_action
+from zhili.core.errors import Invalid, refuse, status_of
+from zhili.core.forms import run_action, status_for
 from zhili.people import actions, policy, queries
 from zhili.people.forms import (
     ChainLinkForm,
@@ -28,6 +28,7 @@ from zhili.people.forms import (
     ReasonForm,
     RoleForm,
     TokenForm,
+    lockout_sentence,
 )
 from zhili.people.models import ApiToken, ChainLevel, Person, RoleAssignment, Unit
 from zhili.people.scope import Scope, get_in_scope_or_404, get_region_or_404
@@ -55,15 +56,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
     """django-axes calls this after too many failures: say so, and say when to try again."""
-    from django.conf import settings
-
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
+    if request.user.is_authenticated:  # a wrong old password on 我的账号 (PasswordChangeForm) locked the account
+        message = lockout_sentence("原密码错误次数过多，该账号已被暂时锁定（修改密码和登录）。")
+        return refuse(request, message, status=429, back=reverse("account"))
     form = LoginForm(request)
-    message = (
-        f"登录失败次数过多，该账号已被暂时锁定。请在 {minutes} 分钟后"
-        f"（{until:%H:%M} 以后）再试，或联系街道系统管理员解锁。"
-    )
+    message = lockout_sentence("登录失败次数过多，该账号已被暂时锁定。")
     return render(request, "people/login.html", {"form": form, "locked_message": message}, status=429)
 
 
@@ -81,7 +78,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     person: Person = request.user
     token_form = TokenForm(request.POST if request.POST.get("form") == "token" else None)
-    password_form = PasswordChangeForm(request.POST if request.POST.get("form") == "password" else None, person=person)
+    password_form = PasswordChangeForm(
+        request.POST if request.POST.get("form") == "password" else None, person=person, request=request
+    )
     new_token = None
     if request.method == "POST":
         if request.POST.get("form") == "token" and token_form.is_valid():
@@ -115,7 +114,9 @@ def account(request: HttpRequest) -> HttpResponse:
             "password_form": password_form,
             "tokens": tokens,
             "new_token": new_token,
+            "tip_grants": queries.tip_role_grants(request.scope),
         },
+        status=429 if password_form.has_error("old_password", "locked") else 200,
     )
 
 
@@ -130,6 +131,14 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---- administration -----------------------------------------------------------------------------
+
+
+def _say(request: HttpRequest, exc: Invalid) -> None:
+    """What was sent cannot be used: say so on the page it came from. A refusal of another kind (not allowed,
+    changed meanwhile) is the refusal page with its status (zhili.core.middleware.ErrorMiddleware)."""
+    if status_of(exc) != 400:
+        raise exc
+    messages.error(request, " ".join(exc.messages))
 
 
 def _require_admin(scope: Scope) -> None:
@@ -201,21 +210,29 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/person_form.html", {"form": form, "title": "添加人员"})
 
 
-@require_http_methods(["GET"])
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _get_person(request, pk)
-    roles = person.roles.select_related("region", "unit", "granted_by").order_by("ended_at", "role")
+def _person_page(request: HttpRequest, person: Person, *, role_form=None, status: int = 200) -> HttpResponse:
+    roles = list(
+        person.roles.select_related("region", "unit", "granted_by", "confirmed_by").order_by("ended_at", "role")
+    )
+    for r in roles:
+        r.can_confirm = policy.confirm_role_grant(request.scope, r)
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
             "roles": roles,
-            "role_form": RoleForm(scope=request.scope),
+            "role_form": role_form or RoleForm(scope=request.scope),
             "archive_form": ReasonForm(),
             "end_form": ReasonForm(),
         },
+        status=status,
     )
+
+
+@require_http_methods(["GET"])
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _person_page(request, _get_person(request, pk))
 
 
 @require_http_methods(["GET", "POST"])
@@ -263,8 +280,8 @@ def person_archive(request: HttpRequest, pk: int) -> HttpResponse:
                 person, actor=request.user, scope=request.scope, reason=form.cleaned_data["reason"]
             )
             messages.success(request, f"已停用“{person}”。")
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        except Invalid as exc:
+            _say(request, exc)
     else:
         messages.error(request, "停用人员必须填写原因。")
     return redirect("person_detail", pk=person.pk)
@@ -288,21 +305,27 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
             scope=request.scope,
         )
         if ra:
-            messages.success(request, f"已授予角色：{ra.get_role_display()}（{ra.region}）。")
+            if ra.awaiting_confirmation:
+                messages.success(
+                    request,
+                    f"已提出授予：{ra.get_role_display()}（{ra.region}），须由另一位系统管理员确认后生效。",
+                )
+            else:
+                messages.success(request, f"已授予角色：{ra.get_role_display()}（{ra.region}）。")
             return redirect("person_detail", pk=person.pk)
-    roles = person.roles.select_related("region", "unit", "granted_by").order_by("ended_at", "role")
-    return render(
-        request,
-        "people/person_detail.html",
-        {
-            "person": person,
-            "roles": roles,
-            "role_form": form,
-            "archive_form": ReasonForm(),
-            "end_form": ReasonForm(),
-        },
-        status=400,
+    return _person_page(request, person, role_form=form, status=status_for(form))
+
+
+@require_POST
+def role_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """A second administrator confirms a grant that waits for it (the tip officer's)."""
+    _require_admin(request.scope)
+    ra = get_in_scope_or_404(
+        request.scope, RoleAssignment.objects.select_related("person", "region"), "region__path", access="admin", pk=pk
     )
+    actions.do_confirm_role(ra, actor=request.user, scope=request.scope)  # a refusal: the refusal page, its status
+    messages.success(request, f"已确认：{ra.person}的{ra.get_role_display()}角色现已生效。")
+    return redirect("person_detail", pk=ra.person_id)
 
 
 @require_POST
@@ -316,8 +339,8 @@ def role_end(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.do_end_role(ra, actor=request.user, scope=request.scope, reason=form.cleaned_data["reason"])
             messages.success(request, "角色已结束。")
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        except Invalid as exc:
+            _say(request, exc)
     else:
         messages.error(request, "结束角色必须填写原因。")
     return redirect("person_detail", pk=ra.person_id)

@@ -6,6 +6,13 @@
 
   var COLORS = { red: "#dc2626", yellow: "#d97706", green: "#16a34a", "": "#64748b" };
 
+  // Leaflet sets a string tooltip or popup as HTML: names typed by people are given to it as text, never as a string
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text == null ? "" : String(text);
+    return span;
+  }
+
   function areaStyle(feature) {
     var grid = feature.properties && feature.properties.level === 5;
     return { color: grid ? "#94a3b8" : "#1e3a8a", weight: grid ? 1 : 2, fillOpacity: grid ? 0.02 : 0.05 };
@@ -26,7 +33,7 @@
       if (!data) { return; }
       var layer = window.L.geoJSON(data.areas, {
         style: areaStyle,
-        onEachFeature: function (f, l) { if (f.properties.level === 4) { l.bindTooltip(f.properties.name); } }
+        onEachFeature: function (f, l) { if (f.properties.level === 4) { l.bindTooltip(textNode(f.properties.name)); } }
       }).addTo(map);
       if (layer.getLayers().length) { map.fitBounds(layer.getBounds()); }
       if (done) { done(data); }
