@@ -15,6 +15,7 @@ from zhili.cases.location import duplicates_for as duplicates_for
 from zhili.cases.location import flag_hotspot, locate, parse_point
 from zhili.cases.models import (
     Case,
+    CaseClass,
     CaseEvent,
     CasePhoto,
     CaseRule,
@@ -172,7 +173,7 @@ def _earlier_submission(client_ref: str, actor, origin: str) -> Case | None:
 def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
     distance = None
     if photo.lng is not None and case.lng is not None:
-        distance = int(geo.distance_m(photo.lng, photo.lat, case.lng, case.lat))
+        distance = int(geo.distance_m(float(photo.lng), float(photo.lat), float(case.lng), float(case.lat or 0)))
     rule = rule_for(case.subdistrict)
     row = CasePhoto(
         case=case,
@@ -274,7 +275,8 @@ def do_submit_tip(
         .order_by("order")
         .first()
     )
-    _require(category is not None, "本街道尚未开通线索举报。")
+    if category is None:
+        raise errors.Invalid("本街道尚未开通线索举报。")
     senders.check(origin, rule_for(subdistrict).public_per_hour)
     return do_report_case(
         subdistrict=subdistrict,
@@ -340,6 +342,7 @@ def apply_step(
         case.closed_at = at
         case.closed_on_time = case.deadline is None or at <= case.deadline
     elif action == "merge":
+        assert master is not None  # do_act refuses a merge without a master it may see
         case.master = master
         data = {"master": master.number}
     elif action == "accept":
@@ -349,6 +352,7 @@ def apply_step(
     elif action == "request_extension":
         data = {"days": days}
     elif action in ("approve_extension", "deny_extension"):
+        assert pending is not None  # do_act locks the pending request before deciding it
         pending.decided_by, pending.decided_at = actor, at
         pending.approved = action == "approve_extension"
         pending.decision_note = note
@@ -397,11 +401,8 @@ def do_act(
     )
     if revision is not None and revision != case.revision:
         last = case.events.order_by("-at", "-id").first()
-        raise Conflict(
-            f"该案件已被{last.actor_name if last else '他人'}于 "
-            f"{timezone.localtime(last.at):%Y-%m-%d %H:%M} 处理（{last.action if last else ''}），"
-            "请刷新页面查看最新状态后再操作。"
-        )
+        when = f"于 {timezone.localtime(last.at):%Y-%m-%d %H:%M} 处理（{last.action}）" if last else "处理"
+        raise Conflict(f"该案件已被{last.actor_name if last else '他人'}{when}，请刷新页面查看最新状态后再操作。")
     step = flow.check(action, case, scope)
     note = clean_text(note, label="说明" if not step.needs_reason else "理由", limit=500, required=step.needs_reason)
     rule = rule_for(case.subdistrict)
@@ -437,6 +438,7 @@ def do_act(
         _require(days is not None and 1 <= days <= 30, "延期天数应为 1–30 个工作日。")
     pending = None
     if action == "request_extension":
+        assert days is not None  # checked above
         ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
     elif action in ("approve_extension", "deny_extension"):
         pending = case.extensions.select_for_update().get(decided_at__isnull=True)
@@ -509,7 +511,9 @@ def do_start_patrol(grid: Region, *, actor, scope: Scope, at=None) -> Patrol:
 def do_checkin(patrol: Patrol, lng, lat, *, actor, at=None) -> Patrol:
     patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
     _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
-    x, y = parse_point(lng, lat, required=True)
+    point = parse_point(lng, lat, required=True)
+    assert point is not None  # required: a missing point is refused with its sentence
+    x, y = point
     patrol.track = [*patrol.track, [float(x), float(y), (at or clock.now()).isoformat()]]
     patrol.save(update_fields=["track", "modified_at"])
     return patrol
@@ -540,12 +544,12 @@ def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, ca
     category = category or Category(subdistrict=subdistrict)
     category.name = clean_text(data.get("name"), label="类别名称", limit=60)
     try:
-        category.time_limit_days = int(data.get("time_limit_days"))
+        category.time_limit_days = int(str(data.get("time_limit_days")))
     except (TypeError, ValueError):
         raise Invalid("处置时限应为整数个工作日。") from None
     _require(0 <= category.time_limit_days <= 365, "处置时限应在 0–365 个工作日之间。")
     _require(
-        data.get("case_class") in {c for c, _ in Category._meta.get_field("case_class").choices},
+        data.get("case_class") in CaseClass.values,
         "请选择案件类型（即办件、承诺件或协调件）。",
     )
     category.case_class = data["case_class"]

@@ -15,7 +15,7 @@ from zhili.core import clock
 from zhili.core import lights as core_lights
 from zhili.people.scope import Scope
 from zhili.regions import history
-from zhili.regions.models import Level, Region
+from zhili.regions.models import CODE_LENGTH, PATH_SEP, Level, Region
 
 OPEN_STATES = [s for s in State.values if s not in TERMINAL]
 
@@ -179,7 +179,7 @@ def events_for(case: Case, scope: Scope) -> list:
     read (a case wrongly dispatched to another village and sent back): they appear as "其他村（社区）人员"."""
     events = list(case.events.select_related("actor__region"))
     for e in events:
-        region = e.actor.region if e.actor_id and e.actor.region_id else None
+        region = e.actor.region if e.actor is not None and e.actor.region_id else None
         if region is not None and region.level > Level.SUBDISTRICT and not scope.can_read(region.path):
             e.actor_name = "其他村（社区）人员"
     return events
@@ -296,20 +296,22 @@ def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=No
     now = now or clock.now()
     qs = filtered(scope, f, now=now).filter(subdistrict=subdistrict, confidential=False).exclude(state=State.MERGED)
     if by == "village":
-        length = len(subdistrict.path) + 13  # a village's path: the subdistrict's + a 12-digit code + "/"
-        rows = qs.annotate(key=Substr("path", 1, length)).values("key").annotate(**counts(now)).order_by("key")
-        out = _by_village(list(rows), subdistrict, f.until or timezone.localtime(now).date())
+        length = len(subdistrict.path) + CODE_LENGTH[Level.VILLAGE] + len(PATH_SEP)  # a village's path
+        by_path = qs.annotate(key=Substr("path", 1, length)).values("key").annotate(**counts(now)).order_by("key")
+        out = _by_village([dict(r) for r in by_path], subdistrict, f.until or timezone.localtime(now).date())
     elif by == "unit":
-        rows = qs.filter(unit__isnull=False).values("unit_id", "unit__name").annotate(**counts(now)).order_by("unit_id")
-        out = [r | {"key": r["unit_id"], "name": r["unit__name"]} for r in rows]
+        by_unit = (
+            qs.filter(unit__isnull=False).values("unit_id", "unit__name").annotate(**counts(now)).order_by("unit_id")
+        )
+        out = [dict(r) | {"key": r["unit_id"], "name": r["unit__name"]} for r in by_unit]
     elif by == "grid":
-        rows = (
+        by_grid = (
             qs.filter(region__level=Level.GRID)
             .values("region_id", "region__name", "region__code", "path")
             .annotate(**counts(now))
             .order_by("path")
         )
-        out = [r | {"key": r["region_id"], "name": r["region__name"], "code": r["region__code"]} for r in rows]
+        out = [dict(r) | {"key": r["region_id"], "name": r["region__name"], "code": r["region__code"]} for r in by_grid]
     elif by == "inspector":
         return inspector_statistics(scope, subdistrict, f, now=now)
     else:
@@ -357,8 +359,8 @@ def inspector_statistics(scope: Scope, subdistrict: Region, f: Filters, *, now=N
         .values("reporter_id", "reporter__full_name", "region_id")
         .annotate(reported=Count("id"), valid=Count("id", filter=Q(filed_at__isnull=False)))
     )
-    per_grid = {
-        r["region_id"]: r
+    per_grid: dict[int, dict[str, int]] = {
+        r["region_id"]: {"public": r["public"], "filed_in_grid": r["filed_in_grid"]}
         for r in qs.filter(region__level=Level.GRID)
         .values("region_id")
         .annotate(

@@ -29,13 +29,16 @@ can_see_tips, works_for …) and the domain rules built from them in `zhili.peop
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from zhili.people.models import Role, RoleAssignment
 from zhili.regions import queries as region_queries
-from zhili.regions.models import Level, Region, path_prefix_q
+from zhili.regions.models import Level, Region, RegionQuerySet, path_prefix_q
+
+_QS = TypeVar("_QS", bound=QuerySet)
 
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:
@@ -157,10 +160,10 @@ class Scope:
             q |= path_prefix_q(path_field, p)
         return q
 
-    def filter(self, qs: QuerySet, path_field: str = "region__path", *, access: str = "read") -> QuerySet:
+    def filter(self, qs: _QS, path_field: str = "region__path", *, access: str = "read") -> _QS:
         return qs.filter(self.q(path_field, access=access))
 
-    def regions(self, *, access: str = "read") -> QuerySet[Region]:
+    def regions(self, *, access: str = "read") -> RegionQuerySet:
         return self.filter(Region.objects.all(), "path", access=access)
 
     def root_regions(self) -> QuerySet[Region]:
@@ -295,13 +298,13 @@ class NoViewpoint(Http404):
     """The person has no subdistrict or village to look at."""
 
 
-_PREFERENCE = {Level.SUBDISTRICT: 0, Level.DISTRICT: 1, Level.CITY: 1, Level.VILLAGE: 2, Level.GRID: 3}
+_PREFERENCE: dict[int, int] = {Level.SUBDISTRICT: 0, Level.DISTRICT: 1, Level.CITY: 1, Level.VILLAGE: 2, Level.GRID: 3}
 
 
 def _viewpoint_of(region: Region) -> Viewpoint | None:
     if region.level == Level.SUBDISTRICT:
         return Viewpoint(region)
-    if region.level == Level.VILLAGE:
+    if region.level == Level.VILLAGE and region.parent is not None:
         return Viewpoint(region.parent, region)
     if region.level == Level.GRID:
         return Viewpoint(Region.objects.get(path=Region.path_at(region.path, Level.SUBDISTRICT)), None, region)

@@ -208,7 +208,7 @@ def do_merge_villages(
         raise ValidationError("只能合并村（社区）级区划。")
     parents = {v.parent_id for v in villages}
     if len(parents) != 1:
-        names = "、".join(f"{v.name}（{v.parent.name}）" for v in villages)
+        names = "、".join(f"{v.name}（{v.parent}）" for v in villages)
         raise ValidationError(f"不能合并不同街道（乡镇）的村：{names}。")
     closed = [v.name for v in villages if not v.is_current or (v.valid_to and v.valid_to <= on)]
     if closed:
@@ -216,6 +216,7 @@ def do_merge_villages(
     if any(on <= v.valid_from for v in villages):
         raise ValidationError("合并日期必须晚于各村的起始日期。")
     parent = villages[0].parent
+    assert parent is not None  # a village always has its subdistrict
     if not scope.can_admin(parent.path):
         raise ValidationError(f"您无权调整“{parent.name}”的村居。")
 

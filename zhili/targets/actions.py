@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -124,7 +125,7 @@ def do_create_task(
     assisting_units=(),
     owner: Person | None = None,
     order: int = 0,
-    milestones: list[tuple[str, datetime.date]] = (),
+    milestones: Sequence[tuple[str, datetime.date]] = (),
 ) -> Task:
     require(policy.plan_targets(scope, goal.region), "您无权编制此目标的任务。")
     _require(bool(title.strip()), "任务名称不能为空。")
@@ -156,7 +157,7 @@ def do_create_indicator(
     ind = Indicator(task=task, code=code, name=name.strip(), unit=unit, target=target, **fields)
     if ind.source == SourceKind.COMPUTED:
         sources.get(ind.source_key).check_params(ind.source_params or {})
-    if ind.parent_id:
+    if ind.parent is not None:
         _require(ind.parent.source == SourceKind.CHILDREN, f"上级指标“{ind.parent}”不是“下级指标汇总”类型。")
     _require(ind.allow_negative or target >= 0, "目标值不能为负数。")
     ind.save()
@@ -483,7 +484,8 @@ def do_export_board(region: Region, year: int, *, actor, scope: Scope) -> bytes:
         f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间，“{year}”不是有效的年度。",
     )
     village = region if region.level == Level.VILLAGE else None
-    board = engine.build_board(region.parent if village else region, year, clock.today(), village=village)
+    sub = region.parent if village is not None and region.parent is not None else region
+    board = engine.build_board(sub, year, clock.today(), village=village)
     data = export.board_xlsx(board)
     rows = export.indicator_rows(board)
     with transaction.atomic():

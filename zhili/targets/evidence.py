@@ -83,7 +83,7 @@ _OLE_MACROS = {("Macros",), ("_VBA_PROJECT_CUR",), ("VBA",)}
 class Checked:
     """An upload that passed: what it is, and what the audit log and the Evidence row keep about it."""
 
-    upload: object  # the UploadedFile, rewound
+    upload: UploadedFile  # rewound
     name: str  # the name it was uploaded with (shown, and given back on download)
     kind: Kind
     size: int
