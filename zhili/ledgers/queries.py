@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.http import Http404
 
-from zhili.ledgers.models import ImportJob, Ledger, LedgerRow
+from zhili.ledgers.models import Ledger, LedgerRow
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
 
@@ -41,13 +41,6 @@ def get_row_or_404(scope: Scope, ledger: Ledger, pk: int) -> LedgerRow:
     if row is None:
         raise Http404("不存在或无权查看。")
     return row
-
-
-def get_job_or_404(scope: Scope, ledger: Ledger, pk: int, person) -> ImportJob:
-    job = ImportJob.objects.filter(ledger=ledger, pk=pk).first()
-    if job is None or (job.uploaded_by_id != person.pk and not scope.can_write(ledger.region.path)):
-        raise Http404("不存在或无权查看。")
-    return job
 
 
 def totals_by_village(scope: Scope, ledger: Ledger) -> list[tuple[Region, int]]:

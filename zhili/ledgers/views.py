@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,15 +14,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core.models import AuditEntry
+from zhili.imports import views as import_views
 from zhili.ledgers import actions, definitions, importer, queries
 from zhili.ledgers.exporting import ledger_xlsx
 from zhili.ledgers.fields import display
 from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, row_form_fields
-from zhili.ledgers.models import FieldType, ImportJob, ImportStatus
+from zhili.ledgers.models import FieldType
 from zhili.people import policy
 from zhili.regions.models import Region
 
-BACKGROUND_ROWS = 5000
+LEDGER_IMPORTS = importer.KEY
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -198,91 +198,22 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
     return _xlsx(ledger_xlsx(ledger, rows), f"{ledger.name}.xlsx")
 
 
+# ---- imports: the shared pipeline's pages (zhili.imports), for this ledger ---------------------------------
+
+
 @require_POST
 def import_upload(request: HttpRequest, code: str) -> HttpResponse:
-    ledger = queries.get_ledger_or_404(request.scope, code)
-    form = ImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, "targets/refused.html", {"message": "请选择要导入的文件。"}, status=400)
-    upload = form.cleaned_data["file"]
-    limit = settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024
-    if upload.size > limit:
-        return render(
-            request,
-            "targets/refused.html",
-            {
-                "message": f"文件大小 {upload.size / 1048576:.0f} MB 超过上限 {settings.ZHILI_IMPORT_MAX_MB} MB，请拆分后再导入。"
-            },
-            status=400,
-        )
-    job = ImportJob.objects.create(ledger=ledger, file=upload, filename=upload.name[:255], uploaded_by=request.user)
-    if upload.size > settings.ZHILI_IMPORT_BACKGROUND_KB * 1024:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)  # the worker checks it
-    else:
-        importer.preview(job, request.scope, person=request.user)
-    return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
+    return import_views.upload(request, LEDGER_IMPORTS, queries.get_ledger_or_404(request.scope, code))
 
 
 @require_http_methods(["GET", "POST"])
 def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    ledger = queries.get_ledger_or_404(request.scope, code)
-    job = queries.get_job_or_404(request.scope, ledger, pk, request.user)
-    remappable = job.status == ImportStatus.PREVIEWED or (
-        job.status == ImportStatus.FAILED and job.summary.get("columns")
-    )
-    if request.method == "POST" and request.POST.get("mode") == "remap" and remappable:
-        # the person's manual column choices: kept for their next file, then the file is checked again
-        columns = job.summary.get("columns", [])
-        choices = {
-            columns[int(k[4:])]: v
-            for k, v in request.POST.items()
-            if k.startswith("col-") and k[4:].isdigit() and int(k[4:]) < len(columns)
-        }
-        override = importer.remember_mapping(ledger, request.user, choices)
-        importer.preview(job, request.scope, person=request.user, override=override)
-        messages.success(request, "已按您的选择重新对应列，并记住了这些选择。")
-        return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
-    if request.method == "POST" and job.status == ImportStatus.PREVIEWED:
-        mode = request.POST.get("mode")
-        if job.summary.get("rows", 0) > BACKGROUND_ROWS:  # a large file is written in the background too
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportStatus.COMMITTING, progress=0, only_valid=mode == "only_valid", message=""
-            )
-            return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
-        try:
-            summary = importer.commit(job, request.scope, actor=request.user, only_valid=mode == "only_valid")
-            messages.success(
-                request,
-                f"已导入：新增 {summary.add} 行，更新 {summary.update} 行，"
-                f"未变 {summary.unchanged} 行" + (f"，未导入 {summary.errors} 行" if summary.errors else "") + "。",
-            )
-        except importer.ImportHasErrors as exc:
-            messages.error(request, str(exc))
-        except importer.ImportRefused as exc:
-            messages.error(request, str(exc))
-        return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
-    errors = [p for p in job.problems if p["level"] == "error"]
-    warnings = [p for p in job.problems if p["level"] == "warning"]
-    return render(
-        request,
-        "ledgers/import_job.html",
-        {
-            "ledger": ledger,
-            "job": job,
-            "errors": errors[:500],
-            "warnings": warnings[:200],
-            "fields": ledger.current_version.fields,
-            "remappable": remappable,
-            "columns": [(i, name, job.mapping.get(name, "")) for i, name in enumerate(job.summary.get("columns", []))],
-        },
-    )
+    return import_views.job_page(request, LEDGER_IMPORTS, queries.get_ledger_or_404(request.scope, code), pk)
 
 
 @require_GET
 def import_rejected(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    ledger = queries.get_ledger_or_404(request.scope, code)
-    job = queries.get_job_or_404(request.scope, ledger, pk, request.user)
-    return _xlsx(importer.rejected_xlsx(job, request.scope, person=request.user), f"未导入的行-{job.filename}.xlsx")
+    return import_views.rejected(request, LEDGER_IMPORTS, queries.get_ledger_or_404(request.scope, code), pk)
 
 
 @require_GET

@@ -61,6 +61,12 @@ def import_into_ledger(scope: Scope, ledger: Any) -> bool:
     )
 
 
+def see_import(scope: Scope, job: Any) -> bool:
+    """Open an import (its preview, its rejected rows): who uploaded it, and who writes the whole region the
+    target belongs to (its leaders)."""
+    return job.uploaded_by_id == scope.person_id or scope.can_write(job.region.path)
+
+
 def reveal_identity(scope: Scope, ledger: Any, region: Region) -> bool:
     """See an identity number unmasked (each time logged): the region's leaders, the owning office, the cadres of
     the person's own village."""

@@ -1,7 +1,7 @@
 """zhili ledger import CODE FILE [--dry-run] [--only-valid] | zhili ledger export CODE -o FILE | zhili ledger define FILE
 
-Thin: parse arguments, then call the same importer, exporter and actions as the pages, under a person's scope
-(--user; default: the first active superuser).
+Thin: parse arguments, then call the same actions as the pages (the import's life cycle in zhili.imports, the
+export, the definitions), under a person's scope (--user; default: the first active superuser).
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from zhili.imports import actions as import_actions
+from zhili.imports import pipeline
+from zhili.imports.models import ImportStatus
 from zhili.ledgers import actions, definitions, importer
 from zhili.ledgers.exporting import ledger_xlsx
-from zhili.ledgers.models import ImportJob, ImportStatus, Ledger
+from zhili.ledgers.models import Ledger
 from zhili.people.models import Person
 from zhili.people.scope import scope_for
 from zhili.regions.models import Region
@@ -114,12 +117,15 @@ class Command(BaseCommand):
     def _import(self, ledger, path: Path, person, scope, dry_run: bool, only_valid: bool):
         if not path.exists():
             raise CommandError(f"文件 {path} 不存在。")
-        with path.open("rb") as fh:
-            job = ImportJob.objects.create(
-                ledger=ledger, file=File(fh, name=path.name), filename=path.name, uploaded_by=person
-            )
-        summary = importer.preview(job, scope, person=person)
+        try:  # the command waits: it checks (and writes) the file itself, however large
+            with path.open("rb") as fh:
+                job = import_actions.do_start_import(
+                    importer.KEY, ledger, File(fh, name=path.name), actor=person, scope=scope, wait=True
+                )
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
         job.refresh_from_db()
+        summary = pipeline.Summary.of(job)
         if job.status == ImportStatus.FAILED:
             raise CommandError(job.message + " 没有写入任何数据。")
         self.stdout.write(
@@ -129,8 +135,8 @@ class Command(BaseCommand):
         for p in job.problems:
             if p["level"] == "error":
                 self.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）：{p['reason']}")
-        if sum(1 for p in job.problems if p["level"] == "error") >= importer.MAX_PROBLEMS_KEPT:
-            self.stdout.write(f"  ……仅列出前 {importer.MAX_PROBLEMS_KEPT} 条。")
+        if sum(1 for p in job.problems if p["level"] == "error") >= pipeline.MAX_PROBLEMS_KEPT:
+            self.stdout.write(f"  ……仅列出前 {pipeline.MAX_PROBLEMS_KEPT} 条。")
         if dry_run:
             self.stdout.write("试运行（--dry-run）：没有写入任何数据。")
             if summary.errors:
@@ -142,9 +148,9 @@ class Command(BaseCommand):
             )
             sys.exit(1)
         try:
-            done = importer.commit(job, scope, actor=person, only_valid=only_valid)
-        except (importer.ImportHasErrors, importer.ImportRefused) as exc:
-            raise CommandError(str(exc)) from None
+            done = import_actions.do_confirm(job, only_valid=only_valid, actor=person, scope=scope)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
         self.stdout.write(
             f"已导入：新增 {done.add} 行，更新 {done.update} 行，未变 {done.unchanged} 行"
             + (f"，未导入 {done.errors} 行" if done.errors else "")
