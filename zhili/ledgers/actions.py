@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from zhili.core import audit, errors
 from zhili.core.errors import require
-from zhili.ledgers import definitions
+from zhili.ledgers import definitions, exporting, queries
 from zhili.ledgers.fields import Context, clean_row, display
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow, LedgerVersion, RowLevel, SensitiveReveal
 from zhili.people import policy
@@ -223,3 +223,39 @@ def do_reveal(row: LedgerRow, field_key: str, *, actor, scope: Scope) -> str:
     SensitiveReveal.objects.create(row=row, field_key=field_key, person=actor)
     audit.record(actor, "ledger.row.reveal", row, changes={"field": [None, field["label"]]})
     return str(row.data.get(field_key) or "")
+
+
+# ---- exports -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_export_ledger(ledger: Ledger, filters: queries.RowFilter, *, actor, scope: Scope) -> exporting.Export:
+    """The ledger's rows in the person's scope that match `filters`, as .xlsx in the layout the importer reads.
+
+    Identity numbers are written in full only in rows whose numbers the person may reveal (their leaders, the
+    owning office, the village's own cadres: `policy.reveal_identity`), masked as the page shows them elsewhere.
+    One audit entry says what the file held: how many rows, the filter, and for each identity field in how many
+    rows it was masked and in how many written in full."""
+    rows = queries.filtered_rows(scope, ledger, filters).select_related("region").order_by("id")
+    allowed: dict[int, bool] = {}
+
+    def reveal(row: LedgerRow) -> bool:
+        ok = allowed.get(row.region_id)
+        if ok is None:
+            ok = allowed[row.region_id] = policy.reveal_identity(scope, ledger, row.region)
+        return ok
+
+    contents = exporting.Contents()
+    data = exporting.ledger_xlsx(ledger, rows, reveal=reveal, contents=contents)
+    audit.record(
+        actor,
+        "ledger.export",
+        ledger,
+        changes={
+            "rows": [None, contents.rows],
+            "filter": [None, filters.describe(ledger)],
+            "masked": [None, {label: n for label, n in contents.masked.items() if n}],
+            "in_full": [None, {label: n for label, n in contents.in_full.items() if n}],
+        },
+    )
+    return exporting.Export(data, contents)

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhili.core.models import AuditEntry
 from zhili.imports import views as import_views
+from zhili.imports.views import xlsx_response
 from zhili.ledgers import actions, definitions, importer, queries
-from zhili.ledgers.exporting import ledger_xlsx
 from zhili.ledgers.fields import display
 from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, row_form_fields
 from zhili.ledgers.models import FieldType
@@ -26,36 +26,16 @@ from zhili.regions.models import Region
 LEDGER_IMPORTS = importer.KEY
 
 
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
-
-
 @require_GET
 def ledger_list(request: HttpRequest) -> HttpResponse:
     return render(request, "ledgers/list.html", {"ledgers": queries.ledgers_for(request.scope)})
-
-
-def _filtered(request: HttpRequest, ledger):
-    rows = queries.rows_for(request.scope, ledger)
-    if request.GET.get("archived") != "1":
-        rows = rows.filter(archived_at__isnull=True)
-    region = request.GET.get("region", "").strip()
-    if region:
-        r = Region.objects.filter(code=region).first()
-        rows = rows.filter(region__path__startswith=r.path) if r else rows.none()
-    field_key, value = request.GET.get("field", ""), request.GET.get("value", "").strip()
-    if field_key and value and ledger.current_version.field(field_key):
-        rows = rows.filter(**{f"data__{field_key}__icontains": value})
-    return rows.order_by("-id")
 
 
 @require_GET
 def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
     version = ledger.current_version
-    rows = _filtered(request, ledger)
+    rows = queries.filtered_rows(request.scope, ledger, queries.RowFilter.from_query(request.GET)).order_by("-id")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name"))
     table = [
@@ -191,11 +171,10 @@ def row_reveal(request: HttpRequest, code: str, pk: int, field_key: str) -> Http
 @require_GET
 def export(request: HttpRequest, code: str) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
-    rows = _filtered(request, ledger).order_by("id")
-    from zhili.core import audit
-
-    audit.record(request.user, "ledger.export", ledger, changes={"filter": [None, request.GET.urlencode()]})
-    return _xlsx(ledger_xlsx(ledger, rows), f"{ledger.name}.xlsx")
+    exported = actions.do_export_ledger(
+        ledger, queries.RowFilter.from_query(request.GET), actor=request.user, scope=request.scope
+    )
+    return xlsx_response(exported.data, f"{ledger.name}.xlsx")
 
 
 # ---- imports: the shared pipeline's pages (zhili.imports), for this ledger ---------------------------------

@@ -77,6 +77,17 @@ def reveal_identity(scope: Scope, ledger: Any, region: Region) -> bool:
     )
 
 
+def reveal_identity_paths(scope: Scope, ledger: Any) -> tuple[str, ...] | None:
+    """Where `reveal_identity` says yes for this ledger, as region-path prefixes (None: everywhere), so that a
+    list or an export can ask it of every row in one query."""
+    if scope.is_superuser:
+        return None
+    paths = [*scope.lead_paths, *(p for p in scope.cadre_paths if scope.can_write(p))]
+    if ledger.unit_id is not None and ledger.unit_id in scope.units:
+        paths.append(scope.units[ledger.unit_id])
+    return tuple(paths)
+
+
 # ---- cases (网格事件) ----------------------------------------------------------------------------
 
 

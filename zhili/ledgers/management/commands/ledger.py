@@ -16,8 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from zhili.imports import actions as import_actions
 from zhili.imports import pipeline
 from zhili.imports.models import ImportStatus
-from zhili.ledgers import actions, definitions, importer
-from zhili.ledgers.exporting import ledger_xlsx
+from zhili.ledgers import actions, definitions, importer, queries
 from zhili.ledgers.models import Ledger
 from zhili.people.models import Person
 from zhili.people.scope import scope_for
@@ -80,11 +79,13 @@ class Command(BaseCommand):
             return self._define(options["file"], region, person, scope)
         ledger = self._ledger(options["code"], region, scope)
         if verb == "export":
-            from zhili.ledgers import queries
-
-            rows = queries.rows_for(scope, ledger).filter(archived_at__isnull=True).order_by("id")
-            Path(options["output"]).write_bytes(ledger_xlsx(ledger, rows))
-            self.stdout.write(f"已导出 {rows.count()} 行到 {options['output']}")
+            exported = actions.do_export_ledger(ledger, queries.RowFilter(), actor=person, scope=scope)
+            Path(options["output"]).write_bytes(exported.data)
+            masked = "、".join(label for label, n in exported.contents.masked.items() if n)
+            self.stdout.write(
+                f"已导出 {exported.contents.rows} 行到 {options['output']}"
+                + (f"（您的角色不能查看完整{masked}，已按页面显示的方式隐去中间部分）" if masked else "")
+            )
             return None
         return self._import(ledger, Path(options["file"]), person, scope, options["dry_run"], options["only_valid"])
 
