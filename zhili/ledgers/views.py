@@ -18,7 +18,7 @@ from zhili.imports import views as import_views
 from zhili.imports.views import xlsx_response
 from zhili.ledgers import actions, definitions, importer, queries
 from zhili.ledgers.fields import display
-from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, row_form_fields
+from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, int_param, page_number, row_form_fields
 from zhili.ledgers.models import FieldType
 from zhili.people import policy
 from zhili.regions.models import Region
@@ -36,7 +36,7 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
     version = ledger.current_version
     rows = queries.filtered_rows(request.scope, ledger, queries.RowFilter.from_query(request.GET)).order_by("-id")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(rows, 50).get_page(page_number(request.GET.get("page")))
     names = dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name"))
     table = [
         (row, [display(version, f["key"], row.data.get(f["key"]), regions=names) for f in version.fields])
@@ -101,7 +101,7 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     conflict = False
     if request.method == "POST":
         try:
-            revision = int(request.POST.get("revision", "0"))
+            revision = int_param(request.POST.get("revision"), "版本号（revision）", minimum=1)
             actions.do_update_row(
                 row, _posted_values(request, version), revision=revision, actor=request.user, scope=request.scope
             )
@@ -109,8 +109,8 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             return redirect("ledgers:row_edit", code=ledger.code, pk=row.pk)
         except actions.Conflict as exc:
             errors, conflict = exc.messages, True
-        except (ValidationError, ValueError) as exc:
-            errors = exc.messages if isinstance(exc, ValidationError) else ["请求内容不正确，请刷新页面后重试。"]
+        except ValidationError as exc:
+            errors = exc.messages
         values = _posted_values(request, version)
     else:
         values = {
