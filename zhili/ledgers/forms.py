@@ -3,12 +3,13 @@ from __future__ import annotations
 from django import forms
 
 from zhili.core import errors
+from zhili.imports.forms import ImportForm as _ImportForm
 from zhili.ledgers.models import FieldType
 
 BIGINT = 2**63 - 1  # the largest id, revision or count a database column holds
 
 
-class ImportForm(forms.Form):
+class ImportForm(_ImportForm):
     file = forms.FileField(label="台账文件", help_text="支持 .xlsx、.xls、.ods、.csv；先预览，确认后才写入。")
 
 

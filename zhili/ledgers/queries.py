@@ -18,15 +18,11 @@ from zhili.regions.models import Level, Region, path_prefix_q
 
 def ledgers_for(scope: Scope):
     """Ledgers of the subdistricts a person can see into (a village cadre sees their subdistrict's ledgers,
-    and only their village's rows)."""
-    subs = set()
-    for path in scope.read_paths:
-        parts = path.split("/")[:-1]
-        for i in range(len(parts)):
-            subs.add("/".join(parts[: i + 1]) + "/")
+    and only their village's rows): the subdistrict above each region they read, and everything under it."""
     qs = Ledger.objects.active().select_related("region", "unit", "current_version")
     if scope.is_superuser:
         return qs
+    subs = {Region.path_at(path, Level.SUBDISTRICT) for path in scope.read_paths} - {""}
     return qs.filter(Q(region__path__in=subs) | scope.q("region__path"))
 
 

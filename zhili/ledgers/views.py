@@ -52,7 +52,7 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
             "table": table,
             "villages": queries.totals_by_village(request.scope, ledger),
             "can_manage": policy.manage_ledger(request.scope, ledger),
-            "can_add": bool(request.scope.write_paths) or bool(request.scope.units) or request.scope.is_superuser,
+            "can_add": policy.import_into_ledger(request.scope, ledger),
             "new_fields": row_form_fields(version),
             "import_form": ImportForm(),
             "q": request.GET,

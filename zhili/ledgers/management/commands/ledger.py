@@ -19,8 +19,8 @@ from zhili.imports.models import ImportStatus
 from zhili.ledgers import actions, definitions, importer, queries
 from zhili.ledgers.models import Ledger
 from zhili.people.models import Person
-from zhili.people.scope import scope_for
-from zhili.regions.models import Region
+from zhili.people.scope import NoViewpoint, scope_for, viewpoint
+from zhili.regions.models import Level, Region
 
 
 class Command(BaseCommand):
@@ -58,14 +58,10 @@ class Command(BaseCommand):
         return person
 
     def _ledger(self, code: str, region: str | None, scope) -> Ledger:
-        qs = Ledger.objects.active().filter(code=code)
+        qs = queries.ledgers_for(scope).filter(code=code)
         if region:
             qs = qs.filter(region__code=region)
-        ledgers = [
-            lg
-            for lg in qs.select_related("region", "current_version")
-            if scope.can_read(lg.region.path) or any(p.startswith(lg.region.path) for p in scope.read_paths)
-        ]
+        ledgers = list(qs)
         if not ledgers:
             raise CommandError(f"台账“{code}”不存在或不在您的权限范围内。")
         if len(ledgers) > 1:
@@ -94,10 +90,14 @@ class Command(BaseCommand):
             data = definitions.load_file(file)
             sub = Region.objects.filter(code=region).first() if region else None
             if sub is None:
-                subs = [r for r in Region.objects.filter(level=3) if scope.can_write(r.path) or scope.can_admin(r.path)]
-                if len(subs) != 1:
+                # where the person works; someone who sees several subdistricts must say which
+                several = scope.is_superuser or any(Region.level_of(p) < Level.SUBDISTRICT for p in scope.read_paths)
+                try:
+                    sub = None if several else viewpoint(scope).sub
+                except NoViewpoint:
+                    sub = None
+                if sub is None:
                     raise CommandError("请用 --region 指定台账所属街道的区划代码。")
-                sub = subs[0]
             existing = Ledger.objects.filter(region=sub, code=data["code"]).first()
             if existing:
                 v = actions.do_change_definition(
