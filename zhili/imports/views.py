@@ -109,8 +109,9 @@ def rejected(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
     """The rows that were not imported (with their reasons), for a job whose preview found errors."""
     imp = registry.get(importer)
     job = queries.get_job_or_404(request.scope, importer, imp.target_id(target), pk)
+    urls = imp.urls(target)
     if job.status not in (ImportStatus.PREVIEWED, ImportStatus.DONE) or not job.summary.get("errors"):
-        raise errors.NotFound("这次导入没有未导入的行可以下载。")
+        return refuse(request, "这次导入没有未导入的行可以下载。", status=404, back=urls.job(job.pk))
     person = job.acted_by or job.uploaded_by  # the rows as checked for whom the import was checked or written
     try:
         data = pipeline.rejected_xlsx(job, scope_for(person), person=person)

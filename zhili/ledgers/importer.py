@@ -275,4 +275,4 @@ class _RowInserter:
             cur.executemany(self.sql, params)
 
 
-register(LedgerImporter())
+LEDGER = register(LedgerImporter())
