@@ -75,7 +75,7 @@ def test_rows_being_written_are_seen_by_nobody_until_the_import_is_published(
     ledger, leader, as_persona, tmp_path, monkeypatch
 ):
     job = upload(as_persona("leader"), ledger, messy_workbook(tmp_path / "f.xlsx"))
-    monkeypatch.setattr(pipeline, "BATCH", 1)  # one row per transaction
+    monkeypatch.setattr(pipeline, "COMMIT_BATCH", 1)  # one row per transaction
     seen = []
     real = ledger_importer.LedgerWriter.add
 
@@ -95,7 +95,7 @@ def test_rows_being_written_are_seen_by_nobody_until_the_import_is_published(
 def test_a_commit_refused_half_way_leaves_nothing(ledger, leader, as_persona, tmp_path, monkeypatch):
     """All or nothing, with an error row after rows were already written in their own transactions."""
     job = upload(as_persona("leader"), ledger, messy_workbook(tmp_path / "f.xlsx"))
-    monkeypatch.setattr(pipeline, "BATCH", 1)
+    monkeypatch.setattr(pipeline, "COMMIT_BATCH", 1)
     with pytest.raises(pipeline.ImportHasErrors):
         pipeline.commit(job, scope_for(leader), actor=leader, only_valid=False, batched=True)
     assert written(ledger) == 0

@@ -15,7 +15,7 @@ default manager leaves out, and stages updates of existing records (StagedChange
 transaction — applies the staged updates (each only if its record is still at the revision it was read at),
 writes their audit entries (`audit.record_many`), clears `staging` and marks the job done, so everyone sees the
 whole import at once or nothing of it. A large commit (`batched`, in the worker) writes in transactions of
-BATCH records, so other writers on SQLite wait for one batch, never for the whole file; an interrupted or
+COMMIT_BATCH records, so other writers on SQLite wait for one batch, never for the whole file; an interrupted or
 refused commit discards what it wrote (`Writer.discard`).
 """
 
@@ -48,7 +48,8 @@ from zhili.imports.models import ColumnMemory, ImportJob, ImportStatus, StagedCh
 from zhili.people.scope import Scope
 
 MAX_PROBLEMS_KEPT = 2000  # errors stored for the preview page (warnings separately); the rejected-rows file has all
-BATCH = 5000  # records per staged write (and per transaction of a batched commit)
+BATCH = 5000  # rows between progress reports; records per write of a commit in one transaction
+COMMIT_BATCH = 1000  # records per transaction of a batched commit: other writers wait for one of these at most
 CHANGE_BATCH = 2000  # staged updates applied per step when publishing
 
 
@@ -468,7 +469,7 @@ def commit(
     updates or leaves a record unchanged is decided now, against the records as they are.
 
     Unbatched (a page's small file): one transaction. Batched (the worker's large file, or `batched=True`):
-    one transaction per BATCH records, then one short one publishing them; a refusal or a conflict discards
+    one transaction per COMMIT_BATCH records, then one short one publishing them; a refusal or a conflict discards
     what was written. Either way nobody sees any of it before the job is published."""
     if batched is None:
         batched = lease is not None
@@ -497,6 +498,7 @@ def _commit(imp, target, job, scope, actor, only_valid, override, *, batched: bo
     existing = _existing(imp, target)
     writer = imp.writer(job, target, actor, now, rights.of_id)
     step = transaction.atomic if batched else contextlib.nullcontext
+    batch = COMMIT_BATCH if batched else BATCH
     ImportJob.objects.filter(pk=job.pk).update(staging=True)  # from here on, what it writes is hidden
     to_add: list[tuple] = []
     updates: list[tuple[str, dict, int]] = []
@@ -506,20 +508,21 @@ def _commit(imp, target, job, scope, actor, only_valid, override, *, batched: bo
         nonlocal done
         if not to_add and not updates:
             return
+        staged = writer.stage(updates) if updates else []  # read before the write lock: publish re-checks
+        done += len(to_add) + len(updates)
         try:
-            with step():
+            with step():  # as short as it can be: the rows' INSERT, the staged updates, the lease renewed
                 writer.add(to_add)
-                if updates:
-                    StagedChange.objects.bulk_create(writer.stage(updates), batch_size=1000)
+                if staged:
+                    StagedChange.objects.bulk_create(staged, batch_size=1000)
+                if lease is not None:
+                    lease.beat(done)
         except IntegrityError:
             raise ImportConflict(
                 "导入期间有人新增了相同唯一键的记录，为避免重复，未写入任何数据。请重新上传文件预览后再导入。"
             ) from None
-        done += len(to_add) + len(updates)
         to_add.clear()
         updates.clear()
-        if lease is not None:
-            lease.beat(done)
 
     for action, region_id, key_value, data_json in rows:
         if action == "skipped":
@@ -549,7 +552,7 @@ def _commit(imp, target, job, scope, actor, only_valid, override, *, batched: bo
                 continue
             summary.update += 1
             updates.append((key_value, data, region_id))
-        if len(to_add) + len(updates) >= BATCH:
+        if len(to_add) + len(updates) >= batch:
             flush()
     flush()
     with step():
