@@ -101,3 +101,17 @@ def test_a_search_by_identity_number_confirms_nothing_the_person_may_not_see(wor
     assert identity_column(as_persona("viewer").get(f"{URL}?field=id_number&value={number}").content) == []
     entry = last_export("demo-viewer")
     assert entry.changes["rows"][1] == 0 and number not in str(entry.changes)
+
+
+def test_an_export_costs_the_same_queries_for_one_village_or_all(world, as_persona):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_persona("viewer")
+    client.get(URL)  # the session and the scope, once
+    counts = []
+    for url in (f"{URL}?region={world.yan.code}", f"{URL}?region={world.sub.code}"):  # dozens of rows, thousands
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

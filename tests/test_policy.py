@@ -85,6 +85,11 @@ CASES = [
         ("leader", "urban", "village", "grid", "outsider"),
     ),
     (
+        "open demo-village's import into gas-conversion",
+        lambda w, s: policy.see_import(s, SimpleNamespace(uploaded_by_id=person("demo-village").pk, region=w.sub)),
+        ("leader", "village"),
+    ),
+    (
         "reveal a 孔家坊 identity number",
         lambda w, s: policy.reveal_identity(s, _gas(w), w.kong),
         ("leader", "urban", "village"),
