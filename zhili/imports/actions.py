@@ -74,15 +74,24 @@ def do_start_import(importer: str, target, upload, *, actor, scope: Scope, wait:
     return job
 
 
-def do_preview(job: ImportJob, *, actor, scope: Scope, override: dict[str, str] | None = None) -> pipeline.Summary:
-    """Check the file now (within the request) and keep the preview on the job. Nothing else is written."""
+def do_preview(
+    job: ImportJob,
+    *,
+    actor,
+    scope: Scope,
+    override: dict[str, str] | None = None,
+    lease: pipeline.Lease | None = None,
+) -> pipeline.Summary:
+    """Check the file and keep the preview on the job; nothing else is written. Within the request, or by the
+    worker that holds the job's `lease`."""
     _may_import(job, scope)
-    require(
-        job.status in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.FAILED),
-        "这次导入正在处理或已经结束，不能重新检查。",
-        errors.Conflict,
+    ready = (
+        (ImportStatus.PARSING,)
+        if lease is not None
+        else (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.FAILED)
     )
-    return pipeline.preview(job, scope, person=actor, override=override)
+    require(job.status in ready, "这次导入正在处理或已经结束，不能重新检查。", errors.Conflict)
+    return pipeline.preview(job, scope, person=actor, override=override, lease=lease)
 
 
 def do_remap(job: ImportJob, choices: dict[str, str], *, actor, scope: Scope) -> ImportJob:
@@ -113,10 +122,16 @@ def _requeue(job: ImportJob) -> None:
         setattr(job, name, value)
 
 
-def do_confirm(job: ImportJob, *, only_valid: bool, actor, scope: Scope) -> pipeline.Summary | None:
+def do_confirm(
+    job: ImportJob, *, only_valid: bool, actor, scope: Scope, lease: pipeline.Lease | None = None
+) -> pipeline.Summary | None:
     """Write the previewed file — all rows or nothing, or only the valid rows. A small file is written now (the
-    summary is returned); a large one is queued for the worker (None)."""
+    summary is returned); a large one is queued for the worker (None), which writes it holding the job's
+    `lease`, in batches, as the person who confirmed it."""
     _may_import(job, scope)
+    if lease is not None:
+        require(job.status == ImportStatus.COMMITTING, "这次导入没有等待写入。", errors.Conflict)
+        return pipeline.commit(job, scope, actor=actor, only_valid=only_valid, lease=lease)
     if job.background:
         queued = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWED).update(
             status=ImportStatus.COMMITTING,

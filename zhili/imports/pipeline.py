@@ -615,6 +615,8 @@ def _publish(imp, target, job, writer, summary: Summary, actor, only_valid: bool
 def discard(job: ImportJob, *, target=None) -> None:
     """Remove everything an unpublished commit of `job` wrote (records and staged updates), in short
     transactions, then stop hiding: there is nothing left to hide."""
+    if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.DONE).exists():
+        return  # published: what it wrote is everyone's now (and its updated records point at it too)
     imp = registry.get(job.importer)
     target = target if target is not None else imp.target(job)
     imp.writer(job, target, None, timezone.now(), lambda region_id: False).discard()

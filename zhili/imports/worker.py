@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zhili.imports import pipeline
+from zhili.imports import actions, pipeline
 from zhili.imports.models import ImportJob, ImportStatus
 from zhili.people.scope import scope_for
 
@@ -92,25 +93,27 @@ def _run(job: ImportJob, lease: pipeline.Lease, *, resumed: bool) -> None:
             _fail(job, lease, INTERRUPTED_CHECK)
             return
         try:
-            pipeline.preview(job, scope, person=person, lease=lease)
+            actions.do_preview(job, actor=person, scope=scope, lease=lease)
         except pipeline.LeaseLost:
             raise
+        except ValidationError as exc:  # e.g. the person may no longer import here
+            _fail(job, lease, " ".join(exc.messages), retryable=False)
         except Exception as exc:  # a background failure must end the job with a sentence, not hang it
             log.exception("import preview failed")
             _fail(job, lease, f"检查时出错：{exc}", retryable=True)
         return
-    # COMMITTING: taken over from a dead worker, first remove what it wrote (nobody has seen it)
+    # COMMITTING — taken over from a dead worker: first remove what it wrote (nobody has seen it)
     if job.staging:
         pipeline.discard(job)
     if resumed and job.attempts > MAX_ATTEMPTS:
         _fail(job, lease, INTERRUPTED_WRITE)
         return
     try:
-        pipeline.commit(job, scope, actor=person, only_valid=job.only_valid, lease=lease)
+        actions.do_confirm(job, only_valid=job.only_valid, actor=person, scope=scope, lease=lease)
     except pipeline.LeaseLost:
         raise
-    except (pipeline.ImportHasErrors, pipeline.ImportRefused, pipeline.ImportConflict) as exc:
-        _back_to_preview(job, lease, str(exc))
+    except ValidationError as exc:  # errors in all-or-nothing, a conflict, a refusal: nothing written
+        _back_to_preview(job, lease, " ".join(exc.messages))
     except Exception as exc:
         log.exception("import commit failed")
         _back_to_preview(job, lease, f"写入时出错，未写入任何数据：{exc}")
