@@ -42,9 +42,11 @@ def forward(apps, schema_editor):
             )
         )
         if len(batch) >= 1000:
-            New.objects.using(db).bulk_create(batch)
+            New.objects.using(db).bulk_create(batch, ignore_conflicts=True)
             batch = []
-    New.objects.using(db).bulk_create(batch)
+    # ignore_conflicts: run again after going back to ledgers 0001 (imports kept its rows), a job already there
+    # is the later version of itself
+    New.objects.using(db).bulk_create(batch, ignore_conflicts=True)
     NewMemory.objects.using(db).bulk_create(
         [
             NewMemory(
@@ -55,7 +57,8 @@ def forward(apps, schema_editor):
                 field_key=m.field_key,
             )
             for m in OldMemory.objects.using(db).all()
-        ]
+        ],
+        ignore_conflicts=True,
     )
     _reset_sequences(schema_editor, [New, NewMemory])
 
