@@ -10,6 +10,7 @@ SQLite file in ZHILI_DATA_DIR, or the PostgreSQL database ZHILI_DATABASE_URL nam
     python -m tests.import_harness work [BEAT_SLEEP]       one worker round; prints "beat N" as it renews its lease
     python -m tests.import_harness writer JOB              row adds and sign-ins until the job is done: waits, errors
     python -m tests.import_harness reader JOB CODE         the row counts others see until the job is done
+                                                           (both print "ready" once they are under way)
     python -m tests.import_harness state JOB CODE          the job and its rows, seen and written
     python -m tests.import_harness race N                  N threads adding the same key through the page at once
     python -m tests.import_harness old-jobs                at ledgers 0001: jobs, rows and column memory as they were
@@ -190,6 +191,7 @@ def writer(job_id: int) -> None:
     other = Ledger.objects.get(code="other")
     waits, errors = [], []
     Client().get("/login/")  # warm up: the first request loads every view module, which is no wait for a lock
+    print("ready", flush=True)
     i = 0
     for _ in _until_done(job_id):
         i += 1
@@ -222,6 +224,8 @@ def reader(job_id: int, code: str) -> None:
     from zhili.ledgers.models import LedgerRow
 
     seen = set()
+    LedgerRow.objects.filter(ledger__code=code).count()
+    print("ready", flush=True)
     for _ in _until_done(job_id):
         seen.add(LedgerRow.objects.filter(ledger__code=code).count())
         time.sleep(0.1)

@@ -28,7 +28,7 @@ import zhili
 ROOT = Path(zhili.__file__).resolve().parent.parent
 ROWS = 40_000
 # a file whose commit in one transaction holds every other writer for about two seconds on this kind of machine
-LARGE = 120_000
+LARGE = 200_000
 
 
 class Harness:
@@ -103,15 +103,16 @@ def test_a_large_import_keeps_others_writing_and_is_seen_whole_or_not_at_all(har
     path = str(tmp_path / "big.csv")
     harness.run("file", path, str(LARGE), "0")
     job = harness.run("start", "big", path)["job"]
-    worker = harness.start("work")
     writer = harness.start("writer", str(job))
     reader = harness.start("reader", str(job), "big")
+    assert writer.stdout.readline().strip() == reader.stdout.readline().strip() == "ready"
+    worker = harness.start("work")  # the others are writing and reading already
     assert harness.result(worker)["done"] == 1
     written, seen = harness.result(writer), harness.result(reader)
     state = harness.run("state", str(job), "big")
     assert state["status"] == "done" and state["visible"] == LARGE, state
     assert written["errors"] == [], written["errors"][:3]  # no "database is locked"
-    assert written["ops"] > 20 and written["max_wait"] < 1.0, written  # nobody waited a second
+    assert written["ops"] >= 10 and written["max_wait"] < 1.0, written  # nobody waited a second
     assert set(seen["counts"]) <= {0, LARGE} and LARGE in seen["counts"], seen  # never a part of it
 
 
