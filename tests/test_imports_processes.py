@@ -12,6 +12,7 @@ database of its own — a SQLite file, or a PostgreSQL database beside the test 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -71,31 +72,41 @@ class Harness:
         return self.result(self.start(*args, **extra))
 
 
-def _database(tmp: Path, name: str) -> Harness:
+@contextlib.contextmanager
+def _database(tmp: Path, name: str):
     """A fresh database: a SQLite file when the tests run on SQLite, else `<database>_<name>` on the same
-    PostgreSQL server (dropped first if a previous run left it)."""
+    PostgreSQL server, dropped afterwards (and first, if a previous run left it)."""
     if connection.vendor != "postgresql":
-        return Harness(tmp, None)
+        yield Harness(tmp, None)
+        return
     import psycopg
 
     url = os.environ["ZHILI_DATABASE_URL"]
     base, _, dbname = url.rpartition("/")
     target = f"{dbname}_{name}"
     settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres", autocommit=True
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{target}"')
-    return Harness(tmp, f"{base}/{target}")
+
+    def admin(*statements: str) -> None:
+        with psycopg.connect(
+            host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres"
+        ) as conn:
+            conn.autocommit = True
+            for statement in statements:
+                conn.execute(statement)
+
+    admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', f'CREATE DATABASE "{target}"')
+    try:
+        yield Harness(tmp, f"{base}/{target}")
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    h = _database(tmp_path_factory.mktemp("harness"), "harness")
-    h.run("setup")
-    h.run("ledger", "other")
-    return h
+    with _database(tmp_path_factory.mktemp("harness"), "harness") as h:
+        h.run("setup")
+        h.run("ledger", "other")
+        yield h
 
 
 def test_a_large_import_keeps_others_writing_and_is_seen_whole_or_not_at_all(harness, tmp_path):
@@ -169,9 +180,9 @@ def test_twenty_people_adding_the_same_key_at_once_get_one_row_and_sentences(har
 
 
 def test_import_jobs_of_before_survive_the_move_to_zhili_imports(tmp_path):
-    h = _database(tmp_path, "migration")
-    h.run("setup")
-    result = h.run("old-jobs")
+    with _database(tmp_path, "migration") as h:
+        h.run("setup")
+        result = h.run("old-jobs")
     ledger = result["ledger"]
     assert result["jobs"] == [
         [40, "ledger", ledger, "uploaded"],
