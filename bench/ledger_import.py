@@ -16,12 +16,14 @@ a random birth date, a running three-digit sequence and the GB 11643 check chara
 (`check_character`) — well-formed and unique, not any person's.
 
 Measured (seconds per import, the best of `--repeat` runs, the sides alternating, a tiny warm-up import first):
-- zhili:    `importer.preview(job, scope, person=actor)` then `importer.commit(job, scope, actor=actor)` on a
-            fresh ImportJob for the stored file: header found under the title, columns mapped, every cell parsed
-            and checked, the region in scope, duplicate keys (the preview also writes its plan file), then, in one
-            transaction, the plan's rows INSERTed (executemany on Django's connection) with their import job,
-            and an audit entry. The commit reads the preview's plan, not the file: see docs/ARCHITECTURE.md
-            "Ledger imports" (it falls back to reading the file when anything the outcome depends on changed);
+- zhili:    `pipeline.preview(job, scope, person=actor)` then `pipeline.commit(job, scope, actor=actor,
+            batched=True)` (zhili.imports, as the worker runs a file this size) on a fresh ImportJob for the
+            stored file: header found under the title, columns mapped, every cell parsed and checked, the region
+            in scope, duplicate keys (the preview also writes its plan file), then the plan's rows INSERTed
+            (executemany on Django's connection) with their import job, one transaction per 5,000 rows, hidden
+            until one short transaction publishes them with an audit entry. The commit reads the preview's plan,
+            not the file: see docs/ARCHITECTURE.md "Imports" (it falls back to reading the file when anything the
+            outcome depends on changed);
 - baseline: python-calamine reads the same file, a hand-written loop converts exactly the formats this file
             uses (it knows the columns), and `cursor.executemany` INSERTs the rows into the same table
             (ledgers_ledgerrow, `data` built with json.dumps) under a second ledger with the same definition.
@@ -257,19 +259,30 @@ def media_path(ledger_code: str, filename: str) -> tuple[Path, str]:
 
 
 def new_job(ledger, name: str, actor):
-    from zhili.ledgers.models import ImportJob
+    from zhili.imports.models import ImportJob
 
-    return ImportJob.objects.create(ledger=ledger, file=name, filename=Path(name).name, uploaded_by=actor)
+    return ImportJob.objects.create(
+        importer="ledger",
+        target_id=ledger.pk,
+        region=ledger.region,
+        file=name,
+        filename=Path(name).name,
+        uploaded_by=actor,
+        acted_by=actor,
+        background=True,
+    )
 
 
 def zhili_import(job, scope, actor):
-    from zhili.ledgers import importer
-    from zhili.ledgers.models import ImportStatus
+    """The shared pipeline as the worker runs it for a file of this size: the preview, then the commit in
+    batches (each its own transaction, hidden until the short one that publishes them)."""
+    from zhili.imports import pipeline
+    from zhili.imports.models import ImportStatus
 
-    summary = importer.preview(job, scope, person=actor)
+    summary = pipeline.preview(job, scope, person=actor)
     if job.status != ImportStatus.PREVIEWED or summary.errors:
         raise SystemExit(f"ledger-import: Zhili's preview refused the file: {job.message or job.problems[:3]}")
-    return summary, importer.commit(job, scope, actor=actor)
+    return summary, pipeline.commit(job, scope, actor=actor, batched=True)
 
 
 # ---- the baseline: calamine + executemany ----------------------------------------------------------
@@ -588,7 +601,7 @@ def memory_child(job_id: int, size: int, n: int) -> None:
     django.setup()
     from django.conf import settings
 
-    from zhili.ledgers.models import ImportJob
+    from zhili.imports.models import ImportJob
     from zhili.people.scope import Scope
 
     raised = []
@@ -600,17 +613,17 @@ def memory_child(job_id: int, size: int, n: int) -> None:
     if n + 2 > max_rows:  # the title and the header count as rows too
         settings.ZHILI_IMPORT_MAX_ROWS = n + 2
         raised.append(f"ZHILI_IMPORT_MAX_ROWS {max_rows:,}→{n + 2:,}")
-    job = ImportJob.objects.select_related("ledger__current_version", "ledger__region", "uploaded_by").get(pk=job_id)
+    job = ImportJob.objects.select_related("region", "uploaded_by").get(pk=job_id)
     actor = job.uploaded_by
     scope = Scope(person_id=actor.pk, is_superuser=True)
-    from zhili.ledgers import importer
+    from zhili.imports import pipeline
 
     t0 = time.perf_counter()
-    summary = importer.preview(job, scope, person=actor)
+    summary = pipeline.preview(job, scope, person=actor)
     t1 = time.perf_counter()
     if summary.errors or job.status != "previewed":
         raise SystemExit(f"preview refused: {job.message or job.problems[:3]}")
-    result = importer.commit(job, scope, actor=actor)
+    result = pipeline.commit(job, scope, actor=actor, batched=True)
     t2 = time.perf_counter()
     vmhwm_kib = 0
     try:  # Linux: the peak resident set of this process since exec

@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from tests.ledger_factory import EXPECTED_ERRORS, define, ident, messy_workbook
 from zhili.core.models import AuditEntry
-from zhili.ledgers.models import ImportJob, ImportStatus, LedgerRow
+from zhili.imports.models import ImportJob, ImportStatus
+from zhili.ledgers.models import LedgerRow
 from zhili.people.models import Person
 from zhili.people.scope import scope_for
 
@@ -207,7 +208,7 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(ledger, as_persona
 def test_a_column_the_importer_cannot_place_is_mapped_by_hand_and_remembered(ledger, as_persona, tmp_path):
     """The office calls the household head "户主" and the village "所在村": required columns the importer cannot
     guess. The preview says so and offers the columns; the person maps them; the next file is mapped at once."""
-    from zhili.ledgers.models import ColumnMemory
+    from zhili.imports.models import ColumnMemory
 
     path = tmp_path / "own-headers.xlsx"
     book = openpyxl.Workbook()
@@ -230,7 +231,11 @@ def test_a_column_the_importer_cannot_place_is_mapped_by_hand_and_remembered(led
     assert job.status == ImportStatus.PREVIEWED and job.summary["add"] == 2 and job.summary["errors"] == 0
     assert job.mapping["户主"] == "head"
     leader = Person.objects.get(username="demo-leader")
-    remembered = dict(ColumnMemory.objects.filter(person=leader, ledger=ledger).values_list("header", "field_key"))
+    remembered = dict(
+        ColumnMemory.objects.filter(person=leader, importer="ledger", target_id=ledger.pk).values_list(
+            "header", "field_key"
+        )
+    )
     assert remembered.items() >= {"所在村": "village", "户主": "head"}.items()
     client.post(f"/ledgers/{ledger.code}/import/{job.pk}/", {"mode": "all"})
     assert LedgerRow.objects.filter(ledger=ledger, data__head="孔令民").exists()

@@ -7,8 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.ledger_factory import define, messy_workbook
-from zhili.ledgers import importer
-from zhili.ledgers.models import ImportJob, ImportStatus, LedgerRow
+from zhili.imports import pipeline as importer
+from zhili.imports.models import ImportJob, ImportStatus
+from zhili.ledgers.models import LedgerRow
 from zhili.people.models import Person
 from zhili.people.scope import scope_for
 

@@ -64,6 +64,10 @@ def _gas(world):
     return Ledger.objects.select_related("region").get(region=world.sub, code="gas-conversion")  # owned by 城管办
 
 
+def _reveals_in(paths, region) -> bool:
+    return paths is None or any(region.path.startswith(p) for p in paths)
+
+
 def _task(world, lead_code):
     return Task.objects.select_related("goal__region").filter(goal__region=world.sub, lead_unit__code=lead_code).first()
 
@@ -92,6 +96,11 @@ CASES = [
         ("leader", "urban", "village", "grid", "outsider"),
     ),
     (
+        "open demo-village's import into gas-conversion",
+        lambda w, s: policy.see_import(s, SimpleNamespace(uploaded_by_id=person("demo-village").pk, region=w.sub)),
+        ("leader", "village"),
+    ),
+    (
         "reveal a 孔家坊 identity number",
         lambda w, s: policy.reveal_identity(s, _gas(w), w.kong),
         ("leader", "urban", "village"),
@@ -100,6 +109,16 @@ CASES = [
         "reveal a 阎桥 identity number",
         lambda w, s: policy.reveal_identity(s, _gas(w), w.yan),
         ("leader", "urban", "outsider"),
+    ),
+    (
+        "reveal 阎桥 identity numbers in a list or an export (reveal_identity_paths)",
+        lambda w, s: _reveals_in(policy.reveal_identity_paths(s, _gas(w)), w.yan),
+        ("leader", "urban", "outsider"),
+    ),
+    (
+        "reveal 孔家坊 grid-1 identity numbers in a list or an export",
+        lambda w, s: _reveals_in(policy.reveal_identity_paths(s, _gas(w)), w.kong_grid),
+        ("leader", "urban", "village"),
     ),
     ("dispatch a 孔家坊 case", lambda w, s: policy.dispatch_case(s, _case(w, where=w.kong_grid)), ("leader", "urban")),
     ("dispatch a tip", lambda w, s: policy.dispatch_case(s, _case(w, where=w.sub, confidential=True)), ("tips",)),

@@ -56,5 +56,7 @@ def test_scope(row, persona, world, as_persona):
         f"{row.name} as {persona}: expected {expected}, got {response.status_code} "
         f"{response.content[:300].decode(errors='replace')}"
     )
+    if expected == OK and row.check is not None:
+        row.check(response, world, persona)
     if expected != OK and row.method != "GET":
         assert AuditEntry.objects.count() == before, f"{row.name} as {persona} wrote something"

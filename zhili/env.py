@@ -112,8 +112,11 @@ def database(data: Path) -> dict:
             "NAME": str(data / "zhili.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers and the one writer work at the same time; IMMEDIATE avoids the
-                # "database is locked" upgrade deadlock under concurrent writes.
+                # "database is locked" upgrade deadlock under concurrent writes; a writer waits up to 20 s for
+                # another's transaction (sqlite3's default, 5 s, failed requests while a large import wrote;
+                # imports now write in short batches, see zhili/imports/pipeline.py).
                 "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
         }

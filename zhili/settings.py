@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "zhili.regions",
     "zhili.people",
     "zhili.targets",
+    "zhili.imports",
     "zhili.ledgers",
     "zhili.cases",
     "zhili.api",
@@ -161,10 +162,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Ledger imports: files over ZHILI_IMPORT_BACKGROUND_KB are checked and written by the background worker.
+# Imports (zhili.imports): files over ZHILI_IMPORT_BACKGROUND_KB are checked and written by the background worker,
+# which renews its lease on a job every few thousand rows; a job whose lease ran out lost its worker.
 ZHILI_IMPORT_MAX_MB = env.envint("ZHILI_IMPORT_MAX_MB", 50, minimum=1)
 ZHILI_IMPORT_MAX_ROWS = env.envint("ZHILI_IMPORT_MAX_ROWS", 1_000_000, minimum=1)
 ZHILI_IMPORT_BACKGROUND_KB = env.envint("ZHILI_IMPORT_BACKGROUND_KB", 1024, minimum=0)
+ZHILI_IMPORT_LEASE_SECONDS = env.envint("ZHILI_IMPORT_LEASE_SECONDS", 120, minimum=1)
 # Case photos: larger files are refused before they are decoded; the display copy is at most 1280 px.
 ZHILI_PHOTO_MAX_MB = env.envint("ZHILI_PHOTO_MAX_MB", 15, minimum=1)
 # Map tiles for the case map: a Tianditu or offline tile server URL ({z}/{x}/{y}); empty = a plain vector map

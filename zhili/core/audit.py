@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from zhili.core.models import AuditEntry
@@ -64,3 +65,48 @@ def record(
         reason=reason,
         confidential=bool(getattr(obj, "audit_confidential", False)),
     )
+
+
+def record_many(
+    actor,
+    action: str,
+    model: type[models.Model],
+    entries: Iterable[tuple[Any, str, str, dict[str, Any]]],
+    *,
+    reason: str = "",
+    batch_size: int = 1000,
+) -> int:
+    """Append one entry per (object id, object as text, region path, changes) about objects of `model` — many
+    at once (an import's updated rows), in one INSERT per `batch_size`, inside the caller's transaction like
+    record(). Returns how many were written."""
+    if getattr(actor, "pk", None):
+        actor_id, actor_name = actor.pk, actor.get_full_name() or actor.username
+    else:
+        actor_id, actor_name = None, "系统"
+    object_type = model._meta.label_lower
+    at = timezone.now()
+    written = 0
+    batch: list[AuditEntry] = []
+    for object_id, text, region_path, changes in entries:
+        batch.append(
+            AuditEntry(
+                actor_id=actor_id,
+                actor_name=actor_name,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                object_repr=str(text)[:300],
+                region_path=region_path or "",
+                changes=_plain(changes or {}),
+                reason=reason,
+                at=at,
+            )
+        )
+        if len(batch) >= batch_size:
+            AuditEntry.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        AuditEntry.objects.bulk_create(batch)
+        written += len(batch)
+    return written

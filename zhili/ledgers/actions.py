@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from zhili.core import audit, errors
 from zhili.core.errors import require
-from zhili.ledgers import definitions
+from zhili.ledgers import definitions, exporting, queries
 from zhili.ledgers.fields import Context, clean_row, display
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow, LedgerVersion, RowLevel, SensitiveReveal
 from zhili.people import policy
@@ -133,20 +135,19 @@ def do_add_row(ledger: Ledger, values: dict, *, actor, scope: Scope) -> LedgerRo
         raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
     region = clean.region or ledger.region
     require(policy.write_ledger_row(scope, ledger, region), f"您无权为“{region.name}”填写该台账。")
+    duplicate = f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。"
     if clean.key_value:
-        _require(
-            not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exists(),
-            f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。",
+        _require(not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exists(), duplicate)
+    with _unique_key(duplicate):
+        row = LedgerRow.objects.create(
+            ledger=ledger,
+            version=version,
+            region=region,
+            data=clean.data,
+            key_value=clean.key_value,
+            created_by=actor,
+            modified_by=actor,
         )
-    row = LedgerRow.objects.create(
-        ledger=ledger,
-        version=version,
-        region=region,
-        data=clean.data,
-        key_value=clean.key_value,
-        created_by=actor,
-        modified_by=actor,
-    )
     audit.record(
         actor, "ledger.row.add", row, changes={k: [None, display(version, k, v)] for k, v in clean.data.items()}
     )
@@ -154,6 +155,18 @@ def do_add_row(ledger: Ledger, values: dict, *, actor, scope: Scope) -> LedgerRo
 
 
 Conflict = errors.Conflict  # someone else saved the row after this person opened it
+
+
+@contextlib.contextmanager
+def _unique_key(sentence: str):
+    """The key's uniqueness, as the database keeps it: two people adding the same key at the same moment both
+    pass the check above, and the second write breaks the unique constraint — that person gets the same
+    sentence (in a savepoint, so the rest of their transaction stays usable)."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise errors.Invalid(sentence) from None
 
 
 @transaction.atomic
@@ -168,21 +181,23 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor, scope: 
         raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
     region = clean.region or row.region
     require(policy.write_ledger_row(scope, ledger, region), f"您无权把这一行移到“{region.name}”。")
+    duplicate = f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。"
     if clean.key_value and clean.key_value != row.key_value:
         _require(
             not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exclude(pk=row.pk).exists(),
-            f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。",
+            duplicate,
         )
     before = dict(row.data)
-    updated = LedgerRow.objects.filter(pk=row.pk, revision=revision).update(
-        data=clean.data,
-        region=region,
-        key_value=clean.key_value,
-        version=version,
-        revision=F("revision") + 1,
-        modified_by=actor,
-        modified_at=timezone.now(),
-    )
+    with _unique_key(duplicate):
+        updated = LedgerRow.objects.filter(pk=row.pk, revision=revision).update(
+            data=clean.data,
+            region=region,
+            key_value=clean.key_value,
+            version=version,
+            revision=F("revision") + 1,
+            modified_by=actor,
+            modified_at=timezone.now(),
+        )
     if not updated:
         current = LedgerRow.objects.select_related("modified_by").get(pk=row.pk)
         raise Conflict(
@@ -223,3 +238,39 @@ def do_reveal(row: LedgerRow, field_key: str, *, actor, scope: Scope) -> str:
     SensitiveReveal.objects.create(row=row, field_key=field_key, person=actor)
     audit.record(actor, "ledger.row.reveal", row, changes={"field": [None, field["label"]]})
     return str(row.data.get(field_key) or "")
+
+
+# ---- exports -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_export_ledger(ledger: Ledger, filters: queries.RowFilter, *, actor, scope: Scope) -> exporting.Export:
+    """The ledger's rows in the person's scope that match `filters`, as .xlsx in the layout the importer reads.
+
+    Identity numbers are written in full only in rows whose numbers the person may reveal (their leaders, the
+    owning office, the village's own cadres: `policy.reveal_identity`), masked as the page shows them elsewhere.
+    One audit entry says what the file held: how many rows, the filter, and for each identity field in how many
+    rows it was masked and in how many written in full."""
+    rows = queries.filtered_rows(scope, ledger, filters).select_related("region").order_by("id")
+    allowed: dict[int, bool] = {}
+
+    def reveal(row: LedgerRow) -> bool:
+        ok = allowed.get(row.region_id)
+        if ok is None:
+            ok = allowed[row.region_id] = policy.reveal_identity(scope, ledger, row.region)
+        return ok
+
+    contents = exporting.Contents()
+    data = exporting.ledger_xlsx(ledger, rows, reveal=reveal, contents=contents)
+    audit.record(
+        actor,
+        "ledger.export",
+        ledger,
+        changes={
+            "rows": [None, contents.rows],
+            "filter": [None, filters.describe(ledger)],
+            "masked": [None, {label: n for label, n in contents.masked.items() if n}],
+            "in_full": [None, {label: n for label, n in contents.in_full.items() if n}],
+        },
+    )
+    return exporting.Export(data, contents)

@@ -7,7 +7,5 @@ class LedgersConfig(AppConfig):
     verbose_name = "台账"
 
     def ready(self):
-        from zhili.core import jobs
-        from zhili.ledgers import source, worker  # noqa: F401 — registers the "ledger" indicator source
-
-        jobs.register(worker.run_once)
+        # registers the "ledger" indicator source and the "ledger" importer
+        from zhili.ledgers import importer, source  # noqa: F401

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhili.core.models import ArchivableModel, TimeStampedModel
+from zhili.core.models import ArchivableModel, ArchivableQuerySet, TimeStampedModel
+from zhili.imports.models import staged_q
 from zhili.people.models import Unit
 from zhili.regions.models import Region
 
@@ -84,6 +85,14 @@ class LedgerVersion(TimeStampedModel):
         return next((f for f in self.fields if f["key"] == key), None)
 
 
+class VisibleRows(models.Manager.from_queryset(ArchivableQuerySet)):
+    """Every row except those an import is still writing: rows written under an import job stay out of every
+    list, figure, export and check until the job is published, then all appear at once (zhili.imports)."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(staged_q("import_job"))
+
+
 class LedgerRow(ArchivableModel):
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="rows")
     version = models.ForeignKey(LedgerVersion, on_delete=models.PROTECT, related_name="rows")
@@ -93,9 +102,15 @@ class LedgerRow(ArchivableModel):
     revision = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     modified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    import_job = models.ForeignKey(
+        "imports.ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = VisibleRows()
+    all_rows = ArchivableQuerySet.as_manager()  # with the rows of imports in progress: for the importer only
 
     class Meta:
+        default_manager_name = "objects"
         ordering = ["id"]
         indexes = [models.Index(fields=["ledger", "region"]), models.Index(fields=["ledger", "key_value"])]
         constraints = [
@@ -115,60 +130,9 @@ class LedgerRow(ArchivableModel):
         return self.region.path
 
 
-class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", _("已上传")
-    QUEUED = "queued", _("排队中")
-    PARSING = "parsing", _("检查中")
-    PREVIEWED = "previewed", _("待确认")
-    COMMITTING = "committing", _("写入中")
-    DONE = "done", _("已导入")
-    FAILED = "failed", _("未导入")
-    CANCELLED = "cancelled", _("已取消")
-
-
-def import_path(instance: ImportJob, filename: str) -> str:
+def import_path(instance, filename: str) -> str:
+    """Where migration 0001's ImportJob stored uploads (import jobs now live in zhili.imports)."""
     return f"imports/{instance.ledger.code}/{filename}"
-
-
-class ImportJob(TimeStampedModel):
-    """One uploaded file: parsed into a preview, written only when the person confirms."""
-
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="imports")
-    file = models.FileField(upload_to=import_path)
-    filename = models.CharField(max_length=255)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
-    only_valid = models.BooleanField(default=False)
-    mapping = models.JSONField(default=dict, blank=True)  # column header → field key, as used
-    summary = models.JSONField(default=dict, blank=True)  # counts: rows, add, update, unchanged, errors, warnings
-    problems = models.JSONField(default=list, blank=True)  # [{row, column, value, reason, level}] (capped)
-    progress = models.PositiveIntegerField(default=0)  # rows processed
-    message = models.TextField(blank=True)  # why it failed, in Chinese
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.ledger} · {self.filename}"
-
-    @property
-    def audit_region_path(self) -> str:
-        return self.ledger.region.path
-
-
-class ColumnMemory(models.Model):
-    """A person's manual column mapping, remembered for their next file of the same ledger."""
-
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")
-    header = models.CharField(max_length=200)
-    field_key = models.CharField(max_length=60)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "ledger", "header"], name="column_memory_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.header} → {self.field_key}"
 
 
 class SensitiveReveal(TimeStampedModel):

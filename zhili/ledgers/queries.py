@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+import re
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Right, Substr, Upper
 from django.http import Http404
 
 from zhili.core import clock
-from zhili.ledgers.models import ImportJob, Ledger, LedgerRow
+from zhili.ledgers.models import FieldType, Ledger, LedgerRow
+from zhili.people import policy
 from zhili.people.scope import Scope
 from zhili.regions import history
-from zhili.regions.models import Level, Region
+from zhili.regions.models import Level, Region, path_prefix_q
 
 
 def ledgers_for(scope: Scope):
     """Ledgers of the subdistricts a person can see into (a village cadre sees their subdistrict's ledgers,
-    and only their village's rows)."""
-    subs = set()
-    for path in scope.read_paths:
-        parts = path.split("/")[:-1]
-        for i in range(len(parts)):
-            subs.add("/".join(parts[: i + 1]) + "/")
+    and only their village's rows): the subdistrict above each region they read, and everything under it."""
     qs = Ledger.objects.active().select_related("region", "unit", "current_version")
     if scope.is_superuser:
         return qs
+    subs = {Region.path_at(path, Level.SUBDISTRICT) for path in scope.read_paths} - {""}
     return qs.filter(Q(region__path__in=subs) | scope.q("region__path"))
 
 
@@ -45,11 +46,81 @@ def get_row_or_404(scope: Scope, ledger: Ledger, pk: int) -> LedgerRow:
     return row
 
 
-def get_job_or_404(scope: Scope, ledger: Ledger, pk: int, person) -> ImportJob:
-    job = ImportJob.objects.filter(ledger=ledger, pk=pk).first()
-    if job is None or (job.uploaded_by_id != person.pk and not scope.can_write(ledger.region.path)):
-        raise Http404("不存在或无权查看。")
-    return job
+@dataclass(frozen=True)
+class RowFilter:
+    """What a person filters a ledger's rows by (the list page, its export): a village, a field containing a
+    value, archived rows too."""
+
+    region: str = ""
+    field: str = ""
+    value: str = ""
+    archived: bool = False
+
+    @classmethod
+    def from_query(cls, query) -> RowFilter:
+        return cls(
+            region=query.get("region", "").strip()[:30],
+            field=query.get("field", "").strip()[:60],
+            value=query.get("value", "").strip()[:100],
+            archived=query.get("archived") == "1",
+        )
+
+    def describe(self, ledger: Ledger) -> str:
+        """The filter as the audit log keeps it (an identity number searched for is kept masked)."""
+        from zhili.ledgers.fields import mask
+
+        f = ledger.current_version.field(self.field) if self.field and self.value else None
+        parts = []
+        if self.region:
+            parts.append(f"村（社区）={self.region}")
+        if f is not None:
+            parts.append(f"{f['label']}包含“{mask(f, self.value)}”")
+        if self.archived:
+            parts.append("含已归档")
+        return "；".join(parts) or "全部"
+
+
+_MASKED = re.compile(r"^([0-9]{6})\*+([0-9]{3}[0-9X])$")
+
+
+def identity_match_q(scope: Scope, ledger: Ledger, key: str, value: str) -> Q:
+    """Rows whose identity number `key` contains `value` — in full where the person may reveal identity numbers,
+    and elsewhere only in the masked form the page shows (the first six and last four characters), so a search
+    never confirms a number the person may not see."""
+    value = value.upper()
+    full = Q(**{f"data__{key}__icontains": value})
+    paths = policy.reveal_identity_paths(scope, ledger)
+    if paths is None:
+        return full
+    revealable = Q(pk__in=[])
+    for p in paths:
+        revealable |= path_prefix_q("region__path", p)
+    masked = _MASKED.match(value)
+    if masked:  # the masked form itself, as copied from the page
+        hidden = Q(_id_head=masked.group(1), _id_tail=masked.group(2))
+    elif "*" in value or len(value) > 6:
+        hidden = Q(pk__in=[])  # more than the masked form shows: only numbers the person may see can match
+    else:
+        hidden = Q(_id_head__contains=value) | (Q(_id_tail__contains=value) if len(value) <= 4 else Q(pk__in=[]))
+    return Q(revealable & full) | Q(~revealable & hidden)
+
+
+def filtered_rows(scope: Scope, ledger: Ledger, filters: RowFilter):
+    """The ledger's rows in the person's scope that match `filters`."""
+    rows = rows_for(scope, ledger)
+    if not filters.archived:
+        rows = rows.filter(archived_at__isnull=True)
+    if filters.region:  # a village's rows with those of the villages merged into it
+        rows = rows.filter(region_q(filters.region))
+    f = ledger.current_version.field(filters.field) if filters.field and filters.value else None
+    if f is not None and f["type"] == FieldType.ID_NUMBER:
+        number = Cast(KeyTextTransform(f["key"], "data"), CharField())
+        rows = rows.annotate(_id_head=Upper(Substr(number, 1, 6)), _id_tail=Upper(Right(number, 4))).filter(
+            identity_match_q(scope, ledger, f["key"], filters.value)
+        )
+    elif f is not None:
+        rows = rows.filter(**{f"data__{f['key']}__icontains": filters.value})
+    return rows
 
 
 def totals_by_village(scope: Scope, ledger: Ledger) -> list[tuple[Region, int]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,21 +14,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core.models import AuditEntry
+from zhili.imports import views as import_views
+from zhili.imports.views import xlsx_response
 from zhili.ledgers import actions, definitions, importer, queries
-from zhili.ledgers.exporting import ledger_xlsx
 from zhili.ledgers.fields import display
-from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, row_form_fields
-from zhili.ledgers.models import FieldType, ImportJob, ImportStatus
+from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, int_param, page_number, row_form_fields
+from zhili.ledgers.models import FieldType
 from zhili.people import policy
 from zhili.regions.models import Region
 
-BACKGROUND_ROWS = 5000
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+LEDGER_IMPORTS = importer.KEY
 
 
 @require_GET
@@ -37,25 +31,12 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     return render(request, "ledgers/list.html", {"ledgers": queries.ledgers_for(request.scope)})
 
 
-def _filtered(request: HttpRequest, ledger):
-    rows = queries.rows_for(request.scope, ledger)
-    if request.GET.get("archived") != "1":
-        rows = rows.filter(archived_at__isnull=True)
-    region = request.GET.get("region", "").strip()
-    if region:
-        rows = rows.filter(queries.region_q(region))
-    field_key, value = request.GET.get("field", ""), request.GET.get("value", "").strip()
-    if field_key and value and ledger.current_version.field(field_key):
-        rows = rows.filter(**{f"data__{field_key}__icontains": value})
-    return rows.order_by("-id")
-
-
 @require_GET
 def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
     version = ledger.current_version
-    rows = _filtered(request, ledger)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    rows = queries.filtered_rows(request.scope, ledger, queries.RowFilter.from_query(request.GET)).order_by("-id")
+    page = Paginator(rows, 50).get_page(page_number(request.GET.get("page")))
     names = dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name"))
     table = [
         (row, [display(version, f["key"], row.data.get(f["key"]), regions=names) for f in version.fields])
@@ -71,7 +52,7 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
             "table": table,
             "villages": queries.totals_by_village(request.scope, ledger),
             "can_manage": policy.manage_ledger(request.scope, ledger),
-            "can_add": bool(request.scope.write_paths) or bool(request.scope.units) or request.scope.is_superuser,
+            "can_add": policy.import_into_ledger(request.scope, ledger),
             "new_fields": row_form_fields(version),
             "import_form": ImportForm(),
             "q": request.GET,
@@ -120,7 +101,7 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     conflict = False
     if request.method == "POST":
         try:
-            revision = int(request.POST.get("revision", "0"))
+            revision = int_param(request.POST.get("revision"), "版本号（revision）", minimum=1)
             actions.do_update_row(
                 row, _posted_values(request, version), revision=revision, actor=request.user, scope=request.scope
             )
@@ -128,8 +109,8 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             return redirect("ledgers:row_edit", code=ledger.code, pk=row.pk)
         except actions.Conflict as exc:
             errors, conflict = exc.messages, True
-        except (ValidationError, ValueError) as exc:
-            errors = exc.messages if isinstance(exc, ValidationError) else ["请求内容不正确，请刷新页面后重试。"]
+        except ValidationError as exc:
+            errors = exc.messages
         values = _posted_values(request, version)
     else:
         values = {
@@ -190,98 +171,28 @@ def row_reveal(request: HttpRequest, code: str, pk: int, field_key: str) -> Http
 @require_GET
 def export(request: HttpRequest, code: str) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
-    rows = _filtered(request, ledger).order_by("id")
-    from zhili.core import audit
+    exported = actions.do_export_ledger(
+        ledger, queries.RowFilter.from_query(request.GET), actor=request.user, scope=request.scope
+    )
+    return xlsx_response(exported.data, f"{ledger.name}.xlsx")
 
-    audit.record(request.user, "ledger.export", ledger, changes={"filter": [None, request.GET.urlencode()]})
-    return _xlsx(ledger_xlsx(ledger, rows), f"{ledger.name}.xlsx")
+
+# ---- imports: the shared pipeline's pages (zhili.imports), for this ledger ---------------------------------
 
 
 @require_POST
 def import_upload(request: HttpRequest, code: str) -> HttpResponse:
-    ledger = queries.get_ledger_or_404(request.scope, code)
-    form = ImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, "targets/refused.html", {"message": "请选择要导入的文件。"}, status=400)
-    upload = form.cleaned_data["file"]
-    limit = settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024
-    if upload.size > limit:
-        return render(
-            request,
-            "targets/refused.html",
-            {
-                "message": f"文件大小 {upload.size / 1048576:.0f} MB 超过上限 {settings.ZHILI_IMPORT_MAX_MB} MB，请拆分后再导入。"
-            },
-            status=400,
-        )
-    job = ImportJob.objects.create(ledger=ledger, file=upload, filename=upload.name[:255], uploaded_by=request.user)
-    if upload.size > settings.ZHILI_IMPORT_BACKGROUND_KB * 1024:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)  # the worker checks it
-    else:
-        importer.preview(job, request.scope, person=request.user)
-    return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
+    return import_views.upload(request, LEDGER_IMPORTS, queries.get_ledger_or_404(request.scope, code))
 
 
 @require_http_methods(["GET", "POST"])
 def import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    ledger = queries.get_ledger_or_404(request.scope, code)
-    job = queries.get_job_or_404(request.scope, ledger, pk, request.user)
-    remappable = job.status == ImportStatus.PREVIEWED or (
-        job.status == ImportStatus.FAILED and job.summary.get("columns")
-    )
-    if request.method == "POST" and request.POST.get("mode") == "remap" and remappable:
-        # the person's manual column choices: kept for their next file, then the file is checked again
-        columns = job.summary.get("columns", [])
-        choices = {
-            columns[int(k[4:])]: v
-            for k, v in request.POST.items()
-            if k.startswith("col-") and k[4:].isdigit() and int(k[4:]) < len(columns)
-        }
-        override = importer.remember_mapping(ledger, request.user, choices)
-        importer.preview(job, request.scope, person=request.user, override=override)
-        messages.success(request, "已按您的选择重新对应列，并记住了这些选择。")
-        return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
-    if request.method == "POST" and job.status == ImportStatus.PREVIEWED:
-        mode = request.POST.get("mode")
-        if job.summary.get("rows", 0) > BACKGROUND_ROWS:  # a large file is written in the background too
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportStatus.COMMITTING, progress=0, only_valid=mode == "only_valid", message=""
-            )
-            return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
-        try:
-            summary = importer.commit(job, request.scope, actor=request.user, only_valid=mode == "only_valid")
-            messages.success(
-                request,
-                f"已导入：新增 {summary.add} 行，更新 {summary.update} 行，"
-                f"未变 {summary.unchanged} 行" + (f"，未导入 {summary.errors} 行" if summary.errors else "") + "。",
-            )
-        except importer.ImportHasErrors as exc:
-            messages.error(request, str(exc))
-        except importer.ImportRefused as exc:
-            messages.error(request, str(exc))
-        return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
-    errors = [p for p in job.problems if p["level"] == "error"]
-    warnings = [p for p in job.problems if p["level"] == "warning"]
-    return render(
-        request,
-        "ledgers/import_job.html",
-        {
-            "ledger": ledger,
-            "job": job,
-            "errors": errors[:500],
-            "warnings": warnings[:200],
-            "fields": ledger.current_version.fields,
-            "remappable": remappable,
-            "columns": [(i, name, job.mapping.get(name, "")) for i, name in enumerate(job.summary.get("columns", []))],
-        },
-    )
+    return import_views.job_page(request, LEDGER_IMPORTS, queries.get_ledger_or_404(request.scope, code), pk)
 
 
 @require_GET
 def import_rejected(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    ledger = queries.get_ledger_or_404(request.scope, code)
-    job = queries.get_job_or_404(request.scope, ledger, pk, request.user)
-    return _xlsx(importer.rejected_xlsx(job, request.scope, person=request.user), f"未导入的行-{job.filename}.xlsx")
+    return import_views.rejected(request, LEDGER_IMPORTS, queries.get_ledger_or_404(request.scope, code), pk)
 
 
 @require_GET

@@ -61,6 +61,12 @@ def import_into_ledger(scope: Scope, ledger: Any) -> bool:
     )
 
 
+def see_import(scope: Scope, job: Any) -> bool:
+    """Open an import (its preview, its rejected rows): who uploaded it, and who writes the whole region the
+    target belongs to (its leaders)."""
+    return job.uploaded_by_id == scope.person_id or scope.can_write(job.region.path)
+
+
 def reveal_identity(scope: Scope, ledger: Any, region: Region) -> bool:
     """See an identity number unmasked (each time logged): the region's leaders, the owning office, the cadres of
     the person's own village."""
@@ -69,6 +75,17 @@ def reveal_identity(scope: Scope, ledger: Any, region: Region) -> bool:
         or scope.works_for(ledger.unit_id, region.path)
         or (scope.is_cadre_of(region.path) and scope.can_write(region.path))
     )
+
+
+def reveal_identity_paths(scope: Scope, ledger: Any) -> tuple[str, ...] | None:
+    """Where `reveal_identity` says yes for this ledger, as region-path prefixes (None: everywhere), so that a
+    list or an export can ask it of every row in one query."""
+    if scope.is_superuser:
+        return None
+    paths = [*scope.lead_paths, *(p for p in scope.cadre_paths if scope.can_write(p))]
+    if ledger.unit_id is not None and ledger.unit_id in scope.units:
+        paths.append(scope.units[ledger.unit_id])
+    return tuple(paths)
 
 
 # ---- cases (网格事件) ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """zhili ledger import CODE FILE [--dry-run] [--only-valid] | zhili ledger export CODE -o FILE | zhili ledger define FILE
 
-Thin: parse arguments, then call the same importer, exporter and actions as the pages, under a person's scope
-(--user; default: the first active superuser).
+Thin: parse arguments, then call the same actions as the pages (the import's life cycle in zhili.imports, the
+export, the definitions), under a person's scope (--user; default: the first active superuser).
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from zhili.ledgers import actions, definitions, importer
-from zhili.ledgers.exporting import ledger_xlsx
-from zhili.ledgers.models import ImportJob, ImportStatus, Ledger
+from zhili.imports import actions as import_actions
+from zhili.imports import pipeline
+from zhili.imports.models import ImportStatus
+from zhili.ledgers import actions, definitions, importer, queries
+from zhili.ledgers.models import Ledger
 from zhili.people.models import Person
-from zhili.people.scope import scope_for
-from zhili.regions.models import Region
+from zhili.people.scope import NoViewpoint, scope_for, viewpoint
+from zhili.regions.models import Level, Region
 
 
 class Command(BaseCommand):
@@ -56,14 +58,10 @@ class Command(BaseCommand):
         return person
 
     def _ledger(self, code: str, region: str | None, scope) -> Ledger:
-        qs = Ledger.objects.active().filter(code=code)
+        qs = queries.ledgers_for(scope).filter(code=code)
         if region:
             qs = qs.filter(region__code=region)
-        ledgers = [
-            lg
-            for lg in qs.select_related("region", "current_version")
-            if scope.can_read(lg.region.path) or any(p.startswith(lg.region.path) for p in scope.read_paths)
-        ]
+        ledgers = list(qs)
         if not ledgers:
             raise CommandError(f"台账“{code}”不存在或不在您的权限范围内。")
         if len(ledgers) > 1:
@@ -77,11 +75,13 @@ class Command(BaseCommand):
             return self._define(options["file"], region, person, scope)
         ledger = self._ledger(options["code"], region, scope)
         if verb == "export":
-            from zhili.ledgers import queries
-
-            rows = queries.rows_for(scope, ledger).filter(archived_at__isnull=True).order_by("id")
-            Path(options["output"]).write_bytes(ledger_xlsx(ledger, rows))
-            self.stdout.write(f"已导出 {rows.count()} 行到 {options['output']}")
+            exported = actions.do_export_ledger(ledger, queries.RowFilter(), actor=person, scope=scope)
+            Path(options["output"]).write_bytes(exported.data)
+            masked = "、".join(label for label, n in exported.contents.masked.items() if n)
+            self.stdout.write(
+                f"已导出 {exported.contents.rows} 行到 {options['output']}"
+                + (f"（您的角色不能查看完整{masked}，已按页面显示的方式隐去中间部分）" if masked else "")
+            )
             return None
         return self._import(ledger, Path(options["file"]), person, scope, options["dry_run"], options["only_valid"])
 
@@ -90,10 +90,14 @@ class Command(BaseCommand):
             data = definitions.load_file(file)
             sub = Region.objects.filter(code=region).first() if region else None
             if sub is None:
-                subs = [r for r in Region.objects.filter(level=3) if scope.can_write(r.path) or scope.can_admin(r.path)]
-                if len(subs) != 1:
+                # where the person works; someone who sees several subdistricts must say which
+                several = scope.is_superuser or any(Region.level_of(p) < Level.SUBDISTRICT for p in scope.read_paths)
+                try:
+                    sub = None if several else viewpoint(scope).sub
+                except NoViewpoint:
+                    sub = None
+                if sub is None:
                     raise CommandError("请用 --region 指定台账所属街道的区划代码。")
-                sub = subs[0]
             existing = Ledger.objects.filter(region=sub, code=data["code"]).first()
             if existing:
                 v = actions.do_change_definition(
@@ -114,12 +118,15 @@ class Command(BaseCommand):
     def _import(self, ledger, path: Path, person, scope, dry_run: bool, only_valid: bool):
         if not path.exists():
             raise CommandError(f"文件 {path} 不存在。")
-        with path.open("rb") as fh:
-            job = ImportJob.objects.create(
-                ledger=ledger, file=File(fh, name=path.name), filename=path.name, uploaded_by=person
-            )
-        summary = importer.preview(job, scope, person=person)
+        try:  # the command waits: it checks (and writes) the file itself, however large
+            with path.open("rb") as fh:
+                job = import_actions.do_start_import(
+                    importer.KEY, ledger, File(fh, name=path.name), actor=person, scope=scope, wait=True
+                )
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
         job.refresh_from_db()
+        summary = pipeline.Summary.of(job)
         if job.status == ImportStatus.FAILED:
             raise CommandError(job.message + " 没有写入任何数据。")
         self.stdout.write(
@@ -129,8 +136,8 @@ class Command(BaseCommand):
         for p in job.problems:
             if p["level"] == "error":
                 self.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）：{p['reason']}")
-        if sum(1 for p in job.problems if p["level"] == "error") >= importer.MAX_PROBLEMS_KEPT:
-            self.stdout.write(f"  ……仅列出前 {importer.MAX_PROBLEMS_KEPT} 条。")
+        if sum(1 for p in job.problems if p["level"] == "error") >= pipeline.MAX_PROBLEMS_KEPT:
+            self.stdout.write(f"  ……仅列出前 {pipeline.MAX_PROBLEMS_KEPT} 条。")
         if dry_run:
             self.stdout.write("试运行（--dry-run）：没有写入任何数据。")
             if summary.errors:
@@ -142,9 +149,9 @@ class Command(BaseCommand):
             )
             sys.exit(1)
         try:
-            done = importer.commit(job, scope, actor=person, only_valid=only_valid)
-        except (importer.ImportHasErrors, importer.ImportRefused) as exc:
-            raise CommandError(str(exc)) from None
+            done = import_actions.do_confirm(job, only_valid=only_valid, actor=person, scope=scope)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
         self.stdout.write(
             f"已导入：新增 {done.add} 行，更新 {done.update} 行，未变 {done.unchanged} 行"
             + (f"，未导入 {done.errors} 行" if done.errors else "")
