@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tests.ledger_factory import define, messy_workbook
 from zhili.core import jobs
-from zhili.imports import pipeline, worker
+from zhili.imports import jobs as worker
+from zhili.imports import pipeline
 from zhili.imports.models import ImportJob, ImportStatus, StagedChange
 from zhili.ledgers import importer as ledger_importer
 from zhili.ledgers.models import LedgerRow

@@ -1,6 +1,6 @@
-"""The seams of cases, core, people and the API hold (issue 10 §2, §3, §6): views parse, authorise, call an action
-or a query and render — no audit entry is written in a view, no status is chosen by reading a sentence — and
-imports point one way (cases does not import the API)."""
+"""The seams hold (issue 10 §2, §3, §6): views parse, authorise, call an action or a query and render — no audit
+entry is written in a view or a command, no status is chosen by reading a sentence — and imports point one way:
+core ← regions ← people ← the domain apps ← the API, and nothing but the demo imports the demo."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "zhili"
 VIEWS = [
-    *(ROOT / app / "views.py" for app in ("cases", "core", "people")),
+    *ROOT.glob("*/views.py"),
+    *ROOT.glob("*/management/commands/*.py"),
     ROOT / "cases" / "open311.py",
     *(ROOT / "api").glob("*.py"),
 ]
@@ -49,3 +50,54 @@ def test_every_case_page_finds_its_subdistrict_through_the_one_viewpoint():
         re.compile(r"def subdistrict_for|_subdistrict_paths|\.split\(\"/\"\)"),
     )
     assert found == [], "\n".join(found)
+
+
+# ---- imports point one way ------------------------------------------------------------------------------
+
+LAYERS = {  # an app may import the apps of lower layers (and, at runtime, no higher one)
+    "core": 0,
+    "excel": 0,
+    "regions": 1,
+    "people": 2,
+    "targets": 3,
+    "imports": 3,
+    "ledgers": 4,
+    "cases": 4,
+    "api": 5,
+    "demo": 6,
+}
+
+
+def _runtime_imports(path: pathlib.Path) -> set[str]:
+    """The zhili apps a module imports when it runs (imports under `if TYPE_CHECKING:` only name types)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def visit(node, typing_only=False):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("zhili."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("zhili."))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_imports_point_one_way():
+    wrong = []
+    for app, layer in LAYERS.items():
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for other in _runtime_imports(path) - {app}:
+                if other in LAYERS and (LAYERS[other] > layer or (LAYERS[other] == layer and other != app)):
+                    wrong.append(f"{path.relative_to(ROOT).as_posix()} imports zhili.{other}")
+    assert wrong == [], "imports against the layers (core ← regions ← people ← apps ← api ← demo):\n" + "\n".join(
+        sorted(wrong)
+    )

@@ -7,5 +7,4 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.login_not_required_set_language(set_language), name="set_language"),
-    path("audit/", views.audit_log, name="audit_log"),
 ]

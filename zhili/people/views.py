@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
@@ -14,10 +16,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core.errors import Invalid, refuse, status_of
 from zhili.core.forms import run_action, status_for
+from zhili.core.queries import AuditFilter, audit_entries
 from zhili.people import actions, policy, queries
 from zhili.people.forms import (
     ChainLinkForm,
@@ -383,3 +386,40 @@ def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, f"已设置{d['level'].name}：{link.display_name}。")
             return redirect("region_detail", code=grid.code)
     return render(request, "regions/chain_form.html", {"form": form, "region": grid, "chain": queries.chain(grid)})
+
+
+# ---- the audit log (written by every action, core/audit.py; read here by administrators) ----------
+
+
+def _parse_date(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Administrators read the audit log of their regions, filtered by person, object and date."""
+    scope = request.scope
+    if not policy.read_audit_log(scope):
+        raise Http404("不存在或无权查看。")
+    actor = request.GET.get("actor", "").strip()
+    obj = request.GET.get("object", "").strip()
+    date_from = _parse_date(request.GET.get("from"))
+    date_to = _parse_date(request.GET.get("to"))
+    qs = audit_entries(scope, AuditFilter(actor=actor, object=obj, date_from=date_from, date_to=date_to))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "actor": actor,
+            "object": obj,
+            "date_from": date_from,
+            "date_to": date_to,
+        },
+    )

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 
+from zhili.core import jobs as core_jobs
 from zhili.imports import actions, pipeline
 from zhili.imports.models import ImportJob, ImportStatus
 from zhili.people.scope import scope_for
@@ -134,3 +135,6 @@ def _fail(job: ImportJob, lease: pipeline.Lease, message: str, *, retryable: boo
         lease_until=None,
         modified_at=timezone.now(),
     )
+
+
+core_jobs.register(run_once)
