@@ -35,7 +35,7 @@ from zhili.core import audit, clock, errors
 from zhili.core.errors import Invalid, require
 from zhili.core.workdays import add_working_days
 from zhili.people import policy
-from zhili.people.models import Unit
+from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope, scope_for
 from zhili.regions import geo
 from zhili.regions.models import Level, Region
@@ -76,7 +76,7 @@ def do_report_case(
     subdistrict: Region,
     category: Category,
     description: str,
-    actor,
+    actor: Person | None,
     scope: Scope | None,
     source: str,
     lng=None,
@@ -158,7 +158,7 @@ def do_report_case(
     return case
 
 
-def _earlier_submission(client_ref: str, actor, origin: str) -> Case | None:
+def _earlier_submission(client_ref: str, actor: Person | None, origin: str) -> Case | None:
     """The case a form with this random id already made — by the same person, or for citizens from the same
     address within the rate limit's window — so that a submission retried after a dropped connection is not a
     second case."""
@@ -170,7 +170,7 @@ def _earlier_submission(client_ref: str, actor, origin: str) -> Case | None:
     return senders.earlier_case(origin, client_ref)
 
 
-def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
+def _store_photo(case: Case, photo, stage: str, actor: Person | None, at) -> CasePhoto:
     distance = None
     if photo.lng is not None and case.lng is not None:
         distance = int(geo.distance_m(float(photo.lng), float(photo.lat), float(case.lng), float(case.lat or 0)))
@@ -195,10 +195,12 @@ def _store_photo(case: Case, photo, stage: str, actor, at) -> CasePhoto:
     return row
 
 
-def _event(case, actor, action, from_state, to_state, at, *, note="", data=None, public=True) -> CaseEvent:
+def _event(
+    case, actor: Person | None, action, from_state, to_state, at, *, note="", data=None, public=True
+) -> CaseEvent:
     name = (
         (actor.get_full_name() or actor.username)
-        if getattr(actor, "pk", None)
+        if actor is not None and actor.pk
         else {Source.PUBLIC: "群众", Source.TIP: "举报人", Source.PARTNER: "外部平台"}.get(case.source, "系统")
     )
     return CaseEvent.objects.create(
@@ -228,7 +230,7 @@ def do_public_report(
     contact_phone="",
     origin: str,
     source: str = Source.PUBLIC,
-    actor=None,
+    actor: Person | None = None,
     address: str = "",
     at: datetime.datetime | None = None,
     client_ref: str = "",
@@ -301,7 +303,7 @@ def apply_step(
     case: Case,
     action: str,
     *,
-    actor,
+    actor: Person,
     at: datetime.datetime,
     rule: CaseRule,
     note: str = "",
@@ -379,7 +381,7 @@ def do_act(
     case: Case,
     action: str,
     *,
-    actor,
+    actor: Person,
     scope: Scope,
     note: str = "",
     revision: int | None = None,
@@ -483,7 +485,7 @@ def _may_be_named_handler(handler, case: Case, *, unit: Unit | None, village: Re
     return policy.may_handle_cases_for(handler_scope, unit=unit, village=village)
 
 
-def do_view_confidential(case: Case, *, actor, scope: Scope) -> Case:
+def do_view_confidential(case: Case, *, actor: Person, scope: Scope) -> Case:
     """Open a confidential tip (its content and the tipster's name and phone): only those who may see it, and each
     opening is in the audit log, whatever the door — page, API or command. Other cases pass unrecorded."""
     if case.confidential:
@@ -497,7 +499,7 @@ def do_view_confidential(case: Case, *, actor, scope: Scope) -> Case:
 
 
 @transaction.atomic
-def do_start_patrol(grid: Region, *, actor, scope: Scope, at=None) -> Patrol:
+def do_start_patrol(grid: Region, *, actor: Person, scope: Scope, at=None) -> Patrol:
     require(grid.level == Level.GRID and policy.patrol(scope, grid), "只有本网格的网格员可以开始巡查。")
     _require(
         not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(), "您有一次巡查尚未结束，请先结束它。"
@@ -508,7 +510,7 @@ def do_start_patrol(grid: Region, *, actor, scope: Scope, at=None) -> Patrol:
 
 
 @transaction.atomic
-def do_checkin(patrol: Patrol, lng, lat, *, actor, at=None) -> Patrol:
+def do_checkin(patrol: Patrol, lng, lat, *, actor: Person, at=None) -> Patrol:
     patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
     _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
     point = parse_point(lng, lat, required=True)
@@ -520,7 +522,7 @@ def do_checkin(patrol: Patrol, lng, lat, *, actor, at=None) -> Patrol:
 
 
 @transaction.atomic
-def do_end_patrol(patrol: Patrol, *, actor, note: str = "", at=None) -> Patrol:
+def do_end_patrol(patrol: Patrol, *, actor: Person, note: str = "", at=None) -> Patrol:
     patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
     _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
     patrol.ended_at = at or clock.now()
@@ -534,7 +536,7 @@ def do_end_patrol(patrol: Patrol, *, actor, note: str = "", at=None) -> Patrol:
 
 
 @transaction.atomic
-def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, category: Category | None = None):
+def do_save_category(subdistrict: Region, data: dict, *, actor: Person, scope: Scope, category: Category | None = None):
     require(policy.configure_cases(scope, subdistrict), "只有系统管理员或街道领导可以修改事件类别。")
     old = (
         audit.snapshot(category, ["name", "time_limit_days", "case_class", "is_public", "is_active"])
@@ -569,7 +571,14 @@ def do_save_category(subdistrict: Region, data: dict, *, actor, scope: Scope, ca
 
 @transaction.atomic
 def do_set_route(
-    category: Category, *, grid: Region | None, unit: Unit | None, to_own_village: bool, person, actor, scope: Scope
+    category: Category,
+    *,
+    grid: Region | None,
+    unit: Unit | None,
+    to_own_village: bool,
+    person: Person | None,
+    actor: Person | None,
+    scope: Scope,
 ) -> RouteRule:
     require(policy.configure_cases(scope, category.subdistrict), "只有系统管理员或街道领导可以修改派遣规则。")
     _require(bool(unit) != bool(to_own_village), "派遣规则须指定一个责任单位，或“派给事发村”。")
@@ -588,7 +597,7 @@ def do_set_route(
 
 
 @transaction.atomic
-def do_save_case_rule(subdistrict: Region, form, *, actor, scope: Scope) -> CaseRule:
+def do_save_case_rule(subdistrict: Region, form, *, actor: Person, scope: Scope) -> CaseRule:
     """Save the subdistrict's case settings from a validated CaseRuleForm (old → new in the audit log)."""
     require(policy.configure_cases(scope, subdistrict), "只有系统管理员或街道领导可以修改事件规则。")
     fields = list(form.Meta.fields)
@@ -606,7 +615,7 @@ def do_save_case_rule(subdistrict: Region, form, *, actor, scope: Scope) -> Case
 # ---- exports -----------------------------------------------------------------------------------
 
 
-def do_export_statistics(subdistrict: Region, by: str, f, *, actor, scope: Scope) -> tuple[str, bytes]:
+def do_export_statistics(subdistrict: Region, by: str, f, *, actor: Person, scope: Scope) -> tuple[str, bytes]:
     """The statistics table as .xlsx (file name, content): only the cases this person may read, and the audit log
     says what left — the grouping, the filters, how many rows and the cases they count."""
     from zhili.cases import exports

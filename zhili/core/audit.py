@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from zhili.core.models import AuditEntry
+
+if TYPE_CHECKING:  # people depend on this module, not the other way round
+    from zhili.people.models import Person
 
 
 def _plain(value: Any) -> Any:
@@ -40,7 +43,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def record(
-    actor,
+    actor: Person | None,
     action: str,
     obj: models.Model,
     *,
@@ -53,9 +56,10 @@ def record(
     it only to those who may see the object."""
     if region_path is None:
         region_path = getattr(obj, "audit_region_path", "") or ""
+    who = actor if actor is not None and actor.pk else None
     return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=(actor.get_full_name() or actor.username) if getattr(actor, "pk", None) else "系统",
+        actor=who,
+        actor_name=(who.get_full_name() or who.username) if who is not None else "系统",
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -68,7 +72,7 @@ def record(
 
 
 def record_many(
-    actor,
+    actor: Person | None,
     action: str,
     model: type[models.Model],
     entries: Iterable[tuple[Any, str, str, dict[str, Any]]],
@@ -79,7 +83,7 @@ def record_many(
     """Append one entry per (object id, object as text, region path, changes) about objects of `model` — many
     at once (an import's updated rows), in one INSERT per `batch_size`, inside the caller's transaction like
     record(). Returns how many were written."""
-    if getattr(actor, "pk", None):
+    if actor is not None and actor.pk:
         actor_id, actor_name = actor.pk, actor.get_full_name() or actor.username
     else:
         actor_id, actor_name = None, "系统"

@@ -58,7 +58,7 @@ def messages_of(exc: BaseException) -> list[str]:
     return [str(exc)] if str(exc) else []
 
 
-def require(condition: object, message: str, kind: type[ValidationError] = Refused) -> None:
+def require(condition: object, message: str, kind: type[Exception] = Refused) -> None:
     """Raise `kind` (Refused by default: a rights check) with `message` unless `condition` holds."""
     if not condition:
         raise kind(message)

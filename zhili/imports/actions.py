@@ -13,6 +13,8 @@ import's own entry (what was added and updated) is written when the commit publi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import transaction
 
@@ -22,6 +24,9 @@ from zhili.imports import pipeline, registry
 from zhili.imports.models import ImportJob, ImportStatus
 from zhili.people import policy
 from zhili.people.scope import Scope
+
+if TYPE_CHECKING:  # people depend on this module, not the other way round
+    from zhili.people.models import Person
 
 
 def is_large(size: int) -> bool:
@@ -39,7 +44,7 @@ def _may_import(job: ImportJob, scope: Scope):
     return imp, target
 
 
-def do_start_import(importer: str, target, upload, *, actor, scope: Scope, wait: bool = False) -> ImportJob:
+def do_start_import(importer: str, target, upload, *, actor: Person, scope: Scope, wait: bool = False) -> ImportJob:
     """Store an uploaded file as a new import into `target`; check it now when it is small (or when the caller
     waits for it, as the command does), else queue it for the worker."""
     imp = registry.get(importer)
@@ -77,7 +82,7 @@ def do_start_import(importer: str, target, upload, *, actor, scope: Scope, wait:
 def do_preview(
     job: ImportJob,
     *,
-    actor,
+    actor: Person,
     scope: Scope,
     override: dict[str, str] | None = None,
     lease: pipeline.Lease | None = None,
@@ -94,7 +99,7 @@ def do_preview(
     return pipeline.preview(job, scope, person=actor, override=override, lease=lease)
 
 
-def do_remap(job: ImportJob, choices: dict[str, str], *, actor, scope: Scope) -> ImportJob:
+def do_remap(job: ImportJob, choices: dict[str, str], *, actor: Person, scope: Scope) -> ImportJob:
     """A person's own column choices for this file: remembered for their next file into the same target, then
     the file is checked again with them (by the worker when the file is large)."""
     _may_import(job, scope)
@@ -123,7 +128,7 @@ def _requeue(job: ImportJob) -> None:
 
 
 def do_confirm(
-    job: ImportJob, *, only_valid: bool, actor, scope: Scope, lease: pipeline.Lease | None = None
+    job: ImportJob, *, only_valid: bool, actor: Person, scope: Scope, lease: pipeline.Lease | None = None
 ) -> pipeline.Summary | None:
     """Write the previewed file — all rows or nothing, or only the valid rows. A small file is written now (the
     summary is returned); a large one is queued for the worker (None), which writes it holding the job's
@@ -150,7 +155,7 @@ def do_confirm(
     return pipeline.commit(job, scope, actor=actor, only_valid=only_valid, batched=is_large(job.file.size))
 
 
-def do_cancel(job: ImportJob, *, actor, scope: Scope) -> ImportJob:
+def do_cancel(job: ImportJob, *, actor: Person, scope: Scope) -> ImportJob:
     """Nothing of this file will be written. A job the worker is writing cannot be cancelled any more."""
     _may_import(job, scope)
     with transaction.atomic():
@@ -167,7 +172,7 @@ def do_cancel(job: ImportJob, *, actor, scope: Scope) -> ImportJob:
     return job
 
 
-def do_retry(job: ImportJob, *, actor, scope: Scope) -> ImportJob:
+def do_retry(job: ImportJob, *, actor: Person, scope: Scope) -> ImportJob:
     """A job whose background work was interrupted (a crash, a restart) checked again from its stored file."""
     _may_import(job, scope)
     require(job.status == ImportStatus.FAILED and job.retryable, "这次导入不需要重试。", errors.Conflict)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -46,6 +46,9 @@ from zhili.excel import values as xv
 from zhili.imports import registry
 from zhili.imports.models import ColumnMemory, ImportJob, ImportStatus, StagedChange
 from zhili.people.scope import Scope
+
+if TYPE_CHECKING:  # people depend on this module, not the other way round
+    from zhili.people.models import Person
 
 MAX_PROBLEMS_KEPT = 2000  # errors stored for the preview page (warnings separately); the rejected-rows file has all
 BATCH = 5000  # rows between progress reports; records per write of a commit in one transaction
@@ -166,7 +169,7 @@ def column_names(columns: list) -> list[str]:
     return [c or f"第{i + 1}列" for i, c in enumerate(columns)]
 
 
-def remember_mapping(job: ImportJob, person, choices: dict[str, str]) -> dict[str, str]:
+def remember_mapping(job: ImportJob, person: Person, choices: dict[str, str]) -> dict[str, str]:
     """Keep a person's manual column choices ({header: field key, or "" = do not import}) for their next file
     into the same target; return the choices that name a real field (or "")."""
     imp = registry.get(job.importer)
@@ -196,7 +199,7 @@ def _open(job: ImportJob) -> reading.SheetRows:
         raise ImportRefused(str(exc)) from None
 
 
-def _remembered(job: ImportJob, person, override: dict[str, str] | None) -> dict[str, str]:
+def _remembered(job: ImportJob, person: Person, override: dict[str, str] | None) -> dict[str, str]:
     """The person's remembered column mapping for this target, with this file's manual choices on top."""
     remembered = {}
     if person is not None:
@@ -210,7 +213,9 @@ def _remembered(job: ImportJob, person, override: dict[str, str] | None) -> dict
     return remembered
 
 
-def layout(imp, target, job: ImportJob, head: list[tuple[int, list]], person=None, override=None) -> Layout:
+def layout(
+    imp, target, job: ImportJob, head: list[tuple[int, list]], person: Person | None = None, override=None
+) -> Layout:
     columns = imp.columns(target)
     fields = [(c.key, list(c.labels)) for c in columns]
     expected = [label for c in columns for label in c.labels]
@@ -281,7 +286,7 @@ def analyse(
     job: ImportJob,
     scope: Scope,
     *,
-    person=None,
+    person: Person | None = None,
     override: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Layout, Iterator[RowResult]]:
@@ -362,7 +367,9 @@ def analyse(
     return lay, results()
 
 
-def preview(job: ImportJob, scope: Scope, *, person=None, override=None, lease: Lease | None = None) -> Summary:
+def preview(
+    job: ImportJob, scope: Scope, *, person: Person | None = None, override=None, lease: Lease | None = None
+) -> Summary:
     """Read the file, store the summary and the problems on the job; write nothing else."""
     summary = Summary()
     problems: list[dict] = []
@@ -458,7 +465,7 @@ def commit(
     job: ImportJob,
     scope: Scope,
     *,
-    actor,
+    actor: Person,
     only_valid: bool = False,
     override=None,
     batched: bool | None = None,
@@ -491,7 +498,7 @@ def commit(
         raise
 
 
-def _commit(imp, target, job, scope, actor, only_valid, override, *, batched: bool, lease) -> Summary:
+def _commit(imp, target, job, scope: Scope, actor: Person, only_valid, override, *, batched: bool, lease) -> Summary:
     summary = Summary()
     now = timezone.now()
     rights = _Rights(imp, scope, target)
@@ -564,7 +571,7 @@ def _commit(imp, target, job, scope, actor, only_valid, override, *, batched: bo
     return summary
 
 
-def _publish(imp, target, job, writer, summary: Summary, actor, only_valid: bool, lease) -> None:
+def _publish(imp, target, job, writer, summary: Summary, actor: Person, only_valid: bool, lease) -> None:
     """The one short transaction that makes the import visible: staged updates applied (each only if its record
     is unchanged since it was read) with one audit entry per record, the job done, `staging` cleared."""
     jobs = lease.jobs() if lease is not None else ImportJob.objects.filter(pk=job.pk)
@@ -628,7 +635,7 @@ def discard(job: ImportJob, *, target=None) -> None:
     ImportJob.objects.filter(pk=job.pk).update(staging=False)
 
 
-def _rows_from_file(job: ImportJob, scope: Scope, person, override) -> Iterator[tuple]:
+def _rows_from_file(job: ImportJob, scope: Scope, person: Person, override) -> Iterator[tuple]:
     """The file read and checked again: (action, region id, key, data as JSON) per row, as a plan holds them."""
     _, results = analyse(job, scope, person=person, override=override)
     for r in results:
@@ -663,7 +670,7 @@ def _plan_path(job: ImportJob) -> Path | None:
     return stored.with_name(f".{stored.name}.job{job.pk}.plan")
 
 
-def _plan_key(job: ImportJob, scope: Scope, person, override) -> str | None:
+def _plan_key(job: ImportJob, scope: Scope, person: Person, override) -> str | None:
     """Everything a row's outcome depends on: the stored file (name, size, modification time), what the importer
     says its rows depend on (for a ledger: the definition version, default region, unit and level, the regions
     rows may name), the column mapping's inputs (the person's remembered mapping and this file's manual
@@ -780,7 +787,7 @@ _drop_plan = drop_plan
 # ---- the rows that were not imported ------------------------------------------------------------------
 
 
-def rejected_xlsx(job: ImportJob, scope: Scope, *, person=None) -> bytes:
+def rejected_xlsx(job: ImportJob, scope: Scope, *, person: Person | None = None) -> bytes:
     """The rows that were not imported, as the person sent them, with an error column to fix and resend."""
     imp = registry.get(job.importer)
     lay, results = analyse(job, scope, person=person)

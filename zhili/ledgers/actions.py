@@ -15,7 +15,7 @@ from zhili.ledgers import definitions, exporting, queries
 from zhili.ledgers.fields import Context, clean_row, display
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow, LedgerVersion, RowLevel, SensitiveReveal
 from zhili.people import policy
-from zhili.people.models import Unit
+from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
 
@@ -29,7 +29,7 @@ def _require(cond: bool, message: str) -> None:
 
 
 @transaction.atomic
-def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledger:
+def do_define_ledger(*, region: Region, data: dict, actor: Person, scope: Scope) -> Ledger:
     """Create a ledger from a definition (a form, or a YAML/JSON file shared by another township)."""
     _require(region.level == Level.SUBDISTRICT, "台账设在街道（乡镇）一级。")
     require(policy.define_ledger(scope, region), f"您无权在“{region.name}”新建台账。")
@@ -44,7 +44,7 @@ def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledg
     # has no owning office (leaders manage it) rather than being refused.
     unit = Unit.objects.filter(region=region, code=data["unit"]).first() if data.get("unit") else None
     key = list(data.get("key") or [])
-    fields = definitions.check_fields(data.get("fields"), key)
+    fields = definitions.check_fields(data.get("fields") or [], key)
     _require(
         level == RowLevel.UNIT or definitions.region_field(fields) is not None,
         "村、网格、户、项目级台账需要一个区划字段（type: region），说明每行属于哪个村或网格。",
@@ -68,13 +68,13 @@ def do_define_ledger(*, region: Region, data: dict, actor, scope: Scope) -> Ledg
 
 @transaction.atomic
 def do_change_definition(
-    ledger: Ledger, *, fields: list[dict], key: list[str], actor, scope: Scope, note: str = ""
+    ledger: Ledger, *, fields: list[dict], key: list[str], actor: Person, scope: Scope, note: str = ""
 ) -> LedgerVersion:
     """A new version. Refused if it would orphan values that rows hold (a removed field, a removed choice,
     a changed type): old rows keep their version and are never reinterpreted."""
     require(policy.manage_ledger(scope, ledger), "您无权修改该台账的定义。")
     ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
-    old = ledger.current_version
+    old = ledger.definition
     fields = definitions.check_fields(fields, key)
     new_by_key = {f["key"]: f for f in fields}
     rows = LedgerRow.objects.active().filter(ledger=ledger)
@@ -127,8 +127,8 @@ def context_for(ledger: Ledger, scope: Scope) -> Context:
 
 
 @transaction.atomic
-def do_add_row(ledger: Ledger, values: dict, *, actor, scope: Scope) -> LedgerRow:
-    version = ledger.current_version
+def do_add_row(ledger: Ledger, values: dict, *, actor: Person, scope: Scope) -> LedgerRow:
+    version = ledger.definition
     ctx = context_for(ledger, scope)
     clean = clean_row(version, values, ctx)
     if clean.errors:
@@ -170,12 +170,12 @@ def _unique_key(sentence: str):
 
 
 @transaction.atomic
-def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor, scope: Scope) -> LedgerRow:
+def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor: Person, scope: Scope) -> LedgerRow:
     """Edit with optimistic concurrency: the update applies only if the row is still at `revision`."""
     ledger = row.ledger
     _require(row.archived_at is None, "该行已归档，不能修改。")
     require(policy.write_ledger_row(scope, ledger, row.region), "您无权修改这一行。")
-    version = ledger.current_version
+    version = ledger.definition
     clean = clean_row(version, values, context_for(ledger, scope))
     if clean.errors:
         raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
@@ -217,7 +217,7 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor, scope: 
 
 
 @transaction.atomic
-def do_archive_row(row: LedgerRow, *, reason: str, actor, scope: Scope) -> LedgerRow:
+def do_archive_row(row: LedgerRow, *, reason: str, actor: Person, scope: Scope) -> LedgerRow:
     require(policy.write_ledger_row(scope, row.ledger, row.region), "您无权归档这一行。")
     _require(bool((reason or "").strip()), "归档必须填写原因。")
     _require(row.archived_at is None, "该行已归档。")
@@ -230,10 +230,11 @@ def do_archive_row(row: LedgerRow, *, reason: str, actor, scope: Scope) -> Ledge
 
 
 @transaction.atomic
-def do_reveal(row: LedgerRow, field_key: str, *, actor, scope: Scope) -> str:
+def do_reveal(row: LedgerRow, field_key: str, *, actor: Person, scope: Scope) -> str:
     """An identity number in full, for someone whose work needs it; every reveal is logged."""
     field = row.version.field(field_key)
-    _require(field is not None and field.get("type") == FieldType.ID_NUMBER, "该字段不需要显示完整号码。")
+    if field is None or field.get("type") != FieldType.ID_NUMBER:
+        raise ValidationError("该字段不需要显示完整号码。")
     require(policy.reveal_identity(scope, row.ledger, row.region), "您的角色不能查看完整身份证号。")
     SensitiveReveal.objects.create(row=row, field_key=field_key, person=actor)
     audit.record(actor, "ledger.row.reveal", row, changes={"field": [None, field["label"]]})
@@ -244,7 +245,7 @@ def do_reveal(row: LedgerRow, field_key: str, *, actor, scope: Scope) -> str:
 
 
 @transaction.atomic
-def do_export_ledger(ledger: Ledger, filters: queries.RowFilter, *, actor, scope: Scope) -> exporting.Export:
+def do_export_ledger(ledger: Ledger, filters: queries.RowFilter, *, actor: Person, scope: Scope) -> exporting.Export:
     """The ledger's rows in the person's scope that match `filters`, as .xlsx in the layout the importer reads.
 
     Identity numbers are written in full only in rows whose numbers the person may reveal (their leaders, the

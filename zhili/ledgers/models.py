@@ -8,6 +8,7 @@ object keyed by field key (dates as ISO strings, decimals as strings, so nothing
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,14 @@ class Ledger(ArchivableModel):
     @property
     def audit_region_path(self) -> str:
         return self.region.path
+
+    @property
+    def definition(self) -> LedgerVersion:
+        """The definition in force: every ledger has one from the moment it is defined (do_define_ledger)."""
+        version = self.current_version
+        if version is None:
+            raise ValidationError(f"台账“{self.name}”还没有字段定义。")
+        return version
 
 
 class LedgerVersion(TimeStampedModel):

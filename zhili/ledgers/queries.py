@@ -69,7 +69,7 @@ class RowFilter:
         """The filter as the audit log keeps it (an identity number searched for is kept masked)."""
         from zhili.ledgers.fields import mask
 
-        f = ledger.current_version.field(self.field) if self.field and self.value else None
+        f = ledger.definition.field(self.field) if self.field and self.value else None
         parts = []
         if self.region:
             parts.append(f"村（社区）={self.region}")
@@ -112,7 +112,7 @@ def filtered_rows(scope: Scope, ledger: Ledger, filters: RowFilter):
         rows = rows.filter(archived_at__isnull=True)
     if filters.region:  # a village's rows with those of the villages merged into it
         rows = rows.filter(region_q(filters.region))
-    f = ledger.current_version.field(filters.field) if filters.field and filters.value else None
+    f = ledger.definition.field(filters.field) if filters.field and filters.value else None
     if f is not None and f["type"] == FieldType.ID_NUMBER:
         number = Cast(KeyTextTransform(f["key"], "data"), CharField())
         rows = rows.annotate(_id_head=Upper(Substr(number, 1, 6)), _id_tail=Upper(Right(number, 4))).filter(

@@ -57,7 +57,7 @@ def do_create_person(
     username: str,
     full_name: str,
     region: Region,
-    actor,
+    actor: Person,
     scope: Scope,
     password: str | None = None,
     phone: str = "",
@@ -104,7 +104,7 @@ def do_create_person(
 
 
 @transaction.atomic
-def do_update_person(person: Person, *, actor, scope: Scope, reason: str = "", **values) -> Person:
+def do_update_person(person: Person, *, actor: Person, scope: Scope, reason: str = "", **values) -> Person:
     _require_admin(scope, person.region, "修改此人员")
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
@@ -129,7 +129,7 @@ def do_update_person(person: Person, *, actor, scope: Scope, reason: str = "", *
 
 
 @transaction.atomic
-def do_set_password(person: Person, password: str, *, actor, scope: Scope) -> Person:
+def do_set_password(person: Person, password: str, *, actor: Person, scope: Scope) -> Person:
     if actor.pk != person.pk:
         _require_admin(scope, person.region, "重设此人员的密码")
     validate_password(password, person)
@@ -140,7 +140,7 @@ def do_set_password(person: Person, password: str, *, actor, scope: Scope) -> Pe
 
 
 @transaction.atomic
-def do_archive_person(person: Person, *, actor, scope: Scope, reason: str) -> Person:
+def do_archive_person(person: Person, *, actor: Person, scope: Scope, reason: str) -> Person:
     """停用: the account can no longer sign in; roles end; tokens are revoked. Nothing is deleted."""
     reason = (reason or "").strip()
     if not reason:
@@ -157,7 +157,7 @@ def do_archive_person(person: Person, *, actor, scope: Scope, reason: str) -> Pe
 
 
 @transaction.atomic
-def do_restore_person(person: Person, *, actor, scope: Scope, reason: str) -> Person:
+def do_restore_person(person: Person, *, actor: Person, scope: Scope, reason: str) -> Person:
     _require_admin(scope, person.region, "启用此人员")
     Person.objects.filter(pk=person.pk).update(is_active=True, archived_reason="")
     person.refresh_from_db()
@@ -169,7 +169,7 @@ def do_restore_person(person: Person, *, actor, scope: Scope, reason: str) -> Pe
 
 
 @transaction.atomic
-def do_create_unit(*, code: str, name: str, region: Region, actor, scope: Scope) -> Unit:
+def do_create_unit(*, code: str, name: str, region: Region, actor: Person, scope: Scope) -> Unit:
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise ValidationError("单位代码和名称都不能为空。")
@@ -188,7 +188,7 @@ def do_create_unit(*, code: str, name: str, region: Region, actor, scope: Scope)
 
 @transaction.atomic
 def do_grant_role(
-    person: Person, *, role: str, region: Region, actor, scope: Scope, unit: Unit | None = None, title: str = ""
+    person: Person, *, role: str, region: Region, actor: Person, scope: Scope, unit: Unit | None = None, title: str = ""
 ) -> RoleAssignment:
     try:
         role = Role(role)
@@ -237,7 +237,7 @@ def do_grant_role(
 
 
 @transaction.atomic
-def do_confirm_role(ra: RoleAssignment, *, actor, scope: Scope) -> RoleAssignment:
+def do_confirm_role(ra: RoleAssignment, *, actor: Person, scope: Scope) -> RoleAssignment:
     """A second administrator confirms a grant that waits for it (the tip officer's): from now on it is in force."""
     ra = RoleAssignment.objects.select_for_update().select_related("region", "person").get(pk=ra.pk)
     if not ra.awaiting_confirmation or ra.ended_at is not None:
@@ -255,7 +255,7 @@ def do_confirm_role(ra: RoleAssignment, *, actor, scope: Scope) -> RoleAssignmen
 
 
 @transaction.atomic
-def do_end_role(ra: RoleAssignment, *, actor, scope: Scope, reason: str) -> RoleAssignment:
+def do_end_role(ra: RoleAssignment, *, actor: Person, scope: Scope, reason: str) -> RoleAssignment:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("结束角色必须填写原因。")
@@ -273,7 +273,7 @@ def do_end_role(ra: RoleAssignment, *, actor, scope: Scope, reason: str) -> Role
 
 
 @transaction.atomic
-def do_set_chain_levels(subdistrict: Region, names: list[str], *, actor, scope: Scope) -> list[ChainLevel]:
+def do_set_chain_levels(subdistrict: Region, names: list[str], *, actor: Person, scope: Scope) -> list[ChainLevel]:
     """Configure the chain's levels for a subdistrict (e.g. 街道领导 → 管区书记 → 村书记 → 网格员 → 联户长)."""
     _require_admin(scope, subdistrict, "设置联包层级")
     names = [n.strip() for n in names if n and n.strip()]
@@ -302,7 +302,7 @@ def do_set_chain_link(
     grid: Region,
     level: ChainLevel,
     *,
-    actor,
+    actor: Person,
     scope: Scope,
     person: Person | None = None,
     contact_name: str = "",
@@ -342,7 +342,7 @@ def do_set_chain_link(
 
 
 @transaction.atomic
-def do_create_token(person: Person, *, name: str, actor) -> tuple[ApiToken, str]:
+def do_create_token(person: Person, *, name: str, actor: Person) -> tuple[ApiToken, str]:
     """Returns the token and its raw value, which is shown once and never stored."""
     name = (name or "").strip()
     if not name:
@@ -356,7 +356,7 @@ def do_create_token(person: Person, *, name: str, actor) -> tuple[ApiToken, str]
 
 
 @transaction.atomic
-def do_revoke_token(token: ApiToken, *, actor) -> ApiToken:
+def do_revoke_token(token: ApiToken, *, actor: Person) -> ApiToken:
     if token.person_id != actor.pk:
         raise ValidationError("只能撤销自己的令牌。")
     if token.revoked_at is None:
@@ -371,7 +371,7 @@ def do_revoke_token(token: ApiToken, *, actor) -> ApiToken:
 
 @carries_across_merges
 def carry_roles_and_chains(
-    *, villages: list[Region], successor: Region, grids: dict[Region, Region], actor, reason: str
+    *, villages: list[Region], successor: Region, grids: dict[Region, Region], actor: Person, reason: str
 ) -> None:
     """The people keep their roles on the successors: grid inspectors and chain links move to the new grids,
     village cadres to the successor village; their roles on the closed regions end (the history stays)."""

@@ -31,10 +31,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from zhili.people.models import Role, RoleAssignment
+from zhili.people.models import Person, Role, RoleAssignment
 from zhili.regions import queries as region_queries
 from zhili.regions.models import Level, Region, RegionQuerySet, path_prefix_q
 
@@ -193,7 +194,7 @@ def _predecessor_paths(region_ids: list[int]) -> set[str]:
     return found
 
 
-def scope_for(person) -> Scope:
+def scope_for(person: Person | AnonymousUser | None) -> Scope:
     """Build a person's scope from their active roles: one query (two when a village was merged into theirs).
 
     Only the five values needed are fetched, unordered: this runs on nearly every request

@@ -15,7 +15,10 @@ from django.db.models.functions import Concat, Substr
 from zhili.core import audit, clock
 from zhili.regions.models import CHILD_LEVEL, CODE_LENGTH, PATH_SEP, Level, Region
 
-if TYPE_CHECKING:  # the scope is asked, never imported: people depend on regions, not the other way round
+if TYPE_CHECKING:
+    from zhili.people.models import (
+        Person,  # the scope is asked, never imported: people depend on regions, not the other way round
+    )
     from zhili.people.scope import Scope
 
 # What other apps carry across a merge (people: roles and the responsibility chain, people/actions.py): each is
@@ -90,7 +93,7 @@ def do_create_region(
     name: str,
     level: int,
     parent: Region | None,
-    actor,
+    actor: Person,
     scope: Scope,
     valid_from: datetime.date | None = None,
     boundary: dict | None = None,
@@ -135,7 +138,7 @@ def do_create_region(
 
 
 @transaction.atomic
-def do_update_region(region: Region, *, actor, scope: Scope, reason: str = "", **values) -> Region:
+def do_update_region(region: Region, *, actor: Person, scope: Scope, reason: str = "", **values) -> Region:
     if not scope.can_admin(region.path):
         raise ValidationError(f"您无权修改“{region.name}”。")
     unknown = set(values) - set(EDITABLE_FIELDS)
@@ -160,7 +163,7 @@ def do_update_region(region: Region, *, actor, scope: Scope, reason: str = "", *
 
 
 @transaction.atomic
-def do_move_region(region: Region, new_parent: Region, *, actor, scope: Scope, reason: str) -> Region:
+def do_move_region(region: Region, new_parent: Region, *, actor: Person, scope: Scope, reason: str) -> Region:
     """Re-parent a region (and its subtree). Refuses cycles and level mismatches."""
     if not (scope.can_admin(region.path) and scope.can_admin(new_parent.path)):
         raise ValidationError("您无权调整这两个区划。")
@@ -189,7 +192,7 @@ def do_move_region(region: Region, new_parent: Region, *, actor, scope: Scope, r
 
 @transaction.atomic
 def do_merge_villages(
-    villages: list[Region], *, code: str, name: str, on: datetime.date, actor, scope: Scope, reason: str
+    villages: list[Region], *, code: str, name: str, on: datetime.date, actor: Person, scope: Scope, reason: str
 ) -> Region:
     """行政村规模优化调整: close `villages` on `on`, open their successor, move their grids across.
 

@@ -47,7 +47,7 @@ def _require(cond: bool, message: str) -> None:
         raise ValidationError(message)
 
 
-def _attach(checked: list[evidence.Checked], *, actor, entry: Entry | None = None, task: Task | None = None):
+def _attach(checked: list[evidence.Checked], *, actor: Person, entry: Entry | None = None, task: Task | None = None):
     """Store files that evidence.check_all passed (under random names) and return what the audit entry says of
     them. A storage failure midway removes the files already stored; the transaction takes back the rows."""
     stored: list[Evidence] = []
@@ -87,7 +87,7 @@ def do_create_goal(
     code: str,
     title: str,
     level_name: str,
-    actor,
+    actor: Person,
     scope: Scope,
     parent: Goal | None = None,
     order: int = 0,
@@ -118,7 +118,7 @@ def do_create_task(
     title: str,
     start: datetime.date,
     deadline: datetime.date,
-    actor,
+    actor: Person,
     scope: Scope,
     leader: Person | None = None,
     lead_unit: Unit | None = None,
@@ -150,7 +150,7 @@ def do_create_task(
 
 @transaction.atomic
 def do_create_indicator(
-    *, task: Task, code: str, name: str, unit: str, target: Decimal, actor, scope: Scope, **fields
+    *, task: Task, code: str, name: str, unit: str, target: Decimal, actor: Person, scope: Scope, **fields
 ) -> Indicator:
     require(policy.plan_targets(scope, task.goal.region), "您无权编制指标。")
     _require(bool(name.strip()), "指标名称不能为空。")
@@ -166,7 +166,7 @@ def do_create_indicator(
 
 
 @transaction.atomic
-def do_set_shares(indicator: Indicator, targets: dict, *, actor, scope: Scope, reason: str = "") -> list[Share]:
+def do_set_shares(indicator: Indicator, targets: dict, *, actor: Person, scope: Scope, reason: str = "") -> list[Share]:
     """分解下达. `targets` maps villages (Region) or units (Unit) to their share. Parts that do not add up to
     the indicator's target are saved only with a reason (kept on the indicator and in the audit log)."""
     sub = _sub_of(indicator)
@@ -255,7 +255,7 @@ def do_report_progress(
     region: Region,
     day: datetime.date,
     value: Decimal,
-    actor,
+    actor: Person,
     scope: Scope,
     note: str = "",
     unit: Unit | None = None,
@@ -328,7 +328,7 @@ def do_report_progress(
 
 
 @transaction.atomic
-def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor, scope: Scope, files=()) -> Entry:
+def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor: Person, scope: Scope, files=()) -> Entry:
     """A correction is a new entry with a reason; the old one stays, marked as superseded."""
     entry = Entry.objects.select_for_update().select_related("indicator__task__goal__region", "region").get(pk=entry.pk)
     _require(entry.is_current, "这条填报已被更正过，请更正最新的一条。")
@@ -372,7 +372,7 @@ def do_reopen_period(
     period_end: datetime.date,
     until: datetime.date,
     reason: str,
-    actor,
+    actor: Person,
     scope: Scope,
     indicator: Indicator | None = None,
 ) -> PeriodReopening:
@@ -397,7 +397,7 @@ def do_reopen_period(
 
 
 @transaction.atomic
-def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()) -> Task:
+def do_report_completion(task: Task, *, note: str, actor: Person, scope: Scope, files=()) -> Task:
     """The lead unit reports the task done (办结报告), with evidence."""
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
     require(policy.lead_task(scope, task), "只有牵头单位或街道领导可以报告办结。")
@@ -418,7 +418,7 @@ def do_report_completion(task: Task, *, note: str, actor, scope: Scope, files=()
 
 
 @transaction.atomic
-def do_confirm_closure(task: Task, *, actor, scope: Scope) -> Task:
+def do_confirm_closure(task: Task, *, actor: Person, scope: Scope) -> Task:
     """A leader confirms the completion report: 办结销号."""
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
     require(
@@ -434,7 +434,7 @@ def do_confirm_closure(task: Task, *, actor, scope: Scope) -> Task:
 
 
 @transaction.atomic
-def do_reopen_task(task: Task, *, reason: str, actor, scope: Scope) -> Task:
+def do_reopen_task(task: Task, *, reason: str, actor: Person, scope: Scope) -> Task:
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
     require(policy.decide_task(scope, task), "只有街道领导可以重新打开任务。")
     _require(task.status != TaskStatus.OPEN, "任务本来就在推进中。")
@@ -447,7 +447,7 @@ def do_reopen_task(task: Task, *, reason: str, actor, scope: Scope) -> Task:
 
 
 @transaction.atomic
-def do_send_reminder(task: Task, *, message: str, actor, scope: Scope) -> list[Reminder]:
+def do_send_reminder(task: Task, *, message: str, actor: Person, scope: Scope) -> list[Reminder]:
     """催办: to the task's responsible person and its responsible leader."""
     require(policy.decide_task(scope, task), "只有街道领导可以催办。")
     _require(bool((message or "").strip()), "请填写催办内容。")
@@ -461,7 +461,7 @@ def do_send_reminder(task: Task, *, message: str, actor, scope: Scope) -> list[R
 
 
 @transaction.atomic
-def do_mark_reminder_read(reminder: Reminder, *, actor) -> Reminder:
+def do_mark_reminder_read(reminder: Reminder, *, actor: Person) -> Reminder:
     _require(reminder.to_id == actor.pk, "只能处理发给自己的催办。")
     if reminder.read_at is None:
         reminder.read_at = timezone.now()
@@ -473,7 +473,7 @@ def do_mark_reminder_read(reminder: Reminder, *, actor) -> Reminder:
 # ---- the table as .xlsx ----------------------------------------------------------------------------
 
 
-def do_export_board(region: Region, year: int, *, actor, scope: Scope) -> bytes:
+def do_export_board(region: Region, year: int, *, actor: Person, scope: Scope) -> bytes:
     """The year's target table as .xlsx (export.py), seen from `region` — the subdistrict, or one village's
     shares — with one audit entry saying what left: the year, the viewpoint and the number of rows. The table is
     built before the transaction: only the audit entry is written, and no write lock waits for the workbook."""
@@ -509,7 +509,7 @@ def do_set_ranking(
     subject: str,
     name: str,
     weights: dict[Indicator, Decimal],
-    actor,
+    actor: Person,
     scope: Scope,
     cap: Decimal = Decimal(100),
 ) -> RankingScheme:
@@ -551,7 +551,7 @@ def do_record_activity(
     topic: str,
     title: str,
     date: datetime.date,
-    actor,
+    actor: Person,
     scope: Scope,
     count: int = 0,
     amount: Decimal | None = None,
@@ -577,7 +577,7 @@ def do_record_activity(
 
 
 @transaction.atomic
-def do_archive_activity(record: ActivityRecord, *, reason: str, actor, scope: Scope) -> ActivityRecord:
+def do_archive_activity(record: ActivityRecord, *, reason: str, actor: Person, scope: Scope) -> ActivityRecord:
     require(policy.archive_activity(scope, record.region), "您无权归档这条记录。")
     _require(bool((reason or "").strip()), "归档必须填写原因。")
     record.archived_at, record.archived_by, record.archived_reason = timezone.now(), actor, reason.strip()
