@@ -242,3 +242,13 @@ def test_the_log_page_does_not_change_anything(as_persona, entries):
     response = as_persona("leader").post("/audit/", {"actor": "x"})
     assert response.status_code == 405
     assert AuditEntry.objects.count() == before
+
+
+def test_the_audit_log_shows_lists_and_objects_as_text():
+    from zhili.core.templatetags.audit import audit_value
+
+    files = [{"name": "验收单.pdf", "size": 1024, "type": "PDF"}, {"name": "现场.jpg", "size": 2048, "type": "JPEG"}]
+    assert (
+        audit_value(files) == "（name：验收单.pdf，size：1024，type：PDF）、（name：现场.jpg，size：2048，type：JPEG）"
+    )
+    assert audit_value(None) == "—" and audit_value([]) == "—" and audit_value(3) == "3"
