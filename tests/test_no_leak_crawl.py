@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 from django.test import Client
 
-from tests.conftest import person
+from tests.conftest import PERSONAS, person
 from zhili.people.models import Role, RoleAssignment
 from zhili.regions.models import Level, Region
 
@@ -254,3 +254,104 @@ def test_no_api_endpoint_shows_the_village_cadre_another_village(world):
     assert any(u.startswith("/api/v1/regions?") for u in called)
     grid_chain = client.get(f"/api/v1/regions/{world.kong_grid.code}/chain")
     assert grid_chain.status_code == 200
+
+
+# ---- the audit log, the exports and the import previews, as each persona (issue 9) -------------------------
+
+EVERYONE = ("leader", "economy", "urban", "civil", "village", "grid", "viewer", "outsider", "tips")
+
+
+def _client(world, persona: str) -> Client:
+    client = Client()
+    client.force_login(_who(world, persona))
+    return client
+
+
+def _who(world, persona: str):
+    return world.outsider if persona == "outsider" else person(dict(PERSONAS, tips="demo-tips")[persona])
+
+
+def _hidden_identity_numbers(scope) -> set[str]:
+    """Every identity number in the demo's ledgers that this person may not see in full (policy.reveal_identity)."""
+    from zhili.ledgers.models import FieldType, LedgerRow
+    from zhili.people import policy
+
+    hidden: set[str] = set()
+    rows = LedgerRow.objects.select_related("ledger__region", "region", "version")
+    for row in rows.iterator(chunk_size=2000):
+        keys = [f["key"] for f in row.version.fields if f["type"] == FieldType.ID_NUMBER]
+        if keys and not policy.reveal_identity(scope, row.ledger, row.region):
+            hidden.update(str(row.data[k]) for k in keys if row.data.get(k))
+    return hidden
+
+
+@pytest.mark.parametrize("persona", EVERYONE)
+def test_the_audit_log_and_every_export_hold_nothing_the_persona_may_not_see(world, persona):
+    """Each persona reads the audit log (every page of it they may open) and every export there is — each ledger,
+    the case statistics by village, unit and grid, the targets table: no confidential tip, no identity number they
+    may not reveal, and for a village's or grid's people, no other village."""
+    from zhili.cases.models import Case
+    from zhili.ledgers.models import Ledger
+    from zhili.people.scope import scope_for
+
+    client = _client(world, persona)
+    tip = Case.objects.filter(confidential=True).first()
+    assert tip is not None, "the demo holds a tip"
+    assert _client(world, "tips").get(f"/cases/{tip.pk}/").status_code == 200  # the officer opens it: audited
+    forbidden = [tip.number, tip.description[:20]] if persona != "tips" else []
+    scope = scope_for(_who(world, persona))
+    hidden_numbers = _hidden_identity_numbers(scope)
+    if persona in ("village", "grid", "outsider"):
+        own = world.yan if persona == "outsider" else world.kong
+        others = [v for v in Region.objects.filter(parent=world.sub, level=Level.VILLAGE) if v.pk != own.pk]
+        forbidden += [v.name for v in others]
+
+    pages: dict[str, str] = {}
+    broken: dict[str, str] = {}
+    pages.update(crawl(client, "/audit/", within="/audit/", limit=12, broken=broken))  # 404 for non-administrators
+    doors = [f"/ledgers/{code}/export.xlsx" for code in Ledger.objects.values_list("code", flat=True)]
+    doors += [f"/cases/stats.xlsx?by={by}" for by in ("village", "unit", "grid")]
+    doors += ["/targets/export.xlsx?year=2020"]
+    for url in doors:
+        response = client.get(url)
+        if response.status_code == 200:
+            pages[url] = _readable(response)
+    assert any(url.endswith(".xlsx") or "xlsx?" in url for url in pages), "some export was read"
+    found = leaks(pages, forbidden)
+    numbers = [(url, n) for url, body in pages.items() for n in hidden_numbers if n in body]
+    assert (found, numbers[:5]) == ([], [])
+    if persona == "leader":  # the doors were really read
+        assert "/audit/" in pages and "/ledgers/gas-conversion/export.xlsx" in pages
+    if persona in ("economy", "civil", "viewer"):  # they read every row, and may reveal none of them
+        assert len(hidden_numbers) > 1000 and "/ledgers/gas-conversion/export.xlsx" in pages
+
+
+def test_an_import_preview_shows_the_village_cadre_nothing_of_the_rows_it_collides_with(world, tmp_path):
+    """demo-village imports a file whose households carry the identity numbers of other villages' rows: the
+    preview, its page and its rejected rows name nothing of those rows — not their village, head or phone."""
+    from tests.test_imports_rights import gas_file, upload
+    from zhili.ledgers.models import LedgerRow
+
+    theirs = list(
+        LedgerRow.objects.filter(ledger__code="gas-conversion", archived_at__isnull=True)
+        .exclude(region__path__startswith=world.kong.path)
+        .select_related("region")
+        .order_by("pk")[:5]
+    )
+    rows = [
+        ("孔家坊村", f"探针户{i}", r.key_value, "13900099999", "电采暖", "2020-10-01", "已验收", 1)
+        for i, r in enumerate(theirs)
+    ]
+    client = _client(world, "village")
+    response, job = upload(client, gas_file(tmp_path / "探针.xlsx", *rows))
+    assert response.status_code == 302
+    start = f"/ledgers/gas-conversion/import/{job.pk}/"
+    broken: dict[str, str] = {}
+    pages = crawl(client, start, within="/ledgers/gas-conversion/import/", limit=10, broken=broken)
+    rejected = client.get(start + "rejected.xlsx")
+    if rejected.status_code == 200:
+        pages[start + "rejected.xlsx"] = _readable(rejected)
+    assert start in pages and "该身份证号已登记在您无权修改的村（社区）" in pages[start]
+    others = [v.name for v in Region.objects.filter(parent=world.sub, level=Level.VILLAGE).exclude(pk=world.kong.pk)]
+    secrets = others + [r.data["head_name"] for r in theirs] + [r.data["phone"] for r in theirs if r.data.get("phone")]
+    assert leaks(pages, secrets) == []
