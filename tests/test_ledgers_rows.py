@@ -54,3 +54,28 @@ def test_a_revision_no_row_could_have_is_refused_with_a_sentence(world, as_perso
     )
     assert response.status_code == 400 and "版本号" in response.content.decode()
     assert LedgerRow.objects.get(pk=row.pk).revision == row.revision
+
+
+def test_loading_the_same_definition_again_makes_no_new_version(world, tmp_path):
+    """A township loads a shared definition file twice: the second time nothing changes (no version 2 that says
+    nothing), from the command and from the page alike."""
+    import io
+
+    from django.core.management import call_command
+
+    from tests.conftest import person
+    from zhili.ledgers.models import Ledger
+
+    ledger = Ledger.objects.get(code="road-hardening")
+    before = ledger.versions.count()
+    out = io.StringIO()
+    path = "zhili/demo/ledgers/road-hardening.yaml"
+    call_command("ledger", "define", path, user="demo-leader", stdout=out)
+    assert "定义未变" in out.getvalue() and ledger.versions.count() == before
+    from django.test import Client
+
+    client = Client()
+    client.force_login(person("demo-leader"))
+    with open(path, "rb") as fh:
+        response = client.post("/ledgers/definitions/upload/", {"file": fh}, follow=True)
+    assert "定义未变" in response.content.decode() and ledger.versions.count() == before

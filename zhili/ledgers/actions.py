@@ -71,11 +71,14 @@ def do_change_definition(
     ledger: Ledger, *, fields: list[dict], key: list[str], actor: Person, scope: Scope, note: str = ""
 ) -> LedgerVersion:
     """A new version. Refused if it would orphan values that rows hold (a removed field, a removed choice,
-    a changed type): old rows keep their version and are never reinterpreted."""
+    a changed type): old rows keep their version and are never reinterpreted. The same definition again (a file
+    loaded twice) makes no version: the one in force is returned."""
     require(policy.manage_ledger(scope, ledger), "您无权修改该台账的定义。")
     ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
     old = ledger.definition
     fields = definitions.check_fields(fields, key)
+    if fields == old.fields and list(key) == list(old.key):
+        return old
     new_by_key = {f["key"]: f for f in fields}
     rows = LedgerRow.objects.active().filter(ledger=ledger)
     problems = []

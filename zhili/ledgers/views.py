@@ -249,7 +249,7 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
             data = definitions.load_file(tmp.name)
             existing = queries.ledgers_for(request.scope).filter(region=sub, code=data["code"]).first()
             if existing:
-                actions.do_change_definition(
+                version = actions.do_change_definition(
                     existing,
                     fields=data["fields"],
                     key=data.get("key") or [],
@@ -257,10 +257,14 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
                     scope=request.scope,
                     note=f"从 {upload.name} 载入",
                 )
-                ledger = existing
+                ledger, unchanged = existing, version.pk == existing.current_version_id
             else:
                 ledger = actions.do_define_ledger(region=sub, data=data, actor=request.user, scope=request.scope)
+                version, unchanged = ledger.definition, False
         except ValidationError as exc:
             return render(request, "targets/refused.html", {"message": " ".join(exc.messages)}, status=400)
-    messages.success(request, f"已载入台账定义“{ledger.name}”（第 {ledger.current_version.number} 版）。")
+    if unchanged:
+        messages.success(request, f"台账“{ledger.name}”的定义未变（仍为第 {version.number} 版）。")
+    else:
+        messages.success(request, f"已载入台账定义“{ledger.name}”（第 {version.number} 版）。")
     return redirect("ledgers:definition", code=ledger.code)

@@ -108,7 +108,10 @@ class Command(BaseCommand):
                     scope=scope,
                     note=f"从 {Path(file).name} 载入",
                 )
-                self.stdout.write(f"台账“{existing.name}”已更新为第 {v.number} 版定义。")
+                if v.pk == existing.current_version_id:
+                    self.stdout.write(f"台账“{existing.name}”的定义未变（仍为第 {v.number} 版）。")
+                else:
+                    self.stdout.write(f"台账“{existing.name}”已更新为第 {v.number} 版定义。")
             else:
                 ledger = actions.do_define_ledger(region=sub, data=data, actor=person, scope=scope)
                 self.stdout.write(f"已新建台账“{ledger.name}”（{ledger.code}）。")
