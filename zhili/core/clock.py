@@ -9,17 +9,28 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 TODAY_FLAG = "today"
 
 
+def _flag() -> str | None:
+    """The demo's chosen day, if any: one indexed lookup, written as SQL because nearly every page asks it (through
+    Region.objects.current()) and the ORM's own cost would be most of it (python -m bench regions-subtree)."""
+    from zhili.core.models import SiteFlag
+
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {qn('value')} FROM {qn(SiteFlag._meta.db_table)} WHERE {qn('key')} = %s", [TODAY_FLAG])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def today() -> datetime.date:
     if getattr(settings, "ZHILI_TODAY", None):
         return settings.ZHILI_TODAY
-    from zhili.core.models import SiteFlag
-
-    value = SiteFlag.objects.filter(key=TODAY_FLAG).values_list("value", flat=True).first()
+    value = _flag()
     if value:
         try:
             return datetime.date.fromisoformat(value)

@@ -15,10 +15,10 @@ if TYPE_CHECKING:  # the scope is asked, never imported: people depends on regio
 
 def get_region_or_404(scope: Scope, code: str, *, access: str = "read") -> Region:
     """The region with this code if it lies in the scope, else 404 (never 403: nothing leaks)."""
-    region = scope.filter(Region.objects.select_related("parent"), "path", access=access).filter(code=code).first()
-    if region is None:
-        raise Http404("不存在或无权查看。")
-    return region
+    try:
+        return scope.filter(Region.objects.select_related("parent"), "path", access=access).get(code=code)
+    except Region.DoesNotExist:
+        raise Http404("不存在或无权查看。") from None
 
 
 def children(scope: Scope, region: Region, *, include_closed: bool = False) -> QuerySet[Region]:
