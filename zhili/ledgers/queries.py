@@ -154,3 +154,12 @@ def region_q(code: str) -> Q:
     if region.level != Level.VILLAGE:
         return Q(region__path__startswith=region.path)
     return history.paths_q("region__path", region, clock.today())
+
+
+def region_names(ledger: Ledger) -> dict[str, str]:
+    """{code: name} of the villages and grids under the ledger's subdistrict: how a row's region is shown."""
+    return dict(
+        Region.objects.filter(path_prefix_q("path", ledger.region.path), level__gte=Level.VILLAGE).values_list(
+            "code", "name"
+        )
+    )

@@ -17,8 +17,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
+from zhili.ledgers.queries import region_names
 from zhili.regions import history
-from zhili.regions.models import Region
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
 MEASURES = {"count": "行数", "sum": "合计", "villages": "有记录的村数"}
@@ -131,9 +131,7 @@ class LedgerSource(IndicatorSource):
         if ledger is None:
             return ["记录"], []
         version = ledger.current_version
-        names = dict(
-            Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name")
-        )
+        names = region_names(ledger)
         headers = ["#", *[f["label"] for f in version.fields]]
         rows = [
             [r.pk, *[display(version, f["key"], r.data.get(f["key"]), regions=names) for f in version.fields]]

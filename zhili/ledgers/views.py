@@ -21,7 +21,6 @@ from zhili.ledgers.fields import display
 from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, int_param, page_number, row_form_fields
 from zhili.ledgers.models import FieldType
 from zhili.people import policy
-from zhili.regions.models import Region
 
 LEDGER_IMPORTS = importer.KEY
 
@@ -37,7 +36,7 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
     version = ledger.current_version
     rows = queries.filtered_rows(request.scope, ledger, queries.RowFilter.from_query(request.GET)).order_by("-id")
     page = Paginator(rows, 50).get_page(page_number(request.GET.get("page")))
-    names = dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name"))
+    names = queries.region_names(ledger)
     table = [
         (row, [display(version, f["key"], row.data.get(f["key"]), regions=names) for f in version.fields])
         for row in page
@@ -58,10 +57,6 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
             "q": request.GET,
         },
     )
-
-
-def _names(ledger) -> dict[str, str]:
-    return dict(Region.objects.filter(path__startswith=ledger.region.path, level__gte=4).values_list("code", "name"))
 
 
 def _posted_values(request: HttpRequest, version) -> dict:
@@ -96,7 +91,7 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     ledger = queries.get_ledger_or_404(request.scope, code)
     row = queries.get_row_or_404(request.scope, ledger, pk)
     version = ledger.current_version
-    names = _names(ledger)
+    names = queries.region_names(ledger)
     errors: list[str] = []
     conflict = False
     if request.method == "POST":
