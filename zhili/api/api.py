@@ -345,29 +345,26 @@ def grant_role(request: HttpRequest, person_id: int, payload: s.RoleGrantIn):
     return Status(201, ra)
 
 
-@people.post("/roles/{role_id}/end", response=s.RoleOut, summary="结束角色（管理员）")
-def end_role(request: HttpRequest, role_id: int, payload: s.ReasonIn):
+def _role(request: HttpRequest, role_id: int) -> RoleAssignment:
     _admin(request)
-    ra = get_in_scope_or_404(
+    return get_in_scope_or_404(
         request.scope,
         RoleAssignment.objects.select_related("region", "unit"),
         "region__path",
         access="admin",
         pk=role_id,
     )
+
+
+@people.post("/roles/{role_id}/end", response=s.RoleOut, summary="结束角色（管理员）")
+def end_role(request: HttpRequest, role_id: int, payload: s.ReasonIn):
+    ra = _role(request, role_id)
     return people_actions.do_end_role(ra, actor=request.user, scope=request.scope, reason=payload.reason)
 
 
 @people.post("/roles/{role_id}/confirm", response=s.RoleOut, summary="确认授予（须另一位管理员，如线索专管员）")
 def confirm_role(request: HttpRequest, role_id: int):
-    _admin(request)
-    ra = get_in_scope_or_404(
-        request.scope,
-        RoleAssignment.objects.select_related("region", "unit"),
-        "region__path",
-        access="admin",
-        pk=role_id,
-    )
+    ra = _role(request, role_id)
     return people_actions.do_confirm_role(ra, actor=request.user, scope=request.scope)
 
 
