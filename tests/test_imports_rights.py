@@ -107,3 +107,11 @@ def test_the_rejected_rows_of_a_file_refused_outright_are_a_sentence(world, as_p
     assert job.status == ImportStatus.FAILED
     response = client.get(f"{GAS}/import/{job.pk}/rejected.xlsx")
     assert response.status_code == 404 and "没有未导入的行可以下载" in response.content.decode()
+
+
+def test_the_preview_names_each_column_by_its_field_not_its_internal_key(world, as_persona, tmp_path):
+    client = as_persona("village")
+    own = ("孔家坊村", "新户", "370125197001019879", "13900099997", "电采暖", "2020-10-01", "已完工", 1)
+    _, job = upload(client, gas_file(tmp_path / "新户.xlsx", own))
+    page = client.get(f"{GAS}/import/{job.pk}/").content.decode()
+    assert "身份证号 → 身份证号" in page and "→ id_number" not in page and "→ head_name" not in page

@@ -81,6 +81,8 @@ def job_page(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
         return redirect(urls.job(job.pk))
     errors_ = [p for p in job.problems if p["level"] == "error"]
     warnings = [p for p in job.problems if p["level"] == "warning"]
+    fields = [{"key": c.key, "label": c.label} for c in imp.columns(target)]
+    labels = {f["key"]: f["label"] for f in fields}
     remappable = job.status == ImportStatus.PREVIEWED or (
         job.status == ImportStatus.FAILED and job.summary.get("columns")
     )
@@ -95,7 +97,9 @@ def job_page(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
             "rejected_url": urls.rejected(job.pk),
             "errors": errors_[:500],
             "warnings": warnings[:200],
-            "fields": [{"key": c.key, "label": c.label} for c in imp.columns(target)],
+            "fields": fields,
+            # each column of the file with the field it feeds, by the field's name (never its internal key)
+            "mapped": [(header, labels.get(key, key)) for header, key in job.mapping.items()],
             "remappable": remappable,
             "columns": [(i, name, job.mapping.get(name, "")) for i, name in enumerate(job.summary.get("columns", []))],
             "cancellable": not job.staging
