@@ -21,6 +21,8 @@ Headers (`zhili.excel.headers`)
     matched, units)`: the header under title rows, two-row headers under a merged parent resolved to
     "户主信息/姓名". `normalise_header(text)` (and `split_header(text)` → (key, unit)). `map_columns(columns,
     fields, remembered=None)` → ({column index: field key}, [labels not found]); a remembered manual mapping wins.
+    `guess_header(rows, *, scan=15)` → `HeaderMatch` for a file whose columns are not known yet (a ledger proposed
+    from it): the first wide text row under the titles, with a merged header's second row.
 
 Values (`zhili.excel.values`)
     Each parser returns `Parsed(value, warning)` or raises `ValueProblem` (a ValueError with a Chinese
@@ -50,7 +52,7 @@ A typical import::
             ...  # parse each mapped cell; report (number, excel.column_letter(i), value, problem.message)
 """
 
-from .headers import HeaderMatch, find_header, map_columns, normalise_header, split_header
+from .headers import HeaderMatch, find_header, guess_header, map_columns, normalise_header, split_header
 from .reading import SheetRows, SpreadsheetError, column_letter, open_rows
 from .values import (
     ChoiceMatcher,
@@ -86,6 +88,7 @@ __all__ = [
     "column_letter",
     "excel_serial_to_date",
     "find_header",
+    "guess_header",
     "is_blank",
     "is_signature_row",
     "is_total_row",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .reading import SpreadsheetError
 
-__all__ = ["HeaderMatch", "find_header", "map_columns", "normalise_header", "split_header"]
+__all__ = ["HeaderMatch", "find_header", "guess_header", "map_columns", "normalise_header", "split_header"]
 
 # whitespace of every kind, including what NFKC leaves alone (zero-width space, BOM, word joiner)
 _SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
@@ -205,6 +205,61 @@ def find_header(rows: Iterable[tuple[int, list]], expected: Iterable[str], *, sc
         header_rows=header_rows,
         matched=score if wanted else 0,
         units=[split_header(c.split("/")[-1])[1] if c else None for c in best_columns],
+    )
+
+
+_NUMBER_TEXT = re.compile(r"^[-+]?[\d,，.]+%?$")
+
+
+def _text_cells(values: list) -> int:
+    """Cells with words in them (a CSV's "2020" or "3.5" is a number written as text, not a title)."""
+    return sum(1 for v in values if isinstance(v, str) and (t := _display(v)) and not _NUMBER_TEXT.match(t))
+
+
+def _is_child_row(parent: list, child: list) -> bool:
+    """The second row of a two-row header: it has text under a gap of the row above (a merged parent's span), and
+    is empty under some of that row's titles (the columns whose header is merged downwards, such as 序号)."""
+    width = max(len(parent), len(child))
+    above = [_display(parent[i]) if i < len(parent) else "" for i in range(width)]
+    below = [_display(child[i]) if i < len(child) and isinstance(child[i], str) else "" for i in range(width)]
+    if any(child[i] is not None and not below[i] for i in range(len(child))):
+        return False  # a number or a date: a data row
+    under_gap = any(below[i] and not above[i] for i in range(1, width)) and any(above[i] for i in range(width))
+    empty_under_title = any(above[i] and not below[i] for i in range(width))
+    return under_gap and empty_under_title
+
+
+def guess_header(rows: Iterable[tuple[int, list]], *, scan: int = 15) -> HeaderMatch:
+    """The header of a spreadsheet whose columns are not known yet (a ledger proposed from an office's file):
+    the first row among the first `scan` that is mostly text and at least half as wide as the widest text row —
+    a title ("孔家坊村气代煤改造台账") or a "填报单位：……" line is narrower —, with the row below it when that
+    is the second row of a merged header. Raises `SpreadsheetError` when no row looks like a header."""
+    window = list(itertools.islice(rows, scan))
+    if not window:
+        raise SpreadsheetError("表格是空的：没有读到任何内容。", code="empty")
+    widths = [_text_cells(values) if _looks_like_header_row(values) else 0 for _number, values in window]
+    widest = max(widths)
+    if widest < 2:
+        raise SpreadsheetError(
+            f"在表格前 {scan} 行中没有找到表头：没有一行写着两个以上的列名。请确认选对了文件和工作表。",
+            code="no_header",
+        )
+    i = next(i for i, w in enumerate(widths) if w * 2 >= widest)
+    number, values = window[i]
+    columns = [_display(v) for v in values]
+    header_rows: tuple[int, ...] = (number,)
+    if i + 1 < len(window):
+        next_number, next_values = window[i + 1]
+        if next_number == number + 1 and _is_child_row(values, next_values):
+            columns = _combine(values, next_values)
+            header_rows = (number, next_number)
+    last = header_rows[-1]
+    return HeaderMatch(
+        header_row=last,
+        columns=columns,
+        first_data_row=last + 1,
+        header_rows=header_rows,
+        units=[split_header(c.split("/")[-1])[1] if c else None for c in columns],
     )
 
 

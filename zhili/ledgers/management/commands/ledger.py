@@ -1,4 +1,5 @@
 """zhili ledger import CODE FILE [--dry-run] [--only-valid] | zhili ledger export CODE -o FILE | zhili ledger define FILE
+| zhili ledger infer FILE --code CODE [--name NAME] -o DEFINITION.yaml
 
 Thin: parse arguments, then call the same actions as the pages (the import's life cycle in zhili.imports, the
 export, the definitions), under a person's scope (--user; default: the first active superuser).
@@ -13,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from zhili.excel import SpreadsheetError
 from zhili.imports import actions as import_actions
 from zhili.imports import pipeline
 from zhili.imports.models import ImportStatus
-from zhili.ledgers import actions, definitions, importer, queries
-from zhili.ledgers.models import Ledger
+from zhili.ledgers import actions, definitions, importer, infer, queries
+from zhili.ledgers.models import FieldType, Ledger
 from zhili.people.models import Person
 from zhili.people.scope import NoViewpoint, scope_for, viewpoint
 from zhili.regions.models import Level, Region
@@ -44,6 +46,11 @@ class Command(BaseCommand):
         exp.add_argument("-o", "--output", required=True)
         define = sub.add_parser("define", help="从 YAML/JSON 文件新建台账或生成新版本定义", **kw)
         define.add_argument("file")
+        guess = sub.add_parser("infer", help="从办公室现有的表格推断台账定义，写成 YAML（可修改后用 define 载入）")
+        guess.add_argument("file")
+        guess.add_argument("--code", required=True, help="台账代码（小写字母、数字和短横线）")
+        guess.add_argument("--name", default="", help="台账名称（默认：表格的标题）")
+        guess.add_argument("-o", "--output", required=True, help="写出的定义文件（.yaml）")
 
     def _person(self, username: str | None) -> Person:
         person = (
@@ -69,6 +76,8 @@ class Command(BaseCommand):
         return ledgers[0]
 
     def handle(self, *args, verb: str, user=None, region=None, **options):
+        if verb == "infer":  # reads a file, writes a file: nothing in the database, no one's rights
+            return self._infer(Path(options["file"]), options["code"], options["name"], Path(options["output"]))
         person = self._person(user)
         scope = scope_for(person)
         if verb == "define":
@@ -84,6 +93,30 @@ class Command(BaseCommand):
             )
             return None
         return self._import(ledger, Path(options["file"]), person, scope, options["dry_run"], options["only_valid"])
+
+    def _infer(self, path: Path, code: str, name: str, output: Path):
+        import yaml
+
+        if not path.exists():
+            raise CommandError(f"文件 {path} 不存在。")
+        if not definitions.KEY_RE.match(code.replace("-", "_")):
+            raise CommandError(f"台账代码“{code}”无效：用小写字母、数字和短横线，以字母开头。")
+        try:
+            proposal = infer.propose(path, filename=path.name)
+        except SpreadsheetError as exc:
+            raise CommandError(str(exc)) from None
+        data = proposal.definition(code=code, name=name)
+        output.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        types = dict(FieldType.choices)
+        self.stdout.write(
+            f"已从 {path.name} 的前 {proposal.rows} 行推断出 {len(data['fields'])} 个字段，写入 {output}："
+        )
+        for f in data["fields"]:
+            marks = ("，必填" if f["required"] else "") + ("，唯一键" if f["key"] in data["key"] else "")
+            self.stdout.write(f"  {f['label']}（{types[f['type']]}{marks}） key: {f['key']}")
+        for note in proposal.notes:
+            self.stdout.write(f"  注意：{note}")
+        self.stdout.write(f"核对后用 zhili ledger define {output} 新建台账。")
 
     def _define(self, file: str, region: str | None, person, scope):
         try:
