@@ -6,12 +6,12 @@ import contextlib
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from zhili.core import audit, errors
 from zhili.core.errors import require
-from zhili.ledgers import definitions, exporting, queries
+from zhili.ledgers import definitions, exporting, importer, queries
 from zhili.ledgers.fields import Context, clean_row, display
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow, LedgerVersion, RowLevel, SensitiveReveal
 from zhili.people import policy
@@ -67,15 +67,51 @@ def do_define_ledger(*, region: Region, data: dict, actor: Person, scope: Scope)
 
 
 @transaction.atomic
+def do_define_ledger_from_file(*, region: Region, data: dict, upload, actor: Person, scope: Scope):
+    """A ledger proposed from an office's spreadsheet (zhili.ledgers.infer) and adjusted by the person, defined,
+    and that same file started as its first import (the usual preview: nothing is written until they confirm).
+    The person must be able to manage the ledger they make — an office's officer makes their own office's."""
+    from zhili.imports import actions as import_actions
+
+    ledger = do_define_ledger(region=region, data=data, actor=actor, scope=scope)
+    require(
+        policy.manage_ledger(scope, ledger),
+        "您只能新建本科室主管的台账：请把“主管单位”选为您所在的科室。",
+    )
+    job = import_actions.do_start_import(importer.KEY, ledger, upload, actor=actor, scope=scope)
+    return ledger, job
+
+
+def _example(value) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+@transaction.atomic
 def do_change_definition(
-    ledger: Ledger, *, fields: list[dict], key: list[str], actor: Person, scope: Scope, note: str = ""
+    ledger: Ledger,
+    *,
+    fields: list[dict],
+    key: list[str],
+    actor: Person,
+    scope: Scope,
+    note: str = "",
+    base_version: int | None = None,
 ) -> LedgerVersion:
     """A new version. Refused if it would orphan values that rows hold (a removed field, a removed choice,
-    a changed type): old rows keep their version and are never reinterpreted. The same definition again (a file
-    loaded twice) makes no version: the one in force is returned."""
+    a changed type), if it makes a field required that rows leave empty, or if its key would not tell the rows
+    apart: old rows keep their version and are never reinterpreted. The same definition again (a file loaded
+    twice) makes no version: the one in force is returned. `base_version`: the version the person edited — if
+    someone saved another since, a Conflict (409) says who and when, and nothing is changed."""
     require(policy.manage_ledger(scope, ledger), "您无权修改该台账的定义。")
     ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
     old = ledger.definition
+    if base_version is not None and old.number != base_version:
+        who = old.created_by or "他人"
+        raise errors.Conflict(
+            f"保存失败：这个台账的定义已被{who}在 {timezone.localtime(old.created_at):%H:%M:%S} 改为第 {old.number} 版"
+            f"（您修改的是第 {base_version} 版）。为避免覆盖对方的修改，请刷新页面查看最新定义后再修改。"
+        )
     fields = definitions.check_fields(fields, key)
     if fields == old.fields and list(key) == list(old.key):
         return old
@@ -93,15 +129,29 @@ def do_change_definition(
         if new["type"] != f["type"]:
             n = used.count()
             if n:
+                sample = used.order_by("pk").values_list(f"data__{f['key']}", flat=True).first()
                 problems.append(
-                    f"字段“{f['label']}”在 {n} 行中有值，不能把类型从“{FieldType(f['type']).label}”"
-                    f"改为“{FieldType(new['type']).label}”。"
+                    f"字段“{f['label']}”在 {n} 行中有值（例如“{_example(sample)}”），不能把类型从"
+                    f"“{FieldType(f['type']).label}”改为“{FieldType(new['type']).label}”：已有的行不会按新类型"
+                    "重新解释。可新增一个字段，或保留原类型。"
                 )
         if f["type"] == FieldType.CHOICE and new["type"] == FieldType.CHOICE:
             for choice in set(f.get("choices", [])) - set(new.get("choices", [])):
                 n = used.filter(**{f"data__{f['key']}": choice}).count()
                 if n:
                     problems.append(f"选项“{choice}”（字段“{f['label']}”）在 {n} 行中使用，不能删除。")
+    old_by_key = {f["key"]: f for f in old.fields}
+    for f in fields:
+        was = old_by_key.get(f["key"])
+        if f["required"] and not (was and was.get("required")):
+            empty = rows.filter(~Q(data__has_key=f["key"]) | Q(**{f"data__{f['key']}": None}))
+            n = empty.count()
+            if n:
+                first = empty.order_by("pk").values_list("pk", flat=True).first()
+                problems.append(
+                    f"字段“{f['label']}”在 {n} 行中为空（例如第 {first} 行），不能改为必填：先补齐这些行，或不设为必填。"
+                )
+    keys = _rekeyed(rows, fields, key, problems) if list(key) != list(old.key) else None
     if problems:
         raise ValidationError(problems)
     version = LedgerVersion.objects.create(
@@ -109,6 +159,9 @@ def do_change_definition(
     )
     ledger.current_version = version
     ledger.save(update_fields=["current_version", "modified_at"])
+    if keys is not None:
+        changed = [LedgerRow(pk=pk, key_value=value) for pk, value in keys.items()]
+        LedgerRow.objects.bulk_update(changed, ["key_value"], batch_size=1000)
     audit.record(
         actor,
         "ledger.redefine",
@@ -116,10 +169,40 @@ def do_change_definition(
         changes={
             "version": [old.number, version.number],
             "fields": [[f["label"] for f in old.fields], [f["label"] for f in fields]],
+            **({"key": [old.key, list(key)]} if keys is not None else {}),
         },
         reason=note,
     )
     return version
+
+
+def _rekeyed(rows, fields: list[dict], key: list[str], problems: list[str]) -> dict[int, str] | None:
+    """Each active row's key under a new key (rows are matched by it on import): refused, with a sentence, when
+    a row leaves a key field empty or two rows would share a key."""
+    if not key:
+        return {pk: "" for pk in rows.exclude(key_value="").values_list("pk", flat=True)}
+    labels = "、".join(next(f["label"] for f in fields if f["key"] == k) for k in key)
+    out: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    empty = duplicates = 0
+    example = ""
+    for pk, data in rows.order_by("pk").values_list("pk", "data").iterator(chunk_size=5000):
+        parts = [str(data.get(k) if data.get(k) is not None else "") for k in key]
+        if not all(parts):
+            empty += 1
+            continue
+        value = "|".join(parts)
+        if value in seen:
+            duplicates += 1
+            example = example or f"第 {seen[value]} 行和第 {pk} 行"
+            continue
+        seen[value] = pk
+        out[pk] = value
+    if empty:
+        problems.append(f"有 {empty} 行的“{labels}”为空，不能作为唯一键。")
+    if duplicates:
+        problems.append(f"按“{labels}”有 {duplicates} 行与其他行重复（例如{example}），不能作为唯一键。")
+    return out
 
 
 # ---- rows --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any
 
 from zhili import excel
 from zhili.excel import values as v
+from zhili.ledgers.fields import mask
 from zhili.ledgers.models import FieldType, RowLevel
 
 SAMPLE_ROWS = 5000  # data rows looked at; the rest of a file is not read
@@ -119,6 +120,7 @@ class Proposal:
     rows: int  # data rows looked at
     more: bool  # the file has more data rows than were looked at
     headers: list[str]  # each field's column header, as in the file
+    samples: list[list[str]] = field(default_factory=list)  # a few of each field's values, as the page shows them
     notes: list[str] = field(default_factory=list)
 
     def definition(self, *, code: str, name: str = "") -> dict:
@@ -189,6 +191,7 @@ def _propose(
         notes.append("表头下面没有数据行：字段类型只按表头推断，请逐一核对。")
     fields: list[dict] = []
     headers: list[str] = []
+    samples: list[list[str]] = []
     taken_keys: set[str] = set()
     by_key: dict[str, Column] = {}
     have_region = False
@@ -206,6 +209,7 @@ def _propose(
         f["type"] = FieldType(f["type"]).value  # plain text: the definition is written as YAML and JSON
         fields.append({"key": f.pop("key"), "label": f.pop("label"), **f})
         headers.append(c.header)
+        samples.append(_samples(c, f["type"]))
         by_key[fields[-1]["key"]] = c
     key = _proposed_key(fields, by_key, rows)
     return Proposal(
@@ -217,8 +221,22 @@ def _propose(
         rows=rows,
         more=more,
         headers=headers,
+        samples=samples,
         notes=notes,
     )
+
+
+def _samples(c: Column, t: str) -> list[str]:
+    """Up to three distinct values of the column; identity numbers masked as every page shows them."""
+    out: list[str] = []
+    for x in c.values:
+        text = str(x.isoformat() if hasattr(x, "isoformat") else x).strip()[:30]
+        text = mask({"type": t}, text)
+        if text not in out:
+            out.append(text)
+        if len(out) == 3:
+            break
+    return out
 
 
 def _labels(columns: list[Column]) -> dict[int, str]:
@@ -387,10 +405,17 @@ def _region_like(x: str) -> str:
 
 
 def _key_for(c: Column, t: str, taken: set[str]) -> str:
+    grid = c.words in _GRID_HEADERS or c.words.endswith("网格")
+    return key_for_label(_strip_unit(c.header.split("/")[-1]), t, taken, grid=grid)
+
+
+def key_for_label(label: str, t: str, taken: set[str], *, grid: bool = False) -> str:
+    """An ASCII field key for a Chinese label ("完工日期" → finished_on, "补贴金额" → amount), else one from the
+    type (text, count, amount …); `_2`, `_3` … when `taken` has it already (the key is added to `taken`)."""
     if t == FieldType.REGION:
-        base = "grid" if c.words in _GRID_HEADERS or c.words.endswith("网格") else "village"
+        base = "grid" if grid else "village"
     else:
-        words = _strip_unit(c.header.split("/")[-1]).replace(" ", "")
+        words = re.sub(r"\s+", "", label)
         base = (
             _KEYS.get(words)
             or next((k for suffix, k in _KEY_SUFFIXES if words.endswith(suffix)), None)
@@ -398,7 +423,7 @@ def _key_for(c: Column, t: str, taken: set[str]) -> str:
             or _TYPE_KEYS.get(t, "field")
         )
         if base in ("village", "grid"):  # a village's name in a column that is not the row's region
-            base = _TYPE_KEYS[t]
+            base = _TYPE_KEYS.get(t, "field")
     key, n = base, 2
     while key in taken:
         key, n = f"{base}_{n}", n + 1

@@ -163,3 +163,24 @@ def region_names(ledger: Ledger) -> dict[str, str]:
             "code", "name"
         )
     )
+
+
+def units_for_new_ledger(scope: Scope, sub: Region) -> list:
+    """The offices a person may make the owner of a new ledger in `sub`: any of its offices for its leaders
+    and administrators, their own for an office's officers (who then manage it: policy.manage_ledger)."""
+    from zhili.people.models import Unit
+
+    units = Unit.objects.active().filter(region=sub).order_by("code")
+    if scope.can_configure(sub.path):
+        return list(units)
+    return [u for u in units if scope.works_for(u.pk)]
+
+
+def region_names_under(sub: Region) -> list[str]:
+    """The names of the subdistrict's villages and grids today: what a file's region column may hold."""
+    return list(
+        Region.objects.filter(path_prefix_q("path", sub.path), level__in=[Level.VILLAGE, Level.GRID])
+        .exclude(pk=sub.pk)
+        .current()
+        .values_list("name", flat=True)
+    )

@@ -4,6 +4,7 @@ export, the summary by village, and the definition (view, download, load from a 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -11,23 +12,47 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zhili.core import errors
 from zhili.core.models import AuditEntry
+from zhili.excel import SpreadsheetError
 from zhili.imports import views as import_views
 from zhili.imports.views import xlsx_response
-from zhili.ledgers import actions, definitions, importer, queries
+from zhili.ledgers import actions, definitions, drafts, importer, infer, queries
 from zhili.ledgers.fields import display
-from zhili.ledgers.forms import DefinitionUploadForm, ImportForm, ReasonForm, int_param, page_number, row_form_fields
+from zhili.ledgers.forms import (
+    DefinitionEditForm,
+    DefinitionUploadForm,
+    EditFieldFormSet,
+    FieldFormSet,
+    ImportForm,
+    InferUploadForm,
+    NewLedgerForm,
+    ReasonForm,
+    definition_from,
+    field_initial,
+    int_param,
+    page_number,
+    row_form_fields,
+)
 from zhili.ledgers.models import FieldType
 from zhili.people import policy
+from zhili.people.scope import NoViewpoint, viewpoint
 
 LEDGER_IMPORTS = importer.KEY
 
 
 @require_GET
 def ledger_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "ledgers/list.html", {"ledgers": queries.ledgers_for(request.scope)})
+    try:
+        can_define = policy.define_ledger(request.scope, viewpoint(request.scope).sub)
+    except NoViewpoint:
+        can_define = False
+    return render(
+        request, "ledgers/list.html", {"ledgers": queries.ledgers_for(request.scope), "can_define": can_define}
+    )
 
 
 @require_GET
@@ -230,8 +255,6 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
     suffix = Path(upload.name).suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
         return render(request, "targets/refused.html", {"message": "定义文件应为 .yaml、.yml 或 .json。"}, status=400)
-    from zhili.people.scope import NoViewpoint, viewpoint
-
     try:
         sub = viewpoint(request.scope).sub
     except NoViewpoint as exc:
@@ -263,3 +286,142 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"已载入台账定义“{ledger.name}”（第 {version.number} 版）。")
     return redirect("ledgers:definition", code=ledger.code)
+
+
+# ---- a ledger from an office's own spreadsheet, and a definition edited field by field -----------------------
+
+
+def _subdistrict_to_define_in(request: HttpRequest):
+    """The subdistrict the person's pages show, if they may make ledgers there (403 otherwise)."""
+    try:
+        sub = viewpoint(request.scope).sub
+    except NoViewpoint as exc:
+        raise Http404(str(exc)) from None
+    errors.require(policy.define_ledger(request.scope, sub), "您无权新建台账。")
+    return sub
+
+
+@require_http_methods(["GET", "POST"])
+def infer_upload(request: HttpRequest) -> HttpResponse:
+    """Step 1 of 从表格新建台账: the file an office keeps. It is read (refused with a sentence when Zhili finds
+    no header in it) and kept as the person's draft for the next steps."""
+    sub = _subdistrict_to_define_in(request)
+    form = InferUploadForm(request.POST or None, request.FILES or None)
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            infer.propose(upload, filename=upload.name, regions=queries.region_names_under(sub))
+        except SpreadsheetError as exc:
+            problem = str(exc)
+        else:
+            draft = drafts.keep(upload, request.user)
+            return redirect("ledgers:infer_fields", token=draft.token)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ledgers/infer_upload.html", {"form": form, "problem": problem}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def infer_fields(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 2: the proposed fields, adjusted (renamed, retyped, choices, required, key, columns dropped), saved as
+    a new ledger, and the same file started as its import: the person lands on its preview."""
+    sub = _subdistrict_to_define_in(request)
+    draft = drafts.find(token, request.user)
+    with draft.open() as fh:
+        proposal = infer.propose(fh, filename=draft.filename, regions=queries.region_names_under(sub))
+    units = queries.units_for_new_ledger(request.scope, sub)
+    unowned = request.scope.can_configure(sub.path)
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        form = NewLedgerForm(request.POST, units=units, may_leave_unowned=unowned)
+        formset = FieldFormSet(request.POST, prefix="f")
+        if form.is_valid() and formset.is_valid():
+            fields, key = definition_from(formset, proposal.fields)
+            data = {**form.cleaned_data, "fields": fields, "key": key}
+            try:
+                with draft.open() as upload:
+                    ledger, job = actions.do_define_ledger_from_file(
+                        region=sub, data=data, upload=upload, actor=request.user, scope=request.scope
+                    )
+            except ValidationError as exc:
+                problems, status = exc.messages, errors.status_of(exc)
+            else:
+                drafts.discard(draft)
+                messages.success(request, f"已新建台账“{ledger.name}”。请核对导入预览，确认后写入。")
+                return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
+        else:
+            status = 400
+    else:
+        stem = Path(draft.filename).stem
+        form = NewLedgerForm(
+            initial={
+                "code": slugify(stem) if stem.isascii() and slugify(stem) else f"ledger-{token[:6]}",
+                "name": proposal.title or stem,
+                "level": proposal.level,
+                "unit": units[0].code if units and not unowned else "",
+            },
+            units=units,
+            may_leave_unowned=unowned,
+        )
+        formset = FieldFormSet(initial=field_initial(proposal.fields, proposal.key), prefix="f")
+    rows = list(zip(formset.forms, proposal.headers, proposal.samples, strict=False))
+    return render(
+        request,
+        "ledgers/infer_fields.html",
+        {"form": form, "formset": formset, "rows": rows, "proposal": proposal, "draft": draft, "problems": problems},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def definition_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """A ledger's fields edited one by one (add, rename, retype, reorder, remove, choices, required, key): saved as
+    a new version (`do_change_definition`), refused with a sentence when the rows cannot follow, 409 when someone
+    saved another version since the page was opened."""
+    ledger = queries.get_ledger_or_404(request.scope, code)
+    errors.require(policy.manage_ledger(request.scope, ledger), "您无权修改该台账的定义。")
+    version = ledger.definition
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        form = DefinitionEditForm(request.POST)
+        formset = EditFieldFormSet(request.POST, prefix="f")
+        if form.is_valid() and formset.is_valid():
+            fields, key = definition_from(formset, version.fields)
+            try:
+                saved = actions.do_change_definition(
+                    ledger,
+                    fields=fields,
+                    key=key,
+                    actor=request.user,
+                    scope=request.scope,
+                    note=form.cleaned_data["note"] or "在页面上修改",
+                    base_version=form.cleaned_data["base_version"],
+                )
+            except ValidationError as exc:
+                problems, status = exc.messages, errors.status_of(exc)
+            else:
+                if saved.pk == version.pk:
+                    messages.success(request, f"定义没有变化（仍为第 {saved.number} 版）。")
+                else:
+                    messages.success(request, f"已保存为第 {saved.number} 版定义。")
+                return redirect("ledgers:definition", code=ledger.code)
+        else:
+            status = 400
+    else:
+        form = DefinitionEditForm(initial={"base_version": version.number})
+        formset = EditFieldFormSet(initial=field_initial(version.fields, version.key), prefix="f")
+    return render(
+        request,
+        "ledgers/definition_edit.html",
+        {
+            "ledger": ledger,
+            "version": version,
+            "form": form,
+            "formset": formset,
+            "rows": [(f, "", []) for f in formset.forms],
+            "problems": problems,
+        },
+        status=status,
+    )
