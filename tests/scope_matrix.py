@@ -106,6 +106,52 @@ def import_file(w, name: str = "矩阵导入.xlsx"):
     return SimpleUploadedFile(name, buf.getvalue())
 
 
+SUB_MAKERS = ("leader", *OFFICERS)  # who may make a ledger in the subdistrict (policy.define_ledger)
+
+
+def leader_draft(w):
+    """demo-leader's draft of a ledger proposed from import_file(), made once per test."""
+    from zhili.ledgers import drafts
+    from zhili.people.models import Person
+
+    if not hasattr(w, "_draft"):
+        w._draft = drafts.keep(import_file(w, "矩阵提议.xlsx"), Person.objects.get(username="demo-leader"))
+    return w._draft
+
+
+def formset_post(rows: list[dict]) -> dict:
+    """What the definition table (ledgers/_field_table.html) posts for these rows, in this order."""
+    data = {"f-TOTAL_FORMS": str(len(rows)), "f-INITIAL_FORMS": str(len(rows)), "f-MIN_NUM_FORMS": "0"}
+    for i, row in enumerate(rows):
+        for name, value in {"ORDER": i + 1, **row}.items():
+            if value is True:
+                data[f"f-{i}-{name}"] = "on"
+            elif value not in (False, None):
+                data[f"f-{i}-{name}"] = str(value)
+    return data
+
+
+def proposed_ledger_form(w) -> dict:
+    from zhili.ledgers import infer
+
+    draft = leader_draft(w)
+    with draft.open() as fh:
+        proposal = infer.propose(fh, filename=draft.filename)
+    from zhili.ledgers.forms import field_initial
+
+    rows = field_initial(proposal.fields, proposal.key)
+    return {"code": "matrix-ledger", "name": "矩阵台账", "level": "household", **formset_post(rows)}
+
+
+def definition_form(w) -> dict:
+    from zhili.ledgers.forms import field_initial
+    from zhili.ledgers.models import Ledger
+
+    version = Ledger.objects.get(region=w.sub, code="gas-conversion").current_version
+    rows = [*field_initial(version.fields, version.key), {"label": "矩阵备注", "type": "text"}]
+    return {"base_version": str(version.number), **formset_post(rows)}
+
+
 def an_import(w):
     """demo-village's import of import_file() into gas-conversion, previewed, made once per test."""
     from zhili.imports import actions
@@ -653,6 +699,46 @@ ROWS: list[Row] = [
         each(("leader", "village"), OK),
     ),
     Row("ledger definition", lambda w: "/ledgers/gas-conversion/definition/", each(ALL, OK)),
+    # ---- ledgers made from an office's file and definitions edited field by field (issue 11) -----------------
+    # Leaders and every office may make a ledger; a draft is only its uploader's; a definition is edited by the
+    # leaders and the owning office (城管办 for gas-conversion).
+    Row("new ledger from a file", lambda w: "/ledgers/new/from-file/", {**each(SUB_MAKERS, OK)}, default=DENIED),
+    Row(
+        "upload a file to propose a ledger",
+        lambda w: "/ledgers/new/from-file/",
+        each(SUB_MAKERS, OK),
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"file": import_file(w, "矩阵新台账.xlsx")},
+    ),
+    Row(
+        "demo-leader's proposed ledger",
+        lambda w: f"/ledgers/new/from-file/{leader_draft(w).token}/",
+        {"leader": OK, **each(OFFICERS, HIDDEN)},
+        default=DENIED,
+    ),
+    Row(
+        "save demo-leader's proposed ledger",
+        lambda w: f"/ledgers/new/from-file/{leader_draft(w).token}/",
+        {"leader": OK, **each(OFFICERS, HIDDEN)},
+        default=DENIED,
+        method="POST",
+        data=lambda w: proposed_ledger_form(w),
+    ),
+    Row(
+        "edit gas-conversion's definition",
+        lambda w: "/ledgers/gas-conversion/definition/edit/",
+        each(("leader", "urban"), OK),
+        default=DENIED,
+    ),
+    Row(
+        "save gas-conversion's definition with a new field",
+        lambda w: "/ledgers/gas-conversion/definition/edit/",
+        each(("leader", "urban"), OK),
+        default=DENIED,
+        method="POST",
+        data=lambda w: definition_form(w),
+    ),
     Row(
         "api report for 阎桥",
         lambda w: f"/api/v1/targets/indicators/{w.ind_village.pk}/reports",

@@ -8,29 +8,13 @@ import re
 
 import pytest
 
-from tests.test_ledgers_infer import office_file
+from tests.scope_matrix import formset_post
+from tests.test_ledgers_infer import OFFICE_LABELS, office_file
 from zhili.core.models import AuditEntry
 from zhili.imports import pipeline
 from zhili.imports.models import ImportJob
 from zhili.ledgers.forms import field_initial
 from zhili.ledgers.models import Ledger, LedgerRow, LedgerVersion
-
-
-def formset_data(rows: list[dict], prefix: str = "f") -> dict:
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": str(len(rows)),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "200",
-    }
-    for i, row in enumerate(rows):
-        row = {"ORDER": i + 1, **row}
-        for name, value in row.items():
-            if value is True:
-                data[f"{prefix}-{i}-{name}"] = "on"
-            elif value not in (False, None):
-                data[f"{prefix}-{i}-{name}"] = str(value)
-    return data
 
 
 def upload(client, path):
@@ -58,21 +42,12 @@ def test_from_an_office_file_to_imported_rows(world, as_persona, tmp_path):
     before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     response = client.post(
         url,
-        {"code": "kong-gas", "name": "孔家坊气代煤", "level": "household", "unit": "", **formset_data(rows)},
+        {"code": "kong-gas", "name": "孔家坊气代煤", "level": "household", "unit": "", **formset_post(rows)},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     ledger = Ledger.objects.get(region=world.sub, code="kong-gas")
     fields = ledger.current_version.fields
-    assert [f["label"] for f in fields] == [
-        "村",
-        "户主姓名",
-        "身份证号",
-        "联系电话",
-        "改造方式",
-        "完工日期",
-        "是否验收",
-        "补贴金额",
-    ]
+    assert [f["label"] for f in fields] == ["村", "户主姓名", *OFFICE_LABELS[2:8]]  # renamed, 备注 dropped
     assert fields[6]["choices"] == ["是", "否"] and ledger.current_version.key == ["id_number"]
     job = ImportJob.objects.get(target_id=ledger.pk, importer="ledger")
     assert response["Location"] == f"/ledgers/kong-gas/import/{job.pk}/"
@@ -112,7 +87,7 @@ def test_an_office_makes_its_own_offices_ledger(world, as_persona, tmp_path):
         "code": "urban-gas",
         "name": "城管气代煤",
         "level": "household",
-        **formset_data(field_initial(proposal.fields, proposal.key)),
+        **formset_post(field_initial(proposal.fields, proposal.key)),
     }
     assert client.post(url, {**data, "unit": ""}).status_code == 403  # a ledger no one of their office manages
     assert not Ledger.objects.filter(code="urban-gas").exists()
@@ -130,7 +105,7 @@ def test_a_duplicate_code_is_refused_with_the_form_kept(world, as_persona, tmp_p
             "code": "gas-conversion",
             "name": "x",
             "level": "household",
-            **formset_data(field_initial(proposal.fields, proposal.key)),
+            **formset_post(field_initial(proposal.fields, proposal.key)),
         },
     )
     assert response.status_code == 400 and "台账代码“gas-conversion”已存在" in response.content.decode()
@@ -143,7 +118,7 @@ def test_a_duplicate_code_is_refused_with_the_form_kept(world, as_persona, tmp_p
 def edit(client, ledger, rows, *, base=None, note=""):
     version = ledger.current_version.number if base is None else base
     return client.post(
-        f"/ledgers/{ledger.code}/definition/edit/", {"base_version": version, "note": note, **formset_data(rows)}
+        f"/ledgers/{ledger.code}/definition/edit/", {"base_version": version, "note": note, **formset_post(rows)}
     )
 
 
@@ -228,3 +203,13 @@ def test_who_may_not_manage_a_ledger_cannot_open_its_editor(world, as_persona, g
         assert as_persona(persona).get(f"/ledgers/{gas.code}/definition/edit/").status_code == 403
     assert "逐项修改定义" not in as_persona("economy").get(f"/ledgers/{gas.code}/definition/").content.decode()
     assert "逐项修改定义" in as_persona("urban").get(f"/ledgers/{gas.code}/definition/").content.decode()
+
+
+def test_a_township_without_ledgers_is_told_what_to_do_next(world, as_persona):
+    from django.utils import timezone
+
+    Ledger.objects.update(archived_at=timezone.now())
+    page = as_persona("economy").get("/ledgers/").content.decode()
+    assert "还没有台账。" in page and 'href="/ledgers/new/from-file/"' in page and "上传科室现有的 Excel 台账" in page
+    page = as_persona("village").get("/ledgers/").content.decode()
+    assert "请街道领导或科室工作人员从现有的 Excel 表格新建台账" in page and "/ledgers/new/from-file/" not in page

@@ -355,3 +355,26 @@ def test_an_import_preview_shows_the_village_cadre_nothing_of_the_rows_it_collid
     others = [v.name for v in Region.objects.filter(parent=world.sub, level=Level.VILLAGE).exclude(pk=world.kong.pk)]
     secrets = others + [r.data["head_name"] for r in theirs] + [r.data["phone"] for r in theirs if r.data.get("phone")]
     assert leaks(pages, secrets) == []
+
+
+# ---- ledgers made from a file and definitions edited (issue 11): reached by who may use them, by no one else -----
+
+
+@pytest.mark.parametrize(
+    "persona, makes, edits",
+    [("leader", True, True), ("urban", True, True), ("economy", True, False), ("viewer", False, False),
+     ("village", False, False), ("grid", False, False), ("outsider", False, False)],
+)  # fmt: skip
+def test_the_pages_that_make_and_change_ledgers_are_linked_for_who_may_use_them(world, persona, makes, edits):
+    client = _client(world, persona)
+    make, edit = "/ledgers/new/from-file/", "/ledgers/gas-conversion/definition/edit/"
+    broken: dict[str, str] = {}
+    pages = crawl(client, "/ledgers/", within="/ledgers/", limit=40, broken=broken, stop_when=lambda p: make in p)
+    pages.update(
+        crawl(client, "/ledgers/gas-conversion/definition/", within="/ledgers/gas-conversion/definition/", limit=5)
+    )
+    assert (make in pages, edit in pages, broken) == (makes, edits, {})
+    if persona in ("village", "grid", "outsider"):
+        own = world.yan if persona == "outsider" else world.kong
+        others = [v.name for v in Region.objects.filter(parent=world.sub, level=Level.VILLAGE).exclude(pk=own.pk)]
+        assert leaks(pages, others) == []
