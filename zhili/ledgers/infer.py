@@ -20,6 +20,7 @@ the header as the office wrote it (without the unit, which the importer reads fr
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -149,7 +150,7 @@ def propose(source: Any, *, filename: str, regions: Iterable[str] = ()) -> Propo
         ]
         rows, more = 0, False
         after_header = (r for r in head if r[0] > match.header_row)
-        for _number, values in _chain(after_header, reader):
+        for _number, values in itertools.chain(after_header, reader):
             if v.is_blank(values) or v.is_total_row(values) or v.is_signature_row(values):
                 continue
             if rows == SAMPLE_ROWS:
@@ -163,11 +164,6 @@ def propose(source: Any, *, filename: str, regions: Iterable[str] = ()) -> Propo
                 else:
                     c.values.append(cell)
     return _propose(columns, rows, more, title, match.header_rows, set(regions))
-
-
-def _chain(first: Iterable, rest: Iterable) -> Iterable:
-    yield from first
-    yield from rest
 
 
 def _title(head: list[tuple[int, list]], header_row: int) -> str:
@@ -262,16 +258,8 @@ def _strip_unit(text: str) -> str:
 
 
 def _share(values: list[Any], parse: Callable[[Any], Any]) -> float:
-    if not values:
-        return 0.0
-    ok = 0
-    for x in values:
-        try:
-            parse(x)
-        except (v.ValueProblem, ValueError, TypeError, ArithmeticError):
-            continue
-        ok += 1
-    return ok / len(values)
+    """The part of `values` that `parse` reads."""
+    return sum(1 for x in values if _ok(parse, x)) / len(values) if values else 0.0
 
 
 def _hinted(c: Column, t: str) -> bool:
