@@ -198,6 +198,7 @@ CASES = [
     ),
     ("administer the subdistrict", lambda w, s: policy.administer(s, w.sub), ("leader",)),
     ("administer the installation", lambda w, s: policy.administer(s, None), ()),
+    ("import the subdistrict's rosters", lambda w, s: policy.import_roster(s, w.sub), ("leader",)),
     ("grant oneself a role", lambda w, s: policy.grant_role_to(s, SimpleNamespace(pk=s.person_id)), ()),
     (
         "confirm a tip officer's role one granted oneself",

@@ -164,6 +164,11 @@ class Importer(ABC):
         """The breadcrumbs above an import's page (label, URL), ending with the target."""
         return [(self.name(target), self.urls(target).target)]
 
+    def job_links(self, target, job) -> list[tuple[str, str]]:
+        """Links the import's page offers besides the shared ones (label, URL): e.g. the initial passwords of the
+        accounts a staff roster made, once."""
+        return []
+
     def row_repr(self, target, object_id: int) -> str:
         return f"{self.name(target)} #{object_id}"
 
