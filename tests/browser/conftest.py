@@ -252,3 +252,23 @@ def open_page(browser, live_server, demo):
     yield make
     for b in made:
         b.close()
+
+
+@pytest.fixture
+def open_empty(browser, live_server):
+    """Like open_page, on an empty database (no demo): a township starting on its own. The database is emptied
+    first (the session loaded the demo into it; live_server flushes it only after each test)."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    made: list[Browsing] = []
+
+    def make(**options) -> Browsing:
+        options.setdefault("viewport", DESKTOP)
+        b = Browsing(browser, live_server, **options)
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.close()
