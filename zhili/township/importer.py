@@ -88,6 +88,13 @@ class _RosterImporter(Importer):
 
     where = "乡镇（街道）"
     url_name = ""
+    column_list: list[Column] = []
+
+    def name(self, township: Region) -> str:
+        return f"{township.name}{self.label}"
+
+    def columns(self, township: Region) -> list[Column]:
+        return self.column_list
 
     def target(self, job: ImportJob) -> Region:
         cached = job.__dict__.get("_township")
@@ -101,10 +108,10 @@ class _RosterImporter(Importer):
     def urls(self, township: Region) -> Urls:
         name, code = self.url_name, township.code
         return Urls(
-            target=reverse(f"township:{name}", args=[code]),
-            upload=reverse(f"township:{name}", args=[code]),
-            job=lambda pk: reverse(f"township:{name}_job", args=[code, pk]),
-            rejected=lambda pk: reverse(f"township:{name}_rejected", args=[code, pk]),
+            target=reverse(f"township:{name}_import", args=[code]),
+            upload=reverse(f"township:{name}_import", args=[code]),
+            job=lambda pk: reverse(f"township:{name}_import_job", args=[code, pk]),
+            rejected=lambda pk: reverse(f"township:{name}_import_rejected", args=[code, pk]),
         )
 
     def may_import(self, scope, township: Region) -> bool:
@@ -397,19 +404,14 @@ class RegionRosterImporter(_RosterImporter):
     audit_action = "region.roster_import"
     row_audit_action = "region.import"
     row_model = Region
-    url_name = "regions_import"
-
-    def name(self, township: Region) -> str:
-        return f"{township.name}村居名册"
+    url_name = "regions"
+    column_list = REGION_COLUMNS
 
     def crumbs(self, township: Region) -> list[tuple[str, str]]:
         return [
             (township.name, reverse("region_detail", args=[township.code])),
             ("导入村居名册", self.urls(township).target),
         ]
-
-    def columns(self, township: Region) -> list[Column]:
-        return REGION_COLUMNS
 
     def cleaner(self, township: Region, scope, units) -> RegionCleaner:
         return RegionCleaner(township)
@@ -776,16 +778,11 @@ class PeopleRosterImporter(_RosterImporter):
     audit_action = "person.roster_import"
     row_audit_action = "person.import"
     row_model = Person
-    url_name = "people_import"
-
-    def name(self, township: Region) -> str:
-        return f"{township.name}花名册"
+    url_name = "people"
+    column_list = PEOPLE_COLUMNS
 
     def crumbs(self, township: Region) -> list[tuple[str, str]]:
         return [("人员与角色", reverse("person_list")), ("导入花名册", self.urls(township).target)]
-
-    def columns(self, township: Region) -> list[Column]:
-        return PEOPLE_COLUMNS
 
     def cleaner(self, township: Region, scope, units) -> PeopleCleaner:
         return PeopleCleaner(township, scope)

@@ -1,27 +1,27 @@
+"""A township's rosters: the village roster under the township's region page, the 花名册 beside the people page."""
+
 from django.urls import path
 
 from zhili.township import views
+from zhili.township.importer import PEOPLE, REGIONS
 
 app_name = "township"
 
+
+def _roster(prefix: str, key: str) -> list:
+    k = {"key": key}
+    return [
+        path(f"{prefix}/", views.roster, k, name=f"{key}_import"),
+        path(f"{prefix}/template.xlsx", views.roster_template, k, name=f"{key}_template"),
+        path(f"{prefix}/<int:pk>/", views.roster_job, k, name=f"{key}_import_job"),
+        path(f"{prefix}/<int:pk>/rejected.xlsx", views.roster_rejected, k, name=f"{key}_import_rejected"),
+    ]
+
+
 urlpatterns = [
-    path("regions/<str:code>/roster/", views.regions_import, name="regions_import"),
-    path("regions/<str:code>/roster/template.xlsx", views.regions_template, name="regions_template"),
-    path("regions/<str:code>/roster/<int:pk>/", views.regions_import_job, name="regions_import_job"),
-    path(
-        "regions/<str:code>/roster/<int:pk>/rejected.xlsx",
-        views.regions_import_rejected,
-        name="regions_import_rejected",
-    ),
+    *_roster("regions/<str:code>/roster", REGIONS),
     path("people/roster/", views.people_import_start, name="people_import_start"),
-    path("people/roster/<str:code>/", views.people_import, name="people_import"),
-    path("people/roster/<str:code>/template.xlsx", views.people_template, name="people_template"),
-    path("people/roster/<str:code>/<int:pk>/", views.people_import_job, name="people_import_job"),
-    path(
-        "people/roster/<str:code>/<int:pk>/rejected.xlsx",
-        views.people_import_rejected,
-        name="people_import_rejected",
-    ),
+    *_roster("people/roster/<str:code>", PEOPLE),
     path(
         "people/roster/<str:code>/<int:pk>/passwords.xlsx",
         views.people_import_passwords,

@@ -1,5 +1,6 @@
 """A township's rosters on pages: the upload page with its template, then the shared import pages (preview,
-confirm, rejected rows) of zhili.imports, and the initial passwords of the accounts a 花名册 made, once.
+confirm, rejected rows) of zhili.imports, and the initial passwords of the accounts a 花名册 made, once. Each view
+serves both rosters (`key`: importer.REGIONS or importer.PEOPLE, from urls.py).
 Parse → authorise (queries, actions) → act → render."""
 
 from __future__ import annotations
@@ -14,19 +15,12 @@ from zhili.excel import writing
 from zhili.imports import registry
 from zhili.imports import views as import_views
 from zhili.imports.forms import ImportForm
+from zhili.imports.queries import get_job_or_404
 from zhili.township import actions, importer, queries
 
 TEMPLATES = {
-    importer.REGIONS: (
-        "村居名册模板.xlsx",
-        [c.label for c in importer.REGION_COLUMNS],
-        [["孔家坊", "村", "370115003201", "第一网格", "370115003201001", "117.05", "36.95"]],
-    ),
-    importer.PEOPLE: (
-        "花名册模板.xlsx",
-        [c.label for c in importer.PEOPLE_COLUMNS],
-        [["张三", "", "13800000001", "孔家坊村", "党支部书记", "村支书", "孔家坊村"]],
-    ),
+    importer.REGIONS: [["孔家坊", "村", "370115003201", "第一网格", "370115003201001", "117.05", "36.95"]],
+    importer.PEOPLE: [["张三", "", "13800000001", "孔家坊村", "党支部书记", "村支书", "孔家坊村"]],
 }
 PAGES = {
     importer.REGIONS: ("导入村居名册", "township/regions_roster.html"),
@@ -34,86 +28,49 @@ PAGES = {
 }
 
 
-def _roster_page(request: HttpRequest, key: str, code: str) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def roster(request: HttpRequest, key: str, code: str) -> HttpResponse:
     township = queries.get_township_or_404(request.scope, code)
     if request.method == "POST":
         return import_views.upload(request, key, township)
     title, template = PAGES[key]
     urls = registry.get(key).urls(township)
-    return render(
-        request,
-        template,
-        {
-            "township": township,
-            "title": title,
-            "form": ImportForm(),
-            "jobs": [(job, urls.job(job.pk)) for job in queries.recent_imports(township, key)],
-        },
-    )
+    jobs = [(job, urls.job(job.pk)) for job in queries.recent_imports(township, key)]
+    return render(request, template, {"township": township, "title": title, "form": ImportForm(), "jobs": jobs})
 
 
-def _template(key: str) -> HttpResponse:
-    name, headers, rows = TEMPLATES[key]
+@require_GET
+def roster_template(request: HttpRequest, key: str, code: str) -> HttpResponse:
+    """An empty roster to fill: the header and one example row."""
+    queries.get_township_or_404(request.scope, code)
+    imp = registry.get(key)
+    headers = [c.label for c in imp.column_list]
     buf = io.BytesIO()
     writing.write_xlsx(
-        buf, title=None, subtitle=None, headers=headers, rows=rows, column_formats=["text"] * len(headers)
+        buf, title=None, subtitle=None, headers=headers, rows=TEMPLATES[key], column_formats=["text"] * len(headers)
     )
-    return import_views.xlsx_response(buf.getvalue(), name)
+    return import_views.xlsx_response(buf.getvalue(), f"{imp.label}模板.xlsx")
 
 
 @require_http_methods(["GET", "POST"])
-def regions_import(request: HttpRequest, code: str) -> HttpResponse:
-    return _roster_page(request, importer.REGIONS, code)
+def roster_job(request: HttpRequest, key: str, code: str, pk: int) -> HttpResponse:
+    return import_views.job_page(request, key, queries.get_township_or_404(request.scope, code), pk)
 
 
 @require_GET
-def regions_template(request: HttpRequest, code: str) -> HttpResponse:
-    queries.get_township_or_404(request.scope, code)
-    return _template(importer.REGIONS)
-
-
-@require_http_methods(["GET", "POST"])
-def regions_import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return import_views.job_page(request, importer.REGIONS, queries.get_township_or_404(request.scope, code), pk)
-
-
-@require_GET
-def regions_import_rejected(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return import_views.rejected(request, importer.REGIONS, queries.get_township_or_404(request.scope, code), pk)
+def roster_rejected(request: HttpRequest, key: str, code: str, pk: int) -> HttpResponse:
+    return import_views.rejected(request, key, queries.get_township_or_404(request.scope, code), pk)
 
 
 @require_GET
 def people_import_start(request: HttpRequest) -> HttpResponse:
-    """From the people page: the roster page of the township the person administers."""
+    """From the people page: the 花名册 page of the township the person administers."""
     return redirect("township:people_import", code=queries.own_township(request.scope).code)
-
-
-@require_http_methods(["GET", "POST"])
-def people_import(request: HttpRequest, code: str) -> HttpResponse:
-    return _roster_page(request, importer.PEOPLE, code)
-
-
-@require_GET
-def people_template(request: HttpRequest, code: str) -> HttpResponse:
-    queries.get_township_or_404(request.scope, code)
-    return _template(importer.PEOPLE)
-
-
-@require_http_methods(["GET", "POST"])
-def people_import_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return import_views.job_page(request, importer.PEOPLE, queries.get_township_or_404(request.scope, code), pk)
-
-
-@require_GET
-def people_import_rejected(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    return import_views.rejected(request, importer.PEOPLE, queries.get_township_or_404(request.scope, code), pk)
 
 
 @require_GET
 def people_import_passwords(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """The initial passwords of the accounts this import made: offered once, then gone."""
-    from zhili.imports.queries import get_job_or_404
-
     township = queries.get_township_or_404(request.scope, code)
     job = get_job_or_404(request.scope, importer.PEOPLE, township.pk, pk)
     data = actions.do_take_initial_passwords(job, actor=request.user, scope=request.scope)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zhili.imports import cli as import_cli
 from zhili.township import actions, cli, importer
 
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             if out.exists():
                 raise CommandError(f"{out} 已存在：为免覆盖，请换一个文件名。没有作任何改动。")
         person, scope, where = cli.person_and_township(user, township)
-        job = cli.run_import(
+        job = import_cli.run_import(
             self, importer.PEOPLE, where, Path(file), person, scope, dry_run=dry_run, only_valid=only_valid
         )
         if job is None or out is None:

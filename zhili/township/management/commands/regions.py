@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from zhili.imports import cli as import_cli
 from zhili.township import cli, importer
 
 
@@ -21,4 +22,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, verb: str, file: str, user: str, township=None, dry_run=False, only_valid=False, **options):
         person, scope, where = cli.person_and_township(user, township)
-        cli.run_import(self, importer.REGIONS, where, Path(file), person, scope, dry_run=dry_run, only_valid=only_valid)
+        import_cli.run_import(
+            self, importer.REGIONS, where, Path(file), person, scope, dry_run=dry_run, only_valid=only_valid
+        )
