@@ -224,9 +224,19 @@ def test_a_re_import_updates_by_phone_and_ends_roles_that_left_the_roster(townsh
         # 孔支书 is now written without the account, found by phone; no longer a cadre, now a viewer of the village
         ["孔支书", "", "18600000003", "孔家坊村", "退休", "只读查看", "孔家坊村"],
     ]
-    _people(roster_files.people_roster(tmp_path / "b.xlsx", NAME, rows), tmp_path / "pw2.xlsx")
+    second = roster_files.people_roster(tmp_path / "b.xlsx", NAME, rows)
+    call_command("people", "import", str(second), "--user", "xx-admin", "--dry-run")
+    assert "名册中没有的 3 人（李书记、钱经发、孔网格）在本乡镇（街道）的角色将结束" in capsys.readouterr().out
+    _people(second, tmp_path / "pw2.xlsx")
     out = capsys.readouterr().out
     assert "更新 1 行" in out and "没有新建账号" in out
+    # the three the roster no longer lists keep their accounts; their roles ended, with the import as the reason
+    for name in ("李书记", "钱经发", "孔网格"):
+        gone = Person.objects.get(full_name=name)
+        assert gone.is_active and not RoleAssignment.objects.active().filter(person=gone).exists()
+        assert "b.xlsx" in RoleAssignment.objects.get(person=gone).ended_reason
+    admin = Person.objects.get(username="xx-admin")  # not in the file, importing it: their own role stays
+    assert RoleAssignment.objects.active().filter(person=admin, role=Role.ADMIN).exists()
     person = Person.objects.get(phone="18600000003")
     assert Person.objects.filter(phone="18600000003").count() == 1 and person.title == "退休"
     ended = RoleAssignment.objects.get(person=person, role=Role.VILLAGE_CADRE)

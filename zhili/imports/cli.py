@@ -40,6 +40,8 @@ def run_import(
         f"{path.name}：数据行 {summary.rows}，新增 {summary.add}，更新 {summary.update}，"
         f"未变 {summary.unchanged}，有错误 {summary.errors}，跳过 {summary.skipped}。"
     )
+    if job.message:
+        command.stdout.write(job.message)
     for p in job.problems:
         mark = "" if p["level"] == "error" else "（提示）"
         command.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）{mark}：{p['reason']}")

@@ -613,6 +613,17 @@ def _people_of(township: Region) -> tuple[list[Person], dict[int, list[RoleAssig
     return people, roles, regions
 
 
+def _absent(township: Region, actor_id: int | None, keys: set[str]) -> list[tuple[Person, dict]]:
+    """The township's people with roles there whom a 花名册 no longer lists (never the person importing it), with
+    their data as the importer reads it."""
+    people, roles, regions = _people_of(township)
+    return [
+        (p, _person_data(p, roles[p.pk], regions))
+        for p in people
+        if p.username not in keys and p.pk != actor_id and roles.get(p.pk)
+    ]
+
+
 class PeopleCleaner:
     keys = [c.key for c in PEOPLE_COLUMNS]
     key = ["username"]
@@ -798,6 +809,15 @@ class PeopleRosterImporter(_RosterImporter):
     def writer(self, job, township, actor, now, allowed) -> PeopleWriter:
         return PeopleWriter(job, township, actor, now, allowed)
 
+    ends_absent = True  # a 花名册 is the township's whole staff: roles of people it no longer lists end
+
+    def absent_note(self, township: Region, scope, keys: set[str]) -> str:
+        gone = [p.full_name for p, _ in _absent(township, scope.person_id, keys)]
+        if not gone:
+            return ""
+        names = "、".join(gone[:10]) + ("等" if len(gone) > 10 else "")
+        return f"名册中没有的 {len(gone)} 人（{names}）在本乡镇（街道）的角色将结束（账号保留，可随时重新授予）。"
+
     def job_links(self, township: Region, job: ImportJob) -> list[tuple[str, str]]:
         if actions.has_initial_passwords(job):
             return [
@@ -821,6 +841,20 @@ class PeopleWriter(_StagedWriter):
     def current(self, keys: set[str]) -> dict[str, tuple[int, dict]]:
         people, roles, regions = _people_of(self.township)
         return {p.username: (p.pk, _person_data(p, roles.get(p.pk, []), regions)) for p in people if p.username in keys}
+
+    def end_absent(self, seen: set[str]) -> list[StagedChange]:
+        """Everyone the file no longer lists: their roles in the township ended (staged like any update)."""
+        return [
+            StagedChange(
+                job=self.job,
+                object_id=p.pk,
+                revision=0,
+                payload={"key": p.username, "data": {**old, "roles": []}, "old": old},
+                changes=self._changes(old, {**old, "roles": []}),
+                region_path=self.township.path,
+            )
+            for p, old in _absent(self.township, self.actor.pk if self.actor else None, seen)
+        ]
 
     def _unit(self, name: str) -> Unit | None:
         if not name:
