@@ -283,6 +283,21 @@ def roster_file(name: str, key: str):
         return SimpleUploadedFile(name, path.read_bytes())
 
 
+def boundaries_file(w):
+    """孔家坊's boundary as GeoJSON (its own square: the demo's drawing moves, nothing else)."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ring = [[117.0, 36.9], [117.01, 36.9], [117.01, 36.91], [117.0, 36.91], [117.0, 36.9]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": w.kong.code},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    return SimpleUploadedFile("边界.geojson", json.dumps({"type": "FeatureCollection", "features": [feature]}).encode())
+
+
 def a_roster_import(w, key: str):
     """demo-leader's import of a roster into 太平街道 (previewed, made once per test)."""
     from zhili.imports import actions
@@ -724,6 +739,13 @@ ROWS: list[Row] = [
         "the village roster's rejected rows",
         lambda w: f"/regions/{w.sub.code}/roster/{a_roster_import(w, 'regions').pk}/rejected.xlsx",
         ROSTER_READERS,
+    ),
+    Row(
+        "upload village boundaries",
+        region_url("sub", "roster/boundaries/"),
+        ROSTER_READERS,
+        method="POST",
+        data=lambda w: {"boundaries": boundaries_file(w)},
     ),
     Row("花名册 (from the people page)", lambda w: "/people/roster/", {"leader": OK}, default=DENIED),
     Row("花名册 (upload page)", lambda w: f"/people/roster/{w.sub.code}/", ROSTER_READERS),

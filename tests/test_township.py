@@ -105,6 +105,7 @@ def test_a_village_roster_in_an_office_layout_makes_villages_and_grids(township,
     assert set(villages) == {"孔家坊村", "阎桥村", "太平社区"}
     kong = villages["孔家坊村"]
     assert kong.code == f"{CODE}201"
+    assert kong.valid_from.year < 2021  # a roster says what is: the year's board (2021) counts the village
     assert sorted(kong.children.values_list("name", "code")) == [
         ("第一网格", f"{CODE}201001"),
         ("第二网格", f"{CODE}201002"),
@@ -274,3 +275,67 @@ def test_bad_people_rows_are_named_and_nothing_is_written(township, villages, tm
 def test_the_people_import_needs_a_passwords_file(township, tmp_path):
     with pytest.raises(CommandError, match="--passwords-out"):
         call_command("people", "import", str(tmp_path / "x.xlsx"), "--user", "xx-admin")
+
+
+# ---- boundaries ----------------------------------------------------------------------------------------------
+
+
+def _square(west: float, south: float, size: float = 0.01) -> dict:
+    ring = [[west, south], [west + size, south], [west + size, south + size], [west, south + size], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_boundaries_from_geojson_by_code_and_name_all_or_nothing(villages, tmp_path, capsys):
+    import json
+
+    features = [
+        {"type": "Feature", "properties": {"name": "孔家坊"}, "geometry": _square(117.0, 36.9)},
+        {"type": "Feature", "properties": {"code": villages["阎桥村"].code}, "geometry": _square(117.02, 36.9)},
+        {"type": "Feature", "properties": {"name": "孔家坊村/第一网格"}, "geometry": _square(117.0, 36.9, 0.005)},
+    ]
+    good = tmp_path / "边界.geojson"
+    good.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
+    bad = tmp_path / "坏边界.geojson"
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    *features,
+                    {"type": "Feature", "properties": {"name": "不存在村"}, "geometry": _square(117.1, 36.9)},
+                    {"type": "Feature", "properties": {"name": "太平社区"}, "geometry": _square(200, 36.9)},
+                ],
+            },
+            ensure_ascii=False,
+        )
+    )
+    roster = roster_files.village_roster(tmp_path / "村居.xlsx", CODE)
+    with pytest.raises(CommandError) as refused:
+        _regions(roster, "--boundaries", str(bad))
+    assert "找不到对应的村（社区）或网格" in str(refused.value) and "不在中国境内" in str(refused.value)
+    assert not Region.objects.filter(parent__parent=villages["孔家坊村"].parent, boundary__isnull=False).exists()
+    _regions(roster, "--boundaries", str(good))
+    assert "已更新 3 个" in capsys.readouterr().out
+    kong = Region.objects.get(pk=villages["孔家坊村"].pk)
+    assert kong.boundary == _square(117.0, 36.9)
+    assert kong.children.get(name="第一网格").boundary == _square(117.0, 36.9, 0.005)
+    assert AuditEntry.objects.filter(action="region.update", object_id=kong.pk, reason__contains="边界").exists()
+
+
+def test_boundaries_from_kml(villages, tmp_path, capsys):
+    kml = tmp_path / "边界.kml"
+    kml.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>阎桥村</name><Polygon><outerBoundaryIs><LinearRing><coordinates>
+117.02,36.9,0 117.03,36.9,0 117.03,36.91,0 117.02,36.91,0 117.02,36.9,0
+</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+</Document></kml>"""
+    )
+    _regions(roster_files.village_roster(tmp_path / "村居.xlsx", CODE), "--boundaries", str(kml))
+    assert "已更新 1 个" in capsys.readouterr().out
+    ring = Region.objects.get(pk=villages["阎桥村"].pk).boundary["coordinates"][0]
+    assert ring[0] == [117.02, 36.9] and ring[0] == ring[-1]
+    kml.write_text('<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY a "b">]><kml/>')
+    with pytest.raises(CommandError, match="DOCTYPE"):
+        _regions(roster_files.village_roster(tmp_path / "村居.xlsx", CODE), "--boundaries", str(kml))

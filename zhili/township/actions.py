@@ -136,3 +136,52 @@ def do_take_initial_passwords(job: ImportJob, *, actor: Person, scope: Scope) ->
     with contextlib.suppress(OSError):
         path.unlink()
     return data
+
+
+# ---- boundaries ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BoundariesResult:
+    regions: list[Region]
+    dry_run: bool
+
+
+def do_import_boundaries(
+    township: Region, data: bytes, filename: str, *, actor: Person, scope: Scope, dry_run: bool = False
+) -> BoundariesResult:
+    """Boundaries of the township's villages and grids from a GeoJSON or KML file: all of them or none — a
+    feature that matches no village or grid, or whose polygon is not usable, refuses the file with every reason.
+    One audit entry per region whose boundary changed."""
+    from zhili.regions.models import path_prefix_q
+    from zhili.township import boundaries
+
+    require(policy.import_roster(scope, township), f"您无权导入“{township.name}”的边界。")
+    try:
+        features = boundaries.read(data, filename)
+    except boundaries.BoundaryFileError as exc:
+        raise ValidationError(str(exc)) from None
+    regions = list(Region.objects.current().filter(path_prefix_q("path", township.path)).exclude(pk=township.pk))
+    found = boundaries.match(features, township, regions)
+    if found.problems:
+        raise ValidationError(found.problems)
+    if dry_run:
+        return BoundariesResult([r for r, _ in found.matched], True)
+    changed = []
+    with transaction.atomic():
+        for region, geometry in found.matched:
+            locked = Region.objects.select_for_update().get(pk=region.pk)
+            if locked.boundary == geometry:
+                continue
+            had = locked.boundary is not None
+            locked.boundary = geometry
+            locked.save(update_fields=["boundary", "modified_at"])
+            audit.record(
+                actor,
+                "region.update",
+                locked,
+                changes={"boundary": ["有" if had else None, "有"]},
+                reason=f"导入边界 {filename}",
+            )
+            changed.append(locked)
+    return BoundariesResult(changed, False)

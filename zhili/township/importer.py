@@ -255,9 +255,8 @@ class _Places:
     """The township's current villages and grids, as the roster and the writer find them."""
 
     def __init__(self, township: Region):
-        today = timezone.localdate()
         kids = list(
-            Region.objects.current(today)
+            Region.objects.current()
             .filter(path_prefix_q("path", township.path), level__in=(Level.VILLAGE, Level.GRID))
             .order_by("path")
         )
@@ -471,8 +470,7 @@ class RegionWriter(_StagedWriter):
             path=parent.path + code + PATH_SEP,
             center_lng=lng,
             center_lat=lat,
-            valid_from=timezone.localdate(),
-        )
+        )  # valid_from: the model's default — a roster says what is, not since when (years before Zhili count)
         self.places.taken_codes.add(code)
         self.places.by_code[code] = region
         self.names[region.pk] = name

@@ -20,6 +20,7 @@ def _roster(prefix: str, key: str) -> list:
 
 urlpatterns = [
     *_roster("regions/<str:code>/roster", REGIONS),
+    path("regions/<str:code>/roster/boundaries/", views.regions_boundaries, name="regions_boundaries"),
     path("people/roster/", views.people_import_start, name="people_import_start"),
     *_roster("people/roster/<str:code>", PEOPLE),
     path(

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import io
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zhili.core.errors import refuse
 from zhili.excel import writing
 from zhili.imports import registry
 from zhili.imports import views as import_views
 from zhili.imports.forms import ImportForm
 from zhili.imports.queries import get_job_or_404
-from zhili.township import actions, importer, queries
+from zhili.township import actions, boundaries, importer, queries
+from zhili.township.forms import BoundariesForm
 
 TEMPLATES = {
     importer.REGIONS: [["孔家坊", "村", "370115003201", "第一网格", "370115003201001", "117.05", "36.95"]],
@@ -36,7 +40,10 @@ def roster(request: HttpRequest, key: str, code: str) -> HttpResponse:
     title, template = PAGES[key]
     urls = registry.get(key).urls(township)
     jobs = [(job, urls.job(job.pk)) for job in queries.recent_imports(township, key)]
-    return render(request, template, {"township": township, "title": title, "form": ImportForm(), "jobs": jobs})
+    context = {"township": township, "title": title, "form": ImportForm(), "jobs": jobs}
+    if key == importer.REGIONS:
+        context["boundaries_form"] = BoundariesForm()
+    return render(request, template, context)
 
 
 @require_GET
@@ -60,6 +67,27 @@ def roster_job(request: HttpRequest, key: str, code: str, pk: int) -> HttpRespon
 @require_GET
 def roster_rejected(request: HttpRequest, key: str, code: str, pk: int) -> HttpResponse:
     return import_views.rejected(request, key, queries.get_township_or_404(request.scope, code), pk)
+
+
+@require_POST
+def regions_boundaries(request: HttpRequest, code: str) -> HttpResponse:
+    """Boundaries of the township's villages and grids from a GeoJSON or KML file: all of them, or none."""
+    township = queries.get_township_or_404(request.scope, code)
+    form = BoundariesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return refuse(request, "请选择边界文件（.geojson 或 .kml）。")
+    upload = form.cleaned_data["boundaries"]
+    if upload.size > boundaries.MAX_BYTES:
+        return refuse(request, "边界文件超过 20 MB。")
+    try:
+        done = actions.do_import_boundaries(
+            township, upload.read(), upload.name, actor=request.user, scope=request.scope
+        )
+    except ValidationError as exc:
+        messages.error(request, "边界文件未导入：" + "；".join(exc.messages))
+        return redirect("township:regions_import", code=township.code)
+    messages.success(request, f"已更新 {len(done.regions)} 个村（社区）或网格的边界。")
+    return redirect("region_detail", code=township.code)
 
 
 @require_GET

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from zhili.imports import cli as import_cli
-from zhili.township import cli, importer
+from zhili.township import actions, cli, importer
 
 
 class Command(BaseCommand):
@@ -18,10 +19,38 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
         kw = {"called_from_command_line": getattr(parser, "called_from_command_line", None)}
-        cli.add_import_arguments(sub.add_parser("import", help="导入村居名册", **kw))
+        imp = sub.add_parser("import", help="导入村居名册", **kw)
+        cli.add_import_arguments(imp)
+        imp.add_argument(
+            "--boundaries", help="村（社区）、网格的边界：GeoJSON（.geojson）或 KML（.kml），按代码或名称对应"
+        )
 
-    def handle(self, *args, verb: str, file: str, user: str, township=None, dry_run=False, only_valid=False, **options):
+    def handle(
+        self,
+        *args,
+        verb: str,
+        file: str,
+        user: str,
+        township=None,
+        dry_run=False,
+        only_valid=False,
+        boundaries=None,
+        **options,
+    ):
         person, scope, where = cli.person_and_township(user, township)
+        shapes = Path(boundaries) if boundaries else None
+        if shapes is not None and not shapes.exists():
+            raise CommandError(f"文件 {shapes} 不存在。")
         import_cli.run_import(
             self, importer.REGIONS, where, Path(file), person, scope, dry_run=dry_run, only_valid=only_valid
         )
+        if shapes is None:
+            return
+        try:
+            done = actions.do_import_boundaries(
+                where, shapes.read_bytes(), shapes.name, actor=person, scope=scope, dry_run=dry_run
+            )
+        except ValidationError as exc:
+            raise CommandError("边界文件未导入：" + "；".join(exc.messages)) from None
+        verb_ = "可导入" if done.dry_run else "已更新"
+        self.stdout.write(f"边界：{verb_} {len(done.regions)} 个村（社区）或网格。")
