@@ -303,6 +303,66 @@ def api_region(attr: str, suffix: str = "") -> Callable[[Any], str]:
     return lambda w: f"/api/v1/regions/{getattr(w, attr).code}{suffix}"
 
 
+def roster_file(name: str, key: str):
+    """A roster as an office keeps it (title rows), with one good row and one bad one."""
+    import tempfile
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import roster_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        if key == "regions":
+            roster_files.village_roster(
+                path, "370115003", [["矩阵村", "村", "", "", "", "", ""], ["", "村", "", "网格", "", "", ""]]
+            )
+        else:
+            roster_files.people_roster(
+                path,
+                rows=[
+                    ["矩阵人", "", "18700000001", "孔家坊村", "", "村支书", ""],
+                    ["错", "", "", "", "", "村长老", ""],
+                ],
+            )
+        return SimpleUploadedFile(name, path.read_bytes())
+
+
+def boundaries_file(w):
+    """孔家坊's boundary as GeoJSON (its own square: the demo's drawing moves, nothing else)."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ring = [[117.0, 36.9], [117.01, 36.9], [117.01, 36.91], [117.0, 36.91], [117.0, 36.9]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": w.kong.code},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    return SimpleUploadedFile("边界.geojson", json.dumps({"type": "FeatureCollection", "features": [feature]}).encode())
+
+
+def a_roster_import(w, key: str):
+    """demo-leader's import of a roster into 太平街道 (previewed, made once per test)."""
+    from zhili.imports import actions
+    from zhili.imports.models import ImportJob
+    from zhili.people.models import Person
+    from zhili.people.scope import scope_for
+
+    name = f"矩阵名册-{key}.xlsx"
+    found = ImportJob.objects.filter(filename=name).first()
+    if found:
+        return found
+    leader = Person.objects.get(username="demo-leader")
+    return actions.do_start_import(key, w.sub, roster_file(name, key), actor=leader, scope=scope_for(leader))
+
+
+ROSTER_READERS = {"leader": OK, **each(("viewer", *OFFICERS), DENIED)}  # readers of the township may not import
+ROSTER_DENIED = {"leader": DENIED, **each(("viewer", *OFFICERS), DENIED)}
+
+
 ROWS: list[Row] = [
     # ---- pages: home, account --------------------------------------------------------------
     Row("home", lambda w: "/", each(ALL, OK)),
@@ -697,6 +757,73 @@ ROWS: list[Row] = [
         "demo-village's rejected rows",
         lambda w: f"/ledgers/gas-conversion/import/{an_import(w).pk}/rejected.xlsx",
         each(("leader", "village"), OK),
+    ),
+    # ---- a township's rosters (zhili.township) -----------------------------------------------------
+    Row("village roster (upload page)", region_url("sub", "roster/"), ROSTER_READERS),
+    Row("village roster of a village (not a township)", region_url("kong", "roster/"), {}),
+    Row("village roster template", region_url("sub", "roster/template.xlsx"), ROSTER_READERS),
+    Row(
+        "upload a village roster",
+        region_url("sub", "roster/"),
+        ROSTER_READERS,
+        method="POST",
+        data=lambda w: {"file": roster_file("矩阵村居.xlsx", "regions")},
+    ),
+    Row(
+        "the leader's village roster import",
+        lambda w: f"/regions/{w.sub.code}/roster/{a_roster_import(w, 'regions').pk}/",
+        ROSTER_READERS,
+    ),
+    Row(
+        "confirm the leader's village roster import (only the valid rows)",
+        lambda w: f"/regions/{w.sub.code}/roster/{a_roster_import(w, 'regions').pk}/",
+        ROSTER_READERS,
+        method="POST",
+        data=lambda w: {"mode": "only_valid"},
+    ),
+    Row(
+        "the village roster's rejected rows",
+        lambda w: f"/regions/{w.sub.code}/roster/{a_roster_import(w, 'regions').pk}/rejected.xlsx",
+        ROSTER_READERS,
+    ),
+    Row(
+        "upload village boundaries",
+        region_url("sub", "roster/boundaries/"),
+        ROSTER_READERS,
+        method="POST",
+        data=lambda w: {"boundaries": boundaries_file(w)},
+    ),
+    Row("花名册 (from the people page)", lambda w: "/people/roster/", {"leader": OK}, default=DENIED),
+    Row("花名册 (upload page)", lambda w: f"/people/roster/{w.sub.code}/", ROSTER_READERS),
+    Row("花名册 template", lambda w: f"/people/roster/{w.sub.code}/template.xlsx", ROSTER_READERS),
+    Row(
+        "upload a 花名册",
+        lambda w: f"/people/roster/{w.sub.code}/",
+        ROSTER_READERS,
+        method="POST",
+        data=lambda w: {"file": roster_file("矩阵花名册.xlsx", "people")},
+    ),
+    Row(
+        "the leader's 花名册 import",
+        lambda w: f"/people/roster/{w.sub.code}/{a_roster_import(w, 'people').pk}/",
+        ROSTER_READERS,
+    ),
+    Row(
+        "confirm the leader's 花名册 import (only the valid rows)",
+        lambda w: f"/people/roster/{w.sub.code}/{a_roster_import(w, 'people').pk}/",
+        ROSTER_READERS,
+        method="POST",
+        data=lambda w: {"mode": "only_valid"},
+    ),
+    Row(
+        "the 花名册's rejected rows",
+        lambda w: f"/people/roster/{w.sub.code}/{a_roster_import(w, 'people').pk}/rejected.xlsx",
+        ROSTER_READERS,
+    ),
+    Row(
+        "initial passwords of a 花名册 import not yet written",
+        lambda w: f"/people/roster/{w.sub.code}/{a_roster_import(w, 'people').pk}/passwords.xlsx",
+        ROSTER_DENIED,
     ),
     Row("ledger definition", lambda w: "/ledgers/gas-conversion/definition/", each(ALL, OK)),
     # ---- ledgers made from an office's file and definitions edited field by field (issue 11) -----------------

@@ -378,3 +378,32 @@ def test_the_pages_that_make_and_change_ledgers_are_linked_for_who_may_use_them(
         own = world.yan if persona == "outsider" else world.kong
         others = [v.name for v in Region.objects.filter(parent=world.sub, level=Level.VILLAGE).exclude(pk=own.pk)]
         assert leaks(pages, others) == []
+
+
+# ---- a township's rosters (zhili.township) -----------------------------------------------------------------
+
+
+def test_the_administrator_reaches_the_roster_imports_and_readers_are_shown_no_door(world, as_persona):
+    """The leader (the demo's administrator) reaches both roster pages, their templates, an import's preview and
+    its rejected rows from the region page and the people page. Readers of the township and the village's people
+    find no door to them."""
+    from tests.scope_matrix import a_roster_import
+
+    client = Client()
+    client.force_login(person("demo-leader"))
+    a_roster_import(world, "regions")
+    a_roster_import(world, "people")
+    pages = crawl(client, f"/regions/{world.sub.code}/", within=f"/regions/{world.sub.code}/roster/", limit=20)
+    pages |= crawl(client, "/people/", within="/people/roster/", limit=20)
+    reached = set(pages)
+    roster = f"/regions/{world.sub.code}/roster/"
+    people = f"/people/roster/{world.sub.code}/"
+    for url in (roster, roster + "template.xlsx", people, people + "template.xlsx", "/people/roster/"):
+        assert url in reached, url
+    assert any(u.startswith(roster) and u[len(roster) :].rstrip("/").isdigit() for u in reached)
+    assert any(u.startswith(people) and u.endswith("rejected.xlsx") for u in reached)
+    for persona in ("viewer", "economy", "village", "grid", "outsider"):
+        reader = as_persona(persona)
+        seen = crawl(reader, limit=30)
+        seen |= crawl(reader, "/regions/", within="/regions/", limit=15)
+        assert not any("/roster/" in u for u in seen), persona

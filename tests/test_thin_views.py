@@ -63,6 +63,7 @@ LAYERS = {  # an app may import the apps of lower layers (and, at runtime, no hi
     "imports": 3,
     "ledgers": 4,
     "cases": 4,
+    "township": 4,
     "api": 5,
     "demo": 6,
 }

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "zhili.imports",
     "zhili.ledgers",
     "zhili.cases",
+    "zhili.township",
     "zhili.api",
     "zhili.demo",
 ]
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zhili.people.middleware.ZhiliLoginRequiredMiddleware",
     "zhili.people.middleware.ScopeMiddleware",
+    "zhili.people.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "zhili.core.middleware.ErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -237,14 +237,12 @@ class Browsing:
         self.context.close()
 
 
-@pytest.fixture
-def open_page(browser, live_server, demo):
-    """open_page() → a desktop Browsing; open_page(**PHONE) → a phone one. Closed after the test."""
+def _browsings(browser, live_server) -> Iterator:
+    """make(**options) → a Browsing (desktop unless a viewport is given), each closed after the test."""
     made: list[Browsing] = []
 
     def make(**options) -> Browsing:
-        if "viewport" not in options:
-            options["viewport"] = DESKTOP
+        options.setdefault("viewport", DESKTOP)
         b = Browsing(browser, live_server, **options)
         made.append(b)
         return b
@@ -252,3 +250,19 @@ def open_page(browser, live_server, demo):
     yield make
     for b in made:
         b.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server, demo):
+    """open_page() → a desktop Browsing; open_page(**PHONE) → a phone one. Closed after the test."""
+    yield from _browsings(browser, live_server)
+
+
+@pytest.fixture
+def open_empty(browser, live_server):
+    """Like open_page, on an empty database (no demo): a township starting on its own. The database is emptied
+    first (the session loaded the demo into it; live_server flushes it only after each test)."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    yield from _browsings(browser, live_server)

@@ -384,6 +384,8 @@ def preview(
         else:
             ImportJob.objects.filter(pk=job.pk).update(progress=n)
 
+    imp = registry.get(job.importer)
+    keys: set[str] | None = set() if imp.ends_absent else None
     try:
         lay, results = analyse(job, scope, person=person, override=override, progress=progress)
         plan = _PlanWriter(job, _plan_key(job, scope, person, override))
@@ -391,6 +393,8 @@ def preview(
             if r.action == "skipped":
                 summary.skipped += 1
                 continue
+            if keys is not None and r.action != "error":
+                keys.add(r.key_value)
             plan.row(r)
             summary.rows += 1
             if r.action == "error":
@@ -446,7 +450,14 @@ def preview(
         problems=problems + warnings,
         status=ImportStatus.PREVIEWED,
         progress=summary.rows,
-        message=("未找到这些字段对应的列（导入后为空）：" + "、".join(lay.missing)) if lay.missing else "",
+        message=" ".join(
+            m
+            for m in (
+                ("未找到这些字段对应的列（导入后为空）：" + "、".join(lay.missing)) if lay.missing else "",
+                imp.absent_note(imp.target(job), scope, keys) if keys is not None and not summary.errors else "",
+            )
+            if m
+        ),
         retryable=False,
         lease_token="",
         lease_until=None,
@@ -535,10 +546,13 @@ def _commit(imp, target, job, scope: Scope, actor: Person, only_valid, override,
         to_add.clear()
         updates.clear()
 
+    seen: set[str] | None = set() if imp.ends_absent else None
     for action, region_id, key_value, data_json in rows:
         if action == "skipped":
             summary.skipped += 1
             continue
+        if seen is not None and action != "error":
+            seen.add(key_value)
         summary.rows += 1
         refused = action == "error"
         old = None
@@ -566,6 +580,11 @@ def _commit(imp, target, job, scope: Scope, actor: Person, only_valid, override,
         if len(to_add) + len(updates) >= batch:
             flush()
     flush()
+    if seen is not None and not summary.errors:  # the whole list was valid: what it no longer holds is ended
+        ended = writer.end_absent(seen)
+        if ended:
+            with step():
+                StagedChange.objects.bulk_create(ended, batch_size=1000)
     with step():
         _publish(imp, target, job, writer, summary, actor, only_valid, lease)
     return summary

@@ -164,6 +164,19 @@ class Importer(ABC):
         """The breadcrumbs above an import's page (label, URL), ending with the target."""
         return [(self.name(target), self.urls(target).target)]
 
+    # A roster is the whole list: an importer whose records missing from the file are ended says so here. The
+    # pipeline then hands it the keys of the file's valid rows — in the preview (`absent_note`: a sentence for the
+    # page) and, when every row was valid, at the commit (`Writer.end_absent`: staged like any update).
+    ends_absent = False
+
+    def absent_note(self, target, scope, keys: set[str]) -> str:
+        return ""
+
+    def job_links(self, target, job) -> list[tuple[str, str]]:
+        """Links the import's page offers besides the shared ones (label, URL): e.g. the initial passwords of the
+        accounts a staff roster made, once."""
+        return []
+
     def row_repr(self, target, object_id: int) -> str:
         return f"{self.name(target)} #{object_id}"
 

@@ -95,6 +95,7 @@ def job_page(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
             "target_url": urls.target,
             "crumbs": imp.crumbs(target),
             "rejected_url": urls.rejected(job.pk),
+            "links": imp.job_links(target, job),
             "errors": errors_[:500],
             "warnings": warnings[:200],
             "fields": fields,

@@ -134,7 +134,9 @@ def do_set_password(person: Person, password: str, *, actor: Person, scope: Scop
         _require_admin(scope, person.region, "重设此人员的密码")
     validate_password(password, person)
     person.set_password(password)
-    person.save(update_fields=["password"])
+    if actor.pk == person.pk:  # the owner's own choice ends an initial password's term
+        person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password"])
     audit.record(actor, "person.set_password", person)
     return person
 

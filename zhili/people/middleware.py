@@ -1,4 +1,6 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from zhili.people.scope import scope_for
@@ -28,3 +30,21 @@ class ZhiliLoginRequiredMiddleware(LoginRequiredMiddleware):
         if request.path.startswith(self.exempt_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A person signed in with a one-time initial password (a roster import made their account) sees only 我的账号,
+    where they choose their own, and can sign out; every other page sends them there until they have."""
+
+    exempt_prefixes = ("/static/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if getattr(user, "must_change_password", False) and user.is_authenticated:
+            allowed = (reverse("account"), reverse("logout"))
+            if request.path not in allowed and not request.path.startswith(self.exempt_prefixes):
+                return redirect(f"{reverse('account')}?first=1")
+        return self.get_response(request)

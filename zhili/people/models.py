@@ -33,6 +33,9 @@ class Person(AbstractUser):
     )
     archived_reason = models.CharField(_("停用原因"), max_length=500, blank=True)
     is_synthetic = models.BooleanField(_("虚构（演示）"), default=False)
+    # An account made with a one-time initial password (a roster import): until its owner chooses their own,
+    # every page sends them to 我的账号 to change it (PasswordChangeRequiredMiddleware).
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
 
     REQUIRED_FIELDS = ["full_name"]
 

@@ -230,6 +230,12 @@ def administer(scope: Scope, region: Region | None) -> bool:
     return scope.can_admin(region.path)
 
 
+def import_roster(scope: Scope, subdistrict: Region) -> bool:
+    """A subdistrict's villages, grids, people and their roles from its rosters (村居名册, 花名册): its
+    administrators — the same who add them one by one."""
+    return administer(scope, subdistrict)
+
+
 def grant_role_to(scope: Scope, person: Any) -> bool:
     """Nobody grants a role to themself (the region rules are `administer`'s)."""
     return person.pk != scope.person_id

@@ -85,6 +85,7 @@ def account(request: HttpRequest) -> HttpResponse:
         request.POST if request.POST.get("form") == "password" else None, person=person, request=request
     )
     new_token = None
+    forced = person.must_change_password
     if request.method == "POST":
         if request.POST.get("form") == "token" and token_form.is_valid():
             result = run_action(
@@ -107,7 +108,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
                 update_session_auth_hash(request, person)
                 messages.success(request, "密码已修改。")
-                return redirect("account")
+                # an initial password replaced: on to the pages it held back
+                return redirect("home" if forced else "account")
     tokens = ApiToken.objects.filter(person=person)
     return render(
         request,

@@ -1,0 +1,69 @@
+"""An import's life cycle on the command line, for any importer: the file checked and its preview printed, then
+— unless it is a dry run — written, all rows or only the valid ones, through the same actions as the pages
+(zhili.imports.actions). The command waits: it checks and writes the file itself, however large."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.management.base import CommandError
+
+from zhili.imports import actions as import_actions
+from zhili.imports import pipeline
+from zhili.imports.models import ImportJob, ImportStatus
+from zhili.people.models import Person
+from zhili.people.scope import Scope
+
+
+def run_import(
+    command, key: str, target: Any, path: Path, person: Person, scope: Scope, *, dry_run: bool, only_valid: bool
+) -> ImportJob | None:
+    """Check the file (and print the preview); unless it is a dry run, write it — all rows, or only the valid
+    ones. Returns the job when something was written."""
+    if not path.exists():
+        raise CommandError(f"文件 {path} 不存在。")
+    try:  # the command waits: it checks (and writes) the file itself
+        with path.open("rb") as fh:
+            job = import_actions.do_start_import(
+                key, target, File(fh, name=path.name), actor=person, scope=scope, wait=True
+            )
+    except ValidationError as exc:
+        raise CommandError("；".join(exc.messages)) from None
+    job.refresh_from_db()
+    summary = pipeline.Summary.of(job)
+    if job.status == ImportStatus.FAILED:
+        raise CommandError(job.message + " 没有写入任何数据。")
+    command.stdout.write(
+        f"{path.name}：数据行 {summary.rows}，新增 {summary.add}，更新 {summary.update}，"
+        f"未变 {summary.unchanged}，有错误 {summary.errors}，跳过 {summary.skipped}。"
+    )
+    if job.message:
+        command.stdout.write(job.message)
+    for p in job.problems:
+        mark = "" if p["level"] == "error" else "（提示）"
+        command.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）{mark}：{p['reason']}")
+    if dry_run:
+        import_actions.do_cancel(job, actor=person, scope=scope)
+        command.stdout.write("试运行（--dry-run）：没有写入任何数据。")
+        if summary.errors:
+            raise CommandError(f"有 {summary.errors} 行存在错误。")
+        return None
+    if summary.errors and not only_valid:
+        raise CommandError(
+            f"有 {summary.errors} 行存在错误，没有写入任何数据。修改文件后重试，或加 --only-valid 只导入正确的行。"
+        )
+    try:
+        done = import_actions.do_confirm(job, only_valid=only_valid, actor=person, scope=scope)
+    except ValidationError as exc:
+        raise CommandError("；".join(exc.messages)) from None
+    assert done is not None  # the command never queues: it waited
+    command.stdout.write(
+        f"已导入：新增 {done.add} 行，更新 {done.update} 行，未变 {done.unchanged} 行"
+        + (f"，未导入 {done.errors} 行" if done.errors else "")
+        + "。"
+    )
+    job.refresh_from_db()
+    return job
