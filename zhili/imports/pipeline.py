@@ -221,6 +221,8 @@ def layout(
     expected = [label for c in columns for label in c.labels]
     match = xh.find_header(head, expected)
     mapping, missing = xh.map_columns(match.columns, fields, _remembered(job, person, override))
+    quiet = {c.label for c in columns if c.quiet}
+    missing = [label for label in missing if label not in quiet]
     if not mapping:
         raise ImportRefused(f"没有找到表头：前 15 行中没有与{imp.label}字段（{'、'.join(expected[:6])}…）对应的列。")
     required_missing = [c.label for c in columns if c.required and c.key not in mapping.values()]
@@ -480,9 +482,10 @@ def commit(
     Unbatched (a page's small file): one transaction. Batched (the worker's large file, or `batched=True`):
     one transaction per COMMIT_BATCH records, then one short one publishing them; a refusal or a conflict discards
     what was written. Either way nobody sees any of it before the job is published."""
+    imp = registry.get(job.importer)
     if batched is None:
         batched = lease is not None
-    imp = registry.get(job.importer)
+    batched = batched and imp.batchable
     target = imp.target(job)
     if override is None:
         override = job.choices or None

@@ -21,7 +21,7 @@ what is specific to its records. One module per importer, registered at import t
         def may_write(self, scope, target, region): ...  # a record about `region`, new or already there
 
         # the columns and the rows
-        def columns(self, target): ...        # [Column(key, labels, required)]: the header is found by the labels
+        def columns(self, target): ...        # [Column(key, labels, required, quiet)]: the header is found by the labels
         def cleaner(self, target, scope, units): ...  # compiled once: .keys, .clean_cells(cells) → Cleaned
         def default_region(self, target): ... # a row that names no region
         def regions(self, target): ...        # {region id: Region} rows may lie in (for rights on existing rows)
@@ -54,6 +54,8 @@ class Column:
     key: str
     labels: tuple[str, ...]  # the label first, then aliases offices use
     required: bool = False
+    # optional columns a file usually lacks (one per village, say): not listed as missing when no column feeds them
+    quiet: bool = False
 
     @property
     def label(self) -> str:
@@ -116,6 +118,10 @@ class Importer(ABC):
     audit_action: str = ""
     row_audit_action: str = ""
     row_model: Any = None
+    # False: the importer's records are always written in one transaction, however large the file (a year's
+    # targets, a few hundred rows): nothing is visible before it commits, so its records need no staged manager
+    # and `Writer.discard` has nothing to remove
+    batchable: bool = True
 
     @abstractmethod
     def target(self, job) -> Any: ...
