@@ -3,6 +3,7 @@ subtitle, a two-row header with merged cells (责任分工 over its four columns
 目标层级 and 任务 cells merged down over a task's rows, and a signature line at the end.
 
     write_book(path_or_buffer, rows, villages=["孔家坊村", "阎桥"], year=2021)
+    write_book(path_or_buffer, rows, split=[("改厕户数", "孔家坊", 300), …])   the 分解 sheet instead
     demo_rows(year)   rows naming Taiping's demo people and offices (goals at depth 1 to 3)
 
 A row is a dict with the template's headers as keys (目标层级, 任务, 指标, 计量单位, 目标值, 口径, 完成时限, 责任领导,
@@ -21,8 +22,17 @@ MAIN = ["目标层级", "任务", "指标", "计量单位", "目标值", "口径
 DUTIES = ["责任领导", "牵头单位", "配合单位", "责任人"]
 
 
-def write_book(target: Any, rows: list[dict], *, villages: list[str] = (), year: int = 2021, sub: str = "太平街道"):
-    """Write the document to `target` (a path or a binary buffer)."""
+def write_book(
+    target: Any,
+    rows: list[dict],
+    *,
+    villages: list[str] = (),
+    year: int = 2021,
+    sub: str = "太平街道",
+    split: list[tuple] = (),
+):
+    """Write the document to `target` (a path or a binary buffer); `split` rows (指标, 村（社区）, 目标值) go to a
+    second sheet 分解, under a title row, as the decomposition's other layout."""
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = f"{year}年目标责任书"
@@ -73,6 +83,14 @@ def write_book(target: Any, rows: list[dict], *, villages: list[str] = (), year:
         if r - merge_from[col] > 1:
             ws.merge_cells(start_row=merge_from[col], start_column=col, end_row=r - 1, end_column=col)
     ws.cell(r + 1, 1, "审核人：周太平　　　　制表人：刘经发")
+    if split:
+        sheet = book.create_sheet("分解")
+        sheet.cell(1, 1, f"{year}年指标分解到村（社区）")
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3)
+        sheet.append(["指标", "村（社区）", "目标值"])
+        for values in split:
+            sheet.append(list(values))
+        sheet.append(["合计", None, sum(v[2] for v in split if isinstance(v[2], int | float))])
     book.save(target)
 
 

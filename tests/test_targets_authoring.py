@@ -186,9 +186,9 @@ def test_split_path_keeps_numbering_as_the_goal_number():
     assert split_path("党的建设") == [("", "党的建设")]
 
 
-def _upload(rows, villages=("孔家坊村", "阎桥"), name="目标责任书.xlsx"):
+def _upload(rows, villages=("孔家坊村", "阎桥"), name="目标责任书.xlsx", split=()):
     buf = io.BytesIO()
-    write_book(buf, rows, villages=list(villages))
+    write_book(buf, rows, villages=list(villages), split=list(split))
     return SimpleUploadedFile(name, buf.getvalue())
 
 
@@ -226,6 +226,38 @@ def test_an_office_layout_imports_goals_at_every_depth_with_shares(world):
     import_actions.do_confirm(again, only_valid=False, actor=p, scope=s)
     assert Indicator.objects.get(task__goal__year=2021, name="引进项目").target == 15
     assert Indicator.objects.filter(task__goal__year=2021).count() == 4
+
+
+def test_the_decomposition_sheet_and_a_village_that_does_not_exist(world):
+    rows = [{k: v for k, v in r.items() if k not in ("孔家坊村", "阎桥")} for r in demo_rows()]
+    split = [("改厕户数", "孔家坊", 300), ("改厕户数", "阎桥村", 200), ("改造户数", "王母娘娘村", 50)]
+    job = _start(world, rows, villages=(), split=split)
+    job.refresh_from_db()
+    assert job.summary["errors"] == 1 and job.summary["add"] == 3, job.problems
+    (problem,) = [p for p in job.problems if p["level"] == "error"]
+    assert problem["column"] == "分解" and "“分解”表第 5 行" in problem["reason"] and "王母娘娘村" in problem["reason"]
+    p, s = _leader()
+    import_actions.do_confirm(job, only_valid=True, actor=p, scope=s)
+    toilets = Indicator.objects.get(task__goal__year=2021, name="改厕户数")
+    assert toilets.decomposition == "villages"
+    assert {s.region: s.target for s in toilets.shares.all()} == {world.kong: 300, world.yan: 200}
+    assert not Indicator.objects.filter(task__goal__year=2021, name="改造户数").exists()
+
+
+def test_a_file_without_the_header_is_refused_with_a_sentence(world):
+    p, s = _leader()
+    buf = io.BytesIO()
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "电话"])
+    book.active.append(["张三", "13800000000"])
+    book.save(buf)
+    job = import_actions.do_start_import(
+        KEY, TargetYear(world.sub, 2021), SimpleUploadedFile("花名册.xlsx", buf.getvalue()), actor=p, scope=s
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and "目标层级" in job.message
 
 
 def test_bad_rows_are_named_and_nothing_is_written(world):

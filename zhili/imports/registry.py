@@ -26,6 +26,7 @@ what is specific to its records. One module per importer, registered at import t
         def default_region(self, target): ... # a row that names no region
         def regions(self, target): ...        # {region id: Region} rows may lie in (for rights on existing rows)
         def plan_parts(self, target, scope): ...  # what else a row's outcome depends on (definition version …)
+        def side_sheets(self, target): ...    # optional: other sheets the rows depend on ({"分解": columns})
         def existing(self, target): ...       # (key, pk, data, region id) of every active record with a key
 
         # writing, inside the pipeline's transactions
@@ -155,6 +156,14 @@ class Importer(ABC):
 
     def plan_parts(self, target, scope) -> list:
         return []
+
+    def side_sheets(self, target) -> dict[str, list[Column]]:
+        """Other sheets of the workbook that the main sheet's rows depend on, by name ({"分解": columns}; a
+        sheet is found by its name, its header by the columns' labels, as the main sheet's). Their rows reach the
+        cleaner before the main sheet's — `cleaner.side_sheet(name, rows)`, rows as (Excel row, {key: cell}) — and
+        what they say is folded into the main rows, whose errors name them; a workbook without the sheet gives no
+        rows. Side sheets are small (a year's decomposition), read whole."""
+        return {}
 
     @abstractmethod
     def existing(self, target) -> Iterable[tuple[str, int, dict, int]]: ...

@@ -44,6 +44,7 @@ from zhili.targets.engine import year_window
 from zhili.targets.models import Decomposition, Goal, Indicator, Share, TargetState, Task
 
 KEY = "targets"
+SPLIT_SHEET = "分解"  # the optional second sheet: 指标, 村（社区）, 目标值 (and 任务 where names repeat)
 YEAR_BASE = 10000  # ImportJob.target_id = subdistrict id × YEAR_BASE + year
 SEPARATORS = re.compile(r"\s*(?:/|／|＞|>|》)\s*")
 NUMBERING = re.compile(
@@ -181,6 +182,35 @@ class TargetsCleaner:
         self.names = _Names(target.region)
         self.target_unit = units.get("target")
         self.above: dict[str, Any] = {}
+        self.split: dict[str, list[tuple[int, dict]]] = {}  # the 分解 sheet's rows by indicator name
+        self.matcher = xv.RegionMatcher({v.name: v for v in villages})
+
+    def side_sheet(self, name: str, rows: list[tuple[int, dict]]) -> None:
+        for excel_row, cells in rows:
+            indicator = xv.parse_text(cells.get("indicator")).value
+            if indicator:
+                self.split.setdefault(indicator.strip(), []).append((excel_row, cells))
+
+    def _split_shares(self, name: str, task: str, errors: list) -> dict[Region, Any]:
+        """This indicator's rows of the 分解 sheet as {village: cell}; an unknown village is the row's error."""
+        out: dict[Region, Any] = {}
+        for excel_row, cells in self.split.get(name, []):
+            named_task = xv.parse_text(cells.get("task")).value
+            if named_task and named_task.strip() != task:
+                continue
+            where = f"“{SPLIT_SHEET}”表第 {excel_row} 行"
+            try:
+                village = self.matcher.match(cells.get("village")).value
+            except xv.ValueProblem as exc:
+                errors.append(_Problem(SPLIT_SHEET, cells.get("village"), f"{where}：{exc}"))
+                continue
+            if village is None:
+                errors.append(_Problem(SPLIT_SHEET, None, f"{where}：请填写村（社区）。"))
+            elif village in out:
+                errors.append(_Problem(SPLIT_SHEET, village.name, f"{where}：“{village.name}”重复分解。"))
+            else:
+                out[village] = cells.get("target")
+        return out
 
     def clean_cells(self, cells: list) -> _Row:
         row = _Row(region=self.target.region)
@@ -246,8 +276,15 @@ class TargetsCleaner:
                     errors.append(_Problem("配合单位", part, str(exc)))
         shares: dict[str, str] = {}
         total = Decimal(0)
+        split = self._split_shares(name, text["task"], errors) if name else {}
         for v in self.villages:
             raw = cell[f"v{v.pk}"]
+            if v in split:
+                if raw is not None:
+                    errors.append(
+                        _Problem(v.name, raw, f"“{v.name}”在本表和“{SPLIT_SHEET}”表中都有分解，请只保留一处。")
+                    )
+                raw = split[v]
             try:
                 value = xv.parse_decimal(raw, decimals=4, percent=True).value
             except xv.ValueProblem as exc:
@@ -386,6 +423,16 @@ class TargetsImporter(Importer):
             Column(f"v{v.pk}", tuple(dict.fromkeys((v.name, xv.region_stem(v.name)))), quiet=True)
             for v in self.villages(target)
         ]
+
+    def side_sheets(self, target: TargetYear) -> dict[str, list[Column]]:
+        return {
+            SPLIT_SHEET: [
+                Column("indicator", ("指标", "指标名称", "考核指标"), required=True),
+                Column("village", ("村（社区）", "村居", "村", "社区", "村（居）", "村庄"), required=True),
+                Column("target", ("目标值", "分解目标", "分解目标值", "任务数", "目标"), required=True),
+                Column("task", ("任务", "重点任务", "工作任务")),
+            ]
+        }
 
     def cleaner(self, target: TargetYear, scope, units) -> TargetsCleaner:
         return TargetsCleaner(target, self.villages(target), units)
