@@ -110,6 +110,9 @@ def parse_share_targets(data, subjects) -> tuple[dict, list[str]]:
 # ---- authoring the year (编制年度目标) ------------------------------------------------------------------
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what a date input shows and sends
+
+
 class RevisionForm(forms.Form):
     """What an edit was made from: a form of something changed since is refused (409), never written over."""
 
@@ -127,8 +130,8 @@ class GoalForm(RevisionForm):
 class TaskForm(RevisionForm):
     code = forms.CharField(label="编号", max_length=20, required=False)
     title = forms.CharField(label="任务", max_length=300)
-    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    deadline = forms.DateField(label="完成时限", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="开始日期", widget=DATE)
+    deadline = forms.DateField(label="完成时限", widget=DATE)
     leader = forms.TypedChoiceField(label="责任领导", required=False, coerce=int, empty_value=None)
     lead_unit = forms.TypedChoiceField(label="牵头单位", required=False, coerce=int, empty_value=None)
     assisting_units = forms.TypedMultipleChoiceField(
@@ -159,9 +162,7 @@ class IndicatorForm(RevisionForm):
         initial="1",
     )
     period_type = forms.ChoiceField(label="填报周期", choices=PeriodType.choices, initial=PeriodType.MONTH)
-    deadline = forms.DateField(
-        label="完成时限", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="不填则同任务时限。"
-    )
+    deadline = forms.DateField(label="完成时限", required=False, widget=DATE, help_text="不填则同任务时限。")
     direction = forms.ChoiceField(label="方向", choices=Direction.choices, initial=Direction.HIGHER)
     source = forms.ChoiceField(
         label="数据来源",
