@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -582,13 +585,38 @@ def _planner_view(request: HttpRequest, code: str | None = None) -> queries.View
     return view
 
 
-def _form_page(request, form, *, title: str, crumbs, action_url: str, status: int = 200, extra=None):
+def _form_flow(
+    request: HttpRequest,
+    form,
+    call,
+    *,
+    said,
+    then,
+    title: str,
+    year: int,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """An authoring form's page: on a valid POST, `call(cleaned_data)` (an action; a refusal shows above the form
+    with its status: 400, 403, 409), `said(done)` as the message and on to `then(done)`; otherwise the form."""
+    if request.method == "POST" and form.is_valid():
+        done = run_action(form, call, form.cleaned_data)
+        if done:
+            messages.success(request, said(done))
+            return redirect(then(done))
+    crumbs = [
+        ("目标任务", f"{reverse('targets:board')}?year={year}"),
+        ("编制年度目标", f"{reverse('targets:plan')}?year={year}"),
+    ]
     return render(
         request,
         "targets/edit.html",
-        {"form": form, "title": title, "crumbs": crumbs, "action_url": action_url, **(extra or {})},
-        status=status,
+        {"form": form, "title": title, "crumbs": crumbs, "action_url": request.get_full_path(), **(extra or {})},
+        status=status_for(form),
     )
+
+
+def _plan_url(year: int, anchor: str = "") -> str:
+    return f"{reverse('targets:plan')}?year={year}" + (f"#{anchor}" if anchor else "")
 
 
 @require_GET
@@ -603,47 +631,9 @@ def plan(request: HttpRequest) -> HttpResponse:
             "view": view,
             "year": year,
             "nodes": queries.plan_tree(view.sub, year),
-            "goal_form": GoalForm(),
             "import_form": ImportForm(),
-            "rollover_form": RolloverForm(initial={"from_year": year - 1, "to_year": year}),
             "jobs": queries.import_jobs(view.sub, year),
         },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def goal_new(request: HttpRequest) -> HttpResponse:
-    view = _planner_view(request, request.GET.get("region"))
-    year = _year(request)
-    parent = None
-    if request.GET.get("parent"):
-        parent = queries.get_goal_or_404(request.scope, _int(request.GET["parent"]))
-    form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        goal = run_action(
-            form,
-            actions.do_create_goal,
-            region=view.sub,
-            year=parent.year if parent else year,
-            parent=parent,
-            code=d["code"],
-            title=d["title"],
-            level_name=d["level_name"],
-            actor=request.user,
-            scope=request.scope,
-        )
-        if goal:
-            messages.success(request, f"已新增目标：{goal}")
-            return redirect(f"{reverse('targets:plan')}?year={goal.year}#goal-{goal.pk}")
-    title = f"新增下级目标：{parent}" if parent else f"新增 {year} 年目标"
-    return _form_page(
-        request,
-        form,
-        title=title,
-        crumbs=_plan_crumbs(year),
-        action_url=request.get_full_path(),
-        status=status_for(form),
     )
 
 
@@ -657,11 +647,30 @@ def _int(raw: str) -> int:
     return value
 
 
-def _plan_crumbs(year: int) -> list[tuple[str, str]]:
-    return [
-        ("目标任务", f"{reverse('targets:board')}?year={year}"),
-        ("编制年度目标", f"{reverse('targets:plan')}?year={year}"),
-    ]
+@require_http_methods(["GET", "POST"])
+def goal_new(request: HttpRequest) -> HttpResponse:
+    view = _planner_view(request, request.GET.get("region"))
+    year = _year(request)
+    parent = queries.get_goal_or_404(request.scope, _int(request.GET["parent"])) if request.GET.get("parent") else None
+    year = parent.year if parent else year
+    return _form_flow(
+        request,
+        GoalForm(request.POST or None),
+        lambda d: actions.do_create_goal(
+            region=view.sub,
+            year=year,
+            parent=parent,
+            code=d["code"],
+            title=d["title"],
+            level_name=d["level_name"],
+            actor=request.user,
+            scope=request.scope,
+        ),
+        said=lambda goal: f"已新增目标：{goal}",
+        then=lambda goal: _plan_url(goal.year, f"goal-{goal.pk}"),
+        title=f"新增下级目标：{parent}" if parent else f"新增 {year} 年目标",
+        year=year,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -669,12 +678,10 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     goal = queries.get_goal_or_404(request.scope, pk)
     _planner_view(request)
     initial = {"code": goal.code, "title": goal.title, "level_name": goal.level_name, "revision": goal.revision}
-    form = GoalForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        done = run_action(
-            form,
-            actions.do_update_goal,
+    return _form_flow(
+        request,
+        GoalForm(request.POST or None, initial=initial),
+        lambda d: actions.do_update_goal(
             goal,
             revision=d["revision"],
             code=d["code"],
@@ -682,17 +689,11 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             level_name=d["level_name"],
             actor=request.user,
             scope=request.scope,
-        )
-        if done:
-            messages.success(request, f"已保存：{done}")
-            return redirect(f"{reverse('targets:plan')}?year={goal.year}#goal-{goal.pk}")
-    return _form_page(
-        request,
-        form,
+        ),
+        said=lambda done: f"已保存：{done}",
+        then=lambda done: _plan_url(done.year, f"goal-{done.pk}"),
         title=f"修改目标：{goal}",
-        crumbs=_plan_crumbs(goal.year),
-        action_url=request.path,
-        status=status_for(form),
+        year=goal.year,
         extra={"archive_url": reverse("targets:goal_action", args=[goal.pk, "archive"]), "revision": goal.revision},
     )
 
@@ -710,7 +711,7 @@ def goal_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         messages.success(request, f"已归档：{goal}（连同其下的目标、任务和指标）")
     else:
         raise Http404("不存在或无权查看。")
-    return redirect(f"{reverse('targets:plan')}?year={goal.year}#goal-{goal.pk}")
+    return redirect(_plan_url(goal.year, f"goal-{goal.pk}"))
 
 
 def _revision(request: HttpRequest) -> int | None:
@@ -723,12 +724,9 @@ def _task_form(request: HttpRequest, sub: Region, **kwargs) -> TaskForm:
 
 
 def _task_values(d: dict) -> dict:
-    units = {
-        u.pk: u
-        for u in Unit.objects.filter(
-            pk__in=[d["lead_unit"], *d["assisting_units"]] if d["lead_unit"] else d["assisting_units"]
-        )
-    }
+    """The task form's choices as the objects the actions take."""
+    unit_ids = [u for u in (d["lead_unit"], *d["assisting_units"]) if u]
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
     people = {p.pk: p for p in Person.objects.filter(pk__in=[x for x in (d["leader"], d["owner"]) if x])}
     return {
         "code": d["code"],
@@ -746,32 +744,16 @@ def _task_values(d: dict) -> dict:
 def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     goal = queries.get_goal_or_404(request.scope, pk)
     _planner_view(request)
-    import datetime
-
-    form = _task_form(
+    year = goal.year
+    initial = {"start": datetime.date(year, 1, 1), "deadline": datetime.date(year, 12, 31)}
+    return _form_flow(
         request,
-        goal.region,
-        initial={"start": datetime.date(goal.year, 1, 1), "deadline": datetime.date(goal.year, 12, 31)},
-    )
-    if request.method == "POST" and form.is_valid():
-        task_ = run_action(
-            form,
-            actions.do_create_task,
-            goal=goal,
-            actor=request.user,
-            scope=request.scope,
-            **_task_values(form.cleaned_data),
-        )
-        if task_:
-            messages.success(request, f"已新增任务：{task_}")
-            return redirect("targets:task", pk=task_.pk)
-    return _form_page(
-        request,
-        form,
+        _task_form(request, goal.region, initial=initial),
+        lambda d: actions.do_create_task(goal=goal, actor=request.user, scope=request.scope, **_task_values(d)),
+        said=lambda done: f"已新增任务：{done}",
+        then=lambda done: reverse("targets:task", args=[done.pk]),
         title=f"新增任务：{goal}",
-        crumbs=_plan_crumbs(goal.year),
-        action_url=request.path,
-        status=status_for(form),
+        year=year,
     )
 
 
@@ -790,51 +772,22 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "assisting_units": [u.pk for u in t.assisting_units.all()],
         "revision": t.revision,
     }
-    form = _task_form(request, t.goal.region, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        done = run_action(
-            form,
-            actions.do_update_task,
-            t,
-            revision=d["revision"],
-            actor=request.user,
-            scope=request.scope,
-            **_task_values(d),
-        )
-        if done:
-            messages.success(request, f"已保存：{done}")
-            return redirect("targets:task", pk=t.pk)
-    return _form_page(
+    return _form_flow(
         request,
-        form,
+        _task_form(request, t.goal.region, initial=initial),
+        lambda d: actions.do_update_task(
+            t, revision=d["revision"], actor=request.user, scope=request.scope, **_task_values(d)
+        ),
+        said=lambda done: f"已保存：{done}",
+        then=lambda done: reverse("targets:task", args=[done.pk]),
         title=f"修改任务：{t}",
-        crumbs=_plan_crumbs(t.goal.year),
-        action_url=request.path,
-        status=status_for(form),
+        year=t.goal.year,
         extra={"archive_url": reverse("targets:task_action", args=[t.pk, "archive"]), "revision": t.revision},
     )
 
 
-def _indicator_values(d: dict) -> dict:
-    return {
-        k: d[k]
-        for k in (
-            "code",
-            "name",
-            "unit",
-            "target",
-            "cumulative",
-            "period_type",
-            "deadline",
-            "direction",
-            "source",
-            "source_key",
-            "source_params",
-            "decomposition",
-            "weight",
-        )
-    }
+INDICATOR_FIELDS = ("code", "name", "unit", "target", "cumulative", "period_type", "deadline", "direction")
+INDICATOR_FIELDS += ("source", "source_key", "source_params", "decomposition", "weight")
 
 
 @require_http_methods(["GET", "POST"])
@@ -842,27 +795,16 @@ def indicator_new(request: HttpRequest, pk: int) -> HttpResponse:
     t = queries.get_task_or_404(request.scope, pk)
     if not policy.author_indicators(request.scope, t):
         raise Http404("不存在或无权查看。")
-    form = IndicatorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        values = _indicator_values(form.cleaned_data)
-        ind = run_action(
-            form,
-            actions.do_create_indicator,
-            task=t,
-            actor=request.user,
-            scope=request.scope,
-            **values,
-        )
-        if ind:
-            messages.success(request, f"已新增指标：{ind}")
-            return redirect("targets:indicator", pk=ind.pk)
-    return _form_page(
+    return _form_flow(
         request,
-        form,
+        IndicatorForm(request.POST or None),
+        lambda d: actions.do_create_indicator(
+            task=t, actor=request.user, scope=request.scope, **{k: d[k] for k in INDICATOR_FIELDS}
+        ),
+        said=lambda done: f"已新增指标：{done}",
+        then=lambda done: reverse("targets:indicator", args=[done.pk]),
         title=f"新增指标：{t}",
-        crumbs=_plan_crumbs(t.goal.year),
-        action_url=request.path,
-        status=status_for(form),
+        year=t.goal.year,
     )
 
 
@@ -871,36 +813,22 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     if not view.whole or not policy.author_indicators(request.scope, ind.task):
         raise Http404("不存在或无权查看。")
-    import json
-
-    initial = {k: getattr(ind, k) for k in actions.EDITABLE if k in IndicatorForm.base_fields}
+    initial = {k: getattr(ind, k) for k in INDICATOR_FIELDS}
     initial |= {
         "cumulative": "1" if ind.cumulative else "0",
         "source_params": json.dumps(ind.source_params, ensure_ascii=False) if ind.source_params else "",
         "revision": ind.revision,
     }
-    form = IndicatorForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        done = run_action(
-            form,
-            actions.do_update_indicator,
-            ind,
-            revision=d["revision"],
-            actor=request.user,
-            scope=request.scope,
-            **_indicator_values(d),
-        )
-        if done:
-            messages.success(request, f"已保存：{done}")
-            return redirect("targets:indicator", pk=ind.pk)
-    return _form_page(
+    return _form_flow(
         request,
-        form,
+        IndicatorForm(request.POST or None, initial=initial),
+        lambda d: actions.do_update_indicator(
+            ind, revision=d["revision"], actor=request.user, scope=request.scope, **{k: d[k] for k in INDICATOR_FIELDS}
+        ),
+        said=lambda done: f"已保存：{done}",
+        then=lambda done: reverse("targets:indicator", args=[done.pk]),
         title=f"修改指标：{ind}",
-        crumbs=_plan_crumbs(ind.task.goal.year),
-        action_url=request.path,
-        status=status_for(form),
+        year=ind.task.goal.year,
         extra={
             "archive_url": reverse("targets:indicator_action", args=[ind.pk, "archive"]),
             "revision": ind.revision,
@@ -917,7 +845,7 @@ def indicator_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     scope, actor = request.scope, request.user
     if verb in ("up", "down"):
         actions.do_move_indicator(ind, up=verb == "up", actor=actor, scope=scope)
-        return redirect(f"{reverse('targets:plan')}?year={ind.task.goal.year}#task-{ind.task_id}")
+        return redirect(_plan_url(ind.task.goal.year, f"task-{ind.task_id}"))
     if verb == "archive":
         actions.do_archive_indicator(
             ind, reason=request.POST.get("reason", ""), revision=_revision(request), actor=actor, scope=scope
@@ -933,33 +861,30 @@ def rollover(request: HttpRequest) -> HttpResponse:
     view = _planner_view(request, request.GET.get("region"))
     year = _year(request)
     form = RolloverForm(request.POST or None, initial={"from_year": year - 1, "to_year": year})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        counts = run_action(
-            form,
-            actions.do_roll_over_year,
+    chosen = form.cleaned_data if form.is_valid() else {}
+
+    def said(counts: dict) -> str:
+        return (
+            f"已从 {chosen['from_year']} 年结转：{counts['goals']} 个目标、{counts['tasks']} 项任务、"
+            f"{counts['indicators']} 个指标。"
+            + ("目标值沿用上年，请逐项确认。" if chosen["carry_targets"] else "目标值待填，请逐项填写。")
+        )
+
+    return _form_flow(
+        request,
+        form,
+        lambda d: actions.do_roll_over_year(
             region=view.sub,
             from_year=d["from_year"],
             to_year=d["to_year"],
             carry_targets=d["carry_targets"],
             actor=request.user,
             scope=request.scope,
-        )
-        if counts:
-            messages.success(
-                request,
-                f"已从 {d['from_year']} 年结转：{counts['goals']} 个目标、{counts['tasks']} 项任务、"
-                f"{counts['indicators']} 个指标。"
-                + ("目标值沿用上年，请逐项确认。" if d["carry_targets"] else "目标值待填，请逐项填写。"),
-            )
-            return redirect(f"{reverse('targets:plan')}?year={d['to_year']}")
-    return _form_page(
-        request,
-        form,
+        ),
+        said=said,
+        then=lambda counts: _plan_url(chosen["to_year"]),
         title="从上一年度结转",
-        crumbs=_plan_crumbs(year),
-        action_url=request.get_full_path(),
-        status=status_for(form),
+        year=year,
         extra={
             "hint": "复制目标层级、任务、责任分工、指标的口径与数据来源、分解到的村（社区）、亮灯规则和考核权重；"
             "上一年度保持不变。每个年度只能结转一次。"
