@@ -628,6 +628,19 @@ ROWS: list[Row] = [
         data=lambda w: {"reason": "矩阵"},
     ),
     Row("rollover (form)", lambda w: "/targets/plan/rollover/?year=2021", {"leader": OK}),
+    Row("light rule (form)", lambda w: "/targets/plan/lights/?year=2021", {"leader": OK}),
+    Row(
+        "light rule from 2021",
+        lambda w: "/targets/plan/lights/?year=2021",
+        {"leader": OK},
+        method="POST",
+        data=lambda w: {
+            "effective_from": "2021-01-01",
+            "red_gap": "12",
+            "due_soon_days": "5",
+            "report_grace_days": "10",
+        },
+    ),
     Row(
         "rollover 2020 → 2021",
         lambda w: "/targets/plan/rollover/",

@@ -389,7 +389,14 @@ def test_the_planners_reach_every_authoring_page_and_the_village_none(world):
     leader = Client()
     leader.force_login(person("demo-leader"))
     broken: dict[str, str] = {}
-    kinds = ("/targets/plan/?year=2021", "/targets/plan/rollover/", "/goals/", "/tasks/new/", "/indicators/new/")
+    kinds = (
+        "/targets/plan/?year=2021",
+        "/targets/plan/rollover/",
+        "/targets/plan/lights/",
+        "/goals/",
+        "/tasks/new/",
+        "/indicators/new/",
+    )
     kinds += ("/edit/", "/shares/", "/targets/import/2021/")
 
     def reached_all(pages) -> bool:

@@ -371,3 +371,41 @@ def test_rollover_can_carry_targets_marked_as_carried(world, as_persona):
     actions.do_update_indicator(n, revision=n.revision, target=n.target, actor=p, scope=s)
     n.refresh_from_db()
     assert n.target_state == TargetState.SET
+
+
+def test_the_plan_page_runs_the_same_queries_however_big_the_year(world, as_persona):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_persona("leader")
+    _task(_goal(world.sub, "一"))
+    client.get("/targets/plan/?year=2021")  # warm: sessions, content types
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/targets/plan/?year=2021").status_code == 200
+    p, s = _leader()
+    for n in range(5):
+        goal = _goal(world.sub, f"目标{n}")
+        _goal(world.sub, f"子目标{n}", parent=goal)
+        task = _task(goal)
+        for m in range(3):
+            actions.do_create_indicator(
+                task=task, code="", name=f"指标{m}", unit="个", target=Decimal(m), actor=p, scope=s
+            )
+    with CaptureQueriesContext(connection) as big:
+        assert client.get("/targets/plan/?year=2021").status_code == 200
+    assert len(big) == len(small), [q["sql"][:120] for q in big.captured_queries]
+
+
+def test_the_light_rule_is_set_from_a_day_on(world, as_persona):
+    from zhili.targets import lights
+
+    before = lights.Rule.for_region(world.sub, datetime.date(2020, 11, 20))
+    data = {"effective_from": "2021-01-01", "red_gap": "15", "due_soon_days": "3", "report_grace_days": "7"}
+    assert as_persona("viewer").post("/targets/plan/lights/?year=2021", data).status_code == 404
+    assert as_persona("leader").get("/targets/plan/lights/?year=2021").status_code == 200
+    assert as_persona("leader").post("/targets/plan/lights/?year=2021", data).status_code == 302
+    assert lights.Rule.for_region(world.sub, datetime.date(2021, 6, 1)).red_gap == 15
+    assert lights.Rule.for_region(world.sub, datetime.date(2020, 11, 20)) == before
+    assert AuditEntry.objects.filter(action="lights.rule").count() == 1
+    bad = as_persona("leader").post("/targets/plan/lights/?year=2021", data | {"red_gap": "0"})
+    assert bad.status_code == 400

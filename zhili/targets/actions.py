@@ -481,6 +481,32 @@ def do_move_indicator(ind: Indicator, *, up: bool, actor: Person, scope: Scope) 
     _move(ind, siblings, up, actor, "indicator.move")
 
 
+@transaction.atomic
+def do_set_light_rule(
+    *,
+    region: Region,
+    effective_from: datetime.date,
+    red_gap: Decimal,
+    due_soon_days: int,
+    report_grace_days: int,
+    actor: Person,
+    scope: Scope,
+) -> LightRule:
+    """亮灯规则 from a day on (the newest rule on or before a day applies): one per day, changed in place."""
+    _require(region.level == Level.SUBDISTRICT, "亮灯规则设在街道（乡镇）一级。")
+    require(policy.plan_targets(scope, region), f"您无权设置“{region.name}”的亮灯规则。")
+    _require(Decimal(0) < red_gap <= Decimal(100), "红灯的落后幅度应在 0 到 100 个百分点之间。")
+    _require(0 <= due_soon_days <= 60 and 0 <= report_grace_days <= 60, "天数应在 0 到 60 之间。")
+    rule = LightRule.objects.select_for_update().filter(region=region, effective_from=effective_from).first()
+    made = rule is None
+    rule = rule or LightRule(region=region, effective_from=effective_from)
+    changes = _apply(rule, {"red_gap": red_gap, "due_soon_days": due_soon_days, "report_grace_days": report_grace_days})
+    if made or changes:
+        rule.save()
+        audit.record(actor, "lights.rule", region, changes={"effective_from": [None, effective_from], **changes})
+    return rule
+
+
 # ---- a new year from the last ---------------------------------------------------------------------
 
 
@@ -600,7 +626,10 @@ def do_roll_over_year(
             report_grace_days=rule.report_grace_days,
         )
     schemes = 0
+    taken = set(RankingScheme.objects.filter(region=region, year=to_year).values_list("subject", flat=True))
     for scheme in RankingScheme.objects.filter(region=region, year=from_year).prefetch_related("weights"):
+        if scheme.subject in taken:  # set up for the new year already: left as it is
+            continue
         weights = [(ind_of[w.indicator_id], w.weight) for w in scheme.weights.all() if w.indicator_id in ind_of]
         new_scheme = RankingScheme.objects.create(
             region=region,

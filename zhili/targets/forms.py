@@ -166,7 +166,11 @@ class IndicatorForm(RevisionForm):
     direction = forms.ChoiceField(label="方向", choices=Direction.choices, initial=Direction.HIGHER)
     source = forms.ChoiceField(
         label="数据来源",
-        choices=[(SourceKind.REPORT, "人工填报"), (SourceKind.COMPUTED, "系统计算（台账、网格事件、工作记录）")],
+        choices=[
+            (SourceKind.REPORT, "人工填报"),
+            (SourceKind.COMPUTED, "系统计算（台账、网格事件、工作记录）"),
+            (SourceKind.CHILDREN, "下级指标汇总"),
+        ],
     )
     source_key = forms.ChoiceField(label="计算来源", required=False)
     source_params = forms.CharField(
@@ -211,3 +215,12 @@ class RolloverForm(forms.Form):
     carry_targets = forms.BooleanField(
         label="沿用上年目标值（标记为“沿用上年”，待确认）", required=False, help_text="不选则目标值留空待填。"
     )
+
+
+class LightRuleForm(forms.Form):
+    effective_from = forms.DateField(label="生效日期", widget=DATE)
+    red_gap = DecimalInput(
+        label="红灯：落后序时进度超过（百分点）", max_digits=5, decimal_places=2, min_value=Decimal("0.01")
+    )
+    due_soon_days = forms.IntegerField(label="黄灯：距时限不足（工作日）", min_value=0, max_value=60)
+    report_grace_days = forms.IntegerField(label="填报期：期末后（自然日）", min_value=0, max_value=60)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path("plan/goals/new/", views.goal_new, name="goal_new"),
     path("plan/rollover/", views.rollover, name="rollover"),
+    path("plan/lights/", views.light_rule, name="light_rule"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/tasks/new/", views.task_new, name="task_new"),
     path("goals/<int:pk>/<str:verb>/", views.goal_action, name="goal_action"),

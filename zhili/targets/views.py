@@ -28,6 +28,7 @@ from zhili.targets.forms import (
     CorrectForm,
     GoalForm,
     IndicatorForm,
+    LightRuleForm,
     ReasonForm,
     ReminderForm,
     ReopenPeriodForm,
@@ -889,6 +890,26 @@ def rollover(request: HttpRequest) -> HttpResponse:
             "hint": "复制目标层级、任务、责任分工、指标的口径与数据来源、分解到的村（社区）、亮灯规则和考核权重；"
             "上一年度保持不变。每个年度只能结转一次。"
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def light_rule(request: HttpRequest) -> HttpResponse:
+    """亮灯规则 of the subdistrict from a day on (what the lights of every indicator are judged by)."""
+    view = _planner_view(request, request.GET.get("region"))
+    year = _year(request)
+    jan1 = datetime.date(year, 1, 1)
+    rule = lights.Rule.for_region(view.sub, jan1)
+    form = LightRuleForm(request.POST or None, initial={"effective_from": jan1, **rule.__dict__})
+    return _form_flow(
+        request,
+        form,
+        lambda d: actions.do_set_light_rule(region=view.sub, actor=request.user, scope=request.scope, **d),
+        said=lambda done: f"亮灯规则已保存，自 {done.effective_from:%Y-%m-%d} 起生效。",
+        then=lambda done: _plan_url(year),
+        title="亮灯规则",
+        year=year,
+        extra={"hint": "每个指标的红、黄、绿灯都按这条规则判定；新的规则从生效日期起适用，此前的亮灯不变。"},
     )
 
 
