@@ -94,11 +94,23 @@ def write_book(
     book.save(target)
 
 
-def demo_rows(year: int = 2021) -> list[dict]:
-    """Rows about Taiping's demo people (周太平, 陈城管, 刘经发) and offices, at goal depths 1 to 3, with the deadline
-    and unit spellings offices use, shares for 孔家坊 and 阎桥 on the first indicator."""
-    urban = {"责任领导": "周太平", "牵头单位": "城管办", "配合单位": "经发办、农业办", "责任人": "陈城管"}
-    econ = {"责任领导": "周太平", "牵头单位": "经济发展办公室", "配合单位": "", "责任人": "刘经发"}
+def demo_rows(
+    year: int = 2021,
+    *,
+    leader: str = "周太平",
+    urban_owner: str = "陈城管",
+    economy_owner: str = "刘经发",
+    urban: str = "城管办",
+    economy: str = "经济发展办公室",
+    assisting: str = "经发办、农业办",
+    villages: tuple[str, str] = ("孔家坊村", "阎桥"),
+) -> list[dict]:
+    """Rows at goal depths 1 to 3 with the deadline, unit and number spellings offices use, shares for two villages
+    on the first indicator. The names default to Taiping's demo people and offices (周太平, 陈城管, 刘经发; 城管办 by
+    its short name, 经济发展办公室 without it); a township set up from its own rosters passes its own."""
+    first, second = villages
+    urban_duty = {"责任领导": leader, "牵头单位": urban, "配合单位": assisting, "责任人": urban_owner}
+    econ_duty = {"责任领导": leader, "牵头单位": economy, "配合单位": "", "责任人": economy_owner}
     return [
         {
             "目标层级": "二、重点工作 / （一）乡村振兴",
@@ -108,9 +120,9 @@ def demo_rows(year: int = 2021) -> list[dict]:
             "目标值": 1200,
             "口径": "累计",
             "完成时限": f"{year}年6月底",
-            "孔家坊村": 300,
-            "阎桥": 200,
-            **urban,
+            first: 300,
+            second: 200,
+            **urban_duty,
         },
         {
             "目标层级": "二、重点工作 / （一）乡村振兴",
@@ -120,7 +132,7 @@ def demo_rows(year: int = 2021) -> list[dict]:
             "目标值": "95%",
             "口径": "当期",
             "完成时限": "年底",
-            **urban,
+            **urban_duty,
         },
         {
             "目标层级": "一、中心任务",
@@ -130,7 +142,7 @@ def demo_rows(year: int = 2021) -> list[dict]:
             "目标值": 12,
             "口径": "累计",
             "完成时限": "12月31日",
-            **econ,
+            **econ_duty,
         },
         {
             "目标层级": "三、攻坚战 ＞ （二）污染防治 ＞ 1.清洁取暖",
@@ -140,6 +152,6 @@ def demo_rows(year: int = 2021) -> list[dict]:
             "目标值": "2,000",
             "口径": "累计",
             "完成时限": f"{year}-10-31",
-            **urban,
+            **urban_duty,
         },
     ]

@@ -409,3 +409,17 @@ def test_the_light_rule_is_set_from_a_day_on(world, as_persona):
     assert AuditEntry.objects.filter(action="lights.rule").count() == 1
     bad = as_persona("leader").post("/targets/plan/lights/?year=2021", data | {"red_gap": "0"})
     assert bad.status_code == 400
+
+
+def test_rollover_gives_a_merged_villages_shares_to_its_successor(world):
+    from tests.test_merge_history import merge, pair
+
+    jin, fan = pair(world)
+    ind = Indicator.objects.filter(task__goal__year=2020, shares__region=jin).filter(shares__region=fan).first()
+    parts = Share.objects.get(indicator=ind, region=jin).target + Share.objects.get(indicator=ind, region=fan).target
+    successor = merge(world, datetime.date(2020, 11, 20))
+    p, s = _leader()
+    actions.do_roll_over_year(region=world.sub, from_year=2020, to_year=2021, carry_targets=True, actor=p, scope=s)
+    new = Indicator.objects.get(carried_from=ind)
+    assert not new.shares.filter(region__in=[jin, fan]).exists()
+    assert new.shares.get(region=successor).target == parts
