@@ -348,6 +348,16 @@ def test_rollover_copies_the_structure_and_leaves_2020_as_it_was(world, capsys):
         world.yan.pk,
     }
     assert not Share.objects.filter(indicator__task__goal__year=2021).exclude(target=0).exists()
+    # a pending target shows no light (not "done" against a target of 0) and says it waits to be filled in
+    from zhili.targets import engine
+
+    def rows(goals):
+        for g in goals:
+            yield from (r for t in g.tasks for r in t.indicators)
+            yield from rows(g.children)
+
+    cells = [r.cell for r in rows(engine.build_board(world.sub, 2021, datetime.date(2021, 3, 1)).goals)]
+    assert cells and all(c.target is None and c.completion is None for c in cells)
     assert LightRule.objects.filter(region=world.sub, effective_from=datetime.date(2021, 1, 1)).exists()
     assert (
         RankingScheme.objects.filter(region=world.sub, year=2021).count()
