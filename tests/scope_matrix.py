@@ -363,6 +363,38 @@ ROSTER_READERS = {"leader": OK, **each(("viewer", *OFFICERS), DENIED)}  # reader
 ROSTER_DENIED = {"leader": DENIED, **each(("viewer", *OFFICERS), DENIED)}
 
 
+def targets_book(w, *, bad: bool = False):
+    """A 目标责任书 for 2021 in an office's layout (tests/targets_book.py), one row unreadable when `bad`."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.targets_book import demo_rows, write_book
+
+    rows = demo_rows()
+    if bad:
+        rows[1]["完成时限"] = "尽快"
+    buf = io.BytesIO()
+    write_book(buf, rows, villages=["孔家坊村", "阎桥"])
+    return SimpleUploadedFile("矩阵目标责任书.xlsx", buf.getvalue())
+
+
+def targets_import(w):
+    """demo-leader's preview of a 2021 目标责任书 with one bad row (so it has rejected rows), made once per test."""
+    from zhili.imports import actions
+    from zhili.people.models import Person
+    from zhili.people.scope import scope_for
+    from zhili.targets.importer import KEY, TargetYear
+
+    if not hasattr(w, "_targets_import"):
+        leader = Person.objects.get(username="demo-leader")
+        job = actions.do_start_import(
+            KEY, TargetYear(w.sub, 2021), targets_book(w, bad=True), actor=leader, scope=scope_for(leader)
+        )
+        object.__setattr__(w, "_targets_import", job)
+    return w._targets_import
+
+
 ROWS: list[Row] = [
     # ---- pages: home, account --------------------------------------------------------------
     Row("home", lambda w: "/", each(ALL, OK)),
@@ -615,6 +647,134 @@ ROWS: list[Row] = [
         {"leader": OK, **each(("viewer", *OFFICERS, "village", "outsider"), DENIED)},
         method="POST",
         data=lambda w: {"period_day": "2020-09-15", "until": "2020-11-30", "reason": "补报"},
+    ),
+    # ---- authoring the year (issue 11): the subdistrict's planners; a task's lead office its indicators ------
+    Row("编制年度目标", lambda w: "/targets/plan/?year=2021", {"leader": OK}),
+    Row("new goal (form)", lambda w: "/targets/plan/goals/new/?year=2021", {"leader": OK}),
+    Row(
+        "new goal",
+        lambda w: "/targets/plan/goals/new/?year=2021",
+        {"leader": OK},
+        method="POST",
+        data=lambda w: {"code": "一", "title": "矩阵目标"},
+    ),
+    Row("edit a goal (form)", lambda w: f"/targets/goals/{w.ind_sub.task.goal_id}/edit/", {"leader": OK}),
+    Row(
+        "edit a goal",
+        lambda w: f"/targets/goals/{w.ind_sub.task.goal_id}/edit/",
+        {"leader": OK},
+        method="POST",
+        data=lambda w: {"title": "改名"},
+    ),
+    Row(
+        "move a goal down",
+        lambda w: f"/targets/goals/{w.ind_sub.task.goal.parent_id or w.ind_sub.task.goal_id}/down/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+    ),
+    Row(
+        "archive a goal",
+        lambda w: f"/targets/goals/{w.ind_sub.task.goal_id}/archive/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"reason": "矩阵"},
+    ),
+    Row("new task (form)", lambda w: f"/targets/goals/{w.ind_sub.task.goal_id}/tasks/new/", {"leader": OK}),
+    Row("edit a task (form)", lambda w: f"/targets/tasks/{w.ind_village.task_id}/edit/", {"leader": OK}),
+    Row(
+        "edit a task",
+        lambda w: f"/targets/tasks/{w.ind_village.task_id}/edit/",
+        {"leader": OK},
+        method="POST",
+        data=lambda w: {"title": "改名", "start": "2020-01-01", "deadline": "2020-12-31"},
+    ),
+    Row(
+        "archive a task",
+        lambda w: f"/targets/tasks/{w.ind_village.task_id}/archive/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"reason": "矩阵"},
+    ),
+    Row(
+        "new indicator of an 城管办-led task (form)",
+        lambda w: f"/targets/tasks/{w.ind_village.task_id}/indicators/new/",
+        {"leader": OK, "urban": OK},
+    ),
+    Row(
+        "new indicator of an 城管办-led task",
+        lambda w: f"/targets/tasks/{w.ind_village.task_id}/indicators/new/",
+        {"leader": OK, "urban": OK},
+        method="POST",
+        data=lambda w: {
+            "name": "矩阵指标",
+            "unit": "个",
+            "target": "1",
+            "cumulative": "1",
+            "period_type": "month",
+            "direction": "higher",
+            "source": "report",
+            "decomposition": "none",
+            "weight": "1",
+        },
+    ),
+    Row(
+        "edit an indicator (form)",
+        lambda w: f"/targets/indicators/{w.ind_village.pk}/edit/",
+        {"leader": OK, "urban": OK},
+    ),
+    Row(
+        "archive an indicator",
+        lambda w: f"/targets/indicators/{w.ind_village.pk}/arrange/archive/",
+        {"leader": OK, "urban": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"reason": "矩阵"},
+    ),
+    Row("rollover (form)", lambda w: "/targets/plan/rollover/?year=2021", {"leader": OK}),
+    Row("light rule (form)", lambda w: "/targets/plan/lights/?year=2021", {"leader": OK}),
+    Row(
+        "light rule from 2021",
+        lambda w: "/targets/plan/lights/?year=2021",
+        {"leader": OK},
+        method="POST",
+        data=lambda w: {
+            "effective_from": "2021-01-01",
+            "red_gap": "12",
+            "due_soon_days": "5",
+            "report_grace_days": "10",
+        },
+    ),
+    Row(
+        "rollover 2020 → 2021",
+        lambda w: "/targets/plan/rollover/",
+        {"leader": OK},
+        method="POST",
+        data=lambda w: {"from_year": "2020", "to_year": "2021"},
+    ),
+    Row(
+        "upload a 目标责任书",
+        lambda w: "/targets/import/2021/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"file": targets_book(w)},
+    ),
+    Row("a 目标责任书's preview", lambda w: f"/targets/import/2021/{targets_import(w).pk}/", {"leader": OK}),
+    Row(
+        "a 目标责任书's rejected rows",
+        lambda w: f"/targets/import/2021/{targets_import(w).pk}/rejected.xlsx",
+        {"leader": OK},
+    ),
+    Row(
+        "confirm a 目标责任书 (only the valid rows)",
+        lambda w: f"/targets/import/2021/{targets_import(w).pk}/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"mode": "only_valid"},
     ),
     Row("task page", lambda w: f"/targets/tasks/{w.ind_sub.task_id}/", each(SUB_READERS, OK)),
     Row(

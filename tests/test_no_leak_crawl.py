@@ -407,3 +407,74 @@ def test_the_administrator_reaches_the_roster_imports_and_readers_are_shown_no_d
         seen = crawl(reader, limit=30)
         seen |= crawl(reader, "/regions/", within="/regions/", limit=15)
         assert not any("/roster/" in u for u in seen), persona
+
+
+# ---- the year being built (issue 11) --------------------------------------------------------------------------
+
+
+def _import_2021(world):
+    """Taiping's 2021 from a 目标责任书 (tests/targets_book.py): shares for 孔家坊 and 阎桥."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.targets_book import demo_rows, write_book
+    from zhili.imports import actions
+    from zhili.people.scope import scope_for
+    from zhili.targets.importer import KEY, TargetYear
+
+    leader = person("demo-leader")
+    buf = io.BytesIO()
+    write_book(buf, demo_rows(), villages=["孔家坊村", "阎桥"])
+    job = actions.do_start_import(
+        KEY,
+        TargetYear(world.sub, 2021),
+        SimpleUploadedFile("2021.xlsx", buf.getvalue()),
+        actor=leader,
+        scope=scope_for(leader),
+    )
+    actions.do_confirm(job, only_valid=False, actor=leader, scope=scope_for(leader))
+
+
+def test_the_planners_reach_every_authoring_page_and_the_village_none(world):
+    _import_2021(world)
+    leader = Client()
+    leader.force_login(person("demo-leader"))
+    broken: dict[str, str] = {}
+    kinds = (
+        "/targets/plan/?year=2021",
+        "/targets/plan/rollover/",
+        "/targets/plan/lights/",
+        "/goals/",
+        "/tasks/new/",
+        "/indicators/new/",
+    )
+    kinds += ("/edit/", "/shares/", "/targets/import/2021/")
+
+    def reached_all(pages) -> bool:
+        return all(any(k in url for url in pages) for k in kinds)
+
+    pages = crawl(leader, "/targets/?year=2021", within="/targets/", broken=broken, stop_when=reached_all)
+    assert broken == {}
+    assert [k for k in kinds if not any(k in url for url in pages)] == []
+
+    cadre = Client()
+    cadre.force_login(person("demo-village"))
+    pages = crawl(cadre, "/targets/?year=2021", within="/targets/", broken=broken)
+    assert broken == {} and "改厕户数" in pages["/targets/?year=2021"]
+    assert not any(k in url for url in pages for k in ("/plan/", "/edit/", "/new/", "/import/"))
+    forbidden = [v.name for v in other_villages(world)]
+    assert leaks(pages, forbidden) == []
+
+    officer = Client()
+    officer.force_login(person("demo-urban"))
+    pages = crawl(
+        officer,
+        "/targets/?year=2021",
+        within="/targets/",
+        broken=broken,
+        stop_when=lambda fetched: any("/indicators/new/" in url for url in fetched),
+    )
+    assert broken == {}
+    assert any("/indicators/new/" in url for url in pages)  # its own tasks' indicators
+    assert not any("/plan/" in url for url in pages)

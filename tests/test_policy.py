@@ -169,6 +169,11 @@ CASES = [
     ("patrol 孔家坊 grid 1", lambda w, s: policy.patrol(s, w.kong_grid), ("grid",)),
     ("plan targets", lambda w, s: policy.plan_targets(s, w.sub), ("leader",)),
     (
+        "author an 城管办-led task's indicators",
+        lambda w, s: policy.author_indicators(s, _task(w, "urban")),
+        ("leader", "urban"),
+    ),
+    (
         "report progress for 孔家坊",
         lambda w, s: policy.report_progress(s, w.ind_village, w.kong),
         ("leader", "urban", "village"),  # 城管办 leads the task

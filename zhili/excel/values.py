@@ -33,6 +33,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import math
@@ -904,3 +905,54 @@ def is_signature_row(values: Sequence[Any]) -> bool:
                 labelled += 1
                 break
     return labelled >= 1 and len(present) <= 2 * labelled + 1
+
+
+def region_stem(name: str) -> str:
+    """A region's name without its suffix, as headers write it: "孔家坊村" → "孔家坊" (RegionMatcher's rule)."""
+    return _region_stem(_region_key(name))
+
+
+# ------------------------------------------------------------------------------------------------ deadlines
+
+_DEADLINE_TAIL = re.compile(r"(之前|以前|前|完成|止|为止)+$")
+_YEAR_END = {"年底", "年末", "全年", "年内", "年度", "本年", "本年度", "年底前", "12月底", "12月末"}
+_HALF = {"上半年": (6, 30), "年中": (6, 30), "下半年": (12, 31)}
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_MONTH_END = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:底|末|份|中旬|下旬)?")
+_MONTH_DAY = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
+_QUARTER = re.compile(r"(?:(\d{4})年)?第?([一二三四1-4])季度(?:末|底)?")
+
+
+def parse_deadline(raw: Any, year: int) -> Parsed:
+    """A deadline (完成时限) as target documents write it, within `year` when they name no year: 2021-06-30,
+    2021年6月30日, 6月30日, 2021年6月底, 6月底前, 第三季度, 上半年, 年底, 全年 (→ the year's last day)."""
+    if raw is None:
+        return EMPTY
+    if not isinstance(raw, str):
+        return parse_date(raw)
+    s = _squeeze(_nfkc(_strip(raw)))
+    if not s or s in _PLACEHOLDERS:
+        return EMPTY
+    s = _DEADLINE_TAIL.sub("", s) or s
+    if s in _YEAR_END or s == f"{year}年底" or s == f"{year}年":
+        return Parsed(dt.date(year, 12, 31))
+    if s in _HALF:
+        return Parsed(dt.date(year, *_HALF[s]))
+    m = _MONTH_DAY.fullmatch(s)
+    if m:
+        return Parsed(_make_date(int(m.group(1) or year), int(m.group(2)), int(m.group(3)), raw))
+    m = _MONTH_END.fullmatch(s)
+    if m:
+        y, mo = int(m.group(1) or year), int(m.group(2))
+        _make_date(y, mo, 1, raw)
+        return Parsed(dt.date(y, mo, calendar.monthrange(y, mo)[1]))
+    m = _QUARTER.fullmatch(s)
+    if m:
+        y, q = int(m.group(1) or year), _QUARTERS[m.group(2)]
+        return Parsed(dt.date(y, q * 3, calendar.monthrange(y, q * 3)[1]))
+    try:
+        return parse_date(raw)
+    except ValueProblem:
+        raise ValueProblem(
+            f"「{_strip(raw)}」不是可识别的完成时限，请写成 {year}-06-30、6月30日、6月底、第三季度或年底。"
+        ) from None

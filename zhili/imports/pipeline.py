@@ -219,10 +219,16 @@ def layout(
     columns = imp.columns(target)
     fields = [(c.key, list(c.labels)) for c in columns]
     expected = [label for c in columns for label in c.labels]
-    match = xh.find_header(head, expected)
+    no_header = f"没有找到表头：前 15 行中没有与{imp.label}字段（{'、'.join(expected[:6])}…）对应的列。"
+    try:
+        match = xh.find_header(head, expected)
+    except reading.SpreadsheetError:  # no row looks like a header at all: the same sentence, not a crash
+        raise ImportRefused(no_header) from None
     mapping, missing = xh.map_columns(match.columns, fields, _remembered(job, person, override))
+    quiet = {c.label for c in columns if c.quiet}
+    missing = [label for label in missing if label not in quiet]
     if not mapping:
-        raise ImportRefused(f"没有找到表头：前 15 行中没有与{imp.label}字段（{'、'.join(expected[:6])}…）对应的列。")
+        raise ImportRefused(no_header)
     required_missing = [c.label for c in columns if c.required and c.key not in mapping.values()]
     if required_missing:
         raise ImportRefused(
@@ -231,6 +237,42 @@ def layout(
         )
     units = {key: (match.units[i] if i < len(match.units) else None) for i, key in mapping.items()}
     return Layout(match.header_row, match.columns, mapping, missing, units)
+
+
+def _side_rows(job: ImportJob, sheet_names: list[str], name: str, columns: list) -> list[tuple[int, dict]]:
+    """The rows of the workbook's sheet called `name` (an importer's side sheet), as (Excel row, {key: cell}),
+    read through a handle of their own (the main sheet is being streamed); [] when the workbook has no such
+    sheet."""
+    sheet = next((n for n in sheet_names if xh.normalise_header(n) == xh.normalise_header(name)), None)
+    if sheet is None:
+        return []
+    expected = [label for c in columns for label in c.labels]
+    with job.file.storage.open(job.file.name, "rb") as fh:
+        try:
+            rows = reading.open_rows(
+                fh,
+                filename=job.filename,
+                max_bytes=settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024,
+                max_rows=settings.ZHILI_IMPORT_MAX_ROWS,
+                sheet=sheet,
+            )
+            with rows:
+                every = list(rows)
+        except reading.SpreadsheetError as exc:
+            raise ImportRefused(f"“{sheet}”工作表：{exc}") from None
+    try:
+        match = xh.find_header(every[:15], expected)
+    except reading.SpreadsheetError:
+        match = None
+    mapping = xh.map_columns(match.columns, [(c.key, list(c.labels)) for c in columns])[0] if match else {}
+    missing = [c.label for c in columns if c.required and c.key not in mapping.values()]
+    if match is None or missing:
+        raise ImportRefused(f"“{sheet}”工作表没有找到表头：应有 {'、'.join(c.label for c in columns)} 这些列。")
+    return [
+        (excel_row, {key: values[i] if i < len(values) else None for i, key in mapping.items()})
+        for excel_row, values in every
+        if excel_row > match.header_row and not (xv.is_blank(values) or xv.is_total_row(values))
+    ]
 
 
 def fingerprint(data: dict) -> bytes:
@@ -303,6 +345,8 @@ def analyse(
             break
     lay = layout(imp, target, job, head, person, override)
     cleaner = imp.cleaner(target, scope, lay.units)
+    for name, side_columns in imp.side_sheets(target).items():
+        cleaner.side_sheet(name, _side_rows(job, rows.sheet_names, name, side_columns))
     existing = _existing(imp, target)
     rights = _Rights(imp, scope, target)
     default_region = imp.default_region(target)
@@ -491,9 +535,10 @@ def commit(
     Unbatched (a page's small file): one transaction. Batched (the worker's large file, or `batched=True`):
     one transaction per COMMIT_BATCH records, then one short one publishing them; a refusal or a conflict discards
     what was written. Either way nobody sees any of it before the job is published."""
+    imp = registry.get(job.importer)
     if batched is None:
         batched = lease is not None
-    imp = registry.get(job.importer)
+    batched = batched and imp.batchable
     target = imp.target(job)
     if override is None:
         override = job.choices or None

@@ -21,11 +21,12 @@ what is specific to its records. One module per importer, registered at import t
         def may_write(self, scope, target, region): ...  # a record about `region`, new or already there
 
         # the columns and the rows
-        def columns(self, target): ...        # [Column(key, labels, required)]: the header is found by the labels
+        def columns(self, target): ...        # [Column(key, labels, required, quiet)]: the header is found by the labels
         def cleaner(self, target, scope, units): ...  # compiled once: .keys, .clean_cells(cells) → Cleaned
         def default_region(self, target): ... # a row that names no region
         def regions(self, target): ...        # {region id: Region} rows may lie in (for rights on existing rows)
         def plan_parts(self, target, scope): ...  # what else a row's outcome depends on (definition version …)
+        def side_sheets(self, target): ...    # optional: other sheets the rows depend on ({"分解": columns})
         def existing(self, target): ...       # (key, pk, data, region id) of every active record with a key
 
         # writing, inside the pipeline's transactions
@@ -54,6 +55,8 @@ class Column:
     key: str
     labels: tuple[str, ...]  # the label first, then aliases offices use
     required: bool = False
+    # optional columns a file usually lacks (one per village, say): not listed as missing when no column feeds them
+    quiet: bool = False
 
     @property
     def label(self) -> str:
@@ -116,6 +119,10 @@ class Importer(ABC):
     audit_action: str = ""
     row_audit_action: str = ""
     row_model: Any = None
+    # False: the importer's records are always written in one transaction, however large the file (a year's
+    # targets, a few hundred rows): nothing is visible before it commits, so its records need no staged manager
+    # and `Writer.discard` has nothing to remove
+    batchable: bool = True
 
     @abstractmethod
     def target(self, job) -> Any: ...
@@ -149,6 +156,14 @@ class Importer(ABC):
 
     def plan_parts(self, target, scope) -> list:
         return []
+
+    def side_sheets(self, target) -> dict[str, list[Column]]:
+        """Other sheets of the workbook that the main sheet's rows depend on, by name ({"分解": columns}; a
+        sheet is found by its name, its header by the columns' labels, as the main sheet's). Their rows reach the
+        cleaner before the main sheet's — `cleaner.side_sheet(name, rows)`, rows as (Excel row, {key: cell}) — and
+        what they say is folded into the main rows, whose errors name them; a workbook without the sheet gives no
+        rows. Side sheets are small (a year's decomposition), read whole."""
+        return {}
 
     @abstractmethod
     def existing(self, target) -> Iterable[tuple[str, int, dict, int]]: ...

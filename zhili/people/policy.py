@@ -180,6 +180,12 @@ def plan_targets(scope: Scope, subdistrict: Region) -> bool:
     return scope.can_configure(subdistrict.path)
 
 
+def author_indicators(scope: Scope, task: Any) -> bool:
+    """Add a task's indicators and edit, reorder or archive them: the subdistrict's planners, and the task's lead
+    office (it knows its own figures)."""
+    return plan_targets(scope, task.goal.region) or scope.works_for(task.lead_unit_id)
+
+
 def report_progress(scope: Scope, indicator: Any, region: Region, unit: Any = None) -> bool:
     """Report (or correct) an indicator's progress for `region` (and `unit`): the region's writers, the task's
     lead office, or the office the share belongs to."""

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhili.core import audit, clock
-from zhili.core.errors import require
+from zhili.core.errors import Conflict, require
 from zhili.people import policy
 from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
@@ -27,12 +27,14 @@ from zhili.targets.models import (
     Evidence,
     Goal,
     Indicator,
+    LightRule,
     PeriodReopening,
     RankingScheme,
     RankingWeight,
     Reminder,
     Share,
     SourceKind,
+    TargetState,
     Task,
     TaskStatus,
 )
@@ -90,13 +92,15 @@ def do_create_goal(
     actor: Person,
     scope: Scope,
     parent: Goal | None = None,
-    order: int = 0,
+    order: int | None = None,
 ) -> Goal:
     _require(region.level == Level.SUBDISTRICT, "目标体系设在街道（乡镇）一级。")
     require(policy.plan_targets(scope, region), f"您无权编制“{region.name}”的目标。")
     _require(bool(title.strip()), "目标名称不能为空。")
     if parent is not None:
         _require(parent.region_id == region.pk and parent.year == year, "上级目标必须属于同一街道、同一年度。")
+    if order is None:  # after its siblings
+        order = next_order(Goal.objects.filter(region=region, year=year, parent=parent))
     goal = Goal.objects.create(
         region=region,
         year=year,
@@ -124,12 +128,14 @@ def do_create_task(
     lead_unit: Unit | None = None,
     assisting_units=(),
     owner: Person | None = None,
-    order: int = 0,
+    order: int | None = None,
     milestones: Sequence[tuple[str, datetime.date]] = (),
 ) -> Task:
     require(policy.plan_targets(scope, goal.region), "您无权编制此目标的任务。")
     _require(bool(title.strip()), "任务名称不能为空。")
     _require(deadline >= start, "完成时限不能早于开始日期。")
+    if order is None:
+        order = next_order(Task.objects.filter(goal=goal))
     task = Task.objects.create(
         goal=goal,
         code=code,
@@ -152,8 +158,9 @@ def do_create_task(
 def do_create_indicator(
     *, task: Task, code: str, name: str, unit: str, target: Decimal, actor: Person, scope: Scope, **fields
 ) -> Indicator:
-    require(policy.plan_targets(scope, task.goal.region), "您无权编制指标。")
+    require(policy.author_indicators(scope, task), "您无权编制此任务的指标。")
     _require(bool(name.strip()), "指标名称不能为空。")
+    fields.setdefault("order", next_order(Indicator.objects.filter(task=task)))
     ind = Indicator(task=task, code=code, name=name.strip(), unit=unit, target=target, **fields)
     if ind.source == SourceKind.COMPUTED:
         sources.get(ind.source_key).check_params(ind.source_params or {})
@@ -225,6 +232,429 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor: Person, scope: 
     after = {str(k): str(v) for k, v in targets.items()}
     audit.record(actor, "indicator.decompose", indicator, changes=audit.diff(before, after), reason=reason)
     return made
+
+
+# ---- authoring: edit, reorder, archive ------------------------------------------------------------
+#
+# Goals and tasks are the subdistrict's planners' (policy.plan_targets); a task's indicators also its lead
+# office's (policy.author_indicators). Every edit names the revision it was made from: an edit of something
+# changed since is refused (409) with who changed it, never written over.
+
+
+def next_order(siblings) -> int:
+    """The order that puts a new goal, task or indicator after its siblings (a queryset)."""
+    last = siblings.order_by("-order").values_list("order", flat=True).first()
+    return (last or 0) + 1
+
+
+def _fresh(model, obj, revision: int | None):
+    """`obj` locked and read again; a stale `revision` (the one the person's form was made from) is a Conflict."""
+    current = model.objects.select_for_update().get(pk=obj.pk)
+    if revision is not None and current.revision != revision:
+        raise Conflict(
+            f"“{current}”已于 {timezone.localtime(current.modified_at):%Y-%m-%d %H:%M} 被他人修改，"
+            "为避免覆盖对方的修改，本次未保存。请刷新页面后再改。"
+        )
+    _require(current.archived_at is None, f"“{current}”已归档，不能修改。")
+    return current
+
+
+def _shown(value) -> object:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+def _apply(obj, values: dict) -> dict:
+    """Set `values` on `obj`; return the audit entry's changes, old → new, as pages show them."""
+    changes = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = [_shown(old), _shown(new)]
+            setattr(obj, name, new)
+    return changes
+
+
+@transaction.atomic
+def do_update_goal(
+    goal: Goal, *, revision: int | None, code: str, title: str, level_name: str, actor: Person, scope: Scope
+) -> Goal:
+    require(policy.plan_targets(scope, goal.region), f"您无权编制“{goal.region.name}”的目标。")
+    goal = _fresh(Goal, goal, revision)
+    _require(bool(title.strip()), "目标名称不能为空。")
+    changes = _apply(goal, {"code": code.strip(), "title": title.strip(), "level_name": level_name.strip()})
+    if changes:
+        goal.revision += 1
+        goal.save()
+        audit.record(actor, "goal.update", goal, changes=changes)
+    return goal
+
+
+@transaction.atomic
+def do_update_task(
+    task: Task,
+    *,
+    revision: int | None,
+    code: str,
+    title: str,
+    start: datetime.date,
+    deadline: datetime.date,
+    actor: Person,
+    scope: Scope,
+    leader: Person | None = None,
+    lead_unit: Unit | None = None,
+    assisting_units=(),
+    owner: Person | None = None,
+) -> Task:
+    require(policy.plan_targets(scope, task.goal.region), "您无权编制此目标的任务。")
+    task = _fresh(Task, task, revision)
+    _require(bool(title.strip()), "任务名称不能为空。")
+    _require(deadline >= start, "完成时限不能早于开始日期。")
+    changes = _apply(
+        task,
+        {
+            "code": code.strip(),
+            "title": title.strip(),
+            "start": start,
+            "deadline": deadline,
+            "leader": leader,
+            "lead_unit": lead_unit,
+            "owner": owner,
+        },
+    )
+    before = sorted(u.name for u in task.assisting_units.all())
+    after = sorted(u.name for u in assisting_units)
+    if before != after:
+        changes["assisting_units"] = ["、".join(before), "、".join(after)]
+    if changes:
+        task.revision += 1
+        task.save()
+        task.assisting_units.set(assisting_units)
+        audit.record(actor, "task.update", task, changes=changes)
+    return task
+
+
+EDITABLE = (
+    "code",
+    "name",
+    "unit",
+    "target",
+    "baseline",
+    "direction",
+    "cumulative",
+    "period_type",
+    "source",
+    "source_key",
+    "source_params",
+    "aggregation",
+    "weight",
+    "allow_negative",
+    "decomposition",
+    "deadline",
+)
+
+
+@transaction.atomic
+def do_update_indicator(ind: Indicator, *, revision: int | None, actor: Person, scope: Scope, **fields) -> Indicator:
+    """Change what an indicator is (any of EDITABLE). Setting its target settles a rolled-over one."""
+    require(policy.author_indicators(scope, ind.task), "您无权编制此任务的指标。")
+    unknown = set(fields) - set(EDITABLE)
+    _require(not unknown, f"不能修改：{'、'.join(sorted(unknown))}。")
+    ind = _fresh(Indicator, ind, revision)
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+        _require(bool(fields["name"]), "指标名称不能为空。")
+    if "target" in fields and ind.target_state != TargetState.SET:
+        fields["target_state"] = TargetState.SET
+    changes = _apply(ind, fields)
+    if ind.source == SourceKind.COMPUTED:
+        sources.get(ind.source_key).check_params(ind.source_params or {})
+    else:
+        ind.source_key, ind.source_params = "", {}
+    _require(ind.allow_negative or ind.target >= 0, "目标值不能为负数。")
+    if "decomposition" in changes:
+        _require(
+            not ind.shares.exclude(target=0).exists(),
+            "该指标已分解下达，请先把各部分清零后再修改分解方式。",
+        )
+    if changes:
+        ind.revision += 1
+        ind.save()
+        audit.record(actor, "indicator.update", ind, changes=changes)
+    return ind
+
+
+def _archive(obj, reason: str, actor: Person, now) -> None:
+    obj.archived_at, obj.archived_by, obj.archived_reason = now, actor, reason
+    obj.revision += 1
+    obj.save()
+
+
+@transaction.atomic
+def do_archive_goal(goal: Goal, *, reason: str, actor: Person, scope: Scope, revision: int | None = None) -> Goal:
+    """A goal archived with a reason, with everything under it (sub-goals, tasks, indicators), each audited."""
+    require(policy.plan_targets(scope, goal.region), f"您无权编制“{goal.region.name}”的目标。")
+    reason = (reason or "").strip()
+    _require(bool(reason), "归档必须填写原因。")
+    goal = _fresh(Goal, goal, revision)
+    now = timezone.now()
+    goals, frontier = [goal], [goal.pk]
+    while frontier:
+        kids = list(Goal.objects.active().filter(parent_id__in=frontier))
+        goals += kids
+        frontier = [k.pk for k in kids]
+    for g in goals:
+        for task in Task.objects.active().filter(goal=g):
+            _archive_task(task, reason, actor, now)
+        _archive(g, reason, actor, now)
+        audit.record(actor, "goal.archive", g, reason=reason)
+    return goal
+
+
+def _archive_task(task: Task, reason: str, actor: Person, now) -> None:
+    for ind in Indicator.objects.active().filter(task=task).select_related("task__goal__region"):
+        _archive(ind, reason, actor, now)
+        audit.record(actor, "indicator.archive", ind, reason=reason)
+    _archive(task, reason, actor, now)
+    audit.record(actor, "task.archive", task, reason=reason)
+
+
+@transaction.atomic
+def do_archive_task(task: Task, *, reason: str, actor: Person, scope: Scope, revision: int | None = None) -> Task:
+    require(policy.plan_targets(scope, task.goal.region), "您无权编制此目标的任务。")
+    reason = (reason or "").strip()
+    _require(bool(reason), "归档必须填写原因。")
+    task = _fresh(Task, task, revision)
+    _archive_task(task, reason, actor, timezone.now())
+    return task
+
+
+@transaction.atomic
+def do_archive_indicator(
+    ind: Indicator, *, reason: str, actor: Person, scope: Scope, revision: int | None = None
+) -> Indicator:
+    require(policy.author_indicators(scope, ind.task), "您无权编制此任务的指标。")
+    reason = (reason or "").strip()
+    _require(bool(reason), "归档必须填写原因。")
+    ind = _fresh(Indicator, ind, revision)
+    _require(not Indicator.objects.active().filter(parent=ind).exists(), f"“{ind.name}”下还有下级指标，请先归档它们。")
+    _archive(ind, reason, actor, timezone.now())
+    audit.record(actor, "indicator.archive", ind, reason=reason)
+    return ind
+
+
+def _move(obj, siblings, up: bool, actor: Person, action: str) -> None:
+    """Swap `obj` with its neighbour among `siblings` (numbered 1…n first, so equal orders never stick)."""
+    ordered = list(siblings.select_for_update().order_by("order", "code", "pk"))
+    at = next(i for i, s in enumerate(ordered) if s.pk == obj.pk)
+    to = at - 1 if up else at + 1
+    _require(0 <= to < len(ordered), "已经在最前面了。" if up else "已经在最后面了。")
+    ordered[at], ordered[to] = ordered[to], ordered[at]
+    for i, s in enumerate(ordered, start=1):
+        if s.order != i:
+            type(s).objects.filter(pk=s.pk).update(order=i)
+    audit.record(actor, action, obj, changes={"position": [at + 1, to + 1]})
+
+
+@transaction.atomic
+def do_move_goal(goal: Goal, *, up: bool, actor: Person, scope: Scope) -> None:
+    require(policy.plan_targets(scope, goal.region), f"您无权编制“{goal.region.name}”的目标。")
+    siblings = Goal.objects.active().filter(region=goal.region, year=goal.year, parent_id=goal.parent_id)
+    _move(goal, siblings, up, actor, "goal.move")
+
+
+@transaction.atomic
+def do_move_task(task: Task, *, up: bool, actor: Person, scope: Scope) -> None:
+    require(policy.plan_targets(scope, task.goal.region), "您无权编制此目标的任务。")
+    _move(task, Task.objects.active().filter(goal_id=task.goal_id), up, actor, "task.move")
+
+
+@transaction.atomic
+def do_move_indicator(ind: Indicator, *, up: bool, actor: Person, scope: Scope) -> None:
+    require(policy.author_indicators(scope, ind.task), "您无权编制此任务的指标。")
+    siblings = Indicator.objects.active().filter(task_id=ind.task_id, parent_id=ind.parent_id)
+    _move(ind, siblings, up, actor, "indicator.move")
+
+
+@transaction.atomic
+def do_set_light_rule(
+    *,
+    region: Region,
+    effective_from: datetime.date,
+    red_gap: Decimal,
+    due_soon_days: int,
+    report_grace_days: int,
+    actor: Person,
+    scope: Scope,
+) -> LightRule:
+    """亮灯规则 from a day on (the newest rule on or before a day applies): one per day, changed in place."""
+    _require(region.level == Level.SUBDISTRICT, "亮灯规则设在街道（乡镇）一级。")
+    require(policy.plan_targets(scope, region), f"您无权设置“{region.name}”的亮灯规则。")
+    _require(Decimal(0) < red_gap <= Decimal(100), "红灯的落后幅度应在 0 到 100 个百分点之间。")
+    _require(0 <= due_soon_days <= 60 and 0 <= report_grace_days <= 60, "天数应在 0 到 60 之间。")
+    rule = LightRule.objects.select_for_update().filter(region=region, effective_from=effective_from).first()
+    made = rule is None
+    rule = rule or LightRule(region=region, effective_from=effective_from)
+    changes = _apply(rule, {"red_gap": red_gap, "due_soon_days": due_soon_days, "report_grace_days": report_grace_days})
+    if made or changes:
+        rule.save()
+        audit.record(actor, "lights.rule", region, changes={"effective_from": [None, effective_from], **changes})
+    return rule
+
+
+# ---- a new year from the last ---------------------------------------------------------------------
+
+
+def _shift(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@transaction.atomic
+def do_roll_over_year(
+    *, region: Region, from_year: int, to_year: int, actor: Person, scope: Scope, carry_targets: bool = False
+) -> dict[str, int]:
+    """Start `to_year` from `from_year`: goals, tasks (dates moved on by the years between), milestones,
+    indicators with their units, measures, sources (and parameters), weights and decomposition, the shares'
+    villages (the villages of the new year: a merged village's successor) and units, the light rule and the
+    ranking schemes are copied. Targets are left for their owners to fill (待填, zero until then), or, with
+    `carry_targets`, copied and marked 沿用上年 until someone confirms or changes them. `from_year` is not
+    touched. A year that already has goals is refused: a rollover happens once (edit the year afterwards)."""
+    _require(region.level == Level.SUBDISTRICT, "目标体系设在街道（乡镇）一级。")
+    require(policy.plan_targets(scope, region), f"您无权编制“{region.name}”的目标。")
+    for y in (from_year, to_year):
+        _require(
+            periods.FIRST_YEAR <= y <= periods.LAST_YEAR,
+            f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间，“{y}”不是有效的年度。",
+        )
+    _require(to_year > from_year, f"只能从上一年度结转到以后的年度（{from_year} → {to_year} 不行）。")
+    Region.objects.select_for_update().filter(pk=region.pk).first()  # two rollovers at once: the second waits
+    already = Goal.objects.active().filter(region=region, year=to_year).count()
+    _require(
+        not already,
+        f"{region.name} {to_year} 年已有目标体系（{already} 个目标），不能再次结转；请在“编制年度目标”中修改。",
+    )
+    goals = list(Goal.objects.active().filter(region=region, year=from_year).order_by("order", "code", "pk"))
+    _require(bool(goals), f"{region.name} {from_year} 年没有目标体系，无从结转。")
+    years = to_year - from_year
+    state = TargetState.CARRIED if carry_targets else TargetState.PENDING
+    day = year_window(to_year, clock.today()).end
+    goal_of: dict[int, Goal] = {}
+    pending = goals
+    while pending:  # parents before children
+        later = []
+        for g in pending:
+            if g.parent_id is not None and g.parent_id not in goal_of:
+                later.append(g)
+                continue
+            goal_of[g.pk] = Goal.objects.create(
+                region=region,
+                year=to_year,
+                parent=goal_of.get(g.parent_id) if g.parent_id else None,
+                level_name=g.level_name,
+                code=g.code,
+                title=g.title,
+                order=g.order,
+            )
+        _require(len(later) < len(pending), "上一年度的目标层级不完整（上级目标已归档），无法结转。")
+        pending = later
+    task_of: dict[int, Task] = {}
+    tasks = Task.objects.active().filter(goal_id__in=goal_of).prefetch_related("assisting_units", "milestones")
+    for t in tasks.order_by("pk"):
+        new = Task.objects.create(
+            goal=goal_of[t.goal_id],
+            code=t.code,
+            title=t.title,
+            leader_id=t.leader_id,
+            lead_unit_id=t.lead_unit_id,
+            owner_id=t.owner_id,
+            start=_shift(t.start, years),
+            deadline=_shift(t.deadline, years),
+            order=t.order,
+        )
+        new.assisting_units.set(t.assisting_units.all())
+        for m in t.milestones.all():
+            new.milestones.create(title=m.title, due=_shift(m.due, years))
+        task_of[t.pk] = new
+    ind_of: dict[int, Indicator] = {}
+    pending_inds = list(Indicator.objects.active().filter(task_id__in=task_of).order_by("pk"))
+    skip = {"id", "task", "parent", "target", "target_state", "carried_from", "revision", "deadline"}
+    skip |= {"created_at", "modified_at", "archived_at", "archived_by", "archived_reason"}
+    copied = [f.attname for f in Indicator._meta.concrete_fields if f.name not in skip]
+    while pending_inds:
+        later_inds = []
+        for i in pending_inds:
+            if i.parent_id is not None and i.parent_id not in ind_of:
+                later_inds.append(i)
+                continue
+            ind_of[i.pk] = Indicator.objects.create(
+                task=task_of[i.task_id],
+                parent=ind_of.get(i.parent_id) if i.parent_id else None,
+                target=i.target if carry_targets else Decimal(0),
+                target_state=state,
+                carried_from=i,
+                deadline=_shift(i.deadline, years) if i.deadline else None,
+                **{a: getattr(i, a) for a in copied},
+            )
+        if len(later_inds) == len(pending_inds):  # a parent archived: its children start at the top
+            for i in later_inds:
+                i.parent_id = None
+        pending_inds = later_inds
+    shares: dict[tuple[int, int | None, int | None], Decimal] = {}
+    for s in Share.objects.filter(indicator_id__in=ind_of).select_related("region"):
+        region_id = history.holder(s.region, day).pk if s.region is not None else None
+        k = (ind_of[s.indicator_id].pk, region_id, s.unit_id)
+        shares[k] = shares.get(k, Decimal(0)) + (s.target if carry_targets else Decimal(0))
+    Share.objects.bulk_create(
+        [Share(indicator_id=i, region_id=r, unit_id=u, target=v) for (i, r, u), v in shares.items()]
+    )
+    rule = LightRule.objects.filter(region=region, effective_from__lte=datetime.date(from_year, 12, 31)).first()
+    jan1 = datetime.date(to_year, 1, 1)
+    if rule is not None and not LightRule.objects.filter(region=region, effective_from__year=to_year).exists():
+        LightRule.objects.create(
+            region=region,
+            effective_from=jan1,
+            red_gap=rule.red_gap,
+            due_soon_days=rule.due_soon_days,
+            report_grace_days=rule.report_grace_days,
+        )
+    schemes = 0
+    taken = set(RankingScheme.objects.filter(region=region, year=to_year).values_list("subject", flat=True))
+    for scheme in RankingScheme.objects.filter(region=region, year=from_year).prefetch_related("weights"):
+        if scheme.subject in taken:  # set up for the new year already: left as it is
+            continue
+        weights = [(ind_of[w.indicator_id], w.weight) for w in scheme.weights.all() if w.indicator_id in ind_of]
+        new_scheme = RankingScheme.objects.create(
+            region=region,
+            year=to_year,
+            name=scheme.name.replace(str(from_year), str(to_year)),
+            subject=scheme.subject,
+            cap=scheme.cap,
+        )
+        RankingWeight.objects.bulk_create([RankingWeight(scheme=new_scheme, indicator=i, weight=w) for i, w in weights])
+        schemes += 1
+    counts = {
+        "goals": len(goal_of),
+        "tasks": len(task_of),
+        "indicators": len(ind_of),
+        "shares": len(shares),
+        "ranking_schemes": schemes,
+    }
+    audit.record(
+        actor,
+        "targets.rollover",
+        region,
+        changes={"from": [None, from_year], "to": [None, to_year], **{k: [None, v] for k, v in counts.items()}},
+        reason="沿用上年目标值" if carry_targets else "目标值待填",
+    )
+    return counts
 
 
 # ---- progress ----------------------------------------------------------------------------------

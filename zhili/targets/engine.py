@@ -38,6 +38,7 @@ from zhili.targets.models import (
     Indicator,
     Share,
     SourceKind,
+    TargetState,
     Task,
 )
 
@@ -278,6 +279,8 @@ def compute(
     computed_whole = computed_whole_values(indicators, sub, window) if whole else {}
 
     def cell(ind: Indicator, actual, target) -> Cell:
+        if ind.target_state == TargetState.PENDING:  # rolled over, its target not filled in yet: no light
+            target = None
         pct = lights.completion(actual, target, ind.baseline if target == ind.target else None, ind.direction)
         return Cell(target, actual, pct, lambda: lights.evaluate(pct, ind.task.start, ind.due, today, rule))
 
@@ -371,6 +374,8 @@ def _aggregate(
         out.missing = missing
         return out
     pct = None
+    if ind.target_state == TargetState.PENDING:  # rolled over, not settled yet: no figure, no light
+        present, target = [], None
     if present:
         # A child over 100 % counts as 100 %: one overshoot does not hide a lagging sibling.
         capped = [(k, min(c.completion or Decimal(0), Decimal(100))) for k, c in present]

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from zhili.core.clock import today
-from zhili.targets.models import ActivityKind
+from zhili.targets.models import ActivityKind, Decomposition, Direction, PeriodType, SourceKind
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -105,3 +105,122 @@ def parse_share_targets(data, subjects) -> tuple[dict, list[str]]:
         if value is not None:
             out[s] = Decimal(value)
     return out, errors
+
+
+# ---- authoring the year (编制年度目标) ------------------------------------------------------------------
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what a date input shows and sends
+
+
+class RevisionForm(forms.Form):
+    """What an edit was made from: a form of something changed since is refused (409), never written over."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
+
+
+class GoalForm(RevisionForm):
+    code = forms.CharField(label="编号", max_length=20, required=False, help_text="如“一”“（一）”“1”，可不填。")
+    title = forms.CharField(label="名称", max_length=200)
+    level_name = forms.CharField(
+        label="层级名称", max_length=30, required=False, help_text="如“中心任务”“重点工作”，可不填。"
+    )
+
+
+class TaskForm(RevisionForm):
+    code = forms.CharField(label="编号", max_length=20, required=False)
+    title = forms.CharField(label="任务", max_length=300)
+    start = forms.DateField(label="开始日期", widget=DATE)
+    deadline = forms.DateField(label="完成时限", widget=DATE)
+    leader = forms.TypedChoiceField(label="责任领导", required=False, coerce=int, empty_value=None)
+    lead_unit = forms.TypedChoiceField(label="牵头单位", required=False, coerce=int, empty_value=None)
+    assisting_units = forms.TypedMultipleChoiceField(
+        label="配合单位", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    owner = forms.TypedChoiceField(label="责任人", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, people: list[tuple[int, str]], units: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        self.fields["leader"].choices = blank + people
+        self.fields["owner"].choices = blank + people
+        self.fields["lead_unit"].choices = blank + units
+        self.fields["assisting_units"].choices = units
+
+
+class IndicatorForm(RevisionForm):
+    code = forms.CharField(label="编号", max_length=30, required=False)
+    name = forms.CharField(label="指标", max_length=200)
+    unit = forms.CharField(label="计量单位", max_length=20, help_text="如“户”“万元”“%”。")
+    target = DecimalInput(
+        label="目标值", max_digits=16, decimal_places=4, error_messages={"invalid": "请填写数字，如 1200。"}
+    )
+    cumulative = forms.TypedChoiceField(
+        label="口径",
+        choices=[("1", "累计（每次填截至期末的累计数）"), ("0", "当期（每次填本期数，全年为各期之和）")],
+        coerce=lambda v: v == "1",
+        initial="1",
+    )
+    period_type = forms.ChoiceField(label="填报周期", choices=PeriodType.choices, initial=PeriodType.MONTH)
+    deadline = forms.DateField(label="完成时限", required=False, widget=DATE, help_text="不填则同任务时限。")
+    direction = forms.ChoiceField(label="方向", choices=Direction.choices, initial=Direction.HIGHER)
+    source = forms.ChoiceField(
+        label="数据来源",
+        choices=[
+            (SourceKind.REPORT, "人工填报"),
+            (SourceKind.COMPUTED, "系统计算（台账、网格事件、工作记录）"),
+            (SourceKind.CHILDREN, "下级指标汇总"),
+        ],
+    )
+    source_key = forms.ChoiceField(label="计算来源", required=False)
+    source_params = forms.CharField(
+        label="计算参数",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='JSON，如 {"ledger": "gas-conversion", "measure": "count"}；人工填报时留空。',
+    )
+    decomposition = forms.ChoiceField(label="分解方式", choices=Decomposition.choices, initial=Decomposition.NONE)
+    weight = DecimalInput(label="权重", max_digits=6, decimal_places=2, initial=Decimal(1), min_value=Decimal(0))
+
+    def __init__(self, *args, **kwargs):
+        from zhili.targets import sources
+
+        super().__init__(*args, **kwargs)
+        self.fields["source_key"].choices = [("", "—"), *sources.choices()]
+
+    def clean_source_params(self):
+        import json
+
+        raw = self.cleaned_data.get("source_params", "").strip()
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError('计算参数不是有效的 JSON，如 {"ledger": "gas-conversion"}。') from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError("计算参数应是一个 JSON 对象（{…}）。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") == SourceKind.COMPUTED and not data.get("source_key"):
+            self.add_error("source_key", "系统计算的指标请选择计算来源。")
+        return data
+
+
+class RolloverForm(forms.Form):
+    from_year = forms.IntegerField(label="从年度", min_value=2000, max_value=2100)
+    to_year = forms.IntegerField(label="结转到年度", min_value=2000, max_value=2100)
+    carry_targets = forms.BooleanField(
+        label="沿用上年目标值（标记为“沿用上年”，待确认）", required=False, help_text="不选则目标值留空待填。"
+    )
+
+
+class LightRuleForm(forms.Form):
+    effective_from = forms.DateField(label="生效日期", widget=DATE)
+    red_gap = DecimalInput(
+        label="红灯：落后序时进度超过（百分点）", max_digits=5, decimal_places=2, min_value=Decimal("0.01")
+    )
+    due_soon_days = forms.IntegerField(label="黄灯：距时限不足（工作日）", min_value=0, max_value=60)
+    report_grace_days = forms.IntegerField(label="填报期：期末后（自然日）", min_value=0, max_value=60)

@@ -28,6 +28,7 @@ class Goal(ArchivableModel):
     code = models.CharField(_("编号"), max_length=20)
     title = models.CharField(_("名称"), max_length=200)
     order = models.PositiveIntegerField(_("顺序"), default=0)
+    revision = models.PositiveIntegerField(default=1)  # optimistic concurrency: an edit names the one it read
 
     class Meta:
         ordering = ["year", "order", "code"]
@@ -72,6 +73,7 @@ class Task(ArchivableModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["goal__order", "order", "code"]
@@ -128,6 +130,12 @@ class Decomposition(models.TextChoices):
     UNITS = "units", _("分解到单位")
 
 
+class TargetState(models.TextChoices):
+    SET = "", _("已定")
+    PENDING = "pending", _("待填")  # rolled over without its target: the owner fills it in
+    CARRIED = "carried", _("沿用上年")  # rolled over with last year's target, to be confirmed
+
+
 class Indicator(ArchivableModel):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("任务"))
     parent = models.ForeignKey(
@@ -157,6 +165,13 @@ class Indicator(ArchivableModel):
     decomposition_note = models.CharField(_("分解说明"), max_length=500, blank=True)
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     order = models.PositiveIntegerField(default=0)
+    target_state = models.CharField(
+        _("目标值状态"), max_length=10, choices=TargetState.choices, default=TargetState.SET, blank=True
+    )
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("结转自")
+    )
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["task__order", "order", "code"]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from django.db.models import Q
 from django.http import Http404
 
 from zhili.core import clock
+from zhili.people.models import Person, Unit
 from zhili.people.scope import NoViewpoint, Scope, Viewpoint
 from zhili.people.scope import viewpoint as scope_viewpoint
 from zhili.regions import history
 from zhili.regions.models import Region
 from zhili.targets.engine import year_window
-from zhili.targets.models import Entry, Evidence, Indicator, Share, Task
+from zhili.targets.models import Entry, Evidence, Goal, Indicator, Share, Task
 
 
 def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
@@ -89,3 +93,74 @@ def get_evidence_or_404(scope: Scope, pk: int) -> Evidence:
     else:
         raise Http404("不存在或无权查看。")
     return ev
+
+
+# ---- authoring the year -----------------------------------------------------------------------------------
+
+
+def get_goal_or_404(scope: Scope, pk: int) -> Goal:
+    goal = Goal.objects.active().select_related("region").filter(pk=pk).first()
+    if goal is None or not scope.can_read(goal.region.path):
+        raise Http404("不存在或无权查看。")
+    return goal
+
+
+@dataclass
+class PlanNode:
+    goal: Goal
+    depth: int
+    tasks: list[tuple[Task, list[Indicator]]] = field(default_factory=list)
+
+
+def plan_tree(sub: Region, year: int) -> list[PlanNode]:
+    """The year's goals depth first, each with its tasks and their indicators (active only): three queries."""
+    goals = list(Goal.objects.active().filter(region=sub, year=year).order_by("order", "code", "pk"))
+    tasks = list(
+        Task.objects.active()
+        .filter(goal__in=goals)
+        .select_related("leader", "lead_unit", "owner")
+        .order_by("order", "code", "pk")
+    )
+    inds = Indicator.objects.active().filter(task__in=tasks).order_by("order", "code", "pk")
+    by_task: dict[int, list[Indicator]] = {}
+    for i in inds:
+        by_task.setdefault(i.task_id, []).append(i)
+    by_goal: dict[int, list[tuple[Task, list[Indicator]]]] = {}
+    for t in tasks:
+        by_goal.setdefault(t.goal_id, []).append((t, by_task.get(t.pk, [])))
+    kids: dict[int | None, list[Goal]] = {}
+    for g in goals:
+        kids.setdefault(g.parent_id, []).append(g)
+    out: list[PlanNode] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for g in kids.get(parent, []):
+            out.append(PlanNode(g, depth, by_goal.get(g.pk, [])))
+            walk(g.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def people_choices(sub: Region) -> list[tuple[int, str]]:
+    """The township's people, for 责任领导 and 责任人: those placed in it or in one of its offices."""
+    qs = (
+        Person.objects.filter(is_active=True)
+        .filter(Q(region__path__startswith=sub.path) | Q(unit__region=sub))
+        .select_related("unit")
+        .order_by("full_name", "pk")
+    )
+    return [(p.pk, f"{p.full_name}（{p.unit.name if p.unit else p.title or p.username}）") for p in qs]
+
+
+def unit_choices(sub: Region) -> list[tuple[int, str]]:
+    return list(Unit.objects.active().filter(region=sub).order_by("code").values_list("pk", "name"))
+
+
+def import_jobs(sub: Region, year: int, limit: int = 5):
+    """The latest 目标责任书 imports into `sub`'s `year`."""
+    from zhili.imports.models import ImportJob
+    from zhili.targets.importer import KEY, TARGETS, TargetYear
+
+    target_id = TARGETS.target_id(TargetYear(sub, year))
+    return ImportJob.objects.filter(importer=KEY, target_id=target_id).order_by("-created_at")[:limit]

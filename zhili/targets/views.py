@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core import clock
-from zhili.core.forms import run_action
+from zhili.core.forms import run_action, status_for
+from zhili.imports import views as import_views
+from zhili.imports.forms import ImportForm
 from zhili.people import policy
-from zhili.people.models import Unit
+from zhili.people.models import Person, Unit
 from zhili.regions import history
 from zhili.regions.models import Level, Region
-from zhili.targets import actions, engine, evidence, lights, periods, queries, ranking, sources
+from zhili.targets import actions, engine, evidence, importer, lights, periods, queries, ranking, sources
 from zhili.targets.forms import (
     ActivityForm,
     CompletionForm,
     CorrectForm,
+    GoalForm,
+    IndicatorForm,
+    LightRuleForm,
     ReasonForm,
     ReminderForm,
     ReopenPeriodForm,
     ReportForm,
+    RevisionForm,
+    RolloverForm,
+    TaskForm,
     parse_share_targets,
 )
 from zhili.targets.models import ActivityRecord, Decomposition, Entry, SourceKind, TaskStatus
@@ -191,6 +203,7 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
             ],
             "share_sum": share_sum,
             "can_manage": policy.plan_targets(request.scope, view.sub),
+            "can_author": policy.author_indicators(request.scope, ind.task),
             "reopen_form": ReopenPeriodForm() if policy.reopen_period(request.scope, view.sub) else None,
         },
         status=status,
@@ -414,6 +427,8 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
             "reminders": t.reminders.select_related("to", "sender").order_by("-created_at") if sub_reader else [],
             "is_lead": policy.lead_task(scope, t) and t.status == TaskStatus.OPEN,
             "is_leader": policy.decide_task(scope, t),
+            "can_plan": sub_reader and policy.plan_targets(scope, t.goal.region),
+            "can_author": sub_reader and policy.author_indicators(scope, t),
             "completion_form": CompletionForm(),
             "reason_form": ReasonForm(),
             "reminder_form": ReminderForm(),
@@ -444,6 +459,15 @@ def task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         elif verb == "remind":
             made = actions.do_send_reminder(t, message=request.POST.get("message", ""), actor=actor, scope=scope)
             messages.success(request, f"已催办 {len(made)} 人，将显示在其首页待办中。")
+        elif verb in ("up", "down"):
+            actions.do_move_task(t, up=verb == "up", actor=actor, scope=scope)
+            return redirect(f"{reverse('targets:plan')}?year={t.goal.year}#task-{t.pk}")
+        elif verb == "archive":
+            actions.do_archive_task(
+                t, reason=request.POST.get("reason", ""), revision=_revision(request), actor=actor, scope=scope
+            )
+            messages.success(request, f"已归档任务：{t}（连同其指标）")
+            return redirect(f"{reverse('targets:plan')}?year={t.goal.year}")
         elif verb == "read":
             for r in t.reminders.filter(to=actor, read_at__isnull=True):
                 actions.do_mark_reminder_read(r, actor=actor)
@@ -549,3 +573,363 @@ def activities(request: HttpRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+# ---- authoring the year (编制年度目标): goals, tasks, indicators; the 目标责任书; rollover ------------------------
+
+
+def _planner_view(request: HttpRequest, code: str | None = None) -> queries.Viewpoint:
+    """The subdistrict a planner builds (404 for anyone who may not plan its targets: nothing to show them)."""
+    view = queries.viewpoint(request.scope, code)
+    if not view.whole or not policy.plan_targets(request.scope, view.sub):
+        raise Http404("不存在或无权查看。")
+    return view
+
+
+def _form_flow(
+    request: HttpRequest,
+    form,
+    call,
+    *,
+    said,
+    then,
+    title: str,
+    year: int,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """An authoring form's page: on a valid POST, `call(cleaned_data)` (an action; a refusal shows above the form
+    with its status: 400, 403, 409), `said(done)` as the message and on to `then(done)`; otherwise the form."""
+    if request.method == "POST" and form.is_valid():
+        done = run_action(form, call, form.cleaned_data)
+        if done:
+            messages.success(request, said(done))
+            return redirect(then(done))
+    crumbs = [
+        ("目标任务", f"{reverse('targets:board')}?year={year}"),
+        ("编制年度目标", f"{reverse('targets:plan')}?year={year}"),
+    ]
+    return render(
+        request,
+        "targets/edit.html",
+        {"form": form, "title": title, "crumbs": crumbs, "action_url": request.get_full_path(), **(extra or {})},
+        status=status_for(form),
+    )
+
+
+def _plan_url(year: int, anchor: str = "") -> str:
+    return f"{reverse('targets:plan')}?year={year}" + (f"#{anchor}" if anchor else "")
+
+
+@require_GET
+def plan(request: HttpRequest) -> HttpResponse:
+    """编制年度目标: the year's tree with its edit, order and archive controls, the 目标责任书 import, rollover."""
+    view = _planner_view(request, request.GET.get("region"))
+    year = _year(request)
+    return render(
+        request,
+        "targets/plan.html",
+        {
+            "view": view,
+            "year": year,
+            "nodes": queries.plan_tree(view.sub, year),
+            "import_form": ImportForm(),
+            "jobs": queries.import_jobs(view.sub, year),
+        },
+    )
+
+
+def _int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Http404("不存在或无权查看。") from None
+    if not 0 < value < 2**63:
+        raise Http404("不存在或无权查看。")
+    return value
+
+
+@require_http_methods(["GET", "POST"])
+def goal_new(request: HttpRequest) -> HttpResponse:
+    view = _planner_view(request, request.GET.get("region"))
+    year = _year(request)
+    parent = queries.get_goal_or_404(request.scope, _int(request.GET["parent"])) if request.GET.get("parent") else None
+    year = parent.year if parent else year
+    return _form_flow(
+        request,
+        GoalForm(request.POST or None),
+        lambda d: actions.do_create_goal(
+            region=view.sub,
+            year=year,
+            parent=parent,
+            code=d["code"],
+            title=d["title"],
+            level_name=d["level_name"],
+            actor=request.user,
+            scope=request.scope,
+        ),
+        said=lambda goal: f"已新增目标：{goal}",
+        then=lambda goal: _plan_url(goal.year, f"goal-{goal.pk}"),
+        title=f"新增下级目标：{parent}" if parent else f"新增 {year} 年目标",
+        year=year,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = queries.get_goal_or_404(request.scope, pk)
+    _planner_view(request)
+    initial = {"code": goal.code, "title": goal.title, "level_name": goal.level_name, "revision": goal.revision}
+    return _form_flow(
+        request,
+        GoalForm(request.POST or None, initial=initial),
+        lambda d: actions.do_update_goal(
+            goal,
+            revision=d["revision"],
+            code=d["code"],
+            title=d["title"],
+            level_name=d["level_name"],
+            actor=request.user,
+            scope=request.scope,
+        ),
+        said=lambda done: f"已保存：{done}",
+        then=lambda done: _plan_url(done.year, f"goal-{done.pk}"),
+        title=f"修改目标：{goal}",
+        year=goal.year,
+        extra={"archive_url": reverse("targets:goal_action", args=[goal.pk, "archive"]), "revision": goal.revision},
+    )
+
+
+@require_POST
+def goal_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    goal = queries.get_goal_or_404(request.scope, pk)
+    scope, actor = request.scope, request.user
+    if verb in ("up", "down"):
+        actions.do_move_goal(goal, up=verb == "up", actor=actor, scope=scope)
+    elif verb == "archive":
+        actions.do_archive_goal(
+            goal, reason=request.POST.get("reason", ""), revision=_revision(request), actor=actor, scope=scope
+        )
+        messages.success(request, f"已归档：{goal}（连同其下的目标、任务和指标）")
+    else:
+        raise Http404("不存在或无权查看。")
+    return redirect(_plan_url(goal.year, f"goal-{goal.pk}"))
+
+
+def _revision(request: HttpRequest) -> int | None:
+    form = RevisionForm(request.POST)
+    return form.cleaned_data["revision"] if form.is_valid() else None
+
+
+def _task_form(request: HttpRequest, sub: Region, **kwargs) -> TaskForm:
+    return TaskForm(request.POST or None, people=queries.people_choices(sub), units=queries.unit_choices(sub), **kwargs)
+
+
+def _task_values(d: dict) -> dict:
+    """The task form's choices as the objects the actions take."""
+    unit_ids = [u for u in (d["lead_unit"], *d["assisting_units"]) if u]
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[x for x in (d["leader"], d["owner"]) if x])}
+    return {
+        "code": d["code"],
+        "title": d["title"],
+        "start": d["start"],
+        "deadline": d["deadline"],
+        "leader": people.get(d["leader"]),
+        "owner": people.get(d["owner"]),
+        "lead_unit": units.get(d["lead_unit"]),
+        "assisting_units": [units[u] for u in d["assisting_units"] if u in units],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = queries.get_goal_or_404(request.scope, pk)
+    _planner_view(request)
+    year = goal.year
+    initial = {"start": datetime.date(year, 1, 1), "deadline": datetime.date(year, 12, 31)}
+    return _form_flow(
+        request,
+        _task_form(request, goal.region, initial=initial),
+        lambda d: actions.do_create_task(goal=goal, actor=request.user, scope=request.scope, **_task_values(d)),
+        said=lambda done: f"已新增任务：{done}",
+        then=lambda done: reverse("targets:task", args=[done.pk]),
+        title=f"新增任务：{goal}",
+        year=year,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    t = queries.get_task_or_404(request.scope, pk)
+    _planner_view(request)
+    initial = {
+        "code": t.code,
+        "title": t.title,
+        "start": t.start,
+        "deadline": t.deadline,
+        "leader": t.leader_id,
+        "owner": t.owner_id,
+        "lead_unit": t.lead_unit_id,
+        "assisting_units": [u.pk for u in t.assisting_units.all()],
+        "revision": t.revision,
+    }
+    return _form_flow(
+        request,
+        _task_form(request, t.goal.region, initial=initial),
+        lambda d: actions.do_update_task(
+            t, revision=d["revision"], actor=request.user, scope=request.scope, **_task_values(d)
+        ),
+        said=lambda done: f"已保存：{done}",
+        then=lambda done: reverse("targets:task", args=[done.pk]),
+        title=f"修改任务：{t}",
+        year=t.goal.year,
+        extra={"archive_url": reverse("targets:task_action", args=[t.pk, "archive"]), "revision": t.revision},
+    )
+
+
+INDICATOR_FIELDS = ("code", "name", "unit", "target", "cumulative", "period_type", "deadline", "direction")
+INDICATOR_FIELDS += ("source", "source_key", "source_params", "decomposition", "weight")
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_new(request: HttpRequest, pk: int) -> HttpResponse:
+    t = queries.get_task_or_404(request.scope, pk)
+    if not policy.author_indicators(request.scope, t):
+        raise Http404("不存在或无权查看。")
+    return _form_flow(
+        request,
+        IndicatorForm(request.POST or None),
+        lambda d: actions.do_create_indicator(
+            task=t, actor=request.user, scope=request.scope, **{k: d[k] for k in INDICATOR_FIELDS}
+        ),
+        said=lambda done: f"已新增指标：{done}",
+        then=lambda done: reverse("targets:indicator", args=[done.pk]),
+        title=f"新增指标：{t}",
+        year=t.goal.year,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    if not view.whole or not policy.author_indicators(request.scope, ind.task):
+        raise Http404("不存在或无权查看。")
+    initial = {k: getattr(ind, k) for k in INDICATOR_FIELDS}
+    initial |= {
+        "cumulative": "1" if ind.cumulative else "0",
+        "source_params": json.dumps(ind.source_params, ensure_ascii=False) if ind.source_params else "",
+        "revision": ind.revision,
+    }
+    return _form_flow(
+        request,
+        IndicatorForm(request.POST or None, initial=initial),
+        lambda d: actions.do_update_indicator(
+            ind, revision=d["revision"], actor=request.user, scope=request.scope, **{k: d[k] for k in INDICATOR_FIELDS}
+        ),
+        said=lambda done: f"已保存：{done}",
+        then=lambda done: reverse("targets:indicator", args=[done.pk]),
+        title=f"修改指标：{ind}",
+        year=ind.task.goal.year,
+        extra={
+            "archive_url": reverse("targets:indicator_action", args=[ind.pk, "archive"]),
+            "revision": ind.revision,
+            "state": ind.get_target_state_display() if ind.target_state else "",
+        },
+    )
+
+
+@require_POST
+def indicator_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    if not view.whole:
+        raise Http404("不存在或无权查看。")
+    scope, actor = request.scope, request.user
+    if verb in ("up", "down"):
+        actions.do_move_indicator(ind, up=verb == "up", actor=actor, scope=scope)
+        return redirect(_plan_url(ind.task.goal.year, f"task-{ind.task_id}"))
+    if verb == "archive":
+        actions.do_archive_indicator(
+            ind, reason=request.POST.get("reason", ""), revision=_revision(request), actor=actor, scope=scope
+        )
+        messages.success(request, f"已归档指标：{ind}")
+        return redirect("targets:task", pk=ind.task_id)
+    raise Http404("不存在或无权查看。")
+
+
+@require_http_methods(["GET", "POST"])
+def rollover(request: HttpRequest) -> HttpResponse:
+    """从上一年度结转: the structure, responsibilities, sources and weights of one year copied to the next."""
+    view = _planner_view(request, request.GET.get("region"))
+    year = _year(request)
+    form = RolloverForm(request.POST or None, initial={"from_year": year - 1, "to_year": year})
+    chosen = form.cleaned_data if form.is_valid() else {}
+
+    def said(counts: dict) -> str:
+        return (
+            f"已从 {chosen['from_year']} 年结转：{counts['goals']} 个目标、{counts['tasks']} 项任务、"
+            f"{counts['indicators']} 个指标。"
+            + ("目标值沿用上年，请逐项确认。" if chosen["carry_targets"] else "目标值待填，请逐项填写。")
+        )
+
+    return _form_flow(
+        request,
+        form,
+        lambda d: actions.do_roll_over_year(
+            region=view.sub,
+            from_year=d["from_year"],
+            to_year=d["to_year"],
+            carry_targets=d["carry_targets"],
+            actor=request.user,
+            scope=request.scope,
+        ),
+        said=said,
+        then=lambda counts: _plan_url(chosen["to_year"]),
+        title="从上一年度结转",
+        year=year,
+        extra={
+            "hint": "复制目标层级、任务、责任分工、指标的口径与数据来源、分解到的村（社区）、亮灯规则和考核权重；"
+            "上一年度保持不变。每个年度只能结转一次。"
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def light_rule(request: HttpRequest) -> HttpResponse:
+    """亮灯规则 of the subdistrict from a day on (what the lights of every indicator are judged by)."""
+    view = _planner_view(request, request.GET.get("region"))
+    year = _year(request)
+    jan1 = datetime.date(year, 1, 1)
+    rule = lights.Rule.for_region(view.sub, jan1)
+    form = LightRuleForm(request.POST or None, initial={"effective_from": jan1, **rule.__dict__})
+    return _form_flow(
+        request,
+        form,
+        lambda d: actions.do_set_light_rule(region=view.sub, actor=request.user, scope=request.scope, **d),
+        said=lambda done: f"亮灯规则已保存，自 {done.effective_from:%Y-%m-%d} 起生效。",
+        then=lambda done: _plan_url(year),
+        title="亮灯规则",
+        year=year,
+        extra={"hint": "每个指标的红、黄、绿灯都按这条规则判定；新的规则从生效日期起适用，此前的亮灯不变。"},
+    )
+
+
+def _target_year(request: HttpRequest, year: int):
+    view = queries.viewpoint(request.scope, request.GET.get("region"))
+    if not periods.FIRST_YEAR <= year <= periods.LAST_YEAR:
+        raise Http404("不存在或无权查看。")
+    return importer.TargetYear(view.sub, year)
+
+
+@require_POST
+def import_upload(request: HttpRequest, year: int) -> HttpResponse:
+    return import_views.upload(request, importer.KEY, _target_year(request, year))
+
+
+@require_http_methods(["GET", "POST"])
+def import_job(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+    return import_views.job_page(request, importer.KEY, _target_year(request, year), pk)
+
+
+@require_GET
+def import_rejected(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+    return import_views.rejected(request, importer.KEY, _target_year(request, year), pk)

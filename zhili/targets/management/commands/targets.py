@@ -1,0 +1,80 @@
+"""zhili targets import FILE --year 2021 [--dry-run] [--only-valid] --user U | zhili targets rollover --from 2020
+--to 2021 [--carry-targets] --user U
+
+Thin: parse arguments, then call the same actions as the pages (the import's life cycle in zhili.imports, the
+rollover in targets/actions.py), within the named person's scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from zhili.imports.cli import run_import
+from zhili.people.models import Person
+from zhili.people.scope import NoViewpoint, scope_for, viewpoint
+from zhili.targets import actions, importer, periods
+
+
+class Command(BaseCommand):
+    help = "目标责任书导入与年度结转（与网页使用同一套检查和权限）。"
+
+    def add_arguments(self, parser):
+        import argparse
+
+        common = argparse.ArgumentParser(add_help=False)
+        common.add_argument("--user", required=True, help="以此人员的身份和权限操作")
+        common.add_argument("--region", help="街道（乡镇）的区划代码（能看多个街道的人员需要）")
+        sub = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
+        kw = {"parents": [common], "called_from_command_line": getattr(parser, "called_from_command_line", None)}
+        imp = sub.add_parser("import", help="导入目标责任书（.xlsx/.xls/.ods/.csv）", **kw)
+        imp.add_argument("file")
+        imp.add_argument("--year", type=int, required=True)
+        imp.add_argument("--dry-run", action="store_true", help="只检查并打印预览，不写入")
+        imp.add_argument("--only-valid", action="store_true", help="只导入正确的行，其余行列出")
+        roll = sub.add_parser("rollover", help="从上一年度结转目标体系", **kw)
+        roll.add_argument("--from", dest="from_year", type=int, required=True)
+        roll.add_argument("--to", dest="to_year", type=int, required=True)
+        roll.add_argument("--carry-targets", action="store_true", help="沿用上年目标值（标记为“沿用上年”）")
+
+    def handle(self, *args, **options):
+        person = Person.objects.filter(username=options["user"], is_active=True).first()
+        if person is None:
+            raise CommandError(f"找不到可用的人员“{options['user']}”。")
+        scope = scope_for(person)
+        try:
+            sub = viewpoint(scope, options.get("region")).sub
+        except NoViewpoint as exc:
+            raise CommandError(f"{exc} 请用 --region 指定街道（乡镇）的区划代码。") from None
+        if options["verb"] == "import":
+            if not periods.FIRST_YEAR <= options["year"] <= periods.LAST_YEAR:
+                raise CommandError(f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间。")
+            target = importer.TargetYear(sub, options["year"])
+            run_import(
+                self,
+                importer.KEY,
+                target,
+                Path(options["file"]),
+                person=person,
+                scope=scope,
+                dry_run=options["dry_run"],
+                only_valid=options["only_valid"],
+            )
+            return
+        try:
+            counts = actions.do_roll_over_year(
+                region=sub,
+                from_year=options["from_year"],
+                to_year=options["to_year"],
+                carry_targets=options["carry_targets"],
+                actor=person,
+                scope=scope,
+            )
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
+        self.stdout.write(
+            f"已从 {options['from_year']} 年结转到 {options['to_year']} 年：{counts['goals']} 个目标、"
+            f"{counts['tasks']} 项任务、{counts['indicators']} 个指标、{counts['shares']} 项分解。"
+            + ("目标值沿用上年，待确认。" if options["carry_targets"] else "目标值待填。")
+        )
