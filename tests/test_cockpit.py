@@ -221,7 +221,7 @@ def test_villages_see_the_published_ranking_with_only_their_own_breakdown(world,
     assert response.status_code == 200
     page = text(response)
     assert "阎桥村" in page and "孔家坊村" in page and 'class="mine"' in page
-    assert page.count("<details") == 1  # their own village's breakdown, nobody else's
+    assert page.count('<ul class="terms">') == 1  # their own village's breakdown, nobody else's
     assert as_persona("village").get("/targets/ranking/?subject=units").status_code == 404
 
     leader, scope = _as("demo-leader")
