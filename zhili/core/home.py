@@ -36,7 +36,6 @@ class TodoGroup:
     items: list[TodoItem]
     total: int
     more_url: str = ""
-    at_least: bool = False  # the source counted up to a bound: "N+"
 
     @property
     def shown(self) -> list[TodoItem]:
@@ -77,14 +76,14 @@ def todos_for(request: HttpRequest) -> list[TodoItem]:
     return items
 
 
-def todo_groups(items: list[TodoItem], *, bounded: frozenset[str] = frozenset()) -> list[TodoGroup]:
-    """The items grouped by kind, in the order the kinds first appear; `bounded` names kinds whose source stopped
-    counting at its bound."""
+def todo_groups(items: list[TodoItem]) -> list[TodoGroup]:
+    """The items grouped by kind, in the order the kinds first appear. A kind without a `more_url` (a list that
+    holds them all) is shown whole."""
     groups: dict[str, TodoGroup] = {}
     for item in items:
         group = groups.get(item.kind)
         if group is None:
-            group = groups[item.kind] = TodoGroup(item.kind, [], 0, item.more_url, item.kind in bounded)
+            group = groups[item.kind] = TodoGroup(item.kind, [], 0, item.more_url)
         group.items.append(item)
         group.total += 1
     return list(groups.values())

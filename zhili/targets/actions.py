@@ -510,7 +510,7 @@ def _village_reminder(reminder: Reminder, scope: Scope) -> None:
 def do_read_village_reminder(reminder: Reminder, *, actor: Person, scope: Scope) -> Reminder:
     """已阅: a cadre of the village has read the 催办 (the sender sees who, and when)."""
     _village_reminder(reminder, scope)
-    reminder = Reminder.objects.select_for_update().select_related("region").get(pk=reminder.pk)
+    reminder = Reminder.objects.select_for_update(of=("self",)).select_related("region").get(pk=reminder.pk)
     if reminder.read_at is None:
         reminder.read_at, reminder.read_by = timezone.now(), actor
         reminder.save(update_fields=["read_at", "read_by", "modified_at"])
@@ -526,7 +526,7 @@ def do_answer_village_reminder(reminder: Reminder, *, answer: str, actor: Person
     text = (answer or "").strip()
     _require(bool(text), _("请填写回复内容。"))
     _require(len(text) <= 500, _("回复内容不能超过 500 字。"))
-    reminder = Reminder.objects.select_for_update().select_related("region").get(pk=reminder.pk)
+    reminder = Reminder.objects.select_for_update(of=("self",)).select_related("region").get(pk=reminder.pk)
     _require(reminder.answered_at is None, _("这条催办已经回复过了。"))
     now = timezone.now()
     if reminder.read_at is None:

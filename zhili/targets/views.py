@@ -607,7 +607,7 @@ def remind_villages(request: HttpRequest, pk: int) -> HttpResponse:
         if d["red"]:
             chosen = [v for v, c, _m in rows if c is not None and c.light.state in (lights.RED, lights.OVERDUE)]
         else:
-            chosen = [by_code[code] for code in d["village"]]
+            chosen = [by_code[code] for code in dict.fromkeys(d["village"])]
         made = run_action(
             form,
             actions.do_remind_villages,
