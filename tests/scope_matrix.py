@@ -48,6 +48,22 @@ class Row:
         return self.expect.get(persona, self.default)
 
 
+def village_reminder(w):
+    """A 催办 from demo-leader to 孔家坊 about its share of ind_village, made once per test (not audited: it is
+    the matrix's furniture, not the write under test)."""
+    from zhili.people.models import Person
+    from zhili.targets.models import Reminder
+
+    found = Reminder.objects.filter(region=w.kong, indicator=w.ind_village, message="矩阵催办").first()
+    return found or Reminder.objects.create(
+        task=w.ind_village.task,
+        indicator=w.ind_village,
+        region=w.kong,
+        sender=Person.objects.get(username="demo-leader"),
+        message="矩阵催办",
+    )
+
+
 def each(personas, outcome: str) -> dict[str, str]:
     return dict.fromkeys(personas, outcome)
 
@@ -599,7 +615,16 @@ ROWS: list[Row] = [
     Row("targets board", lambda w: "/targets/", each(ALL, OK)),
     Row("targets board of 阎桥", lambda w: f"/targets/?region={w.yan.code}", each((*SUB_READERS, "outsider"), OK)),
     Row("targets export", lambda w: "/targets/export.xlsx", each((*SUB_READERS, "village", "outsider"), OK)),
-    Row("targets ranking", lambda w: "/targets/ranking/", each(SUB_READERS, OK)),
+    # the demo publishes the villages' ranking to the villages (RankingScheme.published_to_villages)
+    Row("targets ranking", lambda w: "/targets/ranking/", each((*SUB_READERS, "village", "outsider"), OK)),
+    Row("units' ranking", lambda w: "/targets/ranking/?subject=units", each(SUB_READERS, OK)),
+    Row(
+        "publish the villages' ranking",
+        lambda w: "/targets/ranking/publish/?year=2020",
+        {"leader": OK, **each(("viewer", *OFFICERS), DENIED)},
+        method="POST",
+        data=lambda w: {"published": "0"},
+    ),
     Row("work records", lambda w: "/targets/activities/", each((*SUB_READERS, "village", "outsider"), OK)),
     Row(
         "indicator decomposed to villages",
@@ -788,6 +813,29 @@ ROWS: list[Row] = [
         {"leader": OK, **each(("viewer", *OFFICERS), DENIED)},
         method="POST",
         data=lambda w: {"message": "请加快"},
+    ),
+    # 催办 to a village: the subdistrict's leaders and the task's lead office (城管办) send it from the breakdown;
+    # the village's cadres read and answer it; nobody else sees it
+    Row(
+        "催办 孔家坊 from the breakdown",
+        lambda w: f"/targets/indicators/{w.ind_village.pk}/remind/",
+        {"leader": OK, "urban": OK, **each(("viewer", "economy", "civil"), DENIED)},
+        method="POST",
+        data=lambda w: {"message": "请加快", "village": [w.kong.code]},
+    ),
+    Row("催办 of villages", lambda w: "/targets/reminders/", each(ALL, OK)),
+    Row(
+        "read 孔家坊's 催办",
+        lambda w: f"/targets/reminders/{village_reminder(w).pk}/read/",
+        {"village": OK, **each(SUB_READERS, DENIED)},
+        method="POST",
+    ),
+    Row(
+        "answer 孔家坊's 催办",
+        lambda w: f"/targets/reminders/{village_reminder(w).pk}/answer/",
+        {"village": OK, **each(SUB_READERS, DENIED)},
+        method="POST",
+        data=lambda w: {"answer": "本月底前完成"},
     ),
     # 佐证材料: whoever sees the report or the task opens its files; for everyone else they do not exist
     Row(

@@ -128,6 +128,20 @@ def leaks(pages: dict[str, str], forbidden: list[str]) -> list[tuple[str, str]]:
     return [(url, word) for url, body in pages.items() for word in forbidden if word in body]
 
 
+# The township publishes its villages' ranking to the villages (RankingScheme.published_to_villages; the demo does):
+# that page names every village with its rank and score — and nothing else of them: no code, no link, no person,
+# no breakdown but the viewer's own village's.
+PUBLISHED_RANKING = "/targets/ranking/"
+
+
+def leaks_beside_the_ranking(pages: dict[str, str], forbidden: list[str], names: list[str]) -> list[tuple[str, str]]:
+    """Leaks of `forbidden`, where the published ranking may name the villages `names` (and only name them)."""
+    found = leaks({u: b for u, b in pages.items() if not u.startswith(PUBLISHED_RANKING)}, forbidden)
+    allowed = set(names)
+    ranking = {u: b for u, b in pages.items() if u.startswith(PUBLISHED_RANKING)}
+    return found + leaks(ranking, [w for w in forbidden if w not in allowed])
+
+
 def other_villages(world) -> list[Region]:
     return list(Region.objects.filter(parent=world.sub, level=Level.VILLAGE).exclude(pk=world.kong.pk))
 
@@ -152,7 +166,9 @@ def test_the_village_cadre_sees_nothing_of_the_other_90_villages(world):
             "person__full_name", flat=True
         )
     )
-    assert (leaks(pages, forbidden), broken) == ([], {})
+    assert (leaks_beside_the_ranking(pages, forbidden, [v.name for v in others]), broken) == ([], {})
+    assert PUBLISHED_RANKING in pages and "阎桥村" in pages[PUBLISHED_RANKING]
+    assert f"/targets/?region={world.yan.code}" not in pages[PUBLISHED_RANKING]
 
     # The crawl did reach their own village, every grid of it and the grids' chain forms.
     assert f"/regions/{world.kong.code}/" in pages
@@ -192,7 +208,7 @@ def test_the_outsider_sees_nothing_of_kongjiafang(world):
     pages = crawl(client, broken=broken)
     assert f"/regions/{world.yan.code}/" in pages
     forbidden = ["孔家坊", world.kong.code, "孔立新", "孔秀英"]
-    assert (leaks(pages, forbidden), broken) == ([], {})
+    assert (leaks_beside_the_ranking(pages, forbidden, ["孔家坊"]), broken) == ([], {})
 
 
 def test_the_leader_reaches_all_91_villages(world):
@@ -478,3 +494,33 @@ def test_the_planners_reach_every_authoring_page_and_the_village_none(world):
     assert broken == {}
     assert any("/indicators/new/" in url for url in pages)  # its own tasks' indicators
     assert not any("/plan/" in url for url in pages)
+
+
+def test_a_village_sees_its_own_reminders_and_answers_and_nothing_of_another_village(world):
+    """demo-leader 催办 孔家坊 and 阎桥 about the same share; each answers. 孔家坊's cadre reaches their own 催办 and
+    answer (home, the 催办 page, the indicator) and nothing of 阎桥's; the leader sees both answers."""
+    from zhili.people.scope import scope_for
+    from zhili.targets import actions
+
+    leader = person("demo-leader")
+    made = actions.do_remind_villages(
+        world.ind_village, [world.kong, world.yan], message="请报送推进计划", actor=leader, scope=scope_for(leader)
+    )
+    kong_r, yan_r = made
+    actions.do_answer_village_reminder(
+        kong_r, answer="孔家坊本月底完成", actor=person("demo-village"), scope=scope_for(person("demo-village"))
+    )
+    actions.do_answer_village_reminder(
+        yan_r, answer="阎桥专用回复下周完成", actor=world.outsider, scope=scope_for(world.outsider)
+    )
+    client = Client()
+    client.force_login(person("demo-village"))
+    broken: dict[str, str] = {}
+    pages = crawl(client, "/", within="/targets/", limit=60, broken=broken)
+    assert "/targets/reminders/" in pages and "孔家坊本月底完成" in pages["/targets/reminders/"]
+    assert (leaks(pages, ["阎桥专用回复下周完成", world.outsider.full_name]), broken) == ([], {})
+
+    leader_client = Client()
+    leader_client.force_login(leader)
+    page = leader_client.get(f"/targets/indicators/{world.ind_village.pk}/").content.decode()
+    assert "孔家坊本月底完成" in page and "阎桥专用回复下周完成" in page

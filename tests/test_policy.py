@@ -72,6 +72,16 @@ def _task(world, lead_code):
     return Task.objects.select_related("goal__region").filter(goal__region=world.sub, lead_unit__code=lead_code).first()
 
 
+def _indicator_led_by(world, lead_code):
+    from zhili.targets.models import Indicator
+
+    return Indicator.objects.select_related("task__goal__region").filter(task=_task(world, lead_code)).first()
+
+
+def _scheme(world, *, published):
+    return SimpleNamespace(region=world.sub, subject="villages", published_to_villages=published)
+
+
 CASES = [
     # (capability, call(world, scope), personas answering yes)
     ("manage gas-conversion ledger", lambda w, s: policy.manage_ledger(s, _gas(w)), ("leader", "urban")),
@@ -196,6 +206,27 @@ CASES = [
     ("report an 城管办-led task done", lambda w, s: policy.lead_task(s, _task(w, "urban")), ("leader", "urban")),
     ("confirm, reopen, 催办 a task", lambda w, s: policy.decide_task(s, _task(w, "urban")), ("leader",)),
     ("reopen a reporting period", lambda w, s: policy.reopen_period(s, w.sub), ("leader",)),
+    ("the leader's cockpit of the subdistrict", lambda w, s: policy.lead_subdistrict(s, w.sub), ("leader",)),
+    (
+        "催办 the villages of an 城管办-led indicator",
+        lambda w, s: policy.remind_villages(s, _indicator_led_by(w, "urban")),
+        ("leader", "urban"),
+    ),
+    (
+        "read and answer a 催办 sent to 孔家坊",
+        lambda w, s: policy.answer_village_reminder(s, SimpleNamespace(region=w.kong)),
+        ("village",),
+    ),
+    (
+        "see the villages' ranking, published to the villages",
+        lambda w, s: policy.see_ranking(s, _scheme(w, published=True)),
+        ("leader", "economy", "urban", "civil", "viewer", "village", "outsider"),
+    ),
+    (
+        "see the villages' ranking, not published",
+        lambda w, s: policy.see_ranking(s, _scheme(w, published=False)),
+        ("leader", "economy", "urban", "civil", "viewer"),
+    ),
     (
         "record an activity in 孔家坊",
         lambda w, s: policy.record_activity(s, w.kong),

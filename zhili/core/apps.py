@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         """Every app's plug-ins, by module name: `source.py` (indicator sources, targets/sources.py's registry),
-        `todos.py` (the home page's to-do sections, core/home.py), `jobs.py` (background work, core/jobs.py),
+        `todos.py` (the home page's to-dos and cockpit panels, core/home.py), `jobs.py` (background work, core/jobs.py),
         `panels.py` (what the region page shows about a region, regions/panels.py) and `importer.py` (importers of
         the one import pipeline, imports/registry.py)."""
         from django.utils.module_loading import autodiscover_modules

@@ -1,15 +1,22 @@
-"""The home page lists what is the signed-in person's to do. Each app contributes a section.
+"""The home page: what is the signed-in person's to do, and — for those who lead or follow a subdistrict, an office
+or a village — their cockpit. Each app contributes sections.
 
-An app registers a function `(request) -> list[TodoItem]` with @todo_source in its `todos.py` (found by name, see
-CoreConfig.ready); the home page calls every source and shows the items.
+- An app registers a function `(request) -> list[TodoItem]` with @todo_source in its `todos.py` (found by name,
+  see CoreConfig.ready); the home page calls every source and shows the items grouped by kind, the first few of
+  each with the kind's count and a link to all of them (no list is cut silently).
+- An app registers a function `(request) -> Panel | None` with @cockpit_panel (in the same `todos.py`): a
+  section of the cockpit, drawn by its own template; None when it has nothing for this person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.http import HttpRequest
+
+SHOWN_PER_KIND = 5
 
 
 @dataclass(frozen=True)
@@ -19,13 +26,46 @@ class TodoItem:
     kind: str  # e.g. "催办", "待核查"
     due: str = ""
     light: str = ""  # green / yellow / red
+    more_url: str = ""  # where every item of this kind is listed (the group's "查看全部")
+    detail: str = ""  # one sentence under the title (a light's explanation, a reply)
+
+
+@dataclass
+class TodoGroup:
+    kind: str
+    items: list[TodoItem]
+    total: int
+    more_url: str = ""
+
+    @property
+    def shown(self) -> list[TodoItem]:
+        return self.items[:SHOWN_PER_KIND] if self.more_url else self.items
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.shown)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One section of the cockpit: `template` rendered with `context`; lower `order` first."""
+
+    order: int
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 _SOURCES: list[Callable[[HttpRequest], list[TodoItem]]] = []
+_PANELS: list[Callable[[HttpRequest], Panel | None]] = []
 
 
 def todo_source(fn: Callable[[HttpRequest], list[TodoItem]]):
     _SOURCES.append(fn)
+    return fn
+
+
+def cockpit_panel(fn: Callable[[HttpRequest], Panel | None]):
+    _PANELS.append(fn)
     return fn
 
 
@@ -34,3 +74,21 @@ def todos_for(request: HttpRequest) -> list[TodoItem]:
     for source in _SOURCES:
         items.extend(source(request))
     return items
+
+
+def todo_groups(items: list[TodoItem]) -> list[TodoGroup]:
+    """The items grouped by kind, in the order the kinds first appear. A kind without a `more_url` (a list that
+    holds them all) is shown whole."""
+    groups: dict[str, TodoGroup] = {}
+    for item in items:
+        group = groups.get(item.kind)
+        if group is None:
+            group = groups[item.kind] = TodoGroup(item.kind, [], 0, item.more_url)
+        group.items.append(item)
+        group.total += 1
+    return list(groups.values())
+
+
+def panels_for(request: HttpRequest) -> list[Panel]:
+    panels = [p for p in (fn(request) for fn in _PANELS) if p is not None]
+    return sorted(panels, key=lambda p: p.order)

@@ -6,21 +6,26 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from zhili.core.home import todos_for
+from zhili.core.home import panels_for, todo_groups, todos_for
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The person's home: their to-dos grouped by kind (none cut silently) and, for those who lead or follow a
+    subdistrict, an office or a village, the cockpit's panels the apps contribute (core/home.py)."""
     scope = request.scope
     roles = request.user.roles.active().select_related("region", "unit") if not request.user.is_superuser else []
     return render(
         request,
         "core/home.html",
         {
-            "todos": todos_for(request),
+            "groups": todo_groups(todos_for(request)),
+            # each panel drawn by its own template (render_to_string gives safe HTML)
+            "panels": [render_to_string(p.template, p.context, request) for p in panels_for(request)],
             "roles": roles,
             "roots": scope.root_regions(),
         },

@@ -1392,8 +1392,12 @@ def _ranking(ctx: Ctx, built: dict[str, Indicator]) -> None:
     ]
     for subject, name, weights in schemes:
         scheme, made = RankingScheme.objects.get_or_create(
-            region=ctx.sub, year=YEAR, subject=subject, defaults={"name": name, "cap": Decimal(120)}
-        )  # 单项完成率最高按 120% 计
+            region=ctx.sub,
+            year=YEAR,
+            subject=subject,
+            # 单项完成率最高按 120% 计; the villages' ranking is published to the villages (通报到村)
+            defaults={"name": name, "cap": Decimal(120), "published_to_villages": subject == "villages"},
+        )
         ctx.summary.add("ranking schemes", int(made))
         if not scheme.weights.exists():
             RankingWeight.objects.bulk_create(

@@ -212,6 +212,36 @@ def decide_task(scope: Scope, task: Any) -> bool:
     return scope.can_lead(task.goal.region.path)
 
 
+def lead_subdistrict(scope: Scope, subdistrict: Region) -> bool:
+    """Whose home is the leader's cockpit (what waits for their decision, the villages furthest behind): the
+    subdistrict's leaders."""
+    return scope.can_lead(subdistrict.path)
+
+
+def remind_villages(scope: Scope, indicator: Any) -> bool:
+    """催办 villages about their shares of an indicator: the subdistrict's leaders and the task's lead office."""
+    return scope.can_lead(indicator.task.goal.region.path) or scope.works_for(indicator.task.lead_unit_id)
+
+
+def answer_village_reminder(scope: Scope, reminder: Any) -> bool:
+    """Read and answer a 催办 sent to a village: the village's cadres."""
+    path = reminder.region.path
+    return scope.is_cadre_of(path) and scope.can_write(path)
+
+
+def see_ranking(scope: Scope, scheme: Any) -> bool:
+    """A ranking: whoever reads the whole subdistrict; the cadres of its villages too once the township publishes
+    the villages' ranking to them (RankingScheme.published_to_villages)."""
+    sub = scheme.region.path
+    if scope.can_read(sub):
+        return True
+    return (
+        scheme.published_to_villages
+        and scheme.subject == "villages"
+        and any(p.startswith(sub) for p in scope.cadre_paths)
+    )
+
+
 def reopen_period(scope: Scope, subdistrict: Region) -> bool:
     """Reopen a closed reporting period: the subdistrict's leaders."""
     return scope.can_lead(subdistrict.path)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.core import audit, clock
 from zhili.core.errors import Conflict, require
@@ -900,6 +901,72 @@ def do_mark_reminder_read(reminder: Reminder, *, actor: Person) -> Reminder:
     return reminder
 
 
+@transaction.atomic
+def do_remind_villages(
+    indicator: Indicator, villages: Sequence[Region], *, message: str, actor: Person, scope: Scope
+) -> list[Reminder]:
+    """催办 villages about their shares of `indicator`: one reminder per village, seen by its cadres on their home
+    until one of them answers; one audit entry per village."""
+    require(policy.remind_villages(scope, indicator), _("只有街道领导和牵头科室可以催办村（社区）。"))
+    text = (message or "").strip()
+    _require(bool(text), _("请填写催办内容。"))
+    _require(len(text) <= 500, _("催办内容不能超过 500 字。"))
+    _require(bool(villages), _("请选择要催办的村（社区）。"))
+    sub = _sub_of(indicator)
+    shared = set(indicator.shares.filter(region__isnull=False).values_list("region_id", flat=True))
+    for v in villages:
+        _require(
+            v.parent_id == sub.pk and v.pk in shared,
+            _("“%(village)s”没有“%(indicator)s”的分解任务，不能催办。")
+            % {"village": v.name, "indicator": indicator.name},
+        )
+    made = Reminder.objects.bulk_create(
+        [Reminder(task=indicator.task, indicator=indicator, region=v, sender=actor, message=text) for v in villages]
+    )
+    for reminder, village in zip(made, villages, strict=True):
+        reminder.region = village
+        audit.record(
+            actor, "indicator.remind_village", reminder, changes={"village": [None, village.name]}, reason=text
+        )
+    return made
+
+
+def _village_reminder(reminder: Reminder, scope: Scope) -> None:
+    _require(reminder.region_id is not None, _("这条催办不是发给村（社区）的。"))
+    require(policy.answer_village_reminder(scope, reminder), _("只有该村（社区）的干部可以处理这条催办。"))
+
+
+@transaction.atomic
+def do_read_village_reminder(reminder: Reminder, *, actor: Person, scope: Scope) -> Reminder:
+    """已阅: a cadre of the village has read the 催办 (the sender sees who, and when)."""
+    _village_reminder(reminder, scope)
+    reminder = Reminder.objects.select_for_update(of=("self",)).select_related("region").get(pk=reminder.pk)
+    if reminder.read_at is None:
+        reminder.read_at, reminder.read_by = timezone.now(), actor
+        reminder.save(update_fields=["read_at", "read_by", "modified_at"])
+        audit.record(actor, "indicator.remind_read", reminder)
+    return reminder
+
+
+@transaction.atomic
+def do_answer_village_reminder(reminder: Reminder, *, answer: str, actor: Person, scope: Scope) -> Reminder:
+    """A cadre answers the 催办 for the village (reading it too); an answer is final — a later word is a new
+    report or a new answer to the next 催办."""
+    _village_reminder(reminder, scope)
+    text = (answer or "").strip()
+    _require(bool(text), _("请填写回复内容。"))
+    _require(len(text) <= 500, _("回复内容不能超过 500 字。"))
+    reminder = Reminder.objects.select_for_update(of=("self",)).select_related("region").get(pk=reminder.pk)
+    _require(reminder.answered_at is None, _("这条催办已经回复过了。"))
+    now = timezone.now()
+    if reminder.read_at is None:
+        reminder.read_at, reminder.read_by = now, actor
+    reminder.answer, reminder.answered_at, reminder.answered_by = text, now, actor
+    reminder.save(update_fields=["read_at", "read_by", "answer", "answered_at", "answered_by", "modified_at"])
+    audit.record(actor, "indicator.remind_answer", reminder, changes={"answer": [None, text]})
+    return reminder
+
+
 # ---- the table as .xlsx ----------------------------------------------------------------------------
 
 
@@ -958,7 +1025,7 @@ def do_set_ranking(
             ind.decomposition == wanted or subject == "units",
             f"指标“{ind.name}”没有分解到{'村' if subject == 'villages' else '单位'}，不能用于该考核。",
         )
-    scheme, _ = RankingScheme.objects.update_or_create(
+    scheme, _made = RankingScheme.objects.update_or_create(
         region=region, year=year, subject=subject, defaults={"name": name, "cap": cap}
     )
     before = {str(w.indicator): str(w.weight) for w in scheme.weights.select_related("indicator")}
@@ -967,6 +1034,19 @@ def do_set_ranking(
     audit.record(
         actor, "ranking.weights", scheme, changes=audit.diff(before, {str(i): str(w) for i, w in weights.items()})
     )
+    return scheme
+
+
+@transaction.atomic
+def do_publish_ranking(scheme: RankingScheme, *, published: bool, actor: Person, scope: Scope) -> RankingScheme:
+    """Publish a villages' ranking to the villages (their cadres see every village's rank and score, and their
+    own village's breakdown), or take it back."""
+    require(policy.plan_targets(scope, scheme.region), _("只有街道领导可以公开考核排名。"))
+    _require(scheme.subject == "villages", _("只有村（社区）的考核排名可以向村公开。"))
+    if scheme.published_to_villages != published:
+        scheme.published_to_villages = published
+        scheme.save(update_fields=["published_to_villages", "modified_at"])
+        audit.record(actor, "ranking.publish", scheme, changes={"published_to_villages": [not published, published]})
     return scheme
 
 

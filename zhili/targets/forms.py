@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from zhili.core.clock import today
 from zhili.targets.models import ActivityKind, Decomposition, Direction, PeriodType, SourceKind
@@ -69,6 +70,30 @@ class CompletionForm(forms.Form):
 
 class ReminderForm(forms.Form):
     message = forms.CharField(label="催办内容", max_length=500, initial="请加快推进，按序时进度完成。")
+
+
+class RemindVillagesForm(forms.Form):
+    """催办 from an indicator's breakdown: the villages ticked, or (`red`) every red or overdue village."""
+
+    message = forms.CharField(
+        label=_("催办内容"), max_length=500, initial=_("请加快推进，按序时进度完成，并回复推进计划。")
+    )
+    village = forms.MultipleChoiceField(label=_("村（社区）"), required=False)
+    red = forms.BooleanField(required=False)
+
+    def __init__(self, *args, villages: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = villages
+        self.fields["village"].error_messages["invalid_choice"] = _("“%(value)s”不是这个指标分解到的村（社区）。")
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("回复"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写回复内容。"), "max_length": _("回复内容不能超过 500 字。")},
+    )
 
 
 class ReopenPeriodForm(forms.Form):

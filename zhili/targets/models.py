@@ -305,6 +305,11 @@ class RankingScheme(TimeStampedModel):
     name = models.CharField(_("名称"), max_length=100)
     subject = models.CharField(_("对象"), max_length=10, choices=[("villages", _("村（社区）")), ("units", _("单位"))])
     cap = models.DecimalField(_("单项完成率封顶（%）"), max_digits=6, decimal_places=2, default=Decimal("100"))
+    published_to_villages = models.BooleanField(
+        _("向村（社区）公开"),
+        default=False,
+        help_text=_("公开后，各村（社区）干部可以查看本考核的排名和得分，以及本村的得分明细。"),
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year", "subject"], name="one_scheme_per_subject")]
@@ -330,17 +335,43 @@ class RankingWeight(models.Model):
 
 
 class Reminder(TimeStampedModel):
-    """催办: a leader presses a responsible person about a task; shown on their home page until read."""
+    """催办: a leader presses a responsible person about a task, or a leader or office presses a village about its
+    share of an indicator (`region`, with `to` empty: every cadre of the village sees it, one of them reads and
+    answers). Shown on their home page until read (a village's until answered); the sender sees who read it and
+    what they answered."""
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="reminders")
-    to = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reminders")
+    to = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders")
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("指标")
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("村（社区）")
+    )
     sender = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
     message = models.CharField(_("催办内容"), max_length=500)
     read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(_("回复"), max_length=500, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "answered_at"]), models.Index(fields=["sender", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to__isnull=False) | models.Q(region__isnull=False, indicator__isnull=False),
+                name="reminder_to_person_or_village",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator or self.task} · {self.region or self.to}"
 
     @property
     def audit_region_path(self) -> str:
-        return self.task.goal.region.path
+        return self.region.path if self.region_id else self.task.goal.region.path
 
 
 class ActivityKind(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from zhili.core import clock
@@ -14,7 +14,7 @@ from zhili.people.scope import viewpoint as scope_viewpoint
 from zhili.regions import history
 from zhili.regions.models import Region
 from zhili.targets.engine import year_window
-from zhili.targets.models import Entry, Evidence, Goal, Indicator, Share, Task
+from zhili.targets.models import Entry, Evidence, Goal, Indicator, Reminder, Share, Task
 
 
 def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
@@ -164,3 +164,24 @@ def import_jobs(sub: Region, year: int, limit: int = 5):
 
     target_id = TARGETS.target_id(TargetYear(sub, year))
     return ImportJob.objects.filter(importer=KEY, target_id=target_id).order_by("-created_at")[:limit]
+
+
+def get_village_reminder_or_404(scope: Scope, pk: int) -> Reminder:
+    """A 催办 sent to a village, for whoever reads that village (its cadres, the subdistrict's readers)."""
+    reminder = (
+        Reminder.objects.filter(pk=pk, region__isnull=False)
+        .select_related("region", "indicator__task__goal__region", "sender")
+        .first()
+    )
+    if reminder is None or reminder.region is None or not scope.can_read(reminder.region.path):
+        raise Http404("不存在或无权查看。")
+    return reminder
+
+
+def village_reminders(scope: Scope, *, indicator: Indicator | None = None) -> QuerySet[Reminder]:
+    """The 催办 sent to villages that this person may see — a village's cadres their village's only — newest
+    first, with who sent, read and answered them (one query per page)."""
+    qs = scope.filter(Reminder.objects.filter(region__isnull=False), "region__path")
+    if indicator is not None:
+        qs = qs.filter(indicator=indicator)
+    return qs.select_related("region", "indicator", "sender", "read_by", "answered_by").order_by("-created_at", "-id")

@@ -7,13 +7,16 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core import clock
+from zhili.core.errors import refuse
 from zhili.core.forms import run_action, status_for
 from zhili.imports import views as import_views
 from zhili.imports.forms import ImportForm
@@ -24,6 +27,7 @@ from zhili.regions.models import Level, Region
 from zhili.targets import actions, engine, evidence, importer, lights, periods, queries, ranking, sources
 from zhili.targets.forms import (
     ActivityForm,
+    AnswerForm,
     CompletionForm,
     CorrectForm,
     GoalForm,
@@ -31,6 +35,7 @@ from zhili.targets.forms import (
     LightRuleForm,
     ReasonForm,
     ReminderForm,
+    RemindVillagesForm,
     ReopenPeriodForm,
     ReportForm,
     RevisionForm,
@@ -38,7 +43,7 @@ from zhili.targets.forms import (
     TaskForm,
     parse_share_targets,
 )
-from zhili.targets.models import ActivityRecord, Decomposition, Entry, SourceKind, TaskStatus
+from zhili.targets.models import ActivityRecord, Decomposition, Entry, RankingScheme, SourceKind, TaskStatus
 
 
 def _year(request: HttpRequest) -> int:
@@ -69,8 +74,14 @@ def board(request: HttpRequest) -> HttpResponse:
             "today": today,
             "labels": lights.LABELS,
             "can_manage": policy.plan_targets(request.scope, view.sub),
+            "ranking_open": view.whole or _ranking_published_to(request.scope, view.sub, year),
         },
     )
+
+
+def _ranking_published_to(scope, sub, year: int) -> bool:
+    scheme = RankingScheme.objects.filter(region=sub, year=year, subject="villages").first()
+    return scheme is not None and policy.see_ranking(scope, scheme)
 
 
 def _subjects(ind, view: queries.Viewpoint, scope, own: history.Villages | None = None):
@@ -154,7 +165,9 @@ def indicator(request: HttpRequest, pk: int) -> HttpResponse:
     return _indicator_page(request, ind, view)
 
 
-def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status: int = 200) -> HttpResponse:
+def _indicator_page(
+    request: HttpRequest, ind, view, *, report_form=None, remind_form=None, status: int = 200
+) -> HttpResponse:
     today = clock.today()
     # a village viewer's village with the villages merged into it: their reports are its own
     own = history.of(view.village, engine.year_window(ind.task.goal.year, today).end) if view.village else None
@@ -187,7 +200,7 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
             "cell": cell,
             "rows": rows,
             "series": _series(ind, own, today),
-            "merged": [(v, m) for v, _, m in rows if m],
+            "merged": [(v, m) for v, _c, m in rows if m],
             "today": today,
             "entries": entries.order_by("-period_end", "-id")[:60],
             "report_form": report_form or (ReportForm(choices=choices) if choices else None),
@@ -205,9 +218,27 @@ def _indicator_page(request: HttpRequest, ind, view, *, report_form=None, status
             "can_manage": policy.plan_targets(request.scope, view.sub),
             "can_author": policy.author_indicators(request.scope, ind.task),
             "reopen_form": ReopenPeriodForm() if policy.reopen_period(request.scope, view.sub) else None,
+            **_remind_context(request, ind, view, rows, remind_form),
         },
         status=status,
     )
+
+
+def _remind_context(request: HttpRequest, ind, view, rows, form=None) -> dict:
+    """催办 on the breakdown: the form (for those who may), the red villages, and the reminders sent about this
+    indicator that the viewer may see (a village's cadres: their own village's)."""
+    can_remind = (
+        view.whole and ind.decomposition == Decomposition.VILLAGES and policy.remind_villages(request.scope, ind)
+    )
+    red = [v for v, c, _m in rows if c is not None and c.light and c.light.state in (lights.RED, lights.OVERDUE)]
+    if can_remind and form is None:
+        form = RemindVillagesForm(villages=[(v.code, v.name) for v, _c, _m in rows])
+    return {
+        "remind_form": form if can_remind else None,
+        "red_villages": red,
+        "village_reminders": queries.village_reminders(request.scope, indicator=ind)[:50],
+        "village_reminder_count": queries.village_reminders(request.scope, indicator=ind).count(),
+    }
 
 
 def _series(ind, own: history.Villages | None, today):
@@ -481,11 +512,15 @@ def task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @require_GET
 def ranking_view(request: HttpRequest) -> HttpResponse:
+    """The published ranking: for the subdistrict's readers with every breakdown; for a village's cadres, once the
+    township publishes it to them, every village's rank and score and their own village's breakdown."""
     view = queries.viewpoint(request.scope, request.GET.get("region"))
-    if not view.whole:
-        raise Http404("排名只对街道（乡镇）一级显示。")
     subject = "units" if request.GET.get("subject") == "units" else "villages"
     year = _year(request)
+    if not view.whole:
+        scheme = RankingScheme.objects.filter(region=view.sub, year=year, subject="villages").first()
+        if subject != "villages" or scheme is None or not policy.see_ranking(request.scope, scheme):
+            raise Http404("排名只对街道（乡镇）一级显示。")
     scheme, ranked = ranking.rank(view.sub, year, clock.today(), subject)
     return render(
         request,
@@ -497,6 +532,10 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
             "scheme": scheme,
             "ranked": ranked,
             "weights": scheme.weights.select_related("indicator") if scheme else [],
+            "can_publish": scheme is not None
+            and subject == "villages"
+            and view.whole
+            and policy.plan_targets(request.scope, view.sub),
         },
     )
 
@@ -560,7 +599,6 @@ def activities(request: HttpRequest) -> HttpResponse:
     topic = request.GET.get("topic", "").strip()
     if topic:
         qs = qs.filter(topic=topic)
-    from django.core.paginator import Paginator
 
     return render(
         request,
@@ -634,6 +672,60 @@ def plan(request: HttpRequest) -> HttpResponse:
             "nodes": queries.plan_tree(view.sub, year),
             "import_form": ImportForm(),
             "jobs": queries.import_jobs(view.sub, year),
+        },
+    )
+
+
+# ---- 催办 to villages ------------------------------------------------------------------------------
+
+
+@require_POST
+def remind_villages(request: HttpRequest, pk: int) -> HttpResponse:
+    """催办 from the breakdown: the villages ticked, or every red or overdue village of the indicator."""
+    ind, view = queries.get_indicator_or_404(request.scope, pk)
+    if not view.whole or ind.decomposition != Decomposition.VILLAGES:
+        raise Http404("不存在或无权查看。")
+    rows, _computed = _subjects(ind, view, request.scope)
+    by_code = {v.code: v for v, _c, _m in rows}
+    form = RemindVillagesForm(request.POST, villages=[(v.code, v.name) for v, _c, _m in rows])
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["red"]:
+            chosen = [v for v, c, _m in rows if c is not None and c.light.state in (lights.RED, lights.OVERDUE)]
+        else:
+            chosen = [by_code[code] for code in dict.fromkeys(d["village"])]
+        made = run_action(
+            form,
+            actions.do_remind_villages,
+            ind,
+            chosen,
+            message=d["message"],
+            actor=request.user,
+            scope=request.scope,
+        )
+        if made:
+            messages.success(
+                request,
+                _("已催办 %(n)s 个村（社区）：%(names)s。村干部将在首页看到并回复。")
+                % {"n": len(made), "names": "、".join(r.region.name for r in made)},
+            )
+            return redirect(f"{reverse('targets:indicator', args=[ind.pk])}#village-reminders")
+    return _indicator_page(request, ind, view, remind_form=form, status=status_for(form))
+
+
+@require_GET
+def reminders(request: HttpRequest) -> HttpResponse:
+    """The 催办 sent to villages that this person may see: a village's cadres those to their village (to read and
+    answer), a leader or office those they sent (who read them, what they answered) and the others'."""
+    scope = request.scope
+    page = Paginator(queries.village_reminders(scope), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "targets/reminders.html",
+        {
+            "page": page,
+            "answerable": {r.pk for r in page if policy.answer_village_reminder(scope, r)},
+            "answer_form": AnswerForm(),
         },
     )
 
@@ -933,3 +1025,41 @@ def import_job(request: HttpRequest, year: int, pk: int) -> HttpResponse:
 @require_GET
 def import_rejected(request: HttpRequest, year: int, pk: int) -> HttpResponse:
     return import_views.rejected(request, importer.KEY, _target_year(request, year), pk)
+
+
+@require_POST
+def reminder_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    """已阅 or 回复 a 催办 sent to the person's village."""
+    reminder = queries.get_village_reminder_or_404(request.scope, pk)
+    if verb == "read":
+        actions.do_read_village_reminder(reminder, actor=request.user, scope=request.scope)
+        messages.success(request, _("已阅。"))
+    elif verb == "answer":
+        form = AnswerForm(request.POST)
+        if not form.is_valid() or not run_action(
+            form,
+            actions.do_answer_village_reminder,
+            reminder,
+            answer=form.cleaned_data.get("answer", ""),
+            actor=request.user,
+            scope=request.scope,
+        ):
+            return refuse(request, " ".join(m for ms in form.errors.values() for m in ms), status=status_for(form))
+        messages.success(request, _("已回复，催办人可以看到您的回复。"))
+    else:
+        raise Http404("不存在或无权查看。")
+    return redirect(f"{reverse('targets:reminders')}#reminder-{reminder.pk}")
+
+
+@require_POST
+def publish_ranking(request: HttpRequest) -> HttpResponse:
+    """Publish the villages' ranking of a year to the villages, or take it back."""
+    view = queries.viewpoint(request.scope, request.GET.get("region"))
+    year = _year(request)
+    scheme = RankingScheme.objects.filter(region=view.sub, year=year, subject="villages").first()
+    if scheme is None or not view.whole:
+        raise Http404("不存在或无权查看。")
+    published = request.POST.get("published") == "1"
+    actions.do_publish_ranking(scheme, published=published, actor=request.user, scope=request.scope)
+    messages.success(request, _("排名已向各村（社区）公开。") if published else _("排名已不再向各村（社区）公开。"))
+    return redirect(f"{reverse('targets:ranking')}?year={year}")
