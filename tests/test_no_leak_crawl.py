@@ -480,7 +480,9 @@ def test_the_planners_reach_every_authoring_page_and_the_village_none(world):
     assert broken == {} and "改厕户数" in pages["/targets/?year=2021"]
     assert not any(k in url for url in pages for k in ("/plan/", "/edit/", "/new/", "/import/"))
     forbidden = [v.name for v in other_villages(world)]
-    assert leaks(pages, forbidden) == []
+    # the ranking, which the township publishes to its villages, names every village by design (test_cockpit.py)
+    private = {url: html for url, html in pages.items() if not url.startswith("/targets/ranking/")}
+    assert leaks(private, forbidden) == []
 
     officer = Client()
     officer.force_login(person("demo-urban"))

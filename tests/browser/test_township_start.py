@@ -1,6 +1,7 @@
 """A township starts on its own, in Chromium, from an empty database: `zhili setup`, the administrator imports the
-village roster and the 花名册 on their pages, and a village secretary from the roster signs in with the initial
-password from the downloaded file, is made to choose their own, and lands on home."""
+village roster, the 花名册 and the year's 目标责任书 on their pages, and a village secretary from the roster signs in
+with the initial password from the downloaded file, is made to choose their own, lands on home and finds their
+village's shares of the year on the board; the administrator finds every indicator with its target."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ def test_from_an_empty_database_to_a_village_secretary_signed_in(open_empty, mon
     assert set(passwords) == {"18600000001", "18600000002", "kong-secretary", "18600000004"}
     page.goto("/people/")
     assert page.locator("main table", has_text="孔支书").is_visible()
+
+    t.import_targets(admin, t.targets_book(tmp_path), 2021)
+    page.goto("/targets/?year=2021")
+    board = page.inner_text("main")
+    for name, target in (("改厕户数", "1,200"), ("垃圾分类覆盖率", "95"), ("引进项目", "12"), ("改造户数", "2,000")):
+        row = page.locator("main tr", has_text=name).first
+        assert row.is_visible(), board
+        assert target in row.inner_text(), (name, row.inner_text())
     admin.watch.assert_clean()
 
     secretary = open_empty()
@@ -39,4 +48,8 @@ def test_from_an_empty_database_to_a_village_secretary_signed_in(open_empty, mon
     assert secretary.h1() == "孔支书，您好"
     secretary.page.goto("/regions/")
     assert "孔家坊村" in secretary.h1()  # their village is where they stand
+    secretary.page.goto("/targets/?year=2021")
+    share = secretary.page.locator("main tr", has_text="改厕户数").first
+    assert "300" in share.inner_text(), secretary.page.inner_text("main")  # 孔家坊村's share, not the township's 1,200
+    assert "1,200" not in share.inner_text()
     secretary.watch.assert_clean()

@@ -84,3 +84,35 @@ def first_sign_in(b: Browsing, username: str, initial: str, chosen: str) -> None
     page.fill("input[name=new_password]", chosen)
     b.follow(page.locator("form:has(input[name=new_password]) button[type=submit]"))
     assert page.url == b.base + "/"
+
+
+def targets_book(tmp_path: Path, year: int = 2021) -> Path:
+    """The township's 目标责任书 for `year` in an office's layout (tests/targets_book.py), naming the people and the
+    office of the 花名册 above (李书记 leads; 钱经发 of 经济发展办公室 answers), decomposed to 孔家坊村 and 阎桥
+    (written without its suffix) in one column per village."""
+    from tests.targets_book import demo_rows, write_book
+
+    path = tmp_path / f"{year}年目标责任书.xlsx"
+    rows = demo_rows(
+        year,
+        leader="李书记",
+        urban_owner="钱经发",
+        economy_owner="钱经发",
+        urban="经济发展办公室",
+        economy="经济发展办公室",
+        assisting="",
+    )
+    write_book(path, rows, villages=["孔家坊村", "阎桥"], year=year, sub=NAME)
+    return path
+
+
+def import_targets(b: Browsing, path: Path, year: int = 2021) -> None:
+    """From the board of `year`, which has no goals yet: 导入目标责任书, upload, check the preview, confirm."""
+    page = b.page
+    page.goto(f"/targets/?year={year}")
+    b.follow(page.locator("main .empty a", has_text="导入目标责任书"))
+    page.set_input_files("#import input[name=file]", str(path))
+    b.follow(page.locator("#import button[type=submit]"))
+    assert page.inner_text("#n-errors") == "0", page.inner_text("main")
+    b.follow(page.locator("button[name=mode][value=all]"))
+    assert "已导入" in page.inner_text("main")
