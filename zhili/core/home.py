@@ -6,6 +6,9 @@ or a village — their cockpit. Each app contributes sections.
   each with the kind's count and a link to all of them (no list is cut silently).
 - An app registers a function `(request) -> Panel | None` with @cockpit_panel (in the same `todos.py`): a
   section of the cockpit, drawn by its own template; None when it has nothing for this person.
+- An app registers a function `(request) -> StartStep | None` with @start_step (in the same `todos.py`): one step
+  of a new township's "开始使用" list (its villages, its people, its year, its ledgers), for those who may take it;
+  the list is shown, in the steps' order, until every step is done.
 """
 
 from __future__ import annotations
@@ -55,8 +58,20 @@ class Panel:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StartStep:
+    """One step of setting a township up: done (with what there is), or a link to where it is done."""
+
+    order: int
+    title: str
+    done: bool
+    url: str
+    detail: str = ""
+
+
 _SOURCES: list[Callable[[HttpRequest], list[TodoItem]]] = []
 _PANELS: list[Callable[[HttpRequest], Panel | None]] = []
+_STEPS: list[Callable[[HttpRequest], StartStep | None]] = []
 
 
 def todo_source(fn: Callable[[HttpRequest], list[TodoItem]]):
@@ -67,6 +82,17 @@ def todo_source(fn: Callable[[HttpRequest], list[TodoItem]]):
 def cockpit_panel(fn: Callable[[HttpRequest], Panel | None]):
     _PANELS.append(fn)
     return fn
+
+
+def start_step(fn: Callable[[HttpRequest], StartStep | None]):
+    _STEPS.append(fn)
+    return fn
+
+
+def start_steps(request: HttpRequest) -> list[StartStep]:
+    """The steps this person may take to set their township up, in order — none once every one is done."""
+    steps = sorted((s for s in (fn(request) for fn in _STEPS) if s is not None), key=lambda s: s.order)
+    return steps if any(not s.done for s in steps) else []
 
 
 def todos_for(request: HttpRequest) -> list[TodoItem]:

@@ -339,3 +339,15 @@ def viewpoint(scope: Scope, code: str | None = None, *, tips: bool = False) -> V
         if found is not None:
             return found
     raise NoViewpoint("您的权限范围内没有街道或村（社区）。")
+
+
+def whole_subdistrict(request) -> Region | None:
+    """The subdistrict a person's home looks at as a whole (None for a village's or a grid's people, and for those
+    with no roles), worked out once per request — for the home page's sections."""
+    if "_whole_subdistrict" not in request.__dict__:
+        try:
+            view = viewpoint(request.scope) if not request.scope.is_empty else None
+        except NoViewpoint:
+            view = None
+        request._whole_subdistrict = view.sub if view is not None and view.whole else None
+    return request._whole_subdistrict

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zhili.core import clock
-from zhili.core.home import Panel, TodoItem, cockpit_panel, todo_source
+from zhili.core.home import Panel, StartStep, TodoItem, cockpit_panel, start_step, todo_source
 from zhili.people import policy
-from zhili.people.scope import NoViewpoint, Viewpoint
+from zhili.people.scope import NoViewpoint, Viewpoint, whole_subdistrict
 from zhili.targets import cockpit, engine, lights, queries
 from zhili.targets.models import Indicator, Reminder, Task, TaskStatus
 
@@ -212,3 +212,24 @@ def reminders_panel(request) -> Panel | None:
     if sent.total == 0:
         return None
     return Panel(40, "targets/_cockpit_reminders.html", {"sent": sent})
+
+
+@start_step
+def year_step(request) -> StartStep | None:
+    """开始使用: this year's goals, tasks and indicators — built by hand, from the 目标责任书 or from last year."""
+    sub = whole_subdistrict(request)
+    if sub is None or not policy.plan_targets(request.scope, sub):
+        return None
+    year = clock.today().year
+    n = Indicator.objects.active().filter(task__goal__region=sub, task__goal__year=year).count()
+    return StartStep(
+        30,
+        _("%(year)s 年指标 %(n)s 个") % {"year": year, "n": n}
+        if n
+        else _("编制 %(year)s 年度目标：导入目标责任书，或逐项编制、从上一年度结转") % {"year": year},
+        done=bool(n),
+        url=f"{reverse('targets:plan')}?year={year}",
+        detail=""
+        if n
+        else _("目标层级、任务、指标、责任单位和分解到村的目标值，可以直接用现有的目标责任书（Excel）。"),
+    )
