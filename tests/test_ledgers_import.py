@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from tests.ledger_factory import EXPECTED_ERRORS, define, ident, messy_workbook
 from zhili.core.models import AuditEntry
@@ -139,9 +140,9 @@ def test_a_row_edited_by_two_people_gives_the_second_a_conflict(ledger, as_perso
 
 def test_the_cli_previews_and_refuses_with_exit_status(ledger, world, tmp_path, capsys):
     path = messy_workbook(tmp_path / "cli.xlsx")
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(CommandError) as exc:  # on the command line: the sentence, and exit status 1
         call_command("ledger", "import", ledger.code, str(path), "--dry-run", "--user", "demo-leader")
-    assert exc.value.code == 1
+    assert exc.value.returncode == 1 and "存在错误" in str(exc.value)
     out = capsys.readouterr().out
     assert "第 8 行 身份证号" in out and "试运行" in out
     assert LedgerRow.objects.filter(ledger=ledger).count() == 0

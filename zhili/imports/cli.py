@@ -45,6 +45,8 @@ def run_import(
     for p in job.problems:
         mark = "" if p["level"] == "error" else "（提示）"
         command.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）{mark}：{p['reason']}")
+    if sum(1 for p in job.problems if p["level"] == "error") >= pipeline.MAX_PROBLEMS_KEPT:
+        command.stdout.write(f"  ……仅列出前 {pipeline.MAX_PROBLEMS_KEPT} 条。")
     if dry_run:
         import_actions.do_cancel(job, actor=person, scope=scope)
         command.stdout.write("试运行（--dry-run）：没有写入任何数据。")

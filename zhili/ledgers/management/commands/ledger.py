@@ -7,17 +7,13 @@ export, the definitions), under a person's scope (--user; default: the first act
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from zhili.excel import SpreadsheetError
-from zhili.imports import actions as import_actions
-from zhili.imports import pipeline
-from zhili.imports.models import ImportStatus
+from zhili.imports import cli as import_cli
 from zhili.ledgers import actions, definitions, importer, infer, queries
 from zhili.ledgers.models import FieldType, Ledger
 from zhili.people.models import Person
@@ -152,44 +148,4 @@ class Command(BaseCommand):
             raise CommandError("；".join(exc.messages)) from None
 
     def _import(self, ledger, path: Path, person, scope, dry_run: bool, only_valid: bool):
-        if not path.exists():
-            raise CommandError(f"文件 {path} 不存在。")
-        try:  # the command waits: it checks (and writes) the file itself, however large
-            with path.open("rb") as fh:
-                job = import_actions.do_start_import(
-                    importer.KEY, ledger, File(fh, name=path.name), actor=person, scope=scope, wait=True
-                )
-        except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from None
-        job.refresh_from_db()
-        summary = pipeline.Summary.of(job)
-        if job.status == ImportStatus.FAILED:
-            raise CommandError(job.message + " 没有写入任何数据。")
-        self.stdout.write(
-            f"{path.name}：数据行 {summary.rows}，新增 {summary.add}，更新 {summary.update}，"
-            f"未变 {summary.unchanged}，有错误 {summary.errors}，跳过 {summary.skipped}。"
-        )
-        for p in job.problems:
-            if p["level"] == "error":
-                self.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）：{p['reason']}")
-        if sum(1 for p in job.problems if p["level"] == "error") >= pipeline.MAX_PROBLEMS_KEPT:
-            self.stdout.write(f"  ……仅列出前 {pipeline.MAX_PROBLEMS_KEPT} 条。")
-        if dry_run:
-            self.stdout.write("试运行（--dry-run）：没有写入任何数据。")
-            if summary.errors:
-                sys.exit(1)
-            return
-        if summary.errors and not only_valid:
-            self.stderr.write(
-                f"有 {summary.errors} 行存在错误，没有写入任何数据。修改文件后重试，或加 --only-valid 只导入正确的行。"
-            )
-            sys.exit(1)
-        try:
-            done = import_actions.do_confirm(job, only_valid=only_valid, actor=person, scope=scope)
-        except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from None
-        self.stdout.write(
-            f"已导入：新增 {done.add} 行，更新 {done.update} 行，未变 {done.unchanged} 行"
-            + (f"，未导入 {done.errors} 行" if done.errors else "")
-            + "。"
-        )
+        import_cli.run_import(self, importer.KEY, ledger, path, person, scope, dry_run=dry_run, only_valid=only_valid)
