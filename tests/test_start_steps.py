@@ -38,6 +38,7 @@ def test_a_new_townships_administrator_is_shown_the_steps_in_order_and_each_is_d
                  "--user", "xx-admin")  # fmt: skip
     steps = _steps(admin)
     assert steps[0] == ("done", "已完成 村（社区）3 个") and [s for s, _ in steps[1:]] == ["todo"] * 3
+    assert f'<a href="/regions/{township.code}/">村（社区）3 个</a>' in admin.get("/").content.decode()  # the rows
 
 
 def test_the_steps_are_not_shown_where_everything_is_there_nor_to_those_who_may_not_take_them(as_persona):

@@ -60,7 +60,7 @@ class Panel:
 
 @dataclass(frozen=True)
 class StartStep:
-    """One step of setting a township up: done (with what there is), or a link to where it is done."""
+    """One step of setting a township up, linked: to where it is done, or — once done — to what there is."""
 
     order: int
     title: str

@@ -22,6 +22,6 @@ def ledgers_step(request) -> StartStep | None:
         40,
         _("台账 %(n)s 本") % {"n": n} if n else _("从表格新建台账：上传科室现有的 Excel 台账，核对字段后导入"),
         done=bool(n),
-        url=reverse("ledgers:infer"),
+        url=reverse("ledgers:list" if n else "ledgers:infer"),
         detail="" if n else _("字段类型（日期、数字、身份证号、村（社区）等）由表格推断，保存前可以修改。"),
     )

@@ -228,7 +228,7 @@ def year_step(request) -> StartStep | None:
         if n
         else _("编制 %(year)s 年度目标：导入目标责任书，或逐项编制、从上一年度结转") % {"year": year},
         done=bool(n),
-        url=f"{reverse('targets:plan')}?year={year}",
+        url=f"{reverse('targets:board' if n else 'targets:plan')}?year={year}",
         detail=""
         if n
         else _("目标层级、任务、指标、责任单位和分解到村的目标值，可以直接用现有的目标责任书（Excel）。"),

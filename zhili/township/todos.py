@@ -23,7 +23,7 @@ def villages_step(request) -> StartStep | None:
         10,
         _("导入村居名册：建好本乡镇（街道）的村（社区）和网格") if not n else _("村（社区）%(n)s 个") % {"n": n},
         done=bool(n),
-        url=reverse("township:regions_import", args=[sub.code]),
+        url=reverse("region_detail", args=[sub.code]) if n else reverse("township:regions_import", args=[sub.code]),
         detail="" if n else _("每行一个村或一个网格，直接用现有的 Excel 表（有标题行、合计行都可以）。"),
     )
 
@@ -39,6 +39,6 @@ def people_step(request) -> StartStep | None:
         20,
         _("人员 %(n)s 人") % {"n": n} if done else _("导入花名册：一次建好各单位、各村干部和网格员的账号与角色"),
         done=done,
-        url=reverse("township:people_import", args=[sub.code]),
+        url=reverse("person_list") if done else reverse("township:people_import", args=[sub.code]),
         detail="" if done else _("新账号的初始密码只提供一次下载，首次登录时须修改。"),
     )
