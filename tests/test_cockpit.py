@@ -242,3 +242,21 @@ def test_the_leader_publishes_from_the_ranking_page(world, as_persona):
     assert leader.post("/targets/ranking/publish/?year=2020", {"published": "0"}).status_code == 302
     assert not RankingScheme.objects.get(region=world.sub, year=2020, subject="villages").published_to_villages
     assert "向各村（社区）公开" in text(leader.get("/targets/ranking/"))
+
+
+def test_a_reminder_posted_twice_presses_the_village_once(world):
+    leader, leader_scope = _as("demo-leader")
+    first = actions.do_remind_villages(
+        world.ind_village, [world.kong], message="请报送", actor=leader, scope=leader_scope
+    )
+    again = actions.do_remind_villages(
+        world.ind_village, [world.kong], message="请报送", actor=leader, scope=leader_scope
+    )
+    assert again == first
+    assert Reminder.objects.filter(indicator=world.ind_village, region=world.kong).count() == 1
+    assert AuditEntry.objects.filter(action="indicator.remind_village").count() == 1
+    other_words = actions.do_remind_villages(
+        world.ind_village, [world.kong], message="再催一次", actor=leader, scope=leader_scope
+    )
+    assert other_words != first
+    assert Reminder.objects.filter(indicator=world.ind_village, region=world.kong).count() == 2

@@ -901,6 +901,9 @@ def do_mark_reminder_read(reminder: Reminder, *, actor: Person) -> Reminder:
     return reminder
 
 
+REPEAT_WINDOW = datetime.timedelta(minutes=10)
+
+
 @transaction.atomic
 def do_remind_villages(
     indicator: Indicator, villages: Sequence[Region], *, message: str, actor: Person, scope: Scope
@@ -920,15 +923,32 @@ def do_remind_villages(
             _("“%(village)s”没有“%(indicator)s”的分解任务，不能催办。")
             % {"village": v.name, "indicator": indicator.name},
         )
+    # A form posted twice (a double tap, a retry after a timeout) presses a village once: the same sender's same
+    # words to the same village, unanswered and sent within REPEAT_WINDOW, are that reminder, not a second one.
+    # The indicator's row is locked so that two such posts at the same moment see each other.
+    Indicator.objects.select_for_update().filter(pk=indicator.pk).first()
+    already = {
+        r.region_id: r
+        for r in Reminder.objects.filter(
+            indicator=indicator,
+            region__in=villages,
+            sender=actor,
+            message=text,
+            answered_at__isnull=True,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        ).select_related("region")
+    }
+    fresh = [v for v in villages if v.pk not in already]
     made = Reminder.objects.bulk_create(
-        [Reminder(task=indicator.task, indicator=indicator, region=v, sender=actor, message=text) for v in villages]
+        [Reminder(task=indicator.task, indicator=indicator, region=v, sender=actor, message=text) for v in fresh]
     )
-    for reminder, village in zip(made, villages, strict=True):
+    for reminder, village in zip(made, fresh, strict=True):
         reminder.region = village
         audit.record(
             actor, "indicator.remind_village", reminder, changes={"village": [None, village.name]}, reason=text
         )
-    return made
+    by_village = {r.region_id: r for r in made} | already
+    return [by_village[v.pk] for v in villages]
 
 
 def _village_reminder(reminder: Reminder, scope: Scope) -> None:
