@@ -244,6 +244,15 @@ def test_the_decomposition_sheet_and_a_village_that_does_not_exist(world):
     assert not Indicator.objects.filter(task__goal__year=2021, name="改造户数").exists()
 
 
+def test_a_decomposition_row_for_an_indicator_the_book_does_not_have_is_said_not_dropped(world):
+    rows = [{k: v for k, v in r.items() if k not in ("孔家坊村", "阎桥")} for r in demo_rows()]
+    split = [("改厕户数", "孔家坊", 300), ("改厕数", "阎桥村", 200)]  # a misspelt indicator
+    job = _start(world, rows, villages=(), split=split)
+    job.refresh_from_db()
+    assert job.summary["errors"] == 0 and job.summary["add"] == 4, job.problems
+    assert "“分解”表中这些行的指标（或任务）在本表中没有，未导入：第 4 行“改厕数”" in job.message
+
+
 def test_a_file_without_the_header_is_refused_with_a_sentence(world):
     p, s = _leader()
     buf = io.BytesIO()

@@ -77,6 +77,7 @@ class Layout:
     mapping: dict[int, str]  # column index → field key
     missing: list[str]  # labels of fields no column matched
     units: dict[str, str | None]
+    notes: list[str] = field(default_factory=list)  # what the side sheets said that no row used (after the rows)
 
 
 @dataclass
@@ -407,6 +408,9 @@ def analyse(
                         "add" if old is None else "unchanged" if old[1] == fingerprint(clean.data) else "update"
                     )
             yield result
+        unused = getattr(cleaner, "unused_side_rows", None)  # optional: side-sheet rows no main row took up
+        if unused is not None:
+            lay.notes.extend(unused())
 
     return lay, results()
 
@@ -498,6 +502,7 @@ def preview(
             m
             for m in (
                 ("未找到这些字段对应的列（导入后为空）：" + "、".join(lay.missing)) if lay.missing else "",
+                *lay.notes,
                 imp.absent_note(imp.target(job), scope, keys) if keys is not None and not summary.errors else "",
             )
             if m

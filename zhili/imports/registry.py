@@ -162,7 +162,9 @@ class Importer(ABC):
         sheet is found by its name, its header by the columns' labels, as the main sheet's). Their rows reach the
         cleaner before the main sheet's — `cleaner.side_sheet(name, rows)`, rows as (Excel row, {key: cell}) — and
         what they say is folded into the main rows, whose errors name them; a workbook without the sheet gives no
-        rows. Side sheets are small (a year's decomposition), read whole."""
+        rows. Side sheets are small (a year's decomposition), read whole. A cleaner may also define
+        `unused_side_rows()`, called after the last row: sentences about side-sheet rows no row took up (a 分解 row
+        whose indicator the main sheet does not have), said in the preview's message, never silently dropped."""
         return {}
 
     @abstractmethod

@@ -183,6 +183,7 @@ class TargetsCleaner:
         self.target_unit = units.get("target")
         self.above: dict[str, Any] = {}
         self.split: dict[str, list[tuple[int, dict]]] = {}  # the 分解 sheet's rows by indicator name
+        self.split_used: set[int] = set()  # the Excel rows of the 分解 sheet that a main row took up
         self.matcher = xv.RegionMatcher({v.name: v for v in villages})
 
     def side_sheet(self, name: str, rows: list[tuple[int, dict]]) -> None:
@@ -198,6 +199,7 @@ class TargetsCleaner:
             named_task = xv.parse_text(cells.get("task")).value
             if named_task and named_task.strip() != task:
                 continue
+            self.split_used.add(excel_row)
             where = f"“{SPLIT_SHEET}”表第 {excel_row} 行"
             try:
                 village = self.matcher.match(cells.get("village")).value
@@ -211,6 +213,21 @@ class TargetsCleaner:
             else:
                 out[village] = cells.get("target")
         return out
+
+    def unused_side_rows(self) -> list[str]:
+        """The 分解 sheet's rows whose indicator (and task, where named) no row of the main sheet has: said, with
+        their row numbers, so a misspelt indicator does not lose its villages' targets without a word."""
+        unused = sorted(
+            (excel_row, name)
+            for name, rows in self.split.items()
+            for excel_row, _cells in rows
+            if excel_row not in self.split_used
+        )
+        if not unused:
+            return []
+        shown = "；".join(f"第 {row} 行“{name}”" for row, name in unused[:10])
+        more = f" 等 {len(unused)} 行" if len(unused) > 10 else ""
+        return [f"“{SPLIT_SHEET}”表中这些行的指标（或任务）在本表中没有，未导入：{shown}{more}。请核对指标名称。"]
 
     def clean_cells(self, cells: list) -> _Row:
         row = _Row(region=self.target.region)
