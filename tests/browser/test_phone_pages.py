@@ -96,11 +96,20 @@ def crawl_fits(b, persona: str, start: list[str]) -> tuple[list[str], list[str]]
 @pytest.mark.parametrize(
     "persona, must_reach",
     [
-        ("demo-village", ["/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/ledgers/L/"]),
-        ("demo-grid", ["/cases/", "/cases/N/", "/cases/report/"]),
+        (
+            "demo-village",
+            [
+                *("/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/targets/ranking/"),
+                *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/"),
+            ],
+        ),
+        ("demo-grid", ["/cases/", "/cases/N/", "/cases/report/", "/cases/patrol/", "/regions/N/"]),
         (
             "demo-leader",
-            ["/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/ledgers/L/", "/audit/"],
+            [
+                *("/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/targets/ranking/"),
+                *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/", "/cases/stats/", "/audit/", "/people/"),
+            ],
         ),
     ],
 )
