@@ -8,8 +8,12 @@ real login form in Debian's Chromium (Playwright, no browser download) as the pe
 - docs/img/cockpit-leader.png      the party secretary's cockpit (demo-leader), desktop 1280 px
 - docs/img/cockpit-economy.png     an office's version (demo-economy), desktop 1280 px
 - docs/img/home-village-phone.png  the village cadre's home (demo-village), a 390 × 844 phone
+- docs/img/board-village-phone.png      the targets board as cards (demo-village), a 390 × 844 phone
+- docs/img/breakdown-village-phone.png  土地流转's breakdown by village as cards (demo-village), a 390 × 844 phone
+- docs/img/ledger-village-phone.png     a ledger's rows as cards (demo-village), a 390 × 844 phone
 
-Each is checked not to scroll sideways and kept small (PNG, under 300 KB). Nothing is fetched from the internet.
+Each is checked not to scroll sideways and kept small (PNG, under 300 KB; the screen only, never the whole page).
+Nothing is fetched from the internet.
 """
 
 from __future__ import annotations
@@ -28,11 +32,16 @@ OUT = ROOT / "docs" / "img"
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "zhili-demo"
 MAX_BYTES = 300_000
+PHONE = {"width": 390, "height": 844}
 SHOTS = [
-    # (file, persona, viewport, phone)
-    ("cockpit-leader.png", "demo-leader", {"width": 1280, "height": 1150}, False),
-    ("cockpit-economy.png", "demo-economy", {"width": 1280, "height": 1000}, False),
-    ("home-village-phone.png", "demo-village", {"width": 390, "height": 2200}, True),
+    # (file, persona, viewport, phone, page: its path, then the text of a link to follow on it or None, then what
+    # to scroll to the top of the screen or None)
+    ("cockpit-leader.png", "demo-leader", {"width": 1280, "height": 1150}, False, ("/", None, None)),
+    ("cockpit-economy.png", "demo-economy", {"width": 1280, "height": 1000}, False, ("/", None, None)),
+    ("home-village-phone.png", "demo-village", {"width": 390, "height": 2200}, True, ("/", None, None)),
+    ("board-village-phone.png", "demo-village", PHONE, True, ("/targets/", None, ".light-summary")),
+    ("breakdown-village-phone.png", "demo-village", PHONE, True, ("/targets/", "土地流转", "#shares")),
+    ("ledger-village-phone.png", "demo-village", PHONE, True, ("/ledgers/land-transfer/", None, "main h1")),
 ]
 
 
@@ -75,7 +84,7 @@ def main() -> int:
             _wait(base + "/healthz")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-                for name, persona, viewport, phone in SHOTS:
+                for name, persona, viewport, phone, (path, link, top) in SHOTS:
                     options = {"is_mobile": True, "has_touch": True} if phone else {}
                     context = browser.new_context(base_url=base, locale="zh-CN", viewport=viewport, **options)
                     page = context.new_page()
@@ -84,9 +93,16 @@ def main() -> int:
                     page.fill("input[name=password]", PASSWORD)
                     with page.expect_navigation():
                         page.click("form[action='/login/'] button[type=submit]")
+                    if path != "/":
+                        page.goto(path)
+                    if link:
+                        with page.expect_navigation():
+                            page.locator("main").get_by_role("link", name=link, exact=True).first.click()
+                    if top:
+                        page.locator(top).first.evaluate("el => el.scrollIntoView()")
                     wide = page.evaluate("document.documentElement.scrollWidth")
                     if wide > viewport["width"] + 1:
-                        raise SystemExit(f"{persona}'s home scrolls sideways: {wide} px > {viewport['width']} px")
+                        raise SystemExit(f"{page.url} scrolls sideways: {wide} px > {viewport['width']} px")
                     path = OUT / name
                     page.screenshot(path=str(path), full_page=False)
                     size = path.stat().st_size

@@ -35,6 +35,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # git-ignore
 PASSWORD = "zhili-demo"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TIMEOUT_MS = 10_000
 
 
@@ -183,6 +184,56 @@ class Watch:
         assert self.errors() == [], "console errors / CSP violations / page errors"
         foreign = [u for u in self.requests if not u.startswith(self.origin + "/")]
         assert foreign == [], "requests to another origin"
+
+
+# What sticks out sideways on a page `width` px wide: the document's scroll width, and the widest elements (the
+# element's tag, id or class, and its right edge), not counting what a scrolling box or a closed <details> hides.
+_OVERFLOW_JS = """(width) => {
+    const hidden = (el) => {
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+            if (p.tagName === 'DETAILS' && !p.open && el.closest('summary') === null) return true;
+            const o = getComputedStyle(p).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+        }
+        return false;
+    };
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > width + 1 && r.width > 0 && !hidden(el)) wide.push([Math.round(r.right), name(el)]);
+    }
+    wide.sort((a, b) => b[0] - a[0]);
+    const boxes = [];  // boxes that scroll sideways themselves (a table too wide for its .table-wrap)
+    for (const el of document.querySelectorAll('main *')) {
+        const o = getComputedStyle(el).overflowX;
+        if ((o === 'auto' || o === 'scroll') && el.scrollWidth > el.clientWidth + 1 && el.offsetParent !== null) {
+            const inner = el.firstElementChild;
+            boxes.push(name(el) + (inner ? ' > ' + name(inner) : '') + ' ' + el.scrollWidth + '/' + el.clientWidth);
+        }
+    }
+    return {
+        url: location.pathname + location.search,
+        scrollWidth: document.scrollingElement.scrollWidth,
+        widest: wide.slice(0, 5).map(([right, n]) => n + ' (right edge ' + right + ' px)'),
+        scrolling: boxes.slice(0, 5),
+    };
+}"""
+
+
+def overflow(page, width: int) -> dict:
+    """What sticks out past `width` (for a failure message that names the page and the widest element)."""
+    return page.evaluate(_OVERFLOW_JS, width)
+
+
+def assert_fits(page, width: int, *, boxes: bool = False) -> None:
+    """The page does not scroll sideways on a `width` px screen; with boxes=True, nothing inside it does either
+    (no table scrolls sideways within its .table-wrap: on a phone tables are cards)."""
+    o = overflow(page, width)
+    assert o["scrollWidth"] <= width + 1, o
+    if boxes:
+        assert o["scrolling"] == [], o
 
 
 class Browsing:

@@ -6,20 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, PHONE_390, assert_fits
 
 pytestmark = pytest.mark.browser
 
 # A home's first load after a write computes the trend cold (one engine.compute per month end, at most twelve):
 # about 2.5 s on an idle machine, several times that when the machine is shared; the homes get 30 s.
 COLD_HOME_MS = 30_000
-
-PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-
-
-def assert_fits(page, width: int) -> None:
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    assert wide <= width + 1, (page.url, wide)
 
 
 def test_leader_cockpit_and_a_reminder_to_a_village_answered_on_the_phone(open_page, demo):
