@@ -8,6 +8,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from zhili.cases import flow, queries, senders, steps
 from zhili.cases.deadlines import enter, rule_for
@@ -499,10 +500,10 @@ def do_act_steps(
     with the steps a person writes about (派遣's instruction; 处置 and its 反馈)."""
     step = flow.COMBINED.get(combined)
     if step is None:
-        raise Invalid(f"没有“{combined}”这项操作。")
+        raise Invalid(gettext("没有“%(action)s”这项操作。") % {"action": combined})
     _require(
         flow.combined_allowed(combined, rule_for(case.subdistrict)),
-        f"本街道的事件规则未开启“{step.label}”：请分步办理。",
+        gettext("本街道的事件规则未开启“%(step)s”：请分步办理。") % {"step": step.label},
     )
     at = at or clock.now()
     for i, action in enumerate(step.parts):
