@@ -67,7 +67,9 @@ def test_the_village_sees_and_reports_only_its_own_shares(as_persona, world):
     assert world.ind_sub.name not in page
     ind = world.ind_village
     share_page = client.get(f"/targets/indicators/{ind.pk}/").content.decode()
-    assert f'<option value="r{world.kong.pk}">孔家坊村</option>' in share_page
+    # his one village is filled in and named, not asked (issue 12)
+    assert f'<input type="hidden" name="region" value="r{world.kong.pk}"' in share_page
+    assert 'data-testid="report-for">孔家坊村<' in share_page
     assert "阎桥" not in share_page
     response = client.post(
         f"/targets/indicators/{ind.pk}/report/", {"region": f"r{world.yan.pk}", "day": TODAY, "value": "5"}

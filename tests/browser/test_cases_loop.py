@@ -1,8 +1,8 @@
 """The whole closed loop in Chromium: a grid inspector reports from a phone (location from the phone, a real
 photo from the 'camera'), 城管办 accepts, files and dispatches, the village handles with an after-photo and feeds
-back, the inspector (not the handler) finds it not fixed — 返工 — then verifies the second handling, 城管办
-closes. A second case goes through an approved 延期. Illegal steps are not offered, and forged ones change
-nothing."""
+back (one step, as Taiping's case rule has it), the inspector (not the handler) finds it not fixed — 返工 — then
+verifies the second handling, 城管办 closes. A second case goes through an approved 延期. Illegal steps are not
+offered, and forged ones change nothing."""
 
 from __future__ import annotations
 
@@ -94,18 +94,17 @@ def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
     assert _state(urban.page) == "处置中"
     assert urban.page.locator("[data-testid=deadline]").is_visible()
 
-    # 3. The village handles with an after-photo and feeds back.
+    # 3. The village handles with an after-photo and feeds back: one step where Taiping's case rule says so
+    # (处置 and 反馈 are still two steps in the timeline).
     village = open_page(**PHONE)
     village.login("demo-village", tap=True)
     village.page.goto(case_url)
     _step(
         village,
-        "handle",
-        note="已组织清运",
+        "handle_feedback",
+        note="已组织清运，已清理完毕，请核查",
         fill=lambda f: f.locator("input[name=photos]").set_input_files(_photo(tmp_path, "after1.jpg", lng, lat)),
     )
-    assert _state(village.page) == "已处置"
-    _step(village, "feedback", note="已清理完毕，请核查")
     assert _state(village.page) == "待核查"
     assert village.page.locator("[data-testid=step-verify]").count() == 0  # the handler cannot verify
 
@@ -119,11 +118,10 @@ def test_the_whole_loop_with_rework_and_photos(open_page, tmp_path):
     village.page.goto(case_url)
     _step(
         village,
-        "handle",
+        "handle_feedback",
         note="已彻底清理",
         fill=lambda f: f.locator("input[name=photos]").set_input_files(_photo(tmp_path, "after2.jpg", lng, lat)),
     )
-    _step(village, "feedback")
     page.goto(case_url)
     _step(inspector, "verify", note="已核实")
     assert _state(page) == "待结案"

@@ -180,7 +180,8 @@ def report_case(
 @router.post(
     "/cases/{case_id}/actions/{action}",
     response=CaseDetailOut,
-    summary="办理一步（受理、立案、派遣、处置、反馈、核查、返工、结案、延期……）；不合法的操作返回 400",
+    summary="办理一步（受理、立案、派遣、处置、反馈、核查、返工、结案、延期……，或合并的一步：accept_file_dispatch、"
+    "file_dispatch、handle_feedback）；不合法的操作返回 400",
 )
 def act(
     request: HttpRequest,
@@ -201,7 +202,10 @@ def act(
     if revision is not None and not 0 <= revision < 2**31:
         raise Invalid("revision 应为页面或上次响应给出的版本号。")
     arguments = steps.resolve(case, request.scope, unit=unit, village=village, handler=handler, master=master)
-    case = actions.do_act(
+    # a combined step (flow.COMBINED: accept_file_dispatch, file_dispatch, handle_feedback) takes its steps in one
+    # transaction, each recorded, as the page's one form does
+    take = actions.do_act_steps if action in flow.COMBINED else actions.do_act
+    case = take(
         case,
         action,
         actor=request.user,

@@ -8,6 +8,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from zhili.cases import flow, queries, senders, steps
 from zhili.cases.deadlines import enter, rule_for
@@ -474,6 +475,48 @@ def do_act(
         changes={"state": [before, case.state]} if before != case.state else {"extension": data},
         reason=note,
     )
+    return case
+
+
+# What each step takes of a combined step's arguments (the rest belong to its other steps).
+_STEP_ARGUMENTS = {"dispatch": ("unit", "village", "handler"), "handle": ("photos",)}
+
+
+@transaction.atomic
+def do_act_steps(
+    case: Case,
+    combined: str,
+    *,
+    actor: Person,
+    scope: Scope,
+    note: str = "",
+    revision: int | None = None,
+    at: datetime.datetime | None = None,
+    **arguments,
+) -> Case:
+    """A combined step (flow.COMBINED: 受理 + 立案 + 派遣; 处置 + 反馈 where the case rule says so): each of its
+    steps taken by do_act — checked by flow, with its own CaseEvent and audit entry, at the same moment —, all in
+    this one transaction, so that a refused step leaves the case as it was before the first. The one note goes
+    with the steps a person writes about (派遣's instruction; 处置 and its 反馈)."""
+    step = flow.COMBINED.get(combined)
+    if step is None:
+        raise Invalid(gettext("没有“%(action)s”这项操作。") % {"action": combined})
+    _require(
+        flow.combined_allowed(combined, rule_for(case.subdistrict)),
+        gettext("本街道的事件规则未开启“%(step)s”：请分步办理。") % {"step": step.label},
+    )
+    at = at or clock.now()
+    for i, action in enumerate(step.parts):
+        case = do_act(
+            case,
+            action,
+            actor=actor,
+            scope=scope,
+            note=note if action in ("dispatch", "handle", "feedback") else "",
+            revision=revision if i == 0 else None,  # the case is locked from the first step on
+            at=at,
+            **{k: v for k, v in arguments.items() if k in _STEP_ARGUMENTS.get(action, ())},
+        )
     return case
 
 

@@ -115,8 +115,9 @@ CATEGORIES = [
 ]
 
 
-def install(subdistrict, *, center_unit=None) -> int:
-    """Create the default categories (and the case rule) for a subdistrict; existing codes are left alone."""
+def install(subdistrict, *, center_unit=None, handle_with_feedback: bool = False) -> int:
+    """Create the default categories (and the case rule) for a subdistrict; existing codes are left alone, and an
+    existing rule too."""
     made = 0
     order = 0
     for code, name, kind, children in CATEGORIES:
@@ -143,5 +144,8 @@ def install(subdistrict, *, center_unit=None) -> int:
                 },
             )
             made += int(created)
-    CaseRule.objects.get_or_create(subdistrict=subdistrict, defaults={"center_unit": center_unit})
+    CaseRule.objects.get_or_create(
+        subdistrict=subdistrict,
+        defaults={"center_unit": center_unit, "handle_with_feedback": handle_with_feedback},
+    )
     return made

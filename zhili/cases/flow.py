@@ -9,6 +9,11 @@ approve; verification still needs a second person.
 
 Pages and the API both ask `available(case, scope)` for the buttons they offer and `check(action, case, scope)`
 before acting, so an action that is not offered cannot be forced through a forged form or an API call.
+
+A combined step (`COMBINED`: 受理 + 立案 + 派遣 in the dispatcher's one form; 处置 + 反馈 where the subdistrict's
+case rule says so) is no new state and no shortcut: the same steps, each checked here and recorded, taken one
+after the other in one transaction (`actions.do_act_steps`). The case page offers it (`offered`) in place of its
+first step, open by default.
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ class Step:
     who: str
     needs_reason: bool = False
     style: str = ""  # "danger" for refusals, shown differently
+    parts: tuple[str, ...] = ()  # a combined step: the steps it takes, in order
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The steps this one takes (itself, or a combined step's parts): what its form asks for."""
+        return self.parts or (self.action,)
 
 
 STEPS: dict[str, Step] = {
@@ -64,6 +75,48 @@ STEPS: dict[str, Step] = {
         ),
     ]
 }
+
+
+def _combined(action: str, label, parts: tuple[str, ...]) -> Step:
+    first, last = STEPS[parts[0]], STEPS[parts[-1]]
+    return Step(action, label, first.sources, last.target, first.who, parts=parts)
+
+
+COMBINED: dict[str, Step] = {
+    s.action: s
+    for s in [
+        _combined("accept_file_dispatch", _("受理、立案并派遣"), ("accept", "file", "dispatch")),
+        _combined("file_dispatch", _("立案并派遣"), ("file", "dispatch")),
+        _combined("handle_feedback", _("处置并反馈"), ("handle", "feedback")),
+    ]
+}
+# The case rule's switch a combined step needs (CaseRule field name); the others are always offered.
+COMBINED_RULE = {"handle_feedback": "handle_with_feedback"}
+
+
+def combined_allowed(action: str, rule) -> bool:
+    """Whether the subdistrict's case rule offers this combined step."""
+    flag = COMBINED_RULE.get(action)
+    return flag is None or bool(getattr(rule, flag, False))
+
+
+def offered(case: Case, scope: Scope, rule) -> list[Step]:
+    """The steps the case page offers, in the order it shows them (the first one open): a combined step where its
+    first part is available (and the case rule allows it) — in place of that part when it is 处置 —, then the
+    steps that move the case on, then the rest, refusals last."""
+    singles = available(case, scope)
+    combined = [c for c in COMBINED.values() if c.parts[0] in singles and combined_allowed(c.action, rule)]
+    replaced = {c.parts[0] for c in combined if c.parts[0] == "handle"}  # 处置 alone is 处置并反馈 here
+    rest = [STEPS[a] for a in singles if a not in replaced]
+    order = {a: i for i, a in enumerate(("handle", "feedback", "verify", "close", "file", "dispatch", "accept"))}
+    rest.sort(key=lambda s: (s.style == "danger", s.target is None, order.get(s.action, len(order))))
+    return combined + rest
+
+
+def label_of(action: str) -> str:
+    """A step's or a combined step's label (for the message after it is taken)."""
+    step = STEPS.get(action) or COMBINED.get(action)
+    return str(step.label) if step else action
 
 
 # Who may take each kind of step: the rules live in the one policy module (zhili/people/policy.py).

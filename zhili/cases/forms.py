@@ -128,6 +128,7 @@ class CaseRuleForm(forms.ModelForm):
             "hotspot_days",
             "photo_distance_m",
             "public_per_hour",
+            "handle_with_feedback",
         ]
 
     def __init__(self, *args, subdistrict, **kwargs):

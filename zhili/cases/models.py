@@ -90,6 +90,9 @@ class CaseRule(TimeStampedModel):
     hotspot_days = models.PositiveSmallIntegerField(_("高发点期间（天）"), default=90)
     photo_distance_m = models.PositiveIntegerField(_("照片位置偏离提示（米）"), default=300)
     public_per_hour = models.PositiveSmallIntegerField(_("同一来源每小时群众上报上限"), default=5)
+    # Where handling and reporting back are one visit (a village cadre clears the rubbish and says so), the
+    # case page offers 处置 and 反馈 as one step: still two transitions, each recorded (flow.COMBINED).
+    handle_with_feedback = models.BooleanField(_("处置与反馈一步完成"), default=False)
 
     class Meta:
         verbose_name = _("事件规则")

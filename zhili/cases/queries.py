@@ -13,6 +13,7 @@ from django.utils import timezone
 from zhili.cases.models import TERMINAL, Case, CaseRule, Source, State
 from zhili.core import clock
 from zhili.core import lights as core_lights
+from zhili.people import queries as people_queries
 from zhili.people.scope import Scope
 from zhili.regions import history
 from zhili.regions.models import CODE_LENGTH, PATH_SEP, Level, Region
@@ -175,13 +176,24 @@ def page_of(qs: QuerySet[Case], *, offset: int = 0, limit: int = 50) -> list[Cas
 
 
 def events_for(case: Case, scope: Scope) -> list:
-    """A case's steps, naming the people who took them — except people of a village or grid this person cannot
-    read (a case wrongly dispatched to another village and sent back): they appear as "其他村（社区）人员"."""
+    """A case's steps, each naming who took it as themselves, with their office or role: 孔秀英（网格员）,
+    陈城管（城管办）. The viewer knows themselves, everyone of a region they may read and the cadres of the villages
+    above their grids; only a person of another village or grid (a case wrongly dispatched there and sent back)
+    stays "其他村（社区）人员". Two queries whatever the number of steps."""
     events = list(case.events.select_related("actor__region"))
+    known = people_queries.role_labels(e.actor_id for e in events if e.actor_id)
     for e in events:
         region = e.actor.region if e.actor is not None and e.actor.region_id else None
-        if region is not None and region.level > Level.SUBDISTRICT and not scope.can_read(region.path):
+        if (
+            region is not None
+            and region.level > Level.SUBDISTRICT
+            and e.actor_id != scope.person_id
+            and not scope.can_read(region.path)
+            and not any(p.startswith(region.path) for p in scope.read_paths)  # the village above one's grid
+        ):
             e.actor_name = "其他村（社区）人员"
+        elif e.actor_id in known:
+            e.actor_name = f"{e.actor_name}（{known[e.actor_id]}）"
     return events
 
 

@@ -20,7 +20,8 @@ from zhili.cases import flow
 from zhili.cases.models import State
 from zhili.cases.queries import OPEN_STATES, light, rules_by_subdistrict, visible, with_pending_extension
 from zhili.core import charts, clock
-from zhili.core.home import Panel, TodoItem, cockpit_panel, todo_source
+from zhili.core.home import Panel, QuickAction, TodoItem, cockpit_panel, quick_action, todo_source
+from zhili.people import policy
 from zhili.people.scope import NoViewpoint, viewpoint
 
 KIND = {
@@ -46,6 +47,19 @@ KIND_STATE = {
     "close": "verified",
     "approve_extension": "open",
 }
+
+
+@quick_action
+def report_button(request) -> QuickAction | None:
+    """上报问题, one tap from home, for whoever may report somewhere (an inspector, a village's cadres, offices)."""
+    scope = request.scope
+    if not policy.report_somewhere(scope):
+        return None
+    try:
+        viewpoint(scope, tips=True)
+    except NoViewpoint:
+        return None
+    return QuickAction(10, _("上报问题"), reverse("cases:report"), "report")
 
 
 @todo_source

@@ -172,6 +172,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
     now = clock.now()
     rule = rule_for(case.subdistrict)
     available = flow.available(case, scope)
+    offered = flow.offered(case, scope, rule)
     photos = list(case.photos.all())
     ctx = {
         "case": case,
@@ -179,14 +180,14 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
         "photos": photos,
         "step_light": queries.light(case, rule, now),
         "case_light": queries.light(case, rule, now, whole=True),
-        "available": [flow.STEPS[a] for a in available],
+        "available": offered,
         "form": ActForm(initial={"revision": case.revision}),
         "extensions": case.extensions.select_related("requested_by", "decided_by"),
         "far_photos": [p for p in photos if p.far_from_case],
         "can_see_contact": case.source in (Source.PUBLIC, Source.TIP, Source.PARTNER)
         and (policy.dispatch_case(scope, case) or policy.see_confidential(scope, case)),
     }
-    if "dispatch" in available:
+    if any("dispatch" in step.steps for step in offered):
         ctx["default_route"] = routing.dispatch_default(case)
         ctx["units"], ctx["village_choices"] = queries.dispatch_choices(case)
     if "merge" in available and case.lng is not None:
@@ -220,7 +221,8 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         arguments = steps.resolve(
             case, request.scope, unit=d["unit"], village=d["village"], handler=d["handler"], master=d["master"]
         )
-        actions.do_act(
+        act = actions.do_act_steps if action in flow.COMBINED else actions.do_act
+        act(
             case,
             action,
             actor=request.user,
@@ -234,7 +236,7 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except Invalid as exc:  # every typed refusal: its sentences above the case as it is now, with its status
         status = status_of(exc)
         return _case_page(request, pk, status=status, errors=exc.messages, conflict=status == 409)
-    messages.success(request, f"已{flow.STEPS[action].label}。")
+    messages.success(request, f"已{flow.label_of(action)}。")
     return redirect("cases:detail", pk=case.pk)
 
 

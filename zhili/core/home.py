@@ -9,6 +9,8 @@ or a village — their cockpit. Each app contributes sections.
 - An app registers a function `(request) -> StartStep | None` with @start_step (in the same `todos.py`): one step
   of a new township's "开始使用" list (its villages, its people, its year, its ledgers), for those who may take it;
   the list is shown, in the steps' order, until every step is done.
+- An app registers a function `(request) -> QuickAction | None` with @quick_action (in the same `todos.py`): a
+  button at the top of the home page for what this person starts most often (上报问题), one tap from home.
 """
 
 from __future__ import annotations
@@ -69,9 +71,20 @@ class StartStep:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class QuickAction:
+    """A button at the top of the home page: what this person starts most often; lower `order` first."""
+
+    order: int
+    title: str
+    url: str
+    name: str  # the button's test id: quick-<name>
+
+
 _SOURCES: list[Callable[[HttpRequest], list[TodoItem]]] = []
 _PANELS: list[Callable[[HttpRequest], Panel | None]] = []
 _STEPS: list[Callable[[HttpRequest], StartStep | None]] = []
+_ACTIONS: list[Callable[[HttpRequest], QuickAction | None]] = []
 
 
 def todo_source(fn: Callable[[HttpRequest], list[TodoItem]]):
@@ -87,6 +100,16 @@ def cockpit_panel(fn: Callable[[HttpRequest], Panel | None]):
 def start_step(fn: Callable[[HttpRequest], StartStep | None]):
     _STEPS.append(fn)
     return fn
+
+
+def quick_action(fn: Callable[[HttpRequest], QuickAction | None]):
+    _ACTIONS.append(fn)
+    return fn
+
+
+def quick_actions(request: HttpRequest) -> list[QuickAction]:
+    """The home page's buttons for this person, in order."""
+    return sorted((a for a in (fn(request) for fn in _ACTIONS) if a is not None), key=lambda a: a.order)
 
 
 def start_steps(request: HttpRequest) -> list[StartStep]:

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from zhili.core.home import panels_for, start_steps, todo_groups, todos_for
+from zhili.core.home import panels_for, quick_actions, start_steps, todo_groups, todos_for
 
 
 @require_GET
@@ -24,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "start": start_steps(request),
+            "quick": quick_actions(request),
             "groups": todo_groups(todos_for(request)),
             # each panel drawn by its own template (render_to_string gives safe HTML)
             "panels": [render_to_string(p.template, p.context, request) for p in panels_for(request)],

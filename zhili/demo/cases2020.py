@@ -664,7 +664,8 @@ def _world(
     leaders: list[Person],
     villages: list[Region] | None = None,
 ) -> World:
-    made = defaults.install(sub, center_unit=units["urban"])
+    # Taiping's villages clear what they are sent and say so in one visit: 处置 + 反馈 as one step (a new rule only)
+    made = defaults.install(sub, center_unit=units["urban"], handle_with_feedback=True)
     summary.add("case categories", made)
     rule = CaseRule.objects.get(subdistrict=sub)
     cats = {c.code: c for c in Category.objects.filter(subdistrict=sub).select_related("parent")}

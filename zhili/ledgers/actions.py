@@ -214,7 +214,14 @@ def context_for(ledger: Ledger, scope: Scope) -> Context:
 
 @transaction.atomic
 def do_add_row(ledger: Ledger, values: dict, *, actor: Person, scope: Scope) -> LedgerRow:
+    """Add a row. A row that names no village, from a person who may write only one (queries.only_region), is
+    that village's: nobody types their own village into every row."""
     version = ledger.definition
+    where = definitions.region_field(version.fields)
+    if where is not None and not str(values.get(where["key"]) or "").strip():
+        only = queries.only_region(scope, ledger)
+        if only is not None:
+            values = {**values, where["key"]: only.code}
     ctx = context_for(ledger, scope)
     clean = clean_row(version, values, ctx)
     if clean.errors:

@@ -5,6 +5,7 @@ import re
 from django import forms
 
 from zhili.core import errors
+from zhili.excel import values
 from zhili.imports.forms import ImportForm as _ImportForm
 from zhili.ledgers.models import FieldType, RowLevel
 
@@ -38,25 +39,42 @@ class DefinitionUploadForm(forms.Form):
     file = forms.FileField(label="台账定义文件（YAML 或 JSON）")
 
 
-def row_form_fields(version, initial: dict | None = None):
-    """Plain text inputs named by field key: what a person types goes through the same parsing as a file."""
+def row_form_fields(version, initial: dict | None = None, *, region=None):
+    """Inputs named by field key: what a person types goes through the same parsing as a file. Dates are date
+    pickers (ISO, which `type=date` needs) unless the value is an office's spelling the picker cannot show — then
+    a text box keeps it as typed, and the server reads it as it reads a file. `region`: the one village (or grid)
+    the person may write (ledgers.queries.only_region) — the region field is filled in and shown, not asked."""
     out = []
     for f in version.fields:
         value = (initial or {}).get(f["key"], "")
         if f["type"] == FieldType.BOOL and value != "":
             value = "是" if value else "否"
-        out.append(
-            {
-                "key": f["key"],
-                "label": f["label"],
-                "type": f["type"],
-                "required": f.get("required"),
-                "unit": f.get("unit", ""),
-                "choices": f.get("choices", []),
-                "value": "" if value is None else value,
-            }
-        )
+        value = "" if value is None else value
+        field = {
+            "key": f["key"],
+            "label": f["label"],
+            "type": f["type"],
+            "required": f.get("required"),
+            "unit": f.get("unit", ""),
+            "choices": f.get("choices", []),
+            "value": value,
+        }
+        if f["type"] == FieldType.DATE:
+            field["picker"] = value == "" or _iso_date(value) is not None
+            field["value"] = _iso_date(value) or value
+        if f["type"] == FieldType.REGION and region is not None:
+            field["fixed"], field["value"] = region.name, region.code
+        out.append(field)
     return out
+
+
+def _iso_date(value) -> str | None:
+    """An office's spelling of a date (2020.5.12, 2020年5月12日, an Excel serial) as ISO, or None."""
+    try:
+        parsed = values.parse_date(value).value
+    except values.ValueProblem:
+        return None
+    return parsed.isoformat() if parsed else None
 
 
 # ---- definitions edited field by field: a ledger proposed from a file, and an existing ledger's fields ----------

@@ -184,3 +184,21 @@ def region_names_under(sub: Region) -> list[str]:
         .current()
         .values_list("name", flat=True)
     )
+
+
+def only_region(scope: Scope, ledger: Ledger) -> Region | None:
+    """The one village (a grid ledger: the one grid) whose rows this person may write in `ledger`, when there is
+    only one — a village's cadres, a grid's inspector —; None when they may write several (an owning office,
+    leaders) or none. The row form then fills it in instead of asking; the action still checks the region posted
+    (policy.write_ledger_row)."""
+    if ledger.unit_id and ledger.unit_id in scope.units:
+        return None  # the owning office writes the rows of every village
+    level = Level.GRID if ledger.level == "grid" else Level.VILLAGE
+    found = list(
+        scope.regions(access="write")
+        .filter(level=level)
+        .filter(path_prefix_q("path", ledger.region.path))
+        .current()
+        .order_by("path")[:2]
+    )
+    return found[0] if len(found) == 1 and policy.write_ledger_row(scope, ledger, found[0]) else None

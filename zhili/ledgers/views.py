@@ -77,7 +77,7 @@ def ledger_detail(request: HttpRequest, code: str) -> HttpResponse:
             "villages": queries.totals_by_village(request.scope, ledger),
             "can_manage": policy.manage_ledger(request.scope, ledger),
             "can_add": policy.import_into_ledger(request.scope, ledger),
-            "new_fields": row_form_fields(version),
+            "new_fields": row_form_fields(version, region=queries.only_region(request.scope, ledger)),
             "import_form": ImportForm(),
             "q": request.GET,
         },
@@ -101,7 +101,11 @@ def row_add(request: HttpRequest, code: str) -> HttpResponse:
             "ledgers/row_form.html",
             {
                 "ledger": ledger,
-                "fields": row_form_fields(ledger.current_version, _posted_values(request, ledger.current_version)),
+                "fields": row_form_fields(
+                    ledger.current_version,
+                    _posted_values(request, ledger.current_version),
+                    region=queries.only_region(request.scope, ledger),
+                ),
                 "errors": exc.messages,
                 "action": "add",
             },
@@ -138,7 +142,8 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             for k, v in row.data.items()
         }
     history = AuditEntry.objects.filter(object_type="ledgers.ledgerrow", object_id=str(row.pk)).order_by("-at")
-    fields = row_form_fields(version, values)
+    can_write = policy.write_ledger_row(request.scope, ledger, row.region)
+    fields = row_form_fields(version, values, region=queries.only_region(request.scope, ledger) if can_write else None)
     for f in fields:  # identity numbers stay masked in the form unless revealed
         if f["type"] == FieldType.ID_NUMBER and request.method == "GET":
             f["masked"] = display(version, f["key"], f["value"])
@@ -154,7 +159,7 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "history": history,
             "action": "edit",
             "archive_form": ReasonForm(),
-            "can_write": policy.write_ledger_row(request.scope, ledger, row.region),
+            "can_write": can_write,
             "can_reveal": policy.reveal_identity(request.scope, ledger, row.region),
         },
         status=409 if conflict else (400 if errors else 200),

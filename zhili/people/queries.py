@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from zhili.people.models import ChainLevel, ChainLink, RoleAssignment
+from zhili.people.models import ChainLevel, ChainLink, Role, RoleAssignment
 from zhili.people.scope import TIP_ROLES, Scope
 from zhili.regions.models import Level, Region
 
@@ -58,3 +58,25 @@ def tip_role_grants(scope: Scope) -> QuerySet[RoleAssignment]:
         .select_related("person", "region", "granted_by", "confirmed_by")
         .order_by("-created_at", "-id")
     )
+
+
+def role_labels(person_ids) -> dict[int, str]:
+    """What names each person beside their name (孔秀英（网格员）, 陈城管（城管办）): their office for an officer,
+    else their role (of several, the first in Role's order) — one query for them all; a person without a role in
+    force is left out."""
+    order = {role: i for i, role in enumerate(Role.values)}
+    roles = RoleAssignment.objects.active().filter(person_id__in=set(person_ids)).select_related("unit")
+    out: dict[int, str] = {}
+    for r in sorted(roles, key=lambda r: order.get(r.role, len(order))):
+        out.setdefault(r.person_id, short_name(r.unit.name) if r.unit_id else str(r.get_role_display()))
+    return out
+
+
+def short_name(name: str) -> str:
+    """An office's name as people say it: 城管办 for "城市管理办公室（城管办）" (the short name its full name
+    gives in brackets), else the name."""
+    if name.endswith("）") and "（" in name:
+        inner = name[name.rindex("（") + 1 : -1].strip()
+        if inner and "（" not in inner:
+            return inner
+    return name

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhili.core.clock import today
+from zhili.excel import values
 from zhili.targets.models import ActivityKind, Decomposition, Direction, PeriodType, SourceKind
 
 
@@ -37,9 +38,27 @@ class DecimalInput(forms.DecimalField):
         return super().to_python(value)
 
 
+class OfficeDateField(forms.DateField):
+    """A date picker (shown and sent in ISO, which `type=date` needs) that still reads what offices type where a
+    browser offers a text box — 2020.5.12, 2020年5月12日, 20200512 — as their files are read (zhili.excel.values)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                return values.parse_date(value).value
+            except values.ValueProblem as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return super().to_python(value)
+
+
 class ReportForm(forms.Form):
+    only = ""  # the name of the one region or office the person reports for, when there is one
     region = forms.ChoiceField(label="村（社区）/单位")
-    day = forms.DateField(label="期间（任一天）", widget=forms.DateInput(attrs={"type": "date"}))
+    day = OfficeDateField(label="期间（任一天）")
     value = DecimalInput(
         label="数值", max_digits=16, decimal_places=4, error_messages={"invalid": "请填写数字，如 1200 或 1,200.5。"}
     )
@@ -50,6 +69,12 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = choices
         self.fields["day"].initial = today()
+        if len(choices) == 1:
+            # one village (or office) the person reports for: filled in, named in the heading, not asked; the
+            # report view still checks it against what the person may report (policy.report_progress)
+            self.fields["region"].widget = forms.HiddenInput()
+            self.fields["region"].initial = choices[0][0]
+            self.only = choices[0][1]
 
 
 class CorrectForm(forms.Form):
@@ -97,8 +122,8 @@ class AnswerForm(forms.Form):
 
 
 class ReopenPeriodForm(forms.Form):
-    period_day = forms.DateField(label="要重新开放的期间（任一天）", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="开放至", widget=forms.DateInput(attrs={"type": "date"}))
+    period_day = OfficeDateField(label="要重新开放的期间（任一天）")
+    until = OfficeDateField(label="开放至")
     reason = forms.CharField(label="原因", max_length=500)
 
 
@@ -107,7 +132,7 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=ActivityKind.choices)
     topic = forms.CharField(label="事项", max_length=60, help_text="指标按事项统计，如“廉政谈话”“帮扶责任人培训”。")
     title = forms.CharField(label="标题", max_length=200)
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = OfficeDateField(label="日期")
     count = forms.IntegerField(label="人数/户数", min_value=0, required=False, initial=0)
     amount = DecimalInput(label="数量/金额", max_digits=16, decimal_places=4, required=False)
 

@@ -108,7 +108,7 @@ def _village_todos(request, view: Viewpoint, today) -> list[TodoItem]:
         items.append(
             TodoItem(
                 title=ind.name,
-                url=reverse("targets:indicator", args=[ind.pk]),
+                url=reverse("targets:indicator", args=[ind.pk]) + "#report",
                 kind=_("未填报"),
                 light=lights.YELLOW,
                 detail=_("%(period)s的进度尚未填报。") % {"period": period},

@@ -110,6 +110,13 @@
     }, { enableHighAccuracy: true, timeout: 15000 });
   }
   if (locateButton) { locateButton.addEventListener("click", locate); }
+  // A phone that already allowed this site its location is located at once: one tap fewer for an inspector.
+  // (Asking without a tap would prompt on opening the page, so a prompt still waits for the button.)
+  if (navigator.permissions && navigator.permissions.query && !lng.value) {
+    navigator.permissions.query({ name: "geolocation" }).then(function (p) {
+      if (p.state === "granted" && !lng.value) { locate(); }
+    }).catch(function () { /* the button still works */ });
+  }
 
   // Duplicates: same category nearby, shown with their photos side by side.
   var dupBox = form.querySelector("[data-duplicates]"), dupList = form.querySelector("[data-duplicates-list]");
