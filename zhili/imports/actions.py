@@ -133,7 +133,11 @@ def do_remap(job: ImportJob, choices: dict[str, str], *, actor: Person, scope: S
         override = pipeline.remember_mapping(job, actor, choices)
         ImportJob.objects.filter(pk=job.pk).update(choices=override, acted_by=actor)
         job.choices, job.acted_by = override, actor
-        audit.record(actor, "import.remap", job, changes={"columns": [None, override]})
+        imp = registry.get(job.importer)
+        labels = {c.key: c.label for c in imp.columns(imp.target(job))}
+        # the log says which column feeds which field by the field's name, as the page does ("" = not imported)
+        shown = {header: labels.get(key, "（不导入）") if key else "（不导入）" for header, key in override.items()}
+        audit.record(actor, "import.remap", job, changes={"columns": [None, shown]})
         if job.background:
             _requeue(job)
     if not job.background:
