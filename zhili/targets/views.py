@@ -90,7 +90,7 @@ def _subjects(ind, view: queries.Viewpoint, scope, own: history.Villages | None 
     `own` is a village viewer's village, with its predecessors."""
     today = clock.today()
     year = ind.task.goal.year
-    if ind.decomposition == Decomposition.VILLAGES:
+    if ind.decomposition == Decomposition.VILLAGES or engine.is_composite(ind):
         villages = own if view.village else _villages(view, scope, year, today)
         computed = engine.compute(view.sub, year, today, villages, whole=view.whole, indicators=_family(ind))
         merged = villages.predecessors_by_village()
