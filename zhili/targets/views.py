@@ -215,6 +215,8 @@ def _indicator_page(
                 if view.whole or c is not None
             ],
             "share_sum": share_sum,
+            # a composite index not decomposed itself still has each village's own figure (engine.is_composite)
+            "village_rows": ind.decomposition == Decomposition.VILLAGES or engine.is_composite(ind),
             "can_manage": policy.plan_targets(request.scope, view.sub),
             "can_author": policy.author_indicators(request.scope, ind.task),
             "reopen_form": ReopenPeriodForm() if policy.reopen_period(request.scope, view.sub) else None,
