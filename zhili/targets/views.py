@@ -215,8 +215,9 @@ def _indicator_page(
                 if view.whole or c is not None
             ],
             "share_sum": share_sum,
-            # a composite index not decomposed itself still has each village's own figure (engine.is_composite)
-            "village_rows": ind.decomposition == Decomposition.VILLAGES or engine.is_composite(ind),
+            # the rows are villages unless decomposed to units: a composite index not decomposed itself still has
+            # each village's own figure (engine.is_composite), a computed one opens onto each village's records
+            "village_rows": ind.decomposition != Decomposition.UNITS,
             "can_manage": policy.plan_targets(request.scope, view.sub),
             "can_author": policy.author_indicators(request.scope, ind.task),
             "reopen_form": ReopenPeriodForm() if policy.reopen_period(request.scope, view.sub) else None,
