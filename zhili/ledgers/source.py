@@ -112,9 +112,8 @@ class LedgerSource(IndicatorSource):
             if p.get("measure") == "sum"
             else MEASURES[p.get("measure", "count")]
         )
-        bound = bound_villages(indicator)
-        if bound is not None:
-            conditions.insert(0, f"{'、'.join(r.name for r in bound)}（只计这 {len(bound)} 个村）")
+        if p.get("villages"):  # how many, not which: the sentence is shown to every village that sees the indicator
+            conditions.insert(0, f"指定的 {len(p['villages'])} 个村（社区）")
         # "…中状态为“已验收”的行数", not "…的行的行数"
         if conditions:
             return f"统计台账“{name}”中{'、'.join(conditions)}的{what}"
