@@ -27,7 +27,10 @@ DOTTED = re.compile(r"(?<![\w.-])[a-z][a-z_]*(?:\.[a-z_]+)+(?![\w-])")
 FILE = re.compile(r"\.(?:xlsx|xls|csv|ods|json|yaml|yml|kml|geojson|jpe?g|png|webp|pdf|docx?|txt)$")  # a file's name
 WORD = re.compile(r"(?<![\w.@/-])[a-z][a-z0-9]*(?![\w.@/-])")
 
-# Words that are data or the product's own vocabulary, never a key: each with why.
+# What is looked for is narrow on purpose, so that data passes without a list: a code an office chose is
+# kebab-case or digits (the ledger gas-conversion, the category illegal-building, the unit urban, the login
+# demo-leader, 202000003203), a file's name ends in its extension, and a textarea holds what a person typed.
+# Words that would be caught and are data or the product's own vocabulary, never a key — each with why:
 ALLOWED = {
     "min",  # the ranking's published formula: 得分 = Σ 权重 × min(完成率, 封顶) — a formula officials read
 }
