@@ -117,14 +117,13 @@ def crawl(
     limit: int = LIMIT,
     sampled: dict[re.Pattern[str], int] | None = None,
     within: str = "/",
-    broken: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, object]]:
-    """Breadth-first GET of every same-site link (under `within`) from `start`, at most `limit` pages, of the kinds
-    in `sampled` (default SAMPLED) only so many each. Yields (path, response) for each page that answered 200 or
-    302 (a redirect is followed like a link); stop early by leaving the loop.
+    """Breadth-first GET of every same-site link (under `within`) from `start`, yielding (path, response); stop
+    early by leaving the loop.
 
-    A page that answers neither fails the crawl at once, or, when `broken` is given, is noted there
-    ("path → status, linked from page") so that the test can report it together with what else it found.
+    Links are followed from pages that answer 200 (and a 302's target); any other answer is yielded too, with
+    `response.linked_from` naming the page that links to it, and not followed. At most `limit` pages answering
+    200 or 302; of each kind in `sampled` (a pattern → how many; SAMPLED unless given) only that many.
     """
     sampled = SAMPLED if sampled is None else sampled
     taken = dict.fromkeys(sampled, 0)
@@ -134,20 +133,19 @@ def crawl(
     while queue and fetched < limit:
         path = queue.popleft()
         response = client.get(path)
-        if response.status_code not in (200, 302):
-            problem = f"{response.status_code}, linked from {linked_from[path]}"
-            assert broken is not None, f"{path} → {problem}"
-            broken[path] = problem
-            continue
+        response.linked_from = linked_from[path]  # type: ignore[attr-defined]
         if response.status_code == 302:
             target = same_site(path, response["Location"])
             assert target is not None and not target.startswith("/login/"), f"{path} → {response['Location']}"
             links = [target]
-        else:
+        elif response.status_code == 200:
             parser = _Links()
             if response["Content-Type"].startswith("text/html"):
                 parser.feed(readable(response))
             links = [link for href in parser.hrefs if (link := same_site(path, href))]
+        else:
+            yield path, response
+            continue
         fetched += 1
         yield path, response
         for link in links:

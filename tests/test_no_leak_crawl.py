@@ -28,9 +28,17 @@ def crawl(
     within: str = "/",
     broken: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """tests/crawl.py's crawl, as {path: text read} (a redirect: ""), stopping once `stop_when(pages)` holds."""
+    """tests/crawl.py's crawl, as {path: text read} (a redirect: ""), stopping once `stop_when(pages)` holds.
+
+    A page that answers neither 200 nor 302 fails the crawl at once, or, when `broken` is given, is noted there
+    ("path → status, linked from page") so that the test can report it together with any leak."""
     pages: dict[str, str] = {}
-    for path, response in crawler.crawl(client, start, limit=limit, within=within, broken=broken):
+    for path, response in crawler.crawl(client, start, limit=limit, within=within):
+        if response.status_code not in (200, 302):
+            problem = f"{response.status_code}, linked from {response.linked_from}"
+            assert broken is not None, f"{path} → {problem}"
+            broken[path] = problem
+            continue
         pages[path] = crawler.readable(response)
         if stop_when and stop_when(pages):
             break
