@@ -248,7 +248,7 @@ def test_the_audit_log_shows_lists_and_objects_as_text():
     from zhili.core.templatetags.audit import audit_value
 
     files = [{"name": "验收单.pdf", "size": 1024, "type": "PDF"}, {"name": "现场.jpg", "size": 2048, "type": "JPEG"}]
-    assert (
-        audit_value(files) == "（name：验收单.pdf，size：1024，type：PDF）、（name：现场.jpg，size：2048，type：JPEG）"
-    )
+    # a file by its name, size and type — not name：…，size：… (issue 12: nothing internal on screen)
+    assert audit_value(files) == "验收单.pdf（1,024 字节，PDF）、现场.jpg（2,048 字节，JPEG）"
     assert audit_value(None) == "—" and audit_value([]) == "—" and audit_value(3) == "3"
+    assert audit_value(11485) == "11,485" and audit_value({"村": "村（社区）"}) == "（村：村（社区））"

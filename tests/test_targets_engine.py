@@ -85,3 +85,40 @@ def test_the_board_has_a_constant_number_of_queries(tree, world):
         b = engine.build_board(world.sub, YEAR, TODAY)
     assert len(ctx.captured_queries) <= 13
     assert b.counts[lights.NONE] >= 1  # the indicator without data
+
+
+def test_a_villages_composite_index_counts_the_components_that_apply_to_it(tree, world):
+    """The index (weights 3 and 1) gains a component decomposed to 阎桥 only, as 人居环境整治综合指数's 驻地
+    专项整治 is to the two seats: 孔家坊's index is its households' completion alone (the seats' component does
+    not apply to it, and is named so); 阎桥's weighs its two components, renormalised over their weights."""
+    from tests.targets_factory import entry
+    from zhili.targets.models import Decomposition, Indicator, Share
+
+    seats = Indicator.objects.create(
+        task=tree.task,
+        code="e",
+        name="驻地专项整治",
+        unit="处",
+        target=Decimal(10),
+        parent=tree.index,
+        weight=Decimal(1),
+        decomposition=Decomposition.VILLAGES,
+    )
+    Share.objects.create(indicator=seats, region=world.yan, target=Decimal(10))
+    entry(seats, world.yan, 3, 5)
+    c = engine.compute(world.sub, YEAR, TODAY, villages(world))
+    kong = c.village[(tree.index.pk, world.kong.pk)]
+    assert kong.completion == Decimal("60.0")  # 6 of 10 households, the only component that applies
+    assert kong.not_applicable == ["无数据的指标", "驻地专项整治"] and kong.missing == []
+    assert kong.target == 100 and kong.light.state is not None
+    yan = c.village[(tree.index.pk, world.yan.pk)]
+    assert yan.completion == Decimal("87.5")  # (3 × 100 % + 1 × 50 %) ÷ (3 + 1)
+    assert yan.not_applicable == ["无数据的指标"]
+    # the subdistrict's own index is unchanged: every component applies to it, the one without data is missing
+    assert c.whole[tree.index.pk].missing == ["无数据的指标"]
+
+
+def test_a_village_sees_its_composite_index_and_what_it_is_made_of(tree, world, as_persona):
+    page = as_persona("village").get(f"/targets/indicators/{tree.index.pk}/").content.decode()
+    assert 'id="not-applicable"' in page and "无数据的指标" in page
+    assert "60.0%" in page

@@ -8,7 +8,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from zhili.cases import flow, queries, senders, steps
 from zhili.cases.deadlines import enter, rule_for
@@ -40,6 +40,31 @@ from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope, scope_for
 from zhili.regions import geo
 from zhili.regions.models import Level, Region
+
+audit.describe(
+    {
+        "case.report": gettext_lazy("上报事件"),
+        "case.category": gettext_lazy("修改事件类别"),
+        "case.route": gettext_lazy("设置派遣规则"),
+        "case.rule": gettext_lazy("修改办理规则"),
+        "case.view_confidential": gettext_lazy("查看保密线索"),
+        "case.export_statistics": gettext_lazy("导出事件统计"),
+        "patrol.start": gettext_lazy("开始巡查"),
+        "patrol.end": gettext_lazy("结束巡查"),
+        **{f"case.{step.action}": step.label for step in flow.STEPS.values()},
+    },
+    fields={
+        "cases.case": {"extension": gettext_lazy("延期")},
+        "cases.routerule": {"route": gettext_lazy("派往")},
+        "patrol.end": {"checkins": gettext_lazy("打卡点数")},
+        "case.export_statistics": {
+            "by": gettext_lazy("统计口径"),
+            "filters": gettext_lazy("筛选"),
+            "rows": gettext_lazy("行数"),
+            "reported": gettext_lazy("上报数"),
+        },
+    },
+)
 
 MAX_PHOTOS = 6
 

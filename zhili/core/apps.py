@@ -9,8 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         """Every app's plug-ins, by module name: `source.py` (indicator sources, targets/sources.py's registry),
         `todos.py` (the home page's to-dos and cockpit panels, core/home.py), `jobs.py` (background work, core/jobs.py),
-        `panels.py` (what the region page shows about a region, regions/panels.py) and `importer.py` (importers of
-        the one import pipeline, imports/registry.py)."""
+        `panels.py` (what the region page shows about a region, regions/panels.py), `importer.py` (importers of
+        the one import pipeline, imports/registry.py) and `actions.py` (every write; each app names its actions
+        for the audit log there, core/audit.describe)."""
         from django.utils.module_loading import autodiscover_modules
 
-        autodiscover_modules("source", "todos", "jobs", "panels", "importer")
+        autodiscover_modules("source", "todos", "jobs", "panels", "importer", "actions")

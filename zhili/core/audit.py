@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -114,3 +115,110 @@ def record_many(
         AuditEntry.objects.bulk_create(batch)
         written += len(batch)
     return written
+
+
+# ---- how the log reads: actions, objects and changed fields by their Chinese names ---------------------------
+#
+# Each app names the actions it writes where it writes them (its actions.py, imported at start-up by
+# CoreConfig.ready): describe({"ledger.row.edit": _("修改台账行"), …}, fields={"ledger.define": {"fields": …}}).
+# An object's fields are named by its model's verbose names unless the app says otherwise; fields that live in the
+# data (a ledger row's values) are named by a finder the app registers for its object type.
+
+_ACTIONS: dict[str, Any] = {}
+_FIELDS: dict[str, dict[str, Any]] = {}  # by action or by object type ("app.model")
+_FINDERS: dict[str, Callable[[list[AuditEntry]], dict[int, dict[str, str]]]] = {}
+
+
+def describe(actions: dict[str, Any], *, fields: dict[str, dict[str, Any]] | None = None) -> None:
+    """Name actions ("ledger.row.edit" → "修改台账行") and, by action or object type ("*": any), the keys of their
+    changes."""
+    _ACTIONS.update(actions)
+    for key, labels in (fields or {}).items():
+        _FIELDS.setdefault(key, {}).update(labels)
+
+
+def describe_fields_by(object_type: str, finder: Callable[[list[AuditEntry]], dict[int, dict[str, str]]]) -> None:
+    """For objects whose fields are data (a ledger's): finder(entries) → {entry id: {key: label}}, in one query."""
+    _FINDERS[object_type] = finder
+
+
+def action_label(action: str) -> str:
+    """The action's name; an action nobody named shows its code (tests/test_no_internals_crawl.py finds it)."""
+    return str(_ACTIONS.get(action, action))
+
+
+def object_label(object_type: str) -> str:
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An entry as the log and a record's history show it."""
+
+    entry: AuditEntry
+    action: str
+    object: str
+    changes: list[Change]
+
+
+def _model_fields(object_type: str) -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
+    """The model's field names → verbose names, and its fields with choices → {stored value: label}."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}, {}
+    names: dict[str, str] = {}
+    choices: dict[str, dict[Any, str]] = {}
+    for f in model._meta.get_fields():
+        label = getattr(f, "verbose_name", None)
+        if label is None:
+            continue
+        for name in {f.name, getattr(f, "attname", f.name)}:
+            names[name] = str(label)
+            if getattr(f, "choices", None):
+                choices[name] = {value: str(text) for value, text in f.flatchoices}
+    return names, choices
+
+
+def shown(entries: Iterable[AuditEntry]) -> list[Shown]:
+    """`entries` with their action, object type and changed fields named, a field's stored choice as its label
+    (one query per object type that names its fields from data, none otherwise)."""
+    entries = list(entries)
+    found: dict[int, dict[str, str]] = {}
+    for object_type in {e.object_type for e in entries} & _FINDERS.keys():
+        found.update(_FINDERS[object_type]([e for e in entries if e.object_type == object_type]))
+    models: dict[str, tuple[dict[str, str], dict[str, dict[Any, str]]]] = {}
+    out = []
+    for e in entries:
+        if e.object_type not in models:
+            models[e.object_type] = _model_fields(e.object_type)
+        fields, choices = models[e.object_type]
+        names = {
+            **fields,
+            **{k: str(v) for k, v in _FIELDS.get("*", {}).items()},
+            **{k: str(v) for k, v in _FIELDS.get(e.object_type, {}).items()},
+            **{k: str(v) for k, v in _FIELDS.get(e.action, {}).items()},
+            **found.get(e.pk, {}),
+        }
+        changes = []
+        for k, pair in (e.changes or {}).items():
+            old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+            if k in choices:
+                old, new = (choices[k].get(v, v) if isinstance(v, str) else v for v in (old, new))
+            changes.append(Change(names.get(k, k), old, new))
+        out.append(Shown(e, action_label(e.action), object_label(e.object_type), changes))
+    return out

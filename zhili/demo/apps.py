@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class DemoConfig(AppConfig):
@@ -7,3 +8,39 @@ class DemoConfig(AppConfig):
     name = "zhili.demo"
     label = "demo"
     verbose_name = "演示数据"
+
+    def ready(self):
+        """The demo's one action in the audit log (taiping.load), by its name (core/audit.describe)."""
+        from zhili.core import audit
+
+        what = {
+            "flags": gettext_lazy("设置"),
+            "regions": gettext_lazy("区划"),
+            "units": gettext_lazy("单位"),
+            "people": gettext_lazy("人员"),
+            "roles": gettext_lazy("角色"),
+            "chain levels": gettext_lazy("责任链层级"),
+            "chain links": gettext_lazy("责任链"),
+            "goals": gettext_lazy("目标"),
+            "tasks": gettext_lazy("任务"),
+            "milestones": gettext_lazy("节点"),
+            "indicators": gettext_lazy("指标"),
+            "light rules": gettext_lazy("亮灯规则"),
+            "target shares": gettext_lazy("分解"),
+            "progress entries": gettext_lazy("进度填报"),
+            "activity records": gettext_lazy("工作记录"),
+            "ranking schemes": gettext_lazy("排名方案"),
+            "ranking weights": gettext_lazy("排名权重"),
+            "reminders": gettext_lazy("催办"),
+            "ledgers": gettext_lazy("台账"),
+            "ledger rows": gettext_lazy("台账行"),
+            "case categories": gettext_lazy("事件类别"),
+            "route rules": gettext_lazy("派遣规则"),
+            "inspection batches": gettext_lazy("上级督查批次"),
+            "patrols": gettext_lazy("巡查"),
+            "cases": gettext_lazy("事件"),
+            "case events": gettext_lazy("办理记录"),
+            "case photos": gettext_lazy("事件照片"),
+            "extension requests": gettext_lazy("延期申请"),
+        }
+        audit.describe({"demo.load": gettext_lazy("载入演示数据")}, fields={"demo.load": what})

@@ -49,13 +49,15 @@ from zhili.demo import targets2020 as t
 from zhili.demo.names import _GIVEN, _SURNAMES
 from zhili.ledgers import definitions
 from zhili.ledgers.actions import do_define_ledger
-from zhili.ledgers.models import Ledger, LedgerRow
+from zhili.ledgers.models import Ledger, LedgerRow, LedgerVersion
 from zhili.people.models import ChainLink, Person
 from zhili.people.scope import Scope
 from zhili.regions.models import Region
 
 LEDGER_DIR = Path(__file__).resolve().parent / "ledgers"
 SYSTEM = Scope(person_id=None, is_superuser=True)
+# when the demo's offices defined their ledgers: the first working day of the demo's year, before any row
+DEFINED_AT = datetime.datetime(t.YEAR, 1, 2, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 d = t.d
 
 AREA = "370125"  # 济阳县, 1989–2018 (济阳区 370115 since): the code on every Jiyang villager's number
@@ -543,6 +545,10 @@ def define_all(summary, sub: Region) -> dict[str, Ledger]:
         ledger = Ledger.objects.filter(region=sub, code=data["code"]).select_related("current_version").first()
         if ledger is None:
             ledger = do_define_ledger(region=sub, data=data, actor=None, scope=SYSTEM)
+            # defined in the demo's world, before its first rows (docs/ARCHITECTURE.md, "Today"): the demo's own
+            # records carry 2020 dates; what people do in it is recorded at the real time
+            LedgerVersion.objects.filter(ledger=ledger).update(created_at=DEFINED_AT)
+            Ledger.objects.filter(pk=ledger.pk).update(created_at=DEFINED_AT, modified_at=DEFINED_AT)
             summary.add("ledgers")
         ledgers[ledger.code] = ledger
     return ledgers

@@ -1080,7 +1080,9 @@ def _living_environment(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator
         decomposition=Decomposition.VILLAGES,
         **kw,
     )
-    # The pilot villages' weekly rounds are rows of the garbage-sorting ledger: counted, and villages with rows.
+    # The pilot villages' weekly rounds are rows of the garbage-sorting ledger: counted, and villages with rows —
+    # of the 4 pilots only (a row for another village is imported with a warning, not counted: never 5 of 4).
+    pilots = [ctx.village(name).code for name in GARBAGE_PILOTS]
     garbage = _indicator(
         ctx,
         t1,
@@ -1091,7 +1093,7 @@ def _living_environment(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator
         order=4,
         weight=Decimal(30),
         decomposition=Decomposition.VILLAGES,
-        **ledger_source("garbage-pilot", date_field="date"),
+        **ledger_source("garbage-pilot", date_field="date", villages=pilots),
         **kw,
     )
     pilots = _indicator(
@@ -1102,7 +1104,7 @@ def _living_environment(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator
         "个",
         4,
         order=5,
-        **ledger_source("garbage-pilot", "villages", date_field="date"),
+        **ledger_source("garbage-pilot", "villages", date_field="date", villages=pilots),
     )
 
     kong = ctx.village(KONG)

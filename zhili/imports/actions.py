@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, errors
 from zhili.core.errors import require
@@ -24,6 +25,26 @@ from zhili.imports import pipeline, registry
 from zhili.imports.models import ImportJob, ImportStatus
 from zhili.people import policy
 from zhili.people.scope import Scope
+
+audit.describe(
+    {
+        "import.upload": gettext_lazy("上传导入文件"),
+        "import.remap": gettext_lazy("调整列对应"),
+        "import.cancel": gettext_lazy("取消导入"),
+        "import.retry": gettext_lazy("重新检查导入"),
+    },
+    fields={
+        "*": {
+            "file": gettext_lazy("文件"),
+            "size": gettext_lazy("大小（字节）"),
+            "into": gettext_lazy("导入到"),
+            "add": gettext_lazy("新增"),
+            "update": gettext_lazy("更新"),
+            "rejected": gettext_lazy("未导入"),
+            "columns": gettext_lazy("列对应"),
+        }
+    },
+)
 
 if TYPE_CHECKING:  # people depend on this module, not the other way round
     from zhili.people.models import Person
@@ -112,7 +133,11 @@ def do_remap(job: ImportJob, choices: dict[str, str], *, actor: Person, scope: S
         override = pipeline.remember_mapping(job, actor, choices)
         ImportJob.objects.filter(pk=job.pk).update(choices=override, acted_by=actor)
         job.choices, job.acted_by = override, actor
-        audit.record(actor, "import.remap", job, changes={"columns": [None, override]})
+        imp = registry.get(job.importer)
+        labels = {c.key: c.label for c in imp.columns(imp.target(job))}
+        # the log says which column feeds which field by the field's name, as the page does ("" = not imported)
+        shown = {header: labels.get(key, "（不导入）") if key else "（不导入）" for header, key in override.items()}
+        audit.record(actor, "import.remap", job, changes={"columns": [None, shown]})
         if job.background:
             _requeue(job)
     if not job.background:

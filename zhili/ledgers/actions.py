@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, errors
 from zhili.core.errors import require
@@ -18,6 +19,35 @@ from zhili.people import policy
 from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
 from zhili.regions.models import Level, Region
+
+audit.describe(
+    {
+        "ledger.define": gettext_lazy("新建台账"),
+        "ledger.redefine": gettext_lazy("修改台账定义"),
+        "ledger.row.add": gettext_lazy("新增台账行"),
+        "ledger.row.edit": gettext_lazy("修改台账行"),
+        "ledger.row.archive": gettext_lazy("归档台账行"),
+        "ledger.row.reveal": gettext_lazy("查看完整身份证号"),
+        "ledger.export": gettext_lazy("导出台账"),
+        "ledger.import": gettext_lazy("导入台账"),
+        "ledger.row.import": gettext_lazy("导入更新台账行"),
+    },
+    fields={
+        "ledger.define": {"fields": gettext_lazy("字段")},
+        "ledger.redefine": {
+            "version": gettext_lazy("版本"),
+            "fields": gettext_lazy("字段"),
+            "key": gettext_lazy("唯一键"),
+        },
+        "ledger.row.reveal": {"field": gettext_lazy("字段")},
+        "ledger.export": {
+            "rows": gettext_lazy("行数"),
+            "filter": gettext_lazy("筛选"),
+            "masked": gettext_lazy("遮挡的身份证号"),
+            "in_full": gettext_lazy("完整的身份证号"),
+        },
+    },
+)
 
 
 def _require(cond: bool, message: str) -> None:
@@ -368,3 +398,18 @@ def do_export_ledger(ledger: Ledger, filters: queries.RowFilter, *, actor: Perso
         },
     )
     return exporting.Export(data, contents)
+
+
+def _row_field_labels(entries) -> dict[int, dict[str, str]]:
+    """A ledger row's changes are keyed by its fields: their labels in the row's own version and its ledger's
+    current one (a field added since), in one query."""
+    ids = {int(e.object_id) for e in entries if e.object_id.isdigit()}
+    labels: dict[int, dict[str, str]] = {}
+    for pk, fields, current in LedgerRow.all_rows.filter(pk__in=ids).values_list(
+        "pk", "version__fields", "ledger__current_version__fields"
+    ):
+        labels[pk] = {f["key"]: f["label"] for f in [*(current or []), *(fields or [])]}
+    return {e.pk: labels.get(int(e.object_id), {}) for e in entries if e.object_id.isdigit()}
+
+
+audit.describe_fields_by("ledgers.ledgerrow", _row_field_labels)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from zhili.core import numbers
 from zhili.excel import values as v
 from zhili.ledgers.models import FieldType, Ledger, LedgerVersion
 from zhili.people.scope import Scope
@@ -278,6 +279,8 @@ def display(version: LedgerVersion, key: str, value: Any, *, regions: dict[str, 
         return regions.get(value, value)
     if f["type"] == FieldType.ID_NUMBER:
         return mask(f, value)
+    if f["type"] in (FieldType.INTEGER, FieldType.DECIMAL):
+        return numbers.official(value, places=int(f.get("decimals", 4)))  # 3,200.5, not 3200.50
     return str(value)
 
 

@@ -18,10 +18,37 @@ from django.urls import reverse
 from zhili.imports import pipeline
 from zhili.imports.models import ImportJob, StagedChange
 from zhili.imports.registry import Column, Importer, Urls, register
-from zhili.ledgers.fields import Context, RowCleaner, display
+from zhili.ledgers.fields import CleanRow, Context, Problem, RowCleaner, display
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
+from zhili.ledgers.source import bound_sets
 from zhili.people import policy
 from zhili.regions.models import Region, path_prefix_q
+
+
+class BoundCleaner(RowCleaner):
+    """A ledger some indicator counts only for a fixed set of villages (ledgers/source.py, `villages`): a row for
+    a village outside the set is imported with a warning saying it is not counted there — never an error, and
+    never counted (the 4 garbage-sorting pilots stay 4 of 4, not 5)."""
+
+    def __init__(self, version, ctx, units, *, bound: list[tuple[str, list[Region]]]):
+        super().__init__(version, ctx, units)
+        self.bound = [(name, [v.path for v in villages], len(villages)) for name, villages in bound]
+        self.region_field = next(
+            ((f["key"], f["label"]) for f in version.fields if f["type"] == FieldType.REGION), None
+        )
+
+    def clean_cells(self, cells: list) -> CleanRow:
+        out = super().clean_cells(cells)
+        region = out.region
+        if region is None or out.errors or self.region_field is None:
+            return out
+        key, label = self.region_field
+        for name, paths, n in self.bound:
+            if not any(region.path.startswith(p) for p in paths):  # paths end in "/": a village and its grids
+                reason = f"“{region.name}”不在指标“{name}”所计的 {n} 个村之列：这一行照常导入，但不计入该指标。"
+                out.warnings.append(Problem(key, label, region.name, reason))
+        return out
+
 
 KEY = "ledger"
 CHUNK = 2000  # rows fetched per query when staging or applying updates
@@ -71,6 +98,9 @@ class LedgerImporter(Importer):
         ]
 
     def cleaner(self, ledger: Ledger, scope, units) -> RowCleaner:
+        bound = bound_sets(ledger)
+        if bound:
+            return BoundCleaner(ledger.current_version, Context.for_ledger(ledger, scope), units, bound=bound)
         return RowCleaner(ledger.current_version, Context.for_ledger(ledger, scope), units)
 
     def region_label(self, ledger: Ledger) -> str:

@@ -3,6 +3,10 @@
     {"ledger": "gas-conversion", "measure": "count", "filter": {"status": "已验收"}}
     {"ledger": "land-transfer", "measure": "sum", "field": "area"}
     {"ledger": "road-hardening", "measure": "villages"}          # villages with at least one row
+    {"ledger": "garbage-pilot", "measure": "villages", "villages": ["370115003…", …]}   # only these villages
+
+A source bound to a fixed set of villages (`villages`: their codes — the 4 garbage-sorting pilots) counts only
+their rows; the ledger's import warns about a row for another village (importer.py), it does not refuse it.
 
 A figure opens onto exactly the rows it counted (records()).
 """
@@ -19,6 +23,7 @@ from django.db.models.functions import Cast
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
 from zhili.ledgers.queries import region_names
 from zhili.regions import history
+from zhili.regions.models import PATH_SEP, Region, path_prefix_q
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
 MEASURES = {"count": "行数", "sum": "合计", "villages": "有记录的村数"}
@@ -31,6 +36,47 @@ def _ledger(indicator) -> Ledger | None:
         .select_related("current_version")
         .first()
     )
+
+
+def bound_villages(indicator) -> list[Region] | None:
+    """The villages a source is bound to (`villages`: their codes), in the indicator's subdistrict; None when it
+    counts every village. Read once per indicator object."""
+    codes = indicator.source_params.get("villages")
+    if not codes:
+        return None
+    cached = getattr(indicator, "_bound_villages", None)
+    if cached is None:
+        sub = indicator.task.goal.region
+        cached = list(Region.objects.filter(path_prefix_q("path", sub.path), code__in=codes).order_by("code"))
+        indicator._bound_villages = cached
+    return cached
+
+
+def rows_of_q(codes: list[str]) -> Q:
+    """Rows of these villages (and of their grids), by the codes in the rows' region paths: no query of its own,
+    so a board with bound sources runs no more queries than without."""
+    q = Q()
+    for code in codes:
+        q |= Q(region__path__contains=f"{PATH_SEP}{code}{PATH_SEP}")
+    return q
+
+
+def bound_sets(ledger: Ledger) -> list[tuple[str, list[Region]]]:
+    """The indicators counted from this ledger that are bound to a fixed set of villages, with the set: what
+    the ledger's import warns about (a row for a village outside it is imported, and not counted there)."""
+    from zhili.targets.models import Indicator, SourceKind
+
+    out = []
+    indicators = (
+        Indicator.objects.active()
+        .filter(source=SourceKind.COMPUTED, source_key="ledger", task__goal__region=ledger.region)
+        .select_related("task__goal__region")
+        .order_by("task__goal__year", "code")
+    )
+    for ind in indicators:
+        if ind.source_params.get("ledger") == ledger.code and ind.source_params.get("villages"):
+            out.append((ind.name, bound_villages(ind) or []))
+    return out
 
 
 class LedgerSource(IndicatorSource):
@@ -47,6 +93,9 @@ class LedgerSource(IndicatorSource):
             raise ValidationError("求和需要指定字段（field）。")
         if not isinstance(params.get("filter", {}), dict):
             raise ValidationError("筛选条件（filter）应为“字段: 值”的对象。")
+        bound = params.get("villages")
+        if bound is not None and not (isinstance(bound, list) and bound and all(isinstance(c, str) for c in bound)):
+            raise ValidationError("只计的村（villages）应为村（社区）代码的列表。")
 
     def describe(self, indicator) -> str:
         p = indicator.source_params
@@ -55,16 +104,20 @@ class LedgerSource(IndicatorSource):
         labels = {
             f["key"]: f["label"] for f in (ledger.current_version.fields if ledger and ledger.current_version else [])
         }
-        where = "，".join(f"{labels.get(k, k)}为“{v}”" for k, v in (p.get("filter") or {}).items())
+        conditions = [f"{labels.get(k, k)}为“{v}”" for k, v in (p.get("filter") or {}).items()]
+        if p.get("date_field"):
+            conditions.insert(0, f"{labels.get(p['date_field'], p['date_field'])}在本年度内")
         what = (
             f"“{labels.get(p.get('field'), p.get('field'))}”之和"
             if p.get("measure") == "sum"
             else MEASURES[p.get("measure", "count")]
         )
-        when = ""
-        if p.get("date_field"):
-            when = f"{labels.get(p['date_field'], p['date_field'])}在本年度内、"
-        return f"统计台账“{name}”中{when}{where + '的' if where else ''}行的{what}"
+        if p.get("villages"):  # how many, not which: the sentence is shown to every village that sees the indicator
+            conditions.insert(0, f"指定的 {len(p['villages'])} 个村（社区）")
+        # "…中状态为“已验收”的行数", not "…的行的行数"
+        if conditions:
+            return f"统计台账“{name}”中{'、'.join(conditions)}的{what}"
+        return f"统计台账“{name}”的{what}"
 
     def _filter_q(self, indicator, window: Window | None) -> Q:
         p = indicator.source_params
@@ -79,6 +132,8 @@ class LedgerSource(IndicatorSource):
                     f"data__{date_field}__lte": window.end.isoformat(),
                 }
             )
+        if p.get("villages"):
+            q &= rows_of_q(p["villages"])
         return q
 
     def _rows(self, indicator, window: Window | None):

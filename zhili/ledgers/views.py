@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhili.core import errors
+from zhili.core import audit, errors
 from zhili.core.models import AuditEntry
 from zhili.excel import SpreadsheetError
 from zhili.imports import views as import_views
@@ -141,7 +141,9 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             k: (names.get(v, v) if version.field(k) and version.field(k)["type"] == FieldType.REGION else v)
             for k, v in row.data.items()
         }
-    history = AuditEntry.objects.filter(object_type="ledgers.ledgerrow", object_id=str(row.pk)).order_by("-at")
+    history = audit.shown(
+        AuditEntry.objects.filter(object_type="ledgers.ledgerrow", object_id=str(row.pk)).order_by("-at")
+    )
     can_write = policy.write_ledger_row(request.scope, ledger, row.region)
     fields = row_form_fields(version, values, region=queries.only_region(request.scope, ledger) if can_write else None)
     for f in fields:  # identity numbers stay masked in the form unless revealed

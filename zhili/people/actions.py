@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from zhili.core import audit
 from zhili.core.errors import require
@@ -29,6 +30,25 @@ from zhili.people.models import (
 from zhili.people.scope import Scope
 from zhili.regions.actions import carries_across_merges
 from zhili.regions.models import Level, Region
+
+audit.describe(
+    {
+        "person.create": gettext_lazy("新建人员"),
+        "person.update": gettext_lazy("修改人员"),
+        "person.archive": gettext_lazy("停用人员"),
+        "person.restore": gettext_lazy("恢复人员"),
+        "person.set_password": gettext_lazy("设置密码"),
+        "unit.create": gettext_lazy("新建单位"),
+        "role.grant": gettext_lazy("授予角色"),
+        "role.confirm": gettext_lazy("确认角色"),
+        "role.end": gettext_lazy("结束角色"),
+        "chain.levels": gettext_lazy("设置责任链层级"),
+        "chain.set": gettext_lazy("设置责任链"),
+        "token.create": gettext_lazy("新建接口令牌"),
+        "token.revoke": gettext_lazy("吊销接口令牌"),
+    },
+    fields={"chain.levels": {"levels": gettext_lazy("层级")}},
+)
 
 PERSON_FIELDS = ("full_name", "phone", "title", "unit", "region", "email")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,150}$")

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zhili.core import audit
 from zhili.core.errors import Invalid, refuse, status_of
 from zhili.core.forms import run_action, status_for
 from zhili.core.queries import AuditFilter, audit_entries
@@ -419,6 +420,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "core/audit_log.html",
         {
             "page": page,
+            "shown": audit.shown(page),
             "actor": actor,
             "object": obj,
             "date_from": date_from,

@@ -11,9 +11,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, clock
 from zhili.regions.models import CHILD_LEVEL, CODE_LENGTH, PATH_SEP, Level, Region
+
+audit.describe(
+    {
+        "region.create": gettext_lazy("新建区划"),
+        "region.update": gettext_lazy("修改区划"),
+        "region.move": gettext_lazy("调整上级区划"),
+        "region.merge": gettext_lazy("合并村居"),
+        "region.close": gettext_lazy("撤销区划"),
+    },
+    fields={"regions.region": {"successor": gettext_lazy("并入"), "boundary": gettext_lazy("边界")}},
+)
 
 if TYPE_CHECKING:
     from zhili.people.models import (

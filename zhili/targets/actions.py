@@ -11,6 +11,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, clock
 from zhili.core.errors import Conflict, require
@@ -38,6 +39,69 @@ from zhili.targets.models import (
     TargetState,
     Task,
     TaskStatus,
+)
+
+audit.describe(
+    {
+        "goal.create": gettext_lazy("新建目标"),
+        "goal.update": gettext_lazy("修改目标"),
+        "goal.archive": gettext_lazy("归档目标"),
+        "goal.move": gettext_lazy("调整目标顺序"),
+        "task.create": gettext_lazy("新建任务"),
+        "task.update": gettext_lazy("修改任务"),
+        "task.archive": gettext_lazy("归档任务"),
+        "task.move": gettext_lazy("调整任务顺序"),
+        "task.report_completion": gettext_lazy("报办结"),
+        "task.close": gettext_lazy("销号"),
+        "task.reopen": gettext_lazy("退回重办"),
+        "task.remind": gettext_lazy("催办"),
+        "task.remind_read": gettext_lazy("阅读催办"),
+        "indicator.create": gettext_lazy("新建指标"),
+        "indicator.update": gettext_lazy("修改指标"),
+        "indicator.archive": gettext_lazy("归档指标"),
+        "indicator.move": gettext_lazy("调整指标顺序"),
+        "indicator.decompose": gettext_lazy("分解下达"),
+        "indicator.remind_village": gettext_lazy("催办村（社区）"),
+        "indicator.remind_read": gettext_lazy("阅读催办"),
+        "indicator.remind_answer": gettext_lazy("回复催办"),
+        "indicator.import": gettext_lazy("按目标责任书更新指标"),
+        "progress.report": gettext_lazy("填报进度"),
+        "progress.correct": gettext_lazy("更正进度"),
+        "period.reopen": gettext_lazy("重新开放填报期"),
+        "lights.rule": gettext_lazy("设置亮灯规则"),
+        "ranking.weights": gettext_lazy("设置排名权重"),
+        "ranking.publish": gettext_lazy("向村（社区）公布排名"),
+        "targets.export": gettext_lazy("导出目标任务表"),
+        "targets.rollover": gettext_lazy("从上一年度结转"),
+        "targets.import": gettext_lazy("导入目标责任书"),
+        "activity.create": gettext_lazy("新增工作记录"),
+        "activity.archive": gettext_lazy("归档工作记录"),
+    },
+    fields={
+        "*": {"position": gettext_lazy("位置"), "files": gettext_lazy("佐证材料")},
+        "task.remind": {"to": gettext_lazy("催办对象")},
+        "indicator.remind_village": {"village": gettext_lazy("村（社区）")},
+        "indicator.remind_answer": {"answer": gettext_lazy("回复")},
+        "progress.report": {"value": gettext_lazy("数值")},
+        "progress.correct": {"value": gettext_lazy("数值")},
+        "period.reopen": {"period_end": gettext_lazy("期末"), "until": gettext_lazy("开放至")},
+        "ranking.publish": {"published_to_villages": gettext_lazy("向村（社区）公布")},
+        "targets.export": {
+            "year": gettext_lazy("年度"),
+            "viewpoint": gettext_lazy("范围"),
+            "rows": gettext_lazy("行数"),
+        },
+        "targets.rollover": {
+            "from": gettext_lazy("从年度"),
+            "to": gettext_lazy("到年度"),
+            "goals": gettext_lazy("目标"),
+            "tasks": gettext_lazy("任务"),
+            "indicators": gettext_lazy("指标"),
+            "shares": gettext_lazy("分解"),
+            "ranking_schemes": gettext_lazy("排名方案"),
+        },
+        "lights.rule": {"effective_from": gettext_lazy("生效日期")},
+    },
 )
 
 

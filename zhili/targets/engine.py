@@ -50,6 +50,8 @@ class Cell:
     completion: Decimal | None
     evaluate: Callable[[], lights.Light] = field(repr=False, compare=False)
     missing: list[str] = field(default_factory=list)  # child indicators without data
+    # a village's composite index: the components not decomposed to the village, left out (weights renormalised)
+    not_applicable: list[str] = field(default_factory=list)
 
     @cached_property
     def light(self) -> lights.Light:
@@ -319,12 +321,24 @@ def compute(
             kids = children[ind.pk]
             if whole:
                 whole_cells[ind.pk] = _aggregate(ind, kids, [whole_cells.get(k.pk) for k in kids], cell, rule, today)
-            if ind.decomposition == Decomposition.VILLAGES:
+            # A composite index (weighted or average completion) is the village's own wherever one of its
+            # components is decomposed to the village, decomposed itself or not: it is computed from the
+            # components that apply to the village. A sum needs the village's share of the index.
+            composite = is_composite(ind)
+            if ind.decomposition == Decomposition.VILLAGES or composite:
                 for vid in village_ids:
                     cells = [village_cells.get((k.pk, vid)) for k in kids]
                     if any(cells):
+                        target = share_by_region.get(vid) if ind.decomposition == Decomposition.VILLAGES else None
                         village_cells[(ind.pk, vid)] = _aggregate(
-                            ind, kids, cells, cell, rule, today, target=share_by_region.get(vid)
+                            ind,
+                            kids,
+                            cells,
+                            cell,
+                            rule,
+                            today,
+                            target=target if target is not None or not composite else ind.target,
+                            applies=[c is not None for c in cells] if composite else None,
                         )
             return
         if ind.decomposition == Decomposition.VILLAGES:
@@ -361,13 +375,31 @@ def compute(
     return Computed(indicators, whole_cells, village_cells, unit_cells, share_sums, rule, window, computed)
 
 
+def is_composite(ind: Indicator) -> bool:
+    """An index of its components' completions (weighted or average): each village has its own, from the
+    components that apply to it, whether the index is decomposed or not."""
+    return ind.source == SourceKind.CHILDREN and ind.aggregation != Aggregation.SUM
+
+
 def _aggregate(
-    ind: Indicator, kids: list[Indicator], cells: list[Cell | None], cell, rule, today, target: Decimal | None = None
+    ind: Indicator,
+    kids: list[Indicator],
+    cells: list[Cell | None],
+    cell,
+    rule,
+    today,
+    target: Decimal | None = None,
+    applies: list[bool] | None = None,
 ) -> Cell:
-    """A parent indicator from its children. A child without data is reported missing, never counted as 0."""
+    """A parent indicator from its children. A child without data is reported missing, never counted as 0; a
+    child that does not apply (a village's component not decomposed to it, `applies`) is left out and named, and
+    the weights are those of the children that apply."""
     target = ind.target if target is None else target
-    missing = [k.name for k, c in zip(kids, cells, strict=True) if c is None or c.actual is None]
-    present = [(k, c) for k, c in zip(kids, cells, strict=True) if c is not None and c.actual is not None]
+    applies = applies or [True] * len(kids)
+    not_applicable = [k.name for k, a in zip(kids, applies, strict=True) if not a]
+    kids_cells = [(k, c) for k, c, a in zip(kids, cells, applies, strict=True) if a]
+    missing = [k.name for k, c in kids_cells if c is None or c.actual is None]
+    present = [(k, c) for k, c in kids_cells if c is not None and c.actual is not None]
     if ind.aggregation == Aggregation.SUM:
         actual = _sum([c.actual for _, c in present]) if present else None
         out = cell(ind, actual, target)
@@ -385,7 +417,9 @@ def _aggregate(
         else:
             pct = sum((p for _, p in capped), Decimal(0)) / len(capped)
         pct = pct.quantize(Decimal("0.1"))
-    return Cell(target, None, pct, lambda: lights.evaluate(pct, ind.task.start, ind.due, today, rule), missing)
+    return Cell(
+        target, None, pct, lambda: lights.evaluate(pct, ind.task.start, ind.due, today, rule), missing, not_applicable
+    )
 
 
 # ---- the one-page view --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhili.core import numbers
 from zhili.core.clock import today
 from zhili.excel import values
 from zhili.targets.models import ActivityKind, Decomposition, Direction, PeriodType, SourceKind
@@ -28,8 +29,17 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class _Number(forms.NumberInput):
+    """Filled as officials write a number (56, 1.5), not as the database keeps it (56.0000)."""
+
+    def format_value(self, value):
+        return numbers.plain(value) if value is not None and value != "" else super().format_value(value)
+
+
 class DecimalInput(forms.DecimalField):
     """Accepts what people type: full-width digits, thousands separators, spaces."""
+
+    widget = _Number
 
     def to_python(self, value):
         if isinstance(value, str):

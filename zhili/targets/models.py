@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import secrets
 from decimal import Decimal
 
@@ -35,6 +36,13 @@ class Goal(ArchivableModel):
         verbose_name = _("目标")
 
     def __str__(self) -> str:
+        return self.heading
+
+    @property
+    def heading(self) -> str:
+        """ "1.1 新旧动能转换"; a title that already carries its number ("1 个中心任务") is not numbered twice."""
+        if not self.code or re.match(rf"{re.escape(self.code)}(?![\d.])", self.title):
+            return self.title
         return f"{self.code} {self.title}"
 
     @property

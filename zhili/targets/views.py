@@ -90,7 +90,7 @@ def _subjects(ind, view: queries.Viewpoint, scope, own: history.Villages | None 
     `own` is a village viewer's village, with its predecessors."""
     today = clock.today()
     year = ind.task.goal.year
-    if ind.decomposition == Decomposition.VILLAGES:
+    if ind.decomposition == Decomposition.VILLAGES or engine.is_composite(ind):
         villages = own if view.village else _villages(view, scope, year, today)
         computed = engine.compute(view.sub, year, today, villages, whole=view.whole, indicators=_family(ind))
         merged = villages.predecessors_by_village()
@@ -215,6 +215,9 @@ def _indicator_page(
                 if view.whole or c is not None
             ],
             "share_sum": share_sum,
+            # the rows are villages unless decomposed to units: a composite index not decomposed itself still has
+            # each village's own figure (engine.is_composite), a computed one opens onto each village's records
+            "village_rows": ind.decomposition != Decomposition.UNITS,
             "can_manage": policy.plan_targets(request.scope, view.sub),
             "can_author": policy.author_indicators(request.scope, ind.task),
             "reopen_form": ReopenPeriodForm() if policy.reopen_period(request.scope, view.sub) else None,

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, errors
 from zhili.core.errors import require
@@ -21,6 +22,16 @@ from zhili.people.models import Person, Role, RoleAssignment
 from zhili.people.scope import Scope
 from zhili.regions.actions import normalise_code
 from zhili.regions.models import PATH_SEP, Level, Region
+
+audit.describe(
+    {
+        "person.initial_passwords": gettext_lazy("取走初始密码"),
+        "region.roster_import": gettext_lazy("导入村居名册"),
+        "region.import": gettext_lazy("按村居名册更新区划"),
+        "person.roster_import": gettext_lazy("导入花名册"),
+        "person.import": gettext_lazy("按花名册更新人员"),
+    }
+)
 
 DEMO_FLAG = "demo"  # zhili.demo's mark on a database that holds the demo (nothing imports the demo)
 SETUP_REASON = "zhili setup：新建乡镇（街道）"

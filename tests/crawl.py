@@ -1,0 +1,159 @@
+"""Follow every link a person can click, from a page on: the crawler the page-wide proofs share (no leak outside
+one's scope, nothing internal on screen, English throughout).
+
+`crawl(client, start)` GETs every same-site link breadth-first and yields (path, response); `readable(response)`
+is the text a person would read in it (the page, the JSON, a spreadsheet's cells); `visible_text(html)` is what a
+browser shows of a page (no tags, attribute values, scripts or styles).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import deque
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from django.test import Client
+
+SKIP_PREFIXES = ("/static/", "/logout/", "/i18n/setlang/")
+LIMIT = 400
+# Kinds of page a village has hundreds of (its cases, their photos): a sample of each is crawled, so that the
+# crawl still reaches every other kind of page within LIMIT.
+SAMPLED = {
+    re.compile(r"^/cases/\d+/$"): 60,
+    re.compile(r"^/cases/\d+/photos/"): 20,
+    re.compile(r"^/cases/\?.*page="): 10,
+}
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "href" and value:
+                self.hrefs.append(value)
+
+
+class _Text(HTMLParser):
+    """The text nodes of a page, outside <script>, <style> and <template>."""
+
+    HIDDEN = frozenset({"script", "style", "template"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self._hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(html: str) -> str:
+    """What a browser shows of `html`, one text node a line."""
+    parser = _Text()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
+def same_site(base: str, href: str) -> str | None:
+    absolute = urldefrag(urljoin("http://testserver" + base, href)).url
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https") or parts.netloc != "testserver":
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if path.startswith(SKIP_PREFIXES):
+        return None
+    return path
+
+
+def readable(response) -> str:
+    """The text a person would read in a response: the page, the JSON, or the cells of a spreadsheet ("" for a
+    redirect or an image). Read once and kept on the response, so a streamed one can be read again."""
+    cached = getattr(response, "_crawl_text", None)
+    if cached is not None:
+        return cached
+    text = _read(response)
+    response._crawl_text = text
+    return text
+
+
+def _read(response) -> str:
+    if response.status_code in (301, 302):
+        return ""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response.get("Content-Type", "")
+    if "spreadsheetml" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None
+        )
+    if kind.startswith("image/"):
+        return ""  # a case photo: no text to leak (the copies shown carry no EXIF)
+    if kind.startswith(("text/", "application/json", "application/yaml")):
+        return content.decode()
+    raise AssertionError(f"unexpected content type {kind!r}")
+
+
+def crawl(
+    client: Client,
+    start: str = "/",
+    *,
+    limit: int = LIMIT,
+    sampled: dict[re.Pattern[str], int] | None = None,
+    within: str = "/",
+) -> Iterator[tuple[str, object]]:
+    """Breadth-first GET of every same-site link (under `within`) from `start`, yielding (path, response); stop
+    early by leaving the loop.
+
+    Links are followed from pages that answer 200 (and a 302's target); any other answer is yielded too, with
+    `response.linked_from` naming the page that links to it, and not followed. At most `limit` pages answering
+    200 or 302; of each kind in `sampled` (a pattern → how many; SAMPLED unless given) only that many.
+    """
+    sampled = SAMPLED if sampled is None else sampled
+    taken = dict.fromkeys(sampled, 0)
+    queue = deque([start])
+    linked_from = {start: "(start)"}
+    fetched = 0
+    while queue and fetched < limit:
+        path = queue.popleft()
+        response = client.get(path)
+        response.linked_from = linked_from[path]  # type: ignore[attr-defined]
+        if response.status_code == 302:
+            target = same_site(path, response["Location"])
+            assert target is not None and not target.startswith("/login/"), f"{path} → {response['Location']}"
+            links = [target]
+        elif response.status_code == 200:
+            parser = _Links()
+            if response["Content-Type"].startswith("text/html"):
+                parser.feed(readable(response))
+            links = [link for href in parser.hrefs if (link := same_site(path, href))]
+        else:
+            yield path, response
+            continue
+        fetched += 1
+        yield path, response
+        for link in links:
+            if link not in linked_from and link.startswith(within):
+                kind = next((k for k in sampled if k.search(link)), None)
+                if kind is not None:
+                    if taken[kind] >= sampled[kind]:
+                        continue
+                    taken[kind] += 1
+                linked_from[link] = path
+                queue.append(link)
