@@ -210,3 +210,28 @@ def test_an_unknown_source_is_refused(tree, world):
             source_key="nope",
         )
     assert not Indicator.objects.filter(code="x").exists()
+
+
+def test_a_running_total_lower_than_the_last_is_refused_unless_the_note_says_why(tree, world):
+    village, scope = who("demo-village")
+    start = (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    end = TODAY.replace(day=1) - datetime.timedelta(days=1)
+    Entry.objects.create(
+        indicator=tree.households, region=world.kong, period_start=start, period_end=end, value=Decimal(8)
+    )
+    unchanged(
+        lambda: actions.do_report_progress(
+            tree.households, region=world.kong, day=TODAY, value=Decimal(2), actor=village, scope=scope
+        ),
+        "按累计值填报：.*累计 8，本期填的 2 比它少。若本期新增 2，请填累计数 10",
+    )
+    entry = actions.do_report_progress(
+        tree.households,
+        region=world.kong,
+        day=TODAY,
+        value=Decimal(2),
+        note="6 户搬迁注销，核减",
+        actor=village,
+        scope=scope,
+    )
+    assert entry.value == 2

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhili.core import audit, clock
+from zhili.core import audit, clock, numbers
 from zhili.core.errors import Conflict, require
 from zhili.people import policy
 from zhili.people.models import Person, Unit
@@ -806,6 +806,28 @@ def do_report_progress(
             f"{periods.label(start, end, indicator.period_type)}已填报过"
             f"（{previous.value.normalize():f}）；如需修改，请使用“更正”并写明原因。"
         )
+    if indicator.cumulative and not (note or "").strip():
+        # A running total lower than the last one is nearly always the period's increment typed as the total
+        # (262 → 12); when the total really fell, the person says why in the note.
+        last = (
+            Entry.objects.filter(indicator=indicator, region=region, unit=unit, period_end__lt=end, is_current=True)
+            .order_by("-period_end")
+            .first()
+        )
+        if last is not None and value < last.value:
+            raise ValidationError(
+                _(
+                    "“%(name)s”按累计值填报：%(period)s累计 %(last)s，本期填的 %(value)s 比它少。"
+                    "若本期新增 %(value)s，请填累计数 %(sum)s；若累计数确实减少，请在说明中写明原因。"
+                )
+                % {
+                    "name": indicator.name,
+                    "period": periods.label(last.period_start, last.period_end, indicator.period_type),
+                    "last": numbers.plain(last.value),
+                    "value": numbers.plain(value),
+                    "sum": numbers.plain(last.value + value),
+                }
+            )
     checked = evidence.check_all(files)
     entry = Entry.objects.create(
         indicator=indicator,
