@@ -7,69 +7,16 @@ As demo-village no page may name another of Taiping's villages; as demo-grid no 
 from __future__ import annotations
 
 import json
-import re
-from collections import deque
-from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from django.test import Client
 
 from tests.conftest import PERSONAS, person
+from tests.crawl import LIMIT
+from tests.crawl import crawl as shared_crawl
+from tests.crawl import readable as _readable
 from zhili.people.models import Role, RoleAssignment
 from zhili.regions.models import Level, Region
-
-SKIP_PREFIXES = ("/static/", "/logout/", "/i18n/setlang/")
-LIMIT = 400
-# Kinds of page a village has hundreds of (its cases, their photos): a sample of each is crawled, so that the
-# crawl still reaches every other kind of page within LIMIT.
-SAMPLED = {
-    re.compile(r"^/cases/\d+/$"): 60,
-    re.compile(r"^/cases/\d+/photos/"): 20,
-    re.compile(r"^/cases/\?.*page="): 10,
-}
-
-
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name == "href" and value:
-                self.hrefs.append(value)
-
-
-def _same_site(base: str, href: str) -> str | None:
-    absolute = urldefrag(urljoin("http://testserver" + base, href)).url
-    parts = urlsplit(absolute)
-    if parts.scheme not in ("http", "https") or parts.netloc != "testserver":
-        return None
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if path.startswith(SKIP_PREFIXES):
-        return None
-    return path
-
-
-def _readable(response) -> str:
-    """The text a person would read in a response: the page, the JSON, or the cells of a spreadsheet."""
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    kind = response.get("Content-Type", "")
-    if "spreadsheetml" in kind:
-        import io
-
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(
-            str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None
-        )
-    if kind.startswith("image/"):
-        return ""  # a case photo: no text to leak (the copies shown carry no EXIF)
-    if kind.startswith(("text/", "application/json", "application/yaml")):
-        return content.decode()
-    raise AssertionError(f"unexpected content type {kind!r}")
 
 
 def crawl(
@@ -81,44 +28,19 @@ def crawl(
     within: str = "/",
     broken: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Breadth-first GET of every same-site link (under `within`) from `start`. Returns {url: body}.
+    """Every page reachable from `start` (tests/crawl.py) as {url: text}.
 
     A page that answers neither 200 nor 302 fails the crawl at once, or, when `broken` is given, is noted there
     ("url → status, linked from page") so that the test can report it together with any leak.
     """
     pages: dict[str, str] = {}
-    queue = deque([start])
-    linked_from = {start: "(start)"}
-    sampled = dict.fromkeys(SAMPLED, 0)
-    while queue and len(pages) < limit:
-        url = queue.popleft()
-        response = client.get(url)
+    for url, response in shared_crawl(client, start, limit=limit, within=within):
         if response.status_code not in (200, 302):
-            problem = f"{response.status_code}, linked from {linked_from[url]}"
+            problem = f"{response.status_code}, linked from {response.linked_from}"
             assert broken is not None, f"{url} → {problem}"
             broken[url] = problem
             continue
-        if response.status_code == 302:
-            target = _same_site(url, response["Location"])
-            assert target is not None and not target.startswith("/login/"), f"{url} → {response['Location']}"
-            links = [target]
-            body = ""
-        else:
-            body = _readable(response)
-            parser = _Links()
-            if response["Content-Type"].startswith("text/html"):
-                parser.feed(body)
-            links = [link for href in parser.hrefs if (link := _same_site(url, href))]
-        pages[url] = body
-        for link in links:
-            if link not in linked_from and link.startswith(within):
-                kind = next((k for k in SAMPLED if k.search(link)), None)
-                if kind is not None:
-                    if sampled[kind] >= SAMPLED[kind]:
-                        continue
-                    sampled[kind] += 1
-                linked_from[link] = url
-                queue.append(link)
+        pages[url] = _readable(response) if response.status_code == 200 else ""
         if stop_when and stop_when(pages):
             break
     return pages

@@ -1,0 +1,133 @@
+"""The crawler the page-wide tests share: follow every same-site link a person can click, from a start page on.
+
+`crawl` yields each page fetched as (path, response); `readable(response)` is the text a person would read in it.
+tests/test_no_leak_crawl.py looks for other villages in it, tests/test_english_crawl.py for Chinese in English.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import deque
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from django.test import Client
+
+SKIP_PREFIXES = ("/static/", "/logout/", "/i18n/setlang/")
+LIMIT = 400
+# Kinds of page a village has hundreds of (its cases, their photos): a sample of each is crawled, so that the
+# crawl still reaches every other kind of page within LIMIT.
+SAMPLED = {
+    re.compile(r"^/cases/\d+/$"): 60,
+    re.compile(r"^/cases/\d+/photos/"): 20,
+    re.compile(r"^/cases/\?.*page="): 10,
+}
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "href" and value:
+                self.hrefs.append(value)
+
+
+def same_site(base: str, href: str) -> str | None:
+    absolute = urldefrag(urljoin("http://testserver" + base, href)).url
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https") or parts.netloc != "testserver":
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if path.startswith(SKIP_PREFIXES):
+        return None
+    return path
+
+
+def kind_of(path: str) -> str:
+    """/regions/370115003201/?year=2020 → /regions/#/?year: pages of one kind, whatever they show."""
+    parts = urlsplit(path)
+    keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair})
+    return re.sub(r"\d+", "#", parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
+def readable(response) -> str:
+    """The text a person would read in a response: the page, the JSON, or the cells of a spreadsheet."""
+    if hasattr(response, "_readable"):
+        return response._readable
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response.get("Content-Type", "")
+    if "spreadsheetml" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        text = "\n".join(
+            str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None
+        )
+    elif kind.startswith("image/"):
+        text = ""  # a case photo: no text to read (the copies shown carry no EXIF)
+    elif kind.startswith(("text/", "application/json", "application/yaml")):
+        text = content.decode()
+    else:
+        raise AssertionError(f"unexpected content type {kind!r}")
+    response._readable = text
+    return text
+
+
+def crawl(
+    client: Client,
+    start: str = "/",
+    *,
+    limit: int = LIMIT,
+    sampled: dict[re.Pattern, int] | None = None,
+    within: str = "/",
+    per_kind: int | None = None,
+) -> Iterator[tuple[str, object]]:
+    """Breadth-first GET of every same-site link (under `within`) from `start`, yielding (path, response).
+
+    Links are followed from pages that answer 200 (and a 302's target); any other answer is yielded too, with
+    `response.linked_from` naming the page that links to it, and not followed. At most `limit` pages answering
+    200 or 302; of each kind in `sampled` (a pattern → how many; SAMPLED unless given) only that many, and with
+    `per_kind`, only that many of every kind of page (`kind`: the same path but for its numbers, the same query keys).
+    """
+    sampled = SAMPLED if sampled is None else sampled
+    counts = dict.fromkeys(sampled, 0)
+    kinds: dict[str, int] = {}
+    queue = deque([start])
+    linked_from = {start: "(start)"}
+    fetched = 0
+    while queue and fetched < limit:
+        url = queue.popleft()
+        response = client.get(url)
+        response.linked_from = linked_from[url]  # type: ignore[attr-defined]
+        if response.status_code == 302:
+            target = same_site(url, response["Location"])
+            assert target is not None and not target.startswith("/login/"), f"{url} → {response['Location']}"
+            links = [target]
+        elif response.status_code == 200:
+            parser = _Links()
+            if response["Content-Type"].startswith("text/html"):
+                parser.feed(readable(response))
+            links = [link for href in parser.hrefs if (link := same_site(url, href))]
+        else:
+            yield url, response
+            continue
+        fetched += 1
+        yield url, response
+        for link in links:
+            if link not in linked_from and link.startswith(within):
+                kind = next((k for k in sampled if k.search(link)), None)
+                if kind is not None:
+                    if counts[kind] >= sampled[kind]:
+                        continue
+                    counts[kind] += 1
+                if per_kind is not None:
+                    if kinds.get(kind_of(link), 0) >= per_kind:
+                        continue
+                    kinds[kind_of(link)] = kinds.get(kind_of(link), 0) + 1
+                linked_from[link] = url
+                queue.append(link)
