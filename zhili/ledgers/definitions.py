@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from zhili.ledgers.models import FieldType, RowLevel
 
@@ -48,7 +49,7 @@ def check_fields(fields: list[dict], key: list[str]) -> list[dict]:
     """Validate a field list; returns it normalised. Raises ValidationError with every problem, in Chinese."""
     problems: list[str] = []
     if not isinstance(fields, list) or not fields:
-        raise ValidationError("台账至少需要一个字段。")
+        raise ValidationError(_("台账至少需要一个字段。"))
     seen_keys: set[str] = set()
     seen_labels: set[str] = set()
     out = []
@@ -107,14 +108,20 @@ def load_file(path: str | Path) -> dict:
         else:
             data = json.loads(text)
     except Exception as exc:  # yaml and json raise different types; both mean "cannot read"
-        raise ValidationError(f"台账定义文件 {path.name} 无法读取：{exc}") from None
+        raise ValidationError(_("台账定义文件 %(name)s 无法读取：%(exc)s") % {"name": path.name, "exc": exc}) from None
     if not isinstance(data, dict):
-        raise ValidationError(f"台账定义文件 {path.name} 应为一个对象（code、name、level、key、fields）。")
+        raise ValidationError(
+            _("台账定义文件 %(name)s 应为一个对象（code、name、level、key、fields）。") % {"name": path.name}
+        )
     for required in ("code", "name", "fields"):
         if required not in data:
-            raise ValidationError(f"台账定义文件 {path.name} 缺少“{required}”。")
+            raise ValidationError(
+                _("台账定义文件 %(name)s 缺少“%(required)s”。") % {"name": path.name, "required": required}
+            )
     if data.get("level", RowLevel.VILLAGE) not in RowLevel.values:
-        raise ValidationError(f"行级别“{data.get('level')}”无效，可用：{'、'.join(RowLevel.values)}。")
+        raise ValidationError(
+            _("行级别“%(v)s”无效，可用：%(v2)s。") % {"v": data.get("level"), "v2": "、".join(RowLevel.values)}
+        )
     return data
 
 

@@ -9,6 +9,7 @@ from django.db.models import CharField, Count, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Right, Substr, Upper
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from zhili.core import clock
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
@@ -31,7 +32,7 @@ def ledgers_for(scope: Scope):
 def get_ledger_or_404(scope: Scope, code: str) -> Ledger:
     ledger = ledgers_for(scope).filter(code=code).first()
     if ledger is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return ledger
 
 
@@ -42,7 +43,7 @@ def rows_for(scope: Scope, ledger: Ledger):
 def get_row_or_404(scope: Scope, ledger: Ledger, pk: int) -> LedgerRow:
     row = rows_for(scope, ledger).filter(pk=pk).select_related("version", "created_by", "modified_by").first()
     if row is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return row
 
 

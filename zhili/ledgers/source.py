@@ -15,13 +15,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
 from zhili.ledgers.queries import region_names
 from zhili.regions import history
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
-MEASURES = {"count": "行数", "sum": "合计", "villages": "有记录的村数"}
+MEASURES = {"count": gettext_lazy("行数"), "sum": gettext_lazy("合计"), "villages": gettext_lazy("有记录的村数")}
 
 
 def _ledger(indicator) -> Ledger | None:
@@ -35,18 +37,18 @@ def _ledger(indicator) -> Ledger | None:
 
 class LedgerSource(IndicatorSource):
     key = "ledger"
-    label = "台账"
+    label = gettext_lazy("台账")
 
     def check_params(self, params: dict) -> None:
         if not params.get("ledger"):
-            raise ValidationError("台账来源需要指定台账代码（ledger）。")
+            raise ValidationError(_("台账来源需要指定台账代码（ledger）。"))
         measure = params.get("measure", "count")
         if measure not in MEASURES:
-            raise ValidationError(f"统计方式应为：{'、'.join(MEASURES)}。")
+            raise ValidationError(_("统计方式应为：%(v)s。") % {"v": "、".join(MEASURES)})
         if measure == "sum" and not params.get("field"):
-            raise ValidationError("求和需要指定字段（field）。")
+            raise ValidationError(_("求和需要指定字段（field）。"))
         if not isinstance(params.get("filter", {}), dict):
-            raise ValidationError("筛选条件（filter）应为“字段: 值”的对象。")
+            raise ValidationError(_("筛选条件（filter）应为“字段: 值”的对象。"))
 
     def describe(self, indicator) -> str:
         p = indicator.source_params
@@ -55,16 +57,24 @@ class LedgerSource(IndicatorSource):
         labels = {
             f["key"]: f["label"] for f in (ledger.current_version.fields if ledger and ledger.current_version else [])
         }
-        where = "，".join(f"{labels.get(k, k)}为“{v}”" for k, v in (p.get("filter") or {}).items())
+        where = _("，").join(
+            _("%(field)s为“%(value)s”") % {"field": labels.get(k, k), "value": v}
+            for k, v in (p.get("filter") or {}).items()
+        )
         what = (
-            f"“{labels.get(p.get('field'), p.get('field'))}”之和"
+            _("“%(field)s”之和") % {"field": labels.get(p.get("field"), p.get("field"))}
             if p.get("measure") == "sum"
             else MEASURES[p.get("measure", "count")]
         )
         when = ""
         if p.get("date_field"):
-            when = f"{labels.get(p['date_field'], p['date_field'])}在本年度内、"
-        return f"统计台账“{name}”中{when}{where + '的' if where else ''}行的{what}"
+            when = _("%(field)s在本年度内、") % {"field": labels.get(p["date_field"], p["date_field"])}
+        return _("统计台账“%(name)s”中%(when)s%(where)s行的%(what)s") % {
+            "name": name,
+            "when": when,
+            "where": _("%(conditions)s的") % {"conditions": where} if where else "",
+            "what": what,
+        }
 
     def _filter_q(self, indicator, window: Window | None) -> Q:
         p = indicator.source_params
