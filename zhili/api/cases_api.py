@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -197,7 +198,7 @@ def act(
 ):
     case = queries.get_case_or_404(request.scope, case_id)
     if handler is not None and not 1 <= handler <= MAX_ID:
-        raise Invalid(steps.HANDLER_REFUSED)
+        raise Invalid(_(steps.HANDLER_REFUSED))
     if revision is not None and not 0 <= revision < 2**31:
         raise Invalid("revision 应为页面或上次响应给出的版本号。")
     arguments = steps.resolve(case, request.scope, unit=unit, village=village, handler=handler, master=master)

@@ -426,7 +426,7 @@ def do_act(
                 _("请选择本街道的村（社区）。"),
             )
         if handler is not None:
-            _require(_may_be_named_handler(handler, case, unit=unit, village=village), steps.HANDLER_REFUSED)
+            _require(_may_be_named_handler(handler, case, unit=unit, village=village), _(steps.HANDLER_REFUSED))
     elif action == "handle":
         _require(len(photos) >= 1, _("处置须上传至少一张处置后照片。"))
         _require(len(photos) <= MAX_PHOTOS, _("每次最多上传 %(MAX_PHOTOS)s 张照片。") % {"MAX_PHOTOS": MAX_PHOTOS})
@@ -440,7 +440,7 @@ def do_act(
             and master.is_open
             and master.state != State.MERGED
             and queries.visible(scope).filter(pk=master.pk).exists(),
-            steps.MASTER_REFUSED,
+            _(steps.MASTER_REFUSED),
         )
     elif action == "request_extension":
         _require(days is not None and 1 <= days <= 30, _("延期天数应为 1–30 个工作日。"))
@@ -450,7 +450,7 @@ def do_act(
         ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
     elif action in ("approve_extension", "deny_extension"):
         pending = case.extensions.select_for_update().get(decided_at__isnull=True)
-        require(pending.requested_by_id != getattr(actor, "pk", None), flow.OWN_EXTENSION)
+        require(pending.requested_by_id != getattr(actor, "pk", None), str(flow.OWN_EXTENSION))
     data = apply_step(
         case,
         action,

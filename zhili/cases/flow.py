@@ -84,7 +84,7 @@ def allowed(who: str, case: Case, scope: Scope, *, pending_by: int | None = None
 
 
 EXTENSION_STEPS = ("request_extension", "approve_extension", "deny_extension")
-OWN_EXTENSION = "延期须由申请人以外的领导审批：这份延期申请是您提出的，不能自己批准或驳回。"
+OWN_EXTENSION = _("延期须由申请人以外的领导审批：这份延期申请是您提出的，不能自己批准或驳回。")
 
 
 def _pending_extension(case: Case) -> tuple[bool, int | None]:
@@ -117,7 +117,7 @@ def _problem(action: str, case: Case, scope: Scope) -> ValidationError | None:
             % {
                 "v": case.get_state_display(),
                 "label": step.label,
-                "v2": "、".join(str(STEPS[a].label) for a in available(case, scope)) or "无",
+                "v2": "、".join(str(STEPS[a].label) for a in available(case, scope)) or _("无"),
             }
         )
     pending, pending_by = _pending_extension(case) if action in EXTENSION_STEPS else (False, None)
@@ -127,10 +127,10 @@ def _problem(action: str, case: Case, scope: Scope) -> ValidationError | None:
         if step.who == LEADER and pending_by is not None and pending_by == scope.person_id:
             return Refused(OWN_EXTENSION)
         who = {
-            DISPATCHER: "受理派遣单位或街道领导",
-            ASSIGNEE: "承办单位、承办村或责任人",
-            VERIFIER: "网格员、受理派遣单位或街道领导（处置人以外）",
-            LEADER: "街道领导",
+            DISPATCHER: _("受理派遣单位或街道领导"),
+            ASSIGNEE: _("承办单位、承办村或责任人"),
+            VERIFIER: _("网格员、受理派遣单位或街道领导（处置人以外）"),
+            LEADER: _("街道领导"),
         }[step.who]
         return Refused(_("“%(label)s”须由%(who)s操作。") % {"label": step.label, "who": who})
     if action == "request_extension" and pending:

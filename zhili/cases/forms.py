@@ -182,21 +182,21 @@ class CaseFilterForm(forms.Form):
         choices=[(s, s) for s in STATE_FILTERS],
         error_messages={"invalid_choice": _("状态“%(value)s”不是可选的状态。")},
     )
-    category = _int_field("类别")
+    category = _int_field(_("类别"))
     region = forms.CharField(required=False, max_length=20, error_messages={"max_length": _("区划代码太长。")})
     source = forms.ChoiceField(
         required=False,
         choices=[("", ""), *Source.choices],
         error_messages={"invalid_choice": _("来源“%(value)s”不是可选的来源。")},
     )
-    unit = _int_field("处置单位")
-    batch = _int_field("督查批次")
+    unit = _int_field(_("处置单位"))
+    batch = _int_field(_("督查批次"))
     hotspot = forms.CharField(required=False)
     q = forms.CharField(required=False, strip=True)
-    since = _date_field("起始日期")
-    until = _date_field("截止日期")
+    since = _date_field(_("起始日期"))
+    until = _date_field(_("截止日期"))
     counted = forms.CharField(required=False)
-    page = _int_field("页码", max_value=MAX_PAGE)
+    page = _int_field(_("页码"), max_value=MAX_PAGE)
 
     def filters(self, region_path: str, region_history: tuple[str, ...] = ()) -> Filters:
         d = self.cleaned_data
@@ -222,13 +222,13 @@ class StatisticsForm(CaseFilterForm):
         choices=[("", ""), *BY.items()],
         error_messages={"invalid_choice": _("统计维度“%(value)s”不可选。")},
     )
-    week = _date_field("巡查周")
+    week = _date_field(_("巡查周"))
 
 
 class RouteForm(forms.Form):
     """One cell of the routing matrix: a category (and a grid) → an office, or the village where it happened."""
 
-    category = _int_field("类别")
+    category = _int_field(_("类别"))
     unit = forms.CharField(required=False, max_length=20)
     grid = forms.CharField(required=False, max_length=20)
 
@@ -239,7 +239,7 @@ class RouteForm(forms.Form):
         if unit in ("", "village"):
             data["unit"] = None
         else:
-            field = _int_field("责任单位")
+            field = _int_field(_("责任单位"))
             data["unit"] = field.clean(unit)
         if not data.get("category"):
             raise ValidationError(_("请选择类别。"))

@@ -89,7 +89,7 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
             if fmt not in ALLOWED:
                 raise ValidationError(
                     _("“%(name)s”不是可接受的照片格式（JPEG、PNG、WebP），而是 %(v)s。")
-                    % {"name": upload.name, "v": fmt or "未知格式"}
+                    % {"name": upload.name, "v": fmt or _("未知格式")}
                 )
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValidationError(

@@ -352,7 +352,7 @@ def _by_village(rows: list[dict], subdistrict: Region, day: datetime.date) -> li
         )
     out = []
     for key in sorted(summed):
-        name, code, preds = names.get(key, ("街道本级", "", []))
+        name, code, preds = names.get(key, (_("街道本级"), "", []))
         out.append(summed[key] | {"name": name, "code": code, "merged": "、".join(p.name for p in preds)})
     return out
 

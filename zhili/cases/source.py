@@ -139,7 +139,7 @@ class CaseSource(IndicatorSource):
 
     def table(self, indicator, records):
         return (
-            ["编号", "上报时间", "村/网格", "类别", "状态", "描述"],
+            [_("编号"), _("上报时间"), _("村/网格"), _("类别"), _("状态"), _("描述")],
             [
                 [
                     r.number,

@@ -190,7 +190,7 @@ def find_header(rows: Iterable[tuple[int, list]], expected: Iterable[str], *, sc
         if not wanted and best is not None:
             break
     if best is None:
-        labels = "、".join(f"「{e}」" for e in list(dict.fromkeys(expected))[:8]) or "任何列名"
+        labels = _("、").join(f"「{e}」" for e in list(dict.fromkeys(expected))[:8]) or _("任何列名")
         raise SpreadsheetError(
             _(
                 "在表格前 %(scan)s 行中没有找到表头：没有一列的标题是 %(labels)s 之一。请确认选对了文件和工作表，或把表头改成台账里的列名。"

@@ -27,7 +27,7 @@ def xlsx_response(data: bytes, name: str) -> HttpResponse:
 def upload(request: HttpRequest, importer: str, target) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return refuse(request, "请选择要导入的文件。")
+        return refuse(request, _("请选择要导入的文件。"))
     imp = registry.get(importer)
     job = actions.do_start_import(importer, target, form.cleaned_data["file"], actor=request.user, scope=request.scope)
     return redirect(imp.urls(target).job(job.pk))
@@ -127,7 +127,7 @@ def rejected(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
     job = queries.get_job_or_404(request.scope, importer, imp.target_id(target), pk)
     urls = imp.urls(target)
     if job.status not in (ImportStatus.PREVIEWED, ImportStatus.DONE) or not job.summary.get("errors"):
-        return refuse(request, "这次导入没有未导入的行可以下载。", status=404, back=urls.job(job.pk))
+        return refuse(request, _("这次导入没有未导入的行可以下载。"), status=404, back=urls.job(job.pk))
     person = job.acted_by or job.uploaded_by  # the rows as checked for whom the import was checked or written
     try:
         data = pipeline.rejected_xlsx(job, scope_for(person), person=person)

@@ -111,7 +111,7 @@ def do_change_definition(
     ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
     old = ledger.definition
     if base_version is not None and old.number != base_version:
-        who = old.created_by or "他人"
+        who = old.created_by or _("他人")
         raise errors.Conflict(
             _(
                 "保存失败：这个台账的定义已被%(who)s在 %(v)s 改为第 %(number)s 版（您修改的是第 %(base_version)s 版）。为避免覆盖对方的修改，请刷新页面查看最新定义后再修改。"
@@ -135,22 +135,35 @@ def do_change_definition(
         if new is None:
             n = used.count()
             if n:
-                problems.append(f"字段“{f['label']}”在 {n} 行中有值，不能删除（可先归档这些行，或保留该字段）。")
+                problems.append(
+                    _("字段“%(v)s”在 %(n)s 行中有值，不能删除（可先归档这些行，或保留该字段）。")
+                    % {"v": f["label"], "n": n}
+                )
             continue
         if new["type"] != f["type"]:
             n = used.count()
             if n:
                 sample = used.order_by("pk").values_list(f"data__{f['key']}", flat=True).first()
                 problems.append(
-                    f"字段“{f['label']}”在 {n} 行中有值（例如“{_example(sample)}”），不能把类型从"
-                    f"“{FieldType(f['type']).label}”改为“{FieldType(new['type']).label}”：已有的行不会按新类型"
-                    "重新解释。可新增一个字段，或保留原类型。"
+                    _(
+                        "字段“%(v)s”在 %(n)s 行中有值（例如“%(v2)s”），不能把类型从“%(label)s”改为“%(label2)s”：已有的行不会按新类型重新解释。可新增一个字段，或保留原类型。"
+                    )
+                    % {
+                        "v": f["label"],
+                        "n": n,
+                        "v2": _example(sample),
+                        "label": FieldType(f["type"]).label,
+                        "label2": FieldType(new["type"]).label,
+                    }
                 )
         if f["type"] == FieldType.CHOICE and new["type"] == FieldType.CHOICE:
             for choice in set(f.get("choices", [])) - set(new.get("choices", [])):
                 n = used.filter(**{f"data__{f['key']}": choice}).count()
                 if n:
-                    problems.append(f"选项“{choice}”（字段“{f['label']}”）在 {n} 行中使用，不能删除。")
+                    problems.append(
+                        _("选项“%(choice)s”（字段“%(v)s”）在 %(n)s 行中使用，不能删除。")
+                        % {"choice": choice, "v": f["label"], "n": n}
+                    )
     old_by_key = {f["key"]: f for f in old.fields}
     for f in fields:
         was = old_by_key.get(f["key"])
@@ -160,7 +173,8 @@ def do_change_definition(
             if n:
                 first = empty.order_by("pk").values_list("pk", flat=True).first()
                 problems.append(
-                    f"字段“{f['label']}”在 {n} 行中为空（例如第 {first} 行），不能改为必填：先补齐这些行，或不设为必填。"
+                    _("字段“%(v)s”在 %(n)s 行中为空（例如第 %(first)s 行），不能改为必填：先补齐这些行，或不设为必填。")
+                    % {"v": f["label"], "n": n, "first": first}
                 )
     keys = _rekeyed(rows, fields, key, problems) if list(key) != list(old.key) else None
     if problems:
@@ -210,9 +224,12 @@ def _rekeyed(rows, fields: list[dict], key: list[str], problems: list[str]) -> d
         seen[value] = pk
         out[pk] = value
     if empty:
-        problems.append(f"有 {empty} 行的“{labels}”为空，不能作为唯一键。")
+        problems.append(_("有 %(empty)s 行的“%(labels)s”为空，不能作为唯一键。") % {"empty": empty, "labels": labels})
     if duplicates:
-        problems.append(f"按“{labels}”有 {duplicates} 行与其他行重复（例如{example}），不能作为唯一键。")
+        problems.append(
+            _("按“%(labels)s”有 %(duplicates)s 行与其他行重复（例如%(example)s），不能作为唯一键。")
+            % {"labels": labels, "duplicates": duplicates, "example": example}
+        )
     return out
 
 
@@ -299,7 +316,7 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor: Person,
         current = LedgerRow.objects.select_related("modified_by").get(pk=row.pk)
         raise Conflict(
             _("保存失败：这一行已被%(v)s在 %(v2)s 修改过。为避免覆盖对方的修改，请刷新页面查看最新内容后再修改。")
-            % {"v": current.modified_by or "他人", "v2": format(timezone.localtime(current.modified_at), "%H:%M:%S")}
+            % {"v": current.modified_by or _("他人"), "v2": format(timezone.localtime(current.modified_at), "%H:%M:%S")}
         )
     row.refresh_from_db()
     changes = {

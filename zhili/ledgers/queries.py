@@ -73,12 +73,12 @@ class RowFilter:
         f = ledger.definition.field(self.field) if self.field and self.value else None
         parts = []
         if self.region:
-            parts.append(f"村（社区）={self.region}")
+            parts.append(_("村（社区）=%(region)s") % {"region": self.region})
         if f is not None:
-            parts.append(f"{f['label']}包含“{mask(f, self.value)}”")
+            parts.append(_("%(label)s包含“%(value)s”") % {"label": f["label"], "value": mask(f, self.value)})
         if self.archived:
-            parts.append("含已归档")
-        return "；".join(parts) or "全部"
+            parts.append(_("含已归档"))
+        return _("；").join(parts) or _("全部")
 
 
 _MASKED = re.compile(r"^([0-9]{6})\*+([0-9]{3}[0-9X])$")

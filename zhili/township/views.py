@@ -77,10 +77,10 @@ def regions_boundaries(request: HttpRequest, code: str) -> HttpResponse:
     township = queries.get_township_or_404(request.scope, code)
     form = BoundariesForm(request.POST, request.FILES)
     if not form.is_valid():
-        return refuse(request, "请选择边界文件（.geojson 或 .kml）。")
+        return refuse(request, _("请选择边界文件（.geojson 或 .kml）。"))
     upload = form.cleaned_data["boundaries"]
     if upload.size > boundaries.MAX_BYTES:
-        return refuse(request, "边界文件超过 20 MB。")
+        return refuse(request, _("边界文件超过 20 MB。"))
     try:
         done = actions.do_import_boundaries(
             township, upload.read(), upload.name, actor=request.user, scope=request.scope
