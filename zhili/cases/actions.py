@@ -9,6 +9,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from zhili.cases import flow, queries, senders, steps
 from zhili.cases.deadlines import enter, rule_for
@@ -406,13 +407,20 @@ def do_act(
     )
     if revision is not None and revision != case.revision:
         last = case.events.order_by("-at", "-id").first()
-        when = f"于 {timezone.localtime(last.at):%Y-%m-%d %H:%M} 处理（{last.action}）" if last else "处理"
+        when = (
+            _("于 %(at)s 处理（%(action)s）")
+            % {"at": f"{timezone.localtime(last.at):%Y-%m-%d %H:%M}", "action": last.action}
+            if last
+            else pgettext("who changed a case, when not known", "处理")
+        )
         raise Conflict(
             _("该案件已被%(v)s%(when)s，请刷新页面查看最新状态后再操作。")
-            % {"v": last.actor_name if last else "他人", "when": when}
+            % {"v": last.actor_name if last else _("他人"), "when": when}
         )
     step = flow.check(action, case, scope)
-    note = clean_text(note, label="说明" if not step.needs_reason else "理由", limit=500, required=step.needs_reason)
+    note = clean_text(
+        note, label=_("说明") if not step.needs_reason else _("理由"), limit=500, required=step.needs_reason
+    )
     rule = rule_for(case.subdistrict)
     before = case.state
     # everything that can be refused is checked, and photos are checked, before anything is written
