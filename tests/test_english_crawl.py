@@ -19,6 +19,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.test import Client
+from django.utils import translation
 
 from tests.conftest import PERSONAS, person
 from tests.crawl import crawl, readable
@@ -169,6 +170,14 @@ def chinese_outside_data(pages: dict[str, list[str]], data: Data) -> dict[str, t
 def data(django_db_blocker) -> Data:
     with django_db_blocker.unblock():
         return Data(data_strings())
+
+
+@pytest.fixture(autouse=True)
+def back_to_chinese():
+    """A request in English leaves English active in the test thread (LocaleMiddleware activates, nothing resets
+    it): the tests after these must find the product in Chinese."""
+    yield
+    translation.deactivate()
 
 
 def english(username: str) -> Client:
