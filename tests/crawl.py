@@ -28,17 +28,6 @@ SAMPLED = {
 }
 
 
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name == "href" and value:
-                self.hrefs.append(value)
-
-
 class _Text(HTMLParser):
     """The text nodes of a page, outside <script>, <style> and <template>."""
 
@@ -69,6 +58,17 @@ def visible_text(html: str) -> str:
     return "\n".join(parser.parts)
 
 
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "href" and value:
+                self.hrefs.append(value)
+
+
 def same_site(base: str, href: str) -> str | None:
     absolute = urldefrag(urljoin("http://testserver" + base, href)).url
     parts = urlsplit(absolute)
@@ -78,6 +78,13 @@ def same_site(base: str, href: str) -> str | None:
     if path.startswith(SKIP_PREFIXES):
         return None
     return path
+
+
+def kind_of(path: str) -> str:
+    """/regions/370115003201/?year=2020 → /regions/#/?year: pages of one kind, whatever they show."""
+    parts = urlsplit(path)
+    keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair})
+    return re.sub(r"\d+", "#", parts.path) + ("?" + "&".join(keys) if keys else "")
 
 
 def readable(response) -> str:
@@ -115,45 +122,51 @@ def crawl(
     start: str = "/",
     *,
     limit: int = LIMIT,
-    sampled: dict[re.Pattern[str], int] | None = None,
+    sampled: dict[re.Pattern, int] | None = None,
     within: str = "/",
+    per_kind: int | None = None,
 ) -> Iterator[tuple[str, object]]:
-    """Breadth-first GET of every same-site link (under `within`) from `start`, yielding (path, response); stop
-    early by leaving the loop.
+    """Breadth-first GET of every same-site link (under `within`) from `start`, yielding (path, response).
 
     Links are followed from pages that answer 200 (and a 302's target); any other answer is yielded too, with
     `response.linked_from` naming the page that links to it, and not followed. At most `limit` pages answering
-    200 or 302; of each kind in `sampled` (a pattern → how many; SAMPLED unless given) only that many.
+    200 or 302; of each kind in `sampled` (a pattern → how many; SAMPLED unless given) only that many, and with
+    `per_kind`, only that many of every kind of page (`kind`: the same path but for its numbers, the same query keys).
     """
     sampled = SAMPLED if sampled is None else sampled
-    taken = dict.fromkeys(sampled, 0)
+    counts = dict.fromkeys(sampled, 0)
+    kinds: dict[str, int] = {}
     queue = deque([start])
     linked_from = {start: "(start)"}
     fetched = 0
     while queue and fetched < limit:
-        path = queue.popleft()
-        response = client.get(path)
-        response.linked_from = linked_from[path]  # type: ignore[attr-defined]
+        url = queue.popleft()
+        response = client.get(url)
+        response.linked_from = linked_from[url]  # type: ignore[attr-defined]
         if response.status_code == 302:
-            target = same_site(path, response["Location"])
-            assert target is not None and not target.startswith("/login/"), f"{path} → {response['Location']}"
+            target = same_site(url, response["Location"])
+            assert target is not None and not target.startswith("/login/"), f"{url} → {response['Location']}"
             links = [target]
         elif response.status_code == 200:
             parser = _Links()
             if response["Content-Type"].startswith("text/html"):
                 parser.feed(readable(response))
-            links = [link for href in parser.hrefs if (link := same_site(path, href))]
+            links = [link for href in parser.hrefs if (link := same_site(url, href))]
         else:
-            yield path, response
+            yield url, response
             continue
         fetched += 1
-        yield path, response
+        yield url, response
         for link in links:
             if link not in linked_from and link.startswith(within):
                 kind = next((k for k in sampled if k.search(link)), None)
                 if kind is not None:
-                    if taken[kind] >= sampled[kind]:
+                    if counts[kind] >= sampled[kind]:
                         continue
-                    taken[kind] += 1
-                linked_from[link] = path
+                    counts[kind] += 1
+                if per_kind is not None:
+                    if kinds.get(kind_of(link), 0) >= per_kind:
+                        continue
+                    kinds[kind_of(link)] = kinds.get(kind_of(link), 0) + 1
+                linked_from[link] = url
                 queue.append(link)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -158,7 +159,7 @@ def report_case(
     sub = viewpoint(scope, subdistrict or None).sub
     cat = Category.objects.filter(code=category, is_active=True, subdistrict=sub).select_related("subdistrict").first()
     if cat is None:
-        raise Invalid(f"类别“{category}”不存在或不在您的街道（乡镇）。")
+        raise Invalid(_("类别“%(category)s”不存在或不在您的街道（乡镇）。") % {"category": category})
     source = Source.PATROL if scope.patrols else Source.STAFF
     case = actions.do_report_case(
         subdistrict=cat.subdistrict,
@@ -198,9 +199,9 @@ def act(
 ):
     case = queries.get_case_or_404(request.scope, case_id)
     if handler is not None and not 1 <= handler <= MAX_ID:
-        raise Invalid(steps.HANDLER_REFUSED)
+        raise Invalid(_(steps.HANDLER_REFUSED))
     if revision is not None and not 0 <= revision < 2**31:
-        raise Invalid("revision 应为页面或上次响应给出的版本号。")
+        raise Invalid(_("revision 应为页面或上次响应给出的版本号。"))
     arguments = steps.resolve(case, request.scope, unit=unit, village=village, handler=handler, master=master)
     # a combined step (flow.COMBINED: accept_file_dispatch, file_dispatch, handle_feedback) takes its steps in one
     # transaction, each recorded, as the page's one form does

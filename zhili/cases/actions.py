@@ -8,7 +8,8 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext as _
 
 from zhili.cases import flow, queries, senders, steps
 from zhili.cases.deadlines import enter, rule_for
@@ -87,9 +88,11 @@ def clean_text(value, *, label: str, limit: int, required: bool = True) -> str:
     characters; refused when empty or too long."""
     text = "".join(ch for ch in str(value or "") if ch in "\n\t" or ch.isprintable()).strip()
     if required and not text:
-        raise Invalid(f"请填写{label}。")
+        raise Invalid(_("请填写%(label)s。") % {"label": label})
     if len(text) > limit:
-        raise Invalid(f"{label}最多 {limit} 字，现有 {len(text)} 字。")
+        raise Invalid(
+            _("%(label)s最多 %(limit)s 字，现有 %(v)s 字。") % {"label": label, "limit": limit, "v": len(text)}
+        )
     return text
 
 
@@ -128,10 +131,10 @@ def do_report_case(
     if earlier is not None:
         return earlier
     client_ref = str(client_ref or "")[:40]
-    _require(category.subdistrict_id == subdistrict.pk and category.is_active, "请选择有效的问题类别。")
-    _require(category.parent_id is not None or not category.children.exists(), "请选择具体的小类，而不是大类。")
-    description = clean_text(description, label="问题描述", limit=2000)
-    address = clean_text(address, label="地点", limit=200, required=False)
+    _require(category.subdistrict_id == subdistrict.pk and category.is_active, _("请选择有效的问题类别。"))
+    _require(category.parent_id is not None or not category.children.exists(), _("请选择具体的小类，而不是大类。"))
+    description = clean_text(description, label=_("问题描述"), limit=2000)
+    address = clean_text(address, label=_("地点"), limit=200, required=False)
     needs_point = source in (Source.PATROL, Source.PUBLIC)
     point = parse_point(lng, lat, required=needs_point and region is None)
     if point and region is None:
@@ -140,13 +143,13 @@ def do_report_case(
         # an explicit region (a superior finding for a village) with a point: the point must lie in the subdistrict
         locate(subdistrict, *point)
     region = region or subdistrict
-    _require(region.path.startswith(subdistrict.path), "所选区划不在本街道（乡镇）内。")
+    _require(region.path.startswith(subdistrict.path), _("所选区划不在本街道（乡镇）内。"))
     if scope is not None:
         require(
             policy.report_case(scope, region),
-            f"该位置属于“{region.name}”，不在您负责的范围内：请确认定位，或请该网格的网格员上报。",
+            _("该位置属于“%(name)s”，不在您负责的范围内：请确认定位，或请该网格的网格员上报。") % {"name": region.name},
         )
-    _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
+    _require(len(photos) <= MAX_PHOTOS, _("每次最多上传 %(MAX_PHOTOS)s 张照片。") % {"MAX_PHOTOS": MAX_PHOTOS})
     checked = [check_photo(p, name_hint="before") for p in photos]  # all checked before anything is written
     rule = rule_for(subdistrict)
     case = Case(
@@ -161,8 +164,8 @@ def do_report_case(
         lat=point[1] if point else None,
         reported_at=at,
         reporter=actor if getattr(actor, "pk", None) else None,
-        contact_name=clean_text(contact_name, label="联系人", limit=50, required=False),
-        contact_phone=clean_text(contact_phone, label="联系电话", limit=20, required=False),
+        contact_name=clean_text(contact_name, label=_("联系人"), limit=50, required=False),
+        contact_phone=clean_text(contact_phone, label=_("联系电话"), limit=20, required=False),
         batch=batch,
         patrol=patrol,
         is_public=is_public,
@@ -262,7 +265,7 @@ def do_public_report(
     client_ref: str = "",
 ) -> Case:
     """随手拍 and Open311 POST without a person: public categories only, rate-limited per sender address."""
-    _require(category.is_public, "该类别不接受群众上报。")
+    _require(category.is_public, _("该类别不接受群众上报。"))
     earlier = _earlier_submission(client_ref, actor, origin)  # a retry is not a new report, nor counted again
     if earlier is not None:
         return earlier
@@ -304,7 +307,7 @@ def do_submit_tip(
         .first()
     )
     if category is None:
-        raise errors.Invalid("本街道尚未开通线索举报。")
+        raise errors.Invalid(_("本街道尚未开通线索举报。"))
     senders.check(origin, rule_for(subdistrict).public_per_hour)
     return do_report_case(
         subdistrict=subdistrict,
@@ -429,27 +432,37 @@ def do_act(
     )
     if revision is not None and revision != case.revision:
         last = case.events.order_by("-at", "-id").first()
-        when = f"于 {timezone.localtime(last.at):%Y-%m-%d %H:%M} 处理（{last.action}）" if last else "处理"
-        raise Conflict(f"该案件已被{last.actor_name if last else '他人'}{when}，请刷新页面查看最新状态后再操作。")
+        when = (
+            _("于 %(at)s 处理（%(action)s）")
+            % {"at": f"{timezone.localtime(last.at):%Y-%m-%d %H:%M}", "action": last.action}
+            if last
+            else pgettext("who changed a case, when not known", "处理")
+        )
+        raise Conflict(
+            _("该案件已被%(v)s%(when)s，请刷新页面查看最新状态后再操作。")
+            % {"v": last.actor_name if last else _("他人"), "when": when}
+        )
     step = flow.check(action, case, scope)
-    note = clean_text(note, label="说明" if not step.needs_reason else "理由", limit=500, required=step.needs_reason)
+    note = clean_text(
+        note, label=_("说明") if not step.needs_reason else _("理由"), limit=500, required=step.needs_reason
+    )
     rule = rule_for(case.subdistrict)
     before = case.state
     # everything that can be refused is checked, and photos are checked, before anything is written
     if action == "dispatch":
-        _require(bool(unit) != bool(village), "请选择一个处置单位或一个村（社区）。")
+        _require(bool(unit) != bool(village), _("请选择一个处置单位或一个村（社区）。"))
         if unit is not None:
-            _require(unit.region_id == case.subdistrict_id and unit.archived_at is None, "处置单位不属于本街道。")
+            _require(unit.region_id == case.subdistrict_id and unit.archived_at is None, _("处置单位不属于本街道。"))
         if village is not None:
             _require(
                 village.level == Level.VILLAGE and village.path.startswith(case.subdistrict.path),
-                "请选择本街道的村（社区）。",
+                _("请选择本街道的村（社区）。"),
             )
         if handler is not None:
-            _require(_may_be_named_handler(handler, case, unit=unit, village=village), steps.HANDLER_REFUSED)
+            _require(_may_be_named_handler(handler, case, unit=unit, village=village), _(steps.HANDLER_REFUSED))
     elif action == "handle":
-        _require(len(photos) >= 1, "处置须上传至少一张处置后照片。")
-        _require(len(photos) <= MAX_PHOTOS, f"每次最多上传 {MAX_PHOTOS} 张照片。")
+        _require(len(photos) >= 1, _("处置须上传至少一张处置后照片。"))
+        _require(len(photos) <= MAX_PHOTOS, _("每次最多上传 %(MAX_PHOTOS)s 张照片。") % {"MAX_PHOTOS": MAX_PHOTOS})
         checked = [check_photo(p, name_hint="after") for p in photos]
     elif action == "merge":
         # the master is looked up through what this person may see: a tip they may not see is no answer
@@ -460,17 +473,17 @@ def do_act(
             and master.is_open
             and master.state != State.MERGED
             and queries.visible(scope).filter(pk=master.pk).exists(),
-            steps.MASTER_REFUSED,
+            _(steps.MASTER_REFUSED),
         )
     elif action == "request_extension":
-        _require(days is not None and 1 <= days <= 30, "延期天数应为 1–30 个工作日。")
+        _require(days is not None and 1 <= days <= 30, _("延期天数应为 1–30 个工作日。"))
     pending = None
     if action == "request_extension":
         assert days is not None  # checked above
         ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
     elif action in ("approve_extension", "deny_extension"):
         pending = case.extensions.select_for_update().get(decided_at__isnull=True)
-        require(pending.requested_by_id != getattr(actor, "pk", None), flow.OWN_EXTENSION)
+        require(pending.requested_by_id != getattr(actor, "pk", None), str(flow.OWN_EXTENSION))
     data = apply_step(
         case,
         action,
@@ -557,7 +570,7 @@ def do_view_confidential(case: Case, *, actor: Person, scope: Scope) -> Case:
     """Open a confidential tip (its content and the tipster's name and phone): only those who may see it, and each
     opening is in the audit log, whatever the door — page, API or command. Other cases pass unrecorded."""
     if case.confidential:
-        require(policy.see_confidential(scope, case), "该线索保密，您无权查看。")
+        require(policy.see_confidential(scope, case), _("该线索保密，您无权查看。"))
         with transaction.atomic():
             audit.record(actor, "case.view_confidential", case)
     return case
@@ -568,9 +581,10 @@ def do_view_confidential(case: Case, *, actor: Person, scope: Scope) -> Case:
 
 @transaction.atomic
 def do_start_patrol(grid: Region, *, actor: Person, scope: Scope, at=None) -> Patrol:
-    require(grid.level == Level.GRID and policy.patrol(scope, grid), "只有本网格的网格员可以开始巡查。")
+    require(grid.level == Level.GRID and policy.patrol(scope, grid), _("只有本网格的网格员可以开始巡查。"))
     _require(
-        not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(), "您有一次巡查尚未结束，请先结束它。"
+        not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(),
+        _("您有一次巡查尚未结束，请先结束它。"),
     )
     patrol = Patrol.objects.create(inspector=actor, grid=grid, path=grid.path, started_at=at or clock.now())
     audit.record(actor, "patrol.start", patrol)
@@ -580,7 +594,7 @@ def do_start_patrol(grid: Region, *, actor: Person, scope: Scope, at=None) -> Pa
 @transaction.atomic
 def do_checkin(patrol: Patrol, lng, lat, *, actor: Person, at=None) -> Patrol:
     patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
-    _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
+    _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, _("这次巡查已结束或不是您的巡查。"))
     point = parse_point(lng, lat, required=True)
     assert point is not None  # required: a missing point is refused with its sentence
     x, y = point
@@ -592,9 +606,9 @@ def do_checkin(patrol: Patrol, lng, lat, *, actor: Person, at=None) -> Patrol:
 @transaction.atomic
 def do_end_patrol(patrol: Patrol, *, actor: Person, note: str = "", at=None) -> Patrol:
     patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
-    _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, "这次巡查已结束或不是您的巡查。")
+    _require(patrol.inspector_id == actor.pk and patrol.ended_at is None, _("这次巡查已结束或不是您的巡查。"))
     patrol.ended_at = at or clock.now()
-    patrol.note = clean_text(note, label="巡查记录", limit=500, required=False)
+    patrol.note = clean_text(note, label=_("巡查记录"), limit=500, required=False)
     patrol.save()
     audit.record(actor, "patrol.end", patrol, changes={"checkins": [None, len(patrol.track)]})
     return patrol
@@ -605,29 +619,31 @@ def do_end_patrol(patrol: Patrol, *, actor: Person, note: str = "", at=None) -> 
 
 @transaction.atomic
 def do_save_category(subdistrict: Region, data: dict, *, actor: Person, scope: Scope, category: Category | None = None):
-    require(policy.configure_cases(scope, subdistrict), "只有系统管理员或街道领导可以修改事件类别。")
+    require(policy.configure_cases(scope, subdistrict), _("只有系统管理员或街道领导可以修改事件类别。"))
     old = (
         audit.snapshot(category, ["name", "time_limit_days", "case_class", "is_public", "is_active"])
         if category
         else {}
     )
     category = category or Category(subdistrict=subdistrict)
-    category.name = clean_text(data.get("name"), label="类别名称", limit=60)
+    category.name = clean_text(data.get("name"), label=_("类别名称"), limit=60)
     try:
         category.time_limit_days = int(str(data.get("time_limit_days")))
     except (TypeError, ValueError):
-        raise Invalid("处置时限应为整数个工作日。") from None
-    _require(0 <= category.time_limit_days <= 365, "处置时限应在 0–365 个工作日之间。")
+        raise Invalid(_("处置时限应为整数个工作日。")) from None
+    _require(0 <= category.time_limit_days <= 365, _("处置时限应在 0–365 个工作日之间。"))
     _require(
         data.get("case_class") in CaseClass.values,
-        "请选择案件类型（即办件、承诺件或协调件）。",
+        _("请选择案件类型（即办件、承诺件或协调件）。"),
     )
     category.case_class = data["case_class"]
     category.is_public = bool(data.get("is_public"))
     category.is_active = bool(data.get("is_active", True))
     if not category.pk:
-        category.code = clean_text(data.get("code"), label="类别代码", limit=40)
-        _require(not Category.objects.filter(subdistrict=subdistrict, code=category.code).exists(), "类别代码已存在。")
+        category.code = clean_text(data.get("code"), label=_("类别代码"), limit=40)
+        _require(
+            not Category.objects.filter(subdistrict=subdistrict, code=category.code).exists(), _("类别代码已存在。")
+        )
         parent = data.get("parent")
         category.parent = parent
         category.kind = parent.kind if parent else data.get("kind", Kind.EVENT)
@@ -648,9 +664,9 @@ def do_set_route(
     actor: Person | None,
     scope: Scope,
 ) -> RouteRule:
-    require(policy.configure_cases(scope, category.subdistrict), "只有系统管理员或街道领导可以修改派遣规则。")
-    _require(bool(unit) != bool(to_own_village), "派遣规则须指定一个责任单位，或“派给事发村”。")
-    rule, _ = RouteRule.objects.update_or_create(
+    require(policy.configure_cases(scope, category.subdistrict), _("只有系统管理员或街道领导可以修改派遣规则。"))
+    _require(bool(unit) != bool(to_own_village), _("派遣规则须指定一个责任单位，或“派给事发村”。"))
+    rule, _created = RouteRule.objects.update_or_create(
         category=category,
         grid=grid,
         defaults={
@@ -667,7 +683,7 @@ def do_set_route(
 @transaction.atomic
 def do_save_case_rule(subdistrict: Region, form, *, actor: Person, scope: Scope) -> CaseRule:
     """Save the subdistrict's case settings from a validated CaseRuleForm (old → new in the audit log)."""
-    require(policy.configure_cases(scope, subdistrict), "只有系统管理员或街道领导可以修改事件规则。")
+    require(policy.configure_cases(scope, subdistrict), _("只有系统管理员或街道领导可以修改事件规则。"))
     fields = list(form.Meta.fields)
     rule = CaseRule.objects.select_for_update().filter(subdistrict=subdistrict).first() or CaseRule(
         subdistrict=subdistrict

@@ -6,27 +6,32 @@ from __future__ import annotations
 
 import io
 
+from django.utils.translation import gettext_lazy
+
 from zhili.cases import queries
 from zhili.core import clock
 from zhili.excel.writing import write_xlsx
 from zhili.regions.models import Region
 
 STAT_COLUMNS = [
-    ("reported", "上报"),
-    ("accepted", "受理"),
-    ("filed", "立案"),
-    ("dispatched", "派遣"),
-    ("due", "应结案"),
-    ("closed", "结案"),
-    ("closed_on_time", "按期结案"),
-    ("overdue", "超期未处置"),
+    ("reported", gettext_lazy("上报")),
+    ("accepted", gettext_lazy("受理")),
+    ("filed", gettext_lazy("立案")),
+    ("dispatched", gettext_lazy("派遣")),
+    ("due", gettext_lazy("应结案")),
+    ("closed", gettext_lazy("结案")),
+    ("closed_on_time", gettext_lazy("按期结案")),
+    ("overdue", gettext_lazy("超期未处置")),
 ]
 
 
 def statistics_workbook(sub: Region, by: str, f: queries.Filters, rows: list[dict]) -> tuple[str, bytes, dict]:
     """(file name, the .xlsx, its totals row) for `rows` of queries.statistics grouped `by`."""
     total = queries.totals(rows)
-    headers = [queries.BY[by], *[label for _, label in STAT_COLUMNS], *[label for _, label, _, _ in queries.RATES]]
+    headers = [
+        str(h)
+        for h in (queries.BY[by], *[label for _, label in STAT_COLUMNS], *[label for _, label, _, _ in queries.RATES])
+    ]
     body = [
         [r["name"], *[r[k] for k, _ in STAT_COLUMNS], *[r[k] for k, _, _, _ in queries.RATES]]
         for r in [*rows, total | {"name": "合计"}]

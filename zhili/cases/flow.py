@@ -137,7 +137,7 @@ def allowed(who: str, case: Case, scope: Scope, *, pending_by: int | None = None
 
 
 EXTENSION_STEPS = ("request_extension", "approve_extension", "deny_extension")
-OWN_EXTENSION = "延期须由申请人以外的领导审批：这份延期申请是您提出的，不能自己批准或驳回。"
+OWN_EXTENSION = _("延期须由申请人以外的领导审批：这份延期申请是您提出的，不能自己批准或驳回。")
 
 
 def _pending_extension(case: Case) -> tuple[bool, int | None]:
@@ -161,31 +161,35 @@ def _problem(action: str, case: Case, scope: Scope) -> ValidationError | None:
     Refused (this person may not take it: 403)."""
     step = STEPS.get(action)
     if step is None:
-        return Invalid(f"没有“{action}”这项操作。")
+        return Invalid(_("没有“%(action)s”这项操作。") % {"action": action})
     if case.confidential and not policy.see_confidential(scope, case):
-        return Refused("该线索保密，您无权办理。")
+        return Refused(_("该线索保密，您无权办理。"))
     if case.state not in step.sources:
         return Invalid(
-            f"案件当前状态为“{case.get_state_display()}”，不能{step.label}。"
-            f"可进行的操作：{'、'.join(str(STEPS[a].label) for a in available(case, scope)) or '无'}。"
+            _("案件当前状态为“%(v)s”，不能%(label)s。可进行的操作：%(v2)s。")
+            % {
+                "v": case.get_state_display(),
+                "label": step.label,
+                "v2": "、".join(str(STEPS[a].label) for a in available(case, scope)) or _("无"),
+            }
         )
     pending, pending_by = _pending_extension(case) if action in EXTENSION_STEPS else (False, None)
     if not allowed(step.who, case, scope, pending_by=pending_by):
         if step.who == VERIFIER and case.handled_by_id == scope.person_id:
-            return Refused("核查须由处置人以外的人进行：您处置了此案件，不能自己核查。")
+            return Refused(_("核查须由处置人以外的人进行：您处置了此案件，不能自己核查。"))
         if step.who == LEADER and pending_by is not None and pending_by == scope.person_id:
             return Refused(OWN_EXTENSION)
         who = {
-            DISPATCHER: "受理派遣单位或街道领导",
-            ASSIGNEE: "承办单位、承办村或责任人",
-            VERIFIER: "网格员、受理派遣单位或街道领导（处置人以外）",
-            LEADER: "街道领导",
+            DISPATCHER: _("受理派遣单位或街道领导"),
+            ASSIGNEE: _("承办单位、承办村或责任人"),
+            VERIFIER: _("网格员、受理派遣单位或街道领导（处置人以外）"),
+            LEADER: _("街道领导"),
         }[step.who]
-        return Refused(f"“{step.label}”须由{who}操作。")
+        return Refused(_("“%(label)s”须由%(who)s操作。") % {"label": step.label, "who": who})
     if action == "request_extension" and pending:
-        return Invalid("已有一份延期申请等待领导审批。")
+        return Invalid(_("已有一份延期申请等待领导审批。"))
     if action in ("approve_extension", "deny_extension") and not pending:
-        return Invalid("没有待审批的延期申请。")
+        return Invalid(_("没有待审批的延期申请。"))
     return None
 
 

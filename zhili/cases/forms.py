@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from zhili.cases.models import CaseClass, CaseRule, Category, Source, State
 from zhili.cases.queries import BY, Filters
@@ -21,7 +22,7 @@ class PhotosField(forms.FileField):
     def clean(self, data, initial=None):
         if not data:
             if self.required:
-                raise ValidationError("请拍摄或选择至少一张照片。")
+                raise ValidationError(_("请拍摄或选择至少一张照片。"))
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [super(PhotosField, self).clean(f, initial) for f in files]
@@ -41,21 +42,21 @@ def category_choices(subdistrict, *, public_only: bool = False, kinds=None) -> l
     groups: dict[str, list] = {}
     for c in qs.filter(parent__isnull=False).order_by("order"):
         groups.setdefault(c.parent.name, []).append((c.pk, c.name))
-    return [("", "请选择类别"), *groups.items()]
+    return [("", _("请选择类别")), *groups.items()]
 
 
 class ReportForm(forms.Form):
-    category = forms.TypedChoiceField(label="问题类别", coerce=int)
-    description = forms.CharField(label="问题描述", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.TypedChoiceField(label=_("问题类别"), coerce=int)
+    description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     address = forms.CharField(
-        label="地点说明",
+        label=_("地点说明"),
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "如：太平街与济太路交叉口东50米"}),
+        widget=forms.TextInput(attrs={"placeholder": _("如：太平街与济太路交叉口东50米")}),
     )
     lng = forms.CharField(required=False, widget=forms.HiddenInput)
     lat = forms.CharField(required=False, widget=forms.HiddenInput)
-    photos = PhotosField(label="照片", required=False, widget=photo_widget())
+    photos = PhotosField(label=_("照片"), required=False, widget=photo_widget())
     client_ref = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, subdistrict, public_only=False, **kwargs):
@@ -65,14 +66,14 @@ class ReportForm(forms.Form):
 
 
 class PublicReportForm(ReportForm):
-    contact_name = forms.CharField(label="您的称呼（选填）", max_length=50, required=False)
-    contact_phone = forms.CharField(label="联系电话（选填，仅工作人员可见）", max_length=20, required=False)
+    contact_name = forms.CharField(label=_("您的称呼（选填）"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话（选填，仅工作人员可见）"), max_length=20, required=False)
 
 
 class TipForm(forms.Form):
-    description = forms.CharField(label="线索内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 6}))
-    contact_name = forms.CharField(label="称呼（选填）", max_length=50, required=False)
-    contact_phone = forms.CharField(label="联系电话（选填，严格保密）", max_length=20, required=False)
+    description = forms.CharField(label=_("线索内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}))
+    contact_name = forms.CharField(label=_("称呼（选填）"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话（选填，严格保密）"), max_length=20, required=False)
 
 
 class ActForm(forms.Form):
@@ -80,23 +81,23 @@ class ActForm(forms.Form):
     and master are resolved by cases.steps, as the API's are."""
 
     revision = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
-    note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    unit = forms.CharField(label="处置单位", required=False, max_length=40)
-    village = forms.CharField(label="村（社区）", required=False, max_length=20)
-    handler = forms.IntegerField(label="责任人", required=False, min_value=1, max_value=2**63 - 1)
-    master = forms.CharField(label="主案件编号", required=False, max_length=20)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    unit = forms.CharField(label=_("处置单位"), required=False, max_length=40)
+    village = forms.CharField(label=_("村（社区）"), required=False, max_length=20)
+    handler = forms.IntegerField(label=_("责任人"), required=False, min_value=1, max_value=2**63 - 1)
+    master = forms.CharField(label=_("主案件编号"), required=False, max_length=20)
     days = forms.IntegerField(required=False, min_value=1, max_value=30)
-    photos = PhotosField(label="处置后照片", required=False, widget=photo_widget())
+    photos = PhotosField(label=_("处置后照片"), required=False, widget=photo_widget())
 
 
 class CategoryForm(forms.Form):
-    code = forms.SlugField(label="类别代码", max_length=40, required=False)
-    parent = forms.TypedChoiceField(label="大类", coerce=int, required=False, empty_value=None)
-    name = forms.CharField(label="名称", max_length=60)
-    time_limit_days = forms.IntegerField(label="处置时限（工作日）", min_value=0, max_value=365)
-    case_class = forms.ChoiceField(label="案件类型", choices=CaseClass.choices)
-    is_public = forms.BooleanField(label="群众可报", required=False)
-    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+    code = forms.SlugField(label=_("类别代码"), max_length=40, required=False)
+    parent = forms.TypedChoiceField(label=_("大类"), coerce=int, required=False, empty_value=None)
+    name = forms.CharField(label=_("名称"), max_length=60)
+    time_limit_days = forms.IntegerField(label=_("处置时限（工作日）"), min_value=0, max_value=365)
+    case_class = forms.ChoiceField(label=_("案件类型"), choices=CaseClass.choices)
+    is_public = forms.BooleanField(label=_("群众可报"), required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
 
 SOURCES_FOR_STAFF = [
@@ -142,7 +143,7 @@ class CaseRuleForm(forms.ModelForm):
             and data.get("red_pct") is not None
             and not 0 < data["yellow_pct"] < data["red_pct"]
         ):
-            raise ValidationError("黄灯起点应大于 0 且小于红灯起点。")
+            raise ValidationError(_("黄灯起点应大于 0 且小于红灯起点。"))
         return data
 
 
@@ -159,16 +160,18 @@ def _int_field(label: str, *, max_value: int = MAX_ID) -> forms.IntegerField:
         min_value=1,
         max_value=max_value,
         error_messages={
-            "invalid": f"{label}应为整数。",
-            "min_value": f"{label}应为正整数。",
-            "max_value": f"{label}不能大于 %(limit_value)s。",
+            "invalid": _("%(label)s应为整数。") % {"label": label},
+            "min_value": _("%(label)s应为正整数。") % {"label": label},
+            "max_value": _("%(label)s不能大于 %%(limit_value)s。") % {"label": label},
         },
     )
 
 
 def _date_field(label: str) -> forms.DateField:
     return forms.DateField(
-        required=False, input_formats=["%Y-%m-%d"], error_messages={"invalid": f"{label}应为日期，如 2020-11-20。"}
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": _("%(label)s应为日期，如 2020-11-20。") % {"label": label}},
     )
 
 
@@ -178,23 +181,23 @@ class CaseFilterForm(forms.Form):
     state = forms.ChoiceField(
         required=False,
         choices=[(s, s) for s in STATE_FILTERS],
-        error_messages={"invalid_choice": "状态“%(value)s”不是可选的状态。"},
+        error_messages={"invalid_choice": _("状态“%(value)s”不是可选的状态。")},
     )
-    category = _int_field("类别")
-    region = forms.CharField(required=False, max_length=20, error_messages={"max_length": "区划代码太长。"})
+    category = _int_field(_("类别"))
+    region = forms.CharField(required=False, max_length=20, error_messages={"max_length": _("区划代码太长。")})
     source = forms.ChoiceField(
         required=False,
         choices=[("", ""), *Source.choices],
-        error_messages={"invalid_choice": "来源“%(value)s”不是可选的来源。"},
+        error_messages={"invalid_choice": _("来源“%(value)s”不是可选的来源。")},
     )
-    unit = _int_field("处置单位")
-    batch = _int_field("督查批次")
+    unit = _int_field(_("处置单位"))
+    batch = _int_field(_("督查批次"))
     hotspot = forms.CharField(required=False)
     q = forms.CharField(required=False, strip=True)
-    since = _date_field("起始日期")
-    until = _date_field("截止日期")
+    since = _date_field(_("起始日期"))
+    until = _date_field(_("截止日期"))
     counted = forms.CharField(required=False)
-    page = _int_field("页码", max_value=MAX_PAGE)
+    page = _int_field(_("页码"), max_value=MAX_PAGE)
 
     def filters(self, region_path: str, region_history: tuple[str, ...] = ()) -> Filters:
         d = self.cleaned_data
@@ -218,15 +221,15 @@ class StatisticsForm(CaseFilterForm):
     by = forms.ChoiceField(
         required=False,
         choices=[("", ""), *BY.items()],
-        error_messages={"invalid_choice": "统计维度“%(value)s”不可选。"},
+        error_messages={"invalid_choice": _("统计维度“%(value)s”不可选。")},
     )
-    week = _date_field("巡查周")
+    week = _date_field(_("巡查周"))
 
 
 class RouteForm(forms.Form):
     """One cell of the routing matrix: a category (and a grid) → an office, or the village where it happened."""
 
-    category = _int_field("类别")
+    category = _int_field(_("类别"))
     unit = forms.CharField(required=False, max_length=20)
     grid = forms.CharField(required=False, max_length=20)
 
@@ -237,10 +240,10 @@ class RouteForm(forms.Form):
         if unit in ("", "village"):
             data["unit"] = None
         else:
-            field = _int_field("责任单位")
+            field = _int_field(_("责任单位"))
             data["unit"] = field.clean(unit)
         if not data.get("category"):
-            raise ValidationError("请选择类别。")
+            raise ValidationError(_("请选择类别。"))
         return data
 
 

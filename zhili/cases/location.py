@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from zhili.cases.deadlines import rule_for
 from zhili.cases.models import Case, CaseRule, Category, State
 from zhili.core import clock
@@ -17,14 +19,16 @@ from zhili.regions.models import Level, Region, path_prefix_q
 def parse_point(lng, lat, *, required: bool) -> tuple[Decimal, Decimal] | None:
     if lng in (None, "") and lat in (None, ""):
         if required:
-            raise Invalid("缺少位置：请允许手机定位，或在地图上点选问题所在位置。")
+            raise Invalid(_("缺少位置：请允许手机定位，或在地图上点选问题所在位置。"))
         return None
     try:
         x, y = Decimal(str(lng)).quantize(Decimal("0.000001")), Decimal(str(lat)).quantize(Decimal("0.000001"))
     except (InvalidOperation, ValueError):
-        raise Invalid(f"位置“{lng}, {lat}”不是有效的经纬度。") from None
+        raise Invalid(_("位置“%(lng)s, %(lat)s”不是有效的经纬度。") % {"lng": lng, "lat": lat}) from None
     if not (Decimal(73) <= x <= Decimal(136) and Decimal(3) <= y <= Decimal(54)):
-        raise Invalid(f"位置（经度 {x}，纬度 {y}）不在中国境内：请使用 WGS-84 经纬度，经度在前。")
+        raise Invalid(
+            _("位置（经度 %(x)s，纬度 %(y)s）不在中国境内：请使用 WGS-84 经纬度，经度在前。") % {"x": x, "y": y}
+        )
     return x, y
 
 
@@ -41,13 +45,18 @@ def locate(subdistrict: Region, lng: Decimal, lat: Decimal) -> Region:
     """The grid (or village) whose boundary holds the point; refused when it lies outside the subdistrict."""
     shapes = _region_shapes(subdistrict)
     if subdistrict.boundary and not geo.contains(subdistrict.boundary, lng, lat) and not shapes:
-        raise Invalid(f"位置（{lng}, {lat}）不在{subdistrict.name}范围内。")
+        raise Invalid(
+            _("位置（%(lng)s, %(lat)s）不在%(name)s范围内。") % {"lng": lng, "lat": lat, "name": subdistrict.name}
+        )
     for region, boundary in shapes:  # grids first (level 5), then villages
         if geo.contains(boundary, lng, lat):
             return region
     if subdistrict.boundary and geo.contains(subdistrict.boundary, lng, lat):
         return subdistrict
-    raise Invalid(f"位置（经度 {lng}，纬度 {lat}）不在{subdistrict.name}的任何村（社区）或网格内，请确认定位是否准确。")
+    raise Invalid(
+        _("位置（经度 %(lng)s，纬度 %(lat)s）不在%(name)s的任何村（社区）或网格内，请确认定位是否准确。")
+        % {"lng": lng, "lat": lat, "name": subdistrict.name}
+    )
 
 
 def nearby(

@@ -365,7 +365,7 @@ class CaseEvent(models.Model):
     def action_label(self) -> str:
         from zhili.cases.flow import STEPS
 
-        return "上报" if self.action == "report" else getattr(STEPS.get(self.action), "label", self.action)
+        return _("上报") if self.action == "report" else getattr(STEPS.get(self.action), "label", self.action)
 
     @property
     def from_label(self) -> str:

@@ -29,6 +29,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import dateparse, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -128,7 +129,7 @@ def api(view):
 
 def _allow(request: HttpRequest, *methods: str) -> None:
     if request.method not in methods:
-        raise Open311Error(405, f"此地址只接受 {'、'.join(methods)} 请求。")
+        raise Open311Error(405, _("此地址只接受 %(v)s 请求。") % {"v": "、".join(methods)})
 
 
 # ---- who is asking, for which subdistrict -----------------------------------------------------
@@ -160,11 +161,14 @@ def _jurisdiction(request: HttpRequest) -> Region:
     if code:
         found = subs.filter(code=code).first()
         if found is None:
-            raise Open311Error(404, f"没有代码为“{code}”的街道（乡镇）：jurisdiction_id 应为街道（乡镇）的区划代码。")
+            raise Open311Error(
+                404,
+                _("没有代码为“%(code)s”的街道（乡镇）：jurisdiction_id 应为街道（乡镇）的区划代码。") % {"code": code},
+            )
         return found
     found = list(subs.order_by("path")[:2])
     if len(found) != 1:
-        raise Open311Error(400, "本系统有多个街道（乡镇）：请用 jurisdiction_id 指明街道（乡镇）的区划代码。")
+        raise Open311Error(400, _("本系统有多个街道（乡镇）：请用 jurisdiction_id 指明街道（乡镇）的区划代码。"))
     return found[0]
 
 
@@ -210,11 +214,11 @@ def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @api
 def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResponse:
     _allow(request, "GET")
-    person, _ = _person(request)
+    person, _scope = _person(request)
     sub = _jurisdiction(request)
     category = _services(sub, partner=person is not None).filter(code=code).first()
     if category is None:
-        raise Open311Error(404, f"没有代码为“{code}”的服务（问题类别）。")
+        raise Open311Error(404, _("没有代码为“%(code)s”的服务（问题类别）。") % {"code": code})
     return _respond(fmt, {"service_code": category.code, "attributes": []}, root="service_definition", item=None)
 
 
@@ -288,7 +292,11 @@ def _when(request: HttpRequest, name: str) -> datetime.datetime | None:
     except ValueError:
         value = None
     if value is None:
-        raise Open311Error(400, f"{name}“{raw}”不是有效的 W3C 日期时间，应形如 2020-11-01T00:00:00+08:00。")
+        raise Open311Error(
+            400,
+            _("%(name)s“%(raw)s”不是有效的 W3C 日期时间，应形如 2020-11-01T00:00:00+08:00。")
+            % {"name": name, "raw": raw},
+        )
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
@@ -302,7 +310,7 @@ def _list(request: HttpRequest, sub: Region, scope: Scope | None):
         qs = qs.filter(category__code__in=codes)
     statuses = {x.strip().lower() for x in _param(request, "status").split(",") if x.strip()}
     if statuses - {"open", "closed"}:
-        raise Open311Error(400, "status 只能是 open 或 closed（可用逗号分隔多个）。")
+        raise Open311Error(400, _("status 只能是 open 或 closed（可用逗号分隔多个）。"))
     if statuses == {"open"}:
         qs = qs.exclude(state__in=CLOSED_STATES)
     elif statuses == {"closed"}:
@@ -316,9 +324,9 @@ def _list(request: HttpRequest, sub: Region, scope: Scope | None):
     elif end is None:
         end = start + WINDOW
     if end < start:
-        raise Open311Error(400, "end_date 早于 start_date。")
+        raise Open311Error(400, _("end_date 早于 start_date。"))
     if end - start > WINDOW:
-        raise Open311Error(400, "start_date 到 end_date 不能超过 90 天。")
+        raise Open311Error(400, _("start_date 到 end_date 不能超过 90 天。"))
     return qs.filter(reported_at__gte=start, reported_at__lte=end)
 
 
@@ -336,11 +344,11 @@ def requests_view(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @api
 def request_detail(request: HttpRequest, number: str, *, fmt: str) -> HttpResponse:
     _allow(request, "GET")
-    _, scope = _person(request)
+    scope = _person(request)[1]
     sub = _jurisdiction(request)
     case = _with_joins(_readable(sub, scope)).filter(number=number).first()
     if case is None:
-        raise Open311Error(404, f"没有编号为“{number}”的请求，或您无权查看。")
+        raise Open311Error(404, _("没有编号为“%(number)s”的请求，或您无权查看。") % {"number": number})
     return _respond(fmt, [_request_row(request, case)], root="service_requests", item="request")
 
 
@@ -352,14 +360,14 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     sub = _jurisdiction(request)
     code = _param(request, "service_code").strip()
     if not code:
-        raise Open311Error(400, "缺少 service_code：请先用 services 查询可上报的问题类别。")
+        raise Open311Error(400, _("缺少 service_code：请先用 services 查询可上报的问题类别。"))
     category = _services(sub, partner=person is not None).filter(code=code).first()
     if category is None:
-        raise Open311Error(404, f"没有代码为“{code}”的服务（问题类别）。")
+        raise Open311Error(404, _("没有代码为“%(code)s”的服务（问题类别）。") % {"code": code})
     lat, lng = _param(request, "lat").strip(), _param(request, "long").strip()
     address = _param(request, "address_string")
     if not (lat and lng) and not address.strip():
-        raise Open311Error(400, "缺少位置：请提供 lat 和 long（WGS-84），或 address_string。")
+        raise Open311Error(400, _("缺少位置：请提供 lat 和 long（WGS-84），或 address_string。"))
     name = (_param(request, "last_name").strip() + _param(request, "first_name").strip())[:50]
     phone = _param(request, "phone").strip()[:20]
     # email, device_id, account_id and media_url are not kept: Zhili fetches nothing from other servers, and
@@ -411,5 +419,5 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     """The downscaled, EXIF-free display copy of a public case's photo; 404 for anything else."""
     found = CasePhoto.objects.filter(pk=pk, case__is_public=True, case__confidential=False).only("display").first()
     if found is None or not found.display:
-        raise Http404("没有这张照片。")
+        raise Http404(_("没有这张照片。"))
     return FileResponse(found.display.open("rb"), content_type="image/jpeg")

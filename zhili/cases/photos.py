@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 DISPLAY_MAX = 1280  # longest side of the copy shown in pages, bulletins and to the public
@@ -72,11 +73,11 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
     limit_mb = settings.ZHILI_PHOTO_MAX_MB
     if upload.size > limit_mb * 1024 * 1024:
         raise ValidationError(
-            f"照片“{upload.name}”有 {upload.size / 1048576:.0f} MB，超过上限 {limit_mb} MB："
-            "请在手机上选择“压缩”或较小的尺寸后重新上传。"
+            _("照片“%(name)s”有 %(v)s MB，超过上限 %(limit_mb)s MB：请在手机上选择“压缩”或较小的尺寸后重新上传。")
+            % {"name": upload.name, "v": format(upload.size / 1048576, ".0f"), "limit_mb": limit_mb}
         )
     if upload.size == 0:
-        raise ValidationError(f"照片“{upload.name}”是空文件。")
+        raise ValidationError(_("照片“%(name)s”是空文件。") % {"name": upload.name})
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -87,10 +88,14 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
             fmt = probe.format
             if fmt not in ALLOWED:
                 raise ValidationError(
-                    f"“{upload.name}”不是可接受的照片格式（JPEG、PNG、WebP），而是 {fmt or '未知格式'}。"
+                    _("“%(name)s”不是可接受的照片格式（JPEG、PNG、WebP），而是 %(v)s。")
+                    % {"name": upload.name, "v": fmt or _("未知格式")}
                 )
             if probe.width * probe.height > MAX_PIXELS:
-                raise ValidationError(f"照片“{upload.name}”像素过多（{probe.width}×{probe.height}），无法处理。")
+                raise ValidationError(
+                    _("照片“%(name)s”像素过多（%(width)s×%(height)s），无法处理。")
+                    % {"name": upload.name, "width": probe.width, "height": probe.height}
+                )
             probe.verify()  # reads the whole file structure: truncated or forged files fail here
         upload.seek(0)
         with Image.open(upload) as image:
@@ -109,7 +114,8 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
         raise ValidationError(
-            f"“{upload.name}”不是有效的照片文件（{type(exc).__name__}），请重新拍摄或选择照片。"
+            _("“%(name)s”不是有效的照片文件（%(name2)s），请重新拍摄或选择照片。")
+            % {"name": upload.name, "name2": type(exc).__name__}
         ) from exc
     upload.seek(0)
     ext = ALLOWED[fmt]

@@ -9,6 +9,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.cases.models import TERMINAL, Case, CaseRule, Source, State
 from zhili.core import clock
@@ -61,7 +63,7 @@ def get_case_or_404(scope: Scope, pk: int) -> Case:
         .first()
     )
     if case is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return case
 
 
@@ -191,7 +193,7 @@ def events_for(case: Case, scope: Scope) -> list:
             and not scope.can_read(region.path)
             and not any(p.startswith(region.path) for p in scope.read_paths)  # the village above one's grid
         ):
-            e.actor_name = "其他村（社区）人员"
+            e.actor_name = _("其他村（社区）人员")
         elif e.actor_id in known:
             e.actor_name = f"{e.actor_name}（{known[e.actor_id]}）"
     return events
@@ -236,12 +238,12 @@ def light(case: Case, rule: CaseRule, now: datetime.datetime, *, whole: bool = F
     total = (end - start).total_seconds()
     used = (now - start).total_seconds()
     pct = 100 if total <= 0 else int(used * 100 / total)
-    local_end = timezone.localtime(end)
+    figures = {"end": f"{timezone.localtime(end):%m-%d %H:%M}", "pct": pct}
     if pct >= rule.red_pct:
-        return Light("red", pct, f"已超时限（{local_end:%m-%d %H:%M}），已用 {pct}% 时间")
+        return Light("red", pct, _("已超时限（%(end)s），已用 %(pct)s%% 时间") % figures)
     if pct >= rule.yellow_pct:
-        return Light("yellow", pct, f"临近时限（{local_end:%m-%d %H:%M}），已用 {pct}% 时间")
-    return Light("green", pct, f"时限 {local_end:%m-%d %H:%M}，已用 {pct}% 时间")
+        return Light("yellow", pct, _("临近时限（%(end)s），已用 %(pct)s%% 时间") % figures)
+    return Light("green", pct, _("时限 %(end)s，已用 %(pct)s%% 时间") % figures)
 
 
 def with_lights(cases: list[Case], now: datetime.datetime | None = None) -> list[tuple[Case, Light]]:
@@ -253,17 +255,17 @@ def with_lights(cases: list[Case], now: datetime.datetime | None = None) -> list
 # ---- statistics --------------------------------------------------------------------------------
 
 RATES = [  # (key, label, numerator, denominator)
-    ("filing_rate", "立案率", "filed", "accepted"),
-    ("dispatch_rate", "派遣率", "dispatched", "filed"),
-    ("closing_rate", "结案率", "closed", "due"),
-    ("on_time_closing_rate", "按期结案率", "closed_on_time", "due"),
-    ("rework_rate", "返工率", "reworked", "due"),
-    ("extension_rate", "延期率", "extended", "due"),
-    ("on_time_handling_rate", "按期处置率", "handled_on_time", "due_handling"),
+    ("filing_rate", gettext_lazy("立案率"), "filed", "accepted"),
+    ("dispatch_rate", gettext_lazy("派遣率"), "dispatched", "filed"),
+    ("closing_rate", gettext_lazy("结案率"), "closed", "due"),
+    ("on_time_closing_rate", gettext_lazy("按期结案率"), "closed_on_time", "due"),
+    ("rework_rate", gettext_lazy("返工率"), "reworked", "due"),
+    ("extension_rate", gettext_lazy("延期率"), "extended", "due"),
+    ("on_time_handling_rate", gettext_lazy("按期处置率"), "handled_on_time", "due_handling"),
 ]
 INSPECTOR_RATES = [
-    ("valid_rate", "有效上报率", "valid", "reported"),
-    ("missed_rate", "漏报率", "public", "filed_in_grid"),
+    ("valid_rate", gettext_lazy("有效上报率"), "valid", "reported"),
+    ("missed_rate", gettext_lazy("漏报率"), "public", "filed_in_grid"),
 ]
 
 
@@ -294,12 +296,17 @@ def counts(now: datetime.datetime) -> dict:
 
 def rates(row: dict, which=RATES) -> dict:
     out = {}
-    for key, _, num, den in which:
+    for key, _label, num, den in which:
         out[key] = round(row[num] * 100 / row[den], 1) if row.get(den) else None
     return out
 
 
-BY = {"village": "村（社区）", "unit": "处置单位", "grid": "网格", "inspector": "网格员"}
+BY = {
+    "village": gettext_lazy("村（社区）"),
+    "unit": gettext_lazy("处置单位"),
+    "grid": gettext_lazy("网格"),
+    "inspector": gettext_lazy("网格员"),
+}
 
 
 def statistics(scope: Scope, subdistrict: Region, by: str, f: Filters, *, now=None) -> list[dict]:
@@ -357,7 +364,7 @@ def _by_village(rows: list[dict], subdistrict: Region, day: datetime.date) -> li
         )
     out = []
     for key in sorted(summed):
-        name, code, preds = names.get(key, ("街道本级", "", []))
+        name, code, preds = names.get(key, (_("街道本级"), "", []))
         out.append(summed[key] | {"name": name, "code": code, "merged": "、".join(p.name for p in preds)})
     return out
 

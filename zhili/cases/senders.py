@@ -14,6 +14,7 @@ import time
 
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from zhili.cases.models import Case, RecentSender
 from zhili.core.errors import RateLimited
@@ -56,7 +57,10 @@ def check(origin: str, per_window: int) -> None:
     now = timezone.now()
     forget_old(now)
     if RecentSender.objects.filter(digest=digest(origin), at__gte=now - WINDOW).count() >= per_window:
-        raise RateLimited(f"同一网络地址一小时内最多提交 {per_window} 条，请稍后再试；紧急情况请拨打街道值班电话。")
+        raise RateLimited(
+            _("同一网络地址一小时内最多提交 %(per_window)s 条，请稍后再试；紧急情况请拨打街道值班电话。")
+            % {"per_window": per_window}
+        )
 
 
 def remember(case: Case, origin: str) -> None:

@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.cases.models import Case, Source, State
 from zhili.cases.queries import OPEN_STATES, RATES, counts, rates
@@ -22,13 +24,13 @@ from zhili.regions import history
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
 COUNTS = {
-    "reported": "上报数",
-    "filed": "立案数",
-    "closed": "结案数",
-    "closed_on_time": "按期结案数",
-    "open": "未结案数",
+    "reported": gettext_lazy("上报数"),
+    "filed": gettext_lazy("立案数"),
+    "closed": gettext_lazy("结案数"),
+    "closed_on_time": gettext_lazy("按期结案数"),
+    "open": gettext_lazy("未结案数"),
 }
-RATE_LABELS = {key: label for key, label, _, _ in RATES}
+RATE_LABELS = {key: label for key, label, _num, _den in RATES}
 RECORDS_Q = {
     "filed": Q(filed_at__isnull=False),
     "closed": Q(closed_at__isnull=False),
@@ -43,26 +45,29 @@ def _end(window: Window) -> datetime.datetime:
 
 class CaseSource(IndicatorSource):
     key = "cases"
-    label = "网格事件（巡查、督查整改、群众上报）"
+    label = gettext_lazy("网格事件（巡查、督查整改、群众上报）")
 
     def check_params(self, params: dict) -> None:
         measure = params.get("measure", "reported")
         if measure not in COUNTS and measure not in RATE_LABELS:
-            raise ValidationError(f"统计方式应为：{'、'.join([*COUNTS, *RATE_LABELS])}。")
+            raise ValidationError(_("统计方式应为：%(v)s。") % {"v": "、".join([*COUNTS, *RATE_LABELS])})
         if params.get("source") and params["source"] not in Source.values:
-            raise ValidationError(f"来源应为：{'、'.join(Source.values)}。")
+            raise ValidationError(_("来源应为：%(v)s。") % {"v": "、".join(Source.values)})
 
     def describe(self, indicator) -> str:
         p = indicator.source_params
         what = COUNTS.get(p.get("measure", "reported")) or RATE_LABELS.get(p.get("measure"))
         parts = []
         if p.get("batch"):
-            parts.append(f"督查批次“{p['batch']}”")
+            parts.append(_("督查批次“%(batch)s”") % {"batch": p["batch"]})
         if p.get("category"):
-            parts.append(f"类别“{p['category']}”")
+            parts.append(_("类别“%(category)s”") % {"category": p["category"]})
         if p.get("source"):
-            parts.append(f"来源“{Source(p['source']).label}”")
-        return f"统计{'、'.join(parts) or '全部'}事件（按上报日期）的{what}"
+            parts.append(_("来源“%(source)s”") % {"source": Source(p["source"]).label})
+        return _("统计%(which)s事件（按上报日期）的%(what)s") % {
+            "which": _("、").join(parts) or _("全部"),
+            "what": what,
+        }
 
     def _base(self, indicator, window: Window):
         p = indicator.source_params
@@ -134,7 +139,7 @@ class CaseSource(IndicatorSource):
 
     def table(self, indicator, records):
         return (
-            ["编号", "上报时间", "村/网格", "类别", "状态", "描述"],
+            [_("编号"), _("上报时间"), _("村/网格"), _("类别"), _("状态"), _("描述")],
             [
                 [
                     r.number,

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.cases import flow
 from zhili.cases.models import State
@@ -25,14 +26,14 @@ from zhili.people import policy
 from zhili.people.scope import NoViewpoint, viewpoint
 
 KIND = {
-    "accept": "待受理",
-    "file": "待立案",
-    "dispatch": "待派遣",
-    "handle": "待处置",
-    "feedback": "待反馈",
-    "verify": "待核查",
-    "close": "待结案",
-    "approve_extension": "延期待批",
+    "accept": gettext_lazy("待受理"),
+    "file": gettext_lazy("待立案"),
+    "dispatch": gettext_lazy("待派遣"),
+    "handle": gettext_lazy("待处置"),
+    "feedback": gettext_lazy("待反馈"),
+    "verify": gettext_lazy("待核查"),
+    "close": gettext_lazy("待结案"),
+    "approve_extension": gettext_lazy("延期待批"),
 }
 
 

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.cases import actions, flow, location, queries, routing, steps
@@ -61,7 +62,7 @@ def _public_subdistrict(request: HttpRequest) -> Region:
     qs = Region.objects.filter(level=Level.SUBDISTRICT, case_rule__isnull=False)
     found = qs.filter(code=code).first() if code else qs.order_by("path").first()
     if found is None:
-        raise Http404("本平台尚未开通群众上报。")
+        raise Http404(_("本平台尚未开通群众上报。"))
     return found
 
 
@@ -236,7 +237,7 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except Invalid as exc:  # every typed refusal: its sentences above the case as it is now, with its status
         status = status_of(exc)
         return _case_page(request, pk, status=status, errors=exc.messages, conflict=status == 409)
-    messages.success(request, f"已{flow.label_of(action)}。")
+    messages.success(request, _("已%(label)s。") % {"label": flow.label_of(action)})
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -245,7 +246,7 @@ def _photo_response(photo: CasePhoto, which: str) -> FileResponse:
     try:
         handle = field.open("rb")
     except (FileNotFoundError, ValueError):
-        raise Http404("照片文件不存在。") from None
+        raise Http404(_("照片文件不存在。")) from None
     response = FileResponse(handle, content_type="image/jpeg" if which != "original" else None)
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -257,7 +258,7 @@ def case_photo(request: HttpRequest, pk: int, photo_id: int, which: str) -> File
     case = queries.get_case_or_404(request.scope, pk)
     photo = queries.photo_of(case, photo_id)
     if photo is None or which not in ("display", "original"):
-        raise Http404("照片不存在。")
+        raise Http404(_("照片不存在。"))
     return _photo_response(photo, which)
 
 
@@ -304,7 +305,7 @@ def duplicates(request: HttpRequest) -> JsonResponse:
 def case_report(request: HttpRequest) -> HttpResponse:
     sub = subdistrict_of(request)
     if sub is None:
-        raise NotFound("您没有可上报事件的区域。")
+        raise NotFound(_("您没有可上报事件的区域。"))
     scope = request.scope
     patrol = Patrol.objects.filter(inspector=request.user, ended_at__isnull=True).first()
     form = ReportForm(request.POST or None, request.FILES or None, subdistrict=sub)
@@ -316,7 +317,7 @@ def case_report(request: HttpRequest) -> HttpResponse:
         source = Source.PATROL if scope.patrols else Source.STAFF
         try:
             if category is None:
-                raise Invalid("请选择有效的问题类别。")
+                raise Invalid(_("请选择有效的问题类别。"))
             case = actions.do_report_case(
                 subdistrict=sub,
                 category=category,
@@ -338,7 +339,7 @@ def case_report(request: HttpRequest) -> HttpResponse:
                 return JsonResponse(
                     {"id": case.pk, "number": case.number, "url": reverse("cases:detail", args=[case.pk])}
                 )
-            messages.success(request, f"已上报，案件编号 {case.number}。")
+            messages.success(request, _("已上报，案件编号 %(number)s。") % {"number": case.number})
             return redirect("cases:detail", pk=case.pk)
     elif request.method == "POST":
         errors, status = errors_of(form), 400
@@ -370,14 +371,14 @@ def patrol(request: HttpRequest) -> HttpResponse:
             if op == "start":
                 grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
                 if grid is None:
-                    raise Invalid("请选择您负责的网格。")
+                    raise Invalid(_("请选择您负责的网格。"))
                 actions.do_start_patrol(grid, actor=request.user, scope=scope)
             elif op == "checkin" and current:
                 actions.do_checkin(current, request.POST.get("lng"), request.POST.get("lat"), actor=request.user)
             elif op == "end" and current:
                 actions.do_end_patrol(current, actor=request.user, note=request.POST.get("note", ""))
             else:
-                raise Invalid("没有进行中的巡查。")
+                raise Invalid(_("没有进行中的巡查。"))
         except Invalid as exc:
             return refuse(request, exc, back=reverse("cases:patrol"))
         if request.headers.get("Accept") == "application/json":
@@ -426,7 +427,7 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     """The statistics table as .xlsx, the numbers equal to the page's; an audited export."""
     sub = subdistrict_of(request)
     if sub is None:
-        raise NotFound("您的权限范围内没有街道或村（社区）。")
+        raise NotFound(_("您的权限范围内没有街道或村（社区）。"))
     form, f = _filters(request, StatisticsForm)
     by = form.cleaned_data["by"] if form.cleaned_data["by"] not in ("", "inspector") else "village"
     name, content = actions.do_export_statistics(sub, by, f, actor=request.user, scope=request.scope)
@@ -449,7 +450,7 @@ def findings(request: HttpRequest) -> HttpResponse:
 def categories(request: HttpRequest) -> HttpResponse:
     sub = subdistrict_of(request)
     if sub is None:
-        raise NotFound("您的权限范围内没有街道或村（社区）。")
+        raise NotFound(_("您的权限范围内没有街道或村（社区）。"))
     can = policy.configure_cases(request.scope, sub)
     cats = Category.objects.filter(subdistrict=sub).select_related("parent").order_by("order")
     parents = [(c.pk, c.name) for c in cats if c.parent_id is None]
@@ -464,7 +465,7 @@ def categories(request: HttpRequest) -> HttpResponse:
             d["parent"] = next((c for c in cats if c.pk == d.get("parent")), None)
             try:
                 actions.do_save_category(sub, d, actor=request.user, scope=request.scope, category=existing)
-                messages.success(request, "已保存事件类别。")
+                messages.success(request, _("已保存事件类别。"))
                 return redirect("cases:categories")
             except Invalid as exc:
                 errors, status = exc.messages, status_of(exc)
@@ -494,7 +495,7 @@ def categories(request: HttpRequest) -> HttpResponse:
 def rule_save(request: HttpRequest) -> HttpResponse:
     sub = subdistrict_of(request)
     if sub is None:
-        raise NotFound("您的权限范围内没有街道或村（社区）。")
+        raise NotFound(_("您的权限范围内没有街道或村（社区）。"))
     form = CaseRuleForm(request.POST, instance=rule_for(sub), subdistrict=sub)
     try:
         if not form.is_valid():
@@ -502,7 +503,7 @@ def rule_save(request: HttpRequest) -> HttpResponse:
         actions.do_save_case_rule(sub, form, actor=request.user, scope=request.scope)
     except Invalid as exc:
         return refuse(request, exc, back=reverse("cases:categories"))
-    messages.success(request, "已保存事件规则。")
+    messages.success(request, _("已保存事件规则。"))
     return redirect("cases:categories")
 
 
@@ -515,7 +516,7 @@ def route_set(request: HttpRequest) -> HttpResponse:
     d = form.cleaned_data
     category = Category.objects.filter(subdistrict=sub, pk=d["category"]).first()
     if category is None:
-        raise NotFound("不存在或无权查看。")
+        raise NotFound(_("不存在或无权查看。"))
     unit = Unit.objects.filter(region=sub, pk=d["unit"]).first() if d["unit"] else None
     grid = None
     if d["grid"]:
@@ -532,7 +533,7 @@ def route_set(request: HttpRequest) -> HttpResponse:
         )
     except Invalid as exc:
         return refuse(request, exc, back=reverse("cases:categories"))
-    messages.success(request, f"已设置“{category.name}”的派遣规则。")
+    messages.success(request, _("已设置“%(name)s”的派遣规则。") % {"name": category.name})
     return redirect("cases:categories")
 
 
@@ -551,7 +552,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
         category = Category.objects.filter(pk=d["category"], subdistrict=sub, is_public=True).first()
         try:
             if category is None:
-                raise Invalid("请选择有效的问题类别。")
+                raise Invalid(_("请选择有效的问题类别。"))
             case = actions.do_public_report(
                 subdistrict=sub,
                 category=category,
@@ -594,7 +595,7 @@ def track_photo(request: HttpRequest, code: str, photo_id: int) -> FileResponse:
     """The display copy only (downscaled, EXIF stripped), never the original."""
     photo = queries.public_photo(code, photo_id)
     if photo is None:
-        raise Http404("照片不存在。")
+        raise Http404(_("照片不存在。"))
     return _photo_response(photo, "display")
 
 

@@ -7,8 +7,17 @@ through the same template, `_light.html`: a coloured label that opens onto its e
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 DONE, OVERDUE, RED, YELLOW, GREEN, NONE = "done", "overdue", "red", "yellow", "green", "none"
-LABELS = {DONE: "已完成", OVERDUE: "逾期", RED: "红灯", YELLOW: "黄灯", GREEN: "绿灯", NONE: "无数据"}
+LABELS = {
+    DONE: _("已完成"),
+    OVERDUE: _("逾期"),
+    RED: _("红灯"),
+    YELLOW: _("黄灯"),
+    GREEN: _("绿灯"),
+    NONE: _("无数据"),
+}
 # worst first: what a list of lights sorts by
 ORDER = {OVERDUE: 0, RED: 1, YELLOW: 2, NONE: 3, GREEN: 4, DONE: 5}
 
@@ -20,7 +29,7 @@ class Light:
 
     @property
     def label(self) -> str:
-        return LABELS[self.state]
+        return str(LABELS[self.state])
 
     @property
     def shown(self) -> bool:

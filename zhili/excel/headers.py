@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .reading import SpreadsheetError
 
 __all__ = ["HeaderMatch", "find_header", "guess_header", "map_columns", "normalise_header", "split_header"]
@@ -159,7 +161,7 @@ def find_header(rows: Iterable[tuple[int, list]], expected: Iterable[str], *, sc
     wanted = {normalise_header(e) for e in expected} - {""}
     window = list(itertools.islice(rows, scan))
     if not window:
-        raise SpreadsheetError("表格是空的：没有读到任何内容。", code="empty")
+        raise SpreadsheetError(_("表格是空的：没有读到任何内容。"), code="empty")
     # (score, -rows, -index): more labels found wins; on a tie fewer header rows (a parent row that adds no label
     # is a title or a subtitle, not a header), then the earlier row
     best: tuple[int, int, int] | None = None
@@ -188,10 +190,12 @@ def find_header(rows: Iterable[tuple[int, list]], expected: Iterable[str], *, sc
         if not wanted and best is not None:
             break
     if best is None:
-        labels = "、".join(f"「{e}」" for e in list(dict.fromkeys(expected))[:8]) or "任何列名"
+        labels = _("、").join(f"「{e}」" for e in list(dict.fromkeys(expected))[:8]) or _("任何列名")
         raise SpreadsheetError(
-            f"在表格前 {scan} 行中没有找到表头：没有一列的标题是 {labels} 之一。请确认选对了文件和工作表，"
-            "或把表头改成台账里的列名。",
+            _(
+                "在表格前 %(scan)s 行中没有找到表头：没有一列的标题是 %(labels)s 之一。请确认选对了文件和工作表，或把表头改成台账里的列名。"
+            )
+            % {"scan": scan, "labels": labels},
             code="no_header",
         )
     score, neg_size, neg_index = best
@@ -236,12 +240,13 @@ def guess_header(rows: Iterable[tuple[int, list]], *, scan: int = 15) -> HeaderM
     is the second row of a merged header. Raises `SpreadsheetError` when no row looks like a header."""
     window = list(itertools.islice(rows, scan))
     if not window:
-        raise SpreadsheetError("表格是空的：没有读到任何内容。", code="empty")
+        raise SpreadsheetError(_("表格是空的：没有读到任何内容。"), code="empty")
     widths = [_text_cells(values) if _looks_like_header_row(values) else 0 for _number, values in window]
     widest = max(widths)
     if widest < 2:
         raise SpreadsheetError(
-            f"在表格前 {scan} 行中没有找到表头：没有一行写着两个以上的列名。请确认选对了文件和工作表。",
+            _("在表格前 %(scan)s 行中没有找到表头：没有一行写着两个以上的列名。请确认选对了文件和工作表。")
+            % {"scan": scan},
             code="no_header",
         )
     i = next(i for i, w in enumerate(widths) if w * 2 >= widest)

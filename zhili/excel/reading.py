@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext as _
+
 __all__ = [
     "DEFAULT_MAX_BLANK_RUN",
     "DEFAULT_MAX_BYTES",
@@ -137,7 +139,7 @@ class _Source:
             try:
                 self.size = os.path.getsize(self.path)
             except OSError as exc:
-                raise SpreadsheetError("找不到上传的文件，请重新上传。", code="not_found") from exc
+                raise SpreadsheetError(_("找不到上传的文件，请重新上传。"), code="not_found") from exc
         else:
             assert self.file is not None
             f = self.file
@@ -204,20 +206,22 @@ def _check_zip(source: _Source, *, max_bytes: int, max_unzipped_ratio: int) -> s
             names = {i.filename for i in infos}
             if len(infos) > MAX_ZIP_MEMBERS:
                 raise SpreadsheetError(
-                    f"文件内部包含 {len(infos):,} 个部件，远超正常表格，已拒绝导入。", code="zip_bomb"
+                    _("文件内部包含 %(v)s 个部件，远超正常表格，已拒绝导入。") % {"v": format(len(infos), ",")},
+                    code="zip_bomb",
                 )
             total = sum(i.file_size for i in infos)
             limit = max_unzipped_ratio * max_bytes
             if total > limit:
                 raise SpreadsheetError(
-                    f"文件解压后异常巨大（{_mb(total)}，上限 {_mb(limit)}），可能是恶意构造的压缩包，已拒绝导入。",
+                    _("文件解压后异常巨大（%(v)s，上限 %(v2)s），可能是恶意构造的压缩包，已拒绝导入。")
+                    % {"v": _mb(total), "v2": _mb(limit)},
                     code="zip_bomb",
                 )
             for i in infos:
                 if i.file_size > MEMBER_RATIO_FLOOR and i.file_size > MEMBER_RATIO_LIMIT * max(i.compress_size, 1):
                     raise SpreadsheetError(
-                        f"文件解压后异常巨大（其中一个部件压缩了 {i.file_size // max(i.compress_size, 1):,} 倍），"
-                        "可能是恶意构造的压缩包，已拒绝导入。",
+                        _("文件解压后异常巨大（其中一个部件压缩了 %(v)s 倍），可能是恶意构造的压缩包，已拒绝导入。")
+                        % {"v": format(i.file_size // max(i.compress_size, 1), ",")},
                         code="zip_bomb",
                     )
             if "xl/workbook.xml" in names:
@@ -237,11 +241,13 @@ def _check_zip(source: _Source, *, max_bytes: int, max_unzipped_ratio: int) -> s
                     "这是一个 PowerPoint 文件，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet"
                 )
             raise SpreadsheetError(
-                "这是一个压缩包，里面没有 Excel 工作簿。请解压后上传其中的表格文件。", code="not_spreadsheet"
+                _("这是一个压缩包，里面没有 Excel 工作簿。请解压后上传其中的表格文件。"), code="not_spreadsheet"
             )
     except zipfile.BadZipFile as exc:
         raise SpreadsheetError(
-            "文件已损坏或不是有效的 Excel 文件（压缩结构不完整，可能没有下载或复制完整）。请用 Excel 打开确认后重新保存再导入。",
+            _(
+                "文件已损坏或不是有效的 Excel 文件（压缩结构不完整，可能没有下载或复制完整）。请用 Excel 打开确认后重新保存再导入。"
+            ),
             code="corrupt",
         ) from exc
     finally:
@@ -252,8 +258,10 @@ def _check_ole2(source: _Source, ext: str) -> str:
     found = source.contains((_ENCRYPTED_PACKAGE, *_WORKBOOK_STREAMS, _WORD_STREAM))
     if _ENCRYPTED_PACKAGE in found:
         raise SpreadsheetError(
-            "工作簿受密码保护（已加密），无法读取。请在 Excel 中打开，通过“文件 → 信息 → 保护工作簿 → 用密码进行加密”"
-            "清空密码并保存，请先取消密码再导入。",
+            _(
+                "工作簿受密码保护（已加密），无法读取。请在 Excel 中打开，通过“文件 → 信息 → 保护工作簿 → 用密码进行加密”"
+                "清空密码并保存，请先取消密码再导入。"
+            ),
             code="password",
         )
     if any(s in found for s in _WORKBOOK_STREAMS):
@@ -262,12 +270,14 @@ def _check_ole2(source: _Source, ext: str) -> str:
         raise SpreadsheetError("这是一个 Word 文档，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet")
     if ext in (".xlsx", ".xlsm"):  # an .xlsx that is an OLE2 file is almost always an encrypted one
         raise SpreadsheetError(
-            "工作簿受密码保护（已加密）或已损坏，无法读取。如果设置过打开密码，请在 Excel 中清空密码并保存，"
-            "请先取消密码再导入；否则请用 Excel 打开确认后另存为 .xlsx 再导入。",
+            _(
+                "工作簿受密码保护（已加密）或已损坏，无法读取。如果设置过打开密码，请在 Excel 中清空密码并保存，"
+                "请先取消密码再导入；否则请用 Excel 打开确认后另存为 .xlsx 再导入。"
+            ),
             code="password",
         )
     raise SpreadsheetError(
-        "文件已损坏或不是有效的 Excel 文件（找不到工作簿内容）。请用 Excel 打开确认后另存为 .xlsx 再导入。",
+        _("文件已损坏或不是有效的 Excel 文件（找不到工作簿内容）。请用 Excel 打开确认后另存为 .xlsx 再导入。"),
         code="corrupt",
     )
 
@@ -276,7 +286,7 @@ def _sniff(source: _Source, ext: str, *, max_bytes: int, max_unzipped_ratio: int
     """What the bytes really are: "xlsx", "xlsb", "ods", "xls" or "csv" — or a refusal."""
     head = source.head(_SNIFF_BYTES)
     if not head:
-        raise SpreadsheetError("文件是空的（0 字节），请检查后重新上传。", code="empty")
+        raise SpreadsheetError(_("文件是空的（0 字节），请检查后重新上传。"), code="empty")
     if head.startswith(_ZIP_MAGIC) or head.startswith(_EMPTY_ZIP_MAGIC):
         return _check_zip(source, max_bytes=max_bytes, max_unzipped_ratio=max_unzipped_ratio)
     if head.startswith(_OLE2_MAGIC):
@@ -286,7 +296,7 @@ def _sniff(source: _Source, ext: str, *, max_bytes: int, max_unzipped_ratio: int
     if head[:3] in (b"\xff\xd8\xff",) or head.startswith((b"\x89PNG", b"GIF8")):
         raise SpreadsheetError("这是一张图片，不是表格。" + _ALLOWED_TEXT + "。", code="not_spreadsheet")
     if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
-        raise SpreadsheetError("这是一个压缩包，不是表格。请解压后上传其中的表格文件。", code="not_spreadsheet")
+        raise SpreadsheetError(_("这是一个压缩包，不是表格。请解压后上传其中的表格文件。"), code="not_spreadsheet")
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if ext == ".csv":
         if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -296,18 +306,22 @@ def _sniff(source: _Source, ext: str, *, max_bytes: int, max_unzipped_ratio: int
         return "csv"
     if text_head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in text_head[:2048]:
         raise SpreadsheetError(
-            f"这个 {ext} 文件实际上是网页（HTML）格式，常见于从业务系统导出的表格。"
-            "请用 Excel 打开后“另存为” .xlsx 格式再导入。",
+            _(
+                "这个 %(ext)s 文件实际上是网页（HTML）格式，常见于从业务系统导出的表格。请用 Excel 打开后“另存为” .xlsx 格式再导入。"
+            )
+            % {"ext": ext},
             code="not_spreadsheet",
         )
     if text_head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
         raise SpreadsheetError(
-            f"这个 {ext} 文件是 Excel 2003 XML 格式，请用 Excel 打开后“另存为” .xlsx 格式再导入。",
+            _("这个 %(ext)s 文件是 Excel 2003 XML 格式，请用 Excel 打开后“另存为” .xlsx 格式再导入。") % {"ext": ext},
             code="not_spreadsheet",
         )
     raise SpreadsheetError(
-        f"文件名是 {ext}，但内容不是有效的 Excel 文件（看起来是文本或其他格式）。"
-        "请用 Excel 打开确认后另存为 .xlsx 再导入。",
+        _(
+            "文件名是 %(ext)s，但内容不是有效的 Excel 文件（看起来是文本或其他格式）。请用 Excel 打开确认后另存为 .xlsx 再导入。"
+        )
+        % {"ext": ext},
         code="not_spreadsheet",
     )
 
@@ -437,13 +451,16 @@ def open_rows(
     ext = Path(filename or "").suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         shown = ext or "（无扩展名）"
-        raise SpreadsheetError(f"不支持的文件类型 {shown}。{_ALLOWED_TEXT}。", code="unsupported_type")
+        raise SpreadsheetError(
+            _("不支持的文件类型 %(shown)s。%(ALLOWED_TEXT)s。") % {"shown": shown, "ALLOWED_TEXT": _ALLOWED_TEXT},
+            code="unsupported_type",
+        )
     source = _Source(path_or_file, max_bytes=max_bytes)
     try:
         if source.size > max_bytes:
             raise SpreadsheetError(
-                f"文件大小 {_mb(source.size)} 超过上限 {_mb(max_bytes)}。"
-                "请删除多余的工作表、图片或拆分成几个文件后再导入。",
+                _("文件大小 %(v)s 超过上限 %(v2)s。请删除多余的工作表、图片或拆分成几个文件后再导入。")
+                % {"v": _mb(source.size), "v2": _mb(max_bytes)},
                 code="too_large",
             )
         kind = _sniff(source, ext, max_bytes=max_bytes, max_unzipped_ratio=max_unzipped_ratio)
@@ -465,11 +482,13 @@ def _calamine_failure(exc: BaseException) -> SpreadsheetError:
 
     if isinstance(exc, python_calamine.PasswordError) or "password" in str(exc).lower():
         return SpreadsheetError(
-            "工作簿受密码保护，无法读取。请在 Excel 中打开并取消密码（或取消“保护工作簿”）后保存，请先取消密码再导入。",
+            _(
+                "工作簿受密码保护，无法读取。请在 Excel 中打开并取消密码（或取消“保护工作簿”）后保存，请先取消密码再导入。"
+            ),
             code="password",
         )
     return SpreadsheetError(
-        "文件已损坏或不是有效的 Excel 文件，无法读取。请用 Excel 打开确认内容完整后“另存为” .xlsx 再导入。",
+        _("文件已损坏或不是有效的 Excel 文件，无法读取。请用 Excel 打开确认内容完整后“另存为” .xlsx 再导入。"),
         code="corrupt",
     )
 
@@ -511,15 +530,15 @@ def _open_workbook(
         reader.sheet_names = visible
         if sheet is None:
             if not visible:
-                raise SpreadsheetError("工作簿中没有可见的工作表（所有工作表都被隐藏了）。", code="no_sheet")
+                raise SpreadsheetError(_("工作簿中没有可见的工作表（所有工作表都被隐藏了）。"), code="no_sheet")
             name = visible[0]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(metas):
-                raise SpreadsheetError(f"工作簿中没有第 {sheet + 1} 个工作表。", code="no_sheet")
+                raise SpreadsheetError(_("工作簿中没有第 %(v)s 个工作表。") % {"v": sheet + 1}, code="no_sheet")
             name = metas[sheet].name
         else:
             if sheet not in [m.name for m in metas]:
-                raise SpreadsheetError(f"工作簿中没有名为「{sheet}」的工作表。", code="no_sheet")
+                raise SpreadsheetError(_("工作簿中没有名为「%(sheet)s」的工作表。") % {"sheet": sheet}, code="no_sheet")
             name = sheet
         reader.sheet_name = name
         member = _chunkable_member(source, name) if kind == "xlsx" else None
@@ -774,7 +793,8 @@ def _iter_calamine(reader: SheetRows, sheets: Iterator[Any], *, max_rows: int, m
 
 def _too_many_rows(max_rows: int, number: int) -> SpreadsheetError:
     return SpreadsheetError(
-        f"表格超过 {_count_text(max_rows)} 行上限（读到第 {number:,} 行时），请拆分成几个文件后分批导入。",
+        _("表格超过 %(v)s 行上限（读到第 %(number)s 行时），请拆分成几个文件后分批导入。")
+        % {"v": _count_text(max_rows), "number": format(number, ",")},
         code="too_many_rows",
     )
 
@@ -842,7 +862,7 @@ def _open_csv(reader: SheetRows, source: _Source, *, max_rows: int, max_blank_ru
 
 def _encoding_error() -> SpreadsheetError:
     return SpreadsheetError(
-        "CSV 文件的文字编码无法识别（既不是 UTF-8 也不是 GBK）。请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx 再导入。",
+        _("CSV 文件的文字编码无法识别（既不是 UTF-8 也不是 GBK）。请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx 再导入。"),
         code="encoding",
     )
 
@@ -861,7 +881,8 @@ def _iter_csv(reader: SheetRows, text: io.TextIOWrapper, dialect: Any, *, max_ro
                 raise _encoding_error() from exc
             except csv.Error as exc:
                 raise SpreadsheetError(
-                    f"CSV 文件第 {number + 1:,} 行格式有误（{exc}），请用 Excel 打开后另存为 .xlsx 再导入。",
+                    _("CSV 文件第 %(v)s 行格式有误（%(exc)s），请用 Excel 打开后另存为 .xlsx 再导入。")
+                    % {"v": format(number + 1, ","), "exc": exc},
                     code="corrupt",
                 ) from exc
             number += 1

@@ -44,6 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
@@ -146,7 +147,9 @@ def parse_text(raw: Any, *, max_length: int | None = None) -> Parsed:
     if not s:
         return EMPTY
     if max_length is not None and len(s) > max_length:
-        raise ValueProblem(f"内容过长：最多 {max_length} 个字，现在有 {len(s)} 个字。")
+        raise ValueProblem(
+            _("内容过长：最多 %(max_length)s 个字，现在有 %(v)s 个字。") % {"max_length": max_length, "v": len(s)}
+        )
     return Parsed(s)
 
 
@@ -217,9 +220,12 @@ def unit_factor(from_unit: str, to_unit: str) -> Decimal:
     a, b = _parse_unit(from_unit), _parse_unit(to_unit)
     if a is None or b is None:
         bad = from_unit if a is None else to_unit
-        raise ValueProblem(f"无法识别单位「{bad}」。")
+        raise ValueProblem(_("无法识别单位「%(bad)s」。") % {"bad": bad})
     if a.dimension is not None and b.dimension is not None and a.dimension != b.dimension:
-        raise ValueProblem(f"单位「{from_unit}」与「{to_unit}」不是同一种量，不能换算。")
+        raise ValueProblem(
+            _("单位「%(from_unit)s」与「%(to_unit)s」不是同一种量，不能换算。")
+            % {"from_unit": from_unit, "to_unit": to_unit}
+        )
     base_a = a.base if a.dimension is not None else b.base
     return base_a * a.multiplier / (b.base * b.multiplier)
 
@@ -258,7 +264,10 @@ def _convert(value: Decimal, cell: _Unit | None, field: _Unit | None, raw: Any, 
     if field is None:
         return value * cell.multiplier
     if cell.dimension is not None and field.dimension is not None and cell.dimension != field.dimension:
-        raise ValueProblem(f"「{_show(raw)}」的单位与本列的单位「{unit}」不一致，请换算成{unit}后只填数字。")
+        raise ValueProblem(
+            _("「%(v)s」的单位与本列的单位「%(unit)s」不一致，请换算成%(unit)s后只填数字。")
+            % {"v": _show(raw), "unit": unit}
+        )
     base = cell.base if cell.dimension is not None else field.base
     if base == field.base and cell.multiplier == field.multiplier:
         return value
@@ -285,18 +294,19 @@ def _number(
     header = _parse_unit(column_unit) if header_applies else None
     warning = None
     if isinstance(raw, bool):
-        raise ValueProblem(f"「{_show(raw)}」不是数字，本列应填写{what}。")
+        raise ValueProblem(_("「%(v)s」不是数字，本列应填写%(what)s。") % {"v": _show(raw), "what": what})
     if isinstance(raw, int):
         value = Decimal(raw)
     elif isinstance(raw, float):
         if not math.isfinite(raw):
-            raise ValueProblem(f"「{raw}」不是有效的数字。")
+            raise ValueProblem(_("「%(raw)s」不是有效的数字。") % {"raw": raw})
         value = Decimal(f"{raw:.15g}")  # Excel keeps 15 significant digits; the rest is binary noise
         if percent and 0 < abs(raw) < 1:
             warning = f"「{_show(raw)}」可能是 Excel 百分比格式的单元格（即 {raw * 100:.15g}%），已按 {_show(raw)} 导入，请核对。"
     elif isinstance(raw, dt.date):
         raise ValueProblem(
-            f"「{_show(raw)}」被 Excel 当成了日期，本列应填写{what}。请把这一列设置为“数值”或“文本”格式后重新录入。"
+            _("「%(v)s」被 Excel 当成了日期，本列应填写%(what)s。请把这一列设置为“数值”或“文本”格式后重新录入。")
+            % {"v": _show(raw), "what": what}
         )
     else:
         s = _squeeze(str(raw))
@@ -310,7 +320,7 @@ def _number(
             num, rest = "", s
         if num and "," in num and not _GROUPED.fullmatch(num):
             raise ValueProblem(
-                f"「{_show(raw)}」中的逗号位置不对：千分位逗号应每三位一个（如 1,234.5），或者不写逗号。"
+                _("「%(v)s」中的逗号位置不对：千分位逗号应每三位一个（如 1,234.5），或者不写逗号。") % {"v": _show(raw)}
             )
         is_percent = False
         if num and rest[:1] in ("%",):
@@ -319,24 +329,33 @@ def _number(
         if not num or (rest and cell_unit is None):
             text = _strip(str(raw))
             if any(w in s for w in _APPROX):
-                raise ValueProblem(f"「{text}」不是一个确切的数，请只填写数字（如 100）。")
+                raise ValueProblem(_("「%(text)s」不是一个确切的数，请只填写数字（如 100）。") % {"text": text})
             if any(c in _CHINESE_NUMERALS for c in s) and not any(c.isdigit() for c in s):
-                raise ValueProblem(f"「{text}」是汉字数字，请改写成阿拉伯数字（如 100）。")
+                raise ValueProblem(_("「%(text)s」是汉字数字，请改写成阿拉伯数字（如 100）。") % {"text": text})
             if num and rest:
-                raise ValueProblem(f"「{text}」后面的「{rest}」不是可识别的单位，请只填写数字。")
-            raise ValueProblem(f"「{text}」不是数字，本列应填写{what}。")
+                raise ValueProblem(
+                    _("「%(text)s」后面的「%(rest)s」不是可识别的单位，请只填写数字。") % {"text": text, "rest": rest}
+                )
+            raise ValueProblem(_("「%(text)s」不是数字，本列应填写%(what)s。") % {"text": text, "what": what})
         try:
             value = Decimal(num.replace(",", ""))
         except InvalidOperation as exc:
-            raise ValueProblem(f"「{_strip(str(raw))}」不是数字，本列应填写{what}。") from exc
+            raise ValueProblem(
+                _("「%(v)s」不是数字，本列应填写%(what)s。") % {"v": _strip(str(raw)), "what": what}
+            ) from exc
         if is_percent and not percent:
-            raise ValueProblem(f"「{_strip(str(raw))}」带有百分号，但本列不是百分比，请填写{what}。")
+            raise ValueProblem(
+                _("「%(v)s」带有百分号，但本列不是百分比，请填写%(what)s。") % {"v": _strip(str(raw)), "what": what}
+            )
         if cell_unit is not None:
             converted = _convert(value, cell_unit, field, raw, unit)
             return converted, (_CONVERTED if converted != value else None)
     if header is not None and field is not None:
         if header.dimension is not None and field.dimension is not None and header.dimension != field.dimension:
-            raise ValueProblem(f"本列表头的单位「{column_unit}」与台账字段的单位「{unit}」不是同一种量，无法换算。")
+            raise ValueProblem(
+                _("本列表头的单位「%(column_unit)s」与台账字段的单位「%(unit)s」不是同一种量，无法换算。")
+                % {"column_unit": column_unit, "unit": unit}
+            )
         converted = _convert(value, header, field, raw, unit)
         if converted != value:
             return converted, warning or _CONVERTED
@@ -384,7 +403,7 @@ def parse_integer(
         warning = None
     whole = value.to_integral_value(rounding=ROUND_HALF_UP)
     if whole != value and not converted and abs(whole - value) > _NOISE * max(1, abs(value)):
-        raise ValueProblem(f"「{_show(raw)}」有小数，本列应填写整数。")
+        raise ValueProblem(_("「%(v)s」有小数，本列应填写整数。") % {"v": _show(raw)})
     return Parsed(int(whole), warning)
 
 
@@ -406,9 +425,9 @@ def excel_serial_to_date(serial: float) -> dt.date:
     1900-02-29 and is refused). The time of day (the fraction) is dropped."""
     days = math.floor(serial)
     if days < 1 or days > 2958465:
-        raise ValueProblem(f"「{_show(serial)}」不是有效的日期序号。")
+        raise ValueProblem(_("「%(v)s」不是有效的日期序号。") % {"v": _show(serial)})
     if days == 60:
-        raise ValueProblem("「60」是 Excel 里不存在的 1900年2月29日，请填写正确的日期。")
+        raise ValueProblem(_("「60」是 Excel 里不存在的 1900年2月29日，请填写正确的日期。"))
     if days < 60:
         return dt.date(1899, 12, 31) + dt.timedelta(days=days)
     return _EXCEL_EPOCH + dt.timedelta(days=days)
@@ -416,13 +435,18 @@ def excel_serial_to_date(serial: float) -> dt.date:
 
 def _make_date(y: int, m: int, d: int, raw: Any) -> dt.date:
     if not _MIN_YEAR <= y <= _MAX_YEAR:
-        raise ValueProblem(f"「{_show(raw)}」的年份 {y} 不合理，请填写 {_MIN_YEAR}–{_MAX_YEAR} 年之间的日期。")
+        raise ValueProblem(
+            _("「%(v)s」的年份 %(y)s 不合理，请填写 %(MIN_YEAR)s–%(MAX_YEAR)s 年之间的日期。")
+            % {"v": _show(raw), "y": y, "MIN_YEAR": _MIN_YEAR, "MAX_YEAR": _MAX_YEAR}
+        )
     if not 1 <= m <= 12:
-        raise ValueProblem(f"「{_show(raw)}」不是有效日期：没有 {m} 月。")
+        raise ValueProblem(_("「%(v)s」不是有效日期：没有 %(m)s 月。") % {"v": _show(raw), "m": m})
     try:
         return dt.date(y, m, d)
     except ValueError:
-        raise ValueProblem(f"「{_show(raw)}」不是有效日期：{y}年{m}月没有{d}日。") from None
+        raise ValueProblem(
+            _("「%(v)s」不是有效日期：%(y)s年%(m)s月没有%(d)s日。") % {"v": _show(raw), "y": y, "m": m, "d": d}
+        ) from None
 
 
 _DATE_HINT = "请写成 2020-05-12、2020/5/12、2020.5.12 或 2020年5月12日 这样的格式"
@@ -437,16 +461,16 @@ def parse_date(raw: Any) -> Parsed:
     if isinstance(raw, dt.date):
         return Parsed(raw)
     if isinstance(raw, bool):
-        raise ValueProblem(f"「{_show(raw)}」不是日期，{_DATE_HINT}。")
+        raise ValueProblem(_("「%(v)s」不是日期，%(DATE_HINT)s。") % {"v": _show(raw), "DATE_HINT": _DATE_HINT})
     if isinstance(raw, int | float):
         if isinstance(raw, float) and not math.isfinite(raw):
-            raise ValueProblem(f"「{raw}」不是日期。")
+            raise ValueProblem(_("「%(raw)s」不是日期。") % {"raw": raw})
         if 19000101 <= raw <= 21001231 and float(raw).is_integer():
             n = int(raw)
             return Parsed(_make_date(n // 10000, n // 100 % 100, n % 100, raw))
         if 367 <= raw <= 109573:  # 1901-01-01 … 2199-12-31 as Excel serials
             return Parsed(excel_serial_to_date(raw))
-        raise ValueProblem(f"「{_show(raw)}」不是日期，{_DATE_HINT}。")
+        raise ValueProblem(_("「%(v)s」不是日期，%(DATE_HINT)s。") % {"v": _show(raw), "DATE_HINT": _DATE_HINT})
     s = _nfkc(_strip(str(raw)))
     if not s or s in _PLACEHOLDERS:
         return EMPTY
@@ -454,7 +478,7 @@ def parse_date(raw: Any) -> Parsed:
     if m:
         y, mo, d = m.groups()
         if len(y) != 4:
-            raise ValueProblem(f"「{_strip(str(raw))}」的年份只有两位，请写完整的四位年份。")
+            raise ValueProblem(_("「%(v)s」的年份只有两位，请写完整的四位年份。") % {"v": _strip(str(raw))})
         return Parsed(_make_date(int(y), int(mo), int(d), raw))
     squeezed = _squeeze(s)
     m = _DATE_COMPACT.fullmatch(squeezed)
@@ -465,10 +489,13 @@ def parse_date(raw: Any) -> Parsed:
         if 367 <= serial <= 109573:
             return Parsed(excel_serial_to_date(serial))
     if _DATE_MDY.fullmatch(squeezed):
-        raise ValueProblem(f"「{_strip(str(raw))}」是“月/日/年”的写法，容易看错，{_DATE_HINT}。")
+        raise ValueProblem(
+            _("「%(v)s」是“月/日/年”的写法，容易看错，%(DATE_HINT)s。")
+            % {"v": _strip(str(raw)), "DATE_HINT": _DATE_HINT}
+        )
     if _DATE_YM.fullmatch(squeezed):
-        raise ValueProblem(f"「{_strip(str(raw))}」缺少“日”，{_DATE_HINT}。")
-    raise ValueProblem(f"「{_strip(str(raw))}」不是日期，{_DATE_HINT}。")
+        raise ValueProblem(_("「%(v)s」缺少“日”，%(DATE_HINT)s。") % {"v": _strip(str(raw)), "DATE_HINT": _DATE_HINT})
+    raise ValueProblem(_("「%(v)s」不是日期，%(DATE_HINT)s。") % {"v": _strip(str(raw)), "DATE_HINT": _DATE_HINT})
 
 
 # -------------------------------------------------------------------------------------------------- yes / no
@@ -504,7 +531,7 @@ def parse_yes_no(raw: Any) -> Parsed:
             return Parsed(True)
         if s in _NO:
             return Parsed(False)
-    raise ValueProblem(f"「{_show(raw)}」不是“是/否”，请填写 是 或 否（也可写 有/无、√/×、Y/N）。")
+    raise ValueProblem(_("「%(v)s」不是“是/否”，请填写 是 或 否（也可写 有/无、√/×、Y/N）。") % {"v": _show(raw)})
 
 
 # ---------------------------------------------------------------------------------------------------- choice
@@ -541,7 +568,10 @@ class ChoiceMatcher:
         allowed = "、".join(self.choices)
         close = difflib.get_close_matches(text, self.choices, n=1, cutoff=0.5)
         hint = f"是不是「{close[0]}」？" if close else ""
-        raise ValueProblem(f"「{text}」不是可选的值。{hint}可选：{allowed}。")
+        raise ValueProblem(
+            _("「%(text)s」不是可选的值。%(hint)s可选：%(allowed)s。")
+            % {"text": text, "hint": hint, "allowed": allowed}
+        )
 
 
 @lru_cache(maxsize=256)
@@ -570,16 +600,16 @@ def parse_phone(raw: Any) -> Parsed:
     if type(raw) is str and len(raw) == 11 and _MOBILE.fullmatch(raw):
         return Parsed(raw)
     if isinstance(raw, bool) or isinstance(raw, dt.date):
-        raise ValueProblem(f"「{_show(raw)}」不是电话号码。")
+        raise ValueProblem(_("「%(v)s」不是电话号码。") % {"v": _show(raw)})
     if isinstance(raw, float):
         if not raw.is_integer():
-            raise ValueProblem(f"「{_show(raw)}」不是电话号码。")
+            raise ValueProblem(_("「%(v)s」不是电话号码。") % {"v": _show(raw)})
         raw = int(raw)
     text = _strip(_nfkc(str(raw)))
     if not text or text in _PLACEHOLDERS:
         return EMPTY
     if _MANY_PHONES.search(text):
-        raise ValueProblem(f"「{text}」里有不止一个号码，一格只能填一个电话号码。")
+        raise ValueProblem(_("「%(text)s」里有不止一个号码，一格只能填一个电话号码。") % {"text": text})
     ext = ""
     m = re.search(r"(?:转|ext\.?|分机|#)\s*(\d{1,6})$", text, re.IGNORECASE)
     if m:
@@ -592,7 +622,7 @@ def parse_phone(raw: Any) -> Parsed:
     elif s.startswith("86") and len(s) == 13:
         s = s[2:]
     if not s.isdigit():
-        raise ValueProblem(f"「{_show(raw)}」不是电话号码：只能有数字（座机可带区号和“-”）。")
+        raise ValueProblem(_("「%(v)s」不是电话号码：只能有数字（座机可带区号和“-”）。") % {"v": _show(raw)})
     if _MOBILE.fullmatch(s) and not ext:
         return Parsed(s)
     if _SERVICE.fullmatch(s):
@@ -603,13 +633,15 @@ def parse_phone(raw: Any) -> Parsed:
         if 7 <= len(local) <= 8:
             return Parsed(f"{s[:area_len]}-{local}" + (f"-{ext}" if ext else ""))
     if 7 <= len(s) <= 8:
-        raise ValueProblem(f"「{_show(raw)}」缺少区号，座机号码请带区号（如 0531-88888888）。")
+        raise ValueProblem(_("「%(v)s」缺少区号，座机号码请带区号（如 0531-88888888）。") % {"v": _show(raw)})
     if len(s) in (10, 11) and s[0] in "23456789" and isinstance(raw, int):
         raise ValueProblem(
-            f"「{_show(raw)}」像是丢了开头 0 的座机号码（Excel 把它存成了数字）。请把这一列设置为“文本”格式后重新录入。"
+            _("「%(v)s」像是丢了开头 0 的座机号码（Excel 把它存成了数字）。请把这一列设置为“文本”格式后重新录入。")
+            % {"v": _show(raw)}
         )
     raise ValueProblem(
-        f"「{_show(raw)}」不是有效的电话号码：手机号应为 1 开头的 11 位数字，座机号应带区号（如 0531-88888888）。"
+        _("「%(v)s」不是有效的电话号码：手机号应为 1 开头的 11 位数字，座机号应带区号（如 0531-88888888）。")
+        % {"v": _show(raw)}
     )
 
 
@@ -657,9 +689,13 @@ def _birth_date(number18: str, raw: Any) -> dt.date:
     try:
         born = dt.date(y, m, d)
     except ValueError:
-        raise ValueProblem(f"「{_show(raw)}」里的出生日期 {number18[6:14]} 不存在，请核对身份证号。") from None
+        raise ValueProblem(
+            _("「%(v)s」里的出生日期 %(v2)s 不存在，请核对身份证号。") % {"v": _show(raw), "v2": number18[6:14]}
+        ) from None
     if y < 1890 or born > dt.date.today():
-        raise ValueProblem(f"「{_show(raw)}」里的出生日期 {number18[6:14]} 不合理，请核对身份证号。")
+        raise ValueProblem(
+            _("「%(v)s」里的出生日期 %(v2)s 不合理，请核对身份证号。") % {"v": _show(raw), "v2": number18[6:14]}
+        )
     return born
 
 
@@ -668,7 +704,7 @@ def parse_identity(raw: Any) -> Parsed:
     if raw is None:
         return EMPTY
     if isinstance(raw, bool) or isinstance(raw, dt.date):
-        raise ValueProblem(f"「{_show(raw)}」不是身份证号。")
+        raise ValueProblem(_("「%(v)s」不是身份证号。") % {"v": _show(raw)})
     if isinstance(raw, float):
         if raw.is_integer() and abs(raw) < 1e15:
             raw = int(raw)
@@ -689,7 +725,7 @@ def parse_identity(raw: Any) -> Parsed:
     warning = None
     if len(s) == 15:
         if not s.isdigit():
-            raise ValueProblem(f"「{_show(raw)}」不是有效的 15 位身份证号：只能有数字。")
+            raise ValueProblem(_("「%(v)s」不是有效的 15 位身份证号：只能有数字。") % {"v": _show(raw)})
         first17 = s[:6] + "19" + s[6:]
         s18 = first17 + _check_character(first17)
         _birth_date(s18, raw)
@@ -697,11 +733,15 @@ def parse_identity(raw: Any) -> Parsed:
         s = s18
     elif len(s) == 18:
         if not _ID18.fullmatch(s):
-            raise ValueProblem(f"「{_show(raw)}」不是有效的身份证号：前 17 位应为数字，最后一位是数字或 X。")
+            raise ValueProblem(
+                _("「%(v)s」不是有效的身份证号：前 17 位应为数字，最后一位是数字或 X。") % {"v": _show(raw)}
+            )
         if s[-1] != _check_character(s[:17]):
             if s.endswith("000"):
                 raise ValueProblem(_EXCEL_LOST)
-            raise ValueProblem(f"「{_show(raw)}」校验不通过（可能有数字抄错或顺序颠倒），请核对身份证号。")
+            raise ValueProblem(
+                _("「%(v)s」校验不通过（可能有数字抄错或顺序颠倒），请核对身份证号。") % {"v": _show(raw)}
+            )
         _birth_date(s, raw)
         if s.endswith("000"):
             warning = "身份证号末三位是 000：如果这一列曾被 Excel 当成数字，号码可能已经丢失了末几位，请核对。"
@@ -732,7 +772,7 @@ def parse_uscc(raw: Any) -> Parsed:
         return EMPTY
     if isinstance(raw, float | int) and not isinstance(raw, bool):
         raise ValueProblem(
-            "统一社会信用代码被 Excel 存成了数字，末几位可能已经丢失。请把这一列设置为“文本”格式后重新录入。"
+            _("统一社会信用代码被 Excel 存成了数字，末几位可能已经丢失。请把这一列设置为“文本”格式后重新录入。")
         )
     s = _squeeze(str(raw)).upper().replace("-", "")
     if not s or s in _PLACEHOLDERS:
@@ -740,13 +780,18 @@ def parse_uscc(raw: Any) -> Parsed:
     try:
         return Parsed(uscc.validate(s))
     except InvalidLength:
-        raise ValueProblem(f"「{_show(raw)}」不是有效的统一社会信用代码：应为 18 位，现在是 {len(s)} 位。") from None
+        raise ValueProblem(
+            _("「%(v)s」不是有效的统一社会信用代码：应为 18 位，现在是 %(v2)s 位。") % {"v": _show(raw), "v2": len(s)}
+        ) from None
     except InvalidFormat:
         raise ValueProblem(
-            f"「{_show(raw)}」不是有效的统一社会信用代码：前 8 位应为数字，其余为数字或大写字母（不含 I、O、Z、S、V）。"
+            _("「%(v)s」不是有效的统一社会信用代码：前 8 位应为数字，其余为数字或大写字母（不含 I、O、Z、S、V）。")
+            % {"v": _show(raw)}
         ) from None
     except InvalidChecksum:
-        raise ValueProblem(f"「{_show(raw)}」的校验位不对（可能有字符抄错），请核对统一社会信用代码。") from None
+        raise ValueProblem(
+            _("「%(v)s」的校验位不对（可能有字符抄错），请核对统一社会信用代码。") % {"v": _show(raw)}
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------------- regions
@@ -820,12 +865,14 @@ class RegionMatcher:
                     {n for s, ns in self._stems.items() if len(s) >= 2 and stem.endswith(s) for n in ns}
                 )
             if len(candidates) > 1:
-                raise ValueProblem(f"「{text}」可能是 {'、'.join(candidates)}，请写全称。")
+                raise ValueProblem(
+                    _("「%(text)s」可能是 %(v)s，请写全称。") % {"text": text, "v": "、".join(candidates)}
+                )
             name = candidates[0] if candidates else None
         if name is None:
             close = difflib.get_close_matches(key, list(self._exact), n=1, cutoff=0.6)
             hint = f"是不是「{self._exact[close[0]]}」？" if close else ""
-            raise ValueProblem(f"「{text}」不在本台账可填的村（社区）中。{hint}")
+            raise ValueProblem(_("「%(text)s」不在本台账可填的村（社区）中。%(hint)s") % {"text": text, "hint": hint})
         return Parsed(self.names[name])
 
 
@@ -954,5 +1001,6 @@ def parse_deadline(raw: Any, year: int) -> Parsed:
         return parse_date(raw)
     except ValueProblem:
         raise ValueProblem(
-            f"「{_strip(raw)}」不是可识别的完成时限，请写成 {year}-06-30、6月30日、6月底、第三季度或年底。"
+            _("「%(v)s」不是可识别的完成时限，请写成 %(year)s-06-30、6月30日、6月底、第三季度或年底。")
+            % {"v": _strip(raw), "year": year}
         ) from None

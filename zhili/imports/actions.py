@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, errors
@@ -60,8 +61,8 @@ def is_large(size: int) -> bool:
 def _may_import(job: ImportJob, scope: Scope):
     imp = registry.get(job.importer)
     target = imp.target(job)
-    require(policy.see_import(scope, job), "不存在或无权查看。", errors.NotFound)
-    require(imp.may_import(scope, target), f"您无权向“{imp.name(target)}”导入数据。")
+    require(policy.see_import(scope, job), _("不存在或无权查看。"), errors.NotFound)
+    require(imp.may_import(scope, target), _("您无权向“%(v)s”导入数据。") % {"v": imp.name(target)})
     return imp, target
 
 
@@ -69,11 +70,12 @@ def do_start_import(importer: str, target, upload, *, actor: Person, scope: Scop
     """Store an uploaded file as a new import into `target`; check it now when it is small (or when the caller
     waits for it, as the command does), else queue it for the worker."""
     imp = registry.get(importer)
-    require(imp.may_import(scope, target), f"您无权向“{imp.name(target)}”导入数据。")
+    require(imp.may_import(scope, target), _("您无权向“%(v)s”导入数据。") % {"v": imp.name(target)})
     limit = settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024
     require(
         upload.size <= limit,
-        f"文件大小 {upload.size / 1048576:.0f} MB 超过上限 {settings.ZHILI_IMPORT_MAX_MB} MB，请拆分后再导入。",
+        _("文件大小 %(v)s MB 超过上限 %(ZHILI_IMPORT_MAX_MB)s MB，请拆分后再导入。")
+        % {"v": format(upload.size / 1048576, ".0f"), "ZHILI_IMPORT_MAX_MB": settings.ZHILI_IMPORT_MAX_MB},
         errors.Invalid,
     )
     background = is_large(upload.size) and not wait
@@ -116,7 +118,7 @@ def do_preview(
         if lease is not None
         else (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.FAILED)
     )
-    require(job.status in ready, "这次导入正在处理或已经结束，不能重新检查。", errors.Conflict)
+    require(job.status in ready, _("这次导入正在处理或已经结束，不能重新检查。"), errors.Conflict)
     return pipeline.preview(job, scope, person=actor, override=override, lease=lease)
 
 
@@ -126,7 +128,7 @@ def do_remap(job: ImportJob, choices: dict[str, str], *, actor: Person, scope: S
     _may_import(job, scope)
     require(
         job.status == ImportStatus.PREVIEWED or (job.status == ImportStatus.FAILED and job.summary.get("columns")),
-        "现在不能调整列对应。",
+        _("现在不能调整列对应。"),
         errors.Conflict,
     )
     with transaction.atomic():
@@ -160,7 +162,7 @@ def do_confirm(
     `lease`, in batches, as the person who confirmed it."""
     _may_import(job, scope)
     if lease is not None:
-        require(job.status == ImportStatus.COMMITTING, "这次导入没有等待写入。", errors.Conflict)
+        require(job.status == ImportStatus.COMMITTING, _("这次导入没有等待写入。"), errors.Conflict)
         return pipeline.commit(job, scope, actor=actor, only_valid=only_valid, lease=lease)
     if job.background:
         queued = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWED).update(
@@ -173,10 +175,10 @@ def do_confirm(
             progress=0,
             message="",
         )
-        require(queued, "这次导入已经确认过或已经结束。", errors.Conflict)
+        require(queued, _("这次导入已经确认过或已经结束。"), errors.Conflict)
         job.refresh_from_db()
         return None
-    require(job.status == ImportStatus.PREVIEWED, "这次导入已经确认过或已经结束。", errors.Conflict)
+    require(job.status == ImportStatus.PREVIEWED, _("这次导入已经确认过或已经结束。"), errors.Conflict)
     return pipeline.commit(job, scope, actor=actor, only_valid=only_valid, batched=is_large(job.file.size))
 
 
@@ -190,7 +192,7 @@ def do_cancel(job: ImportJob, *, actor: Person, scope: Scope) -> ImportJob:
             .exclude(status__in=(ImportStatus.DONE, ImportStatus.CANCELLED))
             .update(status=ImportStatus.CANCELLED, lease_token="", retryable=False)
         )
-        require(cancelled, "这次导入正在写入或已经结束，不能取消。", errors.Conflict)
+        require(cancelled, _("这次导入正在写入或已经结束，不能取消。"), errors.Conflict)
         audit.record(actor, "import.cancel", job, changes={"file": [None, job.filename]})
         transaction.on_commit(lambda: pipeline.drop_plan(job))
     job.refresh_from_db()
@@ -200,7 +202,7 @@ def do_cancel(job: ImportJob, *, actor: Person, scope: Scope) -> ImportJob:
 def do_retry(job: ImportJob, *, actor: Person, scope: Scope) -> ImportJob:
     """A job whose background work was interrupted (a crash, a restart) checked again from its stored file."""
     _may_import(job, scope)
-    require(job.status == ImportStatus.FAILED and job.retryable, "这次导入不需要重试。", errors.Conflict)
+    require(job.status == ImportStatus.FAILED and job.retryable, _("这次导入不需要重试。"), errors.Conflict)
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(acted_by=actor, message="")
         job.acted_by = actor

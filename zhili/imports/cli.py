@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from zhili.imports import actions as import_actions
 from zhili.imports import pipeline
@@ -24,7 +25,7 @@ def run_import(
     """Check the file (and print the preview); unless it is a dry run, write it — all rows, or only the valid
     ones. Returns the job when something was written."""
     if not path.exists():
-        raise CommandError(f"文件 {path} 不存在。")
+        raise CommandError(_("文件 %(path)s 不存在。") % {"path": path})
     try:  # the command waits: it checks (and writes) the file itself
         with path.open("rb") as fh:
             job = import_actions.do_start_import(
@@ -37,25 +38,41 @@ def run_import(
     if job.status == ImportStatus.FAILED:
         raise CommandError(job.message + " 没有写入任何数据。")
     command.stdout.write(
-        f"{path.name}：数据行 {summary.rows}，新增 {summary.add}，更新 {summary.update}，"
-        f"未变 {summary.unchanged}，有错误 {summary.errors}，跳过 {summary.skipped}。"
+        _(
+            "%(name)s：数据行 %(rows)s，新增 %(add)s，更新 %(update)s，未变 %(unchanged)s，有错误 %(errors)s，跳过 %(skipped)s。"
+        )
+        % {
+            "name": path.name,
+            "rows": summary.rows,
+            "add": summary.add,
+            "update": summary.update,
+            "unchanged": summary.unchanged,
+            "errors": summary.errors,
+            "skipped": summary.skipped,
+        }
     )
     if job.message:
         command.stdout.write(job.message)
     for p in job.problems:
         mark = "" if p["level"] == "error" else "（提示）"
-        command.stdout.write(f"  第 {p['row']} 行 {p['column']}（{p['value']}）{mark}：{p['reason']}")
+        command.stdout.write(
+            _("  第 %(v)s 行 %(v2)s（%(v3)s）%(mark)s：%(v4)s")
+            % {"v": p["row"], "v2": p["column"], "v3": p["value"], "mark": mark, "v4": p["reason"]}
+        )
     if sum(1 for p in job.problems if p["level"] == "error") >= pipeline.MAX_PROBLEMS_KEPT:
-        command.stdout.write(f"  ……仅列出前 {pipeline.MAX_PROBLEMS_KEPT} 条。")
+        command.stdout.write(
+            _("  ……仅列出前 %(MAX_PROBLEMS_KEPT)s 条。") % {"MAX_PROBLEMS_KEPT": pipeline.MAX_PROBLEMS_KEPT}
+        )
     if dry_run:
         import_actions.do_cancel(job, actor=person, scope=scope)
-        command.stdout.write("试运行（--dry-run）：没有写入任何数据。")
+        command.stdout.write(_("试运行（--dry-run）：没有写入任何数据。"))
         if summary.errors:
-            raise CommandError(f"有 {summary.errors} 行存在错误。")
+            raise CommandError(_("有 %(errors)s 行存在错误。") % {"errors": summary.errors})
         return None
     if summary.errors and not only_valid:
         raise CommandError(
-            f"有 {summary.errors} 行存在错误，没有写入任何数据。修改文件后重试，或加 --only-valid 只导入正确的行。"
+            _("有 %(errors)s 行存在错误，没有写入任何数据。修改文件后重试，或加 --only-valid 只导入正确的行。")
+            % {"errors": summary.errors}
         )
     try:
         done = import_actions.do_confirm(job, only_valid=only_valid, actor=person, scope=scope)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.core import audit, errors
 from zhili.excel import headers as xh
@@ -233,7 +234,7 @@ def layout(
     required_missing = [c.label for c in columns if c.required and c.key not in mapping.values()]
     if required_missing:
         raise ImportRefused(
-            f"文件缺少必填列：{'、'.join(required_missing)}。请检查表头，或在下方手工对应列。",
+            _("文件缺少必填列：%(v)s。请检查表头，或在下方手工对应列。") % {"v": "、".join(required_missing)},
             columns=column_names(match.columns),
         )
     units = {key: (match.units[i] if i < len(match.units) else None) for i, key in mapping.items()}
@@ -260,7 +261,7 @@ def _side_rows(job: ImportJob, sheet_names: list[str], name: str, columns: list)
             with rows:
                 every = list(rows)
         except reading.SpreadsheetError as exc:
-            raise ImportRefused(f"“{sheet}”工作表：{exc}") from None
+            raise ImportRefused(_("“%(sheet)s”工作表：%(exc)s") % {"sheet": sheet, "exc": exc}) from None
     try:
         match = xh.find_header(every[:15], expected)
     except reading.SpreadsheetError:
@@ -268,7 +269,10 @@ def _side_rows(job: ImportJob, sheet_names: list[str], name: str, columns: list)
     mapping = xh.map_columns(match.columns, [(c.key, list(c.labels)) for c in columns])[0] if match else {}
     missing = [c.label for c in columns if c.required and c.key not in mapping.values()]
     if match is None or missing:
-        raise ImportRefused(f"“{sheet}”工作表没有找到表头：应有 {'、'.join(c.label for c in columns)} 这些列。")
+        raise ImportRefused(
+            _("“%(sheet)s”工作表没有找到表头：应有 %(v)s 这些列。")
+            % {"sheet": sheet, "v": "、".join(c.label for c in columns)}
+        )
     return [
         (excel_row, {key: values[i] if i < len(values) else None for i, key in mapping.items()})
         for excel_row, values in every
@@ -591,7 +595,7 @@ def _commit(imp, target, job, scope: Scope, actor: Person, only_valid, override,
                     lease.beat(done)
         except IntegrityError:
             raise ImportConflict(
-                "导入期间有人新增了相同唯一键的记录，为避免重复，未写入任何数据。请重新上传文件预览后再导入。"
+                _("导入期间有人新增了相同唯一键的记录，为避免重复，未写入任何数据。请重新上传文件预览后再导入。")
             ) from None
         to_add.clear()
         updates.clear()
@@ -656,7 +660,7 @@ def _publish(imp, target, job, writer, summary: Summary, actor: Person, only_val
         last = chunk[-1].id
         if writer.apply(chunk) != len(chunk):
             raise ImportConflict(
-                "导入期间有记录被他人修改或归档，为避免覆盖对方的修改，未写入任何数据。请重新上传文件预览后再导入。"
+                _("导入期间有记录被他人修改或归档，为避免覆盖对方的修改，未写入任何数据。请重新上传文件预览后再导入。")
             )
         audit.record_many(
             actor,
@@ -838,7 +842,7 @@ def _read_plan(job: ImportJob, key: str | None) -> Iterator[tuple] | None:
                 else:
                     region_id, key_json, data_json = rest.split("\t", 2)
                     yield "valid", int(region_id), json.loads(key_json), data_json
-        raise ImportRefused("导入计划文件不完整，请重新预览后再导入。")  # never: plans are renamed into place whole
+        raise ImportRefused(_("导入计划文件不完整，请重新预览后再导入。"))  # never: plans are renamed into place whole
 
     return rows()
 
@@ -864,7 +868,7 @@ def rejected_xlsx(job: ImportJob, scope: Scope, *, person: Person | None = None)
     buf = io.BytesIO()
     writing.write_xlsx(
         buf,
-        title=f"{imp.name(imp.target(job))}：未导入的行",
+        title=_("%(v)s：未导入的行") % {"v": imp.name(imp.target(job))},
         subtitle=f"来源文件：{job.filename}",
         headers=headers,
         rows=(

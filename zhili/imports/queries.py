@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from zhili.core import errors
 from zhili.imports.models import ImportJob
 from zhili.people import policy
@@ -16,5 +18,5 @@ def get_job_or_404(scope: Scope, importer: str, target_id: int, pk: int) -> Impo
         .first()
     )
     if job is None or not policy.see_import(scope, job):
-        raise errors.NotFound("不存在或无权查看。")
+        raise errors.NotFound(_("不存在或无权查看。"))
     return job

@@ -47,6 +47,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.utils.translation import gettext as _
+
 from zhili.core import errors
 
 
@@ -213,7 +215,7 @@ def get(key: str) -> Importer:
     try:
         return _REGISTRY[key]
     except KeyError:
-        raise errors.NotFound(f"未知的导入类型“{key}”。") from None
+        raise errors.NotFound(_("未知的导入类型“%(key)s”。") % {"key": key}) from None
 
 
 def all_importers() -> Iterator[Importer]:

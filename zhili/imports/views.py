@@ -8,6 +8,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from zhili.core import errors
 from zhili.core.errors import refuse
@@ -26,7 +27,7 @@ def xlsx_response(data: bytes, name: str) -> HttpResponse:
 def upload(request: HttpRequest, importer: str, target) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return refuse(request, "请选择要导入的文件。")
+        return refuse(request, _("请选择要导入的文件。"))
     imp = registry.get(importer)
     job = actions.do_start_import(importer, target, form.cleaned_data["file"], actor=request.user, scope=request.scope)
     return redirect(imp.urls(target).job(job.pk))
@@ -41,9 +42,9 @@ def _columns(request: HttpRequest, job: ImportJob) -> dict[str, str]:
             try:
                 i = int(name[4:])
             except ValueError:
-                raise errors.Invalid("列对应的表单内容不正确，请刷新页面后重试。") from None
+                raise errors.Invalid(_("列对应的表单内容不正确，请刷新页面后重试。")) from None
             if not 0 <= i < len(columns):
-                raise errors.Invalid("列对应的表单内容不正确，请刷新页面后重试。")
+                raise errors.Invalid(_("列对应的表单内容不正确，请刷新页面后重试。"))
             choices[columns[i]] = value
     return choices
 
@@ -57,7 +58,7 @@ def job_page(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
         actor, scope = request.user, request.scope
         if mode == "remap":
             actions.do_remap(job, _columns(request, job), actor=actor, scope=scope)
-            messages.success(request, "已按您的选择重新对应列，并记住了这些选择。")
+            messages.success(request, _("已按您的选择重新对应列，并记住了这些选择。"))
         elif mode in ("all", "only_valid"):
             try:
                 summary = actions.do_confirm(job, only_valid=mode == "only_valid", actor=actor, scope=scope)
@@ -67,17 +68,27 @@ def job_page(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
                 if summary is not None:
                     messages.success(
                         request,
-                        f"已导入：新增 {summary.add} 行，更新 {summary.update} 行，未变 {summary.unchanged} 行"
-                        + (f"，未导入 {summary.errors} 行" if summary.errors else "")
-                        + "。",
+                        (
+                            _(
+                                "已导入：新增 %(add)s 行，更新 %(update)s 行，未变 %(unchanged)s 行，未导入 %(errors)s 行。"
+                            )
+                            if summary.errors
+                            else _("已导入：新增 %(add)s 行，更新 %(update)s 行，未变 %(unchanged)s 行。")
+                        )
+                        % {
+                            "add": summary.add,
+                            "update": summary.update,
+                            "unchanged": summary.unchanged,
+                            "errors": summary.errors,
+                        },
                     )
         elif mode == "cancel":
             actions.do_cancel(job, actor=actor, scope=scope)
-            messages.success(request, "已取消这次导入，没有写入任何数据。")
+            messages.success(request, _("已取消这次导入，没有写入任何数据。"))
         elif mode == "retry":
             actions.do_retry(job, actor=actor, scope=scope)
         else:
-            raise errors.Invalid("请求内容不正确，请刷新页面后重试。")
+            raise errors.Invalid(_("请求内容不正确，请刷新页面后重试。"))
         return redirect(urls.job(job.pk))
     errors_ = [p for p in job.problems if p["level"] == "error"]
     warnings = [p for p in job.problems if p["level"] == "warning"]
@@ -116,10 +127,10 @@ def rejected(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
     job = queries.get_job_or_404(request.scope, importer, imp.target_id(target), pk)
     urls = imp.urls(target)
     if job.status not in (ImportStatus.PREVIEWED, ImportStatus.DONE) or not job.summary.get("errors"):
-        return refuse(request, "这次导入没有未导入的行可以下载。", status=404, back=urls.job(job.pk))
+        return refuse(request, _("这次导入没有未导入的行可以下载。"), status=404, back=urls.job(job.pk))
     person = job.acted_by or job.uploaded_by  # the rows as checked for whom the import was checked or written
     try:
         data = pipeline.rejected_xlsx(job, scope_for(person), person=person)
     except pipeline.ImportRefused as exc:
-        raise errors.Invalid(f"无法再次读取这个文件：{exc}") from None
+        raise errors.Invalid(_("无法再次读取这个文件：%(exc)s") % {"exc": exc}) from None
     return xlsx_response(data, f"未导入的行-{job.filename}.xlsx")

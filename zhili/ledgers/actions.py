@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, errors
@@ -61,15 +62,18 @@ def _require(cond: bool, message: str) -> None:
 @transaction.atomic
 def do_define_ledger(*, region: Region, data: dict, actor: Person, scope: Scope) -> Ledger:
     """Create a ledger from a definition (a form, or a YAML/JSON file shared by another township)."""
-    _require(region.level == Level.SUBDISTRICT, "台账设在街道（乡镇）一级。")
-    require(policy.define_ledger(scope, region), f"您无权在“{region.name}”新建台账。")
+    _require(region.level == Level.SUBDISTRICT, _("台账设在街道（乡镇）一级。"))
+    require(policy.define_ledger(scope, region), _("您无权在“%(name)s”新建台账。") % {"name": region.name})
     code = str(data.get("code", "")).strip()
     _require(
-        bool(definitions.KEY_RE.match(code.replace("-", "_"))), f"台账代码“{code}”无效：用小写字母、数字和短横线。"
+        bool(definitions.KEY_RE.match(code.replace("-", "_"))),
+        _("台账代码“%(code)s”无效：用小写字母、数字和短横线。") % {"code": code},
     )
-    _require(not Ledger.objects.filter(region=region, code=code).exists(), f"台账代码“{code}”已存在。")
+    _require(
+        not Ledger.objects.filter(region=region, code=code).exists(), _("台账代码“%(code)s”已存在。") % {"code": code}
+    )
     level = data.get("level", RowLevel.VILLAGE)
-    _require(level in RowLevel.values, f"行级别“{level}”无效。")
+    _require(level in RowLevel.values, _("行级别“%(level)s”无效。") % {"level": level})
     # A definition shared by another township may name an office this one does not have: then the ledger simply
     # has no owning office (leaders manage it) rather than being refused.
     unit = Unit.objects.filter(region=region, code=data["unit"]).first() if data.get("unit") else None
@@ -77,7 +81,7 @@ def do_define_ledger(*, region: Region, data: dict, actor: Person, scope: Scope)
     fields = definitions.check_fields(data.get("fields") or [], key)
     _require(
         level == RowLevel.UNIT or definitions.region_field(fields) is not None,
-        "村、网格、户、项目级台账需要一个区划字段（type: region），说明每行属于哪个村或网格。",
+        _("村、网格、户、项目级台账需要一个区划字段（type: region），说明每行属于哪个村或网格。"),
     )
     ledger = Ledger.objects.create(
         region=region,
@@ -106,7 +110,7 @@ def do_define_ledger_from_file(*, region: Region, data: dict, upload, actor: Per
     ledger = do_define_ledger(region=region, data=data, actor=actor, scope=scope)
     require(
         policy.manage_ledger(scope, ledger),
-        "您只能新建本科室主管的台账：请把“主管单位”选为您所在的科室。",
+        _("您只能新建本科室主管的台账：请把“主管单位”选为您所在的科室。"),
     )
     job = import_actions.do_start_import(importer.KEY, ledger, upload, actor=actor, scope=scope)
     return ledger, job
@@ -133,14 +137,21 @@ def do_change_definition(
     apart: old rows keep their version and are never reinterpreted. The same definition again (a file loaded
     twice) makes no version: the one in force is returned. `base_version`: the version the person edited — if
     someone saved another since, a Conflict (409) says who and when, and nothing is changed."""
-    require(policy.manage_ledger(scope, ledger), "您无权修改该台账的定义。")
+    require(policy.manage_ledger(scope, ledger), _("您无权修改该台账的定义。"))
     ledger = Ledger.objects.select_for_update().get(pk=ledger.pk)
     old = ledger.definition
     if base_version is not None and old.number != base_version:
-        who = old.created_by or "他人"
+        who = old.created_by or _("他人")
         raise errors.Conflict(
-            f"保存失败：这个台账的定义已被{who}在 {timezone.localtime(old.created_at):%H:%M:%S} 改为第 {old.number} 版"
-            f"（您修改的是第 {base_version} 版）。为避免覆盖对方的修改，请刷新页面查看最新定义后再修改。"
+            _(
+                "保存失败：这个台账的定义已被%(who)s在 %(v)s 改为第 %(number)s 版（您修改的是第 %(base_version)s 版）。为避免覆盖对方的修改，请刷新页面查看最新定义后再修改。"
+            )
+            % {
+                "who": who,
+                "v": format(timezone.localtime(old.created_at), "%H:%M:%S"),
+                "number": old.number,
+                "base_version": base_version,
+            }
         )
     fields = definitions.check_fields(fields, key)
     if fields == old.fields and list(key) == list(old.key):
@@ -154,22 +165,35 @@ def do_change_definition(
         if new is None:
             n = used.count()
             if n:
-                problems.append(f"字段“{f['label']}”在 {n} 行中有值，不能删除（可先归档这些行，或保留该字段）。")
+                problems.append(
+                    _("字段“%(v)s”在 %(n)s 行中有值，不能删除（可先归档这些行，或保留该字段）。")
+                    % {"v": f["label"], "n": n}
+                )
             continue
         if new["type"] != f["type"]:
             n = used.count()
             if n:
                 sample = used.order_by("pk").values_list(f"data__{f['key']}", flat=True).first()
                 problems.append(
-                    f"字段“{f['label']}”在 {n} 行中有值（例如“{_example(sample)}”），不能把类型从"
-                    f"“{FieldType(f['type']).label}”改为“{FieldType(new['type']).label}”：已有的行不会按新类型"
-                    "重新解释。可新增一个字段，或保留原类型。"
+                    _(
+                        "字段“%(v)s”在 %(n)s 行中有值（例如“%(v2)s”），不能把类型从“%(label)s”改为“%(label2)s”：已有的行不会按新类型重新解释。可新增一个字段，或保留原类型。"
+                    )
+                    % {
+                        "v": f["label"],
+                        "n": n,
+                        "v2": _example(sample),
+                        "label": FieldType(f["type"]).label,
+                        "label2": FieldType(new["type"]).label,
+                    }
                 )
         if f["type"] == FieldType.CHOICE and new["type"] == FieldType.CHOICE:
             for choice in set(f.get("choices", [])) - set(new.get("choices", [])):
                 n = used.filter(**{f"data__{f['key']}": choice}).count()
                 if n:
-                    problems.append(f"选项“{choice}”（字段“{f['label']}”）在 {n} 行中使用，不能删除。")
+                    problems.append(
+                        _("选项“%(choice)s”（字段“%(v)s”）在 %(n)s 行中使用，不能删除。")
+                        % {"choice": choice, "v": f["label"], "n": n}
+                    )
     old_by_key = {f["key"]: f for f in old.fields}
     for f in fields:
         was = old_by_key.get(f["key"])
@@ -179,7 +203,8 @@ def do_change_definition(
             if n:
                 first = empty.order_by("pk").values_list("pk", flat=True).first()
                 problems.append(
-                    f"字段“{f['label']}”在 {n} 行中为空（例如第 {first} 行），不能改为必填：先补齐这些行，或不设为必填。"
+                    _("字段“%(v)s”在 %(n)s 行中为空（例如第 %(first)s 行），不能改为必填：先补齐这些行，或不设为必填。")
+                    % {"v": f["label"], "n": n, "first": first}
                 )
     keys = _rekeyed(rows, fields, key, problems) if list(key) != list(old.key) else None
     if problems:
@@ -229,9 +254,12 @@ def _rekeyed(rows, fields: list[dict], key: list[str], problems: list[str]) -> d
         seen[value] = pk
         out[pk] = value
     if empty:
-        problems.append(f"有 {empty} 行的“{labels}”为空，不能作为唯一键。")
+        problems.append(_("有 %(empty)s 行的“%(labels)s”为空，不能作为唯一键。") % {"empty": empty, "labels": labels})
     if duplicates:
-        problems.append(f"按“{labels}”有 {duplicates} 行与其他行重复（例如{example}），不能作为唯一键。")
+        problems.append(
+            _("按“%(labels)s”有 %(duplicates)s 行与其他行重复（例如%(example)s），不能作为唯一键。")
+            % {"labels": labels, "duplicates": duplicates, "example": example}
+        )
     return out
 
 
@@ -257,7 +285,7 @@ def do_add_row(ledger: Ledger, values: dict, *, actor: Person, scope: Scope) -> 
     if clean.errors:
         raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
     region = clean.region or ledger.region
-    require(policy.write_ledger_row(scope, ledger, region), f"您无权为“{region.name}”填写该台账。")
+    require(policy.write_ledger_row(scope, ledger, region), _("您无权为“%(name)s”填写该台账。") % {"name": region.name})
     duplicate = f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。"
     if clean.key_value:
         _require(not LedgerRow.objects.active().filter(ledger=ledger, key_value=clean.key_value).exists(), duplicate)
@@ -296,14 +324,14 @@ def _unique_key(sentence: str):
 def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor: Person, scope: Scope) -> LedgerRow:
     """Edit with optimistic concurrency: the update applies only if the row is still at `revision`."""
     ledger = row.ledger
-    _require(row.archived_at is None, "该行已归档，不能修改。")
-    require(policy.write_ledger_row(scope, ledger, row.region), "您无权修改这一行。")
+    _require(row.archived_at is None, _("该行已归档，不能修改。"))
+    require(policy.write_ledger_row(scope, ledger, row.region), _("您无权修改这一行。"))
     version = ledger.definition
     clean = clean_row(version, values, context_for(ledger, scope))
     if clean.errors:
         raise ValidationError([f"{p.label}：{p.reason}" for p in clean.errors])
     region = clean.region or row.region
-    require(policy.write_ledger_row(scope, ledger, region), f"您无权把这一行移到“{region.name}”。")
+    require(policy.write_ledger_row(scope, ledger, region), _("您无权把这一行移到“%(name)s”。") % {"name": region.name})
     duplicate = f"{clean.key_label}为“{clean.key_display}”的行已存在，不能重复。"
     if clean.key_value and clean.key_value != row.key_value:
         _require(
@@ -324,9 +352,8 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor: Person,
     if not updated:
         current = LedgerRow.objects.select_related("modified_by").get(pk=row.pk)
         raise Conflict(
-            f"保存失败：这一行已被{current.modified_by or '他人'}在 "
-            f"{timezone.localtime(current.modified_at):%H:%M:%S} 修改过。为避免覆盖对方的修改，"
-            "请刷新页面查看最新内容后再修改。"
+            _("保存失败：这一行已被%(v)s在 %(v2)s 修改过。为避免覆盖对方的修改，请刷新页面查看最新内容后再修改。")
+            % {"v": current.modified_by or _("他人"), "v2": format(timezone.localtime(current.modified_at), "%H:%M:%S")}
         )
     row.refresh_from_db()
     changes = {
@@ -341,9 +368,9 @@ def do_update_row(row: LedgerRow, values: dict, *, revision: int, actor: Person,
 
 @transaction.atomic
 def do_archive_row(row: LedgerRow, *, reason: str, actor: Person, scope: Scope) -> LedgerRow:
-    require(policy.write_ledger_row(scope, row.ledger, row.region), "您无权归档这一行。")
-    _require(bool((reason or "").strip()), "归档必须填写原因。")
-    _require(row.archived_at is None, "该行已归档。")
+    require(policy.write_ledger_row(scope, row.ledger, row.region), _("您无权归档这一行。"))
+    _require(bool((reason or "").strip()), _("归档必须填写原因。"))
+    _require(row.archived_at is None, _("该行已归档。"))
     LedgerRow.objects.filter(pk=row.pk).update(
         archived_at=timezone.now(), archived_by=actor, archived_reason=reason.strip(), revision=F("revision") + 1
     )
@@ -357,8 +384,8 @@ def do_reveal(row: LedgerRow, field_key: str, *, actor: Person, scope: Scope) ->
     """An identity number in full, for someone whose work needs it; every reveal is logged."""
     field = row.version.field(field_key)
     if field is None or field.get("type") != FieldType.ID_NUMBER:
-        raise ValidationError("该字段不需要显示完整号码。")
-    require(policy.reveal_identity(scope, row.ledger, row.region), "您的角色不能查看完整身份证号。")
+        raise ValidationError(_("该字段不需要显示完整号码。"))
+    require(policy.reveal_identity(scope, row.ledger, row.region), _("您的角色不能查看完整身份证号。"))
     SensitiveReveal.objects.create(row=row, field_key=field_key, person=actor)
     audit.record(actor, "ledger.row.reveal", row, changes={"field": [None, field["label"]]})
     return str(row.data.get(field_key) or "")

@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from zhili.ledgers.models import FieldType, RowLevel
 
@@ -48,33 +49,38 @@ def check_fields(fields: list[dict], key: list[str]) -> list[dict]:
     """Validate a field list; returns it normalised. Raises ValidationError with every problem, in Chinese."""
     problems: list[str] = []
     if not isinstance(fields, list) or not fields:
-        raise ValidationError("台账至少需要一个字段。")
+        raise ValidationError(_("台账至少需要一个字段。"))
     seen_keys: set[str] = set()
     seen_labels: set[str] = set()
     out = []
     for i, raw in enumerate(fields, start=1):
         if not isinstance(raw, dict):
-            problems.append(f"第 {i} 个字段格式不对：应为包含 key、label、type 的对象。")
+            problems.append(_("第 %(i)s 个字段格式不对：应为包含 key、label、type 的对象。") % {"i": i})
             continue
         f = dict(raw)
         unknown = set(f) - ALLOWED
         if unknown:
-            problems.append(f"第 {i} 个字段有未知属性：{'、'.join(sorted(unknown))}。")
+            problems.append(_("第 %(i)s 个字段有未知属性：%(v)s。") % {"i": i, "v": "、".join(sorted(unknown))})
         k, label, ftype = str(f.get("key", "")), str(f.get("label", "")).strip(), f.get("type")
         if not KEY_RE.match(k):
-            problems.append(f"第 {i} 个字段的 key“{k}”无效：用小写英文字母、数字和下划线，以字母开头。")
+            problems.append(
+                _("第 %(i)s 个字段的 key“%(k)s”无效：用小写英文字母、数字和下划线，以字母开头。") % {"i": i, "k": k}
+            )
         if k in seen_keys:
-            problems.append(f"字段 key“{k}”重复。")
+            problems.append(_("字段 key“%(k)s”重复。") % {"k": k})
         if not label:
-            problems.append(f"字段“{k}”缺少名称（label）。")
+            problems.append(_("字段“%(k)s”缺少名称（label）。") % {"k": k})
         if label in seen_labels:
-            problems.append(f"字段名称“{label}”重复。")
+            problems.append(_("字段名称“%(label)s”重复。") % {"label": label})
         if ftype not in FieldType.values:
-            problems.append(f"字段“{label or k}”的类型“{ftype}”无效，可用：{'、'.join(FieldType.values)}。")
+            problems.append(
+                _("字段“%(v)s”的类型“%(ftype)s”无效，可用：%(v2)s。")
+                % {"v": label or k, "ftype": ftype, "v2": "、".join(FieldType.values)}
+            )
         if ftype == FieldType.CHOICE and not f.get("choices"):
-            problems.append(f"选项字段“{label}”需要列出可选值（choices）。")
+            problems.append(_("选项字段“%(label)s”需要列出可选值（choices）。") % {"label": label})
         if f.get("min") is not None and f.get("max") is not None and float(f["min"]) > float(f["max"]):
-            problems.append(f"字段“{label}”的最小值大于最大值。")
+            problems.append(_("字段“%(label)s”的最小值大于最大值。") % {"label": label})
         seen_keys.add(k)
         seen_labels.add(label)
         f["label"] = label
@@ -83,9 +89,9 @@ def check_fields(fields: list[dict], key: list[str]) -> list[dict]:
         out.append(f)
     for k in key:
         if k not in seen_keys:
-            problems.append(f"唯一键字段“{k}”不在字段列表中。")
+            problems.append(_("唯一键字段“%(k)s”不在字段列表中。") % {"k": k})
     if sum(1 for f in out if f.get("type") == FieldType.REGION) > 1:
-        problems.append("一个台账只能有一个区划字段（行所属的村或网格）。")
+        problems.append(_("一个台账只能有一个区划字段（行所属的村或网格）。"))
     if problems:
         raise ValidationError(problems)
     return out
@@ -107,14 +113,20 @@ def load_file(path: str | Path) -> dict:
         else:
             data = json.loads(text)
     except Exception as exc:  # yaml and json raise different types; both mean "cannot read"
-        raise ValidationError(f"台账定义文件 {path.name} 无法读取：{exc}") from None
+        raise ValidationError(_("台账定义文件 %(name)s 无法读取：%(exc)s") % {"name": path.name, "exc": exc}) from None
     if not isinstance(data, dict):
-        raise ValidationError(f"台账定义文件 {path.name} 应为一个对象（code、name、level、key、fields）。")
+        raise ValidationError(
+            _("台账定义文件 %(name)s 应为一个对象（code、name、level、key、fields）。") % {"name": path.name}
+        )
     for required in ("code", "name", "fields"):
         if required not in data:
-            raise ValidationError(f"台账定义文件 {path.name} 缺少“{required}”。")
+            raise ValidationError(
+                _("台账定义文件 %(name)s 缺少“%(required)s”。") % {"name": path.name, "required": required}
+            )
     if data.get("level", RowLevel.VILLAGE) not in RowLevel.values:
-        raise ValidationError(f"行级别“{data.get('level')}”无效，可用：{'、'.join(RowLevel.values)}。")
+        raise ValidationError(
+            _("行级别“%(v)s”无效，可用：%(v2)s。") % {"v": data.get("level"), "v2": "、".join(RowLevel.values)}
+        )
     return data
 
 

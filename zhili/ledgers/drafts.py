@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.core import errors
 
@@ -46,7 +47,8 @@ def keep(upload, person) -> Draft:
     limit = settings.ZHILI_IMPORT_MAX_MB * 1024 * 1024
     errors.require(
         upload.size <= limit,
-        f"文件大小 {upload.size / 1048576:.0f} MB 超过上限 {settings.ZHILI_IMPORT_MAX_MB} MB，请拆分后再上传。",
+        _("文件大小 %(v)s MB 超过上限 %(ZHILI_IMPORT_MAX_MB)s MB，请拆分后再上传。")
+        % {"v": format(upload.size / 1048576, ".0f"), "ZHILI_IMPORT_MAX_MB": settings.ZHILI_IMPORT_MAX_MB},
         errors.Invalid,
     )
     _sweep(person.pk)
@@ -67,7 +69,7 @@ def find(token: str, person) -> Draft:
             files = []
         if files:
             return Draft(token, f"{folder}/{files[0]}", files[0])
-    raise errors.NotFound("这份上传的表格已不存在（超过一天或已导入），请重新上传。")
+    raise errors.NotFound(_("这份上传的表格已不存在（超过一天或已导入），请重新上传。"))
 
 
 def discard(draft: Draft) -> None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from zhili.core import numbers
 from zhili.excel import values as v
 from zhili.ledgers.models import FieldType, Ledger, LedgerVersion
@@ -158,7 +160,7 @@ def compile_parser(f: dict, ctx: Context, column_unit: str | None = None) -> Cal
         return region
 
     def unknown(raw: Any) -> v.Parsed:
-        raise v.ValueProblem(f"未知的字段类型“{t}”。")
+        raise v.ValueProblem(_("未知的字段类型“%(t)s”。") % {"t": t})
 
     return unknown
 
@@ -274,7 +276,7 @@ def display(version: LedgerVersion, key: str, value: Any, *, regions: dict[str, 
     if f is None:
         return str(value)
     if f["type"] == FieldType.BOOL:
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     if f["type"] == FieldType.REGION and regions is not None:
         return regions.get(value, value)
     if f["type"] == FieldType.ID_NUMBER:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from zhili.core import errors
 from zhili.excel import values
@@ -13,7 +14,7 @@ BIGINT = 2**63 - 1  # the largest id, revision or count a database column holds
 
 
 class ImportForm(_ImportForm):
-    file = forms.FileField(label="台账文件", help_text="支持 .xlsx、.xls、.ods、.csv；先预览，确认后才写入。")
+    file = forms.FileField(label=_("台账文件"), help_text=_("支持 .xlsx、.xls、.ods、.csv；先预览，确认后才写入。"))
 
 
 def int_param(raw: str | None, what: str, *, minimum: int = 0, default: int | None = None) -> int:
@@ -23,7 +24,10 @@ def int_param(raw: str | None, what: str, *, minimum: int = 0, default: int | No
     if not text and default is not None:
         return default
     if not (text.isascii() and text.isdigit()) or not minimum <= int(text) <= BIGINT:
-        raise errors.Invalid(f"{what}应为 {minimum} 到 {BIGINT} 之间的整数，收到的是“{text[:30]}”。")
+        raise errors.Invalid(
+            _("%(what)s应为 %(minimum)s 到 %(BIGINT)s 之间的整数，收到的是“%(v)s”。")
+            % {"what": what, "minimum": minimum, "BIGINT": BIGINT, "v": text[:30]}
+        )
     return int(text)
 
 
@@ -32,11 +36,11 @@ def page_number(raw: str | None) -> int:
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=500)
+    reason = forms.CharField(label=_("原因"), max_length=500)
 
 
 class DefinitionUploadForm(forms.Form):
-    file = forms.FileField(label="台账定义文件（YAML 或 JSON）")
+    file = forms.FileField(label=_("台账定义文件（YAML 或 JSON）"))
 
 
 def row_form_fields(version, initial: dict | None = None, *, region=None):
@@ -84,8 +88,10 @@ _CHOICE_SEPARATORS = re.compile(r"[、,，;；\n\r]+")
 
 class InferUploadForm(forms.Form):
     file = forms.FileField(
-        label="办公室现有的台账表格",
-        help_text="支持 .xlsx、.xls、.ods、.csv。按表头和前 5000 行推断字段，保存前可逐项修改；保存后用同一个文件导入。",
+        label=_("办公室现有的台账表格"),
+        help_text=_(
+            "支持 .xlsx、.xls、.ods、.csv。按表头和前 5000 行推断字段，保存前可逐项修改；保存后用同一个文件导入。"
+        ),
     )
 
 
@@ -94,12 +100,12 @@ class FieldForm(forms.Form):
     was (decimals, bounds, aliases — `definition_from`)."""
 
     key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=60)
-    label = forms.CharField(label="名称", max_length=100)
-    type = forms.ChoiceField(label="类型", choices=FieldType.choices)
-    unit = forms.CharField(label="单位", max_length=20, required=False)
-    choices = forms.CharField(label="选项", max_length=4000, required=False, help_text="用顿号或逗号分隔")
-    required = forms.BooleanField(label="必填", required=False)
-    is_key = forms.BooleanField(label="唯一键", required=False)
+    label = forms.CharField(label=_("名称"), max_length=100)
+    type = forms.ChoiceField(label=_("类型"), choices=FieldType.choices)
+    unit = forms.CharField(label=_("单位"), max_length=20, required=False)
+    choices = forms.CharField(label=_("选项"), max_length=4000, required=False, help_text=_("用顿号或逗号分隔"))
+    required = forms.BooleanField(label=_("必填"), required=False)
+    is_key = forms.BooleanField(label=_("唯一键"), required=False)
 
     def clean_choices(self) -> list[str]:
         parts = _CHOICE_SEPARATORS.split(self.cleaned_data.get("choices") or "")
@@ -108,7 +114,7 @@ class FieldForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("type") == FieldType.CHOICE and not data.get("choices"):
-            self.add_error("choices", "选项类型的字段需要列出可选值（用顿号分隔）。")
+            self.add_error("choices", _("选项类型的字段需要列出可选值（用顿号分隔）。"))
         return data
 
 
@@ -180,11 +186,13 @@ def definition_from(formset, base: list[dict]) -> tuple[list[dict], list[str]]:
 
 class NewLedgerForm(forms.Form):
     code = forms.SlugField(
-        label="台账代码", max_length=50, help_text="英文小写字母、数字和短横线，如 gas-conversion；保存后不能修改。"
+        label=_("台账代码"),
+        max_length=50,
+        help_text=_("英文小写字母、数字和短横线，如 gas-conversion；保存后不能修改。"),
     )
-    name = forms.CharField(label="台账名称", max_length=100)
-    level = forms.ChoiceField(label="行级别", choices=RowLevel.choices, help_text="每一行记录的是什么。")
-    unit = forms.ChoiceField(label="主管单位", required=False)
+    name = forms.CharField(label=_("台账名称"), max_length=100)
+    level = forms.ChoiceField(label=_("行级别"), choices=RowLevel.choices, help_text=_("每一行记录的是什么。"))
+    unit = forms.ChoiceField(label=_("主管单位"), required=False)
 
     def __init__(self, *args, units=(), may_leave_unowned: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,4 +202,4 @@ class NewLedgerForm(forms.Form):
 
 class DefinitionEditForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT)
-    note = forms.CharField(label="修改说明", max_length=300, required=False)
+    note = forms.CharField(label=_("修改说明"), max_length=300, required=False)

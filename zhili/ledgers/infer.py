@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from zhili import excel
 from zhili.excel import values as v
 from zhili.ledgers.fields import mask
@@ -274,24 +276,24 @@ def _date_cell(x: Any) -> Any:
     """A date as offices write one: a date cell, or text with a year and a month in it ("2020-05-12",
     "2020年5月12日"); a bare number is a date only under a date header (see _field)."""
     if isinstance(x, str) and not _DATE_TEXT.search(x):
-        raise v.ValueProblem("不是日期")
+        raise v.ValueProblem(_("不是日期"))
     if isinstance(x, int | float) and not isinstance(x, bool):
-        raise v.ValueProblem("不是日期")
+        raise v.ValueProblem(_("不是日期"))
     return v.parse_date(x)
 
 
 def _yes_no_cell(x: Any) -> Any:
     if isinstance(x, int | float) and not isinstance(x, bool):
-        raise v.ValueProblem("数字")  # 0 and 1 are counts unless the header asks 是否
+        raise v.ValueProblem(_("数字"))  # 0 and 1 are counts unless the header asks 是否
     return v.parse_yes_no(x)
 
 
 def _number(x: Any) -> Decimal:
     if isinstance(x, bool) or not isinstance(x, int | float | str):
-        raise v.ValueProblem("不是数字")
+        raise v.ValueProblem(_("不是数字"))
     value = v.parse_decimal(x, decimals=6).value
     if value is None:
-        raise v.ValueProblem("空")
+        raise v.ValueProblem(_("空"))
     return value
 
 
@@ -388,7 +390,7 @@ def _is_region(c: Column, regions: set[str]) -> bool:
 
 def _region_like(x: str) -> str:
     if not _REGION_END.search(x) and len(x) > 6:
-        raise v.ValueProblem("不像村名")
+        raise v.ValueProblem(_("不像村名"))
     return x
 
 

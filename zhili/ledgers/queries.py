@@ -9,6 +9,7 @@ from django.db.models import CharField, Count, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Right, Substr, Upper
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from zhili.core import clock
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
@@ -31,7 +32,7 @@ def ledgers_for(scope: Scope):
 def get_ledger_or_404(scope: Scope, code: str) -> Ledger:
     ledger = ledgers_for(scope).filter(code=code).first()
     if ledger is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return ledger
 
 
@@ -42,7 +43,7 @@ def rows_for(scope: Scope, ledger: Ledger):
 def get_row_or_404(scope: Scope, ledger: Ledger, pk: int) -> LedgerRow:
     row = rows_for(scope, ledger).filter(pk=pk).select_related("version", "created_by", "modified_by").first()
     if row is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return row
 
 
@@ -72,12 +73,12 @@ class RowFilter:
         f = ledger.definition.field(self.field) if self.field and self.value else None
         parts = []
         if self.region:
-            parts.append(f"村（社区）={self.region}")
+            parts.append(_("村（社区）=%(region)s") % {"region": self.region})
         if f is not None:
-            parts.append(f"{f['label']}包含“{mask(f, self.value)}”")
+            parts.append(_("%(label)s包含“%(value)s”") % {"label": f["label"], "value": mask(f, self.value)})
         if self.archived:
-            parts.append("含已归档")
-        return "；".join(parts) or "全部"
+            parts.append(_("含已归档"))
+        return _("；").join(parts) or _("全部")
 
 
 _MASKED = re.compile(r"^([0-9]{6})\*+([0-9]{3}[0-9X])$")

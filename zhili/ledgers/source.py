@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.ledgers.models import FieldType, Ledger, LedgerRow
 from zhili.ledgers.queries import region_names
@@ -26,7 +28,7 @@ from zhili.regions import history
 from zhili.regions.models import PATH_SEP, Region, path_prefix_q
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
-MEASURES = {"count": "行数", "sum": "合计", "villages": "有记录的村数"}
+MEASURES = {"count": gettext_lazy("行数"), "sum": gettext_lazy("合计"), "villages": gettext_lazy("有记录的村数")}
 
 
 def _ledger(indicator) -> Ledger | None:
@@ -81,21 +83,21 @@ def bound_sets(ledger: Ledger) -> list[tuple[str, list[Region]]]:
 
 class LedgerSource(IndicatorSource):
     key = "ledger"
-    label = "台账"
+    label = gettext_lazy("台账")
 
     def check_params(self, params: dict) -> None:
         if not params.get("ledger"):
-            raise ValidationError("台账来源需要指定台账代码（ledger）。")
+            raise ValidationError(_("台账来源需要指定台账代码（ledger）。"))
         measure = params.get("measure", "count")
         if measure not in MEASURES:
-            raise ValidationError(f"统计方式应为：{'、'.join(MEASURES)}。")
+            raise ValidationError(_("统计方式应为：%(v)s。") % {"v": "、".join(MEASURES)})
         if measure == "sum" and not params.get("field"):
-            raise ValidationError("求和需要指定字段（field）。")
+            raise ValidationError(_("求和需要指定字段（field）。"))
         if not isinstance(params.get("filter", {}), dict):
-            raise ValidationError("筛选条件（filter）应为“字段: 值”的对象。")
+            raise ValidationError(_("筛选条件（filter）应为“字段: 值”的对象。"))
         bound = params.get("villages")
         if bound is not None and not (isinstance(bound, list) and bound and all(isinstance(c, str) for c in bound)):
-            raise ValidationError("只计的村（villages）应为村（社区）代码的列表。")
+            raise ValidationError(_("只计的村（villages）应为村（社区）代码的列表。"))
 
     def describe(self, indicator) -> str:
         p = indicator.source_params
@@ -104,20 +106,27 @@ class LedgerSource(IndicatorSource):
         labels = {
             f["key"]: f["label"] for f in (ledger.current_version.fields if ledger and ledger.current_version else [])
         }
-        conditions = [f"{labels.get(k, k)}为“{v}”" for k, v in (p.get("filter") or {}).items()]
+        conditions = [
+            _("%(field)s为“%(value)s”") % {"field": labels.get(k, k), "value": v}
+            for k, v in (p.get("filter") or {}).items()
+        ]
         if p.get("date_field"):
-            conditions.insert(0, f"{labels.get(p['date_field'], p['date_field'])}在本年度内")
+            conditions.insert(0, _("%(field)s在本年度内") % {"field": labels.get(p["date_field"], p["date_field"])})
         what = (
-            f"“{labels.get(p.get('field'), p.get('field'))}”之和"
+            _("“%(field)s”之和") % {"field": labels.get(p.get("field"), p.get("field"))}
             if p.get("measure") == "sum"
             else MEASURES[p.get("measure", "count")]
         )
         if p.get("villages"):  # how many, not which: the sentence is shown to every village that sees the indicator
-            conditions.insert(0, f"指定的 {len(p['villages'])} 个村（社区）")
+            conditions.insert(0, _("指定的 %(n)s 个村（社区）") % {"n": len(p["villages"])})
         # "…中状态为“已验收”的行数", not "…的行的行数"
         if conditions:
-            return f"统计台账“{name}”中{'、'.join(conditions)}的{what}"
-        return f"统计台账“{name}”的{what}"
+            return _("统计台账“%(name)s”中%(conditions)s的%(what)s") % {
+                "name": name,
+                "conditions": _("、").join(conditions),
+                "what": what,
+            }
+        return _("统计台账“%(name)s”的%(what)s") % {"name": name, "what": what}
 
     def _filter_q(self, indicator, window: Window | None) -> Q:
         p = indicator.source_params

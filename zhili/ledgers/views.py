@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core import audit, errors
@@ -111,7 +112,7 @@ def row_add(request: HttpRequest, code: str) -> HttpResponse:
             },
             status=400,
         )
-    messages.success(request, f"已添加第 {row.pk} 行。")
+    messages.success(request, _("已添加第 %(pk)s 行。") % {"pk": row.pk})
     return redirect("ledgers:detail", code=ledger.code)
 
 
@@ -129,7 +130,7 @@ def row_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             actions.do_update_row(
                 row, _posted_values(request, version), revision=revision, actor=request.user, scope=request.scope
             )
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
             return redirect("ledgers:row_edit", code=ledger.code, pk=row.pk)
         except actions.Conflict as exc:
             errors, conflict = exc.messages, True
@@ -176,7 +177,7 @@ def row_archive(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         actions.do_archive_row(row, reason=request.POST.get("reason", ""), actor=request.user, scope=request.scope)
     except ValidationError as exc:
         return render(request, "targets/refused.html", {"message": " ".join(exc.messages)}, status=400)
-    messages.success(request, "已归档；数据保留，可在“含已归档”中查看。")
+    messages.success(request, _("已归档；数据保留，可在“含已归档”中查看。"))
     return redirect("ledgers:detail", code=ledger.code)
 
 
@@ -257,11 +258,13 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
 
     form = DefinitionUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "targets/refused.html", {"message": "请选择定义文件。"}, status=400)
+        return render(request, "targets/refused.html", {"message": _("请选择定义文件。")}, status=400)
     upload = form.cleaned_data["file"]
     suffix = Path(upload.name).suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
-        return render(request, "targets/refused.html", {"message": "定义文件应为 .yaml、.yml 或 .json。"}, status=400)
+        return render(
+            request, "targets/refused.html", {"message": _("定义文件应为 .yaml、.yml 或 .json。")}, status=400
+        )
     try:
         sub = viewpoint(request.scope).sub
     except NoViewpoint as exc:
@@ -289,9 +292,15 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             return render(request, "targets/refused.html", {"message": " ".join(exc.messages)}, status=400)
     if unchanged:
-        messages.success(request, f"台账“{ledger.name}”的定义未变（仍为第 {version.number} 版）。")
+        messages.success(
+            request,
+            _("台账“%(name)s”的定义未变（仍为第 %(number)s 版）。") % {"name": ledger.name, "number": version.number},
+        )
     else:
-        messages.success(request, f"已载入台账定义“{ledger.name}”（第 {version.number} 版）。")
+        messages.success(
+            request,
+            _("已载入台账定义“%(name)s”（第 %(number)s 版）。") % {"name": ledger.name, "number": version.number},
+        )
     return redirect("ledgers:definition", code=ledger.code)
 
 
@@ -304,7 +313,7 @@ def _subdistrict_to_define_in(request: HttpRequest):
         sub = viewpoint(request.scope).sub
     except NoViewpoint as exc:
         raise Http404(str(exc)) from None
-    errors.require(policy.define_ledger(request.scope, sub), "您无权新建台账。")
+    errors.require(policy.define_ledger(request.scope, sub), _("您无权新建台账。"))
     return sub
 
 
@@ -355,7 +364,9 @@ def infer_fields(request: HttpRequest, token: str) -> HttpResponse:
                 problems, status = exc.messages, errors.status_of(exc)
             else:
                 drafts.discard(draft)
-                messages.success(request, f"已新建台账“{ledger.name}”。请核对导入预览，确认后写入。")
+                messages.success(
+                    request, _("已新建台账“%(name)s”。请核对导入预览，确认后写入。") % {"name": ledger.name}
+                )
                 return redirect("ledgers:import_job", code=ledger.code, pk=job.pk)
         else:
             status = 400
@@ -387,7 +398,7 @@ def definition_edit(request: HttpRequest, code: str) -> HttpResponse:
     a new version (`do_change_definition`), refused with a sentence when the rows cannot follow, 409 when someone
     saved another version since the page was opened."""
     ledger = queries.get_ledger_or_404(request.scope, code)
-    errors.require(policy.manage_ledger(request.scope, ledger), "您无权修改该台账的定义。")
+    errors.require(policy.manage_ledger(request.scope, ledger), _("您无权修改该台账的定义。"))
     version = ledger.definition
     problems: list[str] = []
     status = 200
@@ -410,9 +421,9 @@ def definition_edit(request: HttpRequest, code: str) -> HttpResponse:
                 problems, status = exc.messages, errors.status_of(exc)
             else:
                 if saved.pk == version.pk:
-                    messages.success(request, f"定义没有变化（仍为第 {saved.number} 版）。")
+                    messages.success(request, _("定义没有变化（仍为第 %(number)s 版）。") % {"number": saved.number})
                 else:
-                    messages.success(request, f"已保存为第 {saved.number} 版定义。")
+                    messages.success(request, _("已保存为第 %(number)s 版定义。") % {"number": saved.number})
                 return redirect("ledgers:definition", code=ledger.code)
         else:
             status = 400

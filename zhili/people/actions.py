@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.core import audit
@@ -63,9 +64,12 @@ def normalise_phone(phone: str | None) -> str:
 
 def _require_admin(scope: Scope, region: Region | None, what: str) -> None:
     if region is None:
-        require(policy.administer(scope, None), f"您无权{what}。")
+        require(policy.administer(scope, None), _("您无权%(what)s。") % {"what": what})
     else:
-        require(policy.administer(scope, region), f"“{region.name}”不在您的管理范围内，不能{what}。")
+        require(
+            policy.administer(scope, region),
+            _("“%(name)s”不在您的管理范围内，不能%(what)s。") % {"name": region.name, "what": what},
+        )
 
 
 # ---- people ------------------------------------------------------------------------------------
@@ -90,19 +94,19 @@ def do_create_person(
     full_name = (full_name or "").strip()
     phone = normalise_phone(phone)
     if not username:
-        raise ValidationError("登录名不能为空。")
+        raise ValidationError(_("登录名不能为空。"))
     if not USERNAME_RE.match(username):
-        raise ValidationError("登录名只能包含字母、数字和 @ . + - _。")
+        raise ValidationError(_("登录名只能包含字母、数字和 @ . + - _。"))
     if phone and not MOBILE_RE.match(phone):
-        raise ValidationError("手机号应为 11 位数字，以 1 开头。")
+        raise ValidationError(_("手机号应为 11 位数字，以 1 开头。"))
     if not full_name:
-        raise ValidationError("姓名不能为空。")
-    _require_admin(scope, region, "添加人员")
+        raise ValidationError(_("姓名不能为空。"))
+    _require_admin(scope, region, _("添加人员"))
     if unit is not None and unit.region_id != region.pk and not unit.region.path.startswith(region.path):
         if not region.path.startswith(unit.region.path):
-            raise ValidationError(f"单位“{unit.name}”不属于“{region.name}”。")
+            raise ValidationError(_("单位“%(name)s”不属于“%(name2)s”。") % {"name": unit.name, "name2": region.name})
     if Person.objects.filter(username__iexact=username).exists():
-        raise ValidationError(f"登录名“{username}”已被使用。")
+        raise ValidationError(_("登录名“%(username)s”已被使用。") % {"username": username})
     person = Person(
         username=username,
         full_name=full_name,
@@ -125,22 +129,22 @@ def do_create_person(
 
 @transaction.atomic
 def do_update_person(person: Person, *, actor: Person, scope: Scope, reason: str = "", **values) -> Person:
-    _require_admin(scope, person.region, "修改此人员")
+    _require_admin(scope, person.region, _("修改此人员"))
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
-        raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
+        raise ValidationError(_("不能修改这些字段：%(v)s。") % {"v": "、".join(sorted(unknown))})
     if "region" in values:
-        _require_admin(scope, values["region"], "把人员划入该区划")
+        _require_admin(scope, values["region"], _("把人员划入该区划"))
     if "phone" in values:
         values["phone"] = normalise_phone(values["phone"])
         if values["phone"] and not MOBILE_RE.match(values["phone"]):
-            raise ValidationError("手机号应为 11 位数字，以 1 开头。")
+            raise ValidationError(_("手机号应为 11 位数字，以 1 开头。"))
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = audit.snapshot(person, values)
     for k, v in values.items():
         setattr(person, k, v)
     if not person.full_name.strip():
-        raise ValidationError("姓名不能为空。")
+        raise ValidationError(_("姓名不能为空。"))
     person.save()
     changes = audit.diff(before, audit.snapshot(person, values))
     if changes:
@@ -151,7 +155,7 @@ def do_update_person(person: Person, *, actor: Person, scope: Scope, reason: str
 @transaction.atomic
 def do_set_password(person: Person, password: str, *, actor: Person, scope: Scope) -> Person:
     if actor.pk != person.pk:
-        _require_admin(scope, person.region, "重设此人员的密码")
+        _require_admin(scope, person.region, _("重设此人员的密码"))
     validate_password(password, person)
     person.set_password(password)
     if actor.pk == person.pk:  # the owner's own choice ends an initial password's term
@@ -166,9 +170,9 @@ def do_archive_person(person: Person, *, actor: Person, scope: Scope, reason: st
     """停用: the account can no longer sign in; roles end; tokens are revoked. Nothing is deleted."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("停用人员必须填写原因。")
-    _require_admin(scope, person.region, "停用此人员")
-    require(person.pk != actor.pk, "不能停用自己的账号。")
+        raise ValidationError(_("停用人员必须填写原因。"))
+    _require_admin(scope, person.region, _("停用此人员"))
+    require(person.pk != actor.pk, _("不能停用自己的账号。"))
     now = timezone.now()
     Person.objects.filter(pk=person.pk).update(is_active=False, archived_reason=reason)
     RoleAssignment.objects.active().filter(person=person).update(ended_at=now, ended_reason=f"人员停用：{reason}")
@@ -180,7 +184,7 @@ def do_archive_person(person: Person, *, actor: Person, scope: Scope, reason: st
 
 @transaction.atomic
 def do_restore_person(person: Person, *, actor: Person, scope: Scope, reason: str) -> Person:
-    _require_admin(scope, person.region, "启用此人员")
+    _require_admin(scope, person.region, _("启用此人员"))
     Person.objects.filter(pk=person.pk).update(is_active=True, archived_reason="")
     person.refresh_from_db()
     audit.record(actor, "person.restore", person, changes={"is_active": [False, True]}, reason=reason)
@@ -194,12 +198,12 @@ def do_restore_person(person: Person, *, actor: Person, scope: Scope, reason: st
 def do_create_unit(*, code: str, name: str, region: Region, actor: Person, scope: Scope) -> Unit:
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise ValidationError("单位代码和名称都不能为空。")
-    _require_admin(scope, region, "添加单位")
+        raise ValidationError(_("单位代码和名称都不能为空。"))
+    _require_admin(scope, region, _("添加单位"))
     if region.level != Level.SUBDISTRICT:
-        raise ValidationError("单位（办公室）设在街道（乡镇）一级。")
+        raise ValidationError(_("单位（办公室）设在街道（乡镇）一级。"))
     if Unit.objects.filter(region=region, code=code).exists():
-        raise ValidationError(f"单位代码“{code}”在“{region.name}”已存在。")
+        raise ValidationError(_("单位代码“%(code)s”在“%(name)s”已存在。") % {"code": code, "name": region.name})
     unit = Unit.objects.create(code=code, name=name, region=region)
     audit.record(actor, "unit.create", unit, changes={"code": [None, code], "name": [None, name]})
     return unit
@@ -215,32 +219,37 @@ def do_grant_role(
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationError(f"未知角色“{role}”。") from None
+        raise ValidationError(_("未知角色“%(role)s”。") % {"role": role}) from None
     if role == Role.OFFICER:
         if unit is None:
-            raise ValidationError("部门工作人员角色必须指定单位。")
+            raise ValidationError(_("部门工作人员角色必须指定单位。"))
         region = unit.region
     elif unit is not None and not region.path.startswith(unit.region.path):
-        raise ValidationError(f"单位“{unit.name}”不在“{region.name}”之上。")
-    require(policy.grant_role_to(scope, person), "不能给自己授予角色：请由另一位系统管理员授予。")
-    _require_admin(scope, region, f"授予“{region.name}”的角色")
-    _require_admin(scope, person.region, "给此人员授予角色")
+        raise ValidationError(_("单位“%(name)s”不在“%(name2)s”之上。") % {"name": unit.name, "name2": region.name})
+    require(policy.grant_role_to(scope, person), _("不能给自己授予角色：请由另一位系统管理员授予。"))
+    _require_admin(scope, region, _("授予“%(name)s”的角色") % {"name": region.name})
+    _require_admin(scope, person.region, _("给此人员授予角色"))
     if region.level not in ROLE_REGION_LEVELS[role]:
         allowed = "、".join(str(Level(lv).label) for lv in sorted(ROLE_REGION_LEVELS[role]))
         raise ValidationError(
-            f"“{role.label}”角色只能绑定到{allowed}，不能绑定到{region.get_level_display()}“{region.name}”。"
+            _("“%(label)s”角色只能绑定到%(allowed)s，不能绑定到%(v)s“%(name)s”。")
+            % {"label": role.label, "allowed": allowed, "v": region.get_level_display(), "name": region.name}
         )
     if not region.is_current:
-        raise ValidationError(f"“{region.name}”已撤销，不能再授予角色。")
+        raise ValidationError(_("“%(name)s”已撤销，不能再授予角色。") % {"name": region.name})
     if not person.is_active:
-        raise ValidationError(f"“{person}”已停用，不能授予角色。")
+        raise ValidationError(_("“%(person)s”已停用，不能授予角色。") % {"person": person})
     existing = RoleAssignment.objects.not_ended().filter(person=person, role=role, region=region, unit=unit).first()
     if existing is not None:
         if existing.awaiting_confirmation:
             raise ValidationError(
-                f"已有一份授予“{person}”为“{region.name}”{role.label}的记录，正等待另一位系统管理员确认。"
+                _("已有一份授予“%(person)s”为“%(name)s”%(label)s的记录，正等待另一位系统管理员确认。")
+                % {"person": person, "name": region.name, "label": role.label}
             )
-        raise ValidationError(f"“{person}”已经是“{region.name}”的{role.label}。")
+        raise ValidationError(
+            _("“%(person)s”已经是“%(name)s”的%(label)s。")
+            % {"person": person, "name": region.name, "label": role.label}
+        )
     awaiting = not policy.grant_takes_effect_alone(role)
     ra = RoleAssignment.objects.create(
         person=person,
@@ -263,10 +272,10 @@ def do_confirm_role(ra: RoleAssignment, *, actor: Person, scope: Scope) -> RoleA
     """A second administrator confirms a grant that waits for it (the tip officer's): from now on it is in force."""
     ra = RoleAssignment.objects.select_for_update().select_related("region", "person").get(pk=ra.pk)
     if not ra.awaiting_confirmation or ra.ended_at is not None:
-        raise ValidationError("该角色无需确认，或已经结束。")
+        raise ValidationError(_("该角色无需确认，或已经结束。"))
     require(
         policy.confirm_role_grant(scope, ra),
-        f"授予“{ra.get_role_display()}”须由授予人和被授予人以外的另一位系统管理员确认。",
+        _("授予“%(v)s”须由授予人和被授予人以外的另一位系统管理员确认。") % {"v": ra.get_role_display()},
     )
     ra.awaiting_confirmation = False
     ra.confirmed_by = actor
@@ -280,10 +289,10 @@ def do_confirm_role(ra: RoleAssignment, *, actor: Person, scope: Scope) -> RoleA
 def do_end_role(ra: RoleAssignment, *, actor: Person, scope: Scope, reason: str) -> RoleAssignment:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("结束角色必须填写原因。")
-    _require_admin(scope, ra.region, "结束此角色")
+        raise ValidationError(_("结束角色必须填写原因。"))
+    _require_admin(scope, ra.region, _("结束此角色"))
     if ra.ended_at:
-        raise ValidationError("该角色已经结束。")
+        raise ValidationError(_("该角色已经结束。"))
     ra.ended_at = timezone.now()
     ra.ended_reason = reason
     ra.save(update_fields=["ended_at", "ended_reason", "modified_at"])
@@ -297,15 +306,15 @@ def do_end_role(ra: RoleAssignment, *, actor: Person, scope: Scope, reason: str)
 @transaction.atomic
 def do_set_chain_levels(subdistrict: Region, names: list[str], *, actor: Person, scope: Scope) -> list[ChainLevel]:
     """Configure the chain's levels for a subdistrict (e.g. 街道领导 → 管区书记 → 村书记 → 网格员 → 联户长)."""
-    _require_admin(scope, subdistrict, "设置联包层级")
+    _require_admin(scope, subdistrict, _("设置联包层级"))
     names = [n.strip() for n in names if n and n.strip()]
     if not names:
-        raise ValidationError("至少需要一个联包层级。")
+        raise ValidationError(_("至少需要一个联包层级。"))
     if len(set(names)) != len(names):
-        raise ValidationError("联包层级名称不能重复。")
+        raise ValidationError(_("联包层级名称不能重复。"))
     existing = {lv.order: lv for lv in ChainLevel.objects.filter(subdistrict=subdistrict)}
     if ChainLink.objects.active().filter(level__order__gt=len(names), level__subdistrict=subdistrict).exists():
-        raise ValidationError("被删去的层级上还有责任人，请先归档这些责任人。")
+        raise ValidationError(_("被删去的层级上还有责任人，请先归档这些责任人。"))
     before = [existing[k].name for k in sorted(existing) if existing[k].is_active]
     levels = []
     for i, name in enumerate(names, start=1):
@@ -332,16 +341,16 @@ def do_set_chain_link(
     note: str = "",
 ) -> ChainLink:
     if grid.level != Level.GRID:
-        raise ValidationError("联包责任人设在网格上。")
+        raise ValidationError(_("联包责任人设在网格上。"))
     if not scope.can_admin(grid.path) and not scope.can_write(grid.path):
-        raise ValidationError(f"您无权修改“{grid.name}”的联包责任人。")
+        raise ValidationError(_("您无权修改“%(name)s”的联包责任人。") % {"name": grid.name})
     if not grid.path.startswith(level.subdistrict.path):
-        raise ValidationError("该联包层级不属于此网格所在的街道。")
+        raise ValidationError(_("该联包层级不属于此网格所在的街道。"))
     if person is None and not contact_name.strip():
-        raise ValidationError("请选择人员或填写联系人姓名。")
+        raise ValidationError(_("请选择人员或填写联系人姓名。"))
     contact_phone = normalise_phone(contact_phone)
     if contact_phone and not PHONE_RE.match(contact_phone):
-        raise ValidationError("电话号码只能包含数字和短横线。")
+        raise ValidationError(_("电话号码只能包含数字和短横线。"))
     old = ChainLink.objects.active().filter(grid=grid, level=level).first()
     if old:
         old.archived_at = timezone.now()
@@ -368,9 +377,9 @@ def do_create_token(person: Person, *, name: str, actor: Person) -> tuple[ApiTok
     """Returns the token and its raw value, which is shown once and never stored."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError("请填写令牌用途（如“统计报表脚本”）。")
+        raise ValidationError(_("请填写令牌用途（如“统计报表脚本”）。"))
     if actor.pk != person.pk:
-        raise ValidationError("个人令牌只能由本人创建。")
+        raise ValidationError(_("个人令牌只能由本人创建。"))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(person=person, name=name[:100], digest=hash_token(raw), hint=raw[:10])
     audit.record(actor, "token.create", token, region_path=person.audit_region_path)
@@ -380,7 +389,7 @@ def do_create_token(person: Person, *, name: str, actor: Person) -> tuple[ApiTok
 @transaction.atomic
 def do_revoke_token(token: ApiToken, *, actor: Person) -> ApiToken:
     if token.person_id != actor.pk:
-        raise ValidationError("只能撤销自己的令牌。")
+        raise ValidationError(_("只能撤销自己的令牌。"))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "modified_at"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from zhili.people.models import ChainLevel, Person, Role, Unit
 from zhili.people.scope import Scope
@@ -30,12 +31,12 @@ class LoginForm(AuthenticationForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("请填写原因。")
+            raise forms.ValidationError(_("请填写原因。"))
         return reason
 
 
@@ -53,32 +54,35 @@ class _ScopedForm(forms.Form):
 
 class PersonForm(_ScopedForm):
     username = forms.RegexField(
-        label="登录名",
+        label=_("登录名"),
         max_length=150,
         regex=r"^[\w.@+-]+$",
-        error_messages={"invalid": "登录名只能包含字母、数字和 @ . + - _。"},
+        error_messages={"invalid": _("登录名只能包含字母、数字和 @ . + - _。")},
     )
-    full_name = forms.CharField(label="姓名", max_length=50)
+    full_name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.RegexField(
-        label="手机号",
+        label=_("手机号"),
         regex=r"^1\d{10}$",
         required=False,
-        error_messages={"invalid": "手机号应为 11 位数字，以 1 开头。"},
+        error_messages={"invalid": _("手机号应为 11 位数字，以 1 开头。")},
     )
-    title = forms.CharField(label="职务", max_length=100, required=False)
+    title = forms.CharField(label=_("职务"), max_length=100, required=False)
     region = forms.ModelChoiceField(
-        label="所属区划",
+        label=_("所属区划"),
         queryset=Region.objects.none(),
-        error_messages={"invalid_choice": "所选区划不在您的管理范围内。"},
+        error_messages={"invalid_choice": _("所选区划不在您的管理范围内。")},
     )
     unit = forms.ModelChoiceField(
-        label="所在单位",
+        label=_("所在单位"),
         queryset=Unit.objects.none(),
         required=False,
-        error_messages={"invalid_choice": "所选单位不在您的管理范围内。"},
+        error_messages={"invalid_choice": _("所选单位不在您的管理范围内。")},
     )
     password = forms.CharField(
-        label="初始密码", required=False, widget=forms.PasswordInput, help_text="至少 10 位；留空则此人暂不能登录。"
+        label=_("初始密码"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=_("至少 10 位；留空则此人暂不能登录。"),
     )
 
 
@@ -86,52 +90,57 @@ class PersonEditForm(PersonForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["username"]
-        self.fields["password"].label = "新密码"
-        self.fields["password"].help_text = "留空则不修改。"
+        self.fields["password"].label = _("新密码")
+        self.fields["password"].help_text = _("留空则不修改。")
 
 
 class RoleForm(_ScopedForm):
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     region_code = forms.CharField(
-        label="区划代码", max_length=20, required=False, help_text="街道、村（社区）或网格的代码；部门工作人员可留空。"
+        label=_("区划代码"),
+        max_length=20,
+        required=False,
+        help_text=_("街道、村（社区）或网格的代码；部门工作人员可留空。"),
     )
     unit = forms.ModelChoiceField(
-        label="单位（部门工作人员必填）",
+        label=_("单位（部门工作人员必填）"),
         queryset=Unit.objects.none(),
         required=False,
-        error_messages={"invalid_choice": "所选单位不在您的管理范围内。"},
+        error_messages={"invalid_choice": _("所选单位不在您的管理范围内。")},
     )
-    title = forms.CharField(label="职务", max_length=100, required=False)
+    title = forms.CharField(label=_("职务"), max_length=100, required=False)
 
     def clean(self):
         data = super().clean()
         code = (data.get("region_code") or "").strip()
         if data.get("role") == Role.OFFICER:
             if not data.get("unit"):
-                self.add_error("unit", "部门工作人员角色必须选择单位。")
+                self.add_error("unit", _("部门工作人员角色必须选择单位。"))
             else:
                 data["region"] = data["unit"].region
             return data
         if not code:
-            self.add_error("region_code", "请填写区划代码。")
+            self.add_error("region_code", _("请填写区划代码。"))
             return data
         region = self.scope.regions(access="admin").filter(code=code).first()
         if region is None:
-            self.add_error("region_code", f"区划代码 {code} 不存在或不在您的管理范围内。")
+            self.add_error("region_code", _("区划代码 %(code)s 不存在或不在您的管理范围内。") % {"code": code})
         data["region"] = region
         return data
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="用途", max_length=100)
+    name = forms.CharField(label=_("用途"), max_length=100)
 
 
 class PasswordChangeForm(forms.Form):
     """The old password is checked as a sign-in is: a wrong one counts as a failed sign-in of this account from this
     address (django-axes), so guessing it from a session left open locks out as guessing at the login page does."""
 
-    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
-    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text="至少 10 位，不能全是数字。")
+    old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput)
+    new_password = forms.CharField(
+        label=_("新密码"), widget=forms.PasswordInput, help_text=_("至少 10 位，不能全是数字。")
+    )
 
     def __init__(self, *args, person: Person, request=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,19 +157,19 @@ class PasswordChangeForm(forms.Form):
         if not self.person.check_password(self.cleaned_data["old_password"]):
             if self.request is not None:
                 user_login_failed.send(sender=type(self), credentials=credentials, request=self.request)
-            raise forms.ValidationError("原密码不正确。")
+            raise forms.ValidationError(_("原密码不正确。"))
         return self.cleaned_data["old_password"]
 
 
 class ChainLinkForm(forms.Form):
-    level = forms.ModelChoiceField(label="联包层级", queryset=ChainLevel.objects.none())
-    person = forms.ModelChoiceField(label="系统内人员", queryset=Person.objects.none(), required=False)
-    contact_name = forms.CharField(label="或填写联系人姓名", max_length=50, required=False)
+    level = forms.ModelChoiceField(label=_("联包层级"), queryset=ChainLevel.objects.none())
+    person = forms.ModelChoiceField(label=_("系统内人员"), queryset=Person.objects.none(), required=False)
+    contact_name = forms.CharField(label=_("或填写联系人姓名"), max_length=50, required=False)
     contact_phone = forms.RegexField(
-        label="联系电话",
+        label=_("联系电话"),
         regex=r"^[\d-]{7,20}$",
         required=False,
-        error_messages={"invalid": "电话号码只能包含数字和短横线。"},
+        error_messages={"invalid": _("电话号码只能包含数字和短横线。")},
     )
 
     def __init__(self, *args, levels, people, **kwargs):
@@ -171,7 +180,7 @@ class ChainLinkForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("person") and not (data.get("contact_name") or "").strip():
-            raise forms.ValidationError("请选择系统内人员，或填写联系人姓名。")
+            raise forms.ValidationError(_("请选择系统内人员，或填写联系人姓名。"))
         return data
 
 

@@ -34,6 +34,7 @@ from typing import TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from zhili.people.models import Person, Role, RoleAssignment
 from zhili.regions import queries as region_queries
@@ -272,7 +273,7 @@ def get_in_scope_or_404(scope: Scope, qs: QuerySet, path_field: str, *, access: 
     try:
         return scope.filter(qs, path_field, access=access).get(**lookup)
     except qs.model.DoesNotExist:
-        raise Http404("不存在或无权查看。") from None
+        raise Http404(_("不存在或无权查看。")) from None
 
 
 get_region_or_404 = region_queries.get_region_or_404  # the region browser asks it without importing people
@@ -321,10 +322,10 @@ def viewpoint(scope: Scope, code: str | None = None, *, tips: bool = False) -> V
     if code:
         region = Region.objects.filter(code=code).select_related("parent").first()
         if region is None or not (scope.can_read(region.path) or (tips and scope.can_see_tips(region.path))):
-            raise Http404("不存在或无权查看。")
+            raise Http404(_("不存在或无权查看。"))
         found = _viewpoint_of(region)
         if found is None:
-            raise Http404("该区划下没有街道（乡镇）。")
+            raise Http404(_("该区划下没有街道（乡镇）。"))
         return found
     if scope.is_superuser:
         roots = Region.objects.filter(parent__isnull=True)
@@ -338,7 +339,7 @@ def viewpoint(scope: Scope, code: str | None = None, *, tips: bool = False) -> V
         found = _viewpoint_of(region)
         if found is not None:
             return found
-    raise NoViewpoint("您的权限范围内没有街道或村（社区）。")
+    raise NoViewpoint(_("您的权限范围内没有街道或村（社区）。"))
 
 
 def whole_subdistrict(request) -> Region | None:

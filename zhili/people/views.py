@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -71,7 +72,7 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.info(request, "您已安全退出。")
+    messages.info(request, _("您已安全退出。"))
     return redirect("login")
 
 
@@ -108,7 +109,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 from django.contrib.auth import update_session_auth_hash
 
                 update_session_auth_hash(request, person)
-                messages.success(request, "密码已修改。")
+                messages.success(request, _("密码已修改。"))
                 # an initial password replaced: on to the pages it held back
                 return redirect("home" if forced else "account")
     tokens = ApiToken.objects.filter(person=person)
@@ -130,9 +131,9 @@ def account(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = ApiToken.objects.filter(person=request.user, pk=pk).first()
     if token is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     actions.do_revoke_token(token, actor=request.user)
-    messages.success(request, f"令牌“{token.name}”已撤销。")
+    messages.success(request, _("令牌“%(name)s”已撤销。") % {"name": token.name})
     return redirect("account")
 
 
@@ -149,7 +150,7 @@ def _say(request: HttpRequest, exc: Invalid) -> None:
 
 def _require_admin(scope: Scope) -> None:
     if not policy.open_administration(scope):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
 
 
 def _people_in_scope(scope: Scope):
@@ -211,9 +212,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
             scope=scope,
         )
         if person:
-            messages.success(request, f"已添加人员“{person}”。")
+            messages.success(request, _("已添加人员“%(person)s”。") % {"person": person})
             return redirect("person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "title": "添加人员"})
+    return render(request, "people/person_form.html", {"form": form, "title": _("添加人员")})
 
 
 def _person_page(request: HttpRequest, person: Person, *, role_form=None, status: int = 200) -> HttpResponse:
@@ -271,9 +272,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form, actions.do_set_password, done, d["password"], actor=request.user, scope=request.scope
             )
         if done:
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
             return redirect("person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "title": f"修改人员：{person}", "person": person})
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "title": _("修改人员：%(person)s") % {"person": person}, "person": person},
+    )
 
 
 @require_POST
@@ -285,11 +290,11 @@ def person_archive(request: HttpRequest, pk: int) -> HttpResponse:
             actions.do_archive_person(
                 person, actor=request.user, scope=request.scope, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, f"已停用“{person}”。")
+            messages.success(request, _("已停用“%(person)s”。") % {"person": person})
         except Invalid as exc:
             _say(request, exc)
     else:
-        messages.error(request, "停用人员必须填写原因。")
+        messages.error(request, _("停用人员必须填写原因。"))
     return redirect("person_detail", pk=person.pk)
 
 
@@ -314,10 +319,13 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
             if ra.awaiting_confirmation:
                 messages.success(
                     request,
-                    f"已提出授予：{ra.get_role_display()}（{ra.region}），须由另一位系统管理员确认后生效。",
+                    _("已提出授予：%(v)s（%(region)s），须由另一位系统管理员确认后生效。")
+                    % {"v": ra.get_role_display(), "region": ra.region},
                 )
             else:
-                messages.success(request, f"已授予角色：{ra.get_role_display()}（{ra.region}）。")
+                messages.success(
+                    request, _("已授予角色：%(v)s（%(region)s）。") % {"v": ra.get_role_display(), "region": ra.region}
+                )
             return redirect("person_detail", pk=person.pk)
     return _person_page(request, person, role_form=form, status=status_for(form))
 
@@ -330,7 +338,9 @@ def role_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         request.scope, RoleAssignment.objects.select_related("person", "region"), "region__path", access="admin", pk=pk
     )
     actions.do_confirm_role(ra, actor=request.user, scope=request.scope)  # a refusal: the refusal page, its status
-    messages.success(request, f"已确认：{ra.person}的{ra.get_role_display()}角色现已生效。")
+    messages.success(
+        request, _("已确认：%(person)s的%(v)s角色现已生效。") % {"person": ra.person, "v": ra.get_role_display()}
+    )
     return redirect("person_detail", pk=ra.person_id)
 
 
@@ -344,11 +354,11 @@ def role_end(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.do_end_role(ra, actor=request.user, scope=request.scope, reason=form.cleaned_data["reason"])
-            messages.success(request, "角色已结束。")
+            messages.success(request, _("角色已结束。"))
         except Invalid as exc:
             _say(request, exc)
     else:
-        messages.error(request, "结束角色必须填写原因。")
+        messages.error(request, _("结束角色必须填写原因。"))
     return redirect("person_detail", pk=ra.person_id)
 
 
@@ -368,7 +378,7 @@ def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
     scope = request.scope
     grid = get_region_or_404(scope, code)
     if grid.level != Level.GRID or not (scope.can_write(grid.path) or scope.can_admin(grid.path)):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     levels = ChainLevel.objects.filter(subdistrict__path__in=grid.ancestor_paths(), is_active=True)
     people = scope.filter(Person.objects.filter(is_active=True), "region__path")
     form = ChainLinkForm(request.POST or None, levels=levels, people=people)
@@ -386,7 +396,10 @@ def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
             scope=scope,
         )
         if link:
-            messages.success(request, f"已设置{d['level'].name}：{link.display_name}。")
+            messages.success(
+                request,
+                _("已设置%(name)s：%(display_name)s。") % {"name": d["level"].name, "display_name": link.display_name},
+            )
             return redirect("region_detail", code=grid.code)
     return render(request, "regions/chain_form.html", {"form": form, "region": grid, "chain": queries.chain(grid)})
 
@@ -408,7 +421,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """Administrators read the audit log of their regions, filtered by person, object and date."""
     scope = request.scope
     if not policy.read_audit_log(scope):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     actor = request.GET.get("actor", "").strip()
     obj = request.GET.get("object", "").strip()
     date_from = _parse_date(request.GET.get("from"))

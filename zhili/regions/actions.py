@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, clock
@@ -56,9 +57,13 @@ def normalise_code(code: str) -> str:
 def check_centre(lng, lat) -> None:
     """Centre points are WGS-84 longitude/latitude inside China, longitude first."""
     if lng is not None and not 73 <= float(lng) <= 136:
-        raise ValidationError(f"中心经度 {lng} 不在中国境内（73～136）：请使用 WGS-84 经纬度，经度在前。")
+        raise ValidationError(
+            _("中心经度 %(lng)s 不在中国境内（73～136）：请使用 WGS-84 经纬度，经度在前。") % {"lng": lng}
+        )
     if lat is not None and not 3 <= float(lat) <= 54:
-        raise ValidationError(f"中心纬度 {lat} 不在中国境内（3～54）：请使用 WGS-84 经纬度，纬度在后。")
+        raise ValidationError(
+            _("中心纬度 %(lat)s 不在中国境内（3～54）：请使用 WGS-84 经纬度，纬度在后。") % {"lat": lat}
+        )
 
 
 def check_boundary(boundary) -> None:
@@ -72,30 +77,48 @@ def check_boundary(boundary) -> None:
 def validate_code(code: str, level: int, parent: Region | None) -> None:
     """GB/T 2260-based codes: ASCII digits, the level's length, and the parent's code as prefix."""
     if not code or not (code.isascii() and code.isdigit()):
-        raise ValidationError(f"区划代码“{code}”无效：只能由数字组成。")
+        raise ValidationError(_("区划代码“%(code)s”无效：只能由数字组成。") % {"code": code})
     expected = CODE_LENGTH[Level(level)]
     if len(code) != expected:
-        raise ValidationError(f"区划代码“{code}”无效：{Level(level).label}代码应为 {expected} 位数字。")
+        raise ValidationError(
+            _("区划代码“%(code)s”无效：%(label)s代码应为 %(expected)s 位数字。")
+            % {"code": code, "label": Level(level).label, "expected": expected}
+        )
     if parent is not None:
         if level >= Level.SUBDISTRICT and not code.startswith(parent.code):
-            raise ValidationError(f"区划代码“{code}”无效：应以上级“{parent.name}”的代码 {parent.code} 开头。")
+            raise ValidationError(
+                _("区划代码“%(code)s”无效：应以上级“%(name)s”的代码 %(code2)s 开头。")
+                % {"code": code, "name": parent.name, "code2": parent.code}
+            )
         if level == Level.DISTRICT and code[:4] != parent.code[:4]:
-            raise ValidationError(f"区划代码“{code}”无效：区县代码的前 4 位应与所属市的代码 {parent.code[:4]} 相同。")
+            raise ValidationError(
+                _("区划代码“%(code)s”无效：区县代码的前 4 位应与所属市的代码 %(v)s 相同。")
+                % {"code": code, "v": parent.code[:4]}
+            )
 
 
 def _check_parent(level: int, parent: Region | None, on: datetime.date | None = None) -> None:
     """`parent` may take a child of `level` that starts on `on` (today by default)."""
     if parent is None:
         if level != Level.CITY:
-            raise ValidationError(f"{Level(level).label}必须有上级区划。")
+            raise ValidationError(_("%(label)s必须有上级区划。") % {"label": Level(level).label})
         return
     if CHILD_LEVEL.get(Level(parent.level)) != level:
-        raise ValidationError(f"“{parent.name}”（{parent.get_level_display()}）下不能直接设{Level(level).label}。")
+        raise ValidationError(
+            _("“%(name)s”（%(v)s）下不能直接设%(label)s。")
+            % {"name": parent.name, "v": parent.get_level_display(), "label": Level(level).label}
+        )
     on = on or clock.today()
     if parent.valid_to is not None and parent.valid_to <= on:
-        raise ValidationError(f"上级区划“{parent.name}”已于 {parent.valid_to} 撤销，不能再添加下级。")
+        raise ValidationError(
+            _("上级区划“%(name)s”已于 %(valid_to)s 撤销，不能再添加下级。")
+            % {"name": parent.name, "valid_to": parent.valid_to}
+        )
     if parent.valid_from > on:
-        raise ValidationError(f"上级区划“{parent.name}”自 {parent.valid_from} 起才设立，下级的起始日期不能早于它。")
+        raise ValidationError(
+            _("上级区划“%(name)s”自 %(valid_from)s 起才设立，下级的起始日期不能早于它。")
+            % {"name": parent.name, "valid_from": parent.valid_from}
+        )
 
 
 @transaction.atomic
@@ -117,19 +140,19 @@ def do_create_region(
     code = normalise_code(code)
     name = (name or "").strip()
     if level not in Level.values:
-        raise ValidationError(f"层级 {level} 无效：应为 1（市）到 5（网格）。")
+        raise ValidationError(_("层级 %(level)s 无效：应为 1（市）到 5（网格）。") % {"level": level})
     if not name:
-        raise ValidationError("区划名称不能为空。")
+        raise ValidationError(_("区划名称不能为空。"))
     if parent is None and not scope.is_superuser:
-        raise ValidationError("只有超级管理员可以新建顶级区划。")
+        raise ValidationError(_("只有超级管理员可以新建顶级区划。"))
     if parent is not None and not scope.can_admin(parent.path):
-        raise ValidationError(f"您无权在“{parent.name}”下新建区划。")
+        raise ValidationError(_("您无权在“%(name)s”下新建区划。") % {"name": parent.name})
     _check_parent(level, parent, valid_from)
     validate_code(code, level, parent)
     check_boundary(boundary)
     check_centre(center_lng, center_lat)
     if Region.objects.filter(code=code).exists():
-        raise ValidationError(f"区划代码 {code} 已存在，不能重复。")
+        raise ValidationError(_("区划代码 %(code)s 已存在，不能重复。") % {"code": code})
     region = Region(
         code=code,
         name=name,
@@ -152,14 +175,14 @@ def do_create_region(
 @transaction.atomic
 def do_update_region(region: Region, *, actor: Person, scope: Scope, reason: str = "", **values) -> Region:
     if not scope.can_admin(region.path):
-        raise ValidationError(f"您无权修改“{region.name}”。")
+        raise ValidationError(_("您无权修改“%(name)s”。") % {"name": region.name})
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}。")
+        raise ValidationError(_("不能修改这些字段：%(v)s。") % {"v": "、".join(sorted(unknown))})
     if "name" in values and not (values["name"] or "").strip():
-        raise ValidationError("区划名称不能为空。")
+        raise ValidationError(_("区划名称不能为空。"))
     if "note" in values and values["note"] is None:
-        raise ValidationError("备注不能为 null；要清空备注，请传空字符串。")
+        raise ValidationError(_("备注不能为 null；要清空备注，请传空字符串。"))
     if "boundary" in values:
         check_boundary(values["boundary"])
     region = Region.objects.select_for_update().get(pk=region.pk)
@@ -178,16 +201,19 @@ def do_update_region(region: Region, *, actor: Person, scope: Scope, reason: str
 def do_move_region(region: Region, new_parent: Region, *, actor: Person, scope: Scope, reason: str) -> Region:
     """Re-parent a region (and its subtree). Refuses cycles and level mismatches."""
     if not (scope.can_admin(region.path) and scope.can_admin(new_parent.path)):
-        raise ValidationError("您无权调整这两个区划。")
+        raise ValidationError(_("您无权调整这两个区划。"))
     if new_parent.path.startswith(region.path):
-        raise ValidationError(f"不能把“{region.name}”移到它自己或它的下级“{new_parent.name}”之下：会形成循环。")
+        raise ValidationError(
+            _("不能把“%(name)s”移到它自己或它的下级“%(name2)s”之下：会形成循环。")
+            % {"name": region.name, "name2": new_parent.name}
+        )
     _check_parent(region.level, new_parent)
     if region.level == Level.DISTRICT:
         validate_code(region.code, region.level, new_parent)
     if region.level >= Level.SUBDISTRICT and not region.code.startswith(new_parent.code):
         raise ValidationError(
-            f"“{region.name}”的代码 {region.code} 不以“{new_parent.name}”的代码 {new_parent.code} 开头；"
-            "跨上级调整请撤销后在新上级下新建。"
+            _("“%(name)s”的代码 %(code)s 不以“%(name2)s”的代码 %(code2)s 开头；跨上级调整请撤销后在新上级下新建。")
+            % {"name": region.name, "code": region.code, "name2": new_parent.name, "code2": new_parent.code}
         )
     old_path = region.path
     new_path = new_parent.path + region.code + PATH_SEP
@@ -215,25 +241,25 @@ def do_merge_villages(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("合并村居必须填写原因（如文件文号）。")
+        raise ValidationError(_("合并村居必须填写原因（如文件文号）。"))
     villages = list(Region.objects.select_for_update().filter(pk__in=[v.pk for v in villages]).order_by("code"))
     if len(villages) < 2:
-        raise ValidationError("合并至少需要两个村（社区）。")
+        raise ValidationError(_("合并至少需要两个村（社区）。"))
     if any(v.level != Level.VILLAGE for v in villages):
-        raise ValidationError("只能合并村（社区）级区划。")
+        raise ValidationError(_("只能合并村（社区）级区划。"))
     parents = {v.parent_id for v in villages}
     if len(parents) != 1:
         names = "、".join(f"{v.name}（{v.parent}）" for v in villages)
-        raise ValidationError(f"不能合并不同街道（乡镇）的村：{names}。")
+        raise ValidationError(_("不能合并不同街道（乡镇）的村：%(names)s。") % {"names": names})
     closed = [v.name for v in villages if not v.is_current or (v.valid_to and v.valid_to <= on)]
     if closed:
-        raise ValidationError(f"这些村已撤销，不能再合并：{'、'.join(closed)}。")
+        raise ValidationError(_("这些村已撤销，不能再合并：%(v)s。") % {"v": "、".join(closed)})
     if any(on <= v.valid_from for v in villages):
-        raise ValidationError("合并日期必须晚于各村的起始日期。")
+        raise ValidationError(_("合并日期必须晚于各村的起始日期。"))
     parent = villages[0].parent
     assert parent is not None  # a village always has its subdistrict
     if not scope.can_admin(parent.path):
-        raise ValidationError(f"您无权调整“{parent.name}”的村居。")
+        raise ValidationError(_("您无权调整“%(name)s”的村居。") % {"name": parent.name})
 
     successor = do_create_region(
         code=code,

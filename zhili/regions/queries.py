@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from zhili.regions.models import Region
 
@@ -18,7 +19,7 @@ def get_region_or_404(scope: Scope, code: str, *, access: str = "read") -> Regio
     try:
         return scope.filter(Region.objects.select_related("parent"), "path", access=access).get(code=code)
     except Region.DoesNotExist:
-        raise Http404("不存在或无权查看。") from None
+        raise Http404(_("不存在或无权查看。")) from None
 
 
 def children(scope: Scope, region: Region, *, include_closed: bool = False) -> QuerySet[Region]:

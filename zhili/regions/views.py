@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhili.core.forms import run_action
@@ -82,16 +83,20 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
             note=d["note"],
         )
         if done:
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
             return redirect("region_detail", code=region.code)
-    return render(request, "regions/form.html", {"form": form, "region": region, "title": f"修改：{region.name}"})
+    return render(
+        request,
+        "regions/form.html",
+        {"form": form, "region": region, "title": _("修改：%(name)s") % {"name": region.name}},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def region_create_child(request: HttpRequest, code: str) -> HttpResponse:
     parent = get_region_or_404(request.scope, code, access="admin")
     if parent.level not in CHILD_LEVEL:
-        raise Http404("网格下不能再设下级区划。")
+        raise Http404(_("网格下不能再设下级区划。"))
     level = CHILD_LEVEL[Level(parent.level)]
     form = RegionCreateForm(request.POST or None, initial={"code": parent.code})
     if request.method == "POST" and form.is_valid():
@@ -112,7 +117,9 @@ def region_create_child(request: HttpRequest, code: str) -> HttpResponse:
             note=d["note"],
         )
         if region:
-            messages.success(request, f"已新建{region.get_level_display()}“{region.name}”。")
+            messages.success(
+                request, _("已新建%(v)s“%(name)s”。") % {"v": region.get_level_display(), "name": region.name}
+            )
             return redirect("region_detail", code=region.code)
     return render(
         request,
@@ -120,7 +127,7 @@ def region_create_child(request: HttpRequest, code: str) -> HttpResponse:
         {
             "form": form,
             "region": parent,
-            "title": f"在“{parent.name}”下新建{Level(level).label}",
+            "title": _("在“%(name)s”下新建%(label)s") % {"name": parent.name, "label": Level(level).label},
         },
     )
 
@@ -130,7 +137,7 @@ def village_merge(request: HttpRequest, code: str) -> HttpResponse:
     """行政村规模优化调整: pick villages of this subdistrict to merge into a new one."""
     subdistrict = get_region_or_404(request.scope, code, access="admin")
     if subdistrict.level != Level.SUBDISTRICT:
-        raise Http404("只能在街道（乡镇）页面合并村居。")
+        raise Http404(_("只能在街道（乡镇）页面合并村居。"))
     villages = subdistrict.children.current().order_by("code")
     form = MergeForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
@@ -147,6 +154,6 @@ def village_merge(request: HttpRequest, code: str) -> HttpResponse:
             scope=request.scope,
         )
         if successor:
-            messages.success(request, f"已合并设立“{successor.name}”；原村的历史记录仍归属原村。")
+            messages.success(request, _("已合并设立“%(name)s”；原村的历史记录仍归属原村。") % {"name": successor.name})
             return redirect("region_detail", code=successor.code)
     return render(request, "regions/merge.html", {"form": form, "region": subdistrict})

@@ -159,11 +159,11 @@ def do_create_goal(
     parent: Goal | None = None,
     order: int | None = None,
 ) -> Goal:
-    _require(region.level == Level.SUBDISTRICT, "目标体系设在街道（乡镇）一级。")
-    require(policy.plan_targets(scope, region), f"您无权编制“{region.name}”的目标。")
-    _require(bool(title.strip()), "目标名称不能为空。")
+    _require(region.level == Level.SUBDISTRICT, _("目标体系设在街道（乡镇）一级。"))
+    require(policy.plan_targets(scope, region), _("您无权编制“%(name)s”的目标。") % {"name": region.name})
+    _require(bool(title.strip()), _("目标名称不能为空。"))
     if parent is not None:
-        _require(parent.region_id == region.pk and parent.year == year, "上级目标必须属于同一街道、同一年度。")
+        _require(parent.region_id == region.pk and parent.year == year, _("上级目标必须属于同一街道、同一年度。"))
     if order is None:  # after its siblings
         order = next_order(Goal.objects.filter(region=region, year=year, parent=parent))
     goal = Goal.objects.create(
@@ -196,9 +196,9 @@ def do_create_task(
     order: int | None = None,
     milestones: Sequence[tuple[str, datetime.date]] = (),
 ) -> Task:
-    require(policy.plan_targets(scope, goal.region), "您无权编制此目标的任务。")
-    _require(bool(title.strip()), "任务名称不能为空。")
-    _require(deadline >= start, "完成时限不能早于开始日期。")
+    require(policy.plan_targets(scope, goal.region), _("您无权编制此目标的任务。"))
+    _require(bool(title.strip()), _("任务名称不能为空。"))
+    _require(deadline >= start, _("完成时限不能早于开始日期。"))
     if order is None:
         order = next_order(Task.objects.filter(goal=goal))
     task = Task.objects.create(
@@ -223,15 +223,18 @@ def do_create_task(
 def do_create_indicator(
     *, task: Task, code: str, name: str, unit: str, target: Decimal, actor: Person, scope: Scope, **fields
 ) -> Indicator:
-    require(policy.author_indicators(scope, task), "您无权编制此任务的指标。")
-    _require(bool(name.strip()), "指标名称不能为空。")
+    require(policy.author_indicators(scope, task), _("您无权编制此任务的指标。"))
+    _require(bool(name.strip()), _("指标名称不能为空。"))
     fields.setdefault("order", next_order(Indicator.objects.filter(task=task)))
     ind = Indicator(task=task, code=code, name=name.strip(), unit=unit, target=target, **fields)
     if ind.source == SourceKind.COMPUTED:
         sources.get(ind.source_key).check_params(ind.source_params or {})
     if ind.parent is not None:
-        _require(ind.parent.source == SourceKind.CHILDREN, f"上级指标“{ind.parent}”不是“下级指标汇总”类型。")
-    _require(ind.allow_negative or target >= 0, "目标值不能为负数。")
+        _require(
+            ind.parent.source == SourceKind.CHILDREN,
+            _("上级指标“%(parent)s”不是“下级指标汇总”类型。") % {"parent": ind.parent},
+        )
+    _require(ind.allow_negative or target >= 0, _("目标值不能为负数。"))
     ind.save()
     audit.record(actor, "indicator.create", ind, changes={"name": [None, ind.name], "target": [None, target]})
     return ind
@@ -242,37 +245,53 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor: Person, scope: 
     """分解下达. `targets` maps villages (Region) or units (Unit) to their share. Parts that do not add up to
     the indicator's target are saved only with a reason (kept on the indicator and in the audit log)."""
     sub = _sub_of(indicator)
-    require(policy.plan_targets(scope, sub), "只有街道领导可以分解下达指标。")
-    _require(indicator.decomposition != Decomposition.NONE, "该指标设为不分解，请先修改分解方式。")
+    require(policy.plan_targets(scope, sub), _("只有街道领导可以分解下达指标。"))
+    _require(indicator.decomposition != Decomposition.NONE, _("该指标设为不分解，请先修改分解方式。"))
     # Shares go to the villages of the day the year's figures count (regions/history.py): a village merged away
     # by then keeps its share as its history, and its successor answers for the rest of the year.
     day = year_window(indicator.task.goal.year, clock.today()).end
     for subject, value in targets.items():
         if isinstance(subject, Region):
-            _require(indicator.decomposition == Decomposition.VILLAGES, "该指标分解到单位，不能分给村。")
+            _require(indicator.decomposition == Decomposition.VILLAGES, _("该指标分解到单位，不能分给村。"))
             _require(
                 subject.parent_id == sub.pk and subject.level == Level.VILLAGE,
-                f"“{subject.name}”不是“{sub.name}”的村（社区）。",
+                _("“%(name)s”不是“%(name2)s”的村（社区）。") % {"name": subject.name, "name2": sub.name},
             )
             if subject.valid_to is not None and subject.valid_to <= day:
                 successor = history.holder(subject, day)
                 raise ValidationError(
-                    f"“{subject.name}”已于 {subject.valid_to:%Y-%m-%d} 并入“{successor.name}”，请分解给“{successor.name}”。"
+                    _("“%(name)s”已于 %(valid_to)s 并入“%(name2)s”，请分解给“%(name2)s”。")
+                    % {"name": subject.name, "valid_to": format(subject.valid_to, "%Y-%m-%d"), "name2": successor.name}
                 )
             _require(
                 subject.valid_from <= day,
-                f"“{subject.name}”自 {subject.valid_from:%Y-%m-%d} 起设立，不能分解 {day:%Y-%m-%d} 之前的目标。",
+                _("“%(name)s”自 %(valid_from)s 起设立，不能分解 %(day)s 之前的目标。")
+                % {
+                    "name": subject.name,
+                    "valid_from": format(subject.valid_from, "%Y-%m-%d"),
+                    "day": format(day, "%Y-%m-%d"),
+                },
             )
         else:
-            _require(indicator.decomposition == Decomposition.UNITS, "该指标分解到村，不能分给单位。")
-            _require(subject.region_id == sub.pk, f"“{subject.name}”不是“{sub.name}”的单位。")
-        _require(value is not None and (value >= 0 or indicator.allow_negative), f"“{subject}”的分解目标不能为负数。")
+            _require(indicator.decomposition == Decomposition.UNITS, _("该指标分解到村，不能分给单位。"))
+            _require(
+                subject.region_id == sub.pk,
+                _("“%(name)s”不是“%(name2)s”的单位。") % {"name": subject.name, "name2": sub.name},
+            )
+        _require(
+            value is not None and (value >= 0 or indicator.allow_negative),
+            _("“%(subject)s”的分解目标不能为负数。") % {"subject": subject},
+        )
     total = sum(targets.values(), Decimal(0))
     reason = (reason or "").strip()
     if total != indicator.target and not reason:
         raise ValidationError(
-            f"分解合计 {total.normalize():f} 与目标值 {indicator.target.normalize():f} 不一致"
-            f"（相差 {(total - indicator.target).normalize():f}）；如确需如此，请填写原因后保存。"
+            _("分解合计 %(v)s 与目标值 %(v2)s 不一致（相差 %(v3)s）；如确需如此，请填写原因后保存。")
+            % {
+                "v": format(total.normalize(), "f"),
+                "v2": format(indicator.target.normalize(), "f"),
+                "v3": format((total - indicator.target).normalize(), "f"),
+            }
         )
     existing = {(s.region_id, s.unit_id): s for s in indicator.shares.select_related("region", "unit")}
     before = {str(s.region or s.unit): str(s.target) for s in existing.values()}
@@ -317,10 +336,10 @@ def _fresh(model, obj, revision: int | None):
     current = model.objects.select_for_update().get(pk=obj.pk)
     if revision is not None and current.revision != revision:
         raise Conflict(
-            f"“{current}”已于 {timezone.localtime(current.modified_at):%Y-%m-%d %H:%M} 被他人修改，"
-            "为避免覆盖对方的修改，本次未保存。请刷新页面后再改。"
+            _("“%(current)s”已于 %(v)s 被他人修改，为避免覆盖对方的修改，本次未保存。请刷新页面后再改。")
+            % {"current": current, "v": format(timezone.localtime(current.modified_at), "%Y-%m-%d %H:%M")}
         )
-    _require(current.archived_at is None, f"“{current}”已归档，不能修改。")
+    _require(current.archived_at is None, _("“%(current)s”已归档，不能修改。") % {"current": current})
     return current
 
 
@@ -349,9 +368,9 @@ def _apply(obj, values: dict) -> dict:
 def do_update_goal(
     goal: Goal, *, revision: int | None, code: str, title: str, level_name: str, actor: Person, scope: Scope
 ) -> Goal:
-    require(policy.plan_targets(scope, goal.region), f"您无权编制“{goal.region.name}”的目标。")
+    require(policy.plan_targets(scope, goal.region), _("您无权编制“%(name)s”的目标。") % {"name": goal.region.name})
     goal = _fresh(Goal, goal, revision)
-    _require(bool(title.strip()), "目标名称不能为空。")
+    _require(bool(title.strip()), _("目标名称不能为空。"))
     changes = _apply(goal, {"code": code.strip(), "title": title.strip(), "level_name": level_name.strip()})
     if changes:
         goal.revision += 1
@@ -376,10 +395,10 @@ def do_update_task(
     assisting_units=(),
     owner: Person | None = None,
 ) -> Task:
-    require(policy.plan_targets(scope, task.goal.region), "您无权编制此目标的任务。")
+    require(policy.plan_targets(scope, task.goal.region), _("您无权编制此目标的任务。"))
     task = _fresh(Task, task, revision)
-    _require(bool(title.strip()), "任务名称不能为空。")
-    _require(deadline >= start, "完成时限不能早于开始日期。")
+    _require(bool(title.strip()), _("任务名称不能为空。"))
+    _require(deadline >= start, _("完成时限不能早于开始日期。"))
     changes = _apply(
         task,
         {
@@ -427,13 +446,13 @@ EDITABLE = (
 @transaction.atomic
 def do_update_indicator(ind: Indicator, *, revision: int | None, actor: Person, scope: Scope, **fields) -> Indicator:
     """Change what an indicator is (any of EDITABLE). Setting its target settles a rolled-over one."""
-    require(policy.author_indicators(scope, ind.task), "您无权编制此任务的指标。")
+    require(policy.author_indicators(scope, ind.task), _("您无权编制此任务的指标。"))
     unknown = set(fields) - set(EDITABLE)
-    _require(not unknown, f"不能修改：{'、'.join(sorted(unknown))}。")
+    _require(not unknown, _("不能修改：%(v)s。") % {"v": "、".join(sorted(unknown))})
     ind = _fresh(Indicator, ind, revision)
     if "name" in fields:
         fields["name"] = fields["name"].strip()
-        _require(bool(fields["name"]), "指标名称不能为空。")
+        _require(bool(fields["name"]), _("指标名称不能为空。"))
     if "target" in fields and ind.target_state != TargetState.SET:
         fields["target_state"] = TargetState.SET
     changes = _apply(ind, fields)
@@ -441,11 +460,11 @@ def do_update_indicator(ind: Indicator, *, revision: int | None, actor: Person, 
         sources.get(ind.source_key).check_params(ind.source_params or {})
     else:
         ind.source_key, ind.source_params = "", {}
-    _require(ind.allow_negative or ind.target >= 0, "目标值不能为负数。")
+    _require(ind.allow_negative or ind.target >= 0, _("目标值不能为负数。"))
     if "decomposition" in changes:
         _require(
             not ind.shares.exclude(target=0).exists(),
-            "该指标已分解下达，请先把各部分清零后再修改分解方式。",
+            _("该指标已分解下达，请先把各部分清零后再修改分解方式。"),
         )
     if changes:
         ind.revision += 1
@@ -463,9 +482,9 @@ def _archive(obj, reason: str, actor: Person, now) -> None:
 @transaction.atomic
 def do_archive_goal(goal: Goal, *, reason: str, actor: Person, scope: Scope, revision: int | None = None) -> Goal:
     """A goal archived with a reason, with everything under it (sub-goals, tasks, indicators), each audited."""
-    require(policy.plan_targets(scope, goal.region), f"您无权编制“{goal.region.name}”的目标。")
+    require(policy.plan_targets(scope, goal.region), _("您无权编制“%(name)s”的目标。") % {"name": goal.region.name})
     reason = (reason or "").strip()
-    _require(bool(reason), "归档必须填写原因。")
+    _require(bool(reason), _("归档必须填写原因。"))
     goal = _fresh(Goal, goal, revision)
     now = timezone.now()
     goals, frontier = [goal], [goal.pk]
@@ -491,9 +510,9 @@ def _archive_task(task: Task, reason: str, actor: Person, now) -> None:
 
 @transaction.atomic
 def do_archive_task(task: Task, *, reason: str, actor: Person, scope: Scope, revision: int | None = None) -> Task:
-    require(policy.plan_targets(scope, task.goal.region), "您无权编制此目标的任务。")
+    require(policy.plan_targets(scope, task.goal.region), _("您无权编制此目标的任务。"))
     reason = (reason or "").strip()
-    _require(bool(reason), "归档必须填写原因。")
+    _require(bool(reason), _("归档必须填写原因。"))
     task = _fresh(Task, task, revision)
     _archive_task(task, reason, actor, timezone.now())
     return task
@@ -503,11 +522,14 @@ def do_archive_task(task: Task, *, reason: str, actor: Person, scope: Scope, rev
 def do_archive_indicator(
     ind: Indicator, *, reason: str, actor: Person, scope: Scope, revision: int | None = None
 ) -> Indicator:
-    require(policy.author_indicators(scope, ind.task), "您无权编制此任务的指标。")
+    require(policy.author_indicators(scope, ind.task), _("您无权编制此任务的指标。"))
     reason = (reason or "").strip()
-    _require(bool(reason), "归档必须填写原因。")
+    _require(bool(reason), _("归档必须填写原因。"))
     ind = _fresh(Indicator, ind, revision)
-    _require(not Indicator.objects.active().filter(parent=ind).exists(), f"“{ind.name}”下还有下级指标，请先归档它们。")
+    _require(
+        not Indicator.objects.active().filter(parent=ind).exists(),
+        _("“%(name)s”下还有下级指标，请先归档它们。") % {"name": ind.name},
+    )
     _archive(ind, reason, actor, timezone.now())
     audit.record(actor, "indicator.archive", ind, reason=reason)
     return ind
@@ -528,20 +550,20 @@ def _move(obj, siblings, up: bool, actor: Person, action: str) -> None:
 
 @transaction.atomic
 def do_move_goal(goal: Goal, *, up: bool, actor: Person, scope: Scope) -> None:
-    require(policy.plan_targets(scope, goal.region), f"您无权编制“{goal.region.name}”的目标。")
+    require(policy.plan_targets(scope, goal.region), _("您无权编制“%(name)s”的目标。") % {"name": goal.region.name})
     siblings = Goal.objects.active().filter(region=goal.region, year=goal.year, parent_id=goal.parent_id)
     _move(goal, siblings, up, actor, "goal.move")
 
 
 @transaction.atomic
 def do_move_task(task: Task, *, up: bool, actor: Person, scope: Scope) -> None:
-    require(policy.plan_targets(scope, task.goal.region), "您无权编制此目标的任务。")
+    require(policy.plan_targets(scope, task.goal.region), _("您无权编制此目标的任务。"))
     _move(task, Task.objects.active().filter(goal_id=task.goal_id), up, actor, "task.move")
 
 
 @transaction.atomic
 def do_move_indicator(ind: Indicator, *, up: bool, actor: Person, scope: Scope) -> None:
-    require(policy.author_indicators(scope, ind.task), "您无权编制此任务的指标。")
+    require(policy.author_indicators(scope, ind.task), _("您无权编制此任务的指标。"))
     siblings = Indicator.objects.active().filter(task_id=ind.task_id, parent_id=ind.parent_id)
     _move(ind, siblings, up, actor, "indicator.move")
 
@@ -558,10 +580,10 @@ def do_set_light_rule(
     scope: Scope,
 ) -> LightRule:
     """亮灯规则 from a day on (the newest rule on or before a day applies): one per day, changed in place."""
-    _require(region.level == Level.SUBDISTRICT, "亮灯规则设在街道（乡镇）一级。")
-    require(policy.plan_targets(scope, region), f"您无权设置“{region.name}”的亮灯规则。")
-    _require(Decimal(0) < red_gap <= Decimal(100), "红灯的落后幅度应在 0 到 100 个百分点之间。")
-    _require(0 <= due_soon_days <= 60 and 0 <= report_grace_days <= 60, "天数应在 0 到 60 之间。")
+    _require(region.level == Level.SUBDISTRICT, _("亮灯规则设在街道（乡镇）一级。"))
+    require(policy.plan_targets(scope, region), _("您无权设置“%(name)s”的亮灯规则。") % {"name": region.name})
+    _require(Decimal(0) < red_gap <= Decimal(100), _("红灯的落后幅度应在 0 到 100 个百分点之间。"))
+    _require(0 <= due_soon_days <= 60 and 0 <= report_grace_days <= 60, _("天数应在 0 到 60 之间。"))
     rule = LightRule.objects.select_for_update().filter(region=region, effective_from=effective_from).first()
     made = rule is None
     rule = rule or LightRule(region=region, effective_from=effective_from)
@@ -592,22 +614,31 @@ def do_roll_over_year(
     ranking schemes are copied. Targets are left for their owners to fill (待填, zero until then), or, with
     `carry_targets`, copied and marked 沿用上年 until someone confirms or changes them. `from_year` is not
     touched. A year that already has goals is refused: a rollover happens once (edit the year afterwards)."""
-    _require(region.level == Level.SUBDISTRICT, "目标体系设在街道（乡镇）一级。")
-    require(policy.plan_targets(scope, region), f"您无权编制“{region.name}”的目标。")
+    _require(region.level == Level.SUBDISTRICT, _("目标体系设在街道（乡镇）一级。"))
+    require(policy.plan_targets(scope, region), _("您无权编制“%(name)s”的目标。") % {"name": region.name})
     for y in (from_year, to_year):
         _require(
             periods.FIRST_YEAR <= y <= periods.LAST_YEAR,
-            f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间，“{y}”不是有效的年度。",
+            _("年度应在 %(FIRST_YEAR)s 至 %(LAST_YEAR)s 之间，“%(y)s”不是有效的年度。")
+            % {"FIRST_YEAR": periods.FIRST_YEAR, "LAST_YEAR": periods.LAST_YEAR, "y": y},
         )
-    _require(to_year > from_year, f"只能从上一年度结转到以后的年度（{from_year} → {to_year} 不行）。")
+    _require(
+        to_year > from_year,
+        _("只能从上一年度结转到以后的年度（%(from_year)s → %(to_year)s 不行）。")
+        % {"from_year": from_year, "to_year": to_year},
+    )
     Region.objects.select_for_update().filter(pk=region.pk).first()  # two rollovers at once: the second waits
     already = Goal.objects.active().filter(region=region, year=to_year).count()
     _require(
         not already,
-        f"{region.name} {to_year} 年已有目标体系（{already} 个目标），不能再次结转；请在“编制年度目标”中修改。",
+        _("%(name)s %(to_year)s 年已有目标体系（%(already)s 个目标），不能再次结转；请在“编制年度目标”中修改。")
+        % {"name": region.name, "to_year": to_year, "already": already},
     )
     goals = list(Goal.objects.active().filter(region=region, year=from_year).order_by("order", "code", "pk"))
-    _require(bool(goals), f"{region.name} {from_year} 年没有目标体系，无从结转。")
+    _require(
+        bool(goals),
+        _("%(name)s %(from_year)s 年没有目标体系，无从结转。") % {"name": region.name, "from_year": from_year},
+    )
     years = to_year - from_year
     state = TargetState.CARRIED if carry_targets else TargetState.PENDING
     day = year_window(to_year, clock.today()).end
@@ -628,7 +659,7 @@ def do_roll_over_year(
                 title=g.title,
                 order=g.order,
             )
-        _require(len(later) < len(pending), "上一年度的目标层级不完整（上级目标已归档），无法结转。")
+        _require(len(later) < len(pending), _("上一年度的目标层级不完整（上级目标已归档），无法结转。"))
         pending = later
     task_of: dict[int, Task] = {}
     tasks = Task.objects.active().filter(goal_id__in=goal_of).prefetch_related("assisting_units", "milestones")
@@ -759,42 +790,57 @@ def do_report_progress(
     """A person's periodic report: the value for the period containing `day` (a running total if cumulative)."""
     _require(
         indicator.source == SourceKind.REPORT,
-        f"“{indicator.name}”由{indicator.get_source_display()}得出，不需要也不能手工填报。",
+        _("“%(name)s”由%(v)s得出，不需要也不能手工填报。")
+        % {"name": indicator.name, "v": indicator.get_source_display()},
     )
     sub = _sub_of(indicator)
-    _require(region.path.startswith(sub.path), f"“{region.name}”不属于“{sub.name}”。")
-    require(policy.report_progress(scope, indicator, region, unit), f"您无权为“{region.name}”填报此指标。")
+    _require(
+        region.path.startswith(sub.path), _("“%(name)s”不属于“%(name2)s”。") % {"name": region.name, "name2": sub.name}
+    )
+    require(
+        policy.report_progress(scope, indicator, region, unit),
+        _("您无权为“%(name)s”填报此指标。") % {"name": region.name},
+    )
     start, end = periods.period_of(day, indicator.period_type)
     if region.level == Level.VILLAGE:
         # A village reports for the periods it existed in: a merged village's later progress is its successor's.
         if region.valid_to is not None and region.valid_to <= start:
             successor = history.holder(region, start)
             raise ValidationError(
-                f"“{region.name}”已于 {region.valid_to:%Y-%m-%d} 并入“{successor.name}”，"
-                f"此后的进度请为“{successor.name}”填报。"
+                _("“%(name)s”已于 %(valid_to)s 并入“%(name2)s”，此后的进度请为“%(name2)s”填报。")
+                % {"name": region.name, "valid_to": format(region.valid_to, "%Y-%m-%d"), "name2": successor.name}
             )
         _require(
             region.valid_from <= end,
-            f"“{region.name}”自 {region.valid_from:%Y-%m-%d} 起设立，不能填报设立之前的期间。",
+            _("“%(name)s”自 %(valid_from)s 起设立，不能填报设立之前的期间。")
+            % {"name": region.name, "valid_from": format(region.valid_from, "%Y-%m-%d")},
         )
     if indicator.decomposition == Decomposition.VILLAGES:
         # its own share, or (a successor) the shares of the villages merged into it by the period's end
         merged = [region, *history.of(region, end).predecessors(region)]
-        _require(indicator.shares.filter(region__in=merged).exists(), f"此指标未分解到“{region.name}”，不能为其填报。")
+        _require(
+            indicator.shares.filter(region__in=merged).exists(),
+            _("此指标未分解到“%(name)s”，不能为其填报。") % {"name": region.name},
+        )
     elif indicator.decomposition == Decomposition.UNITS:
-        _require(unit is not None and indicator.shares.filter(unit=unit).exists(), "请选择分解到的单位。")
-        _require(region.pk == sub.pk, "分解到单位的指标在街道一级填报。")
+        _require(unit is not None and indicator.shares.filter(unit=unit).exists(), _("请选择分解到的单位。"))
+        _require(region.pk == sub.pk, _("分解到单位的指标在街道一级填报。"))
     else:
-        _require(region.pk == sub.pk, "此指标不分解，由街道统一填报。")
-    _require(value is not None, "请填写数值。")
-    _require(indicator.allow_negative or value >= 0, f"“{indicator.name}”不允许负数，请核对后再填。")
+        _require(region.pk == sub.pk, _("此指标不分解，由街道统一填报。"))
+    _require(value is not None, _("请填写数值。"))
+    _require(
+        indicator.allow_negative or value >= 0, _("“%(name)s”不允许负数，请核对后再填。") % {"name": indicator.name}
+    )
     year = indicator.task.goal.year
-    _require(start.year == year or end.year == year, f"该指标属于 {year} 年度，所填期间不在该年度内。")
+    _require(
+        start.year == year or end.year == year, _("该指标属于 %(year)s 年度，所填期间不在该年度内。") % {"year": year}
+    )
     today = clock.today()
-    _require(start <= today, "不能填报尚未开始的期间。")
+    _require(start <= today, _("不能填报尚未开始的期间。"))
     _require(
         period_is_open(indicator, end, today),
-        f"{periods.label(start, end, indicator.period_type)}的填报期已截止；如需补报，请街道领导重新开放该期。",
+        _("%(v)s的填报期已截止；如需补报，请街道领导重新开放该期。")
+        % {"v": periods.label(start, end, indicator.period_type)},
     )
     previous = (
         Entry.objects.select_for_update()
@@ -803,8 +849,8 @@ def do_report_progress(
     )
     if previous is not None:
         raise ValidationError(
-            f"{periods.label(start, end, indicator.period_type)}已填报过"
-            f"（{previous.value.normalize():f}）；如需修改，请使用“更正”并写明原因。"
+            _("%(v)s已填报过（%(v2)s）；如需修改，请使用“更正”并写明原因。")
+            % {"v": periods.label(start, end, indicator.period_type), "v2": format(previous.value.normalize(), "f")}
         )
     if indicator.cumulative and not (note or "").strip():
         # A running total lower than the last one is nearly always the period's increment typed as the total
@@ -848,14 +894,14 @@ def do_report_progress(
 def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor: Person, scope: Scope, files=()) -> Entry:
     """A correction is a new entry with a reason; the old one stays, marked as superseded."""
     entry = Entry.objects.select_for_update().select_related("indicator__task__goal__region", "region").get(pk=entry.pk)
-    _require(entry.is_current, "这条填报已被更正过，请更正最新的一条。")
-    require(policy.report_progress(scope, entry.indicator, entry.region, entry.unit), "您无权更正这条填报。")
+    _require(entry.is_current, _("这条填报已被更正过，请更正最新的一条。"))
+    require(policy.report_progress(scope, entry.indicator, entry.region, entry.unit), _("您无权更正这条填报。"))
     reason = (reason or "").strip()
-    _require(bool(reason), "更正必须填写原因。")
-    _require(entry.indicator.allow_negative or value >= 0, f"“{entry.indicator.name}”不允许负数。")
+    _require(bool(reason), _("更正必须填写原因。"))
+    _require(entry.indicator.allow_negative or value >= 0, _("“%(name)s”不允许负数。") % {"name": entry.indicator.name})
     _require(
         period_is_open(entry.indicator, entry.period_end, clock.today()),
-        "该期填报期已截止；如需更正，请街道领导重新开放该期。",
+        _("该期填报期已截止；如需更正，请街道领导重新开放该期。"),
     )
     checked = evidence.check_all(files)
     Entry.objects.filter(pk=entry.pk).update(is_current=False)
@@ -893,10 +939,10 @@ def do_reopen_period(
     scope: Scope,
     indicator: Indicator | None = None,
 ) -> PeriodReopening:
-    _require(region.level == Level.SUBDISTRICT, "填报期按街道（乡镇）重新开放。")
-    require(policy.reopen_period(scope, region), "只有街道领导可以重新开放填报期。")
-    _require(bool((reason or "").strip()), "重新开放填报期必须填写原因。")
-    _require(until >= clock.today(), "开放截止日期不能早于今天。")
+    _require(region.level == Level.SUBDISTRICT, _("填报期按街道（乡镇）重新开放。"))
+    require(policy.reopen_period(scope, region), _("只有街道领导可以重新开放填报期。"))
+    _require(bool((reason or "").strip()), _("重新开放填报期必须填写原因。"))
+    _require(until >= clock.today(), _("开放截止日期不能早于今天。"))
     reopening = PeriodReopening.objects.create(
         region=region, indicator=indicator, period_end=period_end, until=until, reason=reason.strip(), reopened_by=actor
     )
@@ -917,10 +963,12 @@ def do_reopen_period(
 def do_report_completion(task: Task, *, note: str, actor: Person, scope: Scope, files=()) -> Task:
     """The lead unit reports the task done (办结报告), with evidence."""
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
-    require(policy.lead_task(scope, task), "只有牵头单位或街道领导可以报告办结。")
-    _require(task.status == TaskStatus.OPEN, f"任务当前状态为“{task.get_status_display()}”，不能再报告办结。")
-    _require(bool((note or "").strip()), "请填写办结说明。")
-    _require(bool(files) or task.evidence.exists(), "报告办结需要上传佐证材料。")
+    require(policy.lead_task(scope, task), _("只有牵头单位或街道领导可以报告办结。"))
+    _require(
+        task.status == TaskStatus.OPEN, _("任务当前状态为“%(v)s”，不能再报告办结。") % {"v": task.get_status_display()}
+    )
+    _require(bool((note or "").strip()), _("请填写办结说明。"))
+    _require(bool(files) or task.evidence.exists(), _("报告办结需要上传佐证材料。"))
     checked = evidence.check_all(files)
     stored = _attach(checked, actor=actor, task=task)
     task.status, task.reported_at, task.reported_by, task.report_note = (
@@ -940,10 +988,10 @@ def do_confirm_closure(task: Task, *, actor: Person, scope: Scope) -> Task:
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
     require(
         policy.decide_task(scope, task),
-        "只有街道领导可以确认办结销号。",
+        _("只有街道领导可以确认办结销号。"),
     )
-    _require(task.status == TaskStatus.REPORTED, "牵头单位报告办结后，才能确认销号。")
-    _require(task.reported_by_id != actor.pk or scope.is_superuser, "报告办结的人不能自己确认销号。")
+    _require(task.status == TaskStatus.REPORTED, _("牵头单位报告办结后，才能确认销号。"))
+    _require(task.reported_by_id != actor.pk or scope.is_superuser, _("报告办结的人不能自己确认销号。"))
     task.status, task.closed_at, task.closed_by = TaskStatus.CLOSED, timezone.now(), actor
     task.save()
     audit.record(actor, "task.close", task, changes={"status": ["已报办结", "已销号"]})
@@ -953,9 +1001,9 @@ def do_confirm_closure(task: Task, *, actor: Person, scope: Scope) -> Task:
 @transaction.atomic
 def do_reopen_task(task: Task, *, reason: str, actor: Person, scope: Scope) -> Task:
     task = Task.objects.select_for_update().select_related("goal__region").get(pk=task.pk)
-    require(policy.decide_task(scope, task), "只有街道领导可以重新打开任务。")
-    _require(task.status != TaskStatus.OPEN, "任务本来就在推进中。")
-    _require(bool((reason or "").strip()), "重新打开任务必须填写原因。")
+    require(policy.decide_task(scope, task), _("只有街道领导可以重新打开任务。"))
+    _require(task.status != TaskStatus.OPEN, _("任务本来就在推进中。"))
+    _require(bool((reason or "").strip()), _("重新打开任务必须填写原因。"))
     old = task.get_status_display()
     task.status, task.closed_at, task.closed_by = TaskStatus.OPEN, None, None
     task.save()
@@ -966,10 +1014,10 @@ def do_reopen_task(task: Task, *, reason: str, actor: Person, scope: Scope) -> T
 @transaction.atomic
 def do_send_reminder(task: Task, *, message: str, actor: Person, scope: Scope) -> list[Reminder]:
     """催办: to the task's responsible person and its responsible leader."""
-    require(policy.decide_task(scope, task), "只有街道领导可以催办。")
-    _require(bool((message or "").strip()), "请填写催办内容。")
+    require(policy.decide_task(scope, task), _("只有街道领导可以催办。"))
+    _require(bool((message or "").strip()), _("请填写催办内容。"))
     recipients = {p for p in (task.owner, task.leader) if p is not None and p.pk != actor.pk}
-    _require(bool(recipients), "该任务没有可催办的责任人。")
+    _require(bool(recipients), _("该任务没有可催办的责任人。"))
     made = [Reminder.objects.create(task=task, to=p, sender=actor, message=message.strip()) for p in recipients]
     audit.record(
         actor, "task.remind", task, changes={"to": [None, "、".join(str(p) for p in recipients)]}, reason=message
@@ -979,7 +1027,7 @@ def do_send_reminder(task: Task, *, message: str, actor: Person, scope: Scope) -
 
 @transaction.atomic
 def do_mark_reminder_read(reminder: Reminder, *, actor: Person) -> Reminder:
-    _require(reminder.to_id == actor.pk, "只能处理发给自己的催办。")
+    _require(reminder.to_id == actor.pk, _("只能处理发给自己的催办。"))
     if reminder.read_at is None:
         reminder.read_at = timezone.now()
         reminder.save(update_fields=["read_at", "modified_at"])
@@ -1080,11 +1128,12 @@ def do_export_board(region: Region, year: int, *, actor: Person, scope: Scope) -
     """The year's target table as .xlsx (export.py), seen from `region` — the subdistrict, or one village's
     shares — with one audit entry saying what left: the year, the viewpoint and the number of rows. The table is
     built before the transaction: only the audit entry is written, and no write lock waits for the workbook."""
-    require(policy.export_targets(scope, region), f"您无权导出“{region.name}”的目标任务。")
-    _require(region.level in (Level.SUBDISTRICT, Level.VILLAGE), "目标任务按街道（乡镇）或村（社区）导出。")
+    require(policy.export_targets(scope, region), _("您无权导出“%(name)s”的目标任务。") % {"name": region.name})
+    _require(region.level in (Level.SUBDISTRICT, Level.VILLAGE), _("目标任务按街道（乡镇）或村（社区）导出。"))
     _require(
         periods.FIRST_YEAR <= year <= periods.LAST_YEAR,
-        f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间，“{year}”不是有效的年度。",
+        _("年度应在 %(FIRST_YEAR)s 至 %(LAST_YEAR)s 之间，“%(year)s”不是有效的年度。")
+        % {"FIRST_YEAR": periods.FIRST_YEAR, "LAST_YEAR": periods.LAST_YEAR, "year": year},
     )
     village = region if region.level == Level.VILLAGE else None
     sub = region.parent if village is not None and region.parent is not None else region
@@ -1116,20 +1165,22 @@ def do_set_ranking(
     scope: Scope,
     cap: Decimal = Decimal(100),
 ) -> RankingScheme:
-    require(policy.plan_targets(scope, region), "只有街道领导可以设置考核权重。")
-    _require(subject in ("villages", "units"), "考核对象应为村（社区）或单位。")
+    require(policy.plan_targets(scope, region), _("只有街道领导可以设置考核权重。"))
+    _require(subject in ("villages", "units"), _("考核对象应为村（社区）或单位。"))
     total = sum(weights.values(), Decimal(0))
-    _require(total == 100, f"各项权重之和应为 100%，现为 {total.normalize():f}%。")
-    _require(all(w > 0 for w in weights.values()), "权重必须大于 0。")
+    _require(total == 100, _("各项权重之和应为 100%%，现为 %(v)s%%。") % {"v": format(total.normalize(), "f")})
+    _require(all(w > 0 for w in weights.values()), _("权重必须大于 0。"))
     for ind in weights:
         _require(
             ind.task.goal.region_id == region.pk and ind.task.goal.year == year,
-            f"指标“{ind.name}”不属于{region.name}{year}年的目标体系。",
+            _("指标“%(name)s”不属于%(name2)s%(year)s年的目标体系。")
+            % {"name": ind.name, "name2": region.name, "year": year},
         )
         wanted = Decomposition.VILLAGES if subject == "villages" else Decomposition.UNITS
         _require(
             ind.decomposition == wanted or subject == "units",
-            f"指标“{ind.name}”没有分解到{'村' if subject == 'villages' else '单位'}，不能用于该考核。",
+            _("指标“%(name)s”没有分解到%(v)s，不能用于该考核。")
+            % {"name": ind.name, "v": "村" if subject == "villages" else "单位"},
         )
     scheme, _made = RankingScheme.objects.update_or_create(
         region=region, year=year, subject=subject, defaults={"name": name, "cap": cap}
@@ -1174,10 +1225,10 @@ def do_record_activity(
 ) -> ActivityRecord:
     require(
         policy.record_activity(scope, region),
-        f"您无权为“{region.name}”登记工作记录。",
+        _("您无权为“%(name)s”登记工作记录。") % {"name": region.name},
     )
-    _require(bool(topic.strip()) and bool(title.strip()), "事项和标题都不能为空。")
-    _require(date <= clock.today(), "不能登记未来日期的工作记录。")
+    _require(bool(topic.strip()) and bool(title.strip()), _("事项和标题都不能为空。"))
+    _require(date <= clock.today(), _("不能登记未来日期的工作记录。"))
     record = ActivityRecord.objects.create(
         region=region,
         kind=kind,
@@ -1194,8 +1245,8 @@ def do_record_activity(
 
 @transaction.atomic
 def do_archive_activity(record: ActivityRecord, *, reason: str, actor: Person, scope: Scope) -> ActivityRecord:
-    require(policy.archive_activity(scope, record.region), "您无权归档这条记录。")
-    _require(bool((reason or "").strip()), "归档必须填写原因。")
+    require(policy.archive_activity(scope, record.region), _("您无权归档这条记录。"))
+    _require(bool((reason or "").strip()), _("归档必须填写原因。"))
     record.archived_at, record.archived_by, record.archived_reason = timezone.now(), actor, reason.strip()
     record.save()
     audit.record(actor, "activity.archive", record, reason=reason)

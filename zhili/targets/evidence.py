@@ -30,6 +30,7 @@ import olefile
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -103,15 +104,18 @@ def check(upload) -> Checked:
     name = "".join(ch for ch in name if ch.isprintable()).strip()[:200] or "未命名文件"  # it becomes a header
     ext = os.path.splitext(name)[1].lower()
     if upload.size == 0:
-        raise ValidationError(f"佐证材料“{name}”是空文件，未上传。")
+        raise ValidationError(_("佐证材料“%(name)s”是空文件，未上传。") % {"name": name})
     if upload.size > MAX_BYTES:
-        raise ValidationError(f"佐证材料“{name}”超过 {MAX_BYTES // 1048576} MB，请压缩后再上传。")
+        raise ValidationError(
+            _("佐证材料“%(name)s”超过 %(v)s MB，请压缩后再上传。") % {"name": name, "v": MAX_BYTES // 1048576}
+        )
     head = _head(upload)
     claimed = BY_EXTENSION.get(ext)
     if claimed is None:
         what = _what_it_is(head)
         raise ValidationError(
-            f"佐证材料“{name}”{f'是{_spaced(what)}，' if what else ''}不能上传：只接受{ALLOWED_TEXT}。"
+            _("佐证材料“%(name)s”%(v)s不能上传：只接受%(ALLOWED_TEXT)s。")
+            % {"name": name, "v": f"是{_spaced(what)}，" if what else "", "ALLOWED_TEXT": ALLOWED_TEXT}
         )
     found = _sniff(upload, head, name, text=claimed if claimed in (TXT, CSV) else None)
     # A photo saved as .jpg that is really a PNG or WebP (phones and chat apps do this) is still a photo: it is
@@ -120,11 +124,14 @@ def check(upload) -> Checked:
         what = found.label if found else _what_it_is(head)
         if not what:
             raise ValidationError(
-                f"佐证材料“{name}”不是有效的{_spaced(claimed.label)}（可能已损坏或不完整），不能上传："
-                "请用原来的软件打开确认后重新保存再上传。"
+                _(
+                    "佐证材料“%(name)s”不是有效的%(v)s（可能已损坏或不完整），不能上传：请用原来的软件打开确认后重新保存再上传。"
+                )
+                % {"name": name, "v": _spaced(claimed.label)}
             )
         raise ValidationError(
-            f"佐证材料“{name}”的扩展名是 {ext}，内容却是{_spaced(what)}，不能上传：请上传原始文件，不要修改扩展名。"
+            _("佐证材料“%(name)s”的扩展名是 %(ext)s，内容却是%(v)s，不能上传：请上传原始文件，不要修改扩展名。")
+            % {"name": name, "ext": ext, "v": _spaced(what)}
         )
     digest = hashlib.sha256()
     upload.seek(0)
@@ -209,7 +216,7 @@ def _ooxml_kind(upload, name: str) -> Kind | None:
     if len(names) > MAX_ZIP_MEMBERS or "[Content_Types].xml" not in names:
         return None
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise ValidationError(f"佐证材料“{name}”含有宏，不能上传：请另存为不含宏的文档后再上传。")
+        raise ValidationError(_("佐证材料“%(name)s”含有宏，不能上传：请另存为不含宏的文档后再上传。") % {"name": name})
     found = [kind for part, kind in _OOXML_MAIN_PART.items() if part in names]
     return found[0] if len(found) == 1 else None
 
@@ -224,9 +231,9 @@ def _ole_kind(upload, name: str) -> Kind | None:
     finally:
         upload.seek(0)
     if entries & _OLE_MACROS:
-        raise ValidationError(f"佐证材料“{name}”含有宏，不能上传：请另存为不含宏的文档后再上传。")
+        raise ValidationError(_("佐证材料“%(name)s”含有宏，不能上传：请另存为不含宏的文档后再上传。") % {"name": name})
     if ("EncryptedPackage",) in entries:  # what Office writes for a .docx/.xlsx with a password to open
-        raise ValidationError(f"佐证材料“{name}”设有打开密码，领导无法查看：请取消密码后再上传。")
+        raise ValidationError(_("佐证材料“%(name)s”设有打开密码，领导无法查看：请取消密码后再上传。") % {"name": name})
     found = {kind for kind, streams in _OLE_STREAMS.items() if entries & streams}
     return found.pop() if len(found) == 1 else None
 
@@ -275,7 +282,7 @@ def response(evidence) -> FileResponse:
     try:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, ValueError):
-        raise Http404("佐证材料文件不存在。") from None
+        raise Http404(_("佐证材料文件不存在。")) from None
     inline = kind is not None and kind.inline
     resp = FileResponse(
         handle,

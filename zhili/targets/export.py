@@ -116,7 +116,7 @@ def board_xlsx(board: Board) -> bytes:
             else:
                 ws.write_number(row, col, float(value), fmt)
         state = cell.light.state if cell else lights.NONE
-        ws.write_string(row, 8, lights.LABELS[state], light_fmt[state])
+        ws.write_string(row, 8, str(lights.LABELS[state]), light_fmt[state])
         ws.write_string(row, 9, _text(task.leader or ""), text)
         ws.write_string(row, 10, _text(task.lead_unit or ""), text)
         ws.write_string(row, 11, f"{r.indicator.due:%Y-%m-%d}", text)

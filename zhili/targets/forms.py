@@ -67,13 +67,16 @@ class OfficeDateField(forms.DateField):
 
 class ReportForm(forms.Form):
     only = ""  # the name of the one region or office the person reports for, when there is one
-    region = forms.ChoiceField(label="村（社区）/单位")
-    day = OfficeDateField(label="期间（任一天）")
+    region = forms.ChoiceField(label=_("村（社区）/单位"))
+    day = OfficeDateField(label=_("期间（任一天）"))
     value = DecimalInput(
-        label="数值", max_digits=16, decimal_places=4, error_messages={"invalid": "请填写数字，如 1200 或 1,200.5。"}
+        label=_("数值"),
+        max_digits=16,
+        decimal_places=4,
+        error_messages={"invalid": _("请填写数字，如 1200 或 1,200.5。")},
     )
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    files = MultipleFileField(label="佐证材料", required=False)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    files = MultipleFileField(label=_("佐证材料"), required=False)
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,22 +92,22 @@ class ReportForm(forms.Form):
 
 class CorrectForm(forms.Form):
     value = DecimalInput(
-        label="更正后数值", max_digits=16, decimal_places=4, error_messages={"invalid": "请填写数字。"}
+        label=_("更正后数值"), max_digits=16, decimal_places=4, error_messages={"invalid": _("请填写数字。")}
     )
-    reason = forms.CharField(label="更正原因", max_length=500)
+    reason = forms.CharField(label=_("更正原因"), max_length=500)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=500)
+    reason = forms.CharField(label=_("原因"), max_length=500)
 
 
 class CompletionForm(forms.Form):
-    note = forms.CharField(label="办结说明", widget=forms.Textarea(attrs={"rows": 3}))
-    files = MultipleFileField(label="佐证材料", required=False)
+    note = forms.CharField(label=_("办结说明"), widget=forms.Textarea(attrs={"rows": 3}))
+    files = MultipleFileField(label=_("佐证材料"), required=False)
 
 
 class ReminderForm(forms.Form):
-    message = forms.CharField(label="催办内容", max_length=500, initial="请加快推进，按序时进度完成。")
+    message = forms.CharField(label=_("催办内容"), max_length=500, initial=_("请加快推进，按序时进度完成。"))
 
 
 class RemindVillagesForm(forms.Form):
@@ -132,19 +135,21 @@ class AnswerForm(forms.Form):
 
 
 class ReopenPeriodForm(forms.Form):
-    period_day = OfficeDateField(label="要重新开放的期间（任一天）")
-    until = OfficeDateField(label="开放至")
-    reason = forms.CharField(label="原因", max_length=500)
+    period_day = OfficeDateField(label=_("要重新开放的期间（任一天）"))
+    until = OfficeDateField(label=_("开放至"))
+    reason = forms.CharField(label=_("原因"), max_length=500)
 
 
 class ActivityForm(forms.Form):
-    region = forms.ChoiceField(label="村（社区）")
-    kind = forms.ChoiceField(label="类别", choices=ActivityKind.choices)
-    topic = forms.CharField(label="事项", max_length=60, help_text="指标按事项统计，如“廉政谈话”“帮扶责任人培训”。")
-    title = forms.CharField(label="标题", max_length=200)
-    date = OfficeDateField(label="日期")
-    count = forms.IntegerField(label="人数/户数", min_value=0, required=False, initial=0)
-    amount = DecimalInput(label="数量/金额", max_digits=16, decimal_places=4, required=False)
+    region = forms.ChoiceField(label=_("村（社区）"))
+    kind = forms.ChoiceField(label=_("类别"), choices=ActivityKind.choices)
+    topic = forms.CharField(
+        label=_("事项"), max_length=60, help_text=_("指标按事项统计，如“廉政谈话”“帮扶责任人培训”。")
+    )
+    title = forms.CharField(label=_("标题"), max_length=200)
+    date = OfficeDateField(label=_("日期"))
+    count = forms.IntegerField(label=_("人数/户数"), min_value=0, required=False, initial=0)
+    amount = DecimalInput(label=_("数量/金额"), max_digits=16, decimal_places=4, required=False)
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,24 +185,24 @@ class RevisionForm(forms.Form):
 
 
 class GoalForm(RevisionForm):
-    code = forms.CharField(label="编号", max_length=20, required=False, help_text="如“一”“（一）”“1”，可不填。")
-    title = forms.CharField(label="名称", max_length=200)
+    code = forms.CharField(label=_("编号"), max_length=20, required=False, help_text=_("如“一”“（一）”“1”，可不填。"))
+    title = forms.CharField(label=_("名称"), max_length=200)
     level_name = forms.CharField(
-        label="层级名称", max_length=30, required=False, help_text="如“中心任务”“重点工作”，可不填。"
+        label=_("层级名称"), max_length=30, required=False, help_text=_("如“中心任务”“重点工作”，可不填。")
     )
 
 
 class TaskForm(RevisionForm):
-    code = forms.CharField(label="编号", max_length=20, required=False)
-    title = forms.CharField(label="任务", max_length=300)
-    start = forms.DateField(label="开始日期", widget=DATE)
-    deadline = forms.DateField(label="完成时限", widget=DATE)
-    leader = forms.TypedChoiceField(label="责任领导", required=False, coerce=int, empty_value=None)
-    lead_unit = forms.TypedChoiceField(label="牵头单位", required=False, coerce=int, empty_value=None)
+    code = forms.CharField(label=_("编号"), max_length=20, required=False)
+    title = forms.CharField(label=_("任务"), max_length=300)
+    start = forms.DateField(label=_("开始日期"), widget=DATE)
+    deadline = forms.DateField(label=_("完成时限"), widget=DATE)
+    leader = forms.TypedChoiceField(label=_("责任领导"), required=False, coerce=int, empty_value=None)
+    lead_unit = forms.TypedChoiceField(label=_("牵头单位"), required=False, coerce=int, empty_value=None)
     assisting_units = forms.TypedMultipleChoiceField(
-        label="配合单位", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("配合单位"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
-    owner = forms.TypedChoiceField(label="责任人", required=False, coerce=int, empty_value=None)
+    owner = forms.TypedChoiceField(label=_("责任人"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, people: list[tuple[int, str]], units: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,38 +214,38 @@ class TaskForm(RevisionForm):
 
 
 class IndicatorForm(RevisionForm):
-    code = forms.CharField(label="编号", max_length=30, required=False)
-    name = forms.CharField(label="指标", max_length=200)
-    unit = forms.CharField(label="计量单位", max_length=20, help_text="如“户”“万元”“%”。")
+    code = forms.CharField(label=_("编号"), max_length=30, required=False)
+    name = forms.CharField(label=_("指标"), max_length=200)
+    unit = forms.CharField(label=_("计量单位"), max_length=20, help_text=_("如“户”“万元”“%”。"))
     target = DecimalInput(
-        label="目标值", max_digits=16, decimal_places=4, error_messages={"invalid": "请填写数字，如 1200。"}
+        label=_("目标值"), max_digits=16, decimal_places=4, error_messages={"invalid": _("请填写数字，如 1200。")}
     )
     cumulative = forms.TypedChoiceField(
-        label="口径",
-        choices=[("1", "累计（每次填截至期末的累计数）"), ("0", "当期（每次填本期数，全年为各期之和）")],
+        label=_("口径"),
+        choices=[("1", _("累计（每次填截至期末的累计数）")), ("0", _("当期（每次填本期数，全年为各期之和）"))],
         coerce=lambda v: v == "1",
         initial="1",
     )
-    period_type = forms.ChoiceField(label="填报周期", choices=PeriodType.choices, initial=PeriodType.MONTH)
-    deadline = forms.DateField(label="完成时限", required=False, widget=DATE, help_text="不填则同任务时限。")
-    direction = forms.ChoiceField(label="方向", choices=Direction.choices, initial=Direction.HIGHER)
+    period_type = forms.ChoiceField(label=_("填报周期"), choices=PeriodType.choices, initial=PeriodType.MONTH)
+    deadline = forms.DateField(label=_("完成时限"), required=False, widget=DATE, help_text=_("不填则同任务时限。"))
+    direction = forms.ChoiceField(label=_("方向"), choices=Direction.choices, initial=Direction.HIGHER)
     source = forms.ChoiceField(
-        label="数据来源",
+        label=_("数据来源"),
         choices=[
-            (SourceKind.REPORT, "人工填报"),
-            (SourceKind.COMPUTED, "系统计算（台账、网格事件、工作记录）"),
-            (SourceKind.CHILDREN, "下级指标汇总"),
+            (SourceKind.REPORT, _("人工填报")),
+            (SourceKind.COMPUTED, _("系统计算（台账、网格事件、工作记录）")),
+            (SourceKind.CHILDREN, _("下级指标汇总")),
         ],
     )
-    source_key = forms.ChoiceField(label="计算来源", required=False)
+    source_key = forms.ChoiceField(label=_("计算来源"), required=False)
     source_params = forms.CharField(
-        label="计算参数",
+        label=_("计算参数"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text='JSON，如 {"ledger": "gas-conversion", "measure": "count"}；人工填报时留空。',
+        help_text=_('JSON，如 {"ledger": "gas-conversion", "measure": "count"}；人工填报时留空。'),
     )
-    decomposition = forms.ChoiceField(label="分解方式", choices=Decomposition.choices, initial=Decomposition.NONE)
-    weight = DecimalInput(label="权重", max_digits=6, decimal_places=2, initial=Decimal(1), min_value=Decimal(0))
+    decomposition = forms.ChoiceField(label=_("分解方式"), choices=Decomposition.choices, initial=Decomposition.NONE)
+    weight = DecimalInput(label=_("权重"), max_digits=6, decimal_places=2, initial=Decimal(1), min_value=Decimal(0))
 
     def __init__(self, *args, **kwargs):
         from zhili.targets import sources
@@ -257,30 +262,30 @@ class IndicatorForm(RevisionForm):
         try:
             value = json.loads(raw)
         except ValueError:
-            raise forms.ValidationError('计算参数不是有效的 JSON，如 {"ledger": "gas-conversion"}。') from None
+            raise forms.ValidationError(_('计算参数不是有效的 JSON，如 {"ledger": "gas-conversion"}。')) from None
         if not isinstance(value, dict):
-            raise forms.ValidationError("计算参数应是一个 JSON 对象（{…}）。")
+            raise forms.ValidationError(_("计算参数应是一个 JSON 对象（{…}）。"))
         return value
 
     def clean(self):
         data = super().clean()
         if data.get("source") == SourceKind.COMPUTED and not data.get("source_key"):
-            self.add_error("source_key", "系统计算的指标请选择计算来源。")
+            self.add_error("source_key", _("系统计算的指标请选择计算来源。"))
         return data
 
 
 class RolloverForm(forms.Form):
-    from_year = forms.IntegerField(label="从年度", min_value=2000, max_value=2100)
-    to_year = forms.IntegerField(label="结转到年度", min_value=2000, max_value=2100)
+    from_year = forms.IntegerField(label=_("从年度"), min_value=2000, max_value=2100)
+    to_year = forms.IntegerField(label=_("结转到年度"), min_value=2000, max_value=2100)
     carry_targets = forms.BooleanField(
-        label="沿用上年目标值（标记为“沿用上年”，待确认）", required=False, help_text="不选则目标值留空待填。"
+        label=_("沿用上年目标值（标记为“沿用上年”，待确认）"), required=False, help_text=_("不选则目标值留空待填。")
     )
 
 
 class LightRuleForm(forms.Form):
-    effective_from = forms.DateField(label="生效日期", widget=DATE)
+    effective_from = forms.DateField(label=_("生效日期"), widget=DATE)
     red_gap = DecimalInput(
-        label="红灯：落后序时进度超过（百分点）", max_digits=5, decimal_places=2, min_value=Decimal("0.01")
+        label=_("红灯：落后序时进度超过（百分点）"), max_digits=5, decimal_places=2, min_value=Decimal("0.01")
     )
-    due_soon_days = forms.IntegerField(label="黄灯：距时限不足（工作日）", min_value=0, max_value=60)
-    report_grace_days = forms.IntegerField(label="填报期：期末后（自然日）", min_value=0, max_value=60)
+    due_soon_days = forms.IntegerField(label=_("黄灯：距时限不足（工作日）"), min_value=0, max_value=60)
+    report_grace_days = forms.IntegerField(label=_("填报期：期末后（自然日）"), min_value=0, max_value=60)

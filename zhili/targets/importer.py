@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from zhili.excel import values as xv
 from zhili.imports.models import StagedChange
@@ -151,10 +152,14 @@ class _Names:
             return None
         ids = self.people.get(text.strip(), [])
         if not ids:
-            raise xv.ValueProblem(f"「{text}」不是{self.sub.name}的人员；请先在人员中登记，或核对姓名。")
+            raise xv.ValueProblem(
+                _("「%(text)s」不是%(name)s的人员；请先在人员中登记，或核对姓名。")
+                % {"text": text, "name": self.sub.name}
+            )
         if len(ids) > 1:
             raise xv.ValueProblem(
-                f"{self.sub.name}有 {len(ids)} 位「{text}」，无法确定{label}是哪一位，请在页面上指定。"
+                _("%(name)s有 %(v)s 位「%(text)s」，无法确定%(label)s是哪一位，请在页面上指定。")
+                % {"name": self.sub.name, "v": len(ids), "text": text, "label": label}
             )
         return ids[0]
 
@@ -162,7 +167,10 @@ class _Names:
         pk = self.units.get(name.strip())
         if pk is None:
             known = "、".join(list(self.unit_names.values())[:8])
-            raise xv.ValueProblem(f"「{name}」不是{self.sub.name}的单位（科室）。已有：{known}…")
+            raise xv.ValueProblem(
+                _("「%(name)s」不是%(name2)s的单位（科室）。已有：%(known)s…")
+                % {"name": name, "name2": self.sub.name, "known": known}
+            )
         return pk
 
 
@@ -207,9 +215,15 @@ class TargetsCleaner:
                 errors.append(_Problem(SPLIT_SHEET, cells.get("village"), f"{where}：{exc}"))
                 continue
             if village is None:
-                errors.append(_Problem(SPLIT_SHEET, None, f"{where}：请填写村（社区）。"))
+                errors.append(_Problem(SPLIT_SHEET, None, _("%(where)s：请填写村（社区）。") % {"where": where}))
             elif village in out:
-                errors.append(_Problem(SPLIT_SHEET, village.name, f"{where}：“{village.name}”重复分解。"))
+                errors.append(
+                    _Problem(
+                        SPLIT_SHEET,
+                        village.name,
+                        _("%(where)s：“%(name)s”重复分解。") % {"where": where, "name": village.name},
+                    )
+                )
             else:
                 out[village] = cells.get("target")
         return out
@@ -242,35 +256,44 @@ class TargetsCleaner:
         self.above = {k: text[k] for k in ("path", "task", "leader", "lead_unit", "assisting", "owner")}
         goals = split_path(text["path"])
         if not goals:
-            errors.append(_Problem("目标层级", cell["path"], "请填写目标层级，如“二、重点工作 / （一）乡村振兴”。"))
+            errors.append(_Problem("目标层级", cell["path"], _("请填写目标层级，如“二、重点工作 / （一）乡村振兴”。")))
         if not text["task"]:
-            errors.append(_Problem("任务", cell["task"], "请填写任务。"))
+            errors.append(_Problem("任务", cell["task"], _("请填写任务。")))
         name = text["indicator"]
         if not name:
             errors.append(
-                _Problem("指标", cell["indicator"], "请填写指标；没有量化指标的任务请在“编制年度目标”页面添加。")
+                _Problem("指标", cell["indicator"], _("请填写指标；没有量化指标的任务请在“编制年度目标”页面添加。"))
             )
         unit = text["unit"] or (self.target_unit or "")
         if name and (not unit or len(unit) > 20 or re.fullmatch(r"[\d.\s]+", unit)):
-            errors.append(_Problem("计量单位", cell["unit"], "无法识别计量单位，请填写如“户”“万元”“%”。"))
+            errors.append(_Problem("计量单位", cell["unit"], _("无法识别计量单位，请填写如“户”“万元”“%”。")))
         target = None
         try:
             target = xv.parse_decimal(cell["target"], decimals=4, percent=True).value
             if target is None and name:
-                errors.append(_Problem("目标值", cell["target"], "请填写目标值。"))
+                errors.append(_Problem("目标值", cell["target"], _("请填写目标值。")))
             elif target is not None and target < 0:
-                errors.append(_Problem("目标值", cell["target"], "目标值不能为负数。"))
+                errors.append(_Problem("目标值", cell["target"], _("目标值不能为负数。")))
         except xv.ValueProblem as exc:
             errors.append(_Problem("目标值", cell["target"], str(exc)))
         cumulative = CUMULATIVE.get(text["measure"].replace(" ", ""), None) if text["measure"] else True
         if cumulative is None:
-            errors.append(_Problem("口径", cell["measure"], f"「{text['measure']}」不是口径，请填写“累计”或“当期”。"))
+            errors.append(
+                _Problem(
+                    "口径", cell["measure"], _("「%(v)s」不是口径，请填写“累计”或“当期”。") % {"v": text["measure"]}
+                )
+            )
         deadline = None
         try:
             deadline = xv.parse_deadline(cell["deadline"], self.year).value
             if deadline is not None and deadline.year != self.year:
                 errors.append(
-                    _Problem("完成时限", cell["deadline"], f"完成时限 {deadline:%Y-%m-%d} 不在 {self.year} 年度内。")
+                    _Problem(
+                        "完成时限",
+                        cell["deadline"],
+                        _("完成时限 %(deadline)s 不在 %(year)s 年度内。")
+                        % {"deadline": format(deadline, "%Y-%m-%d"), "year": self.year},
+                    )
                 )
         except xv.ValueProblem as exc:
             errors.append(_Problem("完成时限", cell["deadline"], str(exc)))
@@ -299,7 +322,12 @@ class TargetsCleaner:
             if v in split:
                 if raw is not None:
                     errors.append(
-                        _Problem(v.name, raw, f"“{v.name}”在本表和“{SPLIT_SHEET}”表中都有分解，请只保留一处。")
+                        _Problem(
+                            v.name,
+                            raw,
+                            _("“%(name)s”在本表和“%(SPLIT_SHEET)s”表中都有分解，请只保留一处。")
+                            % {"name": v.name, "SPLIT_SHEET": SPLIT_SHEET},
+                        )
                     )
                 raw = split[v]
             try:
@@ -312,7 +340,11 @@ class TargetsCleaner:
                 total += value
         if shares and target is not None and total > target:
             warnings.append(
-                _Problem("分解", _num(total), f"分解到村的合计 {_num(total)} 超过目标值 {_num(target)}，请核对。")
+                _Problem(
+                    "分解",
+                    _num(total),
+                    _("分解到村的合计 %(v)s 超过目标值 %(v2)s，请核对。") % {"v": _num(total), "v2": _num(target)},
+                )
             )
         if errors:
             return row

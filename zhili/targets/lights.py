@@ -18,6 +18,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from zhili.core import lights as core_lights
 from zhili.core.lights import DONE, GREEN, LABELS, NONE, ORDER, OVERDUE, RED, YELLOW
 from zhili.core.workdays import working_days_between
@@ -99,10 +101,10 @@ class Light(core_lights.Light):
 
     @property
     def rule_text(self) -> str:
-        return (
-            f"规则：完成率 ≥100% 为已完成；过时限未完成为逾期；落后序时进度超过 {_n(self.rule.red_gap)} 个百分点为红灯；"
-            f"落后不超过该值或距时限不足 {self.rule.due_soon_days} 个工作日为黄灯；其余为绿灯。"
-        )
+        return _(
+            "规则：完成率 ≥100%% 为已完成；过时限未完成为逾期；落后序时进度超过 %(red_gap)s 个百分点为红灯；"
+            "落后不超过该值或距时限不足 %(days)s 个工作日为黄灯；其余为绿灯。"
+        ) % {"red_gap": _n(self.rule.red_gap), "days": self.rule.due_soon_days}
 
     @property
     def gap(self) -> Decimal | None:
@@ -110,26 +112,36 @@ class Light(core_lights.Light):
 
     def explain(self) -> str:
         """The sentence shown when someone clicks the light."""
-        red_gap = _n(self.rule.red_gap)
-        r = self.rule
         if self.state == NONE:
-            return "尚无填报或计算数据，无法亮灯。"
-        c, s, g = self.completion, self.schedule, self.gap
-        base = f"完成率 {c}%，序时进度 {s}%"
+            return _("尚无填报或计算数据，无法亮灯。")
+        figures = {
+            "c": self.completion,
+            "s": self.schedule,
+            "g": self.gap,
+            "red_gap": _n(self.rule.red_gap),
+            "deadline": f"{self.deadline:%Y-%m-%d}",
+            "days": self.working_days_left,
+            "soon": self.rule.due_soon_days,
+        }
         if self.state == DONE:
-            return f"{base}：完成率达到 100%，已完成。"
-        if self.state == OVERDUE:
-            return f"{base}：已过完成时限 {self.deadline:%Y-%m-%d} 仍未完成，逾期。"
-        if self.state == RED:
-            return f"{base}：落后序时进度 {g} 个百分点，超过红灯阈值 {red_gap} 个百分点。"
-        if self.state == YELLOW:
-            if g is not None and g > 0:
-                return f"{base}：落后序时进度 {g} 个百分点（不超过 {red_gap} 个百分点），黄灯。"
-            return (
-                f"{base}：距完成时限 {self.deadline:%Y-%m-%d} 仅剩 {self.working_days_left} 个工作日"
-                f"（不足 {r.due_soon_days} 个），黄灯提醒。"
+            sentence = _("完成率 %(c)s%%，序时进度 %(s)s%%：完成率达到 100%%，已完成。")
+        elif self.state == OVERDUE:
+            sentence = _("完成率 %(c)s%%，序时进度 %(s)s%%：已过完成时限 %(deadline)s 仍未完成，逾期。")
+        elif self.state == RED:
+            sentence = _(
+                "完成率 %(c)s%%，序时进度 %(s)s%%：落后序时进度 %(g)s 个百分点，超过红灯阈值 %(red_gap)s 个百分点。"
             )
-        return f"{base}：不落后于序时进度，距时限还有 {self.working_days_left} 个工作日，绿灯。"
+        elif self.state == YELLOW and self.gap is not None and self.gap > 0:
+            sentence = _(
+                "完成率 %(c)s%%，序时进度 %(s)s%%：落后序时进度 %(g)s 个百分点（不超过 %(red_gap)s 个百分点），黄灯。"
+            )
+        elif self.state == YELLOW:
+            sentence = _(
+                "完成率 %(c)s%%，序时进度 %(s)s%%：距完成时限 %(deadline)s 仅剩 %(days)s 个工作日（不足 %(soon)s 个），黄灯提醒。"
+            )
+        else:
+            sentence = _("完成率 %(c)s%%，序时进度 %(s)s%%：不落后于序时进度，距时限还有 %(days)s 个工作日，绿灯。")
+        return sentence % figures
 
 
 def _n(value: Decimal) -> str:

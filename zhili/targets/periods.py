@@ -5,6 +5,9 @@ from __future__ import annotations
 import calendar
 import datetime
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+
 from zhili.targets.models import PeriodType
 
 # The years a page, the API or an export may ask for: a year outside them is a typo, never a work plan.
@@ -40,9 +43,9 @@ def periods_in_year(year: int, period_type: str, until: datetime.date) -> list[t
 
 def label(start: datetime.date, end: datetime.date, period_type: str) -> str:
     if period_type == PeriodType.MONTH:
-        return f"{start.year}年{start.month}月"
+        return formats.date_format(start, "YEAR_MONTH_FORMAT")  # 2020年1月, January 2020
     if period_type == PeriodType.QUARTER:
-        return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
+        return _("%(year)s年第%(quarter)s季度") % {"year": start.year, "quarter": (start.month - 1) // 3 + 1}
     if period_type == PeriodType.YEAR:
-        return f"{start.year}年"
-    return f"{start:%m-%d}至{end:%m-%d}"
+        return _("%(year)s年") % {"year": start.year}
+    return _("%(start)s至%(end)s") % {"start": f"{start:%m-%d}", "end": f"{end:%m-%d}"}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from zhili.core import clock
 from zhili.people.models import Person, Unit
@@ -22,7 +23,7 @@ def viewpoint(scope: Scope, code: str | None = None) -> Viewpoint:
     decomposed to villages and units, never to grids."""
     view = scope_viewpoint(scope, code)
     if view.grid is not None:
-        raise NoViewpoint("目标任务分解到村（社区）和单位，不分解到网格；网格员的巡查任务在“网格事件”中。")
+        raise NoViewpoint(_("目标任务分解到村（社区）和单位，不分解到网格；网格员的巡查任务在“网格事件”中。"))
     return view
 
 
@@ -35,7 +36,7 @@ def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
         .first()
     )
     if ind is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     sub = ind.task.goal.region
     if scope.can_read(sub.path):
         return ind, Viewpoint(sub, None)
@@ -53,7 +54,7 @@ def get_indicator_or_404(scope: Scope, pk: int) -> tuple[Indicator, Viewpoint]:
             village = Region.objects.select_related("parent").get(pk=region_id)
             now = history.holder(village, year_window(ind.task.goal.year, clock.today()).end)
             return ind, Viewpoint(sub, now if scope.can_read(now.path) else village)
-    raise Http404("不存在或无权查看。")
+    raise Http404(_("不存在或无权查看。"))
 
 
 def get_task_or_404(scope: Scope, pk: int) -> Task:
@@ -70,14 +71,14 @@ def get_task_or_404(scope: Scope, pk: int) -> Task:
             for p in Region.objects.filter(target_shares__indicator__task=task).values_list("path", flat=True)
         ):
             return task
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return task
 
 
 def get_entry_or_404(scope: Scope, pk: int) -> Entry:
     entry = Entry.objects.select_related("indicator__task__goal__region", "region", "unit").filter(pk=pk).first()
     if entry is None or not scope.can_read(entry.region.path):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return entry
 
 
@@ -85,13 +86,13 @@ def get_evidence_or_404(scope: Scope, pk: int) -> Evidence:
     """A file is seen by whoever sees the entry or the task it belongs to (404 for everyone else)."""
     ev = Evidence.objects.filter(pk=pk).first()
     if ev is None:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     if ev.entry_id is not None:
         get_entry_or_404(scope, ev.entry_id)
     elif ev.task_id is not None:
         get_task_or_404(scope, ev.task_id)
     else:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return ev
 
 
@@ -101,7 +102,7 @@ def get_evidence_or_404(scope: Scope, pk: int) -> Evidence:
 def get_goal_or_404(scope: Scope, pk: int) -> Goal:
     goal = Goal.objects.active().select_related("region").filter(pk=pk).first()
     if goal is None or not scope.can_read(goal.region.path):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return goal
 
 
@@ -174,7 +175,7 @@ def get_village_reminder_or_404(scope: Scope, pk: int) -> Reminder:
         .first()
     )
     if reminder is None or reminder.region is None or not scope.can_read(reminder.region.path):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return reminder
 
 

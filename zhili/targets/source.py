@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.regions import history
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
@@ -21,18 +23,26 @@ class ActivitySource(IndicatorSource):
     """
 
     key = "activities"
-    label = "工作记录（会议、培训、谈话、走访……）"
-    MEASURES = {"records": "条数", "people": "人数/户数之和", "amount": "数量/金额之和", "villages": "有记录的村数"}
+    label = gettext_lazy("工作记录（会议、培训、谈话、走访……）")
+    MEASURES = {
+        "records": gettext_lazy("条数"),
+        "people": gettext_lazy("人数/户数之和"),
+        "amount": gettext_lazy("数量/金额之和"),
+        "villages": gettext_lazy("有记录的村数"),
+    }
 
     def check_params(self, params: dict) -> None:
         if not (params.get("topic") or "").strip():
-            raise ValidationError("工作记录来源需要填写“事项”（如：廉政谈话）。")
+            raise ValidationError(_("工作记录来源需要填写“事项”（如：廉政谈话）。"))
         if params.get("measure", "records") not in self.MEASURES:
-            raise ValidationError(f"统计方式应为：{'、'.join(self.MEASURES)}。")
+            raise ValidationError(_("统计方式应为：%(v)s。") % {"v": "、".join(self.MEASURES)})
 
     def describe(self, indicator) -> str:
         p = indicator.source_params
-        return f"统计事项为“{p.get('topic')}”的工作记录的{self.MEASURES.get(p.get('measure', 'records'))}"
+        return _("统计事项为“%(topic)s”的工作记录的%(what)s") % {
+            "topic": p.get("topic"),
+            "what": self.MEASURES.get(p.get("measure", "records")),
+        }
 
     def _base(self, window: Window):
         from zhili.targets.models import ActivityRecord
@@ -70,7 +80,7 @@ class ActivitySource(IndicatorSource):
 
     def table(self, indicator, records):
         return (
-            ["日期", "区划", "事项", "标题", "人数/户数", "数量/金额"],
+            [_("日期"), _("区划"), _("事项"), _("标题"), _("人数/户数"), _("数量/金额")],
             [
                 [f"{r.date:%Y-%m-%d}", r.region.name, r.topic, r.title, r.count, "" if r.amount is None else r.amount]
                 for r in records

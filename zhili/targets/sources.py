@@ -36,6 +36,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from zhili.regions import history
 from zhili.regions.models import Region
@@ -90,7 +91,9 @@ def get(key: str) -> IndicatorSource:
     try:
         return _REGISTRY[key]
     except KeyError:
-        raise ValidationError(f"未知的计算来源“{key}”。可用：{'、'.join(sorted(_REGISTRY))}。") from None
+        raise ValidationError(
+            _("未知的计算来源“%(key)s”。可用：%(v)s。") % {"key": key, "v": "、".join(sorted(_REGISTRY))}
+        ) from None
 
 
 def choices() -> list[tuple[str, str]]:

@@ -60,7 +60,7 @@ def board(request: HttpRequest) -> HttpResponse:
     try:
         view = queries.viewpoint(request.scope, request.GET.get("region"))
     except queries.NoViewpoint as exc:
-        return render(request, "targets/refused.html", {"message": str(exc), "title": "目标任务"})
+        return render(request, "targets/refused.html", {"message": str(exc), "title": _("目标任务")})
     today = clock.today()
     year = _year(request)
     b = engine.build_board(view.sub, year, today, village=view.village)
@@ -272,7 +272,7 @@ def records(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     village = Region.objects.filter(code=code, parent=view.sub).first()
     if village is None or not request.scope.can_read(village.path):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     today = clock.today()
     window = engine.year_window(ind.task.goal.year, today)
     # the village's rows and its predecessors' (merged into it by the window's end), each predecessor's own
@@ -308,7 +308,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     choices = _report_choices(request, ind, view)
     if not choices:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     form = ReportForm(request.POST, request.FILES, choices=choices)
     if form.is_valid():
         d = form.cleaned_data
@@ -333,8 +333,12 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         if entry:
             messages.success(
                 request,
-                f"已填报 {periods.label(entry.period_start, entry.period_end, ind.period_type)}"
-                f"：{entry.value.normalize():f}{ind.unit}。",
+                _("已填报 %(v)s：%(v2)s%(unit)s。")
+                % {
+                    "v": periods.label(entry.period_start, entry.period_end, ind.period_type),
+                    "v2": format(entry.value.normalize(), "f"),
+                    "unit": ind.unit,
+                },
             )
             return redirect("targets:indicator", pk=ind.pk)
     return _indicator_page(request, ind, view, report_form=form, status=400)
@@ -357,7 +361,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         return _refused(request, " ".join(exc.messages))
-    messages.success(request, "已更正；原填报保留在历史中。")
+    messages.success(request, _("已更正；原填报保留在历史中。"))
     return (
         redirect("targets:records", pk=entry.indicator_id, code=entry.region.code)
         if entry.region.level == Level.VILLAGE
@@ -386,7 +390,9 @@ def reopen_period(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return _refused(request, " ".join(exc.messages))
     messages.success(
-        request, f"已重新开放{periods.label(start, end, ind.period_type)}的填报，至 {d['until']:%Y-%m-%d}。"
+        request,
+        _("已重新开放%(v)s的填报，至 %(v2)s。")
+        % {"v": periods.label(start, end, ind.period_type), "v2": format(d["until"], "%Y-%m-%d")},
     )
     return redirect("targets:indicator", pk=ind.pk)
 
@@ -403,7 +409,7 @@ def shares(request: HttpRequest, pk: int) -> HttpResponse:
     """分解下达: the table of villages (or units) and their parts; a mismatch needs a reason."""
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     if not view.whole or not policy.plan_targets(request.scope, view.sub) or ind.decomposition == Decomposition.NONE:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     if ind.decomposition == Decomposition.VILLAGES:
         # the villages of the day the year's figures count; a successor without a share of its own shows its
         # predecessors' added up (what it answers for until the subdistrict decomposes to it)
@@ -422,7 +428,7 @@ def shares(request: HttpRequest, pk: int) -> HttpResponse:
                 actions.do_set_shares(
                     ind, targets, reason=request.POST.get("reason", ""), actor=request.user, scope=request.scope
                 )
-                messages.success(request, "分解已保存。")
+                messages.success(request, _("分解已保存。"))
                 return redirect("targets:indicator", pk=ind.pk)
             except ValidationError as exc:
                 errors = exc.messages
@@ -479,20 +485,20 @@ def task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         if verb == "complete":
             form = CompletionForm(request.POST, request.FILES)
             if not form.is_valid():
-                raise ValidationError("请填写办结说明。")
+                raise ValidationError(_("请填写办结说明。"))
             actions.do_report_completion(
                 t, note=form.cleaned_data["note"], files=request.FILES.getlist("files"), actor=actor, scope=scope
             )
-            messages.success(request, "已报告办结，等待街道领导确认销号。")
+            messages.success(request, _("已报告办结，等待街道领导确认销号。"))
         elif verb == "confirm":
             actions.do_confirm_closure(t, actor=actor, scope=scope)
-            messages.success(request, "已确认办结销号。")
+            messages.success(request, _("已确认办结销号。"))
         elif verb == "reopen":
             actions.do_reopen_task(t, reason=request.POST.get("reason", ""), actor=actor, scope=scope)
-            messages.success(request, "任务已重新打开。")
+            messages.success(request, _("任务已重新打开。"))
         elif verb == "remind":
             made = actions.do_send_reminder(t, message=request.POST.get("message", ""), actor=actor, scope=scope)
-            messages.success(request, f"已催办 {len(made)} 人，将显示在其首页待办中。")
+            messages.success(request, _("已催办 %(v)s 人，将显示在其首页待办中。") % {"v": len(made)})
         elif verb in ("up", "down"):
             actions.do_move_task(t, up=verb == "up", actor=actor, scope=scope)
             return redirect(f"{reverse('targets:plan')}?year={t.goal.year}#task-{t.pk}")
@@ -500,14 +506,14 @@ def task_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
             actions.do_archive_task(
                 t, reason=request.POST.get("reason", ""), revision=_revision(request), actor=actor, scope=scope
             )
-            messages.success(request, f"已归档任务：{t}（连同其指标）")
+            messages.success(request, _("已归档任务：%(t)s（连同其指标）") % {"t": t})
             return redirect(f"{reverse('targets:plan')}?year={t.goal.year}")
         elif verb == "read":
             for r in t.reminders.filter(to=actor, read_at__isnull=True):
                 actions.do_mark_reminder_read(r, actor=actor)
-            messages.success(request, "已知悉。")
+            messages.success(request, _("已知悉。"))
         else:
-            raise Http404("不存在或无权查看。")
+            raise Http404(_("不存在或无权查看。"))
     except ValidationError as exc:
         return _refused(request, " ".join(exc.messages))
     return redirect("targets:task", pk=t.pk)
@@ -523,7 +529,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
     if not view.whole:
         scheme = RankingScheme.objects.filter(region=view.sub, year=year, subject="villages").first()
         if subject != "villages" or scheme is None or not policy.see_ranking(request.scope, scheme):
-            raise Http404("排名只对街道（乡镇）一级显示。")
+            raise Http404(_("排名只对街道（乡镇）一级显示。"))
     scheme, ranked = ranking.rank(view.sub, year, clock.today(), subject)
     return render(
         request,
@@ -578,7 +584,7 @@ def activities(request: HttpRequest) -> HttpResponse:
     form = ActivityForm(request.POST or None, choices=[(str(v.pk), v.name) for v in writable])
     if request.method == "POST":
         if not writable:
-            raise Http404("不存在或无权查看。")
+            raise Http404(_("不存在或无权查看。"))
         if form.is_valid():
             d = form.cleaned_data
             region = next(v for v in writable if str(v.pk) == d["region"])
@@ -596,7 +602,7 @@ def activities(request: HttpRequest) -> HttpResponse:
                 scope=scope,
             )
             if rec:
-                messages.success(request, f"已登记：{rec.title}")
+                messages.success(request, _("已登记：%(title)s") % {"title": rec.title})
                 return redirect("targets:activities")
     qs = scope.filter(ActivityRecord.objects.active().select_related("region"), "region__path")
     topic = request.GET.get("topic", "").strip()
@@ -623,8 +629,17 @@ def _planner_view(request: HttpRequest, code: str | None = None) -> queries.View
     """The subdistrict a planner builds (404 for anyone who may not plan its targets: nothing to show them)."""
     view = queries.viewpoint(request.scope, code)
     if not view.whole or not policy.plan_targets(request.scope, view.sub):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return view
+
+
+def _plans(request: HttpRequest) -> bool:
+    """Whether this person builds the year (the plan page is theirs to open)."""
+    try:
+        view = queries.viewpoint(request.scope)
+    except queries.NoViewpoint:
+        return False
+    return view.whole and policy.plan_targets(request.scope, view.sub)
 
 
 def _form_flow(
@@ -645,10 +660,9 @@ def _form_flow(
         if done:
             messages.success(request, said(done))
             return redirect(then(done))
-    crumbs = [
-        ("目标任务", f"{reverse('targets:board')}?year={year}"),
-        ("编制年度目标", f"{reverse('targets:plan')}?year={year}"),
-    ]
+    crumbs = [(_("目标任务"), f"{reverse('targets:board')}?year={year}")]
+    if _plans(request):  # an office authoring its own indicators has no plan page to go back to
+        crumbs.append((_("编制年度目标"), f"{reverse('targets:plan')}?year={year}"))
     return render(
         request,
         "targets/edit.html",
@@ -687,7 +701,7 @@ def remind_villages(request: HttpRequest, pk: int) -> HttpResponse:
     """催办 from the breakdown: the villages ticked, or every red or overdue village of the indicator."""
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     if not view.whole or ind.decomposition != Decomposition.VILLAGES:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     rows, _computed = _subjects(ind, view, request.scope)
     by_code = {v.code: v for v, _c, _m in rows}
     form = RemindVillagesForm(request.POST, villages=[(v.code, v.name) for v, _c, _m in rows])
@@ -737,9 +751,9 @@ def _int(raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise Http404("不存在或无权查看。") from None
+        raise Http404(_("不存在或无权查看。")) from None
     if not 0 < value < 2**63:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return value
 
 
@@ -762,9 +776,11 @@ def goal_new(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             scope=request.scope,
         ),
-        said=lambda goal: f"已新增目标：{goal}",
+        said=lambda goal: _("已新增目标：%(goal)s") % {"goal": goal},
         then=lambda goal: _plan_url(goal.year, f"goal-{goal.pk}"),
-        title=f"新增下级目标：{parent}" if parent else f"新增 {year} 年目标",
+        title=_("新增下级目标：%(parent)s") % {"parent": parent}
+        if parent
+        else _("新增 %(year)s 年目标") % {"year": year},
         year=year,
     )
 
@@ -786,9 +802,9 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             scope=request.scope,
         ),
-        said=lambda done: f"已保存：{done}",
+        said=lambda done: _("已保存：%(done)s") % {"done": done},
         then=lambda done: _plan_url(done.year, f"goal-{done.pk}"),
-        title=f"修改目标：{goal}",
+        title=_("修改目标：%(goal)s") % {"goal": goal},
         year=goal.year,
         extra={"archive_url": reverse("targets:goal_action", args=[goal.pk, "archive"]), "revision": goal.revision},
     )
@@ -804,9 +820,9 @@ def goal_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         actions.do_archive_goal(
             goal, reason=request.POST.get("reason", ""), revision=_revision(request), actor=actor, scope=scope
         )
-        messages.success(request, f"已归档：{goal}（连同其下的目标、任务和指标）")
+        messages.success(request, _("已归档：%(goal)s（连同其下的目标、任务和指标）") % {"goal": goal})
     else:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return redirect(_plan_url(goal.year, f"goal-{goal.pk}"))
 
 
@@ -846,9 +862,9 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _task_form(request, goal.region, initial=initial),
         lambda d: actions.do_create_task(goal=goal, actor=request.user, scope=request.scope, **_task_values(d)),
-        said=lambda done: f"已新增任务：{done}",
+        said=lambda done: _("已新增任务：%(done)s") % {"done": done},
         then=lambda done: reverse("targets:task", args=[done.pk]),
-        title=f"新增任务：{goal}",
+        title=_("新增任务：%(goal)s") % {"goal": goal},
         year=year,
     )
 
@@ -874,9 +890,9 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: actions.do_update_task(
             t, revision=d["revision"], actor=request.user, scope=request.scope, **_task_values(d)
         ),
-        said=lambda done: f"已保存：{done}",
+        said=lambda done: _("已保存：%(done)s") % {"done": done},
         then=lambda done: reverse("targets:task", args=[done.pk]),
-        title=f"修改任务：{t}",
+        title=_("修改任务：%(t)s") % {"t": t},
         year=t.goal.year,
         extra={"archive_url": reverse("targets:task_action", args=[t.pk, "archive"]), "revision": t.revision},
     )
@@ -890,16 +906,16 @@ INDICATOR_FIELDS += ("source", "source_key", "source_params", "decomposition", "
 def indicator_new(request: HttpRequest, pk: int) -> HttpResponse:
     t = queries.get_task_or_404(request.scope, pk)
     if not policy.author_indicators(request.scope, t):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return _form_flow(
         request,
         IndicatorForm(request.POST or None),
         lambda d: actions.do_create_indicator(
             task=t, actor=request.user, scope=request.scope, **{k: d[k] for k in INDICATOR_FIELDS}
         ),
-        said=lambda done: f"已新增指标：{done}",
+        said=lambda done: _("已新增指标：%(done)s") % {"done": done},
         then=lambda done: reverse("targets:indicator", args=[done.pk]),
-        title=f"新增指标：{t}",
+        title=_("新增指标：%(t)s") % {"t": t},
         year=t.goal.year,
     )
 
@@ -908,7 +924,7 @@ def indicator_new(request: HttpRequest, pk: int) -> HttpResponse:
 def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     if not view.whole or not policy.author_indicators(request.scope, ind.task):
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     initial = {k: getattr(ind, k) for k in INDICATOR_FIELDS}
     initial |= {
         "cumulative": "1" if ind.cumulative else "0",
@@ -921,9 +937,9 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: actions.do_update_indicator(
             ind, revision=d["revision"], actor=request.user, scope=request.scope, **{k: d[k] for k in INDICATOR_FIELDS}
         ),
-        said=lambda done: f"已保存：{done}",
+        said=lambda done: _("已保存：%(done)s") % {"done": done},
         then=lambda done: reverse("targets:indicator", args=[done.pk]),
-        title=f"修改指标：{ind}",
+        title=_("修改指标：%(ind)s") % {"ind": ind},
         year=ind.task.goal.year,
         extra={
             "archive_url": reverse("targets:indicator_action", args=[ind.pk, "archive"]),
@@ -937,7 +953,7 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def indicator_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     ind, view = queries.get_indicator_or_404(request.scope, pk)
     if not view.whole:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     scope, actor = request.scope, request.user
     if verb in ("up", "down"):
         actions.do_move_indicator(ind, up=verb == "up", actor=actor, scope=scope)
@@ -946,9 +962,9 @@ def indicator_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         actions.do_archive_indicator(
             ind, reason=request.POST.get("reason", ""), revision=_revision(request), actor=actor, scope=scope
         )
-        messages.success(request, f"已归档指标：{ind}")
+        messages.success(request, _("已归档指标：%(ind)s") % {"ind": ind})
         return redirect("targets:task", pk=ind.task_id)
-    raise Http404("不存在或无权查看。")
+    raise Http404(_("不存在或无权查看。"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -979,11 +995,13 @@ def rollover(request: HttpRequest) -> HttpResponse:
         ),
         said=said,
         then=lambda counts: _plan_url(chosen["to_year"]),
-        title="从上一年度结转",
+        title=_("从上一年度结转"),
         year=year,
         extra={
-            "hint": "复制目标层级、任务、责任分工、指标的口径与数据来源、分解到的村（社区）、亮灯规则和考核权重；"
-            "上一年度保持不变。每个年度只能结转一次。"
+            "hint": _(
+                "复制目标层级、任务、责任分工、指标的口径与数据来源、分解到的村（社区）、亮灯规则和考核权重；"
+                "上一年度保持不变。每个年度只能结转一次。"
+            )
         },
     )
 
@@ -1000,18 +1018,21 @@ def light_rule(request: HttpRequest) -> HttpResponse:
         request,
         form,
         lambda d: actions.do_set_light_rule(region=view.sub, actor=request.user, scope=request.scope, **d),
-        said=lambda done: f"亮灯规则已保存，自 {done.effective_from:%Y-%m-%d} 起生效。",
+        said=lambda done: (
+            _("亮灯规则已保存，自 %(effective_from)s 起生效。")
+            % {"effective_from": format(done.effective_from, "%Y-%m-%d")}
+        ),
         then=lambda done: _plan_url(year),
-        title="亮灯规则",
+        title=_("亮灯规则"),
         year=year,
-        extra={"hint": "每个指标的红、黄、绿灯都按这条规则判定；新的规则从生效日期起适用，此前的亮灯不变。"},
+        extra={"hint": _("每个指标的红、黄、绿灯都按这条规则判定；新的规则从生效日期起适用，此前的亮灯不变。")},
     )
 
 
 def _target_year(request: HttpRequest, year: int):
     view = queries.viewpoint(request.scope, request.GET.get("region"))
     if not periods.FIRST_YEAR <= year <= periods.LAST_YEAR:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return importer.TargetYear(view.sub, year)
 
 
@@ -1050,7 +1071,7 @@ def reminder_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
             return refuse(request, " ".join(m for ms in form.errors.values() for m in ms), status=status_for(form))
         messages.success(request, _("已回复，催办人可以看到您的回复。"))
     else:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     return redirect(f"{reverse('targets:reminders')}#reminder-{reminder.pk}")
 
 
@@ -1061,7 +1082,7 @@ def publish_ranking(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     scheme = RankingScheme.objects.filter(region=view.sub, year=year, subject="villages").first()
     if scheme is None or not view.whole:
-        raise Http404("不存在或无权查看。")
+        raise Http404(_("不存在或无权查看。"))
     published = request.POST.get("published") == "1"
     actions.do_publish_ranking(scheme, published=published, actor=request.user, scope=request.scope)
     messages.success(request, _("排名已向各村（社区）公开。") if published else _("排名已不再向各村（社区）公开。"))

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.core import audit, errors
@@ -50,11 +51,13 @@ def township_codes(code: str) -> tuple[str, str, str]:
     code = normalise_code(code)
     if not (len(code) == 9 and code.isascii() and code.isdigit()):
         raise ValidationError(
-            f"乡镇（街道）代码“{code}”无效：应为 9 位数字（县级代码 6 位 + 乡镇 3 位，如 370115003）。"
+            _("乡镇（街道）代码“%(code)s”无效：应为 9 位数字（县级代码 6 位 + 乡镇 3 位，如 370115003）。")
+            % {"code": code}
         )
     if code[4:6] == "00" or code[6:] == "000":
         raise ValidationError(
-            f"乡镇（街道）代码“{code}”无效：前 6 位应是县级区划代码，后 3 位是乡镇序号（不能为 000）。"
+            _("乡镇（街道）代码“%(code)s”无效：前 6 位应是县级区划代码，后 3 位是乡镇序号（不能为 000）。")
+            % {"code": code}
         )
     return code[:4] + "00", code[:6], code
 
@@ -63,7 +66,10 @@ def _region(code: str, name: str, level: Level, parent: Region | None) -> tuple[
     found = Region.objects.filter(code=code).first()
     if found is not None:
         if found.level != level:
-            raise ValidationError(f"区划代码 {code} 已登记为{found.get_level_display()}“{found.name}”。")
+            raise ValidationError(
+                _("区划代码 %(code)s 已登记为%(v)s“%(name)s”。")
+                % {"code": code, "v": found.get_level_display(), "name": found.name}
+            )
         return found, False
     region = Region.objects.create(
         code=code, name=name, level=level, parent=parent, path=(parent.path if parent else "") + code + PATH_SEP
@@ -81,33 +87,40 @@ def setup_township(
     city_code, district_code, code = township_codes(code)
     name, district, city, admin = (name or "").strip(), (district or "").strip(), (city or "").strip(), admin.strip()
     if not (name and district and city):
-        raise ValidationError("请填写乡镇（街道）、县（区）和市的名称。")
+        raise ValidationError(_("请填写乡镇（街道）、县（区）和市的名称。"))
     if SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         raise ValidationError(
-            "此数据库是演示数据库（zhili demo），其中的账号密码是公开的，不能在这里建立真实的乡镇（街道）。"
-            "请换一个空的数据目录（ZHILI_DATA_DIR）或空的数据库再运行 zhili setup。"
+            _(
+                "此数据库是演示数据库（zhili demo），其中的账号密码是公开的，不能在这里建立真实的乡镇（街道）。"
+                "请换一个空的数据目录（ZHILI_DATA_DIR）或空的数据库再运行 zhili setup。"
+            )
         )
     existing = Region.objects.filter(code=code).first()
     if existing is not None:
-        raise ValidationError(f"代码为 {code} 的乡镇（街道）“{existing.name}”已经存在，没有作任何改动。")
+        raise ValidationError(
+            _("代码为 %(code)s 的乡镇（街道）“%(name)s”已经存在，没有作任何改动。")
+            % {"code": code, "name": existing.name}
+        )
     if not USERNAME_RE.match(admin):
-        raise ValidationError("管理员登录名只能包含字母、数字和 @ . + - _。")
+        raise ValidationError(_("管理员登录名只能包含字母、数字和 @ . + - _。"))
     if Person.objects.filter(username__iexact=admin).exists():
-        raise ValidationError(f"登录名“{admin}”已被使用，请换一个。")
+        raise ValidationError(_("登录名“%(admin)s”已被使用，请换一个。") % {"admin": admin})
     person = Person(username=admin, full_name=(admin_name or "").strip() or "系统管理员")
     if not password:
-        raise ValidationError("管理员密码不能为空。")
+        raise ValidationError(_("管理员密码不能为空。"))
     validate_password(password, person)
 
-    city_region, _ = _region(city_code, city, Level.CITY, None)
-    district_region, _ = _region(district_code, district, Level.DISTRICT, city_region)
+    city_region, _created = _region(city_code, city, Level.CITY, None)
+    district_region, _created = _region(district_code, district, Level.DISTRICT, city_region)
     if district_region.parent_id != city_region.pk:
-        raise ValidationError(f"县（区）代码 {district_code} 已登记在另一个市之下。")
-    township, _ = _region(code, name, Level.SUBDISTRICT, district_region)
+        raise ValidationError(
+            _("县（区）代码 %(district_code)s 已登记在另一个市之下。") % {"district_code": district_code}
+        )
+    township, _created = _region(code, name, Level.SUBDISTRICT, district_region)
     person.region = township
     person.set_password(password)
     person.save()
-    ra = RoleAssignment.objects.create(person=person, role=Role.ADMIN, region=township, title="系统管理员")
+    ra = RoleAssignment.objects.create(person=person, role=Role.ADMIN, region=township, title=_("系统管理员"))
     audit.record(
         None, "region.create", township, changes={"code": [None, code], "name": [None, name]}, reason=SETUP_REASON
     )
@@ -135,13 +148,13 @@ def has_initial_passwords(job: ImportJob) -> bool:
 def do_take_initial_passwords(job: ImportJob, *, actor: Person, scope: Scope) -> bytes:
     """The initial passwords file, once: read, then removed, with one audit entry saying how many accounts it
     held (never the passwords)."""
-    require(policy.see_import(scope, job), "不存在或无权查看。", errors.NotFound)
-    require(policy.import_roster(scope, job.region), "您无权查看这次导入的初始密码。")
+    require(policy.see_import(scope, job), _("不存在或无权查看。"), errors.NotFound)
+    require(policy.import_roster(scope, job.region), _("您无权查看这次导入的初始密码。"))
     path = passwords_path(job)
     try:
         data = path.read_bytes()
     except OSError:
-        raise errors.NotFound("初始密码文件已经下载过（只提供一次）。如有遗失，请在人员页面为其重设密码。") from None
+        raise errors.NotFound(_("初始密码文件已经下载过（只提供一次）。如有遗失，请在人员页面为其重设密码。")) from None
     with transaction.atomic():
         audit.record(actor, "person.initial_passwords", job, changes={"file": [None, job.filename]})
     with contextlib.suppress(OSError):
@@ -167,7 +180,7 @@ def do_import_boundaries(
     from zhili.regions.models import path_prefix_q
     from zhili.township import boundaries
 
-    require(policy.import_roster(scope, township), f"您无权导入“{township.name}”的边界。")
+    require(policy.import_roster(scope, township), _("您无权导入“%(name)s”的边界。") % {"name": township.name})
     try:
         features = boundaries.read(data, filename)
     except boundaries.BoundaryFileError as exc:

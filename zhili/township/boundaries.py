@@ -10,6 +10,8 @@ import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from zhili.excel import values as xv
 from zhili.regions import geo
 from zhili.regions.models import Region
@@ -33,10 +35,10 @@ def _features_geojson(data: bytes) -> list[tuple[str, str, dict | None]]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BoundaryFileError("边界文件不是有效的 GeoJSON（UTF-8 编码的 JSON）。") from None
+        raise BoundaryFileError(_("边界文件不是有效的 GeoJSON（UTF-8 编码的 JSON）。")) from None
     features = doc.get("features") if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" else None
     if not isinstance(features, list):
-        raise BoundaryFileError("GeoJSON 应是 FeatureCollection：每个村（社区）或网格一个 Feature。")
+        raise BoundaryFileError(_("GeoJSON 应是 FeatureCollection：每个村（社区）或网格一个 Feature。"))
     out = []
     for f in features:
         props = (f or {}).get("properties") or {}
@@ -53,18 +55,18 @@ def _ring(text: str) -> list[list[float]]:
         try:
             points.append([float(parts[0]), float(parts[1])])
         except (ValueError, IndexError):
-            raise BoundaryFileError(f"KML 坐标“{chunk[:40]}”无法读取：应为“经度,纬度”。") from None
+            raise BoundaryFileError(_("KML 坐标“%(v)s”无法读取：应为“经度,纬度”。") % {"v": chunk[:40]}) from None
     return points
 
 
 def _features_kml(data: bytes) -> list[tuple[str, str, dict | None]]:
     head = data[:4096].upper()
     if b"<!DOCTYPE" in head or b"<!ENTITY" in data.upper():
-        raise BoundaryFileError("KML 文件中不能有 DOCTYPE 或实体声明。")
+        raise BoundaryFileError(_("KML 文件中不能有 DOCTYPE 或实体声明。"))
     try:
         root = ET.fromstring(data)
     except ET.ParseError:
-        raise BoundaryFileError("边界文件不是有效的 KML。") from None
+        raise BoundaryFileError(_("边界文件不是有效的 KML。")) from None
     out = []
     for placemark in root.iter():
         if not placemark.tag.endswith("Placemark"):
@@ -91,20 +93,20 @@ def _features_kml(data: bytes) -> list[tuple[str, str, dict | None]]:
             geometry = {"type": "MultiPolygon", "coordinates": polygons}
         out.append((code, name, geometry))
     if not out:
-        raise BoundaryFileError("KML 中没有 Placemark。")
+        raise BoundaryFileError(_("KML 中没有 Placemark。"))
     return out
 
 
 def read(data: bytes, filename: str) -> list[tuple[str, str, dict | None]]:
     """(code, name, geometry) of every feature in a .geojson/.json or .kml file."""
     if len(data) > MAX_BYTES:
-        raise BoundaryFileError("边界文件超过 20 MB。")
+        raise BoundaryFileError(_("边界文件超过 20 MB。"))
     name = filename.lower()
     if name.endswith(".kml"):
         return _features_kml(data)
     if name.endswith((".geojson", ".json")):
         return _features_geojson(data)
-    raise BoundaryFileError("边界文件请用 GeoJSON（.geojson）或 KML（.kml）。")
+    raise BoundaryFileError(_("边界文件请用 GeoJSON（.geojson）或 KML（.kml）。"))
 
 
 def match(features: list[tuple[str, str, dict | None]], township: Region, regions: list[Region]) -> Found:

@@ -33,6 +33,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.core import audit
 from zhili.excel import values as xv
@@ -170,7 +171,7 @@ class _StagedWriter:
                 from zhili.imports.pipeline import ImportConflict
 
                 raise ImportConflict(
-                    "导入期间有记录被他人修改，为避免覆盖对方的修改，未写入任何数据。请重新上传文件预览后再导入。"
+                    _("导入期间有记录被他人修改，为避免覆盖对方的修改，未写入任何数据。请重新上传文件预览后再导入。")
                 )
             pk, old = found
             out.append(
@@ -292,13 +293,18 @@ class RegionCleaner:
         if not code:
             return ""
         if not (code.isascii() and code.isdigit() and len(code) == length):
-            out.error(label, raw, f"{what}代码应为 {length} 位数字。")
+            out.error(label, raw, _("%(what)s代码应为 %(length)s 位数字。") % {"what": what, "length": length})
             return ""
         if not code.startswith(parent_code):
             out.error(
                 label,
                 raw,
-                f"{what}代码应以{'本乡镇（街道）' if length == 12 else '所属村（社区）'}的代码 {parent_code} 开头。",
+                _("%(what)s代码应以%(v)s的代码 %(parent_code)s 开头。")
+                % {
+                    "what": what,
+                    "v": "本乡镇（街道）" if length == 12 else "所属村（社区）",
+                    "parent_code": parent_code,
+                },
             )
             return ""
         return code
@@ -316,11 +322,15 @@ class RegionCleaner:
         if _text(kind_raw):
             kind = words.kind_of(_text(kind_raw))
             if kind is None:
-                out.error("类型", kind_raw, "类型应为“村”或“社区”。")
+                out.error("类型", kind_raw, _("类型应为“村”或“社区”。"))
         code = self._code(out, code_raw, "区划代码", 12, self.township.code, "村（社区）")
         existing = self.places.by_code.get(code) if code else None
         if existing is not None and existing.level != Level.VILLAGE:
-            out.error("区划代码", code_raw, f"代码 {code} 已是网格“{existing.name}”的代码。")
+            out.error(
+                "区划代码",
+                code_raw,
+                _("代码 %(code)s 已是网格“%(name)s”的代码。") % {"code": code, "name": existing.name},
+            )
             existing = None
         if existing is None:
             try:
@@ -331,7 +341,8 @@ class RegionCleaner:
                 out.error(
                     "区划代码",
                     code_raw,
-                    f"“{existing.name}”已登记代码 {existing.code}，与此行的代码不同（代码登记后不能更改）。",
+                    _("“%(name)s”已登记代码 %(code)s，与此行的代码不同（代码登记后不能更改）。")
+                    % {"name": existing.name, "code": existing.code},
                 )
         name = existing.name if existing is not None else words.village_name(text, kind)
         code = code or (existing.code if existing is not None else "")
@@ -340,10 +351,15 @@ class RegionCleaner:
             out.error(
                 "区划代码",
                 code_raw,
-                f"“{name}”在第 {first[1]} 行的代码是 {first[0]}，此行是 {code}：同一村（社区）只能有一个代码。",
+                _("“%(name)s”在第 %(v)s 行的代码是 %(v2)s，此行是 %(code)s：同一村（社区）只能有一个代码。")
+                % {"name": name, "v": first[1], "v2": first[0], "code": code},
             )
         elif code and self.code_names.get(code, name) != name:
-            out.error("区划代码", code_raw, f"代码 {code} 在本文件中已用于“{self.code_names[code]}”。")
+            out.error(
+                "区划代码",
+                code_raw,
+                _("代码 %(code)s 在本文件中已用于“%(v)s”。") % {"code": code, "v": self.code_names[code]},
+            )
         if first is None or (code and not first[0]):
             self.codes[name] = (code, self.row)
         if code:
@@ -359,11 +375,12 @@ class RegionCleaner:
                 out.error(
                     "网格编码",
                     grid_code_raw,
-                    f"网格“{grid}”已登记编码 {found_grid[1].code}，与此行不同（编码登记后不能更改）。",
+                    _("网格“%(grid)s”已登记编码 %(code)s，与此行不同（编码登记后不能更改）。")
+                    % {"grid": grid, "code": found_grid[1].code},
                 )
             grid_code = grid_code or (found_grid[1].code if found_grid else "")
         elif _text(grid_code_raw):
-            out.error("网格编码", grid_code_raw, "有网格编码却没有网格名称。")
+            out.error("网格编码", grid_code_raw, _("有网格编码却没有网格名称。"))
 
         at = found_grid[1] if found_grid else (existing if not grid else None)
         lng, lat = self._centre(out, lng_raw, lat_raw)
@@ -386,7 +403,7 @@ class RegionCleaner:
             out.error(
                 "经度" if lng is None else "纬度",
                 lng_raw if lng is None else lat_raw,
-                "经度和纬度要么都填，要么都不填。",
+                _("经度和纬度要么都填，要么都不填。"),
             )
             return None, None
         try:
@@ -409,7 +426,7 @@ class RegionRosterImporter(_RosterImporter):
     def crumbs(self, township: Region) -> list[tuple[str, str]]:
         return [
             (township.name, reverse("region_detail", args=[township.code])),
-            ("导入村居名册", self.urls(township).target),
+            (_("导入村居名册"), self.urls(township).target),
         ]
 
     def cleaner(self, township: Region, scope, units) -> RegionCleaner:
@@ -453,7 +470,7 @@ class RegionWriter(_StagedWriter):
             code = f"{parent.code}{n:0{width}d}"
             if code not in self.places.taken_codes:
                 return code
-        raise ValidationError(f"“{parent.name}”下的代码已用完。")
+        raise ValidationError(_("“%(name)s”下的代码已用完。") % {"name": parent.name})
 
     def _make(self, parent: Region, level: Level, name: str, code: str, lng, lat) -> Region:
         code = code or self._next_code(parent)
@@ -461,7 +478,9 @@ class RegionWriter(_StagedWriter):
         if code in self.places.taken_codes:
             from zhili.imports.pipeline import ImportConflict
 
-            raise ImportConflict(f"区划代码 {code} 已被使用，未写入任何数据。请重新上传文件预览后再导入。")
+            raise ImportConflict(
+                _("区划代码 %(code)s 已被使用，未写入任何数据。请重新上传文件预览后再导入。") % {"code": code}
+            )
         region = Region.objects.create(
             code=code,
             name=name,
@@ -651,22 +670,22 @@ class PeopleCleaner:
         out = Row(region=self.township, key_label=self.key_label)
         full_name, title = _text(full_name_raw, 50), _text(title_raw, 100)
         if not full_name:
-            out.error("姓名", full_name_raw, "姓名不能为空。")
+            out.error("姓名", full_name_raw, _("姓名不能为空。"))
         phone = ""
         try:
             phone = xv.parse_phone(phone_raw).value or ""
         except xv.ValueProblem as exc:
             out.error("手机号", phone_raw, str(exc))
         if phone and not MOBILE_RE.match(phone):
-            out.error("手机号", phone_raw, "手机号应为 1 开头的 11 位数字（座机号不能用作账号的手机号）。")
+            out.error("手机号", phone_raw, _("手机号应为 1 开头的 11 位数字（座机号不能用作账号的手机号）。"))
             phone = ""
         username = _text(username_raw, 150)
         if username and not USERNAME_RE.match(username):
-            out.error("账号", username_raw, "账号只能包含字母、数字和 @ . + - _。")
+            out.error("账号", username_raw, _("账号只能包含字母、数字和 @ . + - _。"))
             username = ""
         person = self._person(out, username, phone, username_raw, phone_raw)
         if not username and not phone and not out.errors:
-            out.error("手机号", phone_raw, "手机号和账号至少填写一项：没有账号时，以手机号作为登录账号。")
+            out.error("手机号", phone_raw, _("手机号和账号至少填写一项：没有账号时，以手机号作为登录账号。"))
         username = person.username if person is not None else (username or phone)
 
         place_text = _text(place_raw)
@@ -678,7 +697,7 @@ class PeopleCleaner:
             out.error("角色", role_raw, words.unknown_role_sentence(str(exc)))
             wanted = []
         if not wanted and not out.errors:
-            out.error("角色", role_raw, "角色不能为空。")
+            out.error("角色", role_raw, _("角色不能为空。"))
         area = self._area(out, area_raw, village)
         home = area
         for role in wanted:
@@ -689,14 +708,18 @@ class PeopleCleaner:
                     home = bound
         if unit and unit not in self.where.units and not out.errors:
             out.warnings.append(
-                Problem("单位或村（社区）", place_raw, f"新增单位：本乡镇（街道）还没有“{unit}”，导入时将新建。")
+                Problem(
+                    "单位或村（社区）",
+                    place_raw,
+                    _("新增单位：本乡镇（街道）还没有“%(unit)s”，导入时将新建。") % {"unit": unit},
+                )
             )
         if (
             person is not None
             and person.pk == self.scope.person_id
             and sorted(set(roles)) != self.own_roles.get(person.username, [])
         ):
-            out.error("角色", role_raw, "不能通过导入更改自己的角色：请由另一位系统管理员授予或结束。")
+            out.error("角色", role_raw, _("不能通过导入更改自己的角色：请由另一位系统管理员授予或结束。"))
         out.data = {
             "username": username,
             "full_name": full_name,
@@ -715,25 +738,38 @@ class PeopleCleaner:
         if username and by_name is None and by_phone is None and self.by_username.get(phone or "\0"):
             by_phone = None
         if by_name is not None and by_phone is not None and by_name.pk != by_phone.pk:
-            out.error("手机号", phone_raw, f"手机号 {phone} 已是账号“{by_phone.username}”的，不是账号“{username}”的。")
+            out.error(
+                "手机号",
+                phone_raw,
+                _("手机号 %(phone)s 已是账号“%(username)s”的，不是账号“%(username2)s”的。")
+                % {"phone": phone, "username": by_phone.username, "username2": username},
+            )
             return None
         if by_name is None and by_phone is not None and username:
-            out.error("手机号", phone_raw, f"手机号 {phone} 已被账号“{by_phone.username}”使用。")
+            out.error(
+                "手机号",
+                phone_raw,
+                _("手机号 %(phone)s 已被账号“%(username)s”使用。") % {"phone": phone, "username": by_phone.username},
+            )
             return None
         person = by_name or by_phone
         if person is None and not username and phone and self.by_username.get(phone.casefold()):
-            out.error("账号", username_raw, f"以手机号 {phone} 为账号已被他人使用，请在“账号”列填写登录名。")
+            out.error(
+                "账号",
+                username_raw,
+                _("以手机号 %(phone)s 为账号已被他人使用，请在“账号”列填写登录名。") % {"phone": phone},
+            )
             return None
         if person is not None:
             if not person.path.startswith(self.township.path):
                 out.error(
                     "账号",
                     username_raw or phone_raw,
-                    "此人已在其他乡镇（街道）登记，同一人不能在两个乡镇（街道）任职。",
+                    _("此人已在其他乡镇（街道）登记，同一人不能在两个乡镇（街道）任职。"),
                 )
                 return None
             if not person.active:
-                out.error("账号", username_raw or phone_raw, "此人的账号已停用：请先在人员页面启用，再导入。")
+                out.error("账号", username_raw or phone_raw, _("此人的账号已停用：请先在人员页面启用，再导入。"))
                 return None
         return person
 
@@ -757,26 +793,39 @@ class PeopleCleaner:
         try:
             return self.where.areas.match(text).value
         except xv.ValueProblem:
-            out.error("负责区域", raw, f"“{text}”不是本乡镇（街道）的村（社区）或网格（网格请写成“村名/网格名”）。")
+            out.error(
+                "负责区域",
+                raw,
+                _("“%(text)s”不是本乡镇（街道）的村（社区）或网格（网格请写成“村名/网格名”）。") % {"text": text},
+            )
             return None
 
     def _bind(self, out: Row, role: Role, area: Region | None, unit: str | None, area_raw: Any) -> Region | None:
         levels = ROLE_REGION_LEVELS[role]
         if role == Role.OFFICER:
             if not unit:
-                out.error("单位或村（社区）", None, "部门工作人员须在“单位或村（社区）”列填写所在科室（单位）。")
+                out.error("单位或村（社区）", None, _("部门工作人员须在“单位或村（社区）”列填写所在科室（单位）。"))
                 return None
             return self.township
         region = area or (self.township if Level.SUBDISTRICT in levels else None)
         if region is None:
             need = "网格" if role == Role.GRID_INSPECTOR else "村（社区）"
-            out.error("负责区域", area_raw, f"{role.label}须填写负责区域（一个{need}）。")
+            out.error(
+                "负责区域",
+                area_raw,
+                _("%(label)s须填写负责区域（一个%(need)s）。") % {"label": role.label, "need": need},
+            )
             return None
         if region.level > max(levels):  # a village cadre named with their grid: the grid's village
             region = self.where.by_path.get(Region.path_at(region.path, max(levels)), self.township)
         if region.level not in levels:
             need = {Role.VILLAGE_CADRE: "村（社区）", Role.GRID_INSPECTOR: "网格"}.get(role, "乡镇（街道）")
-            out.error("负责区域", area_raw, f"{role.label}的负责区域应是{need}，“{region.name}”不是。")
+            out.error(
+                "负责区域",
+                area_raw,
+                _("%(label)s的负责区域应是%(need)s，“%(name)s”不是。")
+                % {"label": role.label, "need": need, "name": region.name},
+            )
             return None
         return region
 
@@ -791,7 +840,7 @@ class PeopleRosterImporter(_RosterImporter):
     column_list = PEOPLE_COLUMNS
 
     def crumbs(self, township: Region) -> list[tuple[str, str]]:
-        return [("人员与角色", reverse("person_list")), ("导入花名册", self.urls(township).target)]
+        return [(_("人员与角色"), reverse("person_list")), (_("导入花名册"), self.urls(township).target)]
 
     def cleaner(self, township: Region, scope, units) -> PeopleCleaner:
         return PeopleCleaner(township, scope)
@@ -820,7 +869,7 @@ class PeopleRosterImporter(_RosterImporter):
         if actions.has_initial_passwords(job):
             return [
                 (
-                    "下载新账号的初始密码（只能下载一次）",
+                    _("下载新账号的初始密码（只能下载一次）"),
                     reverse("township:people_import_passwords", args=[township.code, job.pk]),
                 )
             ]
@@ -945,7 +994,7 @@ class PeopleWriter(_StagedWriter):
         buf = io.BytesIO()
         writing.write_xlsx(
             buf,
-            title=f"{self.township.name}新账号初始密码",
+            title=_("%(name)s新账号初始密码") % {"name": self.township.name},
             subtitle="请逐一转交本人；首次登录后须修改密码。此文件只提供一次，转交后请删除。",
             headers=["姓名", "账号", "初始密码", "手机号", "角色"],
             rows=self.passwords,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from zhili.people import policy
 from zhili.regions.models import Level, Region
@@ -17,7 +18,7 @@ def roster_links(request: HttpRequest, region: Region) -> dict:
         return {}
     return {
         "import_links": [
-            ("导入村居名册", reverse("township:regions_import", args=[region.code])),
-            ("导入花名册", reverse("township:people_import", args=[region.code])),
+            (_("导入村居名册"), reverse("township:regions_import", args=[region.code])),
+            (_("导入花名册"), reverse("township:people_import", args=[region.code])),
         ]
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from zhili.core import errors
 from zhili.core.errors import require
@@ -18,15 +19,15 @@ def get_township_or_404(scope: Scope, code: str) -> Region:
     read, 403 for one they read but may not administer."""
     township = get_region_or_404(scope, code)
     if township.level != Level.SUBDISTRICT:
-        raise Http404("这个区划不是乡镇（街道）。")
-    require(policy.import_roster(scope, township), f"您无权导入“{township.name}”的名册。")
+        raise Http404(_("这个区划不是乡镇（街道）。"))
+    require(policy.import_roster(scope, township), _("您无权导入“%(name)s”的名册。") % {"name": township.name})
     return township
 
 
 def own_township(scope: Scope) -> Region:
     """The township a person's administration pages are about (their viewpoint's)."""
     township = viewpoint(scope).sub
-    require(policy.import_roster(scope, township), "您无权导入名册。", errors.Refused)
+    require(policy.import_roster(scope, township), _("您无权导入名册。"), errors.Refused)
     return township
 
 

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core.errors import refuse
@@ -27,8 +29,8 @@ TEMPLATES = {
     importer.PEOPLE: [["张三", "", "13800000001", "孔家坊村", "党支部书记", "村支书", "孔家坊村"]],
 }
 PAGES = {
-    importer.REGIONS: ("导入村居名册", "township/regions_roster.html"),
-    importer.PEOPLE: ("导入花名册", "township/people_roster.html"),
+    importer.REGIONS: (gettext_lazy("导入村居名册"), "township/regions_roster.html"),
+    importer.PEOPLE: (gettext_lazy("导入花名册"), "township/people_roster.html"),
 }
 
 
@@ -75,10 +77,10 @@ def regions_boundaries(request: HttpRequest, code: str) -> HttpResponse:
     township = queries.get_township_or_404(request.scope, code)
     form = BoundariesForm(request.POST, request.FILES)
     if not form.is_valid():
-        return refuse(request, "请选择边界文件（.geojson 或 .kml）。")
+        return refuse(request, _("请选择边界文件（.geojson 或 .kml）。"))
     upload = form.cleaned_data["boundaries"]
     if upload.size > boundaries.MAX_BYTES:
-        return refuse(request, "边界文件超过 20 MB。")
+        return refuse(request, _("边界文件超过 20 MB。"))
     try:
         done = actions.do_import_boundaries(
             township, upload.read(), upload.name, actor=request.user, scope=request.scope
@@ -86,7 +88,7 @@ def regions_boundaries(request: HttpRequest, code: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "边界文件未导入：" + "；".join(exc.messages))
         return redirect("township:regions_import", code=township.code)
-    messages.success(request, f"已更新 {len(done.regions)} 个村（社区）或网格的边界。")
+    messages.success(request, _("已更新 %(v)s 个村（社区）或网格的边界。") % {"v": len(done.regions)})
     return redirect("region_detail", code=township.code)
 
 

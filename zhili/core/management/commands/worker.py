@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from zhili.core import jobs
 
@@ -11,15 +12,15 @@ class Command(BaseCommand):
     help = "运行后台任务（大文件导入等）。生产环境作为单独的服务运行，见 docs/deploy.md。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="处理完当前排队的任务就退出")
-        parser.add_argument("--interval", type=float, default=2.0, help="空闲时的轮询间隔（秒）")
+        parser.add_argument("--once", action="store_true", help=_("处理完当前排队的任务就退出"))
+        parser.add_argument("--interval", type=float, default=2.0, help=_("空闲时的轮询间隔（秒）"))
 
     def handle(self, *args, once: bool, interval: float, **options):
         while True:
             jobs.fresh_connection()
             n = jobs.run_once()
             if once:
-                self.stdout.write(f"处理了 {n} 个任务。")
+                self.stdout.write(_("处理了 %(n)s 个任务。") % {"n": n})
                 return
             if not n:
                 time.sleep(interval)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from zhili.excel import SpreadsheetError
 from zhili.imports import cli as import_cli
@@ -28,25 +29,25 @@ class Command(BaseCommand):
         import argparse
 
         common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--user", help="以此人员的身份和权限操作（默认：第一个超级管理员）")
-        common.add_argument("--region", help="台账所属街道的区划代码（同一代码的台账在多个街道时需要）")
+        common.add_argument("--user", help=_("以此人员的身份和权限操作（默认：第一个超级管理员）"))
+        common.add_argument("--region", help=_("台账所属街道的区划代码（同一代码的台账在多个街道时需要）"))
         sub = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
         kw = {"parents": [common], "called_from_command_line": getattr(parser, "called_from_command_line", None)}
-        imp = sub.add_parser("import", help="导入 .xlsx/.xls/.ods/.csv 文件", **kw)
+        imp = sub.add_parser("import", help=_("导入 .xlsx/.xls/.ods/.csv 文件"), **kw)
         imp.add_argument("code")
         imp.add_argument("file")
-        imp.add_argument("--dry-run", action="store_true", help="只检查并打印预览，不写入")
-        imp.add_argument("--only-valid", action="store_true", help="只导入正确的行，其余行列出")
-        exp = sub.add_parser("export", help="导出为 .xlsx", **kw)
+        imp.add_argument("--dry-run", action="store_true", help=_("只检查并打印预览，不写入"))
+        imp.add_argument("--only-valid", action="store_true", help=_("只导入正确的行，其余行列出"))
+        exp = sub.add_parser("export", help=_("导出为 .xlsx"), **kw)
         exp.add_argument("code")
         exp.add_argument("-o", "--output", required=True)
-        define = sub.add_parser("define", help="从 YAML/JSON 文件新建台账或生成新版本定义", **kw)
+        define = sub.add_parser("define", help=_("从 YAML/JSON 文件新建台账或生成新版本定义"), **kw)
         define.add_argument("file")
-        guess = sub.add_parser("infer", help="从办公室现有的表格推断台账定义，写成 YAML（可修改后用 define 载入）")
+        guess = sub.add_parser("infer", help=_("从办公室现有的表格推断台账定义，写成 YAML（可修改后用 define 载入）"))
         guess.add_argument("file")
-        guess.add_argument("--code", required=True, help="台账代码（小写字母、数字和短横线）")
-        guess.add_argument("--name", default="", help="台账名称（默认：表格的标题）")
-        guess.add_argument("-o", "--output", required=True, help="写出的定义文件（.yaml）")
+        guess.add_argument("--code", required=True, help=_("台账代码（小写字母、数字和短横线）"))
+        guess.add_argument("--name", default="", help=_("台账名称（默认：表格的标题）"))
+        guess.add_argument("-o", "--output", required=True, help=_("写出的定义文件（.yaml）"))
 
     def _person(self, username: str | None) -> Person:
         person = (
@@ -66,9 +67,11 @@ class Command(BaseCommand):
             qs = qs.filter(region__code=region)
         ledgers = list(qs)
         if not ledgers:
-            raise CommandError(f"台账“{code}”不存在或不在您的权限范围内。")
+            raise CommandError(_("台账“%(code)s”不存在或不在您的权限范围内。") % {"code": code})
         if len(ledgers) > 1:
-            raise CommandError(f"有 {len(ledgers)} 个街道都有台账“{code}”，请用 --region 指定街道代码。")
+            raise CommandError(
+                _("有 %(v)s 个街道都有台账“%(code)s”，请用 --region 指定街道代码。") % {"v": len(ledgers), "code": code}
+            )
         return ledgers[0]
 
     def handle(self, *args, verb: str, user=None, region=None, **options):
@@ -94,9 +97,9 @@ class Command(BaseCommand):
         import yaml
 
         if not path.exists():
-            raise CommandError(f"文件 {path} 不存在。")
+            raise CommandError(_("文件 %(path)s 不存在。") % {"path": path})
         if not definitions.KEY_RE.match(code.replace("-", "_")):
-            raise CommandError(f"台账代码“{code}”无效：用小写字母、数字和短横线，以字母开头。")
+            raise CommandError(_("台账代码“%(code)s”无效：用小写字母、数字和短横线，以字母开头。") % {"code": code})
         try:
             proposal = infer.propose(path, filename=path.name)
         except SpreadsheetError as exc:
@@ -105,14 +108,15 @@ class Command(BaseCommand):
         output.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         types = dict(FieldType.choices)
         self.stdout.write(
-            f"已从 {path.name} 的前 {proposal.rows} 行推断出 {len(data['fields'])} 个字段，写入 {output}："
+            _("已从 %(name)s 的前 %(rows)s 行推断出 %(v)s 个字段，写入 %(output)s：")
+            % {"name": path.name, "rows": proposal.rows, "v": len(data["fields"]), "output": output}
         )
         for f in data["fields"]:
             marks = ("，必填" if f["required"] else "") + ("，唯一键" if f["key"] in data["key"] else "")
             self.stdout.write(f"  {f['label']}（{types[f['type']]}{marks}） key: {f['key']}")
         for note in proposal.notes:
-            self.stdout.write(f"  注意：{note}")
-        self.stdout.write(f"核对后用 zhili ledger define {output} 新建台账。")
+            self.stdout.write(_("  注意：%(note)s") % {"note": note})
+        self.stdout.write(_("核对后用 zhili ledger define %(output)s 新建台账。") % {"output": output})
 
     def _define(self, file: str, region: str | None, person, scope):
         try:
@@ -126,7 +130,7 @@ class Command(BaseCommand):
                 except NoViewpoint:
                     sub = None
                 if sub is None:
-                    raise CommandError("请用 --region 指定台账所属街道的区划代码。")
+                    raise CommandError(_("请用 --region 指定台账所属街道的区划代码。"))
             existing = Ledger.objects.filter(region=sub, code=data["code"]).first()
             if existing:
                 v = actions.do_change_definition(
@@ -138,12 +142,17 @@ class Command(BaseCommand):
                     note=f"从 {Path(file).name} 载入",
                 )
                 if v.pk == existing.current_version_id:
-                    self.stdout.write(f"台账“{existing.name}”的定义未变（仍为第 {v.number} 版）。")
+                    self.stdout.write(
+                        _("台账“%(name)s”的定义未变（仍为第 %(number)s 版）。")
+                        % {"name": existing.name, "number": v.number}
+                    )
                 else:
-                    self.stdout.write(f"台账“{existing.name}”已更新为第 {v.number} 版定义。")
+                    self.stdout.write(
+                        _("台账“%(name)s”已更新为第 %(number)s 版定义。") % {"name": existing.name, "number": v.number}
+                    )
             else:
                 ledger = actions.do_define_ledger(region=sub, data=data, actor=person, scope=scope)
-                self.stdout.write(f"已新建台账“{ledger.name}”（{ledger.code}）。")
+                self.stdout.write(_("已新建台账“%(name)s”（%(code)s）。") % {"name": ledger.name, "code": ledger.code})
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
 

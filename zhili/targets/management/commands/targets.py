@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from zhili.imports.cli import run_import
 from zhili.people.models import Person
@@ -24,32 +25,35 @@ class Command(BaseCommand):
         import argparse
 
         common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--user", required=True, help="以此人员的身份和权限操作")
-        common.add_argument("--region", help="街道（乡镇）的区划代码（能看多个街道的人员需要）")
+        common.add_argument("--user", required=True, help=_("以此人员的身份和权限操作"))
+        common.add_argument("--region", help=_("街道（乡镇）的区划代码（能看多个街道的人员需要）"))
         sub = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
         kw = {"parents": [common], "called_from_command_line": getattr(parser, "called_from_command_line", None)}
-        imp = sub.add_parser("import", help="导入目标责任书（.xlsx/.xls/.ods/.csv）", **kw)
+        imp = sub.add_parser("import", help=_("导入目标责任书（.xlsx/.xls/.ods/.csv）"), **kw)
         imp.add_argument("file")
         imp.add_argument("--year", type=int, required=True)
-        imp.add_argument("--dry-run", action="store_true", help="只检查并打印预览，不写入")
-        imp.add_argument("--only-valid", action="store_true", help="只导入正确的行，其余行列出")
-        roll = sub.add_parser("rollover", help="从上一年度结转目标体系", **kw)
+        imp.add_argument("--dry-run", action="store_true", help=_("只检查并打印预览，不写入"))
+        imp.add_argument("--only-valid", action="store_true", help=_("只导入正确的行，其余行列出"))
+        roll = sub.add_parser("rollover", help=_("从上一年度结转目标体系"), **kw)
         roll.add_argument("--from", dest="from_year", type=int, required=True)
         roll.add_argument("--to", dest="to_year", type=int, required=True)
-        roll.add_argument("--carry-targets", action="store_true", help="沿用上年目标值（标记为“沿用上年”）")
+        roll.add_argument("--carry-targets", action="store_true", help=_("沿用上年目标值（标记为“沿用上年”）"))
 
     def handle(self, *args, **options):
         person = Person.objects.filter(username=options["user"], is_active=True).first()
         if person is None:
-            raise CommandError(f"找不到可用的人员“{options['user']}”。")
+            raise CommandError(_("找不到可用的人员“%(v)s”。") % {"v": options["user"]})
         scope = scope_for(person)
         try:
             sub = viewpoint(scope, options.get("region")).sub
         except NoViewpoint as exc:
-            raise CommandError(f"{exc} 请用 --region 指定街道（乡镇）的区划代码。") from None
+            raise CommandError(_("%(exc)s 请用 --region 指定街道（乡镇）的区划代码。") % {"exc": exc}) from None
         if options["verb"] == "import":
             if not periods.FIRST_YEAR <= options["year"] <= periods.LAST_YEAR:
-                raise CommandError(f"年度应在 {periods.FIRST_YEAR} 至 {periods.LAST_YEAR} 之间。")
+                raise CommandError(
+                    _("年度应在 %(FIRST_YEAR)s 至 %(LAST_YEAR)s 之间。")
+                    % {"FIRST_YEAR": periods.FIRST_YEAR, "LAST_YEAR": periods.LAST_YEAR}
+                )
             target = importer.TargetYear(sub, options["year"])
             run_import(
                 self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from zhili.imports import cli as import_cli
 from zhili.township import actions, cli, importer
@@ -19,9 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
         kw = {"called_from_command_line": getattr(parser, "called_from_command_line", None)}
-        imp = sub.add_parser("import", help="导入花名册", **kw)
+        imp = sub.add_parser("import", help=_("导入花名册"), **kw)
         cli.add_import_arguments(imp)
-        imp.add_argument("--passwords-out", help="新账号初始密码写入的 .xlsx 文件（不试运行时必填）")
+        imp.add_argument("--passwords-out", help=_("新账号初始密码写入的 .xlsx 文件（不试运行时必填）"))
 
     def handle(
         self,
@@ -38,9 +39,11 @@ class Command(BaseCommand):
         out = Path(passwords_out) if passwords_out else None
         if not dry_run:
             if out is None:
-                raise CommandError("新账号的初始密码只写入文件：请加 --passwords-out 初始密码.xlsx。没有作任何改动。")
+                raise CommandError(
+                    _("新账号的初始密码只写入文件：请加 --passwords-out 初始密码.xlsx。没有作任何改动。")
+                )
             if out.exists():
-                raise CommandError(f"{out} 已存在：为免覆盖，请换一个文件名。没有作任何改动。")
+                raise CommandError(_("%(out)s 已存在：为免覆盖，请换一个文件名。没有作任何改动。") % {"out": out})
         person, scope, where = cli.person_and_township(user, township)
         job = import_cli.run_import(
             self, importer.PEOPLE, where, Path(file), person, scope, dry_run=dry_run, only_valid=only_valid
@@ -49,6 +52,8 @@ class Command(BaseCommand):
             return
         if actions.has_initial_passwords(job):
             out.write_bytes(actions.do_take_initial_passwords(job, actor=person, scope=scope))
-            self.stdout.write(f"新账号的初始密码已写入 {out}：请逐一转交本人，本人首次登录须修改密码。")
+            self.stdout.write(
+                _("新账号的初始密码已写入 %(out)s：请逐一转交本人，本人首次登录须修改密码。") % {"out": out}
+            )
         else:
-            self.stdout.write("没有新建账号，没有写入初始密码文件。")
+            self.stdout.write(_("没有新建账号，没有写入初始密码文件。"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from zhili.imports import cli as import_cli
 from zhili.township import actions, cli, importer
@@ -19,10 +20,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
         kw = {"called_from_command_line": getattr(parser, "called_from_command_line", None)}
-        imp = sub.add_parser("import", help="导入村居名册", **kw)
+        imp = sub.add_parser("import", help=_("导入村居名册"), **kw)
         cli.add_import_arguments(imp)
         imp.add_argument(
-            "--boundaries", help="村（社区）、网格的边界：GeoJSON（.geojson）或 KML（.kml），按代码或名称对应"
+            "--boundaries", help=_("村（社区）、网格的边界：GeoJSON（.geojson）或 KML（.kml），按代码或名称对应")
         )
 
     def handle(
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         person, scope, where = cli.person_and_township(user, township)
         shapes = Path(boundaries) if boundaries else None
         if shapes is not None and not shapes.exists():
-            raise CommandError(f"文件 {shapes} 不存在。")
+            raise CommandError(_("文件 %(shapes)s 不存在。") % {"shapes": shapes})
         import_cli.run_import(
             self, importer.REGIONS, where, Path(file), person, scope, dry_run=dry_run, only_valid=only_valid
         )
@@ -53,4 +54,4 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("边界文件未导入：" + "；".join(exc.messages)) from None
         verb_ = "可导入" if done.dry_run else "已更新"
-        self.stdout.write(f"边界：{verb_} {len(done.regions)} 个村（社区）或网格。")
+        self.stdout.write(_("边界：%(verb)s %(v)s 个村（社区）或网格。") % {"verb": verb_, "v": len(done.regions)})

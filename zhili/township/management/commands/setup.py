@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from zhili.township import actions
 
@@ -20,20 +21,20 @@ class Command(BaseCommand):
     help = "在空数据库中建立本乡镇（街道）和第一位系统管理员（真实使用；体验演示请用 zhili demo）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--code", required=True, help="乡镇（街道）的 9 位区划代码，如 370115003")
-        parser.add_argument("--name", required=True, help="乡镇（街道）名称，如 太平街道")
-        parser.add_argument("--district", required=True, help="所属县（区）名称，如 济阳区")
-        parser.add_argument("--city", required=True, help="所属市名称，如 济南市")
-        parser.add_argument("--admin", required=True, help="第一位系统管理员的登录名")
-        parser.add_argument("--admin-name", default="", help="系统管理员的姓名（默认：系统管理员）")
-        parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取管理员密码（一行）")
+        parser.add_argument("--code", required=True, help=_("乡镇（街道）的 9 位区划代码，如 370115003"))
+        parser.add_argument("--name", required=True, help=_("乡镇（街道）名称，如 太平街道"))
+        parser.add_argument("--district", required=True, help=_("所属县（区）名称，如 济阳区"))
+        parser.add_argument("--city", required=True, help=_("所属市名称，如 济南市"))
+        parser.add_argument("--admin", required=True, help=_("第一位系统管理员的登录名"))
+        parser.add_argument("--admin-name", default="", help=_("系统管理员的姓名（默认：系统管理员）"))
+        parser.add_argument("--password-stdin", action="store_true", help=_("从标准输入读取管理员密码（一行）"))
 
     def _password(self, from_stdin: bool) -> str:
         if from_stdin:
             return sys.stdin.readline().rstrip("\r\n")
         first = getpass.getpass("管理员密码（至少 10 位）：")
         if getpass.getpass("再输入一次：") != first:
-            raise CommandError("两次输入的密码不一致，没有作任何改动。")
+            raise CommandError(_("两次输入的密码不一致，没有作任何改动。"))
         return first
 
     def handle(self, *args, code, name, district, city, admin, admin_name, password_stdin, **options):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         password = self._password(password_stdin)
-        self.stdout.write(f"数据库：{settings.DATABASES['default']['NAME']}")
+        self.stdout.write(_("数据库：%(v)s") % {"v": settings.DATABASES["default"]["NAME"]})
         call_command("migrate", interactive=False, verbosity=0)
         try:
             made = actions.setup_township(
@@ -63,8 +64,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(
-            "下一步：\n"
-            f"  zhili regions import 村居名册.xlsx --user {admin}     导入村（社区）和网格\n"
-            f"  zhili people import 花名册.xlsx --user {admin} --passwords-out 初始密码.xlsx     导入人员和角色\n"
-            "  zhili serve     启动服务后，在浏览器中登录继续（年度目标、台账）。"
+            _(
+                "下一步：\n  zhili regions import 村居名册.xlsx --user %(admin)s     导入村（社区）和网格\n  zhili people import 花名册.xlsx --user %(admin)s --passwords-out 初始密码.xlsx     导入人员和角色\n  zhili serve     启动服务后，在浏览器中登录继续（年度目标、台账）。"
+            )
+            % {"admin": admin}
         )
