@@ -99,6 +99,9 @@ def data_strings() -> set[str]:
                     for line in text.splitlines():
                         if CJK.search(line):
                             found.add(line.strip())
+                            # what a stored text says in brackets is data too: an office's short name, 城管办 of
+                            # 城市管理办公室（城管办）, that pages name people with (people.queries.short_name)
+                            found.update(m.strip() for m in re.findall(r"（([^（）]+)）", line) if CJK.search(m))
     return found
 
 

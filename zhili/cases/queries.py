@@ -195,7 +195,7 @@ def events_for(case: Case, scope: Scope) -> list:
         ):
             e.actor_name = _("其他村（社区）人员")
         elif e.actor_id in known:
-            e.actor_name = f"{e.actor_name}（{known[e.actor_id]}）"
+            e.actor_name = _("%(name)s（%(role)s）") % {"name": e.actor_name, "role": known[e.actor_id]}
     return events
 
 
