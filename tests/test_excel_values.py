@@ -19,6 +19,7 @@ from zhili.excel.values import (
     is_total_row,
     match_region,
     parse_choice,
+    parse_county,
     parse_date,
     parse_decimal,
     parse_identity,
@@ -366,6 +367,27 @@ def test_identity_refusals(raw, says):
 
 
 # ------------------------------------------------------------------------------------------------------ USCC
+
+
+@pytest.mark.parametrize(
+    "raw", ["370102", 370102, 370102.0, "历下区", "济南市历下区", "山东省济南市历下区", "济南历下区", " 济南市 历下区 "]
+)
+def test_a_county_by_its_code_or_as_people_write_its_name(raw):
+    assert parse_county(raw) == Parsed(parse_county("370102").value)
+    assert parse_county(raw).value == ("370102", "山东省济南市历下区")
+
+
+def test_a_county_that_cannot_be_known_is_a_sentence():
+    assert "4 处同名" in problem(parse_county, "市中区") and "济南市市中区" in problem(parse_county, "市中区")
+    assert parse_county("济南市市中区").value.code == "370103"
+    assert parse_county("北京市朝阳区").value.code == "110105"
+    assert "省或市的代码" in problem(parse_county, "370100")
+    assert "不在行政区划代码表中" in problem(parse_county, "379999")
+    assert "应为 6 位数字" in problem(parse_county, "37010")
+    assert "无法识别注册地" in problem(parse_county, "火星")
+    retired = parse_county("370125")  # 济阳县, a district (370115) since 2018
+    assert retired.value.code == "370125" and "已停用" in retired.warning
+    assert parse_county(None) == parse_county("—") == Parsed(None)
 
 
 def test_uscc():

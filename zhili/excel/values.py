@@ -60,6 +60,7 @@ __all__ = [
     "is_total_row",
     "match_region",
     "parse_choice",
+    "parse_county",
     "parse_date",
     "parse_decimal",
     "parse_identity",
@@ -792,6 +793,101 @@ def parse_uscc(raw: Any) -> Parsed:
         raise ValueProblem(
             _("「%(v)s」的校验位不对（可能有字符抄错），请核对统一社会信用代码。") % {"v": _show(raw)}
         ) from None
+
+
+# ------------------------------------------------------------------------------------ counties (GB/T 2260)
+
+
+class County(NamedTuple):
+    code: str  # 6 digits
+    name: str  # 山东省济南市历下区
+
+
+def _current_name(entry: str) -> tuple[str, bool]:
+    """("历下区", True) for python-stdnum's "[1983-]历下区" or "历下区"; (name, False) when every name has ended."""
+    names = [e for e in entry.split(",") if e]
+    for e in names:
+        if not e.startswith("["):
+            return e, True
+        years, _, name = e[1:].partition("]")
+        if not years.partition("-")[2]:
+            return name, True
+    last = names[-1] if names else ""
+    return (last[1:].partition("]")[2] if last.startswith("[") else last), False
+
+
+@lru_cache(maxsize=1)
+def _counties() -> tuple[dict[str, tuple[str, bool]], dict[str, list[str]]]:
+    """From python-stdnum's table of area codes: {code: (full name, in use)} for every county-level code, and
+    {a way of writing it: [codes]} — 历下区, 济南市历下区, 山东省济南市历下区, 济南历下区, 山东历下区."""
+    by_code: dict[str, tuple[str, bool]] = {}
+    by_name: dict[str, list[str]] = {}
+    for _length, province_code, _high, province_props, children in numdb.get("cn/loc").prefixes:
+        province = province_props.get("province", "")
+        cities = {c[1][:2]: _current_name(c[3].get("county", ""))[0] for c in children if c[1].endswith("00")}
+        for _l, low, _h, props, _kids in children:
+            if low.endswith("00"):
+                continue  # a province's or a city's own code, not a county's
+            name, in_use = _current_name(props.get("county", ""))
+            if not name or name == "市辖区":
+                continue
+            city = cities.get(low[:2], "")
+            city = "" if city in ("市辖区", "县", province) else city
+            code = province_code + low
+            by_code[code] = (f"{province}{city}{name}", in_use)
+            if not in_use:
+                continue
+            short = {province, province.removesuffix("省").removesuffix("市"), city, city.removesuffix("市")}
+            forms = {name, f"{province}{city}{name}", f"{province}{name}"} | {f"{a}{name}" for a in short if a}
+            forms |= {f"{a}{b}{name}" for a in short for b in short if a and b and a != b}
+            for form in forms:
+                codes = by_name.setdefault(form, [])
+                if code not in codes:
+                    codes.append(code)
+    return by_code, by_name
+
+
+def parse_county(raw: Any) -> Parsed:
+    """A county-level place (GB/T 2260): its 6-digit code (370102) or its name as people write it (历下区,
+    济南市历下区, 山东省济南市历下区) → County(code, full name). A name two places share (市中区) needs its city;
+    a code no longer in use is accepted with a warning; a province's or a city's code is not a county's."""
+    if raw is None:
+        return EMPTY
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    s = _squeeze(_nfkc(str(raw)))
+    if not s or s in _PLACEHOLDERS:
+        return EMPTY
+    by_code, by_name = _counties()
+    if s.isdigit():
+        if len(s) != 6:
+            raise ValueProblem(_("「%(v)s」不是县级区划代码：应为 6 位数字，如 370102。") % {"v": _show(raw)})
+        if s.endswith("00"):
+            raise ValueProblem(
+                _("「%(v)s」是省或市的代码，不是县（市、区）的代码，请填写注册地所在的县（市、区）。")
+                % {"v": _show(raw)}
+            )
+        found = by_code.get(s)
+        if found is None:
+            raise ValueProblem(_("「%(v)s」不在行政区划代码表中，请核对注册地的 6 位区划代码。") % {"v": _show(raw)})
+        name, in_use = found
+        if not in_use:
+            return Parsed(
+                County(s, name), _("区划代码 %(code)s（%(name)s）已停用，已接受，请核对。") % {"code": s, "name": name}
+            )
+        return Parsed(County(s, name))
+    codes = by_name.get(s, [])
+    if len(codes) == 1:
+        return Parsed(County(codes[0], by_code[codes[0]][0]))
+    if len(codes) > 1:
+        options = "、".join(by_code[c][0] for c in codes[:5])
+        raise ValueProblem(
+            _("「%(v)s」有 %(n)s 处同名（%(options)s 等），请写明所在的省、市，或填写 6 位区划代码。")
+            % {"v": _show(raw), "n": len(codes), "options": options}
+        )
+    raise ValueProblem(
+        _("无法识别注册地「%(v)s」：请填写县（市、区）名称（如“济南市历下区”）或 6 位区划代码。") % {"v": _show(raw)}
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- regions
