@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "zhili.ledgers",
     "zhili.cases",
     "zhili.township",
+    "zhili.projects",
     "zhili.api",
     "zhili.demo",
 ]

@@ -307,3 +307,31 @@ def open_administration(scope: Scope) -> bool:
 def read_audit_log(scope: Scope) -> bool:
     """Open the audit log (of the regions they administer)."""
     return scope.is_admin
+
+
+# ---- projects and tax sources (项目、税源) ----------------------------------------------------------
+
+
+def manage_projects(scope: Scope, setup: Any) -> bool:
+    """Keep a subdistrict's project ledger, monthly figures, enterprises and tax receipts (import, edit, export
+    the gap): its leaders and administrators, and the officers of the office in charge (经发办)."""
+    path = setup.region.path
+    return scope.can_configure(path) or scope.works_for(setup.unit_id, path)
+
+
+def read_projects(scope: Scope, region: Region) -> bool:
+    """See the construction projects of `region` (a village cadre: their village's)."""
+    return scope.can_read(region.path)
+
+
+def see_taxes(scope: Scope, setup: Any) -> bool:
+    """Tax figures — expected, received, the gaps, enterprises' taxes — are the subdistrict's: whoever reads the
+    whole subdistrict and the office in charge; never a village's cadres alone (涉税信息)."""
+    path = setup.region.path
+    return scope.can_read(path) or scope.works_for(setup.unit_id, path)
+
+
+def serve_enterprise(scope: Scope, enterprise: Any, setup: Any) -> bool:
+    """Record and follow a key enterprise's requests (企业诉求): its liaison cadre (包联干部) and those who
+    manage the subdistrict's projects."""
+    return (scope.person_id is not None and scope.person_id == enterprise.liaison_id) or manage_projects(scope, setup)
