@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from zhili.excel import writing
 from zhili.people.scope import Scope
-from zhili.projects import queries
+from zhili.projects import importer, queries
 from zhili.projects.models import TaxSetup
 
 GAP_HEADERS = ["项目名称", "施工单位", "统一社会信用代码", "所属期", "税种", "应缴(元)", "已缴(元)", "差额(元)"]
@@ -58,7 +58,7 @@ def gap_xlsx(setup: TaxSetup, month: datetime.date, *, scope: Scope) -> Exported
 
 # ---- the three import templates ---------------------------------------------------------------------------
 
-EXAMPLE = "示例"  # an example row left in a filled template is refused by the importers, never imported
+EXAMPLE = importer.EXAMPLE  # an example row left in a filled template is refused by the importers
 
 TEMPLATES: dict[str, dict] = {
     "projects": {

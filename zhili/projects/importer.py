@@ -58,6 +58,7 @@ RECEIPTS = "tax_receipts"
 KINDS = {"ledger": PROJECTS, "monthly": MONTHS, "receipts": RECEIPTS}  # the pages' word for each importer
 
 ZERO = Decimal(0)
+EXAMPLE = "示例"  # the templates' example row starts so: left in a filled template, it is refused, never imported
 
 
 @dataclass
@@ -360,6 +361,8 @@ class ProjectCleaner:
         name = _text(raw["name"])
         if not name:
             out.error("项目名称", raw["name"], _("项目名称不能为空。"))
+        elif name.startswith(EXAMPLE):
+            out.error("项目名称", raw["name"], _("这是模板中的示例行，请删除后再导入。"))
         region = self.sub
         if _text(raw["village"]):
             try:
@@ -614,6 +617,8 @@ class MonthCleaner:
         project = None
         if not name:
             out.error("项目名称", name_raw, _("项目名称不能为空。"))
+        elif name.startswith(EXAMPLE):
+            out.error("项目名称", name_raw, _("这是模板中的示例行，请删除后再导入。"))
         else:
             project = self.projects.find(name)
             if project is None:
@@ -866,6 +871,8 @@ class ReceiptCleaner:
         except xv.ValueProblem as exc:
             out.error("纳税人识别号", raw["taxpayer_id"], str(exc))
         taxpayer_name = _text(raw["taxpayer_name"])
+        if taxpayer_name.startswith(EXAMPLE):
+            out.error("纳税人名称", raw["taxpayer_name"], _("这是模板中的示例行，请删除后再导入。"))
         tax = None
         text = _text(raw["tax"])
         if not text:
