@@ -471,3 +471,24 @@ def test_the_gap_file_reads_back_with_the_same_numbers(world, setup, economy):
 def test_a_village_cadre_sees_no_gap(world, setup):
     with pytest.raises(Exception, match="无权"):
         queries.gap(setup, datetime.date(2019, 5, 1), scope=scope_for(person("demo-village")))
+
+
+def test_a_contractor_that_moved_takes_all_its_projects_along(world, setup, economy, tmp_path):
+    second = list(LEDGER_ROWS[1])
+    second[0] = "阎桥村道路工程"
+    ledger_rows = [*LEDGER_ROWS, second]
+    run(importer.PROJECTS, world.sub, write_xlsx(tmp_path / "l.xlsx", LEDGER_HEADERS, ledger_rows), economy)
+    run(
+        importer.MONTHS,
+        world.sub,
+        write_xlsx(tmp_path / "m.xlsx", MONTH_HEADERS, [["阎桥村道路工程", "2019-04", "1030000", "0", "1"]]),
+        economy,
+    )
+    other = Project.objects.get(name="阎桥村道路工程")
+    assert other.relation == "same_city" and ExpectedTax.objects.get(project=other).leaves
+    moved = list(LEDGER_ROWS[1])
+    moved[5] = "370202"  # the contractor now registered in 青岛: it prepays here
+    run(importer.PROJECTS, world.sub, write_xlsx(tmp_path / "l2.xlsx", LEDGER_HEADERS, [moved]), economy)
+    other.refresh_from_db()
+    assert other.relation == "same_province" and not ExpectedTax.objects.get(project=other).leaves
+    assert_expected_fresh(other, setup)

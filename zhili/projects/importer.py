@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from zhili.core import clock
 from zhili.excel import values as xv
 from zhili.imports.models import ImportJob, StagedChange
+from zhili.imports.pipeline import ImportConflict
 from zhili.imports.registry import Column, Importer, Urls, register
 from zhili.people import policy
 from zhili.projects import monitor, queries, taxes
@@ -259,6 +260,12 @@ class _Writer:
         current = self.current({key for key, _, _ in updates})
         out = []
         for key, data, _region_id in updates:
+            if key not in current:  # archived or renamed since the preview read it
+                raise ImportConflict(
+                    _(
+                        "导入期间有记录被他人修改或归档，为避免覆盖对方的修改，未写入任何数据。请重新上传文件预览后再导入。"
+                    )
+                )
             pk, revision, old, path = current[key]
             out.append(
                 StagedChange(
@@ -398,7 +405,7 @@ class ProjectCleaner:
                 ),
             )
         management = self._choice(out, "项目部管理方式", raw["management"], MANAGEMENT_LABELS)
-        if management is None and raw["management"] is None:
+        if management is None and _text(raw["management"]) == "":
             management = taxes.Management.BRANCH.value
         method = self._choice(out, "计税方法", raw["method"], METHOD_LABELS)
         if method is None and _text(raw["method"]) == "":
@@ -487,6 +494,7 @@ class ProjectWriter(_Writer):
     def __init__(self, job, sub, actor, now):
         super().__init__(job, sub, actor, now)
         self.enterprises: dict[str, Enterprise] | None = None
+        self.moved: set[int] = set()  # contractors whose registration place changed: all their projects follow
 
     def enterprise(self, data: dict) -> Enterprise:
         """The contractor by its USCC within the subdistrict, made when new; its name and registration place as
@@ -505,6 +513,8 @@ class ProjectWriter(_Writer):
             )
             self.enterprises[e.uscc] = e
         elif (e.name, e.county_code) != (data["contractor"], data["county"]):
+            if e.county_code != data["county"]:
+                self.moved.add(e.pk)
             e.name, e.county_code = data["contractor"], data["county"]
             e.revision += 1
             e.save(update_fields=["name", "county_code", "revision", "modified_at"])
@@ -534,7 +544,22 @@ class ProjectWriter(_Writer):
             self.fill(p, json.loads(data_json))
             p.save()
             ids.append(p.pk)
-        monitor.refresh(ids)
+        monitor.refresh([*ids, *self.follow(exclude=ids)])
+
+    def follow(self, exclude: Iterable[int] = ()) -> list[int]:
+        """The other projects of contractors whose registration place changed: their relation derived again (the
+        caller refreshes their expected taxes)."""
+        if not self.moved:
+            return []
+        out = []
+        qs = Project.objects.filter(contractor_id__in=self.moved).exclude(pk__in=list(exclude))
+        for p in qs.select_related("contractor"):
+            relation = taxes.relation(self.setup.county_code, p.contractor.county_code).value
+            if p.relation != relation:
+                Project.objects.filter(pk=p.pk).update(relation=relation)  # derived: not an edit, no revision
+                out.append(p.pk)
+        self.moved.clear()
+        return out
 
     def current(self, keys: set[str]) -> dict[str, tuple[int, int, dict, str]]:
         qs = Project.objects.active().filter(subdistrict=self.sub, name__in=keys).select_related("contractor", "region")
@@ -551,7 +576,7 @@ class ProjectWriter(_Writer):
             p.revision += 1
             p.save()
             done.append(p.pk)
-        monitor.refresh(done)
+        monitor.refresh([*done, *self.follow(exclude=done)])
         return len(done)
 
 
@@ -849,14 +874,12 @@ class ReceiptCleaner:
         ]
         if len(active) == 1:
             return active[0]
-        if enterprise_pk is not None:
+        if own:  # an enterprise without projects (a key enterprise's own taxes) is matched to it alone
             out.warn(
                 "项目名称",
                 text,
-                _("该企业在本街道（乡镇）有 %(n)s 个项目，无法确定属于哪个项目，已列入未匹配：请在项目名称中注明。")
-                % {"n": len(own)}
-                if own
-                else _("该企业在本街道（乡镇）没有登记项目，已列入未匹配。"),
+                _("该企业在本街道（乡镇）有 %(n)s 个项目，无法确定属于哪个项目，已列入未匹配项目：请在项目名称中注明。")
+                % {"n": len(own)},
             )
         return None
 
