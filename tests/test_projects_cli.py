@@ -204,3 +204,34 @@ def test_the_import_pages_refuse_a_village_cadre_and_another_townships_admin(wor
     assert client.get(reverse("projects:import", args=["ledger", world.sub.code])).status_code == 404
     assert as_persona("economy").get(reverse("projects:import", args=["nonsense", world.sub.code])).status_code == 404
     assert not ProjectMonth.objects.exists()
+
+
+def test_the_import_pages_and_the_audit_log_show_no_internal_word(world, setup, as_persona, tmp_path):
+    from tests.test_no_internals_crawl import findings, internal_words
+
+    client = as_persona("leader")
+    pages = []
+    for kind, rows in (
+        ("ledger", LEDGER_ROWS),
+        ("monthly", [[ROAD, "2019-04", "1090000", "2000000", "1"], [ROAD, "2018-01", "1", "0", "0"]]),
+        ("receipts", [[OTHER_PROVINCE, "北京示例建工集团有限公司", "增值税", "2019-04", "15000", ""]] * 2),
+    ):
+        page = reverse("projects:import", args=[kind, world.sub.code])
+        with filled(client, kind, rows, tmp_path / f"{kind}.xlsx").open("rb") as fh:
+            job_url = client.post(page, {"file": fh}).url
+        client.post(job_url, {"mode": "only_valid"})
+        pages += [page, job_url]
+    again = [list(r) for r in LEDGER_ROWS]
+    again[0][1], again[0][6] = "阎桥村", "分支机构管理"  # an update: its history names the village and the way
+    with filled(client, "ledger", again, tmp_path / "again.xlsx").open("rb") as fh:
+        job_url = client.post(reverse("projects:import", args=["ledger", world.sub.code]), {"file": fh}).url
+    client.post(job_url, {"mode": "all"})
+    keys = internal_words()
+    found = []
+    for url in [*pages, job_url, "/audit/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        found += findings(url, response.content.decode(), keys)
+    assert found == []
+    entry = AuditEntry.objects.filter(action="project.import").latest("at")
+    assert entry.changes["village"] == ["孔家坊村", "阎桥村"]

@@ -280,7 +280,19 @@ class _Writer:
         return out
 
     def changes(self, old: dict, new: dict) -> dict:
-        return {k: [old.get(k), new.get(k)] for k in new if old.get(k) != new.get(k)}
+        """The audit entry's old → new, ids shown by their names."""
+        return {k: [self.show(k, old.get(k)), self.show(k, new.get(k))] for k in new if old.get(k) != new.get(k)}
+
+    names: dict[str, Any] = {}  # field key → model whose name an id there stands for
+
+    def show(self, key: str, value: Any) -> Any:
+        model = self.names.get(key)
+        if model is None or value is None:
+            return value
+        cache = self.__dict__.setdefault("_names", {})
+        if (key, value) not in cache:
+            cache[(key, value)] = model.objects.filter(pk=value).values_list("name", flat=True).first() or value
+        return cache[(key, value)]
 
     def discard(self) -> None:
         """Nothing to remove: these imports are written in one transaction, taken back whole on failure."""
@@ -491,6 +503,8 @@ class ProjectsImporter(_SubdistrictImporter):
 
 
 class ProjectWriter(_Writer):
+    names = {"village": Region}
+
     def __init__(self, job, sub, actor, now):
         super().__init__(job, sub, actor, now)
         self.enterprises: dict[str, Enterprise] | None = None
@@ -741,6 +755,8 @@ class MonthsImporter(_SubdistrictImporter):
 
 
 class MonthWriter(_Writer):
+    names = {"project": Project}
+
     def add(self, rows: list[tuple[int, str, str]]) -> None:
         made = []
         for _region_id, data_json, _key in rows:
@@ -990,6 +1006,8 @@ class ReceiptsImporter(_SubdistrictImporter):
 
 
 class ReceiptWriter(_Writer):
+    names = {"enterprise": Enterprise, "project": Project}
+
     def _fill(self, r: TaxReceipt, data: dict, region_id: int) -> None:
         r.region_id = region_id
         r.taxpayer_id = data["taxpayer_id"]
