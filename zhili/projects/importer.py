@@ -364,6 +364,7 @@ class ProjectCleaner:
     def __init__(self, sub: Region, setup: TaxSetup, units: dict[str, str | None]):
         self.sub, self.setup, self.units = sub, setup, units
         self.matcher = xv.RegionMatcher(_villages(sub))
+        self.own_names = {norm(sub.name), norm(xv.region_stem(sub.name))}  # a project of the subdistrict itself
         self.today = clock.today()
 
     def _choice(self, out: Row, label: str, raw: Any, labels: dict[str, str]) -> str | None:
@@ -383,7 +384,7 @@ class ProjectCleaner:
         elif name.startswith(EXAMPLE):
             out.error("项目名称", raw["name"], _("这是模板中的示例行，请删除后再导入。"))
         region = self.sub
-        if _text(raw["village"]):
+        if _text(raw["village"]) and norm(_text(raw["village"])) not in self.own_names:
             try:
                 region = self.matcher.match(raw["village"]).value or self.sub
             except xv.ValueProblem as exc:
@@ -853,24 +854,31 @@ class ReceiptCleaner:
         for p in self.projects.all:
             self.by_contractor.setdefault(p.contractor_id, []).append(p)
         self.regions = {r.pk: r for r in Region.objects.filter(path_prefix_q("path", sub.path))}
+        self._memo: dict[tuple[str, int | None], _Known | None] = {}
 
-    def _named(self, text: str, candidates: list[_Known]) -> _Known | None:
+    def _named(self, text: str, candidates: list[_Known], enterprise_pk: int | None) -> _Known | None:
         """The project `text` names: exactly, normalised, or the one project whose name the note contains (or the
-        one whose name contains the note) — among `candidates` first."""
+        one whose name contains the note) — among `candidates` (the enterprise's) first. Remembered per note and
+        enterprise: a bureau's file repeats them."""
+        memo = (text, enterprise_pk)
+        if memo in self._memo:
+            return self._memo[memo]
         found = self.projects.find(text)
-        if found is not None:
-            return found
-        key = norm(text)
-        for pool in (candidates, self.projects.all):
-            hits = [p for p in pool if len(norm(p.name)) >= 2 and (norm(p.name) in key or key in norm(p.name))]
-            if len(hits) == 1:
-                return hits[0]
-        return None
+        if found is None:
+            key = norm(text)
+            for pool in (candidates, self.projects.all):
+                hits = [p for p in pool if len(norm(p.name)) >= 2 and (norm(p.name) in key or key in norm(p.name))]
+                if len(hits) == 1:
+                    found = hits[0]
+                    break
+        if len(self._memo) < 10_000:
+            self._memo[memo] = found
+        return found
 
     def _project(self, out: Row, text: str, enterprise_pk: int | None, period: datetime.date) -> _Known | None:
         own = self.by_contractor.get(enterprise_pk, []) if enterprise_pk else []
         if text:
-            found = self._named(text, own)
+            found = self._named(text, own, enterprise_pk)
             if found is not None:
                 return found
         if len(own) == 1:
