@@ -1,13 +1,29 @@
 """The projects and tax-source pages (经发办), under /projects/."""
 
-from django.urls import path  # noqa: F401 — used by the sections below
+from django.urls import path
+
+from zhili.projects import views
 
 app_name = "projects"
 
 urlpatterns: list = []
 
 # ---- pages: the 经发办 overview, projects, enterprises, gaps, requests ----------------------------
-urlpatterns += []
+urlpatterns += [
+    path("", views.home, name="home"),
+    path("overview/", views.overview, name="overview"),
+    path("list/", views.project_list, name="list"),
+    path("<int:pk>/", views.project_detail, name="detail"),
+    path("investment/", views.investment, name="investment"),
+    path("receipts/", views.receipts, name="receipts"),
+    path("gap/", views.gap, name="gap"),
+    path("enterprises/", views.enterprise_list, name="enterprises"),
+    path("enterprises/new/", views.enterprise_new, name="enterprise_new"),
+    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise"),
+    path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise_edit"),
+    path("enterprises/<int:pk>/requests/", views.request_add, name="request_add"),
+    path("setup/", views.setup_page, name="setup"),
+]
 
 # ---- imports: the three templates, upload, preview, rejected rows ----------------------------------
 urlpatterns += []
