@@ -481,6 +481,13 @@ def setup_form(w) -> dict:
     }
 
 
+def project_taxes_shown(response, w, persona: str) -> None:
+    """A project's expected taxes only for who sees the subdistrict's tax figures, never a village's cadre."""
+    body = response.json()
+    assert body["taxes_visible"] == (persona in SUB_READERS), persona
+    assert all((m["expected"] is None) != body["taxes_visible"] for m in body["months"]), persona
+
+
 TAX_READERS = SUB_READERS  # policy.see_taxes: who reads the whole subdistrict (never a village's cadres alone)
 PROJECT_KEEPERS = ("leader", "economy")  # policy.manage_projects: leaders and the office in charge (经发办)
 
@@ -1373,6 +1380,21 @@ ROWS: list[Row] = [
         {**each(TAX_READERS, DENIED), **each(PROJECT_KEEPERS, OK)},
         method="POST",
         data=lambda w: {"kind": "power", "description": "矩阵诉求：增容"},
+    ),
+    Row("api projects", lambda w: "/api/v1/projects?unregistered=true", each(ALL, OK), api=True),
+    Row(
+        "api a 孔家坊 project",
+        lambda w: f"/api/v1/projects/{a_project(w, 'kong').pk}",
+        each((*SUB_READERS, "village"), OK),
+        api=True,
+        check=project_taxes_shown,
+    ),
+    Row(
+        "api a 阎桥 project",
+        lambda w: f"/api/v1/projects/{a_project(w, 'yan').pk}",
+        each((*SUB_READERS, "outsider"), OK),
+        api=True,
+        check=project_taxes_shown,
     ),
     Row("tax setup (form)", lambda w: "/projects/setup/", {"leader": OK}, default=DENIED),
     Row(

@@ -280,3 +280,16 @@ def test_the_cockpit_panel_for_who_keeps_the_projects(taxes, as_persona):
     assert 'id="cockpit-projects"' in home and "/projects/list/?unregistered=1" in home
     assert 'id="cockpit-projects"' not in as_persona("village").get("/").content.decode()
     assert 'id="cockpit-projects"' not in as_persona("urban").get("/").content.decode()
+
+
+def test_the_api_lists_projects_in_scope_and_taxes_only_for_who_sees_them(taxes, as_persona):
+    village = as_persona("village")
+    names = [p["name"] for p in village.get("/api/v1/projects").json()]
+    assert "孔家坊安置区一期" in names and "阎桥村道路改造" not in names
+    unregistered = as_persona("economy").get("/api/v1/projects?unregistered=true").json()
+    assert [p["name"] for p in unregistered] == ["孔家坊安置区一期"] and unregistered[0]["unregistered"]
+    mine = village.get(f"/api/v1/projects/{taxes['big'].pk}").json()
+    assert mine["taxes_visible"] is False and all(m["expected"] is None for m in mine["months"])
+    office = as_persona("economy").get(f"/api/v1/projects/{taxes['big'].pk}").json()
+    assert office["taxes_visible"] and any(Decimal(str(m["paid"])) == 5000 for m in office["months"])
+    assert village.get(f"/api/v1/projects/{taxes['leaving'].pk}").status_code == 404

@@ -43,6 +43,7 @@ from django.db.models import (  # noqa: E402
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -206,6 +207,13 @@ def received_by_month(subdistrict: Region, year: int) -> dict[datetime.date, Dec
     """What the receipts matched to a project paid, by month (what the expected taxes are compared with)."""
     qs = TaxReceipt.objects.filter(subdistrict=subdistrict, period__year=year, project__isnull=False)
     return _by_month(qs.order_by().values_list("period").annotate(s=Sum("amount")))
+
+
+def latest_expected_month(subdistrict: Region, year: int | None = None) -> datetime.date | None:
+    qs = ExpectedTax.objects.filter(project__subdistrict=subdistrict)
+    if year:
+        qs = qs.filter(month__year=year)
+    return qs.aggregate(m=Max("month"))["m"]
 
 
 def unregistered(scope: Scope, setup: TaxSetup, *, limit: int | None = None) -> list[dict]:

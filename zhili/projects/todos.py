@@ -31,14 +31,11 @@ def projects_panel(request) -> Panel | None:
     if not policy.manage_projects(scope, setup):
         return None
     year = clock.today().year
-    counts = (
-        queries.projects_in(scope, view.sub)
-        .annotate(leaving=Exists(ExpectedTax.objects.filter(project=OuterRef("pk"), leaves=True)))
-        .aggregate(
-            all=Count("pk"),
-            unregistered=Count("pk", filter=queries.unregistered_q(setup)),
-            leaving=Count("pk", filter=Q(leaving=True)),
-        )
+    leaving = Exists(ExpectedTax.objects.filter(project=OuterRef("pk"), leaves=True))
+    counts = queries.projects_in(scope, view.sub).aggregate(
+        all=Count("pk"),
+        unregistered=Count("pk", filter=queries.unregistered_q(setup)),
+        leaving=Count("pk", filter=Q(leaving)),
     )
     if not counts["all"]:
         return None

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -130,10 +130,8 @@ def gap_rows(setup: TaxSetup, month: datetime.date, scope) -> list:
 
 
 def _latest_month(setup: TaxSetup, year: int | None = None) -> datetime.date:
-    qs = ExpectedTax.objects.filter(project__subdistrict=setup.region)
-    if year:
-        qs = qs.filter(month__year=year)
-    found = qs.aggregate(m=Max("month"))["m"]
+    """The month a gap list opens on: the latest with expected taxes (in `year`), else this month."""
+    found = queries.latest_expected_month(setup.region, year)
     today = clock.today()
     return found or datetime.date(year or today.year, today.month if not year or year == today.year else 12, 1)
 
