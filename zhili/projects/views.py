@@ -6,6 +6,7 @@ scope (404 outside it; tax figures only for `policy.see_taxes`, else 403), calls
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 
 from django.contrib import messages
@@ -191,9 +192,11 @@ def overview(request: HttpRequest) -> HttpResponse:
             "gap_chart": charts.line_chart(
                 _("%(year)s年各月应收未收差额的走势") % {"year": year},
                 labels,
-                [
+                [  # what was not collected: a month paid beyond what was expected has no shortfall (0), not a dip
                     charts.Series(
-                        _("差额（元）"), [gaps_by_month[m] if m in expected else None for m in months], "actual"
+                        _("应收未收（元）"),
+                        [max(gaps_by_month[m], ZERO) if m in expected else None for m in months],
+                        "actual",
                     )
                 ],
             ),
@@ -310,9 +313,8 @@ def receipts(request: HttpRequest) -> HttpResponse:
     form = _valid(ReceiptFilterForm(request.GET))
     f = form.filters()
     page = Paginator(queries.receipts(setup.region, f), PAGE).get_page(form.cleaned_data["page"] or 1)
-    unmatched_first = (
-        [] if f.unmatched else list(queries.receipts(setup.region, f.__class__(f.year, f.month, True, f.q))[:PAGE])
-    )
+    # the unmatched rows first, whatever the page (never dropped: the whole list is one click away)
+    unmatched_first = [] if f.unmatched else list(queries.receipts(setup.region, replace(f, unmatched=True))[:PAGE])
     return render(
         request,
         "projects/receipts.html",
