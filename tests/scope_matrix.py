@@ -411,6 +411,87 @@ def targets_import(w):
     return w._targets_import
 
 
+# ---- projects (issue 13): the matrix's own projects and enterprise, made once per test (the demo's may differ) ----
+
+
+def tax_setup(w):
+    """The subdistrict's tax setup, saved (so the 企业诉求 categories exist)."""
+    from zhili.people.models import Person
+    from zhili.people.scope import scope_for
+    from zhili.projects import actions, queries
+
+    setup = queries.setup_of(w.sub)
+    if setup.pk:
+        return setup
+    leader = Person.objects.get(username="demo-leader")
+    return actions.do_save_setup(w.sub, {}, actor=leader, scope=scope_for(leader))
+
+
+def a_project(w, village: str):
+    """A building project in 孔家坊 ("kong") or 阎桥 ("yan") with one month, its expected taxes computed."""
+    import datetime
+    from decimal import Decimal
+
+    from zhili.projects import monitor
+    from zhili.projects.models import Enterprise, Project, ProjectMonth
+
+    region = w.kong if village == "kong" else w.yan
+    found = Project.objects.filter(subdistrict=w.sub, name=f"矩阵项目{village}").first()
+    if found:
+        return found
+    contractor = Enterprise.objects.filter(subdistrict=w.sub, uscc="91110000MATRIX001A").first()
+    contractor = contractor or Enterprise.objects.create(
+        subdistrict=w.sub, region=w.sub, name="矩阵建工集团", uscc="91110000MATRIX001A", county_code="110105"
+    )
+    project = Project.objects.create(
+        subdistrict=w.sub,
+        region=region,
+        name=f"矩阵项目{village}",
+        contractor=contractor,
+        relation="other_province",
+        planned_investment=Decimal(800),
+        start=datetime.date(2020, 3, 1),
+        status="building",
+    )
+    ProjectMonth.objects.create(
+        project=project, month=datetime.date(2020, 4, 1), received=Decimal(1030000), investment=Decimal(50)
+    )
+    monitor.refresh([project.pk])
+    return project
+
+
+def a_key_enterprise(w):
+    from zhili.projects.models import Enterprise
+
+    tax_setup(w)
+    found = Enterprise.objects.filter(subdistrict=w.sub, uscc="91370100MATRIX002B").first()
+    return found or Enterprise.objects.create(
+        subdistrict=w.sub, region=w.kong, name="矩阵重点企业", uscc="91370100MATRIX002B", is_key=True
+    )
+
+
+def setup_form(w) -> dict:
+    setup = tax_setup(w)  # saved already by the row's URL
+    return {
+        "county_code": setup.county_code,
+        "location_class": "town",
+        "gap_threshold": "800",
+        "registration_threshold": "500",
+        "revision": str(setup.revision),
+    }
+
+
+def project_taxes_shown(response, w, persona: str) -> None:
+    """A project's expected taxes only for who sees the subdistrict's tax figures, never a village's cadre."""
+    body = response.json()
+    assert body["taxes_visible"] == (persona in SUB_READERS), persona
+    assert all((m["expected"] is None) != body["taxes_visible"] for m in body["months"]), persona
+
+
+TAX_READERS = SUB_READERS  # policy.see_taxes: who reads the whole subdistrict (never a village's cadres alone)
+PROJECT_KEEPERS = ("leader", "economy")  # policy.manage_projects: leaders and the office in charge (经发办)
+
+
 ROWS: list[Row] = [
     # ---- pages: home, account --------------------------------------------------------------
     Row("home", lambda w: "/", each(ALL, OK)),
@@ -1254,5 +1335,74 @@ ROWS: list[Row] = [
         anonymous=OK,
         method="POST",
         data=open311_report,
+    ),
+    # ---- projects and tax sources (issue 13) ---------------------------------------------------------
+    # A village's cadre sees his village's projects and no tax figure; tax pages are the subdistrict's readers'.
+    Row("projects' entry", lambda w: "/projects/", each(ALL, OK)),
+    Row("projects overview", lambda w: "/projects/overview/", each(TAX_READERS, OK), default=DENIED),
+    Row("project list", lambda w: "/projects/list/?unregistered=1", each(ALL, OK)),
+    Row("investment statistics", lambda w: "/projects/investment/?year=2020", each(ALL, OK)),
+    Row("tax receipts", lambda w: "/projects/receipts/?year=2020&unmatched=1", each(TAX_READERS, OK), default=DENIED),
+    Row("应收未收", lambda w: "/projects/gap/?month=2020-04", each(TAX_READERS, OK), default=DENIED),
+    Row("key enterprises", lambda w: "/projects/enterprises/", each(TAX_READERS, OK), default=DENIED),
+    Row("a 孔家坊 project", lambda w: f"/projects/{a_project(w, 'kong').pk}/", each((*SUB_READERS, "village"), OK)),
+    Row("a 阎桥 project", lambda w: f"/projects/{a_project(w, 'yan').pk}/", each((*SUB_READERS, "outsider"), OK)),
+    Row("a key enterprise", lambda w: f"/projects/enterprises/{a_key_enterprise(w).pk}/", each(TAX_READERS, OK)),
+    Row(
+        "a key enterprise's edit form",
+        lambda w: f"/projects/enterprises/{a_key_enterprise(w).pk}/edit/",
+        {**each(TAX_READERS, DENIED), **each(PROJECT_KEEPERS, OK)},
+    ),
+    Row(
+        "register an enterprise (form)",
+        lambda w: "/projects/enterprises/new/",
+        each(PROJECT_KEEPERS, OK),
+        default=DENIED,
+    ),
+    Row(
+        "register an enterprise",
+        lambda w: "/projects/enterprises/new/",
+        each(PROJECT_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"name": "矩阵新企业", "uscc": "91370100MA3C4XJ43J", "region": str(w.kong.pk), "is_key": "on"},
+    ),
+    Row(
+        "change a key enterprise",
+        lambda w: f"/projects/enterprises/{a_key_enterprise(w).pk}/edit/",
+        {**each(TAX_READERS, DENIED), **each(PROJECT_KEEPERS, OK)},
+        method="POST",
+        data=lambda w: {"name": "矩阵重点企业", "region": str(w.kong.pk), "status": "resumed", "revision": "1"},
+    ),
+    Row(
+        "record a key enterprise's request",
+        lambda w: f"/projects/enterprises/{a_key_enterprise(w).pk}/requests/",
+        {**each(TAX_READERS, DENIED), **each(PROJECT_KEEPERS, OK)},
+        method="POST",
+        data=lambda w: {"kind": "power", "description": "矩阵诉求：增容"},
+    ),
+    Row("api projects", lambda w: "/api/v1/projects?unregistered=true", each(ALL, OK), api=True),
+    Row(
+        "api a 孔家坊 project",
+        lambda w: f"/api/v1/projects/{a_project(w, 'kong').pk}",
+        each((*SUB_READERS, "village"), OK),
+        api=True,
+        check=project_taxes_shown,
+    ),
+    Row(
+        "api a 阎桥 project",
+        lambda w: f"/api/v1/projects/{a_project(w, 'yan').pk}",
+        each((*SUB_READERS, "outsider"), OK),
+        api=True,
+        check=project_taxes_shown,
+    ),
+    Row("tax setup (form)", lambda w: "/projects/setup/", {"leader": OK}, default=DENIED),
+    Row(
+        "change the tax setup",
+        lambda w: tax_setup(w) and "/projects/setup/",  # saved before the count: the row's write is the change
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=setup_form,
     ),
 ]

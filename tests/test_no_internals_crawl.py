@@ -33,6 +33,8 @@ WORD = re.compile(r"(?<![\w.@/-])[a-z][a-z0-9]*(?![\w.@/-])")
 # Words that would be caught and are data or the product's own vocabulary, never a key — each with why:
 ALLOWED = {
     "min",  # the ranking's published formula: 得分 = Σ 权重 × min(完成率, 封顶) — a formula officials read
+    "urban",  # the demo's 城管办 unit code (an office's choice, on /units/); as TaxSetup's location class it is
+    # shown by its label (市区（7%）) — the projects pages are crawled for that like every other page
 }
 
 

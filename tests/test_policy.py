@@ -248,7 +248,44 @@ CASES = [
     ),
     ("open administration", lambda w, s: policy.open_administration(s), ("leader",)),
     ("read the audit log", lambda w, s: policy.read_audit_log(s), ("leader",)),
+    # ---- projects and tax sources (经发办)
+    (
+        "keep the subdistrict's projects, enterprises and receipts",
+        lambda w, s: policy.manage_projects(s, _tax_setup(w)),
+        ("leader", "economy"),
+    ),
+    (
+        "see 孔家坊's projects",
+        lambda w, s: policy.read_projects(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
+    (
+        "see 阎桥's projects",
+        lambda w, s: policy.read_projects(s, w.yan),
+        ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),
+    (
+        "see the subdistrict's tax figures",
+        lambda w, s: policy.see_taxes(s, _tax_setup(w)),
+        ("leader", "economy", "urban", "civil", "viewer"),
+    ),
+    (
+        "record a request of an enterprise whose liaison is 阎桥's secretary",
+        lambda w, s: policy.serve_enterprise(s, SimpleNamespace(liaison_id=w.outsider.pk), _tax_setup(w)),
+        ("leader", "economy", "outsider"),
+    ),
+    (
+        "record a request of an enterprise without a liaison",
+        lambda w, s: policy.serve_enterprise(s, SimpleNamespace(liaison_id=None), _tax_setup(w)),
+        ("leader", "economy"),
+    ),
 ]
+
+
+def _tax_setup(world):
+    from zhili.projects import queries
+
+    return queries.setup_of(world.sub)
 
 
 @pytest.mark.parametrize("name,ask,yes", CASES, ids=[c[0] for c in CASES])

@@ -9,7 +9,7 @@ AREAS = [
     ("targets", _("目标任务"), "targets:board", "all"),
     ("ledgers", _("台账"), "ledgers:list", "all"),
     ("cases", _("网格事件"), "cases:list", "all"),
-    ("projects", _("项目与税源"), None, "all"),
+    ("projects", _("项目与税源"), "projects:home", "all"),
     ("bulletins", _("通报"), None, "all"),
     ("households", _("民生户籍"), None, "all"),
     ("party", _("党建"), None, "all"),
