@@ -1396,6 +1396,21 @@ ROWS: list[Row] = [
         api=True,
         check=project_taxes_shown,
     ),
+    *[
+        Row(
+            f"import {kind} (upload page)",
+            lambda w, kind=kind: f"/projects/imports/{kind}/{w.sub.code}/",
+            {**each(PROJECT_KEEPERS, OK), **each(("viewer", "urban", "civil"), DENIED)},
+        )
+        for kind in ("ledger", "monthly", "receipts")
+    ],
+    Row(
+        "upload a tax-receipts file",
+        lambda w: f"/projects/imports/receipts/{w.sub.code}/",
+        {**each(PROJECT_KEEPERS, OK), **each(("viewer", "urban", "civil"), DENIED)},
+        method="POST",
+        data=lambda w: {},
+    ),
     Row("tax setup (form)", lambda w: "/projects/setup/", {"leader": OK}, default=DENIED),
     Row(
         "change the tax setup",
