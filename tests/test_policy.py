@@ -248,7 +248,31 @@ CASES = [
     ),
     ("open administration", lambda w, s: policy.open_administration(s), ("leader",)),
     ("read the audit log", lambda w, s: policy.read_audit_log(s), ("leader",)),
+    # public works (公共工程): a 孔家坊 toilet of 城管办, a 阎桥 project of 农业办
+    ("register a work of 城管办", lambda w, s: policy.manage_works(s, w.sub, _urban(w).pk), ("leader", "urban")),
+    (
+        "change a 孔家坊 work of 城管办",
+        lambda w, s: policy.edit_work(s, _work(w, w.kong, "urban")),
+        ("leader", "urban"),
+    ),
+    ("change a 阎桥 work of 农业办", lambda w, s: policy.edit_work(s, _work(w, w.yan, "agri")), ("leader",)),
+    (
+        "read a 孔家坊 work of 城管办",
+        lambda w, s: policy.read_work(s, _work(w, w.kong, "urban")),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
+    (
+        "read a 阎桥 work of 农业办",
+        lambda w, s: policy.read_work(s, _work(w, w.yan, "agri")),
+        ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),
 ]
+
+
+def _work(world, region, unit_code):
+    """A work-shaped object (policy reads attributes only) in `region`, led by the unit `unit_code`."""
+    unit = Unit.objects.get(region=world.sub, code=unit_code)
+    return SimpleNamespace(subdistrict=world.sub, region=region, unit_id=unit.pk)
 
 
 @pytest.mark.parametrize("name,ask,yes", CASES, ids=[c[0] for c in CASES])
