@@ -193,7 +193,8 @@ def land(request: HttpRequest) -> HttpResponse:
         "area": sum((r.area for r in rows), Decimal(0)),
     }
     targets = []
-    for ind in queries.land_targets(view.sub, clock.today().year) if ledger is not None else []:
+    # the subdistrict's targets, for those who read the whole subdistrict (a village's people cannot open them)
+    for ind in queries.land_targets(view.sub, clock.today().year) if ledger is not None and view.whole else []:
         p = ind.source_params
         # the ledger's own measure for the indicator: rows counted (households) or members summed (people)
         found = {"count": total["households"], "sum": total["people"] if p.get("field") == "members" else None}
