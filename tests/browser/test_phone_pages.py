@@ -23,7 +23,7 @@ from tests.browser.conftest import PHONE_390, assert_fits, overflow
 pytestmark = pytest.mark.browser
 
 WIDTH = PHONE_390["viewport"]["width"]
-LIMIT = 60  # pages per persona: every kind each persona reaches is well under this
+LIMIT = 90  # pages per persona: every kind each persona reaches is well under this (the leader: ~60 with projects)
 SECONDS = 60  # the crawl of one persona must stay under a minute on a shared machine
 SKIP = re.compile(
     r"^/(static|media|api|open311|admin|logout|i18n)/|\.(xlsx|json|csv|zip|pdf|png|jpe?g)$|/photos/|/evidence/"
