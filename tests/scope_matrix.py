@@ -490,6 +490,42 @@ def project_taxes_shown(response, w, persona: str) -> None:
 
 TAX_READERS = SUB_READERS  # policy.see_taxes: who reads the whole subdistrict (never a village's cadres alone)
 PROJECT_KEEPERS = ("leader", "economy")  # policy.manage_projects: leaders and the office in charge (经发办)
+# ---- public works (公共工程): a 孔家坊 toilet of 城管办, a 阎桥 project of 农业办, 济太路 (the subdistrict's) ----
+
+
+def work(w, where: str):
+    from zhili.projects.models import Work, WorkKind
+
+    if where == "kong":
+        return Work.objects.get(subdistrict=w.sub, region=w.kong, kind=WorkKind.TOILET)
+    if where == "yan":
+        return Work.objects.filter(subdistrict=w.sub, region=w.yan, kind=WorkKind.RURAL).order_by("pk").first()
+    return Work.objects.get(subdistrict=w.sub, name="济太路维修")
+
+
+def work_advance(w):
+    found = work(w, "kong")
+    stage = found.stages.filter(actual__isnull=True).order_by("id").first()
+    return {"stage": stage.stage, "day": "2020-11-20", "revision": found.revision}
+
+
+def work_photo_url(w):
+    """A milestone with a photo on 孔家坊's toilet, made once per test (the matrix's furniture, not audited)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from tests.cases_factory import jpeg
+    from zhili.projects.models import WorkMilestone
+
+    found = work(w, "kong")
+    milestone = WorkMilestone.objects.filter(work=found, title="矩阵照片").first()
+    if milestone is None:
+        milestone = WorkMilestone(work=found, day=found.stages.first().planned, title="矩阵照片")
+        milestone.added_at = timezone.now()
+        milestone.display.save("matrix.jpg", ContentFile(jpeg().read()), save=False)
+        milestone.original.save("matrix.jpg", ContentFile(jpeg().read()), save=False)
+        milestone.save()
+    return f"/projects/works/{found.pk}/milestones/{milestone.pk}/display"
 
 
 ROWS: list[Row] = [
@@ -1420,4 +1456,39 @@ ROWS: list[Row] = [
         method="POST",
         data=setup_form,
     ),
+    # ---- public works (公共工程) and the park's land acquisition ------------------------------------------
+    Row("works list", lambda w: "/projects/works/", each(ALL, OK)),
+    Row("works list, late toilets", lambda w: "/projects/works/?kind=toilet&late=1", each(ALL, OK)),
+    Row("park land acquisition", lambda w: "/projects/works/land/", each(ALL, OK)),
+    Row(
+        "a 孔家坊 toilet",
+        lambda w: f"/projects/works/{work(w, 'kong').pk}/",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row(
+        "a 阎桥 rural project", lambda w: f"/projects/works/{work(w, 'yan').pk}/", each((*SUB_READERS, "outsider"), OK)
+    ),
+    Row("济太路 (the subdistrict's)", lambda w: f"/projects/works/{work(w, 'sub').pk}/", each(SUB_READERS, OK)),
+    Row(
+        "advance a 孔家坊 toilet",
+        lambda w: f"/projects/works/{work(w, 'kong').pk}/advance/",
+        {**each(("economy", "civil", "viewer", "village"), DENIED), "leader": OK, "urban": OK},
+        method="POST",
+        data=work_advance,
+    ),
+    Row(
+        "a milestone of a 孔家坊 toilet",
+        lambda w: f"/projects/works/{work(w, 'kong').pk}/milestones/",
+        {**each(("economy", "civil", "viewer", "village"), DENIED), "leader": OK, "urban": OK},
+        method="POST",
+        data=lambda w: {"day": "2020-11-20", "title": "矩阵节点"},
+    ),
+    Row(
+        "funds of a 阎桥 rural project",
+        lambda w: f"/projects/works/{work(w, 'yan').pk}/funds/",
+        {**each(("economy", "urban", "civil", "viewer", "outsider"), DENIED), "leader": OK},
+        method="POST",
+        data=lambda w: {"revision": work(w, "yan").revision, "funds_planned": "100", "funds_allocated": "50"},
+    ),
+    Row("a 孔家坊 milestone photo", work_photo_url, each((*SUB_READERS, "village"), OK)),
 ]

@@ -279,6 +279,24 @@ CASES = [
         lambda w, s: policy.serve_enterprise(s, SimpleNamespace(liaison_id=None), _tax_setup(w)),
         ("leader", "economy"),
     ),
+    # public works (公共工程): a 孔家坊 toilet of 城管办, a 阎桥 project of 农业办
+    ("register a work of 城管办", lambda w, s: policy.manage_works(s, w.sub, _urban(w).pk), ("leader", "urban")),
+    (
+        "change a 孔家坊 work of 城管办",
+        lambda w, s: policy.edit_work(s, _work(w, w.kong, "urban")),
+        ("leader", "urban"),
+    ),
+    ("change a 阎桥 work of 农业办", lambda w, s: policy.edit_work(s, _work(w, w.yan, "agri")), ("leader",)),
+    (
+        "read a 孔家坊 work of 城管办",
+        lambda w, s: policy.read_work(s, _work(w, w.kong, "urban")),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
+    (
+        "read a 阎桥 work of 农业办",
+        lambda w, s: policy.read_work(s, _work(w, w.yan, "agri")),
+        ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),
 ]
 
 
@@ -286,6 +304,12 @@ def _tax_setup(world):
     from zhili.projects import queries
 
     return queries.setup_of(world.sub)
+
+
+def _work(world, region, unit_code):
+    """A work-shaped object (policy reads attributes only) in `region`, led by the unit `unit_code`."""
+    unit = Unit.objects.get(region=world.sub, code=unit_code)
+    return SimpleNamespace(subdistrict=world.sub, region=region, unit_id=unit.pk)
 
 
 @pytest.mark.parametrize("name,ask,yes", CASES, ids=[c[0] for c in CASES])

@@ -10,6 +10,7 @@ AREAS = [
     ("ledgers", _("台账"), "ledgers:list", "all"),
     ("cases", _("网格事件"), "cases:list", "all"),
     ("projects", _("项目与税源"), "projects:home", "all"),
+    ("works", _("公共工程"), "works:list", "all"),
     ("bulletins", _("通报"), None, "all"),
     ("households", _("民生户籍"), None, "all"),
     ("party", _("党建"), None, "all"),

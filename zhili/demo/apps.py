@@ -42,5 +42,6 @@ class DemoConfig(AppConfig):
             "case events": gettext_lazy("办理记录"),
             "case photos": gettext_lazy("事件照片"),
             "extension requests": gettext_lazy("延期申请"),
+            "works": gettext_lazy("公共工程"),
         }
         audit.describe({"demo.load": gettext_lazy("载入演示数据")}, fields={"demo.load": what})

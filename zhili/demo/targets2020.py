@@ -677,40 +677,10 @@ def _rural_revitalization(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicat
         "个",
         16,
         source=SourceKind.COMPUTED,
-        source_key="activities",
-        source_params={"topic": "乡村振兴项目开工", "measure": "records"},
+        # the projects themselves are public works (zhili/demo/works2020.py): counted when they reach 施工
+        source_key="works",
+        source_params={"measure": "reached", "stage": "build", "kind": "rural"},
     )
-    started = [  # 13 of 16 started by today; the other three (乡村旅游服务点、农产品展销中心、高标准农田配套) wait
-        ("哈叭沟村", "西瓜设施大棚提升项目开工", d(4, 8), 320),
-        ("阎桥村", "瓜菜新品种示范棚项目开工", d(4, 15), 180),
-        ("来佛寺村", "“太平宝”西瓜冷链仓储项目开工", d(5, 6), 260),
-        ("白家堰村", "示范村道路及绿化项目开工", d(5, 20), 410),
-        (KONG, "金银花种植基地水肥一体化项目开工", d(6, 3), 150),
-        (None, "文冠果种植基地项目开工", d(6, 17), 200),
-        (None, "农产品深加工车间项目开工", d(7, 1), 680),
-        (KONG, "乡风文明示范线路项目开工", d(7, 22), 240),
-        (None, "休闲农业采摘园项目开工", d(8, 12), 300),
-        (None, "村级电商服务站项目开工", d(8, 26), 60),
-        (None, "苗圃扶贫项目开工", d(9, 9), 350),
-        (None, "特色农业园区配套道路项目开工", d(9, 28), 520),
-        (None, "农村生活污水治理试点项目开工", d(10, 21), 230),
-    ]
-    rng = ctx.rng("2.1.3.1")
-    pool = [v for v in ctx.villages if v.name not in DEMOLISHED and v.name not in SEATS and v.is_synthetic]
-    rows = []
-    for where, title, day, amount in started:
-        village = ctx.village(where) if where else rng.choice(pool)
-        rows.append(
-            {
-                "region": village,
-                "kind": ActivityKind.PROJECT,
-                "title": f"{village.name}{title}",
-                "date": day,
-                "amount": Decimal(amount),
-                "recorded_by": ctx.secretaries[village.pk],
-            }
-        )
-    _activities(ctx, "乡村振兴项目开工", rows)
     return {"land": land, "income": income}
 
 

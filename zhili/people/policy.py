@@ -335,3 +335,19 @@ def serve_enterprise(scope: Scope, enterprise: Any, setup: Any) -> bool:
     """Record and follow a key enterprise's requests (企业诉求): its liaison cadre (包联干部) and those who
     manage the subdistrict's projects."""
     return (scope.person_id is not None and scope.person_id == enterprise.liaison_id) or manage_projects(scope, setup)
+
+
+def manage_works(scope: Scope, subdistrict: Region, unit_id: int | None) -> bool:
+    """Register a public work (公共工程、乡村振兴项目) or change one — its stages, funds, milestones: the
+    subdistrict's leaders and administrators, and the officers of the work's responsible unit."""
+    return scope.can_configure(subdistrict.path) or scope.works_for(unit_id, subdistrict.path)
+
+
+def edit_work(scope: Scope, work: Any) -> bool:
+    """Advance a work's stage, add a milestone, change its funds: as manage_works, for that work's unit."""
+    return manage_works(scope, work.subdistrict, work.unit_id)
+
+
+def read_work(scope: Scope, work: Any) -> bool:
+    """See a work: whoever reads its village (a village cadre: his village's works), and its responsible unit."""
+    return scope.can_read(work.region.path) or scope.works_for(work.unit_id, work.subdistrict.path)

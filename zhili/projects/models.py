@@ -294,3 +294,132 @@ class EnterpriseRequest(TimeStampedModel):
     @property
     def audit_region_path(self) -> str:
         return self.enterprise.region.path
+
+
+# ---- public works (公共工程、乡村振兴项目) -----------------------------------------------------------------
+# The subdistrict's own works — rural-revitalization projects, public toilets, the service centre, the cemetery
+# site, road repairs — each led by an office, moving through seven stages with a planned and an actual date each;
+# the stages are rows (`WorkStage`), so "which works reached 招标 in the window" is one filtered query
+# (works_source.py) and a stage's dates change without touching the work. Milestones carry a checked photo
+# (cases/photos.check_photo: the original kept, an EXIF-free copy shown), served through scope.
+
+
+class WorkKind(models.TextChoices):
+    RURAL = "rural", _("乡村振兴项目")
+    FACILITY = "facility", _("公共设施")
+    TOILET = "toilet", _("村级公厕")
+    ROAD = "road", _("道路")
+    OTHER = "other", _("其他工程")
+
+
+class WorkStageName(models.TextChoices):
+    """The stages in order: a work reaches each one after the one before."""
+
+    PLAN = "plan", _("谋划")
+    APPROVE = "approve", _("立项")
+    TENDER = "tender", _("招标")
+    BUILD = "build", _("施工")
+    FINISH = "finish", _("完工")
+    ACCEPT = "accept", _("验收")
+    EFFECT = "effect", _("见效")
+
+
+WORK_STAGES: list[str] = list(WorkStageName.values)
+
+
+class Work(ArchivableModel):
+    """A public work or rural-revitalization project (公共工程、乡村振兴项目) of a subdistrict."""
+
+    subdistrict = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # its village, or the subdistrict itself for a work of the whole (the service centre, the cemetery)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在村"))
+    name = models.CharField(_("工程名称"), max_length=200)
+    kind = models.CharField(_("类别"), max_length=12, choices=WorkKind.choices)
+    unit = models.ForeignKey("people.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("责任单位"))
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
+    funds_planned = models.DecimalField(_("计划资金（万元）"), max_digits=12, decimal_places=2, default=Decimal(0))
+    funds_allocated = models.DecimalField(_("已拨付（万元）"), max_digits=12, decimal_places=2, default=Decimal(0))
+    funds_spent = models.DecimalField(_("已支出（万元）"), max_digits=12, decimal_places=2, default=Decimal(0))
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    is_synthetic = models.BooleanField(_("虚构（演示）"), default=False)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("公共工程")
+        verbose_name_plural = _("公共工程")
+        ordering = ["kind", "name"]
+        indexes = [models.Index(fields=["subdistrict", "kind"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subdistrict", "name"],
+                name="work_name_unique_in_subdistrict",
+                condition=models.Q(archived_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.region.path
+
+
+class WorkStage(models.Model):
+    """One stage of a work: when it was planned to be reached, and when it was (empty until then)."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(_("阶段"), max_length=10, choices=WorkStageName.choices)
+    planned = models.DateField(_("计划日期"), null=True, blank=True)
+    actual = models.DateField(_("实际日期"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["work_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["work", "stage"], name="work_stage_unique")]
+        indexes = [models.Index(fields=["stage", "actual"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_id} {self.get_stage_display()}"
+
+    @property
+    def order(self) -> int:
+        return WORK_STAGES.index(self.stage)
+
+
+class WorkMilestone(models.Model):
+    """A milestone of a work (a foundation poured, a roof on, a handover), with a photo when there is one."""
+
+    work = models.ForeignKey(Work, on_delete=models.PROTECT, related_name="milestones")
+    day = models.DateField(_("日期"))
+    title = models.CharField(_("节点"), max_length=200)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    original = models.FileField(upload_to="works/original/%Y/%m", blank=True)
+    display = models.FileField(upload_to="works/display/%Y/%m", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.display)
+
+    @property
+    def audit_region_path(self) -> str:
+        return self.work.region.path
