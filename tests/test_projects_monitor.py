@@ -148,7 +148,9 @@ def test_worked_cases_carry_forward_rate_change_small_scale_and_leak(world):
     _months(small, [(datetime.date(2020, 5, 1), "103000", "0"), (datetime.date(2020, 6, 1), "206000", "0")])
     leak = _project(world, c, "同城", taxes.Method.GENERAL, taxes.Relation.SAME_CITY)
     _months(leak, [(datetime.date(2020, 5, 1), "1090000", "218000")])
-    head = _project(world, c, "总机构", taxes.Method.GENERAL, taxes.Relation.OTHER_PROVINCE, taxes.Management.HEAD_OFFICE)
+    head = _project(
+        world, c, "总机构", taxes.Method.GENERAL, taxes.Relation.OTHER_PROVINCE, taxes.Management.HEAD_OFFICE
+    )
     _months(head, [(datetime.date(2020, 5, 1), "1090000", "218000")])
     monitor.refresh(
         Project.objects.filter(pk__in=[general.pk, small.pk, leak.pk, head.pk]).values_list("pk", flat=True)

@@ -176,6 +176,19 @@ def _yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
 
 
+def _by_project(rows: Iterable[tuple]) -> Iterable[tuple[int, list[tuple[datetime.date, int, int]]]]:
+    """(project id, its months in fen) from rows ordered by project and month."""
+    current, months = None, []
+    for pid, day, received, subcontract in rows:
+        if pid != current:
+            if current is not None:
+                yield current, months
+            current, months = pid, []
+        months.append((day, _fen(received), _fen(subcontract)))
+    if current is not None:
+        yield current, months
+
+
 def _chunks(project_ids: Iterable[int] | QuerySet) -> list:
     """The ids as one subquery (a QuerySet: one query whatever its size) or as lists of CHUNK ids."""
     if isinstance(project_ids, QuerySet):
@@ -223,34 +236,16 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
             pk: (method, relation, management, locations.get(sub, taxes.LocationClass.URBAN.value))
             for pk, sub, method, relation, management in projects
         }
-        rows: list[tuple] = []
-        current, months = None, []
-
-        def flush(pid, months):
-            for t in compute(facts_of[pid], months, rates):
-                rows.append(
-                    (
-                        pid,
-                        t[0],
-                        *(_yuan(v) for v in t[1:8]),
-                        t[8],
-                        _yuan(t[9]),
-                        t[10],
-                    )
-                )
-
-        for pid, day, received, subcontract in (
+        months_of = (
             ProjectMonth.objects.filter(project_id__in=ids)
             .order_by("project_id", "month")
             .values_list("project_id", "month", "received", "subcontract")
-        ):
-            if pid != current:
-                if current is not None:
-                    flush(current, months)
-                current, months = pid, []
-            months.append((day, _fen(received), _fen(subcontract)))
-        if current is not None:
-            flush(current, months)
+        )
+        rows = [
+            (pid, t[0], *(_yuan(v) for v in t[1:8]), t[8], _yuan(t[9]), t[10])
+            for pid, months in _by_project(months_of)
+            for t in compute(facts_of[pid], months, rates)
+        ]
         ExpectedTax.objects.filter(project_id__in=ids).delete()
         with connection.cursor() as cursor:
             for i in range(0, len(rows), 10000):
