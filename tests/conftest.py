@@ -72,7 +72,13 @@ def world(db) -> World:
         .order_by("code")
         .first()
     )
-    ind_sub = Indicator.objects.get(task__goal__year=2020, name__contains="税收")
+    # a reported (not computed) 2020 indicator of the subdistrict as a whole (not decomposed), with reports
+    ind_sub = (
+        Indicator.objects.filter(task__goal__year=2020, source="report", decomposition="none", entries__isnull=False)
+        .distinct()
+        .order_by("code")
+        .first()
+    )
     return World(
         city=Region.objects.get(level=Level.CITY),
         district=Region.objects.get(pk=sub.parent_id),
