@@ -68,7 +68,7 @@ def test_tax_received_by_month_and_the_subdistricts_own_rows(world):
     villages = _villages(world)
     values = SOURCE.values([ind], villages, window)
     total = TaxReceipt.objects.filter(subdistrict=world.sub, period=window.start).aggregate(s=Sum("amount"))["s"]
-    assert sum(values.values()) == (Decimal(str(total)) / 10000).quantize(Decimal("0.0001"))
+    assert abs(sum(values.values()) - Decimal(str(total)) / 10000) <= Decimal("0.01")  # each village to 0.0001
     # a receipt nobody matched counts for the subdistrict as a whole
     assert values.get((ind.pk, world.sub.pk), 0) > 0
     own = list(SOURCE.records(ind, world.sub, window))
