@@ -92,6 +92,8 @@ class ProjectSource(IndicatorSource):
         out: dict[tuple[int, int], Decimal] = {}
         if not villages:
             return out
+        if not isinstance(villages, history.Villages):  # once for all the indicators (group_by_village would
+            villages = history.Villages(villages, sub=villages[0].parent, on=window.end)  # … make one each)
         for ind in indicators:
             qs, path, value = _rows(ind, window)
             grouped, by_path = group_by_village(qs, path, villages, window.end)
