@@ -14,7 +14,7 @@ What is timed:
   read of the months, fen arithmetic in Python, delete and executemany of the rows. Baseline: one raw SELECT of the
   projects' facts and months, the same arithmetic vectorised with numpy (the carry-forward as the running sum of
   subcontract − receipts minus its running minimum), delete and executemany of the same rows (notes aside: the
-  baseline writes none). Both sides' rows are compared (every amount, `leaves`) before anything is timed.
+  baseline writes none), amounts passed as monitor passes them (floats on SQLite, Decimals on PostgreSQL). Both sides' rows are compared (every amount, `leaves`) before anything is timed.
 - gap: expected against received by project and tax for the last month: Zhili's ORM (two grouped queries, merged)
   against the same two statements hand-written; the number of queries is printed.
 """
@@ -306,7 +306,10 @@ def baseline_refresh() -> int:
             np.where(here, eit, zero),
             np.where(leaves, vat + cmt + edu + loc, zero),
         ]
-        amounts = [[Decimal(int(v)).scaleb(-2) for v in col.tolist()] for col in out]
+        if connection.vendor == "sqlite":  # SQLite keeps decimal columns as REAL: floats, as monitor writes them
+            amounts = [(col / 100).tolist() for col in out]
+        else:
+            amounts = [[Decimal(v).scaleb(-2) for v in col.tolist()] for col in out]
         leaves_list = leaves.tolist()
         rows = list(
             zip(

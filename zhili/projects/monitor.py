@@ -16,7 +16,7 @@ the rules.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -168,22 +168,34 @@ def compute(
     return out
 
 
-def _fen(value: Decimal) -> int:
-    return int(value.scaleb(2))
+def _fen(value) -> int:
+    """An amount as read raw: a Decimal (PostgreSQL) or the float SQLite keeps for a decimal column (exact to the
+    fen well beyond any amount here), in whole fen."""
+    if isinstance(value, float):
+        return round(value * 100)
+    return int(Decimal(value).scaleb(2))
 
 
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
+def _writer():
+    """fen → what the insert passes for a DecimalField: a Decimal, or on SQLite (which stores decimal columns as
+    REAL whatever it is given, read back quantized by Django) the float itself, without the Decimal → text → REAL
+    round trip."""
+    if connection.vendor == "sqlite":
+        return lambda fen: fen / 100
+    return lambda fen: Decimal(fen).scaleb(-2)
 
 
-def _by_project(rows: Iterable[tuple]) -> Iterable[tuple[int, list[tuple[datetime.date, int, int]]]]:
-    """(project id, its months in fen) from rows ordered by project and month."""
+def _by_project(rows: Iterable[tuple]) -> Iterator[tuple[int, list[tuple[datetime.date, int, int]]]]:
+    """(project id, its months in fen) from raw rows ordered by project and month."""
+    days: dict = {}
     current, months = None, []
     for pid, day, received, subcontract in rows:
         if pid != current:
             if current is not None:
                 yield current, months
             current, months = pid, []
+        if not isinstance(day, datetime.date):  # SQLite gives the text
+            day = days.get(day) or days.setdefault(day, datetime.date.fromisoformat(day))
         months.append((day, _fen(received), _fen(subcontract)))
     if current is not None:
         yield current, months
@@ -236,13 +248,19 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
             pk: (method, relation, management, locations.get(sub, taxes.LocationClass.URBAN.value))
             for pk, sub, method, relation, management in projects
         }
-        months_of = (
+        # one query, read raw: Django's converters (float → Decimal → quantize on SQLite) cost more than the taxes
+        sql, params = (
             ProjectMonth.objects.filter(project_id__in=ids)
             .order_by("project_id", "month")
             .values_list("project_id", "month", "received", "subcontract")
+            .query.sql_with_params()
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            months_of = cursor.fetchall()
+        yuan = _writer()
         rows = [
-            (pid, t[0], *(_yuan(v) for v in t[1:8]), t[8], _yuan(t[9]), t[10])
+            (pid, t[0], *(yuan(v) for v in t[1:8]), t[8], yuan(t[9]), t[10])
             for pid, months in _by_project(months_of)
             for t in compute(facts_of[pid], months, rates)
         ]
