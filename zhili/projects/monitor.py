@@ -209,6 +209,19 @@ def _chunks(project_ids: Iterable[int] | QuerySet) -> list:
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
+def _write(table: str, columns: list[str], insert: str, rows: list[tuple]) -> None:
+    """executemany, or COPY on PostgreSQL for more than a few rows (executemany there is one round trip a row)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > 100:
+            qn = connection.ops.quote_name
+            with cursor.cursor.copy(f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for i in range(0, len(rows), 10000):
+            cursor.executemany(insert, rows[i : i + 10000])
+
+
 def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = None) -> int:
     """Recompute the expected taxes of these projects (all their months); return how many rows were written.
 
@@ -265,8 +278,6 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
             for t in compute(facts_of[pid], months, rates)
         ]
         ExpectedTax.objects.filter(project_id__in=ids).delete()
-        with connection.cursor() as cursor:
-            for i in range(0, len(rows), 10000):
-                cursor.executemany(insert, rows[i : i + 10000])
+        _write(table, columns, insert, rows)
         written += len(rows)
     return written
