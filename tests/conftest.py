@@ -72,7 +72,13 @@ def world(db) -> World:
         .order_by("code")
         .first()
     )
-    ind_sub = Indicator.objects.get(task__goal__year=2020, name__contains="税收")
+    # a reported (not computed) 2020 indicator of the subdistrict as a whole (not decomposed), with reports
+    ind_sub = (
+        Indicator.objects.filter(task__goal__year=2020, source="report", decomposition="none", entries__isnull=False)
+        .distinct()
+        .order_by("code")
+        .first()
+    )
     return World(
         city=Region.objects.get(level=Level.CITY),
         district=Region.objects.get(pk=sub.parent_id),
@@ -108,3 +114,16 @@ def as_persona(db, world):
         return client
 
     return make
+
+
+def without_demo_projects(sub: Region) -> None:
+    """A subdistrict as a township starting on its own finds it: none of the demo's projects, enterprises, months,
+    receipts or requests (the demo's tax setup and its 企业诉求 categories stay). Rolled back with the test."""
+    from zhili.projects.models import Enterprise, EnterpriseRequest, ExpectedTax, Project, ProjectMonth, TaxReceipt
+
+    EnterpriseRequest.objects.filter(enterprise__subdistrict=sub).delete()
+    TaxReceipt.objects.filter(subdistrict=sub).delete()
+    ExpectedTax.objects.filter(project__subdistrict=sub).delete()
+    ProjectMonth.objects.filter(project__subdistrict=sub).delete()
+    Project.objects.filter(subdistrict=sub).delete()
+    Enterprise.objects.filter(subdistrict=sub).delete()

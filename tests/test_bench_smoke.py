@@ -113,3 +113,17 @@ def test_cases_list_prints_its_line(backend):
     assert CASES_LIST.match(lines[-1]), proc.stdout
     assert len(lines) == 7 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
     assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
+
+
+TAX_COMPUTE = re.compile(
+    rf"^tax-compute: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) expected ratio {NUMBER} \(goal ≤ 3\),"
+    rf" gap ratio {NUMBER} in 2 queries; 200 projects × 12 months.*"
+)
+
+
+def test_tax_compute_prints_its_line():
+    proc = _bench("tax-compute", "--tc-projects", "200", "--tc-months", "12", "--repeat", "1", "--min-time", "0.001")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert TAX_COMPUTE.match(lines[-1]), proc.stdout
+    assert len(lines) == 3 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.conftest import person
+from tests.conftest import person, without_demo_projects
 from tests.test_projects_import import LEDGER_ROWS, OTHER_PROVINCE, PLANT, ROAD, SAME_CITY, assert_expected_fresh
 from zhili.core.models import AuditEntry
 from zhili.imports.models import ImportJob, ImportStatus
@@ -29,6 +29,7 @@ from zhili.regions.models import Level, Region
 
 @pytest.fixture
 def setup(world):
+    without_demo_projects(world.sub)
     made = queries.setup_of(world.sub)
     made.save()
     return made

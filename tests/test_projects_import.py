@@ -13,7 +13,7 @@ import pytest
 from django.core.files import File
 from openpyxl import Workbook, load_workbook
 
-from tests.conftest import person
+from tests.conftest import person, without_demo_projects
 from zhili.imports import actions as import_actions
 from zhili.imports import pipeline
 from zhili.imports.models import ImportJob, ImportStatus
@@ -100,6 +100,7 @@ def write_xlsx(path: Path, headers: list[str], rows: list[list], *, title: str |
 
 @pytest.fixture
 def setup(world) -> TaxSetup:
+    without_demo_projects(world.sub)
     made = queries.setup_of(world.sub)
     made.save()
     return made

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import person
+from tests.conftest import person, without_demo_projects
 from zhili.cases.models import Case
 from zhili.people.scope import scope_for
 from zhili.projects import actions, monitor
@@ -81,6 +81,7 @@ def _receipt(world, n, *, project=None, enterprise=None, tax=TaxKind.VAT, amount
 def taxes(world):
     """Three projects (two in 孔家坊, one in 阎桥 whose contractor's tax leaves), a key enterprise with a request,
     receipts matched and unmatched, the expected taxes computed."""
+    without_demo_projects(world.sub)
     leader = person("demo-leader")
     setup = actions.do_save_setup(world.sub, {}, actor=leader, scope=scope_for(leader))
     far = _enterprise(world, "外省建工集团有限公司", "91110000TEST00001A", "110105")

@@ -43,5 +43,11 @@ class DemoConfig(AppConfig):
             "case photos": gettext_lazy("事件照片"),
             "extension requests": gettext_lazy("延期申请"),
             "works": gettext_lazy("公共工程"),
+            "tax setups": gettext_lazy("税源监控设置"),
+            "enterprises": gettext_lazy("企业"),
+            "projects": gettext_lazy("建设项目"),
+            "project months": gettext_lazy("项目月度数据"),
+            "tax receipts": gettext_lazy("税收入库明细"),
+            "enterprise requests": gettext_lazy("企业诉求"),
         }
         audit.describe({"demo.load": gettext_lazy("载入演示数据")}, fields={"demo.load": what})

@@ -157,6 +157,12 @@ def ledger_source(ledger: str, measure: str = "count", **params) -> dict:
     }
 
 
+def project_source(measure: str, **params) -> dict:
+    """An indicator counted from the construction projects and tax receipts (zhili/projects/source.py, the demo's
+    in zhili/demo/projects2020.py), e.g. project_source("investment") for 固定资产投资."""
+    return {"source": SourceKind.COMPUTED, "source_key": "projects", "source_params": {"measure": measure, **params}}
+
+
 # ---- plans: what each village has, shared by the targets (shares) and the ledgers (rows) ------------------
 # Each plan draws from its own seeded generator, in the order the first demo did, so the shares are the same
 # whether or not the ledgers exist. `villages` are the subdistrict's villages ordered by code.
@@ -519,18 +525,10 @@ def _central_task(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator]:
         owner=p["demo-economy"],
         order=1,
     )
-    investment = _indicator(ctx, t1, "1.1.1.1", "固定资产投资", "万元", 300000, cumulative=True)
+    # 按在建项目台账汇总: the projects' monthly investment (zhili/demo/projects2020.py, zhili/projects/source.py).
     # Park construction started late (epidemic), and several signed projects have not started: behind schedule.
-    _entries(
-        ctx,
-        investment,
-        whole_series(
-            ctx,
-            investment,
-            [8200, 9600, 21300, 41800, 67500, 92900, 117600, 141200, 170400, 195800],
-            1,
-            note="按在建项目台账汇总（演示数据）",
-        ),
+    investment = _indicator(
+        ctx, t1, "1.1.1.1", "固定资产投资", "万元", 300000, cumulative=True, **project_source("investment")
     )
 
     t2 = _task(
@@ -1169,18 +1167,8 @@ def _fiscal_revenue(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator]:
         owner=p["demo-economy"],
         order=1,
     )
-    tax = _indicator(ctx, t1, "3.3.1.1", "税收收入", "万元", 12000, cumulative=False)
-    _entries(
-        ctx,
-        tax,
-        whole_series(
-            ctx,
-            tax,
-            [1020, 410, 560, 880, 950, 1120, 1080, 1150, 1290, 1390],
-            1,
-            note="当月入库数，据税务部门反馈（演示数据）",
-        ),
-    )
+    # the month's receipts as the tax bureau reports them (zhili/demo/projects2020.py, zhili/projects/source.py)
+    tax = _indicator(ctx, t1, "3.3.1.1", "税收收入", "万元", 12000, cumulative=False, **project_source("tax_received"))
     return {"tax": tax}
 
 
