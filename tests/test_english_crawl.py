@@ -39,16 +39,25 @@ READ_ATTRIBUTES = {"title", "placeholder", "alt", "aria-label"}
 
 
 class _Visible(HTMLParser):
-    """The text nodes and read attributes of a page, outside <script> and <style>."""
+    """The text nodes and read attributes of a page, outside <script> and <style> — and outside what the page marks
+    as Chinese (`lang="zh-Hans"`: the headers a file must carry, data that a screen reader should read in Chinese)."""
 
     def __init__(self):
         super().__init__()
         self.parts: list[str] = []
-        self._hidden = 0
+        self._hiding: list[list] = []  # [tag, how many of that tag are open] for each element that hides its text
+
+    @property
+    def _hidden(self) -> bool:
+        return bool(self._hiding)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._hidden += 1
+        if self._hiding and tag == self._hiding[-1][0]:
+            self._hiding[-1][1] += 1
+        elif tag in ("script", "style") or (dict(attrs).get("lang") or "").startswith("zh"):
+            self._hiding.append([tag, 1])
+        if self._hidden:
+            return
         attributes = dict(attrs)
         for name, value in attrs:
             if value and (
@@ -57,8 +66,10 @@ class _Visible(HTMLParser):
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._hidden:
-            self._hidden -= 1
+        if self._hiding and tag == self._hiding[-1][0]:
+            self._hiding[-1][1] -= 1
+            if not self._hiding[-1][1]:
+                self._hiding.pop()
 
     def handle_data(self, data):
         if not self._hidden and data.strip():

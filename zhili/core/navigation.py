@@ -9,8 +9,8 @@ AREAS = [
     ("targets", _("目标任务"), "targets:board", "all"),
     ("ledgers", _("台账"), "ledgers:list", "all"),
     ("cases", _("网格事件"), "cases:list", "all"),
-    ("projects", _("项目与税源"), "projects:home", "all"),
-    ("works", _("公共工程"), "works:list", "all"),
+    ("projects", _("项目与税源"), "projects:home", "readers"),
+    ("works", _("公共工程"), "works:list", "readers"),
     ("bulletins", _("通报"), None, "all"),
     ("households", _("民生户籍"), None, "all"),
     ("party", _("党建"), None, "all"),
@@ -27,6 +27,8 @@ def nav_items(request):
     for key, label, url_name, who in AREAS:
         if who == "admin" and not is_admin:
             continue
+        if who == "readers" and not (scope and (scope.is_superuser or scope.read_paths)):
+            continue  # pages of a subdistrict or village: not for someone who reads none (a tip officer only)
         url = reverse(url_name) if url_name else None
         active = bool(url) and (request.path == url or (url != "/" and request.path.startswith(url)))
         items.append({"key": key, "label": label, "url": url, "active": active})
