@@ -10,6 +10,7 @@ view box that the page scales to its width, so a phone draws the same chart narr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -71,7 +72,7 @@ class Chart:
 def _fmt(value: Number | None) -> str:
     if value is None:
         return "—"
-    text = f"{Decimal(str(value)).quantize(Decimal('0.1')):f}"
+    text = f"{Decimal(str(value)).quantize(Decimal('0.1')):,f}"
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -79,10 +80,15 @@ def _nice_max(values: list[Number | None], y_max: float | None) -> float:
     top = max((float(v) for v in values if v is not None), default=0.0)
     if y_max is not None and top <= y_max:
         return y_max
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if top <= step * 4:
-            return float(step * 4)
-    return top or 1.0
+    if top <= 0:
+        return 1.0
+    # the axis's step is 1, 2, 2.5 or 5 times a power of ten, and four steps reach the top: round tick labels at
+    # any scale (a month's taxes in yuan as well as a share in percent)
+    power = 10.0 ** math.floor(math.log10(top / 4))
+    for factor in (1, 2, 2.5, 5, 10):
+        if top <= factor * power * 4:
+            return factor * power * 4
+    return top
 
 
 def _frame(chart: Chart) -> tuple[float, float]:
