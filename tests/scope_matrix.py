@@ -1380,6 +1380,12 @@ ROWS: list[Row] = [
     Row("investment statistics", lambda w: "/projects/investment/?year=2020", each(ALL, OK)),
     Row("tax receipts", lambda w: "/projects/receipts/?year=2020&unmatched=1", each(TAX_READERS, OK), default=DENIED),
     Row("应收未收", lambda w: "/projects/gap/?month=2020-04", each(TAX_READERS, OK), default=DENIED),
+    Row(
+        "应收未收 export",
+        lambda w: "/projects/gap/export.xlsx?month=2020-10",
+        each(PROJECT_KEEPERS, OK),
+        default=DENIED,
+    ),
     Row("key enterprises", lambda w: "/projects/enterprises/", each(TAX_READERS, OK), default=DENIED),
     Row("a 孔家坊 project", lambda w: f"/projects/{a_project(w, 'kong').pk}/", each((*SUB_READERS, "village"), OK)),
     Row("a 阎桥 project", lambda w: f"/projects/{a_project(w, 'yan').pk}/", each((*SUB_READERS, "outsider"), OK)),

@@ -17,6 +17,7 @@ urlpatterns += [
     path("investment/", views.investment, name="investment"),
     path("receipts/", views.receipts, name="receipts"),
     path("gap/", views.gap, name="gap"),
+    path("gap/export.xlsx", views.gap_export, name="gap_export"),
     path("enterprises/", views.enterprise_list, name="enterprises"),
     path("enterprises/new/", views.enterprise_new, name="enterprise_new"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhili.cases.queries import with_lights
 from zhili.core import charts, clock
 from zhili.core.errors import Conflict, Invalid, NotFound, Refused, require
+from zhili.imports.views import xlsx_response
 from zhili.people import policy
 from zhili.people.scope import NoViewpoint, viewpoint
 from zhili.projects import actions, queries
@@ -285,6 +286,17 @@ def receipts(request: HttpRequest) -> HttpResponse:
             "months": range(1, 13),
         },
     )
+
+
+@require_GET
+def gap_export(request: HttpRequest) -> HttpResponse:
+    """The month's 应收未收 file (every project and tax, the page's rows among them), as `zhili tax gap` writes it;
+    an action with its audit entry."""
+    setup = _setup(request)
+    form = _valid(GapForm(request.GET))
+    month = form.cleaned_data["month"] or _latest_month(setup)
+    exported = actions.do_export_gap(setup, month, actor=request.user, scope=request.scope)
+    return xlsx_response(exported.data, exported.filename)
 
 
 @require_GET
