@@ -319,6 +319,22 @@ def api_region(attr: str, suffix: str = "") -> Callable[[Any], str]:
     return lambda w: f"/api/v1/regions/{getattr(w, attr).code}{suffix}"
 
 
+def receipts_file(name: str = "矩阵入库明细.xlsx"):
+    """The tax bureau's receipts as it sends them: one row of a known taxpayer, one of a taxpayer nobody knows."""
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["纳税人识别号", "纳税人名称", "税种", "所属期", "实缴金额(元)", "项目名称"])
+    sheet.append(["91370112MA3MRP5X04", "矩阵建设有限公司", "增值税", "2020-10", "1,234.56", ""])
+    buf = io.BytesIO()
+    book.save(buf)
+    return SimpleUploadedFile(name, buf.getvalue())
+
+
 def roster_file(name: str, key: str):
     """A roster as an office keeps it (title rows), with one good row and one bad one."""
     import tempfile
@@ -1451,7 +1467,7 @@ ROWS: list[Row] = [
         lambda w: f"/projects/imports/receipts/{w.sub.code}/",
         {**each(PROJECT_KEEPERS, OK), **each(("viewer", "urban", "civil"), DENIED)},
         method="POST",
-        data=lambda w: {},
+        data=lambda w: {"file": receipts_file()},
     ),
     Row("tax setup (form)", lambda w: "/projects/setup/", {"leader": OK}, default=DENIED),
     Row(
