@@ -158,6 +158,30 @@ def get_work_or_404(scope: Scope, pk: int) -> Work:
     return work
 
 
+def register_units(scope: Scope, subdistrict: Region) -> list:
+    """The subdistrict's offices this person may register a work for (policy.manage_works): all of them for its
+    leaders and administrators, their own for officers, none for anyone else."""
+    from zhili.people import policy
+    from zhili.people.models import Unit
+
+    units = Unit.objects.active().filter(region=subdistrict).order_by("code")
+    return [u for u in units if policy.manage_works(scope, subdistrict, u.pk)]
+
+
+def responsible_people(subdistrict: Region, current=None) -> list:
+    """Who may be named responsible for a work: the subdistrict's leaders and its offices' officers (and whoever
+    is named now, so an edit keeps him) — one query."""
+    from zhili.people.models import Person, Role, RoleAssignment
+
+    held = RoleAssignment.objects.active().filter(
+        Q(role=Role.OFFICER, unit__region=subdistrict) | Q(role=Role.LEADER, region=subdistrict)
+    )
+    q = Q(pk__in=held.values("person_id"))
+    if current is not None:
+        q |= Q(pk=current.pk)
+    return list(Person.objects.filter(q, is_active=True).order_by("full_name", "username"))
+
+
 def work_detail(work: Work) -> WorkView:
     view = view_of(work, clock.today())
     view.milestones = list(work.milestones.select_related("added_by").order_by("-day", "-id"))
