@@ -386,7 +386,7 @@ def test_the_land_page_sums_the_demolition_ledger_s_rows_and_links_to_them(world
     body = response.content.decode()
     assert f'href="/ledgers/demolition/?region={rows[0].village.code}"' in body
     assert "搬迁居民户数" in body and "1100" in body  # the target, from the indicator counted from the ledger
-    assert "亩" in body  # what the ledger lacks is said
+    assert "没有这两项" not in body  # the ledger keeps the land now: nothing is said to be missing
     # a village cadre of 孔家坊 reads no demolition rows: the page names none of the three villages
     village_body = as_persona("village").get("/projects/works/land/").content.decode()
     assert "郎家村" not in village_body
@@ -547,3 +547,48 @@ def test_the_outsider_may_not_edit_yan_qiao_s_work_he_sees(world, as_persona):
     assert client.get(f"/projects/works/{work.pk}/edit/").status_code == 403
     assert client.post(f"/projects/works/{work.pk}/edit/", _edit_data(work, name="改名")).status_code == 403
     assert Work.objects.get(pk=work.pk).name == work.name
+
+
+def _mu(rows, key: str) -> Decimal:
+    return sum((Decimal(r.data[key]) for r in rows), Decimal(0))
+
+
+def test_the_land_page_sums_the_mu_acquired_and_cleared_per_village_from_the_rows(world, as_persona):
+    body = as_persona("leader").get("/projects/works/land/").content.decode()
+    ledger, rows = queries.land_rows(scope_for(person("demo-leader")), world.sub)
+    base = list(LedgerRow.objects.filter(ledger=ledger, archived_at__isnull=True).select_related("region"))
+    for r in rows:
+        mine = [x for x in base if x.region_id == r.village.pk]
+        assert r.land == _mu(mine, "land_area") and r.cleared == _mu(mine, "cleared_area")
+        assert f">{r.land}</a>" in body and f">{r.cleared}</a>" in body
+    land, cleared = _mu(base, "land_area"), _mu(base, "cleared_area")
+    assert land == Decimal("1623.00") and Decimal(1600) > cleared > Decimal(1500)  # 1,600 余亩, cleared a bit less
+    assert all(Decimal(x.data["cleared_area"]) <= Decimal(x.data["land_area"]) for x in base)
+    total = re.search(r'data-testid="land-total-mu"><a href="[^"]+">([\d.]+)<', body)
+    assert total and Decimal(total.group(1)) == land
+    assert "征地及附属物清理清障" in body  # the indicator counted from the same field, beside its target
+
+
+def test_indicator_2_2_2_1_is_the_sum_of_the_rows_mu_and_drills_down_onto_them(world, as_persona):
+    from zhili.regions.models import Level, Region
+    from zhili.targets import engine
+    from zhili.targets.models import Entry
+
+    ind = Indicator.objects.get(task__goal__region=world.sub, task__goal__year=2020, code="2.2.2.1")
+    assert ind.source_key == "ledger" and ind.source_params == {
+        "ledger": "demolition",
+        "measure": "sum",
+        "field": "land_area",
+    }
+    assert not Entry.objects.filter(indicator=ind).exists()  # never typed
+    base = list(LedgerRow.objects.filter(ledger__code="demolition", archived_at__isnull=True).select_related("region"))
+    villages = list(Region.objects.filter(parent=world.sub, level=Level.VILLAGE).order_by("code"))
+    c = engine.compute(world.sub, 2020, clock.today(), villages, whole=True)
+    assert c.whole[ind.pk].actual == _mu(base, "land_area") == Decimal("1623.00")
+    assert c.whole[ind.pk].light.state == lights.DONE
+    lang = next(v for v in villages if v.name == "郎家村")
+    mine = [x for x in base if x.region_id == lang.pk]
+    page = as_persona("leader").get(f"/targets/indicators/{ind.pk}/villages/{lang.code}/").content.decode()
+    assert "征收土地面积" in page and f"/ledgers/demolition/?region={lang.code}" in page
+    assert page.count("<tr>") - 1 == len(mine) == 420
+    assert mine[0].data["land_area"] in page

@@ -217,12 +217,22 @@ class LandRow:
     relocated: int
     people: int
     area: Decimal
+    land: Decimal  # 征收土地面积（亩）
+    cleared: Decimal  # 已清障面积（亩）
+
+
+def _decimal_sum(key: str) -> Sum:
+    return Sum(Cast(KeyTextTransform(key, "data"), DecimalField(max_digits=14, decimal_places=2)))
+
+
+def _two_places(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[LandRow]]:
     """The demolition ledger (None when the subdistrict has none, or the person may not read it) and, per village,
-    its households (rows), households that signed (已签协议), households relocated (a 腾空日期), people and house
-    area — one grouped query over the rows this person may read."""
+    its households (rows), households that signed (已签协议), households relocated (a 腾空日期), people, house
+    area, land acquired and land cleared (亩) — one grouped query over the rows this person may read."""
     from zhili.ledgers import queries as ledger_queries
     from zhili.ledgers.models import LedgerRow
 
@@ -239,7 +249,9 @@ def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[La
             signed=Count("id", filter=signed),
             relocated=Count("id", filter=relocated),
             people=Sum(Cast(KeyTextTransform("members", "data"), IntegerField())),
-            area=Sum(Cast(KeyTextTransform("area", "data"), DecimalField(max_digits=14, decimal_places=2))),
+            area=_decimal_sum("area"),
+            land=_decimal_sum("land_area"),
+            cleared=_decimal_sum("cleared_area"),
         )
         .order_by("region_id")
     )
@@ -252,7 +264,9 @@ def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[La
             signed=r["signed"],
             relocated=r["relocated"],
             people=int(r["people"] or 0),
-            area=Decimal(str(r["area"] or 0)).quantize(Decimal("0.01")),
+            area=_two_places(r["area"]),
+            land=_two_places(r["land"]),
+            cleared=_two_places(r["cleared"]),
         )
         for r in found
     ]
@@ -261,7 +275,7 @@ def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[La
 
 
 def land_targets(subdistrict: Region, year: int) -> list:
-    """The year's indicators counted from the demolition ledger (households, people): the targets the land page
+    """The year's indicators counted from the demolition ledger (households, people, land): the targets the land page
     compares its totals with — read from the targets, never typed a second time."""
     from zhili.targets.models import Indicator
 

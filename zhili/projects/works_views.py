@@ -193,13 +193,17 @@ def land(request: HttpRequest) -> HttpResponse:
         "relocated": sum(r.relocated for r in rows),
         "people": sum(r.people for r in rows),
         "area": sum((r.area for r in rows), Decimal(0)),
+        "land": sum((r.land for r in rows), Decimal(0)),
+        "cleared": sum((r.cleared for r in rows), Decimal(0)),
     }
+    summed = {"members": total["people"], "area": total["area"], "land_area": total["land"]}
+    summed["cleared_area"] = total["cleared"]
     targets = []
     # the subdistrict's targets, for those who read the whole subdistrict (a village's people cannot open them)
     for ind in queries.land_targets(view.sub, clock.today().year) if ledger is not None and view.whole else []:
         p = ind.source_params
-        # the ledger's own measure for the indicator: rows counted (households) or members summed (people)
-        found = {"count": total["households"], "sum": total["people"] if p.get("field") == "members" else None}
+        # the ledger's own measure for the indicator: rows counted (households) or a field summed (people, 亩)
+        found = {"count": total["households"], "sum": summed.get(p.get("field", ""))}
         targets.append((ind, found.get(p.get("measure", "count"))))
     return render(
         request,
