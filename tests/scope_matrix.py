@@ -525,6 +525,27 @@ def work_advance(w):
     return {"stage": stage.stage, "day": "2020-11-20", "revision": found.revision}
 
 
+def work_new_form(w):
+    """A new work of 城管办 in 孔家坊: the leader and 城管办 register it; another office is not offered 城管办."""
+    from zhili.people.models import Unit
+
+    unit = Unit.objects.get(region=w.sub, code="urban")
+    return {"name": "矩阵工程", "kind": "rural", "region": w.kong.code, "unit": unit.pk, "planned_plan": "2020-12-01"}
+
+
+def work_edit_form(w):
+    found = work(w, "kong")
+    return {
+        "revision": found.revision,
+        "name": found.name,
+        "kind": found.kind,
+        "region": found.region.code,
+        "unit": found.unit_id,
+        "funds_planned": "12",
+        **{f"planned_{s.stage}": s.planned.isoformat() if s.planned else "" for s in found.stages.all()},
+    }
+
+
 def work_photo_url(w):
     """A milestone with a photo on 孔家坊's toilet, made once per test (the matrix's furniture, not audited)."""
     from django.core.files.base import ContentFile
@@ -1513,4 +1534,28 @@ ROWS: list[Row] = [
         data=lambda w: {"revision": work(w, "yan").revision, "funds_planned": "100", "funds_allocated": "50"},
     ),
     Row("a 孔家坊 milestone photo", work_photo_url, each((*SUB_READERS, "village"), OK)),
+    Row(
+        "register a work (form)",
+        lambda w: "/projects/works/new/",
+        {**each(("village", "grid", "viewer", "outsider"), DENIED), **each(("leader", *OFFICERS), OK)},
+    ),
+    Row(
+        "register a 城管办 work in 孔家坊",
+        lambda w: "/projects/works/new/",
+        {**each(("economy", "civil", "village", "grid", "viewer", "outsider"), DENIED), "leader": OK, "urban": OK},
+        method="POST",
+        data=work_new_form,
+    ),
+    Row(
+        "change a 孔家坊 toilet (form)",
+        lambda w: f"/projects/works/{work(w, 'kong').pk}/edit/",
+        {**each(("economy", "civil", "viewer", "village"), DENIED), "leader": OK, "urban": OK},
+    ),
+    Row(
+        "change a 孔家坊 toilet",
+        lambda w: f"/projects/works/{work(w, 'kong').pk}/edit/",
+        {**each(("economy", "civil", "viewer", "village"), DENIED), "leader": OK, "urban": OK},
+        method="POST",
+        data=work_edit_form,
+    ),
 ]

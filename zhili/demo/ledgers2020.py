@@ -210,9 +210,36 @@ def gas_conversion(ctx: Ctx) -> list[Row]:
     return rows
 
 
+LAND_ACQUIRED = Decimal("1623.00")  # 征地: 1,600 余亩 (the article), the 1,623 亩 of the plots' acceptance sheets
+LAND_CLEARED = Decimal("1588.40")  # 清障: a few plots' attachments not yet cleared
+
+
+def _land_shares(rng: random.Random, n: int, total: Decimal) -> list[Decimal]:
+    """`n` households' acquired land (亩, two places) adding up to exactly `total`."""
+    weights = [rng.uniform(0.4, 2.6) for _ in range(n)]
+    scale = total / Decimal(str(sum(weights)))
+    shares = [(Decimal(str(w)) * scale).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for w in weights]
+    shares[-1] += total - sum(shares)
+    return shares
+
+
+def _cleared(rng: random.Random, land: list[Decimal], total: Decimal) -> list[Decimal]:
+    """Cleared land per household: all of it, but for some households whose plots still wait (part or none
+    cleared), so that the rows add up to exactly `total` (less than the land acquired)."""
+    cleared = list(land)
+    gap = sum(land) - total
+    for i in rng.sample(range(len(land)), len(land)):
+        if gap <= 0:
+            break
+        cut = min(cleared[i], gap, (cleared[i] * Decimal(str(rng.uniform(0.3, 1)))).quantize(Decimal("0.01")))
+        cleared[i] -= cut
+        gap -= cut
+    return cleared
+
+
 def demolition(ctx: Ctx) -> list[Row]:
     """1,100 households (3,026 people) of 郎家, 孙家店 and 小王: agreements signed from 2019-12-10 to 2020-01-08,
-    houses vacated by 2020-01-19."""
+    houses vacated by 2020-01-19; their land acquired for the park (LAND_ACQUIRED 亩) and cleared (LAND_CLEARED)."""
     rng = ctx.rng("demolition")
     plan = t.demolition_plan(ctx.villages)
     sizes = rng.choices([1, 2, 3, 4, 5, 6], [8, 30, 30, 20, 9, 3], k=sum(plan.values()))
@@ -223,6 +250,10 @@ def demolition(ctx: Ctx) -> list[Row]:
         if 1 <= sizes[i] + step <= 8:
             sizes[i] += step
             gap -= step
+    # the land from a generator of its own, so the households' other values stay those they always were
+    land_rng = ctx.rng("demolition-land")
+    land = _land_shares(land_rng, len(sizes), LAND_ACQUIRED)
+    cleared = _cleared(land_rng, land, LAND_CLEARED)
     rows, k = [], 0
     first_signing = datetime.date(2019, 12, 10)
     for v, n in plan.items():
@@ -240,6 +271,8 @@ def demolition(ctx: Ctx) -> list[Row]:
                     "agreement_signed": True,
                     "signed_on": signed.isoformat(),
                     "relocated_on": vacated.isoformat(),
+                    "land_area": money(land[k]),
+                    "cleared_area": money(cleared[k]),
                 }
             )
             rows.append(Row(v, data, ctx.people["demo-urban"], signed))

@@ -747,11 +747,15 @@ def _industrial_park(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator]:
         reported_by=p["demo-urban"],
         report_note="1,600 余亩地块附属物清理清障和征地全部完成，附征地协议、清障验收单（演示数据），请领导确认销号。",
     )
-    cleared = _indicator(ctx, t2, "2.2.2.1", "征地及附属物清理清障", "亩", 1600)
-    _entries(
+    # The land acquired, summed from the demolition ledger's rows (each household's 征收土地面积): never typed.
+    _indicator(
         ctx,
-        cleared,
-        whole_series(ctx, cleared, [120, 380, 690, 980, 1350, 1623], 5, note="按地块验收单累计（演示数据）"),
+        t2,
+        "2.2.2.1",
+        "征地及附属物清理清障",
+        "亩",
+        1600,
+        **ledger_source("demolition", "sum", field="land_area"),
     )
     return {}
 

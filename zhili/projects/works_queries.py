@@ -158,6 +158,30 @@ def get_work_or_404(scope: Scope, pk: int) -> Work:
     return work
 
 
+def register_units(scope: Scope, subdistrict: Region) -> list:
+    """The subdistrict's offices this person may register a work for (policy.manage_works): all of them for its
+    leaders and administrators, their own for officers, none for anyone else."""
+    from zhili.people import policy
+    from zhili.people.models import Unit
+
+    units = Unit.objects.active().filter(region=subdistrict).order_by("code")
+    return [u for u in units if policy.manage_works(scope, subdistrict, u.pk)]
+
+
+def responsible_people(subdistrict: Region, current=None) -> list:
+    """Who may be named responsible for a work: the subdistrict's leaders and its offices' officers (and whoever
+    is named now, so an edit keeps him) — one query."""
+    from zhili.people.models import Person, Role, RoleAssignment
+
+    held = RoleAssignment.objects.active().filter(
+        Q(role=Role.OFFICER, unit__region=subdistrict) | Q(role=Role.LEADER, region=subdistrict)
+    )
+    q = Q(pk__in=held.values("person_id"))
+    if current is not None:
+        q |= Q(pk=current.pk)
+    return list(Person.objects.filter(q, is_active=True).order_by("full_name", "username"))
+
+
 def work_detail(work: Work) -> WorkView:
     view = view_of(work, clock.today())
     view.milestones = list(work.milestones.select_related("added_by").order_by("-day", "-id"))
@@ -193,12 +217,22 @@ class LandRow:
     relocated: int
     people: int
     area: Decimal
+    land: Decimal  # 征收土地面积（亩）
+    cleared: Decimal  # 已清障面积（亩）
+
+
+def _decimal_sum(key: str) -> Sum:
+    return Sum(Cast(KeyTextTransform(key, "data"), DecimalField(max_digits=14, decimal_places=2)))
+
+
+def _two_places(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[LandRow]]:
     """The demolition ledger (None when the subdistrict has none, or the person may not read it) and, per village,
-    its households (rows), households that signed (已签协议), households relocated (a 腾空日期), people and house
-    area — one grouped query over the rows this person may read."""
+    its households (rows), households that signed (已签协议), households relocated (a 腾空日期), people, house
+    area, land acquired and land cleared (亩) — one grouped query over the rows this person may read."""
     from zhili.ledgers import queries as ledger_queries
     from zhili.ledgers.models import LedgerRow
 
@@ -215,7 +249,9 @@ def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[La
             signed=Count("id", filter=signed),
             relocated=Count("id", filter=relocated),
             people=Sum(Cast(KeyTextTransform("members", "data"), IntegerField())),
-            area=Sum(Cast(KeyTextTransform("area", "data"), DecimalField(max_digits=14, decimal_places=2))),
+            area=_decimal_sum("area"),
+            land=_decimal_sum("land_area"),
+            cleared=_decimal_sum("cleared_area"),
         )
         .order_by("region_id")
     )
@@ -228,7 +264,9 @@ def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[La
             signed=r["signed"],
             relocated=r["relocated"],
             people=int(r["people"] or 0),
-            area=Decimal(str(r["area"] or 0)).quantize(Decimal("0.01")),
+            area=_two_places(r["area"]),
+            land=_two_places(r["land"]),
+            cleared=_two_places(r["cleared"]),
         )
         for r in found
     ]
@@ -237,7 +275,7 @@ def land_rows(scope: Scope, subdistrict: Region) -> tuple[object | None, list[La
 
 
 def land_targets(subdistrict: Region, year: int) -> list:
-    """The year's indicators counted from the demolition ledger (households, people): the targets the land page
+    """The year's indicators counted from the demolition ledger (households, people, land): the targets the land page
     compares its totals with — read from the targets, never typed a second time."""
     from zhili.targets.models import Indicator
 

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.core import clock
 from zhili.core.errors import refuse
@@ -19,7 +19,8 @@ from zhili.people import policy
 from zhili.people.scope import viewpoint
 from zhili.projects import works_actions as actions
 from zhili.projects import works_queries as queries
-from zhili.projects.works_forms import AdvanceForm, FilterForm, FundsForm, MilestoneForm
+from zhili.projects.models import WorkStageName
+from zhili.projects.works_forms import AdvanceForm, FilterForm, FundsForm, MilestoneForm, WorkForm
 from zhili.regions.models import Level, Region
 
 
@@ -57,6 +58,7 @@ def work_list(request: HttpRequest) -> HttpResponse:
             "kinds": queries.kind_choices(),
             "villages": villages,
             "today": clock.today(),
+            "can_register": bool(queries.register_units(request.scope, view.sub)),
         },
     )
 
@@ -191,13 +193,17 @@ def land(request: HttpRequest) -> HttpResponse:
         "relocated": sum(r.relocated for r in rows),
         "people": sum(r.people for r in rows),
         "area": sum((r.area for r in rows), Decimal(0)),
+        "land": sum((r.land for r in rows), Decimal(0)),
+        "cleared": sum((r.cleared for r in rows), Decimal(0)),
     }
+    summed = {"members": total["people"], "area": total["area"], "land_area": total["land"]}
+    summed["cleared_area"] = total["cleared"]
     targets = []
     # the subdistrict's targets, for those who read the whole subdistrict (a village's people cannot open them)
     for ind in queries.land_targets(view.sub, clock.today().year) if ledger is not None and view.whole else []:
         p = ind.source_params
-        # the ledger's own measure for the indicator: rows counted (households) or members summed (people)
-        found = {"count": total["households"], "sum": total["people"] if p.get("field") == "members" else None}
+        # the ledger's own measure for the indicator: rows counted (households) or a field summed (people, 亩)
+        found = {"count": total["households"], "sum": summed.get(p.get("field", ""))}
         targets.append((ind, found.get(p.get("measure", "count"))))
     return render(
         request,
@@ -211,3 +217,101 @@ def land(request: HttpRequest) -> HttpResponse:
             "targets": targets,
         },
     )
+
+
+# ---- register or change a work ----------------------------------------------------------------------------
+
+
+def _work_form(request: HttpRequest, sub: Region, work=None, data=None) -> WorkForm:
+    units = queries.register_units(request.scope, sub)
+    if work is not None and work.unit not in units:
+        units = [work.unit, *units]  # shown as it is; saving another office's work is refused by the action
+    initial = None
+    if work is not None:
+        planned = {s.stage: s.planned for s in work.stages.all()}
+        initial = {
+            "revision": work.revision,
+            "name": work.name,
+            "kind": work.kind,
+            "region": work.region.code if work.region_id != sub.pk else "",
+            "unit": str(work.unit_id),
+            "person": str(work.person_id or ""),
+            "funds_planned": work.funds_planned,
+            "note": work.note,
+            **{f"planned_{k}": v.isoformat() for k, v in planned.items() if v is not None},
+        }
+    villages = list(Region.objects.current(clock.today()).filter(parent=sub, level=Level.VILLAGE).order_by("code"))
+    if work is not None and work.region_id != sub.pk and work.region not in villages:
+        villages.append(work.region)  # a village since merged keeps its works until they are moved
+    form = WorkForm(
+        data,
+        initial=initial,
+        subdistrict=sub,
+        villages=villages,
+        units=units,
+        people=queries.responsible_people(sub, work.person if work is not None else None),
+    )
+    form.villages = {v.code: v for v in villages}
+    return form
+
+
+def _render_form(request: HttpRequest, sub: Region, form: WorkForm, work=None, *, problem="", status=200):
+    return render(
+        request,
+        "projects/works/form.html",
+        {"sub": sub, "form": form, "work": work, "problem": problem},
+        status=status,
+    )
+
+
+def _save(request: HttpRequest, sub: Region, work=None) -> HttpResponse:
+    from zhili.core.errors import messages_of, status_of
+    from zhili.people.models import Person, Unit
+
+    form = _work_form(request, sub, work, request.POST)
+    if not form.is_valid():
+        return _render_form(request, sub, form, work, problem=_("请检查标红的项目。"), status=400)
+    c = form.cleaned_data
+    region = form.villages[c["region"]] if c["region"] else sub
+    data = {
+        "name": c["name"],
+        "kind": c["kind"],
+        "region": region,
+        "unit": Unit.objects.get(pk=int(c["unit"])),
+        "person": Person.objects.get(pk=int(c["person"])) if c["person"] else None,
+        "note": c["note"],
+        "funds_planned": c["funds_planned"],
+        "planned": {s: c[f"planned_{s}"] for s in WorkStageName.values},
+    }
+    if work is not None:
+        if c["revision"] is None:
+            return _render_form(request, sub, form, work, problem=_("版本号无效，请刷新页面后再改。"), status=400)
+        data["revision"] = c["revision"]
+    try:
+        saved = actions.do_save_work(sub, data, actor=request.user, scope=request.scope, work=work)
+    except ValidationError as exc:
+        return _render_form(request, sub, form, work, problem=" ".join(messages_of(exc)), status=status_of(exc))
+    messages.success(request, _("已保存工程“%(name)s”。") % {"name": saved.name})
+    return redirect("works:detail", pk=saved.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def work_new(request: HttpRequest) -> HttpResponse:
+    """Register a public work: for the subdistrict's leaders and administrators, and its offices' officers."""
+    sub = viewpoint(request.scope).sub
+    if not queries.register_units(request.scope, sub):
+        return refuse(request, _("只有街道领导或街道科室可以登记公共工程。"), status=403)
+    if request.method == "POST":
+        return _save(request, sub)
+    return _render_form(request, sub, _work_form(request, sub))
+
+
+@require_http_methods(["GET", "POST"])
+def work_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a work's name, kind, village, office, person, planned dates and planned funds."""
+    work = queries.get_work_or_404(request.scope, pk)
+    if not policy.edit_work(request.scope, work):
+        return refuse(request, _("只有责任单位或街道领导可以修改该工程。"), status=403)
+    if request.method == "POST":
+        return _save(request, work.subdistrict, work)
+    return _render_form(request, work.subdistrict, _work_form(request, work.subdistrict, work), work)
