@@ -21,6 +21,7 @@ from zhili.people.models import Person, Unit
 from zhili.people.scope import Scope
 from zhili.projects import exports, monitor, queries
 from zhili.projects.models import Enterprise, EnterpriseRequest, EnterpriseStatus, Project, TaxSetup
+from zhili.projects.taxes import LocationClass
 from zhili.regions.models import Region
 
 audit.describe(
@@ -73,7 +74,7 @@ def _amount(raw, label: str) -> Decimal:
 
 
 @transaction.atomic
-def do_save_setup(subdistrict: Region, data: dict, *, actor: Person | None, scope: Scope) -> TaxSetup:
+def do_save_setup(subdistrict: Region, data: dict, *, actor: Person, scope: Scope) -> TaxSetup:
     """Where the subdistrict's projects are, the office in charge and the thresholds; the expected taxes of every
     project are recomputed (they depend on the county and the location's class), and the 企业诉求 categories are
     made the first time."""
@@ -90,7 +91,7 @@ def do_save_setup(subdistrict: Region, data: dict, *, actor: Person | None, scop
         raise Invalid(_("请填写项目所在县（区）的 6 位区划代码。"))
     setup.county_code = county.code
     location = data.get("location_class", setup.location_class)
-    if location not in dict(TaxSetup._meta.get_field("location_class").choices):
+    if location not in {c.value for c in LocationClass}:
         raise Invalid(_("请选择城市维护建设税的适用地区。"))
     setup.location_class = location
     unit = data.get("unit", setup.unit)
@@ -110,7 +111,7 @@ def do_save_setup(subdistrict: Region, data: dict, *, actor: Person | None, scop
     return setup
 
 
-def ensure_request_categories(subdistrict: Region, setup: TaxSetup, *, actor: Person | None, scope: Scope) -> None:
+def ensure_request_categories(subdistrict: Region, setup: TaxSetup, *, actor: Person, scope: Scope) -> None:
     """The 企业诉求 family (用地, 用电, 审批手续, 用工, 其他) in the subdistrict's case categories, routed to the
     office in charge — made once, through the cases app's own actions (audited there)."""
     have = set(
