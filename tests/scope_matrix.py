@@ -1426,6 +1426,11 @@ ROWS: list[Row] = [
     Row("key enterprises", lambda w: "/projects/enterprises/", each(TAX_READERS, OK), default=DENIED),
     Row("a 孔家坊 project", lambda w: f"/projects/{a_project(w, 'kong').pk}/", each((*SUB_READERS, "village"), OK)),
     Row("a 阎桥 project", lambda w: f"/projects/{a_project(w, 'yan').pk}/", each((*SUB_READERS, "outsider"), OK)),
+    Row(
+        "edit a 孔家坊 project (form)",
+        lambda w: f"/projects/{a_project(w, 'kong').pk}/edit/",
+        {**each(PROJECT_KEEPERS, OK), **each(("viewer", "urban", "civil", "village"), DENIED)},
+    ),
     Row("a key enterprise", lambda w: f"/projects/enterprises/{a_key_enterprise(w).pk}/", each(TAX_READERS, OK)),
     Row(
         "a key enterprise's edit form",

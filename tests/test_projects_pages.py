@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import person, without_demo_projects
 from zhili.cases.models import Case
+from zhili.core.models import AuditEntry
 from zhili.people.scope import scope_for
 from zhili.projects import actions, monitor
 from zhili.projects.models import (
@@ -294,3 +295,81 @@ def test_the_api_lists_projects_in_scope_and_taxes_only_for_who_sees_them(taxes,
     office = as_persona("economy").get(f"/api/v1/projects/{taxes['big'].pk}").json()
     assert office["taxes_visible"] and any(Decimal(str(m["paid"])) == 5000 for m in office["months"])
     assert village.get(f"/api/v1/projects/{taxes['leaving'].pk}").status_code == 404
+
+
+# ---- one project changed on its page ------------------------------------------------------------------------
+
+
+def _edit_form(project, **changes) -> dict:
+    data = {
+        "region": project.region_id,
+        "owner_name": project.owner_name,
+        "management": project.management,
+        "method": project.method,
+        "contract_amount": project.contract_amount or "",
+        "planned_investment": project.planned_investment,
+        "start": project.start or "",
+        "finish": project.finish or "",
+        "status": project.status,
+        "revision": project.revision,
+    }
+    if project.in_park:
+        data["in_park"] = "on"
+    if project.registered:
+        data["registered"] = "on"
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_office_changes_a_project_and_its_expected_taxes_follow(world, as_persona):
+    from zhili.projects.models import ExpectedTax, Project
+    from zhili.projects.taxes import Method
+
+    project = (
+        Project.objects.filter(subdistrict=world.sub, method=Method.GENERAL, expected__vat__gt=0).distinct().first()
+    )
+    before = sum(e.vat for e in ExpectedTax.objects.filter(project=project))
+    client = as_persona("economy")
+    assert client.get(f"/projects/{project.pk}/edit/").status_code == 200
+    response = client.post(
+        f"/projects/{project.pk}/edit/", _edit_form(project, method=Method.SIMPLE, in_park="on", start="2020年1月2日")
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    project.refresh_from_db()
+    assert project.method == Method.SIMPLE and project.in_park and project.revision > 1
+    assert project.start.isoformat() == "2020-01-02"
+    after = sum(e.vat for e in ExpectedTax.objects.filter(project=project))
+    assert after != before  # 3 % of the base over 1.03 instead of 2 % over 1.09
+    entry = AuditEntry.objects.filter(action="project.save").latest("at")
+    assert set(entry.changes) >= {"method", "in_park", "start"}
+
+
+def test_a_stale_or_wrong_project_edit_writes_nothing(world, as_persona):
+    from zhili.projects.models import Project
+
+    project = Project.objects.filter(subdistrict=world.sub).order_by("pk").first()
+    client = as_persona("economy")
+    before = AuditEntry.objects.count()
+    stale = client.post(f"/projects/{project.pk}/edit/", _edit_form(project, revision=project.revision + 5))
+    assert stale.status_code == 409 and "他人修改" in stale.content.decode()
+    backwards = client.post(
+        f"/projects/{project.pk}/edit/", _edit_form(project, start="2020-06-01", finish="2020-01-01")
+    )
+    assert backwards.status_code == 400 and "早于开工日期" in backwards.content.decode()
+    negative = client.post(f"/projects/{project.pk}/edit/", _edit_form(project, planned_investment="-5"))
+    assert negative.status_code == 400
+    assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.parametrize("persona,status", [("village", 403), ("viewer", 403), ("urban", 403)])
+def test_only_the_keepers_change_a_project(world, as_persona, persona, status):
+    from zhili.projects.models import Project
+
+    project = (
+        Project.objects.filter(subdistrict=world.sub, region=world.kong).first()
+        or Project.objects.filter(subdistrict=world.sub).first()
+    )
+    response = as_persona(persona).post(f"/projects/{project.pk}/edit/", _edit_form(project, owner_name="改"))
+    assert response.status_code in (status, 404)
+    project.refresh_from_db()
+    assert project.owner_name != "改"

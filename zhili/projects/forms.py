@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from zhili.core import clock
 from zhili.people.models import Person, RoleAssignment, Unit
 from zhili.projects import actions
-from zhili.projects.models import EnterpriseStatus, ProjectStatus, TaxSetup
+from zhili.projects.models import MANAGEMENT_CHOICES, METHOD_CHOICES, EnterpriseStatus, ProjectStatus, TaxSetup
 from zhili.projects.queries import ProjectFilter, ReceiptFilter
 from zhili.regions.models import Level, Region
+from zhili.targets.forms import OfficeDateField
 
 YEARS = (2000, 2100)
 TRI = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
@@ -186,6 +187,34 @@ class EnterpriseForm(forms.Form):
         else:
             self.fields["uscc"].required = True
             self.fields["uscc"].error_messages["required"] = _("请填写统一社会信用代码。")
+
+
+class ProjectForm(forms.Form):
+    """One project of the ledger, as the ledger's columns name its facts (the contractor comes with the ledger's
+    import: its credit code decides where the tax is paid)."""
+
+    region = RegionChoice(
+        label=_("所在村"),
+        queryset=Region.objects.none(),
+        error_messages={"invalid_choice": _("请选择本街道（乡镇）内的村（社区）。")},
+    )
+    owner_name = forms.CharField(label=_("建设单位"), max_length=200, required=False)
+    management = forms.ChoiceField(label=_("项目部管理方式"), choices=MANAGEMENT_CHOICES)
+    method = forms.ChoiceField(label=_("计税方法"), choices=METHOD_CHOICES)
+    contract_amount = forms.DecimalField(
+        label=_("合同金额（万元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    planned_investment = forms.DecimalField(label=_("计划总投资（万元）"), min_value=0, max_digits=14, decimal_places=2)
+    start = OfficeDateField(label=_("开工日期"), required=False)
+    finish = OfficeDateField(label=_("竣工日期"), required=False)
+    status = forms.ChoiceField(label=_("项目状态"), choices=ProjectStatus.choices)
+    in_park = forms.BooleanField(label=_("属于绿色建设产业园"), required=False)
+    registered = forms.BooleanField(label=_("已入库"), required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+    def __init__(self, *args, subdistrict: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = _sub_regions(subdistrict)
 
 
 class RequestForm(forms.Form):

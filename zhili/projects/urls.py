@@ -14,6 +14,7 @@ urlpatterns += [
     path("overview/", views.overview, name="overview"),
     path("list/", views.project_list, name="list"),
     path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/edit/", views.project_edit, name="edit"),
     path("investment/", views.investment, name="investment"),
     path("receipts/", views.receipts, name="receipts"),
     path("gap/", views.gap, name="gap"),

@@ -27,6 +27,7 @@ from zhili.projects.forms import (
     EnterpriseForm,
     GapForm,
     ProjectFilterForm,
+    ProjectForm,
     ReceiptFilterForm,
     RequestForm,
     SetupForm,
@@ -363,6 +364,37 @@ def _enterprise_data(form: EnterpriseForm) -> dict:
     if data.get("revision") is None:
         data.pop("revision", None)
     return data
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = queries.get_project_or_404(request.scope, pk)
+    setup = queries.setup_of(project.subdistrict)
+    require(policy.manage_projects(request.scope, setup), _("只有经发办或街道领导可以修改建设项目。"))
+    initial = {name: getattr(project, name) for name in actions.PROJECT_FIELDS} | {"revision": project.revision}
+    form = ProjectForm(request.POST or None, subdistrict=setup.region, initial=initial)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.do_save_project(project, form.cleaned_data, actor=request.user, scope=request.scope)
+                messages.success(request, _("已保存。"))
+                return redirect("projects:detail", pk=project.pk)
+            except Refused:
+                raise
+            except Conflict as exc:
+                errors, status = exc.messages, 409
+            except Invalid as exc:
+                errors, status = exc.messages, 400
+        else:
+            errors, status = errors_of(form), 400
+    return render(
+        request,
+        "projects/project_form.html",
+        {"setup": setup, "tab": "list", "form": form, "errors": errors, "project": project},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
