@@ -268,6 +268,14 @@ def scope_for(person: Person | AnonymousUser | None) -> Scope:
 # ---- fetch-and-authorise helpers: a view never calls Model.objects.get() itself ---------------
 
 
+def leaders_and_officers(subdistrict: Region) -> QuerySet[RoleAssignment]:
+    """The active roles that make someone lead `subdistrict` or work for one of its offices — who may be named
+    responsible for the subdistrict's own work (a public work, say)."""
+    return RoleAssignment.objects.active().filter(
+        Q(role=Role.OFFICER, unit__region=subdistrict) | Q(role=Role.LEADER, region=subdistrict)
+    )
+
+
 def get_in_scope_or_404(scope: Scope, qs: QuerySet, path_field: str, *, access: str = "read", **lookup):
     """The object matching `lookup` if it lies in the scope, else 404 (never 403: nothing leaks)."""
     try:

@@ -171,11 +171,10 @@ def register_units(scope: Scope, subdistrict: Region) -> list:
 def responsible_people(subdistrict: Region, current=None) -> list:
     """Who may be named responsible for a work: the subdistrict's leaders and its offices' officers (and whoever
     is named now, so an edit keeps him) — one query."""
-    from zhili.people.models import Person, Role, RoleAssignment
+    from zhili.people.models import Person
+    from zhili.people.scope import leaders_and_officers
 
-    held = RoleAssignment.objects.active().filter(
-        Q(role=Role.OFFICER, unit__region=subdistrict) | Q(role=Role.LEADER, region=subdistrict)
-    )
+    held = leaders_and_officers(subdistrict)
     q = Q(pk__in=held.values("person_id"))
     if current is not None:
         q |= Q(pk=current.pk)
