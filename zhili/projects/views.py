@@ -63,6 +63,21 @@ def _valid(form):
     return form
 
 
+def _submit(form, save) -> tuple[object | None, list[str], int]:
+    """A posted form validated and saved by `save(form)`: (what it saved, [], 200), or (None, the sentences to show,
+    400 for a bad value or 409 for an edit somebody else's overtook). A refusal escapes to ErrorMiddleware."""
+    if not form.is_valid():
+        return None, errors_of(form), 400
+    try:
+        return save(form), [], 200
+    except Refused:
+        raise
+    except Conflict as exc:
+        return None, exc.messages, 409
+    except Invalid as exc:
+        return None, exc.messages, 400
+
+
 def _month_label(month: datetime.date) -> str:
     return _("%(m)s月") % {"m": month.month}
 
@@ -376,19 +391,12 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.do_save_project(project, form.cleaned_data, actor=request.user, scope=request.scope)
-                messages.success(request, _("已保存。"))
-                return redirect("projects:detail", pk=project.pk)
-            except Refused:
-                raise
-            except Conflict as exc:
-                errors, status = exc.messages, 409
-            except Invalid as exc:
-                errors, status = exc.messages, 400
-        else:
-            errors, status = errors_of(form), 400
+        saved, errors, status = _submit(
+            form, lambda f: actions.do_save_project(project, f.cleaned_data, actor=request.user, scope=request.scope)
+        )
+        if saved is not None:
+            messages.success(request, _("已保存。"))
+            return redirect("projects:detail", pk=project.pk)
     return render(
         request,
         "projects/project_form.html",
@@ -405,25 +413,22 @@ def enterprise_new(request: HttpRequest) -> HttpResponse:
         request.POST or None, subdistrict=setup.region, new=True, initial={"is_key": True, "region": setup.region}
     )
     errors: list[str] = []
+    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                ent = actions.do_save_enterprise(
-                    setup.region, _enterprise_data(form), actor=request.user, scope=request.scope
-                )
-                messages.success(request, _("已登记企业“%(name)s”。") % {"name": ent.name})
-                return redirect("projects:enterprise", pk=ent.pk)
-            except Refused:
-                raise
-            except Invalid as exc:
-                errors = exc.messages
-        else:
-            errors = errors_of(form)
+        ent, errors, status = _submit(
+            form,
+            lambda f: actions.do_save_enterprise(
+                setup.region, _enterprise_data(f), actor=request.user, scope=request.scope
+            ),
+        )
+        if ent is not None:
+            messages.success(request, _("已登记企业“%(name)s”。") % {"name": ent.name})
+            return redirect("projects:enterprise", pk=ent.pk)
     return render(
         request,
         "projects/enterprise_form.html",
         {"setup": setup, "tab": "enterprises", "form": form, "errors": errors, "enterprise": None},
-        status=400 if errors else 200,
+        status=status,
     )
 
 
@@ -496,21 +501,15 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.do_save_enterprise(
-                    setup.region, _enterprise_data(form), actor=request.user, scope=request.scope, enterprise=ent
-                )
-                messages.success(request, _("已保存。"))
-                return redirect("projects:enterprise", pk=ent.pk)
-            except Refused:
-                raise
-            except Conflict as exc:
-                errors, status = exc.messages, 409
-            except Invalid as exc:
-                errors, status = exc.messages, 400
-        else:
-            errors, status = errors_of(form), 400
+        saved, errors, status = _submit(
+            form,
+            lambda f: actions.do_save_enterprise(
+                setup.region, _enterprise_data(f), actor=request.user, scope=request.scope, enterprise=ent
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("已保存。"))
+            return redirect("projects:enterprise", pk=ent.pk)
     return render(
         request,
         "projects/enterprise_form.html",
@@ -555,22 +554,17 @@ def setup_page(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
+
+        def save(f):
+            data = dict(f.cleaned_data)
             if data.get("revision") is None:
                 data.pop("revision")
-            try:
-                actions.do_save_setup(setup.region, data, actor=request.user, scope=request.scope)
-                messages.success(request, _("已保存税源监控设置，各项目的应缴税款已重新计算。"))
-                return redirect("projects:setup")
-            except Refused:
-                raise
-            except Conflict as exc:
-                errors, status = exc.messages, 409
-            except Invalid as exc:
-                errors, status = exc.messages, 400
-        else:
-            errors, status = errors_of(form), 400
+            return actions.do_save_setup(setup.region, data, actor=request.user, scope=request.scope)
+
+        saved, errors, status = _submit(form, save)
+        if saved is not None:
+            messages.success(request, _("已保存税源监控设置，各项目的应缴税款已重新计算。"))
+            return redirect("projects:setup")
     return render(
         request,
         "projects/setup.html",
