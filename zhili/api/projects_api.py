@@ -70,7 +70,7 @@ def _out(p: Project, setup, invested: Decimal) -> dict:
         "status": p.status,
         "status_label": p.get_status_display(),
         "planned_investment": p.planned_investment,
-        "invested": invested,
+        "invested": Decimal(invested or 0).quantize(Decimal("0.01")),  # a database's sum carries its own scale
         "start": p.start,
         "finish": p.finish,
         "in_park": p.in_park,
