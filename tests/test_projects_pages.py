@@ -373,3 +373,21 @@ def test_only_the_keepers_change_a_project(world, as_persona, persona, status):
     assert response.status_code in (status, 404)
     project.refresh_from_db()
     assert project.owner_name != "改"
+
+
+def test_a_request_sent_twice_is_one_request(world, as_persona):
+    """A double click or a retry after a dropped connection sends the form's random id again: one case, one entry."""
+    from zhili.projects.models import Enterprise, EnterpriseRequest
+
+    ent = Enterprise.objects.filter(subdistrict=world.sub, is_key=True).order_by("pk").first()
+    client = as_persona("economy")
+    page = client.get(f"/projects/enterprises/{ent.pk}/").content.decode()
+    ref = page.split('name="client_ref" value="', 1)[1].split('"', 1)[0]
+    assert len(ref) >= 12
+    before = (EnterpriseRequest.objects.count(), AuditEntry.objects.filter(action="enterprise.request").count())
+    form = {"kind": "power", "description": "增容 400 千伏安", "client_ref": ref}
+    first = client.post(f"/projects/enterprises/{ent.pk}/requests/", form)
+    again = client.post(f"/projects/enterprises/{ent.pk}/requests/", form)
+    assert first.status_code == again.status_code == 302
+    assert EnterpriseRequest.objects.count() == before[0] + 1
+    assert AuditEntry.objects.filter(action="enterprise.request").count() == before[1] + 1

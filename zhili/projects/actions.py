@@ -222,10 +222,12 @@ def do_add_request(
     actor: Person,
     scope: Scope,
     at: datetime.datetime | None = None,
+    client_ref: str = "",
 ) -> EnterpriseRequest:
     """An enterprise's request (诉求) as a case of the 企业诉求 family, reported by its liaison cadre or the office
     at the enterprise's village: from there the cases loop takes it (受理, 派遣 to the office in charge, 处置,
-    核查, 结案) with its working-day deadline, and the 问题清零 view counts it."""
+    核查, 结案) with its working-day deadline, and the 问题清零 view counts it. `client_ref` (the form's random id)
+    makes a double click or a retried submission return the request it already made."""
     setup = queries.setup_of(enterprise.subdistrict)
     require(policy.serve_enterprise(scope, enterprise, setup), _("只有该企业的包联干部或经发办可以登记企业诉求。"))
     if kind not in REQUEST_KINDS:
@@ -242,8 +244,13 @@ def do_add_request(
         source=Source.STAFF,
         region=enterprise.region,
         at=at,
+        client_ref=client_ref,
     )
-    request = EnterpriseRequest.objects.create(enterprise=enterprise, case=case, kind=kind)
+    request, made = EnterpriseRequest.objects.get_or_create(
+        case=case, defaults={"enterprise": enterprise, "kind": kind}
+    )
+    if not made:
+        return request
     audit.record(
         actor,
         "enterprise.request",

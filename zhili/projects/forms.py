@@ -229,6 +229,8 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("请写明企业的诉求。"), "max_length": _("诉求内容不超过2000个字。")},
     )
+    # a random id per form shown: the same form sent twice (a double click, a retry) is one request
+    client_ref = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
 
 class SetupForm(forms.Form):

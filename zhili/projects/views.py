@@ -6,6 +6,7 @@ scope (404 outside it; tax figures only for `policy.see_taxes`, else 403), calls
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import replace
 from decimal import Decimal
 
@@ -478,7 +479,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "before": before,
             "change": paid - before,
             "requests": [(r, lit.get(r.case)) for r in reqs],
-            "request_form": RequestForm(),
+            "request_form": RequestForm(initial={"client_ref": secrets.token_urlsafe(12)}),
             "projects": list(ent.projects.active().select_related("region").order_by("name")),
         },
     )
@@ -530,6 +531,7 @@ def request_add(request: HttpRequest, pk: int) -> HttpResponse:
         description=form.cleaned_data["description"],
         actor=request.user,
         scope=request.scope,
+        client_ref=form.cleaned_data["client_ref"],
     )
     messages.success(request, _("已登记诉求，事件编号 %(number)s。") % {"number": req.case.number})
     return redirect("projects:enterprise", pk=ent.pk)
