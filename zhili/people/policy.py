@@ -351,3 +351,43 @@ def edit_work(scope: Scope, work: Any) -> bool:
 def read_work(scope: Scope, work: Any) -> bool:
     """See a work: whoever reads its village (a village cadre: his village's works), and its responsible unit."""
     return scope.can_read(work.region.path) or scope.works_for(work.unit_id, work.subdistrict.path)
+
+
+# ---- households and assistance (民生户籍, 两不愁三保障) ---------------------------------------------------
+
+
+def manage_households(scope: Scope, setup: Any) -> bool:
+    """Set the household work up (categories, checklist, 回头看 rounds, trainings), import registers, export
+    personal data: the subdistrict's leaders and administrators, and the officers of the office in charge."""
+    path = setup.region.path
+    return scope.can_configure(path) or scope.works_for(setup.unit_id, path)
+
+
+def read_households(scope: Scope, region: Region) -> bool:
+    """See the households of `region` (a village cadre: his village's; an office: the subdistrict's)."""
+    return scope.can_read(region.path)
+
+
+def write_household(scope: Scope, household: Any, setup: Any) -> bool:
+    """Change a household, its members and its checklist: its village's writers and the office in charge."""
+    return scope.can_write(household.path) or scope.works_for(setup.unit_id, household.path)
+
+
+def visit_household(scope: Scope, household: Any, setup: Any) -> bool:
+    """Log a visit (遍访) or a measure: the household's assistance officer, and whoever may change it."""
+    return (
+        scope.person_id is not None and scope.person_id == household.officer_id
+    ) or write_household(scope, household, setup)
+
+
+def reveal_personal(scope: Scope, household: Any, setup: Any) -> bool:
+    """See a member's identity or phone number in full (each time logged, with why): the region's leaders, the
+    office in charge, the village's own cadres, and the household's assistance officer — never a read-only
+    viewer, an inspector or another village."""
+    path = household.path
+    return (
+        scope.can_lead(path)
+        or scope.works_for(setup.unit_id, path)
+        or (scope.is_cadre_of(path) and scope.can_write(path))
+        or (scope.person_id is not None and scope.person_id == household.officer_id)
+    )
