@@ -11,6 +11,7 @@ urlpatterns = [
     path("targets/", include("zhili.targets.urls")),
     path("ledgers/", include("zhili.ledgers.urls")),
     path("cases/", include("zhili.cases.urls")),
+    path("households/registry/", include("zhili.households.registry_urls")),
     path("projects/works/", include("zhili.projects.works_urls")),
     path("projects/", include("zhili.projects.urls")),
     path("", include("zhili.township.urls")),

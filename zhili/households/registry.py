@@ -491,3 +491,39 @@ def do_decide_review(review: NameReview, *, same: bool, actor: Person, scope: Sc
 def categories_of(sub: Region) -> list[Category]:
     ensure_defaults(sub)
     return list(Category.objects.filter(subdistrict=sub, is_active=True))
+
+
+# ---- reads the register's pages need (scoped; the lead may move them to queries.py) --------------------------
+
+
+def household_in_scope(scope: Scope, pk: int) -> Household:
+    """An active or archived household the person reads (404 otherwise)."""
+    from zhili.people.scope import get_in_scope_or_404
+
+    return get_in_scope_or_404(
+        scope, Household.objects.select_related("subdistrict", "region", "officer"), "path", pk=pk
+    )
+
+
+def member_in_scope(scope: Scope, pk: int) -> Member:
+    from zhili.people.scope import get_in_scope_or_404
+
+    return get_in_scope_or_404(scope, Member.objects.select_related("household__subdistrict"), "path", pk=pk)
+
+
+def members_of(household: Household) -> list[Member]:
+    return list(Member.objects.active().filter(household=household).order_by("id"))
+
+
+def open_review_pairs(scope: Scope, sub: Region) -> list[NameReview]:
+    """The open pairs of the subdistrict in villages the person reads, both members still active: two queries."""
+    qs = scope.filter(NameReview.objects.filter(subdistrict=sub, state=ReviewState.OPEN), "path").filter(
+        first__archived_at__isnull=True, second__archived_at__isnull=True
+    )
+    return list(qs.select_related("first__household__region", "second__household__region").order_by("path", "id")[:500])
+
+
+def review_in_scope(scope: Scope, pk: int) -> NameReview:
+    from zhili.people.scope import get_in_scope_or_404
+
+    return get_in_scope_or_404(scope, NameReview.objects.all(), "path", pk=pk)
