@@ -1564,3 +1564,157 @@ ROWS: list[Row] = [
         data=work_edit_form,
     ),
 ]
+
+
+# ---- the household register (issue 14, zhili/households/registry_urls.py) ------------------------------------
+HOUSEHOLD_KEEPERS = ("leader", "civil")  # policy.manage_households: leaders, administrators, the 民政办
+HOUSEHOLD_WRITERS_KONG = (*HOUSEHOLD_KEEPERS, "village")  # policy.write_household on a 孔家坊 household
+MATRIX_ID = "370126195001011234"
+
+
+def a_household(w):
+    """A 孔家坊 household with its head, and a similar name without a number in another 孔家坊 household (an open
+    review): the matrix's furniture, made once per test without the audit log."""
+    from zhili.core import clock
+    from zhili.households.models import Household, Member, NameReview, Relation
+
+    found = Household.objects.filter(subdistrict=w.sub, number="矩阵户").first()
+    if found:
+        return found
+    h = Household.objects.create(subdistrict=w.sub, region=w.kong, number="矩阵户", head_name="矩阵户主")
+    head = Member.objects.create(
+        household=h, subdistrict=w.sub, name="矩阵户主", identity=MATRIX_ID, relation=Relation.HEAD
+    )
+    other = Household.objects.create(subdistrict=w.sub, region=w.kong, number="矩阵户2")
+    twin = Member.objects.create(household=other, subdistrict=w.sub, name="矩阵 户主", relation=Relation.HEAD)
+    NameReview.objects.create(subdistrict=w.sub, path=w.kong.path, first=head, second=twin, created_at=clock.now())
+    return h
+
+
+def a_member(w):
+    from zhili.households.models import Member
+
+    return Member.objects.get(household=a_household(w), identity=MATRIX_ID)
+
+
+def a_review(w):
+    from zhili.households.models import NameReview
+
+    a_household(w)
+    return NameReview.objects.get(first__identity=MATRIX_ID)
+
+
+def a_household_import(w):
+    """demo-civil's preview of a one-row monitoring-system export (made once per test)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from zhili.imports import actions
+    from zhili.imports.models import ImportJob
+    from zhili.people.models import Person
+    from zhili.people.scope import scope_for
+
+    found = ImportJob.objects.filter(filename="矩阵户籍.xlsx").first()
+    if found:
+        return found
+    wb = Workbook()
+    wb.active.append(["户编号", "村（社区）", "姓名", "证件号码", "与户主关系"])
+    wb.active.append(["M001", "孔家坊村", "矩阵导入", "370126198003033457", "户主"])
+    wb.active.append(["M002", "孔家坊村", "矩阵错号", "370126198003033458", "户主"])  # a wrong check character
+    buf = io.BytesIO()
+    wb.save(buf)
+    civil = Person.objects.get(username="demo-civil")
+    upload = SimpleUploadedFile("矩阵户籍.xlsx", buf.getvalue())
+    return actions.do_start_import("households_poverty", w.sub, upload, actor=civil, scope=scope_for(civil))
+
+
+REGISTRY = "/households/registry"
+KONG_READERS = (*SUB_READERS, "village")
+
+ROWS += [
+    Row(
+        "register a household (form)",
+        lambda w: f"{REGISTRY}/new/",
+        {**each(ALL, DENIED), **each((*HOUSEHOLD_WRITERS_KONG, "grid", "outsider"), OK)},
+    ),
+    Row(
+        "register a 孔家坊 household",
+        lambda w: f"{REGISTRY}/new/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"region": w.kong.pk, "number": "矩阵新户", "housing_grade": "B"},
+    ),
+    Row("a 孔家坊 household", lambda w: f"{REGISTRY}/{a_household(w).pk}/", each(KONG_READERS, OK)),
+    Row(
+        "change a 孔家坊 household",
+        lambda w: f"{REGISTRY}/{a_household(w).pk}/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"region": w.kong.pk, "number": "矩阵户", "housing_grade": "C", "revision": 1},
+    ),
+    Row(
+        "add a member (form)",
+        lambda w: f"{REGISTRY}/{a_household(w).pk}/members/new/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+    ),
+    Row(
+        "add a member",
+        lambda w: f"{REGISTRY}/{a_household(w).pk}/members/new/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"name": "矩阵配偶", "identity": "370126195202022343", "relation": "spouse"},
+    ),
+    Row(
+        "a member (form)",
+        lambda w: f"{REGISTRY}/members/{a_member(w).pk}/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+    ),
+    Row(
+        "archive a member",
+        lambda w: f"{REGISTRY}/members/{a_member(w).pk}/archive/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"reason": "迁出"},
+    ),
+    Row("name reviews", lambda w: f"{REGISTRY}/reviews/", each(ALL, OK)),
+    Row(
+        "decide a 孔家坊 review",
+        lambda w: f"{REGISTRY}/reviews/{a_review(w).pk}/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"same": "0"},
+    ),
+    Row("personal-data export (page)", lambda w: f"{REGISTRY}/export/", each(HOUSEHOLD_KEEPERS, OK), default=DENIED),
+    Row(
+        "personal-data export",
+        lambda w: f"{REGISTRY}/export/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+    ),
+    Row("household import template", lambda w: f"{REGISTRY}/import/poverty/template.xlsx", each(ALL, OK)),
+    Row(
+        "household import (upload page)",
+        lambda w: f"{REGISTRY}/import/dibao/{w.sub.code}/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+    ),
+    Row(
+        "the 民政办's household import",
+        lambda w: f"{REGISTRY}/import/poverty/{w.sub.code}/{a_household_import(w).pk}/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+    ),
+    Row(
+        "confirm the 民政办's household import (only the valid rows)",
+        lambda w: f"{REGISTRY}/import/poverty/{w.sub.code}/{a_household_import(w).pk}/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+        method="POST",
+        data=lambda w: {"mode": "only_valid"},
+    ),
+    Row(
+        "the household import's rejected rows",
+        lambda w: f"{REGISTRY}/import/poverty/{w.sub.code}/{a_household_import(w).pk}/rejected.xlsx",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+    ),
+]

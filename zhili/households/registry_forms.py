@@ -7,7 +7,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zhili.households.models import Category, Health, HousingGrade, Relation, Sex
+from zhili.households.models import Category, Health, Household, HousingGrade, Relation, Sex
+from zhili.households.queries import setup_of
+from zhili.people import policy
 from zhili.people.models import Person, RoleAssignment
 from zhili.regions.models import Level, Region
 from zhili.targets.forms import OfficeDateField
@@ -25,10 +27,15 @@ class PersonChoice(forms.ModelChoiceField):
         return obj.full_name or obj.get_full_name()
 
 
-def _places(sub: Region, scope):
-    """The villages and grids of the subdistrict the person may write."""
-    qs = Region.objects.filter(path__startswith=sub.path, level__in=[Level.VILLAGE, Level.GRID]).order_by("path")
-    return scope.filter(qs, "path", access="write") if not scope.is_superuser else qs
+def places(sub: Region, scope):
+    """The villages and grids of the subdistrict where the person may register a household (policy.write_household,
+    asked of each: a subdistrict has a few dozen)."""
+    setup = setup_of(sub)
+    regions = Region.objects.current().filter(path__startswith=sub.path, level__in=[Level.VILLAGE, Level.GRID])
+    ok = [
+        r.pk for r in regions if policy.write_household(scope, Household(subdistrict=sub, region=r, path=r.path), setup)
+    ]
+    return Region.objects.filter(pk__in=ok).order_by("path")
 
 
 def _people(sub: Region):
@@ -57,7 +64,7 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args, sub: Region, scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = _places(sub, scope)
+        self.fields["region"].queryset = places(sub, scope)
         self.fields["categories"].queryset = Category.objects.filter(subdistrict=sub, is_active=True)
         self.fields["officer"].queryset = _people(sub)
 

@@ -46,6 +46,7 @@ def _warn(request: HttpRequest, saved: registry.Saved) -> None:
 def household_new(request: HttpRequest) -> HttpResponse:
     sub = viewpoint(request.scope).sub
     form = HouseholdForm(request.POST or None, sub=sub, scope=request.scope)
+    require(form.fields["region"].queryset.exists(), _("您无权登记新户。"))
     errors, status = [], 200
     if request.method == "POST":
         saved, errors, status = _submit(
