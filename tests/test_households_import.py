@@ -241,3 +241,18 @@ def test_the_export_masks_numbers_where_the_person_may_not_see_them(world, civil
 
     with pytest.raises(Refused):
         exports.do_export_register(world.sub, actor=viewer, scope=scope_for(viewer))
+
+
+def test_a_household_the_dibao_roster_made_takes_the_systems_number(world, civil, tmp_path):
+    headers = ["村", "户主姓名", "身份证号", "保障人数", "低保类别", "联系电话"]
+    roster = write_xlsx(tmp_path / "低保.xlsx", headers, [["孔家坊", "张三", HEAD, "2", "A类", ""]])
+    confirm(start(importer.DIBAO, world.sub, roster, civil), civil)
+    made = Member.objects.get(identity=HEAD).household
+    assert made.number == ""
+    job = start(importer.POVERTY, world.sub, write_xlsx(tmp_path / "a.xlsx", POVERTY_HEADERS, GOOD), civil)
+    assert problems(job) == []
+    confirm(job, civil)
+    made.refresh_from_db()
+    assert (made.number, made.member_count) == ("K001", 2)
+    assert {c.code for c in made.categories.all()} == {"tuopin", "dibao"}
+    assert Household.objects.filter(number="K001").count() == 1

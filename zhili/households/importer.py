@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,7 +188,7 @@ HEALTH = {str(label): value for value, label in Health.choices} | {
 SEXES = {"男": Sex.MALE, "女": Sex.FEMALE, "男性": Sex.MALE, "女性": Sex.FEMALE}
 
 
-def _lookup(out: Row, label: str, raw: Any, words: dict[str, str], what: str) -> str | None:
+def _lookup(out: Row, label: str, raw: Any, words: Mapping[str, str], what: str) -> str | None:
     """A cell's word among `words` (spaces and full-width forms folded, "（…）" ignored); None when empty."""
     text = _text(raw)
     if not text:
@@ -250,6 +250,7 @@ class _Known:
     members: dict[str, dict]  # identity → {pk, household, number, relation, fields}
     heads: dict[int, str]  # household pk → its head's identity ("" for a head without one)
     regions: dict[int, Region]
+    by_pk: dict[int, dict]
 
 
 def _known(sub: Region) -> _Known:
@@ -289,7 +290,7 @@ def _known(sub: Region) -> _Known:
                 "in_school": m.in_school,
                 "insured": m.insured,
             }
-    return _Known(households, members, heads, regions)
+    return _Known(households, members, heads, regions, by_pk)
 
 
 def _plan_parts(sub: Region) -> list:
@@ -404,6 +405,7 @@ class PovertyCleaner(_Cleaner):
         super().__init__(sub, scope)
         self.people = _people(sub)
         self.file_heads: dict[str, str] = {}  # 户编号 → the head's identity, as the file lists them
+        self.adopted: dict[str, int] = {}  # 户编号 → the numberless household that takes it
 
     def clean_cells(self, cells: list) -> Row:
         raw = dict(zip(self.keys, cells, strict=True))
@@ -449,6 +451,15 @@ class PovertyCleaner(_Cleaner):
                 )
         village = self.village(out, "村（社区）", raw["village"]) if _text(raw["village"]) else None
         household = self.known.households.get(number) if number else None
+        adopt = self.adopted.get(number) if number else None
+        if household is None and number and identity:
+            # a household registered without a number (from the 低保 roster, a form) takes the number the system gives
+            held = self.known.members.get(identity)
+            h0 = held["household"] if held else None
+            if h0 is not None and not h0["number"] and adopt in (None, h0["pk"]):
+                household, adopt = h0, h0["pk"]
+        if household is None and adopt is not None:
+            household = self.known.by_pk.get(adopt)
         if household is not None:
             region_id = household["region"]
             own_village = registry.village_path(household["path"])
@@ -478,7 +489,12 @@ class PovertyCleaner(_Cleaner):
                     _("同一人在本文件中已列在户编号 %(other)s 中：一人只能在一户。") % {"other": other},
                 )
             held = self.known.members.get(identity)
-            if held is not None and held["household"] is not None and held["household"]["number"] != number:
+            if (
+                held is not None
+                and held["household"] is not None
+                and held["household"]["number"] != number
+                and held["household"]["pk"] != adopt
+            ):
                 out.error("证件号码", raw["identity"], self.elsewhere(identity, held["household"]))
             if relation == Relation.HEAD:
                 head = self.file_heads.get(number)
@@ -502,6 +518,8 @@ class PovertyCleaner(_Cleaner):
         if out.errors:
             return out
         self.in_file.setdefault(identity, number)
+        if adopt is not None:
+            self.adopted.setdefault(number, adopt)
         if relation == Relation.HEAD:
             self.file_heads.setdefault(number, identity)
         # a blank cell keeps what the register holds
@@ -527,6 +545,8 @@ class PovertyCleaner(_Cleaner):
                 "insured": insured if insured is not None else m.get("insured"),
             },
         )
+        if adopt is not None:
+            out.data["adopt"] = adopt
         return out
 
 
@@ -667,6 +687,14 @@ class PovertyWriter(_Writer):
 
     def household(self, data: dict) -> Household:
         h = self.households.get(data["number"])
+        if h is None and data.get("adopt"):
+            h = Household.objects.select_for_update().get(pk=data["adopt"], subdistrict=self.sub)
+            if h.number or h.archived_at is not None:
+                raise self.conflict()
+            h.number = data["number"]
+            h.revision += 1
+            h.save()
+            self.households[h.number] = h
         if h is None:
             h = Household(subdistrict=self.sub, region_id=data["village"], number=data["number"], import_job=self.job)
             h.region = Region.objects.get(pk=data["village"])
@@ -696,7 +724,7 @@ class PovertyWriter(_Writer):
         out = []
         for identity, data, _region_id in updates:
             m = current.get(identity)
-            if m is None or m.household.number != data["number"]:
+            if m is None or (m.household.number != data["number"] and m.household_id != data.get("adopt")):
                 raise self.conflict()
             k = known.members[identity]
             h = k["household"]
