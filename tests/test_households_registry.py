@@ -162,3 +162,66 @@ def test_a_member_is_archived_with_a_reason(world, civil):
     assert h.member_count == 0
     # the number is free again: the person may join another household
     add(household(world, civil, region=world.yan, number="Y-1"), civil, "张三", HEAD, Relation.HEAD)
+
+
+# ---- the pages -----------------------------------------------------------------------------------------------
+
+
+def test_the_pages_add_a_household_and_its_members_on_a_phone_sized_form(world, as_persona):
+    client = as_persona("village")
+    page = client.get("/households/registry/new/")
+    assert page.status_code == 200 and "阎桥村" not in page.content.decode()  # only where he may register
+    response = client.post("/households/registry/new/", {"region": world.kong.pk, "number": "P-1", "phone": "abc"})
+    assert response.status_code == 400 and "不是电话号码" in response.content.decode()
+    response = client.post("/households/registry/new/", {"region": world.kong.pk, "number": "P-1"})
+    h = Household.objects.get(number="P-1")
+    assert response.status_code == 302 and response["Location"].endswith(f"/households/registry/{h.pk}/")
+    bad = client.post(
+        f"/households/registry/{h.pk}/members/new/", {"name": "张三", "identity": BAD, "relation": "head"}
+    )
+    assert bad.status_code == 400 and "校验不通过" in bad.content.decode()
+    ok = client.post(
+        f"/households/registry/{h.pk}/members/new/",
+        {"name": "李老四", "identity": RETIRED, "relation": "head"},
+        follow=True,
+    )
+    body = ok.content.decode()
+    assert "370121" in body and "已接受" in body  # the retired code: a warning shown, not a refusal
+    assert RETIRED not in body  # the household page masks numbers
+    m = Member.objects.get(identity=RETIRED)
+    # the member's form shows the number masked; saved as shown, the number stays
+    form = client.get(f"/households/registry/members/{m.pk}/")
+    assert RETIRED not in form.content.decode()
+    client.post(
+        f"/households/registry/members/{m.pk}/",
+        {"name": "李老四", "identity": "370121********6784", "relation": "head", "phone": "13900139000", "revision": 1},
+    )
+    m.refresh_from_db()
+    assert (m.identity, m.phone, m.revision) == (RETIRED, "13900139000", 2)
+    conflict = client.post(f"/households/registry/members/{m.pk}/", {"name": "李四", "relation": "head", "revision": 1})
+    assert conflict.status_code == 409
+
+
+def test_the_review_page_shows_pairs_masked_and_decides(world, civil, as_persona):
+    add(household(world, civil), civil, "张三", HEAD, Relation.HEAD)
+    saved = add(household(world, civil, number="H-2"), civil, "张 三", "", Relation.HEAD)
+    review = saved.reviews[0]
+    outsider = as_persona("outsider").get("/households/registry/reviews/").content.decode()
+    assert "张 三" not in outsider  # another village's pairs are not his
+    client = as_persona("village")
+    body = client.get("/households/registry/reviews/").content.decode()
+    assert "张 三" in body and HEAD not in body and "370126********1234" in body
+    response = client.post(f"/households/registry/reviews/{review.pk}/", {"same": "1"})
+    assert response.status_code == 302
+    assert Member.objects.get(pk=saved.member.pk).archived_reason.startswith("与张三")
+
+
+def test_the_export_button_posts_and_is_audited(world, civil, as_persona):
+    add(household(world, civil), civil, "张三", HEAD, Relation.HEAD)
+    client = as_persona("civil")
+    assert client.get("/households/registry/export/").status_code == 200
+    before = AuditEntry.objects.filter(action="households.export").count()
+    response = client.post("/households/registry/export/")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
+    assert AuditEntry.objects.filter(action="households.export").count() == before + 1
+    assert as_persona("village").post("/households/registry/export/").status_code == 403
