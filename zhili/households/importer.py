@@ -667,6 +667,26 @@ class _Writer:
         registry.open_reviews(m, self.now)
         return m
 
+    def readable(self, changes: dict) -> dict:
+        """An audit entry's old → new with ids and codes shown as the pages name them."""
+        names = {c.code: c.name for c in self.categories.values()}
+        for key, pair in changes.items():
+            if key == "village":
+                regions = dict(Region.objects.filter(pk__in=[v for v in pair if v]).values_list("pk", "name"))
+                changes[key] = [regions.get(v, v) for v in pair]
+            elif key == "officer":
+                people = dict(Person.objects.filter(pk__in=[v for v in pair if v]).values_list("pk", "full_name"))
+                changes[key] = [people.get(v, v) for v in pair]
+            elif key == "category":
+                changes[key] = [names.get(v, v) for v in pair]
+            elif key == "housing":
+                changes[key] = [str(HousingGrade(v).label) if v in HousingGrade.values else v for v in pair]
+            elif key == "relation":
+                changes[key] = [str(Relation(v).label) if v in Relation.values else v for v in pair]
+            elif key == "health":
+                changes[key] = [str(Health(v).label) if v in Health.values else v for v in pair]
+        return changes
+
     def conflict(self) -> ImportConflict:
         return ImportConflict(
             _("导入期间有记录被他人修改或注销，为避免覆盖对方的修改，未写入任何数据。请重新上传文件预览后再导入。")
@@ -729,7 +749,9 @@ class PovertyWriter(_Writer):
             k = known.members[identity]
             h = k["household"]
             old = poverty_data(h["number"], h["region"], k["name"], k["relation"], h, k)
-            changes = {key: [old.get(key), data.get(key)] for key in data if old.get(key) != data.get(key)}
+            changes = self.readable(
+                {key: [old.get(key), data.get(key)] for key in data if old.get(key) != data.get(key)}
+            )
             out.append(
                 StagedChange(
                     job=self.job,
@@ -918,11 +940,10 @@ class DibaoWriter(_Writer):
             if h is None or m is None or m["household"]["pk"] != h.pk:
                 raise self.conflict()
             old = dibao_data(h.region_id, m["name"], h.pk, m["household"])
-            changes = {key: [old.get(key), data.get(key)] for key in data if old.get(key) != data.get(key)}
-            if "category" in changes:
-                changes["category"] = [
-                    str(self.categories[c].name) if c in self.categories else c for c in changes["category"]
-                ]
+            changes = self.readable(
+                {key: [old.get(key), data.get(key)] for key in data if old.get(key) != data.get(key)}
+            )
+            changes.pop("household", None)
             out.append(
                 StagedChange(
                     job=self.job,

@@ -55,25 +55,40 @@ audit.describe(
         "member.review": gettext_lazy("确认疑似重名成员"),
     },
     fields={
-        "*": {
+        "households.household": {
             "region": gettext_lazy("所在村（网格）"),
+            "village": gettext_lazy("村（社区）"),
             "number": gettext_lazy("户编号"),
             "address": gettext_lazy("住址"),
             "phone": gettext_lazy("联系电话"),
             "housing_grade": gettext_lazy("住房安全等级"),
             "categories": gettext_lazy("户类别"),
+            "category": gettext_lazy("户类别"),
             "officer": gettext_lazy("帮扶责任人"),
             "note": gettext_lazy("备注"),
+            "name": gettext_lazy("户主"),
+            "household": gettext_lazy("户"),
+        },
+        "households.member": {
             "name": gettext_lazy("姓名"),
             "identity": gettext_lazy("身份证号"),
             "relation": gettext_lazy("与户主关系"),
             "sex": gettext_lazy("性别"),
             "birth_date": gettext_lazy("出生日期"),
+            "phone": gettext_lazy("联系电话"),
             "health": gettext_lazy("健康状况"),
             "in_school": gettext_lazy("在校生"),
             "insured": gettext_lazy("参加基本医疗保险"),
             "review": gettext_lazy("确认结果"),
-        }
+            # a row of the monitoring system's export also carries its household's facts
+            "number": gettext_lazy("户编号"),
+            "village": gettext_lazy("村（社区）"),
+            "category": gettext_lazy("户类别"),
+            "housing": gettext_lazy("住房安全等级"),
+            "officer": gettext_lazy("帮扶责任人"),
+            "address": gettext_lazy("住址"),
+            "adopt": gettext_lazy("原无编号的户"),
+        },
     },
 )
 
