@@ -36,7 +36,7 @@ from zhili.core import audit, clock
 from zhili.excel import values as xv
 from zhili.households import registry
 from zhili.households.actions import ensure_defaults, refresh_households
-from zhili.households.models import Category, Health, Household, HousingGrade, Member, Relation, Sex
+from zhili.households.models import Category, Health, Household, HousingGrade, Member, NameReview, Relation, Sex
 from zhili.households.queries import mask_identity, setup_of
 from zhili.imports.models import ImportJob, StagedChange
 from zhili.imports.pipeline import ImportConflict
@@ -188,13 +188,18 @@ HEALTH = {str(label): value for value, label in Health.choices} | {
 SEXES = {"男": Sex.MALE, "女": Sex.FEMALE, "男性": Sex.MALE, "女性": Sex.FEMALE}
 
 
+_TABLES: dict[int, dict[str, str]] = {}  # the module's word lists, folded once
+
+
 def _lookup(out: Row, label: str, raw: Any, words: Mapping[str, str], what: str) -> str | None:
     """A cell's word among `words` (spaces and full-width forms folded, "（…）" ignored); None when empty."""
     text = _text(raw)
     if not text:
         return None
     key = norm(text)
-    table = {norm(k): v for k, v in words.items()}
+    table = _TABLES.get(id(words))
+    if table is None:
+        table = _TABLES[id(words)] = {norm(k): v for k, v in words.items()}
     if key in table:
         return table[key]
     bare = re.sub(r"[（(].*?[）)]", "", key)
@@ -635,14 +640,25 @@ class _Writer:
         ensure_defaults(sub)
         self.categories = {c.code: c for c in Category.objects.filter(subdistrict=sub)}
         self.touched: set[int] = set()
+        self.classed: set[tuple[int, str]] = set()  # (household, code) set during this import
+        self.regions: dict[int, Region] = {}
+        # the subdistrict's active members by (village path, folded name): similar names found without a query each
+        self.names: dict[tuple[str, str], list[tuple[int, str]]] | None = None
 
     def discard(self) -> None:
         """Nothing to remove: these imports are written in one transaction, taken back whole on failure."""
 
+    def region(self, pk: int) -> Region:
+        if pk not in self.regions:
+            self.regions[pk] = Region.objects.get(pk=pk)
+        return self.regions[pk]
+
     def set_class(self, household: Household, code: str | None, family: tuple[str, ...]) -> None:
-        """The household's one category of `family` becomes `code` (the other categories stay)."""
-        if not code or code not in self.categories:
+        """The household's one category of `family` becomes `code` (the other categories stay); once per
+        household and import."""
+        if not code or code not in self.categories or (household.pk, code) in self.classed:
             return
+        self.classed.add((household.pk, code))
         drop = [self.categories[c] for c in family if c != code and c in self.categories]
         if drop:
             household.categories.remove(*drop)
@@ -664,8 +680,25 @@ class _Writer:
             import_job=self.job,
         )
         m.save()
-        registry.open_reviews(m, self.now)
+        self.review(m)
         return m
+
+    def review(self, m: Member) -> None:
+        """A NameReview with each member of the village of the same folded name whose number does not tell them
+        apart (registry.similar, from one read of the subdistrict's names)."""
+        if self.names is None:
+            self.names = {}
+            qs = Member.objects.active().filter(subdistrict=self.sub).exclude(pk=m.pk)
+            for pk, key, path, identity in qs.values_list("pk", "name_key", "path", "identity"):
+                self.names.setdefault((registry.village_path(path), key), []).append((pk, identity))
+        place = (registry.village_path(m.path), m.name_key)
+        others = self.names.setdefault(place, [])
+        for pk, identity in others:
+            if not (identity and m.identity):
+                NameReview.objects.create(
+                    subdistrict=self.sub, path=place[0], first_id=pk, second=m, created_at=self.now
+                )
+        others.append((m.pk, m.identity))
 
     def readable(self, changes: dict) -> dict:
         """An audit entry's old → new with ids and codes shown as the pages name them."""
@@ -716,8 +749,9 @@ class PovertyWriter(_Writer):
             h.save()
             self.households[h.number] = h
         if h is None:
-            h = Household(subdistrict=self.sub, region_id=data["village"], number=data["number"], import_job=self.job)
-            h.region = Region.objects.get(pk=data["village"])
+            h = Household(
+                subdistrict=self.sub, region=self.region(data["village"]), number=data["number"], import_job=self.job
+            )
             self.fill(h, data)
             h.save()
             self.households[h.number] = h
@@ -918,7 +952,7 @@ class DibaoWriter(_Writer):
             data = json.loads(data_json)
             h = Household(
                 subdistrict=self.sub,
-                region=Region.objects.get(pk=region_id),
+                region=self.region(region_id),
                 phone=data["phone"],
                 address=data["address"],
                 import_job=self.job,
