@@ -28,7 +28,6 @@ from zhili.core.errors import Conflict, Invalid, require
 from zhili.excel import values as xv
 from zhili.households.actions import ensure_defaults, refresh_households
 from zhili.households.models import (
-    Category,
     Health,
     Household,
     HousingGrade,
@@ -501,11 +500,6 @@ def do_decide_review(review: NameReview, *, same: bool, actor: Person, scope: Sc
         reason=_("与“%(name)s”比对") % {"name": first.name},
     )
     return review
-
-
-def categories_of(sub: Region) -> list[Category]:
-    ensure_defaults(sub)
-    return list(Category.objects.filter(subdistrict=sub, is_active=True))
 
 
 # ---- reads the register's pages need (scoped; the lead may move them to queries.py) --------------------------
