@@ -375,9 +375,9 @@ def write_household(scope: Scope, household: Any, setup: Any) -> bool:
 
 def visit_household(scope: Scope, household: Any, setup: Any) -> bool:
     """Log a visit (遍访) or a measure: the household's assistance officer, and whoever may change it."""
-    return (
-        scope.person_id is not None and scope.person_id == household.officer_id
-    ) or write_household(scope, household, setup)
+    return (scope.person_id is not None and scope.person_id == household.officer_id) or write_household(
+        scope, household, setup
+    )
 
 
 def reveal_personal(scope: Scope, household: Any, setup: Any) -> bool:
@@ -390,4 +390,15 @@ def reveal_personal(scope: Scope, household: Any, setup: Any) -> bool:
         or scope.works_for(setup.unit_id, path)
         or (scope.is_cadre_of(path) and scope.can_write(path))
         or (scope.person_id is not None and scope.person_id == household.officer_id)
+    )
+
+
+def check_round_target(scope: Scope, target: Any, setup: Any) -> bool:
+    """Record a 回头看 result for a household or a village assigned to a round: the village's own cadres, the
+    household's assistance officer, and those who run the household work (manage_households)."""
+    household = target.household
+    return (
+        (scope.is_cadre_of(target.path) and scope.can_write(target.path))
+        or (household is not None and scope.person_id is not None and scope.person_id == household.officer_id)
+        or manage_households(scope, setup)
     )
