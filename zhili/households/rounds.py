@@ -122,7 +122,7 @@ def do_add_training(subdistrict: Region, data: dict, *, actor: Person, scope: Sc
 def do_set_attendance(training: Training, people: Iterable[Person], *, actor: Person, scope: Scope) -> Training:
     """Who attended the training: the subdistrict's assistance officers (households' officers) or people with a
     role there; anybody else is refused by name and nothing is written."""
-    training = Training.objects.select_for_update().select_related("subdistrict").get(pk=training.pk)
+    training = Training.objects.select_for_update(of=("self",)).select_related("subdistrict").get(pk=training.pk)
     setup = setup_of(training.subdistrict)
     require(policy.manage_households(scope, setup), _("只有民政办（扶贫）或街道领导可以登记培训的参训人员。"))
     if training.held_on > clock.today():
@@ -213,7 +213,7 @@ def do_assign(
     when given; a category alone: the subdistrict's households of that category). A household or a village of
     another subdistrict, or one the person may not read, is refused and nothing is written; one already assigned
     is left as it is. Returns how many targets were added."""
-    round = Round.objects.select_for_update().select_related("subdistrict").get(pk=round.pk)
+    round = Round.objects.select_for_update(of=("self",)).select_related("subdistrict").get(pk=round.pk)
     sub = round.subdistrict
     setup = setup_of(sub)
     require(policy.manage_households(scope, setup), _("只有民政办（扶贫）或街道领导可以分派回头看对象。"))
@@ -295,7 +295,7 @@ def do_record_result(
     started. A form submitted twice (`client_ref`, the form's random id) returns the target as the first made it;
     an edit over someone else's (`revision`) is a Conflict."""
     target = (
-        RoundTarget.objects.select_for_update()
+        RoundTarget.objects.select_for_update(of=("self",))
         .select_related("round__subdistrict", "household", "region", "case")
         .get(pk=target.pk)
     )
