@@ -4,16 +4,39 @@ village cadre or the leader — scrolls sideways (tables are cards)."""
 
 from __future__ import annotations
 
+from collections import deque
 from types import SimpleNamespace
 
 import pytest
 
-from tests.browser.conftest import PHONE_390, assert_fits
-from tests.browser.test_phone_pages import crawl_fits, kind
+from tests.browser.conftest import PHONE_390, assert_fits, overflow
+from tests.browser.test_phone_pages import kind, links
 
 pytestmark = pytest.mark.browser
 
 WIDTH = PHONE_390["viewport"]["width"]
+PREFIX = "/households/rounds/"
+
+
+def crawl_rounds(b) -> tuple[list[str], list[str]]:
+    """One page of each kind under /households/rounds/ reachable by links from its list (the rest of the site
+    is tests/browser/test_phone_pages.py's): the pages visited and what scrolls sideways on them."""
+    page, base = b.page, b.base
+    queue, seen, visited, problems = deque([PREFIX]), {kind(PREFIX)}, [], []
+    while queue:
+        url = queue.popleft()
+        response = page.goto(url)
+        assert response is not None and response.ok, f"{url} → {response and response.status}"
+        visited.append(url)
+        o = overflow(page, WIDTH)
+        if o["scrollWidth"] > WIDTH + 1 or o["scrolling"]:
+            problems.append(f"{url}: scrollWidth {o['scrollWidth']} > {WIDTH}; widest {o['widest']}; {o['scrolling']}")
+        for link in links(page, base):
+            k = kind(link)
+            if link.startswith(PREFIX) and k not in seen:
+                seen.add(k)
+                queue.append(link)
+    return visited, problems
 
 
 def _world():
@@ -71,8 +94,7 @@ def test_no_rounds_page_scrolls_sideways_on_a_390_px_phone(open_page, demo, pers
     rf.training_of(w)
     b = open_page(**PHONE_390)
     b.login(persona, tap=True)
-    visited, problems = crawl_fits(b, persona, ["/households/rounds/"])
-    rounds = [u for u in visited if u.startswith("/households/rounds/")]
+    rounds, problems = crawl_rounds(b)
     kinds = {kind(u) for u in rounds}
     must = {"/households/rounds/", "/households/rounds/N/", "/households/rounds/N/targets/"}
     must |= {"/households/rounds/targets/N/"}
