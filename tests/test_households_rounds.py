@@ -397,3 +397,19 @@ def test_the_leader_crawls_every_kind_of_rounds_page_and_none_shows_internals(wo
             must = ["/households/rounds/trainings/", f"/households/rounds/trainings/{t.pk}/"]
             must += ["/households/rounds/new/", "/households/rounds/trainings/new/"]
             assert [u for u in must if u not in pages] == []
+
+
+def test_an_officer_without_a_role_in_the_village_reports_his_finding_all_the_same(world, small):
+    """demo-grid assists K3 (孔家坊 itself, not his grid): he may record its result, and the finding is a case."""
+    Household.objects.filter(pk=small.k3.pk).update(officer=person("demo-grid"))
+    t = _record(rf.target(world, "HT-K3"), "demo-grid", result="found", note="厨房漏水")
+    assert t.case is not None and t.case.reporter.username == "demo-grid" and t.case.region == world.kong
+    # and his round page shows his village's line, counting what he sees (his grid's household)
+    lines, total = queries.progress(scope_for(person("demo-grid")), rf.round_of(world))
+    assert [line.label for line in lines] == [world.kong.name] and total.assigned == 1
+    # through the page too: he opens it and records it
+    client = Client()
+    client.force_login(person("demo-grid"))
+    t = rf.target(world, "HT-K3")
+    assert client.get(f"/households/rounds/targets/{t.pk}/").status_code == 200
+    assert client.get(f"/households/rounds/targets/{rf.target(world, 'HT-K2').pk}/").status_code == 404

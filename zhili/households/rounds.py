@@ -328,6 +328,10 @@ def do_record_result(
     }
     if result == TargetResult.FOUND and (target.case is None or target.case.state in TERMINAL):
         description = _description(target, text)
+        # who may record this result may report what it found: an assistance officer without a role in the
+        # household's village (policy.report_case) reports it on the household work's behalf
+        if not policy.report_case(scope, target.region):
+            scope = findings.ON_BEHALF
         if target.household is not None:
             case = findings.raise_case(
                 target.household, setup, "lookback", description, actor=actor, scope=scope, client_ref=client_ref

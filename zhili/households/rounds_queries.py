@@ -125,8 +125,13 @@ def get_round_or_404(scope: Scope, pk: int) -> Round:
 
 
 def get_target_or_404(scope: Scope, pk: int) -> RoundTarget:
+    """A target the person reads — or one whose household he assists (he records its result, policy
+    check_round_target, wherever in the village it lies)."""
+    seen = scope.q("path")
+    if scope.person_id is not None:
+        seen |= Q(household__officer_id=scope.person_id)
     found = (
-        _targets(scope)
+        RoundTarget.objects.filter(seen)
         .select_related("round__subdistrict", "household__officer", "region", "case", "checked_by")
         .filter(pk=pk)
         .first()
@@ -186,7 +191,13 @@ def progress(scope: Scope, round: Round) -> tuple[list[Progress], Progress]:
     """The round's progress per village the person sees (villages with targets only), and the total: two
     queries."""
     sub = round.subdistrict
-    villages = list(scope.filter(Region.objects.filter(parent=sub, level=Level.VILLAGE), "path").order_by("code"))
+    # the villages the person reads, and those of the grids they read (a grid's inspector: his village's line,
+    # counting his grid's targets only)
+    villages = [
+        v
+        for v in Region.objects.filter(parent=sub, level=Level.VILLAGE).order_by("code")
+        if scope.can_read(v.path) or any(p.startswith(v.path) for p in scope.read_paths)
+    ]
     total = Progress(key="", label=_("合计"))
     if not villages:
         return [], total
