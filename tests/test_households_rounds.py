@@ -200,6 +200,9 @@ def test_a_finding_raises_exactly_one_case_and_a_retried_form_no_second(world, s
     case = found.case
     assert case.region == world.kong and "住房屋顶漏雨" in case.description
     assert case.category.code == "assistance-lookback" and case.category.parent.code == "assistance"
+    entry = AuditEntry.objects.filter(action="households.result").latest("id")
+    assert (entry.object_type, entry.object_id, entry.region_path) == ("households.round", str(t.round_id), t.path)
+    assert entry.changes["target"] == [None, "孔家坊村 孔测三户"] and entry.changes["result"][1] == "发现问题"
     # the same form again (a retry): the stale revision it carries is not a conflict, and no second case
     actor, scope = _as("demo-village")
     again = actions.do_record_result(

@@ -64,7 +64,8 @@ audit.describe(
             "note": gettext_lazy("说明"),
             "targets": gettext_lazy("核查对象"),
         },
-        "households.roundtarget": {
+        "households.result": {  # written on the round: the target checked and what it found
+            "target": gettext_lazy("核查户（村）"),
             "result": gettext_lazy("结果"),
             "note": gettext_lazy("情况说明"),
             "checked_on": gettext_lazy("核查日期"),
@@ -268,14 +269,19 @@ def do_assign(
     return len(new)
 
 
-def _description(target: RoundTarget, note: str) -> str:
+def _target_label(target: RoundTarget) -> str:
     household = target.household
-    who = (
-        _("%(village)s %(head)s户") % {"village": target.region.name, "head": str(household)}
-        if household is not None
-        else target.region.name
-    )
-    return _("回头看“%(round)s”：%(who)s。%(note)s") % {"round": target.round.name, "who": who, "note": note}
+    if household is None:
+        return _("%(village)s（整村）") % {"village": target.region.name}
+    return _("%(village)s %(head)s户") % {"village": target.region.name, "head": str(household)}
+
+
+def _description(target: RoundTarget, note: str) -> str:
+    return _("回头看“%(round)s”：%(who)s。%(note)s") % {
+        "round": target.round.name,
+        "who": _target_label(target),
+        "note": note,
+    }
 
 
 @transaction.atomic
@@ -361,5 +367,8 @@ def do_record_result(
         "checked_on": day,
         "case": target.case.number if target.case else None,
     }
-    audit.record(actor, "households.result", target, changes=audit.diff(old, new))
+    # written on the round (the entry names the round, and which household or village): the log reads as the
+    # round's history; the entry's region is the target's, so it is the village's to see
+    changes = {"target": [None, _target_label(target)], **audit.diff(old, new)}
+    audit.record(actor, "households.result", target.round, changes=changes, region_path=target.path)
     return target
