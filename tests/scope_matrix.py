@@ -565,6 +565,48 @@ def work_photo_url(w):
     return f"/projects/works/{found.pk}/milestones/{milestone.pk}/display"
 
 
+# ---- 回头看 rounds and trainings (tests/rounds_factory.py: households of 孔家坊 and 阎桥, a round, a training) ----
+HOUSEHOLD_KEEPERS = ("leader", "civil")  # policy.manage_households: leaders and the office in charge (民政办)
+
+
+def hh_round(w):
+    from tests.rounds_factory import round_of
+
+    return round_of(w)
+
+
+def hh_target(w, number):
+    from tests.rounds_factory import target
+
+    return target(w, number)
+
+
+def hh_training(w):
+    from tests.rounds_factory import training_of
+
+    return training_of(w)
+
+
+def hh_result(w, number):
+    from zhili.core import clock
+
+    found = hh_target(w, number)
+    return {"result": "passed", "checked_on": clock.today().isoformat(), "revision": found.revision}
+
+
+def hh_new_round(w):
+    from zhili.core import clock
+
+    today = clock.today().isoformat()
+    return {"name": "矩阵回头看", "kind": "policy", "starts_on": today, "ends_on": today}
+
+
+def hh_attendance(w):
+    from zhili.people.models import Person
+
+    return {"people": [str(Person.objects.get(username="demo-grid").pk)]}
+
+
 ROWS: list[Row] = [
     # ---- pages: home, account --------------------------------------------------------------
     Row("home", lambda w: "/", each(ALL, OK)),
@@ -1562,6 +1604,109 @@ ROWS: list[Row] = [
         {**each(("economy", "civil", "viewer", "village"), DENIED), "leader": OK, "urban": OK},
         method="POST",
         data=work_edit_form,
+    ),
+    # ---- 回头看 rounds and trainings for assistance officers -----------------------------------------------
+    Row("回头看 list", lambda w: hh_round(w) and "/households/rounds/", each(ALL, OK)),
+    Row(
+        "a 回头看 round with targets in 孔家坊 and 阎桥",
+        lambda w: f"/households/rounds/{hh_round(w).pk}/",
+        each(ALL, OK),
+    ),
+    Row(
+        "a 回头看 round's targets, 孔家坊's open findings",
+        lambda w: f"/households/rounds/{hh_round(w).pk}/targets/?village={w.kong.code}&result=open",
+        {**each(ALL, OK), **each(("grid", "outsider"), DENIED)},  # 孔家坊 is not a village they may filter by
+    ),
+    Row("a 回头看 round's targets", lambda w: f"/households/rounds/{hh_round(w).pk}/targets/", each(ALL, OK)),
+    Row(
+        "a 孔家坊 household of a 回头看 round",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K2').pk}/",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row(
+        "a 孔家坊 household in demo-grid's grid",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K1').pk}/",
+        each((*SUB_READERS, "village", "grid"), OK),
+    ),
+    Row(
+        "a 阎桥 household of a 回头看 round",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-Y1').pk}/",
+        each((*SUB_READERS, "outsider"), OK),
+    ),
+    Row(
+        "record a 孔家坊 household's 回头看 result",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K2').pk}/",
+        {**each(("leader", "civil", "village"), OK)},
+        default=DENIED,
+        method="POST",
+        data=lambda w: hh_result(w, "HT-K2"),
+    ),
+    Row(
+        "record the result of a 孔家坊 household demo-grid assists",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K1').pk}/",
+        {**each(("leader", "civil", "village", "grid"), OK)},
+        default=DENIED,
+        method="POST",
+        data=lambda w: hh_result(w, "HT-K1"),
+    ),
+    Row(
+        "record a 阎桥 household's 回头看 result",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-Y2').pk}/",
+        {**each(("leader", "civil", "outsider"), OK)},
+        default=DENIED,
+        method="POST",
+        data=lambda w: hh_result(w, "HT-Y2"),
+    ),
+    Row("start a 回头看 (form)", lambda w: "/households/rounds/new/", each(HOUSEHOLD_KEEPERS, OK), default=DENIED),
+    Row(
+        "start a 回头看",
+        lambda w: "/households/rounds/new/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=hh_new_round,
+    ),
+    Row(
+        "assign 阎桥 as a whole village to a 回头看",
+        lambda w: f"/households/rounds/{hh_round(w).pk}/assign/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"what": "villages", "villages": [w.yan.code]},
+    ),
+    Row(
+        "trainings of assistance officers",
+        lambda w: "/households/rounds/trainings/",
+        each(SUB_READERS, OK),
+        default=DENIED,
+    ),
+    Row(
+        "a training and who attended",
+        lambda w: f"/households/rounds/trainings/{hh_training(w).pk}/",
+        each(SUB_READERS, OK),
+        default=DENIED,
+    ),
+    Row(
+        "add a training (form)",
+        lambda w: "/households/rounds/trainings/new/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+    ),
+    Row(
+        "add a training",
+        lambda w: "/households/rounds/trainings/new/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"title": "矩阵培训", "held_on": "2020-11-01"},
+    ),
+    Row(
+        "set who attended a training",
+        lambda w: f"/households/rounds/trainings/{hh_training(w).pk}/attendance/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=hh_attendance,
     ),
 ]
 

@@ -296,8 +296,38 @@ CASES = [
         "read a 阎桥 work of 农业办",
         lambda w, s: policy.read_work(s, _work(w, w.yan, "agri")),
         ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),  # 回头看 results: 孔家坊 as a whole village; a 孔家坊 household whose assistance officer is demo-grid
+    (
+        "record a 回头看 result for 孔家坊 as a whole village",
+        lambda w, s: policy.check_round_target(s, _round_target(w, w.kong, None), _household_setup(w)),
+        ("leader", "civil", "village"),
+    ),
+    (
+        "record a 回头看 result for a 孔家坊 household whose officer is demo-grid",
+        lambda w, s: policy.check_round_target(
+            s, _round_target(w, w.kong, person("demo-grid").pk), _household_setup(w)
+        ),
+        ("leader", "civil", "village", "grid"),
+    ),
+    (
+        "record a 回头看 result for a 阎桥 household without an officer",
+        lambda w, s: policy.check_round_target(s, _round_target(w, w.yan, -1), _household_setup(w)),
+        ("leader", "civil", "outsider"),
     ),
 ]
+
+
+def _household_setup(world):
+    from zhili.households.queries import setup_of
+
+    return setup_of(world.sub)
+
+
+def _round_target(world, village, officer_id):
+    """A round-target-shaped object (policy reads attributes only): a village (officer_id None) or a household of
+    `village` with that officer (-1: none)."""
+    household = None if officer_id is None else SimpleNamespace(officer_id=None if officer_id == -1 else officer_id)
+    return SimpleNamespace(path=village.path, household=household)
 
 
 def _tax_setup(world):

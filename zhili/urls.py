@@ -14,6 +14,7 @@ urlpatterns = [
     path("households/registry/", include("zhili.households.registry_urls")),
     path("projects/works/", include("zhili.projects.works_urls")),
     path("projects/", include("zhili.projects.urls")),
+    path("households/rounds/", include("zhili.households.rounds_urls")),
     path("", include("zhili.township.urls")),
     path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),

@@ -391,3 +391,14 @@ def reveal_personal(scope: Scope, household: Any, setup: Any) -> bool:
         or (scope.is_cadre_of(path) and scope.can_write(path))
         or (scope.person_id is not None and scope.person_id == household.officer_id)
     )
+
+
+def check_round_target(scope: Scope, target: Any, setup: Any) -> bool:
+    """Record a 回头看 result for a household or a village assigned to a round: the village's own cadres, the
+    household's assistance officer, and those who run the household work (manage_households)."""
+    household = target.household
+    return (
+        (scope.is_cadre_of(target.path) and scope.can_write(target.path))
+        or (household is not None and scope.person_id is not None and scope.person_id == household.officer_id)
+        or manage_households(scope, setup)
+    )
