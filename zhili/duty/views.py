@@ -61,10 +61,9 @@ def _month_links(month) -> dict:
 def sign_in(request: HttpRequest) -> HttpResponse:
     """坐班签到: for a village's cadre, today's state and the button; everyone else goes to the attendance."""
     scope = request.scope
-    if not policy.signs_in_somewhere(scope):
-        return redirect("duty:attendance")
-    villages = queries.cadre_villages(scope)
+    villages = queries.cadre_villages(scope) if policy.signs_in_somewhere(scope) else []
     if not villages:
+        require(request.method == "GET", _("只有村干部可以签到坐班。"))
         return redirect("duty:attendance")
     village = villages[0]
     today = clock.today()
