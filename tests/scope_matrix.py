@@ -513,6 +513,13 @@ def duty_cadre(w):
     return Person.objects.get(username="demo-village")
 
 
+def duty_attendance_scoped(response, w, persona) -> None:
+    """A village's cadre is answered his village only; the whole subdistrict's readers every village."""
+    codes = {r["village_code"] for r in response.json()}
+    mine = {"village": {w.kong.code}, "outsider": {w.yan.code}}
+    assert codes == mine[persona] if persona in mine else len(codes) == 91
+
+
 PROJECT_KEEPERS = ("leader", "economy")  # policy.manage_projects: leaders and the office in charge (经发办)
 # ---- public works (公共工程): a 孔家坊 toilet of 城管办, a 阎桥 project of 农业办, 济太路 (the subdistrict's) ----
 
@@ -1628,5 +1635,30 @@ ROWS: list[Row] = [
         default=DENIED,
         method="POST",
         data=lambda w: {"lng": "117.050000", "lat": "36.950000"},
+    ),
+    Row(
+        "api 坐班签到 at 孔家坊's office",
+        lambda w: "/api/v1/duty/sign-ins",
+        {"village": OK},
+        default=DENIED,
+        method="POST",
+        api=True,
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat)},
+    ),
+    Row(
+        "api 坐班签到 for another cadre",
+        lambda w: "/api/v1/duty/sign-ins",
+        {},
+        default=DENIED,
+        method="POST",
+        api=True,
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat), "person": w.outsider.pk},
+    ),
+    Row(
+        "api villages' attendance",
+        lambda w: "/api/v1/duty/attendance?month=2020-11",
+        {**each((*SUB_READERS, "village", "outsider"), OK), "grid": DENIED},
+        api=True,
+        check=duty_attendance_scoped,
     ),
 ]
