@@ -21,9 +21,10 @@ def duty_of(request: HttpRequest, region: Region) -> dict:
         or not policy.read_attendance(request.scope, region)
     ):
         return {}
-    month = queries.month_start(clock.today())
-    data = queries.village_month(region, month)
+    today = clock.today()
+    month = queries.month_start(today)
     return {
-        "duty_month": data,
+        "duty_month": queries.village_line(region, today),
+        "duty_month_start": month,
         "duty_url": f"{reverse('duty:village', args=[region.code])}?month={month:%Y-%m}",
     }

@@ -91,10 +91,10 @@ def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def month_days(month: datetime.date) -> tuple[list[datetime.date], datetime.date]:
+def month_days(month: datetime.date, today: datetime.date | None = None) -> tuple[list[datetime.date], datetime.date]:
     """The working days of `month` up to today, and the month's last day counted (today, in the current month)."""
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    end = min(last, clock.today())
+    end = min(last, today or clock.today())
     return workdays.workdays_in(month, end), end
 
 
@@ -196,7 +196,7 @@ def _cadres_with_signins(villages: list[Region], start: datetime.date, end: date
     for region_id, person_id in village_cadres(villages).values_list("region_id", "person_id"):
         out[region_id].add(person_id)
     signed = SignIn.objects.filter(village__in=villages, date__gte=start, date__lte=end)
-    for village_id, person_id in signed.values_list("village_id", "person_id").distinct():
+    for village_id, person_id in signed.order_by().values_list("village_id", "person_id").distinct():
         out[village_id].add(person_id)
     return out
 
@@ -258,6 +258,21 @@ def villages_month(scope: Scope, subdistrict: Region, month: datetime.date) -> t
         lines.append(VillageLine(v, n, c.get("signed", 0), c.get("late", 0), n * len(days)))
     lines.sort(key=lambda line: (line.rate is None, line.rate or 0, line.village.code))
     return lines, len(days)
+
+
+def village_line(village: Region, today: datetime.date) -> VillageLine:
+    """A village's month so far in figures only (its region page's panel): two queries."""
+    month = month_start(today)
+    days, end = month_days(month, today)
+    people = set(village_cadres([village]).values_list("person_id", flat=True))
+    signed = late = 0
+    rows = SignIn.objects.filter(village=village, date__gte=month, date__lte=end).order_by()
+    for person_id, workday, is_late in rows.values_list("person_id", "workday", "late"):
+        people.add(person_id)
+        if workday:
+            signed += 1
+            late += is_late
+    return VillageLine(village, len(people), signed, late, len(people) * len(days))
 
 
 def cadre_month(person: Person, village: Region, month: datetime.date) -> tuple[list[tuple], CadreMonth]:

@@ -1,5 +1,5 @@
-"""Office duty on the home page: for a village's cadre who has not signed in today (a working day), the to-do
-"今日未签到" opening onto the sign-in page (two queries)."""
+"""Office duty on the home page: for a village's cadre, the 坐班签到 button, and — when he has not signed in today
+(a working day) — the to-do "今日未签到" opening onto the sign-in page (two queries)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.core import clock, workdays
-from zhili.core.home import TodoItem, todo_source
+from zhili.core.home import QuickAction, TodoItem, quick_action, todo_source
 from zhili.duty import queries
 from zhili.people import policy
 
 KIND = gettext_lazy("坐班签到")
+
+
+@quick_action
+def sign_in_button(request) -> QuickAction | None:
+    """坐班签到, one tap from home, for a village's cadre."""
+    if not policy.signs_in_somewhere(request.scope):
+        return None
+    return QuickAction(15, _("坐班签到"), reverse("duty:sign_in"), "duty")
 
 
 @todo_source
