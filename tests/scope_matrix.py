@@ -505,6 +505,21 @@ def project_taxes_shown(response, w, persona: str) -> None:
 
 
 TAX_READERS = SUB_READERS  # policy.see_taxes: who reads the whole subdistrict (never a village's cadres alone)
+
+
+def duty_cadre(w):
+    from zhili.people.models import Person
+
+    return Person.objects.get(username="demo-village")
+
+
+def duty_attendance_scoped(response, w, persona) -> None:
+    """A village's cadre is answered his village only; the whole subdistrict's readers every village."""
+    codes = {r["village_code"] for r in response.json()}
+    mine = {"village": {w.kong.code}, "outsider": {w.yan.code}}
+    assert codes == mine[persona] if persona in mine else len(codes) == 91
+
+
 PROJECT_KEEPERS = ("leader", "economy")  # policy.manage_projects: leaders and the office in charge (经发办)
 # ---- public works (公共工程): a 孔家坊 toilet of 城管办, a 阎桥 project of 农业办, 济太路 (the subdistrict's) ----
 
@@ -1861,5 +1876,88 @@ ROWS += [
         "the household import's rejected rows",
         lambda w: f"{REGISTRY}/import/poverty/{w.sub.code}/{a_household_import(w).pk}/rejected.xlsx",
         {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+    ),
+    # ---- office duty (村干部坐班, issue 14) -----------------------------------------------------------------
+    # A cadre signs in for himself at his village; who reads a village reads its attendance; leaders configure.
+    Row("坐班签到 (page)", lambda w: "/duty/", each(ALL, OK)),
+    Row(
+        "坐班签到 at 孔家坊's office",
+        lambda w: "/duty/",
+        {"village": OK},
+        default=DENIED,  # 阎桥's cadre stands 孔家坊's distance from his office: refused with the distance
+        method="POST",
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat)},
+    ),
+    Row(
+        "坐班签到 for another cadre",
+        lambda w: "/duty/",
+        {},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat), "person": str(w.outsider.pk)},
+    ),
+    Row(
+        "villages' attendance",
+        lambda w: "/duty/attendance/?month=2020-11",
+        {**each((*SUB_READERS, "village", "outsider"), OK), "grid": DENIED},
+    ),
+    Row(
+        "孔家坊's attendance",
+        lambda w: f"/duty/attendance/{w.kong.code}/?month=2020-11",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row(
+        "阎桥's attendance",
+        lambda w: f"/duty/attendance/{w.yan.code}/?month=2020-10",
+        each((*SUB_READERS, "outsider"), OK),
+    ),
+    Row(
+        "demo-village's days at 孔家坊",
+        lambda w: f"/duty/attendance/{w.kong.code}/{duty_cadre(w).pk}/?month=2020-11",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row("阎桥's secretary's days at 孔家坊", lambda w: f"/duty/attendance/{w.kong.code}/{w.outsider.pk}/", {}),
+    Row("duty setup (form)", lambda w: "/duty/setup/", {"leader": OK}, default=DENIED),
+    Row(
+        "change the duty setup",
+        lambda w: "/duty/setup/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"radius_m": "500", "late_after": "08:30"},
+    ),
+    Row("孔家坊's office (form)", lambda w: f"/duty/setup/offices/{w.kong.code}/", {"leader": OK}, default=DENIED),
+    Row(
+        "move 孔家坊's office",
+        lambda w: f"/duty/setup/offices/{w.kong.code}/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"lng": "117.050000", "lat": "36.950000"},
+    ),
+    Row(
+        "api 坐班签到 at 孔家坊's office",
+        lambda w: "/api/v1/duty/sign-ins",
+        {"village": OK},
+        default=DENIED,
+        method="POST",
+        api=True,
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat)},
+    ),
+    Row(
+        "api 坐班签到 for another cadre",
+        lambda w: "/api/v1/duty/sign-ins",
+        {},
+        default=DENIED,
+        method="POST",
+        api=True,
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat), "person": w.outsider.pk},
+    ),
+    Row(
+        "api villages' attendance",
+        lambda w: "/api/v1/duty/attendance?month=2020-11",
+        {**each((*SUB_READERS, "village", "outsider"), OK), "grid": DENIED},
+        api=True,
+        check=duty_attendance_scoped,
     ),
 ]

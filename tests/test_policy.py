@@ -314,6 +314,23 @@ CASES = [
         lambda w, s: policy.check_round_target(s, _round_target(w, w.yan, -1), _household_setup(w)),
         ("leader", "civil", "outsider"),
     ),
+    # ---- office duty (村干部坐班)
+    ("sign in for duty at 孔家坊", lambda w, s: policy.sign_in_for_duty(s, w.kong), ("village",)),
+    ("sign in for duty at 阎桥", lambda w, s: policy.sign_in_for_duty(s, w.yan), ("outsider",)),
+    ("record demo-village's sign-in", lambda w, s: policy.sign_in_as(s, person("demo-village").pk), ("village",)),
+    ("record a sign-in naming nobody", lambda w, s: policy.sign_in_as(s, None), ()),
+    ("sign in somewhere (the 坐班签到 page)", lambda w, s: policy.signs_in_somewhere(s), ("village", "outsider")),
+    (
+        "read 孔家坊's attendance",
+        lambda w, s: policy.read_attendance(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
+    (
+        "read 阎桥's attendance",
+        lambda w, s: policy.read_attendance(s, w.yan),
+        ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),
+    ("set the radius, the late time and the offices", lambda w, s: policy.configure_duty(s, w.sub), ("leader",)),
 ]
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "zhili.township",
     "zhili.projects",
     "zhili.households",
+    "zhili.duty",
     "zhili.api",
     "zhili.demo",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("projects/works/", include("zhili.projects.works_urls")),
     path("projects/", include("zhili.projects.urls")),
     path("households/rounds/", include("zhili.households.rounds_urls")),
+    path("duty/", include("zhili.duty.urls")),
     path("", include("zhili.township.urls")),
     path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),

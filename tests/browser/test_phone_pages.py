@@ -101,6 +101,7 @@ def crawl_fits(b, persona: str, start: list[str]) -> tuple[list[str], list[str]]
             [
                 *("/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/targets/ranking/"),
                 *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/"),
+                *("/duty/", "/duty/attendance/N/?month", "/duty/attendance/N/N/?month"),
             ],
         ),
         ("demo-grid", ["/cases/", "/cases/N/", "/cases/report/", "/cases/patrol/", "/regions/N/"]),

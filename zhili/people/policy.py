@@ -402,3 +402,33 @@ def check_round_target(scope: Scope, target: Any, setup: Any) -> bool:
         or (household is not None and scope.person_id is not None and scope.person_id == household.officer_id)
         or manage_households(scope, setup)
     )
+
+
+# ---- office duty (村干部坐班) ---------------------------------------------------------------------------
+
+
+def sign_in_for_duty(scope: Scope, village: Region) -> bool:
+    """Sign in for office duty (坐班) at `village`'s office: a cadre of that village (who writes its records) —
+    for himself only: a sign-in always names the person signing in (`sign_in_as`)."""
+    return scope.is_cadre_of(village.path) and scope.can_write(village.path)
+
+
+def sign_in_as(scope: Scope, person_id: int | None) -> bool:
+    """Whose sign-in a person may record: their own, never another cadre's (代签)."""
+    return person_id is not None and person_id == scope.person_id
+
+
+def signs_in_somewhere(scope: Scope) -> bool:
+    """Is a cadre of some village (the 坐班签到 page and its to-do are his)."""
+    return bool(scope.cadre_paths)
+
+
+def read_attendance(scope: Scope, village: Region) -> bool:
+    """A village's office-duty attendance (each cadre's days): whoever reads the village."""
+    return scope.can_read(village.path)
+
+
+def configure_duty(scope: Scope, subdistrict: Region) -> bool:
+    """The sign-in radius, the late time and where each village's office is: the subdistrict's leaders and
+    administrators."""
+    return scope.can_configure(subdistrict.path)
