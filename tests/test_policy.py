@@ -297,7 +297,31 @@ CASES = [
         lambda w, s: policy.read_work(s, _work(w, w.yan, "agri")),
         ("leader", "economy", "urban", "civil", "viewer", "outsider"),
     ),
+    # ---- party building (党建): the office in charge is 党建办 (no demo login works there)
+    ("keep the subdistrict's party work", lambda w, s: policy.manage_party(s, _party_setup(w)), ("leader",)),
+    ("set the required meeting frequencies", lambda w, s: policy.configure_party(s, w.sub), ("leader",)),
+    (
+        "record 孔家坊 branch's meetings and members",
+        lambda w, s: policy.keep_branch(s, _party_setup(w), SimpleNamespace(region=w.kong)),
+        ("leader", "village"),
+    ),
+    (
+        "record 阎桥 branch's meetings and members",
+        lambda w, s: policy.keep_branch(s, _party_setup(w), SimpleNamespace(region=w.yan)),
+        ("leader", "outsider"),
+    ),
+    (
+        "see 孔家坊's party work",
+        lambda w, s: policy.read_party(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
 ]
+
+
+def _party_setup(world):
+    from zhili.party import queries
+
+    return queries.setup_of(world.sub)
 
 
 def _tax_setup(world):

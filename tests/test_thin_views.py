@@ -64,6 +64,7 @@ LAYERS = {  # an app may import the apps of lower layers (and, at runtime, no hi
     "ledgers": 4,
     "cases": 4,
     "township": 4,
+    "party": 4,
     "projects": 4.5,  # enterprises' requests are cases (the cases loop), so projects sits above cases
     "api": 5,
     "demo": 6,

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "zhili.cases",
     "zhili.township",
     "zhili.projects",
+    "zhili.party",
     "zhili.api",
     "zhili.demo",
 ]

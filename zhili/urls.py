@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("zhili.cases.urls")),
     path("projects/works/", include("zhili.projects.works_urls")),
     path("projects/", include("zhili.projects.urls")),
+    path("party/", include("zhili.party.urls")),
     path("", include("zhili.township.urls")),
     path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),
