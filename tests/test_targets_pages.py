@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import openpyxl
 
+from zhili.party.models import IntegrityTalk
 from zhili.regions.models import Region
 from zhili.targets import engine, lights
-from zhili.targets.models import ActivityRecord, Entry, Indicator
+from zhili.targets.models import Entry, Indicator
 
 TODAY = "2020-11-20"
 
@@ -49,12 +50,12 @@ def test_drill_down_reaches_villages_and_the_records_behind_a_figure(as_persona,
 
 
 def test_a_computed_figure_opens_onto_exactly_its_records(as_persona, world):
-    talks = Indicator.objects.get(task__goal__year=2020, source="computed", source_params__topic="廉政谈话")
+    talks = Indicator.objects.get(task__goal__year=2020, source="computed", code="4.4.1.1")  # the party app's talks
     client = as_persona("leader")
     page = client.get(f"/targets/indicators/{talks.pk}/").content.decode()
     assert world.kong.name in page
     records = client.get(f"/targets/indicators/{talks.pk}/villages/{world.kong.code}/").content.decode()
-    expected = ActivityRecord.objects.filter(topic="廉政谈话", region__path__startswith=world.kong.path).count()
+    expected = IntegrityTalk.objects.filter(region__path__startswith=world.kong.path).count()
     assert records.count("<tr>") - 1 == expected
 
 

@@ -90,9 +90,10 @@ def load(summary, *, sub: Region, villages: list[Region], people: dict[str, Pers
     PartyMember.objects.bulk_create(members, batch_size=1000)
     summary.add("party members", len(members))
 
-    _meetings(summary, branches, rng, people)
-    _talks(summary, sub, villages, secretaries, rng, people)
-    _geese(summary, villages, secretaries, rng)
+    # each part its own random stream, so a top-up of one part writes what the first load wrote
+    _meetings(summary, branches, random.Random(2020_0702), people)
+    _talks(summary, sub, villages, secretaries, random.Random(2020_0703), people)
+    _geese(summary, villages, secretaries, random.Random(2020_0704))
 
 
 def _meetings(summary, branches: list[Branch], rng: random.Random, people: dict[str, Person]) -> None:
