@@ -86,6 +86,19 @@ def _day(value: Any, *, label: str, required: bool = True, past: bool = True) ->
     return day
 
 
+def _date(value: Any, *, label: str) -> datetime.date:
+    """A required date, never after today."""
+    day = _day(value, label=label)
+    assert day is not None  # _day refuses an empty one
+    return day
+
+
+def _sub_of(region: Region) -> Region:
+    if region.parent is None:
+        raise Invalid(_("请选择本街道（乡镇）的村（社区）。"))
+    return region.parent
+
+
 def _revision(data: dict, obj: Any, what: str) -> None:
     if obj.pk and int(data.get("revision") or obj.revision) != obj.revision:
         raise Conflict(_("%(what)s已被他人修改，请刷新页面后再改。") % {"what": what})
@@ -137,7 +150,7 @@ def do_save_setup(subdistrict: Region, data: dict, *, actor: Person, scope: Scop
 @transaction.atomic
 def do_save_branch(village: Region, data: dict, *, actor: Person, scope: Scope, branch: Branch | None = None) -> Branch:
     """Set up a village's branch (one per village) or change its name and secretary."""
-    sub = village.parent
+    sub = _sub_of(village)
     setup = queries.setup_of(sub)
     require(policy.manage_party(scope, setup), _("只有街道党建负责人可以建立或修改党支部。"))
     _village(village, sub)
@@ -175,7 +188,7 @@ def do_save_member(
     branch: Branch, data: dict, *, actor: Person, scope: Scope, member: PartyMember | None = None
 ) -> PartyMember:
     """Add a party member to a branch or change one (name, sex, date joined, status, phone)."""
-    setup = queries.setup_of(branch.region.parent)
+    setup = queries.setup_of(_sub_of(branch.region))
     require(
         policy.keep_branch(scope, setup, branch),
         _("您无权修改“%(branch)s”的党员名册：只有本村干部和街道党建负责人可以修改。") % {"branch": branch.name},
@@ -195,7 +208,7 @@ def do_save_member(
     if status not in MemberStatus.values:
         raise Invalid(_("请选择党员类别。"))
     member.sex, member.status = sex, status
-    member.joined = _day(data.get("joined", member.joined), label=_("入党时间"))
+    member.joined = _date(data.get("joined", member.joined), label=_("入党时间"))
     try:
         member.phone = xv.parse_phone(data.get("phone", member.phone) or None).value or ""
     except xv.ValueProblem as exc:
@@ -222,7 +235,7 @@ def do_save_member(
 def do_archive_member(member: PartyMember, *, reason: str, actor: Person, scope: Scope) -> PartyMember:
     """Take a member off the branch's roll (transferred, deceased …), with the reason; nothing is deleted."""
     branch = member.branch
-    setup = queries.setup_of(branch.region.parent)
+    setup = queries.setup_of(_sub_of(branch.region))
     require(
         policy.keep_branch(scope, setup, branch),
         _("您无权修改“%(branch)s”的党员名册：只有本村干部和街道党建负责人可以修改。") % {"branch": branch.name},
@@ -247,7 +260,7 @@ def do_save_meeting(
 ) -> Meeting:
     """Record a meeting of a branch (or correct one): type, date (not in the future), topic, attendees (members of
     this branch), minutes (a checked file, optional). The same type on the same day twice is refused."""
-    setup = queries.setup_of(branch.region.parent)
+    setup = queries.setup_of(_sub_of(branch.region))
     require(
         policy.keep_branch(scope, setup, branch),
         _("您无权为“%(branch)s”记录会议：只有本村干部和街道党建负责人可以记录，未作任何记录。")
@@ -267,7 +280,7 @@ def do_save_meeting(
     kind = data.get("kind", meeting.kind)
     if kind not in MeetingKind.values:
         raise Invalid(_("请选择会议类型。"))
-    day = _day(data.get("day", meeting.day), label=_("会议日期"))
+    day = _date(data.get("day", meeting.day), label=_("会议日期"))
     topic = clean_text(data.get("topic", meeting.topic), label=_("会议主题"), limit=200)
     ids = {int(i) for i in data.get("attendees") or []}
     members = list(PartyMember.objects.active().filter(branch=branch, pk__in=ids))
@@ -320,7 +333,7 @@ def do_save_meeting(
 @transaction.atomic
 def do_record_talk(village: Region, data: dict, *, actor: Person, scope: Scope) -> IntegrityTalk:
     """An integrity talk (廉政谈话) with a village's head: who (name and post), when, by whom, what was said."""
-    sub = village.parent
+    sub = _sub_of(village)
     require(
         policy.manage_party(scope, queries.setup_of(sub)),
         _("只有街道党建负责人可以记录廉政谈话，未作任何记录。"),
@@ -333,7 +346,7 @@ def do_record_talk(village: Region, data: dict, *, actor: Person, scope: Scope) 
         region=village,
         person_name=clean_text(data.get("person_name"), label=_("谈话对象"), limit=50),
         post=post,
-        day=_day(data.get("day"), label=_("谈话日期")),
+        day=_date(data.get("day"), label=_("谈话日期")),
         talker=clean_text(data.get("talker"), label=_("谈话人"), limit=100),
         summary=clean_text(data.get("summary"), label=_("谈话要点"), limit=2000, required=False),
         recorded_by=actor if actor and actor.pk else None,
@@ -361,7 +374,7 @@ def do_record_talk(village: Region, data: dict, *, actor: Person, scope: Scope) 
 @transaction.atomic
 def do_add_goose(village: Region, data: dict, *, actor: Person, scope: Scope) -> LeadGoose:
     """Put a village's leading cadre on the 头雁 roster."""
-    sub = village.parent
+    sub = _sub_of(village)
     require(policy.manage_party(scope, queries.setup_of(sub)), _("只有街道党建负责人可以维护头雁队伍名册。"))
     _village(village, sub)
     goose = LeadGoose(
@@ -386,7 +399,7 @@ def do_add_goose(village: Region, data: dict, *, actor: Person, scope: Scope) ->
 @transaction.atomic
 def do_archive_goose(goose: LeadGoose, *, reason: str, actor: Person, scope: Scope) -> LeadGoose:
     require(
-        policy.manage_party(scope, queries.setup_of(goose.region.parent)),
+        policy.manage_party(scope, queries.setup_of(_sub_of(goose.region))),
         _("只有街道党建负责人可以维护头雁队伍名册。"),
     )
     goose = LeadGoose.objects.select_for_update().get(pk=goose.pk)
