@@ -1645,6 +1645,19 @@ ROWS: list[Row] = [
         method="POST",
         data=lambda w: {"reason": "组织关系转出"},
     ),
+    Row("api party branches", lambda w: "/api/v1/party/branches?year=2020", each(ALL, OK), api=True),
+    Row(
+        "api a 孔家坊 branch's meetings",
+        lambda w: f"/api/v1/party/branches/{branch(w, 'kong').pk}/meetings?year=2020",
+        each((*SUB_READERS, "village"), OK),
+        api=True,
+    ),
+    Row(
+        "api a 阎桥 branch's meetings",
+        lambda w: f"/api/v1/party/branches/{branch(w, 'yan').pk}/meetings",
+        each((*SUB_READERS, "outsider"), OK),
+        api=True,
+    ),
     Row("integrity talks", lambda w: "/party/talks/?year=2020", each(ALL, OK)),
     Row(
         "record an integrity talk",

@@ -274,3 +274,13 @@ def test_the_talk_log_names_the_villages_still_missing(as_persona, world):
     page = as_persona("leader").get("/party/talks/?year=2020").content.decode()
     assert "已谈话 90 个村（社区），共 91 个" in page
     assert "阎桥村" in page.split("尚未谈话")[1][:200]
+
+
+def test_the_api_lists_branches_with_their_lights_in_scope(as_persona, world):
+    rows = as_persona("leader").get("/api/v1/party/branches?year=2020&limit=100").json()
+    assert len(rows) == 91 and {r["light"] for r in rows} == {"red", "yellow", "green"}
+    mine = as_persona("village").get("/api/v1/party/branches?year=2020").json()
+    assert [r["village"] for r in mine] == ["孔家坊村"]
+    assert "phone" not in str(mine)
+    yan = Branch.objects.get(region=world.yan)
+    assert as_persona("village").get(f"/api/v1/party/branches/{yan.pk}/meetings").status_code == 404
