@@ -24,6 +24,7 @@ from zhili.party import queries
 from zhili.party.models import Branch, IntegrityTalk, Meeting, MeetingKind
 from zhili.people.scope import Scope
 from zhili.regions import history
+from zhili.regions.models import Level, Region
 from zhili.targets.sources import IndicatorSource, Window, group_by_village, register
 
 MEASURES = {
@@ -56,18 +57,21 @@ class PartySource(IndicatorSource):
         rows = queries.compliance_rows(queries.branches(EVERYWHERE, subdistrict), subdistrict, end.year, today=end)
         return {r.branch.pk for r in rows if r.light.state in (lights.GREEN, lights.YELLOW)}
 
-    def _base(self, indicator, window: Window):
+    def _base(self, indicator, window: Window, sub_path: str):
+        """The rows counted, of the subdistrict whose path is `sub_path` (read from a village's path: no query)."""
         p = indicator.source_params
-        sub = indicator.task.goal.region
         measure = p.get("measure")
         if measure == "compliant":
+            sub = Region.objects.get(path=sub_path)
             return Branch.objects.filter(pk__in=self._compliant_ids(sub, window)), "region__path"
         if measure == "meetings":
-            qs = Meeting.objects.filter(branch__region__parent=sub, day__gte=window.start, day__lte=window.end)
+            qs = Meeting.objects.filter(
+                branch__region__path__startswith=sub_path, day__gte=window.start, day__lte=window.end
+            )
             if p.get("kind"):
                 qs = qs.filter(kind=p["kind"])
             return qs, "branch__region__path"
-        qs = IntegrityTalk.objects.filter(region__parent=sub, day__gte=window.start, day__lte=window.end)
+        qs = IntegrityTalk.objects.filter(region__path__startswith=sub_path, day__gte=window.start, day__lte=window.end)
         return qs, "region__path"
 
     def values(self, indicators, villages, window):
@@ -75,7 +79,7 @@ class PartySource(IndicatorSource):
         if not villages:
             return out
         for ind in indicators:
-            base, path = self._base(ind, window)
+            base, path = self._base(ind, window, Region.path_at(villages[0].path, Level.SUBDISTRICT))
             qs, by_path = group_by_village(base, path, villages, window.end)
             for r in qs.values("_village").annotate(n=Count("id")).order_by():
                 rid = by_path.get(r["_village"])
@@ -86,7 +90,7 @@ class PartySource(IndicatorSource):
         return out
 
     def records(self, indicator, village, window):
-        base, path = self._base(indicator, window)
+        base, path = self._base(indicator, window, Region.path_at(village.path, Level.SUBDISTRICT))
         qs = base.filter(history.paths_q(path, village, window.end))
         if base.model is Meeting:
             return qs.select_related("branch__region").order_by("day", "pk")
