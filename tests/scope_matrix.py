@@ -504,6 +504,42 @@ def project_taxes_shown(response, w, persona: str) -> None:
     assert all((m["expected"] is None) != body["taxes_visible"] for m in body["months"]), persona
 
 
+# ---- party building (党建): the demo's branches of 孔家坊 and 阎桥 ----------------------------------------------
+PARTY_KEEPERS_KONG = ("leader", "village")  # policy.keep_branch: 孔家坊's cadres and who manages party work
+
+
+def branch(w, village: str):
+    from zhili.party.models import Branch
+
+    return Branch.objects.get(region=w.kong if village == "kong" else w.yan)
+
+
+def party_meeting(w):
+    from zhili.party.models import Meeting
+
+    return Meeting.objects.filter(branch=branch(w, "kong")).order_by("pk").first()
+
+
+def party_member(w):
+    from zhili.party.models import PartyMember
+
+    return PartyMember.objects.active().filter(branch=branch(w, "kong")).order_by("pk").first()
+
+
+def party_meeting_form(w):
+    return {"kind": "dem_life", "day": "2020-11-18", "topic": "矩阵会议", "attendees": [str(party_member(w).pk)]}
+
+
+def party_talk_form(w):
+    return {
+        "village": w.kong.code,
+        "person_name": "矩阵谈话对象",
+        "post": "secretary",
+        "day": "2020-11-18",
+        "talker": "周太平",
+    }
+
+
 TAX_READERS = SUB_READERS  # policy.see_taxes: who reads the whole subdistrict (never a village's cadres alone)
 
 
@@ -1959,5 +1995,94 @@ ROWS += [
         {**each((*SUB_READERS, "village", "outsider"), OK), "grid": DENIED},
         api=True,
         check=duty_attendance_scoped,
+    ),
+    # ---- party building (党建) -----------------------------------------------------------------------
+    # A village's cadre sees and keeps his own branch; the subdistrict's readers read every branch; the leader (and
+    # 党建办) manages it all.
+    Row("party overview", lambda w: "/party/?year=2020", each(ALL, OK)),
+    Row(
+        "party overview, red branches of 孔家坊",
+        lambda w: f"/party/?village={w.kong.code}&light=red",
+        {**each((*SUB_READERS, "village"), OK)},
+    ),
+    Row("孔家坊 branch", lambda w: f"/party/branches/{branch(w, 'kong').pk}/", each((*SUB_READERS, "village"), OK)),
+    Row("阎桥 branch", lambda w: f"/party/branches/{branch(w, 'yan').pk}/", each((*SUB_READERS, "outsider"), OK)),
+    Row(
+        "record a 孔家坊 meeting (form)",
+        lambda w: f"/party/branches/{branch(w, 'kong').pk}/meetings/new/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "record a 孔家坊 meeting",
+        lambda w: f"/party/branches/{branch(w, 'kong').pk}/meetings/new/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+        method="POST",
+        data=party_meeting_form,
+    ),
+    Row("a 孔家坊 meeting", lambda w: f"/party/meetings/{party_meeting(w).pk}/", each((*SUB_READERS, "village"), OK)),
+    Row(
+        "change a 孔家坊 meeting (form)",
+        lambda w: f"/party/meetings/{party_meeting(w).pk}/edit/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "register a 孔家坊 party member (form)",
+        lambda w: f"/party/branches/{branch(w, 'kong').pk}/members/new/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "change a 孔家坊 party member (form)",
+        lambda w: f"/party/members/{party_member(w).pk}/edit/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "take a 孔家坊 party member off the roll",
+        lambda w: f"/party/members/{party_member(w).pk}/archive/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"reason": "组织关系转出"},
+    ),
+    Row("api party branches", lambda w: "/api/v1/party/branches?year=2020", each(ALL, OK), api=True),
+    Row(
+        "api a 孔家坊 branch's meetings",
+        lambda w: f"/api/v1/party/branches/{branch(w, 'kong').pk}/meetings?year=2020",
+        each((*SUB_READERS, "village"), OK),
+        api=True,
+    ),
+    Row(
+        "api a 阎桥 branch's meetings",
+        lambda w: f"/api/v1/party/branches/{branch(w, 'yan').pk}/meetings",
+        each((*SUB_READERS, "outsider"), OK),
+        api=True,
+    ),
+    Row("integrity talks", lambda w: "/party/talks/?year=2020", each(ALL, OK)),
+    Row(
+        "record an integrity talk",
+        lambda w: "/party/talks/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=party_talk_form,
+    ),
+    Row("头雁 roster", lambda w: "/party/geese/", each(ALL, OK)),
+    Row(
+        "add to the 头雁 roster",
+        lambda w: "/party/geese/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"village": w.kong.code, "name": "矩阵头雁", "post": "村委会委员"},
+    ),
+    Row("party setup (form)", lambda w: "/party/setup/", {"leader": OK}, default=DENIED),
+    Row(
+        "change the party setup",
+        lambda w: "/party/setup/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {
+            "unit": "",
+            **{f"freq_{k}": "quarter" for k in ("members", "committee", "group", "lecture", "org_life", "dem_life")},
+        },
     ),
 ]

@@ -331,6 +331,24 @@ CASES = [
         ("leader", "economy", "urban", "civil", "viewer", "outsider"),
     ),
     ("set the radius, the late time and the offices", lambda w, s: policy.configure_duty(s, w.sub), ("leader",)),
+    # ---- party building (党建): the office in charge is 党建办 (no demo login works there)
+    ("keep the subdistrict's party work", lambda w, s: policy.manage_party(s, _party_setup(w)), ("leader",)),
+    ("set the required meeting frequencies", lambda w, s: policy.configure_party(s, w.sub), ("leader",)),
+    (
+        "record 孔家坊 branch's meetings and members",
+        lambda w, s: policy.keep_branch(s, _party_setup(w), SimpleNamespace(region=w.kong)),
+        ("leader", "village"),
+    ),
+    (
+        "record 阎桥 branch's meetings and members",
+        lambda w, s: policy.keep_branch(s, _party_setup(w), SimpleNamespace(region=w.yan)),
+        ("leader", "outsider"),
+    ),
+    (
+        "see 孔家坊's party work",
+        lambda w, s: policy.read_party(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
 ]
 
 
@@ -345,6 +363,12 @@ def _round_target(world, village, officer_id):
     `village` with that officer (-1: none)."""
     household = None if officer_id is None else SimpleNamespace(officer_id=None if officer_id == -1 else officer_id)
     return SimpleNamespace(path=village.path, household=household)
+
+
+def _party_setup(world):
+    from zhili.party import queries
+
+    return queries.setup_of(world.sub)
 
 
 def _tax_setup(world):

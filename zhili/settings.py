@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "zhili.projects",
     "zhili.households",
     "zhili.duty",
+    "zhili.party",
     "zhili.api",
     "zhili.demo",
 ]

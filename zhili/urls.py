@@ -16,6 +16,7 @@ urlpatterns = [
     path("projects/", include("zhili.projects.urls")),
     path("households/rounds/", include("zhili.households.rounds_urls")),
     path("duty/", include("zhili.duty.urls")),
+    path("party/", include("zhili.party.urls")),
     path("", include("zhili.township.urls")),
     path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),

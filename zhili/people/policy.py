@@ -359,6 +359,14 @@ def read_work(scope: Scope, work: Any) -> bool:
 def manage_households(scope: Scope, setup: Any) -> bool:
     """Set the household work up (categories, checklist, 回头看 rounds, trainings), import registers, export
     personal data: the subdistrict's leaders and administrators, and the officers of the office in charge."""
+
+
+# ---- party building (党建) -------------------------------------------------------------------------------------
+
+
+def manage_party(scope: Scope, setup: Any) -> bool:
+    """Keep a subdistrict's party work — every branch's meetings and members, the integrity talks, the 头雁
+    roster: its leaders and administrators, and the officers of the office in charge (党建办, `PartySetup.unit`)."""
     path = setup.region.path
     return scope.can_configure(path) or scope.works_for(setup.unit_id, path)
 
@@ -432,3 +440,20 @@ def configure_duty(scope: Scope, subdistrict: Region) -> bool:
     """The sign-in radius, the late time and where each village's office is: the subdistrict's leaders and
     administrators."""
     return scope.can_configure(subdistrict.path)
+
+
+def configure_party(scope: Scope, subdistrict: Region) -> bool:
+    """The required meeting frequencies and the office in charge: the subdistrict's leaders and administrators."""
+    return scope.can_configure(subdistrict.path)
+
+
+def keep_branch(scope: Scope, setup: Any, branch: Any) -> bool:
+    """Record a branch's meetings and keep its members (their phone numbers shown in full): the village's own
+    cadres, and who manages the subdistrict's party work."""
+    path = branch.region.path
+    return manage_party(scope, setup) or (scope.is_cadre_of(path) and scope.can_write(path))
+
+
+def read_party(scope: Scope, region: Region) -> bool:
+    """See the party work of `region` (a village cadre: his own branch)."""
+    return scope.can_read(region.path)
