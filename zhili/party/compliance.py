@@ -91,20 +91,22 @@ class BranchLight(lights.Light):
 
     def explain(self) -> str:
         missed = [
-            _("%(kind)s缺%(periods)s") % {"kind": k.label, "periods": "、".join(k.missed)}
+            _("%(kind)s缺%(periods)s") % {"kind": k.label, "periods": _("、").join(k.missed)}
             for k in self.kinds
             if k.missed
         ]
         pending = [
             _("%(kind)s（%(period)s）") % {"kind": k.label, "period": k.pending} for k in self.kinds if k.pending
         ]
-        parts = []
+        if missed and pending:
+            return _("应开未开：%(missed)s。本期尚未召开：%(pending)s。") % {
+                "missed": _("；").join(missed),
+                "pending": _("、").join(pending),
+            }
         if missed:
-            parts.append(_("应开未开：%(list)s") % {"list": "；".join(missed)})
+            return _("应开未开：%(list)s。") % {"list": _("；").join(missed)}
         if pending:
-            parts.append(_("本期尚未召开：%(list)s") % {"list": "、".join(pending)})
-        if parts:
-            return "。".join(parts) + "。"
+            return _("本期尚未召开：%(list)s。") % {"list": _("、").join(pending)}
         if self.state == lights.NONE:
             return _("本年度到目前还没有应召开的会议。")
         return _("各类会议均已按要求召开。")
