@@ -13,6 +13,8 @@ urlpatterns = [
     path("cases/", include("zhili.cases.urls")),
     path("projects/works/", include("zhili.projects.works_urls")),
     path("projects/", include("zhili.projects.urls")),
+    # 民生户籍: the assistance pages (households.urls); the registry's and the rounds' modules go under it too
+    path("households/", include("zhili.households.urls")),
     path("", include("zhili.township.urls")),
     path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),

@@ -13,6 +13,11 @@ from zhili.people.models import Person
 from zhili.people.scope import Scope
 from zhili.regions.models import Region
 
+# the finding categories are part of the household work's own setup (as actions.ensure_defaults makes its lists):
+# made once on the first finding, whoever reports it — an assistance officer or a village cadre may not configure
+# case categories, and their finding must not be refused for that. The actor is still the one in the audit log.
+_SETUP_SCOPE = Scope(person_id=None, is_superuser=True)
+
 FINDING_FAMILY = "assistance"
 FINDING_KINDS = {
     "visit": (gettext_lazy("走访发现问题"), 15),
@@ -39,7 +44,7 @@ def finding_category(subdistrict: Region, setup: HouseholdSetup, kind: str, *, a
                 "case_class": CaseClass.COORDINATED,
             },
             actor=actor,
-            scope=scope,
+            scope=_SETUP_SCOPE,
         )
     label, days = FINDING_KINDS[kind]
     category = case_actions.do_save_category(
@@ -52,11 +57,11 @@ def finding_category(subdistrict: Region, setup: HouseholdSetup, kind: str, *, a
             "parent": family,
         },
         actor=actor,
-        scope=scope,
+        scope=_SETUP_SCOPE,
     )
     if setup.unit is not None:
         case_actions.do_set_route(
-            category, grid=None, unit=setup.unit, to_own_village=False, person=None, actor=actor, scope=scope
+            category, grid=None, unit=setup.unit, to_own_village=False, person=None, actor=actor, scope=_SETUP_SCOPE
         )
     return category
 
