@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from zhili.households.models import (
     Household,
     HouseholdCheck,
     Member,
+    Relation,
     Visit,
     VisitPhoto,
 )
@@ -142,7 +143,8 @@ class HouseholdPage:
 
 def household_page(household: Household) -> HouseholdPage:
     """Everything the household page shows, in a fixed number of queries."""
-    members = list(household.members.active().order_by("relation", "id"))
+    head_first = Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1))
+    members = list(household.members.active().order_by(head_first, "id"))
     found = {c.item_id: c for c in HouseholdCheck.objects.filter(household=household).select_related("case")}
     items = items_of(household.subdistrict)
     checks = [(item, found.get(item.pk)) for item in items]

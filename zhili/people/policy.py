@@ -375,9 +375,9 @@ def write_household(scope: Scope, household: Any, setup: Any) -> bool:
 
 def visit_household(scope: Scope, household: Any, setup: Any) -> bool:
     """Log a visit (遍访) or a measure: the household's assistance officer, and whoever may change it."""
-    return (
-        scope.person_id is not None and scope.person_id == household.officer_id
-    ) or write_household(scope, household, setup)
+    return (scope.person_id is not None and scope.person_id == household.officer_id) or write_household(
+        scope, household, setup
+    )
 
 
 def reveal_personal(scope: Scope, household: Any, setup: Any) -> bool:
