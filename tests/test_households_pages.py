@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests import households_fixtures
@@ -216,3 +217,57 @@ def test_failing_items_per_village(world, hh, as_persona):
 def test_refresh_is_kept_after_each_write(world, hh):
     refresh_households([hh.kong2.pk])
     assert Household.objects.get(pk=hh.kong2.pk).failing_items == 1
+
+
+# ---- the page-wide proofs on the household pages, with households (the demo has none yet) ---------------------
+
+
+def test_the_crawls_reach_the_household_pages_and_find_no_leak_and_nothing_internal(world, hh, as_persona):
+    """tests/crawl.py from /households/: every household page 孔家坊's cadre reaches shows nothing of 阎桥, no full
+    number, no key or stored value; the office in charge reaches every kind of household page."""
+    from tests.crawl import crawl, readable
+    from tests.test_no_internals_crawl import findings, internal_words
+
+    keys = internal_words()
+    visits_client = as_persona("civil")
+    visits_client.post(
+        f"/households/{hh.kong.pk}/visit/",
+        {"visited_on": clock.today().isoformat(), "findings": "漏雨", "photos": [jpeg()], "raise_case": "1"},
+    )
+    for persona, forbidden in (
+        ("village", ["阎帮扶", "阎桥", "YQ-001"]),
+        ("civil", []),
+        ("outsider", ["孔帮扶", "孔家坊"]),
+    ):
+        client = as_persona(persona)
+        pages, broken, found = {}, {}, []
+        for path, response in crawl(client, "/households/", within="/households/", limit=150, per_kind=6):
+            if response.status_code not in (200, 302):
+                broken[path] = response.status_code
+                continue
+            text = readable(response)
+            pages[path] = text
+            if response.get("Content-Type", "").startswith("text/html"):
+                found += findings(path, text, keys)
+        assert broken == {} and found == [], (persona, broken, found[:10])
+        leaked = [(u, w) for u, t in pages.items() for w in [*forbidden, *hh.identities, *hh.phones] if w in t]
+        assert leaked == [], (persona, leaked[:5])
+        reached = set(pages)
+        assert {"/households/coverage/", "/households/failing/"} <= reached, persona
+        if persona != "outsider":
+            assert f"/households/{hh.kong.pk}/" in reached, persona
+        if persona == "civil":
+            assert f"/households/{hh.kong.pk}/visit/" in reached
+            assert any("/photos/" in u for u in reached)
+
+
+def test_the_home_page_lists_an_officers_stale_households_and_the_region_page_the_coverage(world, hh, client):
+    client.force_login(hh.officer)
+    home = client.get("/")
+    assert home.status_code == 200
+    body = home.content.decode()
+    assert "待走访" in body and f"/households/{hh.kong.pk}/" in body
+    leader = Client()
+    leader.force_login(__import__("tests.conftest", fromlist=["person"]).person("demo-leader"))
+    region = leader.get(f"/regions/{world.kong.code}/").content.decode()
+    assert 'data-testid="household-coverage"' in region and f"/households/?village={world.kong.code}" in region
