@@ -113,3 +113,18 @@ def extra_persona(world, role: str) -> Person:
         person=person, role=Role.ADMIN if role == "admin" else Role.TIP_OFFICER, region=world.sub
     )
     return person
+
+
+def make_in_demo() -> Households:
+    """The same households where no `world` fixture is at hand (the browser tests)."""
+    from types import SimpleNamespace
+
+    from zhili.regions.models import Region
+
+    kong = Region.objects.get(level=4, name="孔家坊村")
+    yan = Region.objects.get(level=4, name="阎桥村")
+    grids = list(kong.children.order_by("code"))
+    world = SimpleNamespace(
+        sub=kong.parent, kong_grid=grids[0], kong_grid2=grids[1], yan_grid=yan.children.order_by("code").first()
+    )
+    return make(world)
