@@ -130,8 +130,8 @@ def do_log_visit(
             uploaded_by=actor,
             uploaded_at=at,
         )
-        row.original.save(photo.original.name, photo.original, save=False)
-        row.display.save(photo.display.name, photo.display, save=False)
+        row.original.save(photo.original.name or "visit", photo.original, save=False)
+        row.display.save(photo.display.name or "visit.jpg", photo.display, save=False)
         row.save()
     if raise_case:
         case = findings.raise_case(
@@ -145,6 +145,7 @@ def do_log_visit(
         )
         visit.case = case
         visit.save(update_fields=["case"])
+    case_number = visit.case.number if visit.case is not None else None
     refresh_households([household.pk])
     audit.record(
         actor,
@@ -153,7 +154,7 @@ def do_log_visit(
         changes={
             "visited_on": [None, visited_on.isoformat()],
             "photos": [None, len(checked)],
-            **({"case": [None, visit.case.number]} if visit.case_id else {}),
+            **({"case": [None, case_number]} if case_number else {}),
         },
     )
     return visit
@@ -215,7 +216,7 @@ def do_check_item(
     refresh_households([household.pk])
     new = audit.snapshot(check, ["state", "evidence", "checked_on"])
     changes = audit.diff(old, new)
-    if check.case_id and raise_case:
+    if check.case is not None and raise_case:
         changes["case"] = [None, check.case.number]
     audit.record(actor, "households.check", check, changes=changes)
     return check
