@@ -179,6 +179,8 @@ def test_a_measure_and_its_bad_values(world, hh, as_persona):
 
 def test_naming_the_officer(world, hh, as_persona):
     url = f"/households/{hh.kong2.pk}/officer/"
+    form = as_persona("civil").get(f"/households/{hh.kong2.pk}/").content.decode()
+    assert "王民政" in form and "帮扶干部甲" in form  # the office's staff, and who already looks after a household
     assert as_persona("village").post(url, {"officer": hh.officer.pk}).status_code == 403
     response = as_persona("civil").post(url, {"officer": hh.officer.pk, "revision": hh.kong2.revision})
     assert response.status_code == 302

@@ -27,8 +27,8 @@ from zhili.households.models import (
     Visit,
     VisitPhoto,
 )
-from zhili.people.models import Person
-from zhili.people.scope import NoViewpoint, Scope, Viewpoint, viewpoint
+from zhili.people.models import Person, RoleAssignment
+from zhili.people.scope import NoViewpoint, Scope, Viewpoint, leaders_and_officers, viewpoint
 from zhili.regions.models import Level, Region, path_prefix_q
 
 
@@ -214,3 +214,17 @@ def member_of(household: Household, member_id: int) -> Member | None:
 
 def active_person(person_id: int) -> Person | None:
     return Person.objects.filter(pk=person_id, is_active=True).first()
+
+
+def officer_candidates(household: Household) -> list[Person]:
+    """Who may be named the household's assistance officer: the subdistrict's leaders and office staff, whoever
+    holds a role in its village (cadres, grid inspectors), and those already looking after a household."""
+    village_path = Region.path_at(household.path, Level.VILLAGE) or household.path
+    roles = leaders_and_officers(household.subdistrict).values("person_id")
+    village = RoleAssignment.objects.active().filter(path_prefix_q("region__path", village_path)).values("person_id")
+    current = Household.objects.active().filter(subdistrict_id=household.subdistrict_id).values("officer_id")
+    return list(
+        Person.objects.filter(is_active=True)
+        .filter(Q(pk__in=roles) | Q(pk__in=village) | Q(pk__in=current))
+        .order_by("full_name", "pk")
+    )

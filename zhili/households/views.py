@@ -159,7 +159,7 @@ def _detail_context(request: HttpRequest, household, **extra) -> dict:
         "can_write": can_write,
         "states": CheckState.choices,
         "measure_form": extra.pop("measure_form", None) or MeasureForm(),
-        "officers": listing.officers_of(scope, household.subdistrict) if policy.manage_households(scope, setup) else [],
+        "officers": listing.officer_candidates(household) if policy.manage_households(scope, setup) else [],
         **extra,
     }
 
