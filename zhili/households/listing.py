@@ -9,19 +9,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Substr
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from zhili.core import clock
-from zhili.households.coverage import visited_since
+from zhili.households.coverage import Coverage, visited_since
 from zhili.households.models import (
     Category,
     ChecklistItem,
     CheckState,
     Household,
     HouseholdCheck,
+    HouseholdSetup,
     Member,
     Relation,
     Visit,
@@ -228,3 +229,25 @@ def officer_candidates(household: Household) -> list[Person]:
         .filter(Q(pk__in=roles) | Q(pk__in=village) | Q(pk__in=current))
         .order_by("full_name", "pk")
     )
+
+
+def visit_interval_days(subdistrict_id: int) -> int:
+    """The subdistrict's N days of 遍访 (the default until it is set), one query."""
+    found = HouseholdSetup.objects.filter(region_id=subdistrict_id).values_list("visit_interval_days", flat=True)
+    return found.first() or HouseholdSetup._meta.get_field("visit_interval_days").get_default()
+
+
+def village_coverage(scope: Scope, village: Region, *, days: int, today: datetime.date | None = None) -> Coverage:
+    """One village's line of coverage.by_village, in one query."""
+    since = visited_since(days, today)
+    r = (
+        scope.filter(Household.objects.active().filter(path_prefix_q("path", village.path)), "path")
+        .order_by()
+        .aggregate(
+            households=Count("id"),
+            visited=Count("id", filter=Q(last_visit_on__gte=since)),
+            failing_households=Count("id", filter=Q(failing_items__gt=0)),
+            failing_items=Coalesce(Sum("failing_items"), 0),
+        )
+    )
+    return Coverage(key=village.path, label=village.name, **r)
