@@ -102,12 +102,14 @@ def test_an_officer_with_no_role_opens_and_visits_his_household(world, hh, clien
         {"visited_on": clock.today().isoformat(), "findings": "家中整洁，饮水正常", "client_ref": "r1"},
     )
     assert again.status_code == 302 and Visit.objects.filter(household=hh.kong).count() == 1
-    # he holds no role: he may not raise a case, and is told so
-    refused = client.post(
+    # he holds no role in the village: what he finds is reported on the household work's behalf, by him
+    raised = client.post(
         f"/households/{hh.kong.pk}/visit/",
         {"visited_on": clock.today().isoformat(), "findings": "漏雨", "raise_case": "1", "client_ref": "r2"},
     )
-    assert refused.status_code == 403 and Visit.objects.filter(household=hh.kong).count() == 1
+    assert raised.status_code == 302 and Visit.objects.filter(household=hh.kong).count() == 2
+    case = Visit.objects.get(household=hh.kong, client_ref="r2").case
+    assert case is not None and case.reporter == hh.officer and case.region == hh.kong.region
 
 
 def test_a_visit_in_the_future_is_refused_in_chinese(world, hh, as_persona):

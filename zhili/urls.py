@@ -11,9 +11,13 @@ urlpatterns = [
     path("targets/", include("zhili.targets.urls")),
     path("ledgers/", include("zhili.ledgers.urls")),
     path("cases/", include("zhili.cases.urls")),
+    path("households/registry/", include("zhili.households.registry_urls")),
     path("projects/works/", include("zhili.projects.works_urls")),
     path("projects/", include("zhili.projects.urls")),
-    # 民生户籍: the assistance pages (households.urls); the registry's and the rounds' modules go under it too
+    path("households/rounds/", include("zhili.households.rounds_urls")),
+    path("duty/", include("zhili.duty.urls")),
+    path("party/", include("zhili.party.urls")),
+    # 民生户籍: the registry and the 回头看 rounds above, the assistance pages (list, a household, visits, coverage)
     path("households/", include("zhili.households.urls")),
     path("", include("zhili.township.urls")),
     path("public/", include("zhili.cases.public_urls")),
