@@ -427,6 +427,61 @@ def targets_import(w):
     return w._targets_import
 
 
+# ---- households (issue 14): the visit pages' own households, made once per test (the demo may have none) ----------
+
+
+def visited_household(w, village: str):
+    """A household of 孔家坊 ("kong", in the village itself: no grid inspector's) or 阎桥 ("yan"), with a member."""
+    from stdnum.cn import ric
+
+    from zhili.households.actions import ensure_defaults, refresh_households
+    from zhili.households.models import Household, Member
+
+    region = w.kong if village == "kong" else w.yan
+    found = Household.objects.filter(subdistrict=w.sub, number=f"MATRIX-{village}").first()
+    if found:
+        return found
+    ensure_defaults(w.sub)
+    household = Household.objects.create(subdistrict=w.sub, region=region, number=f"MATRIX-{village}")
+    body = "37012519600101" + ("971" if village == "kong" else "972")
+    Member.objects.create(
+        household=household,
+        subdistrict=w.sub,
+        name=f"矩阵户主{village}",
+        identity=body + ric.calc_check_digit(body + "0"),
+        relation="head",
+        phone="13905319999",
+    )
+    refresh_households([household.pk])
+    return Household.objects.get(pk=household.pk)
+
+
+def household_photo_url(w) -> str:
+    """A visit with a photo to 孔家坊's matrix household, logged by 民政办 before the count."""
+    from tests.cases_factory import jpeg
+    from zhili.core import clock
+    from zhili.households.visits import do_log_visit
+    from zhili.people.models import Person
+    from zhili.people.scope import scope_for
+
+    household = visited_household(w, "kong")
+    civil = Person.objects.get(username="demo-civil")
+    visit = do_log_visit(
+        household, visited_on=clock.today(), photos=[jpeg()], client_ref="matrix", actor=civil, scope=scope_for(civil)
+    )
+    return f"/households/{household.pk}/visits/{visit.pk}/photos/{visit.photos.get().pk}/display"
+
+
+def household_item(w) -> int:
+    from zhili.households.models import ChecklistItem
+
+    visited_household(w, "kong")
+    return ChecklistItem.objects.get(subdistrict=w.sub, code="food").pk
+
+
+HOUSEHOLD_WRITERS = ("leader", "civil", "village")  # policy.write_household / visit_household for 孔家坊
+
+
 # ---- projects (issue 13): the matrix's own projects and enterprise, made once per test (the demo's may differ) ----
 
 
@@ -2084,5 +2139,81 @@ ROWS += [
             "unit": "",
             **{f"freq_{k}": "quarter" for k in ("members", "committee", "group", "lecture", "org_life", "dem_life")},
         },
+    ),
+]
+
+ROWS += [
+    # ---- households and assistance (issue 14) ---------------------------------------------------------
+    # 孔家坊's cadre sees his village's households; the subdistrict's readers all; numbers masked (test_households_privacy)
+    Row("households' list", lambda w: "/households/?failing=1&stale=30", each(ALL, OK)),
+    Row("household coverage", lambda w: "/households/coverage/?days=60", each(ALL, OK)),
+    Row("failing checklist items", lambda w: "/households/failing/", each(ALL, OK)),
+    Row(
+        "a 孔家坊 household",
+        lambda w: f"/households/{visited_household(w, 'kong').pk}/",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row(
+        "a 阎桥 household",
+        lambda w: f"/households/{visited_household(w, 'yan').pk}/",
+        each((*SUB_READERS, "outsider"), OK),
+    ),
+    Row(
+        "visit a 孔家坊 household (form)",
+        lambda w: f"/households/{visited_household(w, 'kong').pk}/visit/",
+        {**each(("economy", "urban", "viewer"), DENIED), **each(HOUSEHOLD_WRITERS, OK)},
+    ),
+    Row(
+        "log a visit to a 孔家坊 household",
+        lambda w: f"/households/{visited_household(w, 'kong').pk}/visit/",
+        {**each(("economy", "urban", "viewer"), DENIED), **each(HOUSEHOLD_WRITERS, OK)},
+        method="POST",
+        data=lambda w: {"visited_on": "2020-06-01", "findings": "矩阵走访"},
+    ),
+    Row(
+        "check a 孔家坊 household's item",
+        lambda w: f"/households/{visited_household(w, 'kong').pk}/check/",
+        {**each(("economy", "urban", "viewer"), DENIED), **each(HOUSEHOLD_WRITERS, OK)},
+        method="POST",
+        data=lambda w: {"item": household_item(w), "state": "met", "evidence": "矩阵核查"},
+    ),
+    Row(
+        "a measure for a 孔家坊 household",
+        lambda w: f"/households/{visited_household(w, 'kong').pk}/measures/",
+        {**each(("economy", "urban", "viewer"), DENIED), **each(HOUSEHOLD_WRITERS, OK)},
+        method="POST",
+        data=lambda w: {"kind": "粉刷墙面", "cost": "100", "done_on": "2020-06-01"},
+    ),
+    Row(
+        "name a 孔家坊 household's officer",
+        lambda w: f"/households/{visited_household(w, 'kong').pk}/officer/",
+        {**each(("economy", "urban", "viewer", "village"), DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+        method="POST",
+        data=lambda w: {"officer": w.outsider.pk},
+    ),
+    Row(
+        "reveal a 孔家坊 member's identity number",
+        lambda w: f"/households/{visited_household(w, 'kong').pk}/reveal/",
+        {**each(("economy", "urban", "viewer"), DENIED), **each(HOUSEHOLD_WRITERS, OK)},
+        method="POST",
+        data=lambda w: {
+            "field": "identity",
+            "member": visited_household(w, "kong").members.get().pk,
+            "reason": "矩阵核对",
+        },
+    ),
+    Row("a 孔家坊 visit photo", household_photo_url, each((*SUB_READERS, "village"), OK)),
+    Row("api households", lambda w: "/api/v1/households?failing=true", each(ALL, OK), api=True),
+    Row(
+        "api a 孔家坊 household",
+        lambda w: f"/api/v1/households/{visited_household(w, 'kong').pk}",
+        each((*SUB_READERS, "village"), OK),
+        api=True,
+    ),
+    Row(
+        "api a 阎桥 household's visits",
+        lambda w: f"/api/v1/households/{visited_household(w, 'yan').pk}/visits",
+        each((*SUB_READERS, "outsider"), OK),
+        api=True,
     ),
 ]

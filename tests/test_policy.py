@@ -349,6 +349,42 @@ CASES = [
         lambda w, s: policy.read_party(s, w.kong),
         ("leader", "economy", "urban", "civil", "viewer", "village"),
     ),
+    # ---- households and assistance (民生户籍): 民政办 is the office in charge
+    (
+        "set the household work up, import registers, export personal data",
+        lambda w, s: policy.manage_households(s, _household_setup(w)),
+        ("leader", "civil"),
+    ),
+    (
+        "see 孔家坊's households",
+        lambda w, s: policy.read_households(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
+    (
+        "see 阎桥's households",
+        lambda w, s: policy.read_households(s, w.yan),
+        ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),
+    (
+        "change a 孔家坊 household, its members and its checklist",
+        lambda w, s: policy.write_household(s, _household(w, w.kong), _household_setup(w)),
+        ("leader", "civil", "village"),
+    ),
+    (
+        "log a visit to a 孔家坊 household whose assistance officer is 阎桥's secretary",
+        lambda w, s: policy.visit_household(s, _household(w, w.kong, w.outsider.pk), _household_setup(w)),
+        ("leader", "civil", "village", "outsider"),
+    ),
+    (
+        "reveal the numbers of a household in demo-grid's grid",
+        lambda w, s: policy.reveal_personal(s, _household(w, w.kong_grid), _household_setup(w)),
+        ("leader", "civil", "village"),
+    ),
+    (
+        "reveal the numbers of a 孔家坊 household whose assistance officer is 阎桥's secretary",
+        lambda w, s: policy.reveal_personal(s, _household(w, w.kong, w.outsider.pk), _household_setup(w)),
+        ("leader", "civil", "village", "outsider"),
+    ),
 ]
 
 
@@ -356,6 +392,11 @@ def _household_setup(world):
     from zhili.households.queries import setup_of
 
     return setup_of(world.sub)
+
+
+def _household(world, region, officer_id=None):
+    """A household-shaped object (policy reads attributes only) in `region`."""
+    return SimpleNamespace(path=region.path, officer_id=officer_id)
 
 
 def _round_target(world, village, officer_id):

@@ -17,6 +17,8 @@ urlpatterns = [
     path("households/rounds/", include("zhili.households.rounds_urls")),
     path("duty/", include("zhili.duty.urls")),
     path("party/", include("zhili.party.urls")),
+    # 民生户籍: the registry and the 回头看 rounds above, the assistance pages (list, a household, visits, coverage)
+    path("households/", include("zhili.households.urls")),
     path("", include("zhili.township.urls")),
     path("public/", include("zhili.cases.public_urls")),
     path("api/v1/", api.urls),
