@@ -16,7 +16,7 @@ from django.db import transaction
 
 from zhili.core import audit
 from zhili.core.models import SiteFlag
-from zhili.demo import cases2020, ledgers2020, projects2020, targets2020, works2020
+from zhili.demo import cases2020, households2020, ledgers2020, projects2020, targets2020, works2020
 from zhili.demo.names import PersonNames, village_names
 from zhili.people.models import ChainLevel, ChainLink, Person, Role, RoleAssignment, Unit
 from zhili.people.scope import Scope
@@ -371,6 +371,10 @@ def load() -> Summary:
     # Construction projects, the tax bureau's receipts, key enterprises and their requests (zhili/demo/projects2020.py):
     # what the board's 固定资产投资 and 税收收入 count.
     projects2020.load(summary, sub=sub, villages=villages, units=units, people=demo_people, leaders=leaders)
+
+    # Households of ten villages with their members, the 两不愁三保障 checklist, assistance officers, a year of
+    # visits (遍访), measures, findings as cases, the four trainings for officers (zhili/demo/households2020.py).
+    households2020.load(summary, sub=sub, villages=villages, units=units, people=demo_people, leaders=leaders)
 
     if not SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         SiteFlag.objects.create(key=DEMO_FLAG, value=datetime.date.today().isoformat())
