@@ -102,10 +102,10 @@ SELECT (row_number() OVER (ORDER BY t.id) - 1) AS k, t.* FROM ({grids}) AS t(id,
 INSERT INTO households_household ({columns})
 SELECT now(), now(), CASE WHEN x.r1 < 0.005 THEN now() END, '', g.sub_id, g.id, g.path,
        'H' || lpad(x.s::text, 9, '0'), '虚构地址' || x.s || '号', '',
-       (ARRAY['A', 'A', 'A', 'B', 'B', 'C', 'D'])[1 + (x.s % 7)], g.officer_id, '',
-       '户主' || x.s, 1 + (x.s % 5),
+       (ARRAY['A', 'A', 'A', 'B', 'B', 'C', 'D'])[1 + (x.s %% 7)], g.officer_id, '',
+       '户主' || x.s, 1 + (x.s %% 5),
        CASE WHEN x.r2 < 0.02 THEN NULL ELSE %(today)s::date - floor(x.r2 * 120)::int END,
-       CASE WHEN x.r3 < 0.985 THEN 0 ELSE 1 + (x.s % 3) END,
+       CASE WHEN x.r3 < 0.985 THEN 0 ELSE 1 + (x.s %% 3) END,
        true, 1
 FROM (SELECT s, random() AS r1, random() AS r2, random() AS r3 FROM generate_series(0, %(n)s - 1) AS s) x
 JOIN bench_hh_grid g ON g.k = x.s %% %(grids)s;

@@ -8,7 +8,7 @@ What it writes (zhili/households):
   (`ledgers2020.People`: sequence codes 996–999 no living villager has, valid check character) under the
   district's area code 370115; categories at the proportions of a Shandong plains subdistrict (脱贫户 most, 低保
   overlapping, 监测户 a tenth, 特困供养 the old living alone); housing grades mostly A/B, a few C/D;
-- about 136 assistance officers (帮扶责任人): the ten villages' party secretaries (孔家坊's is demo-village) and grid
+- about 140 assistance officers (帮扶责任人): the ten villages' party secretaries (孔家坊's is demo-village) and grid
   inspectors, and district and subdistrict cadres made here (`bf-…`, a read-only role on their village; they
   cannot sign in), some 22 households each;
 - the checklist's state on every household: 达标 nearly everywhere, 义务教育 不适用 without a child of 6–15, and
@@ -16,7 +16,7 @@ What it writes (zhili/households):
   most of them reported as cases (两不愁三保障未达标, routed to 民政办) being worked, the newest not yet; items found
   and fixed earlier in the year are 达标 again, their cases closed (问题清零);
 - visits (遍访) from January to 2020-11-19, monthly or so (none in February: the epidemic), by each household's
-  officer: most households visited within the last 30 days, not all — a few officers lag, and in 东郭家庄村
+  officer: most households visited within the last 30 days, not all — a few officers lag, and in 薛家圈村
   (the fifth made-up village) the district's officers fell behind — so the coverage views show laggards;
 - measures with their cost (墙面粉刷, 吊顶, 添置家具, 改厕, 门窗维修 — the article's examples);
 - the four trainings for assistance officers (the article), with attendance (126, 131, 129, 134).
