@@ -9,7 +9,7 @@ What it writes (zhili/households):
   district's area code 370115; categories at the proportions of a Shandong plains subdistrict (脱贫户 most, 低保
   overlapping, 监测户 a tenth, 特困供养 the old living alone); housing grades mostly A/B, a few C/D;
 - about 140 assistance officers (帮扶责任人): the ten villages' party secretaries (孔家坊's is demo-village) and grid
-  inspectors, and district and subdistrict cadres made here (`bf-…`, a read-only role on their village; they
+  inspectors, and district and subdistrict cadres made here (`v202-bf-01`…, named like the secretaries, a read-only role on their village; they
   cannot sign in), some 22 households each;
 - the checklist's state on every household: 达标 nearly everywhere, 义务教育 不适用 without a child of 6–15, and
   the items still 未达标 on today (every C/D house, a few uninsured members, a child out of school, a well) —
@@ -239,14 +239,14 @@ def _officers(summary, sub: Region, chosen, people: dict[str, Person]) -> dict[i
             cadres.setdefault(village_id, []).append(ra.person)
     names = PersonNames(seed=2020_14)
     names.used |= set(Person.objects.values_list("full_name", flat=True))
-    existing = {p.username: p for p in Person.objects.filter(username__startswith="bf-")}
+    existing = {p.username: p for p in Person.objects.filter(username__regex=r"^v[0-9]{3}-bf-")}
     new_people, new_roles, out = [], [], {}
     for village, n in chosen:
         own = cadres.get(village.pk, [])
         wanted = max(1, -(-n // PER_OFFICER) - len(own))
         made = []
         for k in range(1, wanted + 1):
-            username = f"bf-{village.code[-3:]}-{k:02d}"
+            username = f"v{village.code[-3:]}-bf-{k:02d}"  # beside the village's secretary, v…-sj
             person = existing.get(username)
             if person is None:
                 person = Person(
@@ -290,7 +290,7 @@ def _households(summary, sub, villages, chosen, officers, units, people, leaders
         village_officers = officers[village.pk]
         lag_of = {}
         for o in village_officers:
-            district_cadre = o.username.startswith("bf-")
+            district_cadre = "-bf-" in o.username
             if vi == len(VILLAGES) + LAGGING and district_cadre:
                 lag_of[o.pk] = 0.55  # this village's district officers fell behind
             else:
