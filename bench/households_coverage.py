@@ -26,6 +26,7 @@ Kinds:
     list-first      subdistrict 1's leader, page 1
     list-deep       the same, page 1,000 (offset 49,950; on a small city the last full page)
     list-village    the merged village's cadre (who also reads its two predecessors), page 1
+    list-last       the last subdistrict's leader, page 1 (its households at the far end of the path index)
     coverage-village, coverage-officer   subdistrict 1, 30 days
 """
 
@@ -119,6 +120,7 @@ def build(villages: int, grids_per_village: int, n: int | None) -> World:
     from bench.regions_subtree import build_city
     from zhili.core.clock import TODAY_FLAG
     from zhili.core.models import SiteFlag
+    from zhili.people.models import Person, Role, RoleAssignment
 
     w = World()
     t0 = time.perf_counter()
@@ -127,6 +129,16 @@ def build(villages: int, grids_per_village: int, n: int | None) -> World:
     w.sub = w.subdistricts[0]
     with transaction.atomic():
         SiteFlag.objects.update_or_create(key=TODAY_FLAG, defaults={"value": TODAY.isoformat()})
+        # the leader of the last subdistrict: its households lie at the far end of the path index
+        last = Person.objects.create(
+            username="bench-last-leader",
+            full_name="last leader",
+            region=w.subdistricts[-1],
+            password="!bench-unusable",
+            is_synthetic=True,
+        )
+        RoleAssignment.objects.create(person=last, role=Role.LEADER, region=w.subdistricts[-1])
+        w.people["last"] = last
     on_pg = connection.vendor == "postgresql"
     w.n = n if n is not None else (PG_DEFAULT if on_pg else SQLITE_DEFAULT)
     if n is None and not on_pg:
@@ -348,6 +360,7 @@ def run(args) -> bench.Report:
         ("list-first", leader, 0),
         ("list-deep", leader, deep_offset),
         ("list-village", cadre, 0),  # the merged village and its two predecessors
+        ("list-last", w.people["last"], 0),  # the last subdistrict's leader
     ]
     cases, query_counts = [], {}
     for kind, person, offset in list_kinds:

@@ -130,9 +130,9 @@ def test_tax_compute_prints_its_line():
 
 
 HOUSEHOLDS_COVERAGE = re.compile(
-    rf"^households-coverage: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) geometric mean of 5 query kinds.*"
+    rf"^households-coverage: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) geometric mean of 6 query kinds.*"
     rf"coverage-village ratio {NUMBER} \(goal ≤ 3\), queries per op \(zhili\): list-first (\d+), list-deep (\d+),"
-    r" list-village \d+, coverage-village \d+, coverage-officer \d+.*3,000 households over"
+    r" list-village \d+, list-last \d+, coverage-village \d+, coverage-officer \d+.*3,000 households over"
 )
 
 
@@ -163,5 +163,5 @@ def test_households_coverage_prints_its_line(backend):
     summary = HOUSEHOLDS_COVERAGE.match(lines[-1])
     assert summary, proc.stdout
     assert summary.group(1) == summary.group(2)  # the list's queries do not grow with the page
-    assert len(lines) == 6 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
+    assert len(lines) == 7 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
     assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
