@@ -228,8 +228,7 @@ def _sqlite_rows(cur, n: int, grids) -> None:
 
 def household_page(scope, offset: int):
     """The household list's page: the households the person reads, by path and id, 51 rows from `offset` — the
-    queryset the list page reads (a second prefix on the same column would halve the planner's estimate twice
-    over and turn PostgreSQL from the path index's order to a sort of the whole subdistrict)."""
+    queryset the list page reads."""
     from zhili.households.models import Household
 
     qs = scope.filter(Household.objects.active(), "path")
