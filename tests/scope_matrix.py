@@ -504,7 +504,58 @@ def project_taxes_shown(response, w, persona: str) -> None:
     assert all((m["expected"] is None) != body["taxes_visible"] for m in body["months"]), persona
 
 
+# ---- party building (党建): the demo's branches of 孔家坊 and 阎桥 ----------------------------------------------
+PARTY_KEEPERS_KONG = ("leader", "village")  # policy.keep_branch: 孔家坊's cadres and who manages party work
+
+
+def branch(w, village: str):
+    from zhili.party.models import Branch
+
+    return Branch.objects.get(region=w.kong if village == "kong" else w.yan)
+
+
+def party_meeting(w):
+    from zhili.party.models import Meeting
+
+    return Meeting.objects.filter(branch=branch(w, "kong")).order_by("pk").first()
+
+
+def party_member(w):
+    from zhili.party.models import PartyMember
+
+    return PartyMember.objects.active().filter(branch=branch(w, "kong")).order_by("pk").first()
+
+
+def party_meeting_form(w):
+    return {"kind": "dem_life", "day": "2020-11-18", "topic": "矩阵会议", "attendees": [str(party_member(w).pk)]}
+
+
+def party_talk_form(w):
+    return {
+        "village": w.kong.code,
+        "person_name": "矩阵谈话对象",
+        "post": "secretary",
+        "day": "2020-11-18",
+        "talker": "周太平",
+    }
+
+
 TAX_READERS = SUB_READERS  # policy.see_taxes: who reads the whole subdistrict (never a village's cadres alone)
+
+
+def duty_cadre(w):
+    from zhili.people.models import Person
+
+    return Person.objects.get(username="demo-village")
+
+
+def duty_attendance_scoped(response, w, persona) -> None:
+    """A village's cadre is answered his village only; the whole subdistrict's readers every village."""
+    codes = {r["village_code"] for r in response.json()}
+    mine = {"village": {w.kong.code}, "outsider": {w.yan.code}}
+    assert codes == mine[persona] if persona in mine else len(codes) == 91
+
+
 PROJECT_KEEPERS = ("leader", "economy")  # policy.manage_projects: leaders and the office in charge (经发办)
 # ---- public works (公共工程): a 孔家坊 toilet of 城管办, a 阎桥 project of 农业办, 济太路 (the subdistrict's) ----
 
@@ -563,6 +614,48 @@ def work_photo_url(w):
         milestone.original.save("matrix.jpg", ContentFile(jpeg().read()), save=False)
         milestone.save()
     return f"/projects/works/{found.pk}/milestones/{milestone.pk}/display"
+
+
+# ---- 回头看 rounds and trainings (tests/rounds_factory.py: households of 孔家坊 and 阎桥, a round, a training) ----
+HOUSEHOLD_KEEPERS = ("leader", "civil")  # policy.manage_households: leaders and the office in charge (民政办)
+
+
+def hh_round(w):
+    from tests.rounds_factory import round_of
+
+    return round_of(w)
+
+
+def hh_target(w, number):
+    from tests.rounds_factory import target
+
+    return target(w, number)
+
+
+def hh_training(w):
+    from tests.rounds_factory import training_of
+
+    return training_of(w)
+
+
+def hh_result(w, number):
+    from zhili.core import clock
+
+    found = hh_target(w, number)
+    return {"result": "passed", "checked_on": clock.today().isoformat(), "revision": found.revision}
+
+
+def hh_new_round(w):
+    from zhili.core import clock
+
+    today = clock.today().isoformat()
+    return {"name": "矩阵回头看", "kind": "policy", "starts_on": today, "ends_on": today}
+
+
+def hh_attendance(w):
+    from zhili.people.models import Person
+
+    return {"people": [str(Person.objects.get(username="demo-grid").pk)]}
 
 
 ROWS: list[Row] = [
@@ -1562,5 +1655,434 @@ ROWS: list[Row] = [
         {**each(("economy", "civil", "viewer", "village"), DENIED), "leader": OK, "urban": OK},
         method="POST",
         data=work_edit_form,
+    ),
+    # ---- 回头看 rounds and trainings for assistance officers -----------------------------------------------
+    Row("回头看 list", lambda w: hh_round(w) and "/households/rounds/", each(ALL, OK)),
+    Row(
+        "a 回头看 round with targets in 孔家坊 and 阎桥",
+        lambda w: f"/households/rounds/{hh_round(w).pk}/",
+        each(ALL, OK),
+    ),
+    Row(
+        "a 回头看 round's targets, 孔家坊's open findings",
+        lambda w: f"/households/rounds/{hh_round(w).pk}/targets/?village={w.kong.code}&result=open",
+        {**each(ALL, OK), **each(("grid", "outsider"), DENIED)},  # 孔家坊 is not a village they may filter by
+    ),
+    Row("a 回头看 round's targets", lambda w: f"/households/rounds/{hh_round(w).pk}/targets/", each(ALL, OK)),
+    Row(
+        "a 孔家坊 household of a 回头看 round",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K2').pk}/",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row(
+        "a 孔家坊 household in demo-grid's grid",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K1').pk}/",
+        each((*SUB_READERS, "village", "grid"), OK),
+    ),
+    Row(
+        "a 阎桥 household of a 回头看 round",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-Y1').pk}/",
+        each((*SUB_READERS, "outsider"), OK),
+    ),
+    Row(
+        "record a 孔家坊 household's 回头看 result",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K2').pk}/",
+        {**each(("leader", "civil", "village"), OK)},
+        default=DENIED,
+        method="POST",
+        data=lambda w: hh_result(w, "HT-K2"),
+    ),
+    Row(
+        "record the result of a 孔家坊 household demo-grid assists",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-K1').pk}/",
+        {**each(("leader", "civil", "village", "grid"), OK)},
+        default=DENIED,
+        method="POST",
+        data=lambda w: hh_result(w, "HT-K1"),
+    ),
+    Row(
+        "record a 阎桥 household's 回头看 result",
+        lambda w: f"/households/rounds/targets/{hh_target(w, 'HT-Y2').pk}/",
+        {**each(("leader", "civil", "outsider"), OK)},
+        default=DENIED,
+        method="POST",
+        data=lambda w: hh_result(w, "HT-Y2"),
+    ),
+    Row("start a 回头看 (form)", lambda w: "/households/rounds/new/", each(HOUSEHOLD_KEEPERS, OK), default=DENIED),
+    Row(
+        "start a 回头看",
+        lambda w: "/households/rounds/new/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=hh_new_round,
+    ),
+    Row(
+        "assign 阎桥 as a whole village to a 回头看",
+        lambda w: f"/households/rounds/{hh_round(w).pk}/assign/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"what": "villages", "villages": [w.yan.code]},
+    ),
+    Row(
+        "trainings of assistance officers",
+        lambda w: "/households/rounds/trainings/",
+        each(SUB_READERS, OK),
+        default=DENIED,
+    ),
+    Row(
+        "a training and who attended",
+        lambda w: f"/households/rounds/trainings/{hh_training(w).pk}/",
+        each(SUB_READERS, OK),
+        default=DENIED,
+    ),
+    Row(
+        "add a training (form)",
+        lambda w: "/households/rounds/trainings/new/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+    ),
+    Row(
+        "add a training",
+        lambda w: "/households/rounds/trainings/new/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"title": "矩阵培训", "held_on": "2020-11-01"},
+    ),
+    Row(
+        "set who attended a training",
+        lambda w: f"/households/rounds/trainings/{hh_training(w).pk}/attendance/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+        data=hh_attendance,
+    ),
+]
+
+
+# ---- the household register (issue 14, zhili/households/registry_urls.py) ------------------------------------
+HOUSEHOLD_KEEPERS = ("leader", "civil")  # policy.manage_households: leaders, administrators, the 民政办
+HOUSEHOLD_WRITERS_KONG = (*HOUSEHOLD_KEEPERS, "village")  # policy.write_household on a 孔家坊 household
+MATRIX_ID = "370126195001011234"
+
+
+def a_household(w):
+    """A 孔家坊 household with its head, and a similar name without a number in another 孔家坊 household (an open
+    review): the matrix's furniture, made once per test without the audit log."""
+    from zhili.core import clock
+    from zhili.households.models import Household, Member, NameReview, Relation
+
+    found = Household.objects.filter(subdistrict=w.sub, number="矩阵户").first()
+    if found:
+        return found
+    h = Household.objects.create(subdistrict=w.sub, region=w.kong, number="矩阵户", head_name="矩阵户主")
+    head = Member.objects.create(
+        household=h, subdistrict=w.sub, name="矩阵户主", identity=MATRIX_ID, relation=Relation.HEAD
+    )
+    other = Household.objects.create(subdistrict=w.sub, region=w.kong, number="矩阵户2")
+    twin = Member.objects.create(household=other, subdistrict=w.sub, name="矩阵 户主", relation=Relation.HEAD)
+    NameReview.objects.create(subdistrict=w.sub, path=w.kong.path, first=head, second=twin, created_at=clock.now())
+    return h
+
+
+def a_member(w):
+    from zhili.households.models import Member
+
+    return Member.objects.get(household=a_household(w), identity=MATRIX_ID)
+
+
+def a_review(w):
+    from zhili.households.models import NameReview
+
+    a_household(w)
+    return NameReview.objects.get(first__identity=MATRIX_ID)
+
+
+def a_household_import(w):
+    """demo-civil's preview of a one-row monitoring-system export (made once per test)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from zhili.imports import actions
+    from zhili.imports.models import ImportJob
+    from zhili.people.models import Person
+    from zhili.people.scope import scope_for
+
+    found = ImportJob.objects.filter(filename="矩阵户籍.xlsx").first()
+    if found:
+        return found
+    wb = Workbook()
+    wb.active.append(["户编号", "村（社区）", "姓名", "证件号码", "与户主关系"])
+    wb.active.append(["M001", "孔家坊村", "矩阵导入", "370126198003033457", "户主"])
+    wb.active.append(["M002", "孔家坊村", "矩阵错号", "370126198003033458", "户主"])  # a wrong check character
+    buf = io.BytesIO()
+    wb.save(buf)
+    civil = Person.objects.get(username="demo-civil")
+    upload = SimpleUploadedFile("矩阵户籍.xlsx", buf.getvalue())
+    return actions.do_start_import("households_poverty", w.sub, upload, actor=civil, scope=scope_for(civil))
+
+
+REGISTRY = "/households/registry"
+KONG_READERS = (*SUB_READERS, "village")
+
+ROWS += [
+    Row(
+        "register a household (form)",
+        lambda w: f"{REGISTRY}/new/",
+        {**each(ALL, DENIED), **each((*HOUSEHOLD_WRITERS_KONG, "grid", "outsider"), OK)},
+    ),
+    Row(
+        "register a 孔家坊 household",
+        lambda w: f"{REGISTRY}/new/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"region": w.kong.pk, "number": "矩阵新户", "housing_grade": "B"},
+    ),
+    Row("a 孔家坊 household", lambda w: f"{REGISTRY}/{a_household(w).pk}/", each(KONG_READERS, OK)),
+    Row(
+        "change a 孔家坊 household",
+        lambda w: f"{REGISTRY}/{a_household(w).pk}/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"region": w.kong.pk, "number": "矩阵户", "housing_grade": "C", "revision": 1},
+    ),
+    Row(
+        "add a member (form)",
+        lambda w: f"{REGISTRY}/{a_household(w).pk}/members/new/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+    ),
+    Row(
+        "add a member",
+        lambda w: f"{REGISTRY}/{a_household(w).pk}/members/new/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"name": "矩阵配偶", "identity": "370126195202022343", "relation": "spouse"},
+    ),
+    Row(
+        "a member (form)",
+        lambda w: f"{REGISTRY}/members/{a_member(w).pk}/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+    ),
+    Row(
+        "archive a member",
+        lambda w: f"{REGISTRY}/members/{a_member(w).pk}/archive/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"reason": "迁出"},
+    ),
+    Row("name reviews", lambda w: f"{REGISTRY}/reviews/", each(ALL, OK)),
+    Row(
+        "decide a 孔家坊 review",
+        lambda w: f"{REGISTRY}/reviews/{a_review(w).pk}/",
+        {**each(KONG_READERS, DENIED), **each(HOUSEHOLD_WRITERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"same": "0"},
+    ),
+    Row("personal-data export (page)", lambda w: f"{REGISTRY}/export/", each(HOUSEHOLD_KEEPERS, OK), default=DENIED),
+    Row(
+        "personal-data export",
+        lambda w: f"{REGISTRY}/export/",
+        each(HOUSEHOLD_KEEPERS, OK),
+        default=DENIED,
+        method="POST",
+    ),
+    Row("household import template", lambda w: f"{REGISTRY}/import/poverty/template.xlsx", each(ALL, OK)),
+    Row(
+        "household import (upload page)",
+        lambda w: f"{REGISTRY}/import/dibao/{w.sub.code}/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+    ),
+    Row(
+        "the 民政办's household import",
+        lambda w: f"{REGISTRY}/import/poverty/{w.sub.code}/{a_household_import(w).pk}/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+    ),
+    Row(
+        "confirm the 民政办's household import (only the valid rows)",
+        lambda w: f"{REGISTRY}/import/poverty/{w.sub.code}/{a_household_import(w).pk}/",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+        method="POST",
+        data=lambda w: {"mode": "only_valid"},
+    ),
+    Row(
+        "the household import's rejected rows",
+        lambda w: f"{REGISTRY}/import/poverty/{w.sub.code}/{a_household_import(w).pk}/rejected.xlsx",
+        {**each(ALL, DENIED), **each(HOUSEHOLD_KEEPERS, OK)},
+    ),
+    # ---- office duty (村干部坐班, issue 14) -----------------------------------------------------------------
+    # A cadre signs in for himself at his village; who reads a village reads its attendance; leaders configure.
+    Row("坐班签到 (page)", lambda w: "/duty/", each(ALL, OK)),
+    Row(
+        "坐班签到 at 孔家坊's office",
+        lambda w: "/duty/",
+        {"village": OK},
+        default=DENIED,  # 阎桥's cadre stands 孔家坊's distance from his office: refused with the distance
+        method="POST",
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat)},
+    ),
+    Row(
+        "坐班签到 for another cadre",
+        lambda w: "/duty/",
+        {},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat), "person": str(w.outsider.pk)},
+    ),
+    Row(
+        "villages' attendance",
+        lambda w: "/duty/attendance/?month=2020-11",
+        {**each((*SUB_READERS, "village", "outsider"), OK), "grid": DENIED},
+    ),
+    Row(
+        "孔家坊's attendance",
+        lambda w: f"/duty/attendance/{w.kong.code}/?month=2020-11",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row(
+        "阎桥's attendance",
+        lambda w: f"/duty/attendance/{w.yan.code}/?month=2020-10",
+        each((*SUB_READERS, "outsider"), OK),
+    ),
+    Row(
+        "demo-village's days at 孔家坊",
+        lambda w: f"/duty/attendance/{w.kong.code}/{duty_cadre(w).pk}/?month=2020-11",
+        each((*SUB_READERS, "village"), OK),
+    ),
+    Row("阎桥's secretary's days at 孔家坊", lambda w: f"/duty/attendance/{w.kong.code}/{w.outsider.pk}/", {}),
+    Row("duty setup (form)", lambda w: "/duty/setup/", {"leader": OK}, default=DENIED),
+    Row(
+        "change the duty setup",
+        lambda w: "/duty/setup/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"radius_m": "500", "late_after": "08:30"},
+    ),
+    Row("孔家坊's office (form)", lambda w: f"/duty/setup/offices/{w.kong.code}/", {"leader": OK}, default=DENIED),
+    Row(
+        "move 孔家坊's office",
+        lambda w: f"/duty/setup/offices/{w.kong.code}/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"lng": "117.050000", "lat": "36.950000"},
+    ),
+    Row(
+        "api 坐班签到 at 孔家坊's office",
+        lambda w: "/api/v1/duty/sign-ins",
+        {"village": OK},
+        default=DENIED,
+        method="POST",
+        api=True,
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat)},
+    ),
+    Row(
+        "api 坐班签到 for another cadre",
+        lambda w: "/api/v1/duty/sign-ins",
+        {},
+        default=DENIED,
+        method="POST",
+        api=True,
+        data=lambda w: {"lng": str(w.kong.center_lng), "lat": str(w.kong.center_lat), "person": w.outsider.pk},
+    ),
+    Row(
+        "api villages' attendance",
+        lambda w: "/api/v1/duty/attendance?month=2020-11",
+        {**each((*SUB_READERS, "village", "outsider"), OK), "grid": DENIED},
+        api=True,
+        check=duty_attendance_scoped,
+    ),
+    # ---- party building (党建) -----------------------------------------------------------------------
+    # A village's cadre sees and keeps his own branch; the subdistrict's readers read every branch; the leader (and
+    # 党建办) manages it all.
+    Row("party overview", lambda w: "/party/?year=2020", each(ALL, OK)),
+    Row(
+        "party overview, red branches of 孔家坊",
+        lambda w: f"/party/?village={w.kong.code}&light=red",
+        {**each((*SUB_READERS, "village"), OK)},
+    ),
+    Row("孔家坊 branch", lambda w: f"/party/branches/{branch(w, 'kong').pk}/", each((*SUB_READERS, "village"), OK)),
+    Row("阎桥 branch", lambda w: f"/party/branches/{branch(w, 'yan').pk}/", each((*SUB_READERS, "outsider"), OK)),
+    Row(
+        "record a 孔家坊 meeting (form)",
+        lambda w: f"/party/branches/{branch(w, 'kong').pk}/meetings/new/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "record a 孔家坊 meeting",
+        lambda w: f"/party/branches/{branch(w, 'kong').pk}/meetings/new/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+        method="POST",
+        data=party_meeting_form,
+    ),
+    Row("a 孔家坊 meeting", lambda w: f"/party/meetings/{party_meeting(w).pk}/", each((*SUB_READERS, "village"), OK)),
+    Row(
+        "change a 孔家坊 meeting (form)",
+        lambda w: f"/party/meetings/{party_meeting(w).pk}/edit/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "register a 孔家坊 party member (form)",
+        lambda w: f"/party/branches/{branch(w, 'kong').pk}/members/new/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "change a 孔家坊 party member (form)",
+        lambda w: f"/party/members/{party_member(w).pk}/edit/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+    ),
+    Row(
+        "take a 孔家坊 party member off the roll",
+        lambda w: f"/party/members/{party_member(w).pk}/archive/",
+        {**each(SUB_READERS, DENIED), **each(PARTY_KEEPERS_KONG, OK)},
+        method="POST",
+        data=lambda w: {"reason": "组织关系转出"},
+    ),
+    Row("api party branches", lambda w: "/api/v1/party/branches?year=2020", each(ALL, OK), api=True),
+    Row(
+        "api a 孔家坊 branch's meetings",
+        lambda w: f"/api/v1/party/branches/{branch(w, 'kong').pk}/meetings?year=2020",
+        each((*SUB_READERS, "village"), OK),
+        api=True,
+    ),
+    Row(
+        "api a 阎桥 branch's meetings",
+        lambda w: f"/api/v1/party/branches/{branch(w, 'yan').pk}/meetings",
+        each((*SUB_READERS, "outsider"), OK),
+        api=True,
+    ),
+    Row("integrity talks", lambda w: "/party/talks/?year=2020", each(ALL, OK)),
+    Row(
+        "record an integrity talk",
+        lambda w: "/party/talks/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=party_talk_form,
+    ),
+    Row("头雁 roster", lambda w: "/party/geese/", each(ALL, OK)),
+    Row(
+        "add to the 头雁 roster",
+        lambda w: "/party/geese/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {"village": w.kong.code, "name": "矩阵头雁", "post": "村委会委员"},
+    ),
+    Row("party setup (form)", lambda w: "/party/setup/", {"leader": OK}, default=DENIED),
+    Row(
+        "change the party setup",
+        lambda w: "/party/setup/",
+        {"leader": OK},
+        default=DENIED,
+        method="POST",
+        data=lambda w: {
+            "unit": "",
+            **{f"freq_{k}": "quarter" for k in ("members", "committee", "group", "lecture", "org_life", "dem_life")},
+        },
     ),
 ]

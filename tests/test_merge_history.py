@@ -36,6 +36,7 @@ from zhili.core.models import AuditEntry, SiteFlag
 from zhili.demo import taiping, targets2020
 from zhili.ledgers import queries as ledger_queries
 from zhili.ledgers.models import Ledger, LedgerRow
+from zhili.party.models import IntegrityTalk
 from zhili.people.models import Person, Role, RoleAssignment
 from zhili.people.scope import scope_for
 from zhili.regions import history
@@ -420,7 +421,18 @@ def test_a_ledgers_village_counts_follow_the_merge(world, as_persona):
 def counts() -> dict[str, int]:
     return {
         m.__name__: m.objects.count()
-        for m in (Region, Person, RoleAssignment, Share, Entry, ActivityRecord, LedgerRow, Case, AuditEntry)
+        for m in (
+            Region,
+            Person,
+            RoleAssignment,
+            Share,
+            Entry,
+            ActivityRecord,
+            IntegrityTalk,
+            LedgerRow,
+            Case,
+            AuditEntry,
+        )
     }
 
 
@@ -433,14 +445,14 @@ def test_loading_the_demo_again_after_a_merge_changes_nothing(world):
 
 
 def test_a_top_up_after_a_merge_writes_what_the_first_load_wrote(world):
-    talks = ActivityRecord.objects.filter(topic="廉政谈话", date__year=2020)
-    first = sorted(talks.values_list("region__code", "date", "title", "count"))
+    talks = IntegrityTalk.objects.filter(day__year=2020)  # typed once, in the party app (4.4.1.1 counts them)
+    first = sorted(talks.values_list("region__code", "day", "person_name"))
     merge(world, MIDYEAR)
     Region.objects.filter(parent=world.sub, name="孔家坊村").update(name="孔家坊新村")  # people rename, too
     talks.delete()
     summary = taiping.load()
-    assert {k: n for k, n in summary.created.items() if n} == {"activity records": len(first)}
-    assert sorted(talks.values_list("region__code", "date", "title", "count")) == first
+    assert {k: n for k, n in summary.created.items() if n} == {"integrity talks": len(first)}
+    assert sorted(talks.values_list("region__code", "day", "person_name")) == first
 
 
 def test_a_top_up_that_cannot_finish_says_why_in_one_sentence_and_writes_nothing(world, monkeypatch):
@@ -451,8 +463,7 @@ def test_a_top_up_that_cannot_finish_says_why_in_one_sentence_and_writes_nothing
 
     monkeypatch.setattr(targets2020, "load", stops)
     monkeypatch.setattr(demo, "call_command", lambda *a, **k: None)  # the test database is migrated
-    talks = ActivityRecord.objects.filter(topic="廉政谈话")
-    talks.delete()
+    IntegrityTalk.objects.all().delete()
     before = counts()
     with pytest.raises(CommandError) as exc:
         call_command("demo", no_serve=True, stdout=io.StringIO())

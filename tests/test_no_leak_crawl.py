@@ -98,6 +98,8 @@ def test_the_village_cadre_sees_nothing_of_the_other_90_villages(world):
         assert f"/regions/{grid.code}/chain/" in pages
     assert "/account/" in pages
     assert not any(url.startswith(("/people/", "/audit/", f"/regions/{world.sub.code}/")) for url in pages)
+    # … and his office duty: the sign-in (the home's to-do), his village's month and his own days
+    assert "/duty/" in pages and f"/duty/attendance/{world.kong.code}/?month=2020-11" in pages
 
 
 def test_the_grid_inspector_sees_only_their_grid(world):

@@ -296,8 +296,79 @@ CASES = [
         "read a 阎桥 work of 农业办",
         lambda w, s: policy.read_work(s, _work(w, w.yan, "agri")),
         ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),  # 回头看 results: 孔家坊 as a whole village; a 孔家坊 household whose assistance officer is demo-grid
+    (
+        "record a 回头看 result for 孔家坊 as a whole village",
+        lambda w, s: policy.check_round_target(s, _round_target(w, w.kong, None), _household_setup(w)),
+        ("leader", "civil", "village"),
+    ),
+    (
+        "record a 回头看 result for a 孔家坊 household whose officer is demo-grid",
+        lambda w, s: policy.check_round_target(
+            s, _round_target(w, w.kong, person("demo-grid").pk), _household_setup(w)
+        ),
+        ("leader", "civil", "village", "grid"),
+    ),
+    (
+        "record a 回头看 result for a 阎桥 household without an officer",
+        lambda w, s: policy.check_round_target(s, _round_target(w, w.yan, -1), _household_setup(w)),
+        ("leader", "civil", "outsider"),
+    ),
+    # ---- office duty (村干部坐班)
+    ("sign in for duty at 孔家坊", lambda w, s: policy.sign_in_for_duty(s, w.kong), ("village",)),
+    ("sign in for duty at 阎桥", lambda w, s: policy.sign_in_for_duty(s, w.yan), ("outsider",)),
+    ("record demo-village's sign-in", lambda w, s: policy.sign_in_as(s, person("demo-village").pk), ("village",)),
+    ("record a sign-in naming nobody", lambda w, s: policy.sign_in_as(s, None), ()),
+    ("sign in somewhere (the 坐班签到 page)", lambda w, s: policy.signs_in_somewhere(s), ("village", "outsider")),
+    (
+        "read 孔家坊's attendance",
+        lambda w, s: policy.read_attendance(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
+    (
+        "read 阎桥's attendance",
+        lambda w, s: policy.read_attendance(s, w.yan),
+        ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),
+    ("set the radius, the late time and the offices", lambda w, s: policy.configure_duty(s, w.sub), ("leader",)),
+    # ---- party building (党建): the office in charge is 党建办 (no demo login works there)
+    ("keep the subdistrict's party work", lambda w, s: policy.manage_party(s, _party_setup(w)), ("leader",)),
+    ("set the required meeting frequencies", lambda w, s: policy.configure_party(s, w.sub), ("leader",)),
+    (
+        "record 孔家坊 branch's meetings and members",
+        lambda w, s: policy.keep_branch(s, _party_setup(w), SimpleNamespace(region=w.kong)),
+        ("leader", "village"),
+    ),
+    (
+        "record 阎桥 branch's meetings and members",
+        lambda w, s: policy.keep_branch(s, _party_setup(w), SimpleNamespace(region=w.yan)),
+        ("leader", "outsider"),
+    ),
+    (
+        "see 孔家坊's party work",
+        lambda w, s: policy.read_party(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
     ),
 ]
+
+
+def _household_setup(world):
+    from zhili.households.queries import setup_of
+
+    return setup_of(world.sub)
+
+
+def _round_target(world, village, officer_id):
+    """A round-target-shaped object (policy reads attributes only): a village (officer_id None) or a household of
+    `village` with that officer (-1: none)."""
+    household = None if officer_id is None else SimpleNamespace(officer_id=None if officer_id == -1 else officer_id)
+    return SimpleNamespace(path=village.path, household=household)
+
+
+def _party_setup(world):
+    from zhili.party import queries
+
+    return queries.setup_of(world.sub)
 
 
 def _tax_setup(world):

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import openpyxl
 
+from zhili.party.models import IntegrityTalk
 from zhili.regions.models import Region
 from zhili.targets import engine, lights
-from zhili.targets.models import ActivityRecord, Entry, Indicator
+from zhili.targets.models import Entry, Indicator
 
 TODAY = "2020-11-20"
 
@@ -49,12 +50,12 @@ def test_drill_down_reaches_villages_and_the_records_behind_a_figure(as_persona,
 
 
 def test_a_computed_figure_opens_onto_exactly_its_records(as_persona, world):
-    talks = Indicator.objects.get(task__goal__year=2020, source="computed", source_params__topic="廉政谈话")
+    talks = Indicator.objects.get(task__goal__year=2020, source="computed", code="4.4.1.1")  # the party app's talks
     client = as_persona("leader")
     page = client.get(f"/targets/indicators/{talks.pk}/").content.decode()
     assert world.kong.name in page
     records = client.get(f"/targets/indicators/{talks.pk}/villages/{world.kong.code}/").content.decode()
-    expected = ActivityRecord.objects.filter(topic="廉政谈话", region__path__startswith=world.kong.path).count()
+    expected = IntegrityTalk.objects.filter(region__path__startswith=world.kong.path).count()
     assert records.count("<tr>") - 1 == expected
 
 
@@ -173,8 +174,9 @@ def test_board_query_count_does_not_grow_with_villages(world):
 
     # 20 for the ledger and record sources, plus one grouped query per cases-bound indicator (the demo has two), one
     # per works-bound one (2.1.3.1, the rural projects started), and 3 for the projects source (固定资产投资 and
-    # 税收收入: one grouped query each), the merged villages read once per window besides the board's own
-    assert count(2) == count(91) <= 27
+    # 税收收入: one grouped query each), the merged villages read once per window besides the board's own, and one
+    # for the party source (4.4.1.1, the villages whose heads had an integrity talk)
+    assert count(2) == count(91) <= 28
 
 
 def test_exporting_the_table_leaves_one_audit_entry_saying_what_left(as_persona, world):

@@ -64,6 +64,8 @@ LAYERS = {  # an app may import the apps of lower layers (and, at runtime, no hi
     "ledgers": 4,
     "cases": 4,
     "township": 4,
+    "duty": 4.5,  # office duty: sign-ins are checked with the cases app's location helpers
+    "party": 4,
     "projects": 4.5,  # enterprises' requests are cases (the cases loop), so projects sits above cases
     "households": 4.5,  # findings become cases (the cases loop)
     "api": 5,

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "zhili.township",
     "zhili.projects",
     "zhili.households",
+    "zhili.duty",
+    "zhili.party",
     "zhili.api",
     "zhili.demo",
 ]

@@ -101,6 +101,8 @@ def crawl_fits(b, persona: str, start: list[str]) -> tuple[list[str], list[str]]
             [
                 *("/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/targets/ranking/"),
                 *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/"),
+                *("/duty/", "/duty/attendance/N/?month", "/duty/attendance/N/N/?month"),
+                *("/party/", "/party/branches/N/", "/party/branches/N/meetings/new/", "/party/talks/"),
             ],
         ),
         ("demo-grid", ["/cases/", "/cases/N/", "/cases/report/", "/cases/patrol/", "/regions/N/"]),
@@ -109,6 +111,7 @@ def crawl_fits(b, persona: str, start: list[str]) -> tuple[list[str], list[str]]
             [
                 *("/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/targets/ranking/"),
                 *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/", "/cases/stats/", "/audit/", "/people/"),
+                *("/party/", "/party/branches/N/", "/party/talks/", "/party/geese/"),
             ],
         ),
     ],

@@ -12,7 +12,9 @@ from ninja.pagination import paginate
 from zhili.api import schemas as s
 from zhili.api.auth import session_auth, token_auth
 from zhili.api.cases_api import router as cases_router
+from zhili.api.duty_api import router as duty_router
 from zhili.api.paging import Paging
+from zhili.api.party_api import router as party_router
 from zhili.api.projects_api import router as projects_router
 from zhili.api.targets_api import router as targets_router
 from zhili.core import errors
@@ -416,3 +418,5 @@ api.add_router("", audit_router)
 api.add_router("", targets_router)
 api.add_router("", cases_router)
 api.add_router("", projects_router)
+api.add_router("", duty_router)
+api.add_router("", party_router)

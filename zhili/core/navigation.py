@@ -13,7 +13,7 @@ AREAS = [
     ("works", _("公共工程"), "works:list", "readers"),
     ("bulletins", _("通报"), None, "all"),
     ("households", _("民生户籍"), None, "all"),
-    ("party", _("党建"), None, "all"),
+    ("party", _("党建"), "party:overview", "readers"),
     ("regions", _("区划网格"), "region_index", "all"),
     ("people", _("人员角色"), "person_list", "admin"),
     ("audit", _("审计日志"), "audit_log", "admin"),

@@ -39,3 +39,19 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
     except NotImplementedError:  # a year the calendar does not know yet: Monday–Friday
         days = (end - start).days
         return sum(1 for i in range(1, days + 1) if (start + datetime.timedelta(days=i)).weekday() < 5)
+
+
+def is_workday(day: datetime.date) -> bool:
+    """Whether `day` is a working day (调休 included): what office-duty attendance counts."""
+    return _is_workday(day)
+
+
+def workdays_in(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The working days from `start` to `end`, both included (none when end < start)."""
+    days = []
+    day = start
+    while day <= end:
+        if _is_workday(day):
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days

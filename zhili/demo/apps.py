@@ -49,5 +49,10 @@ class DemoConfig(AppConfig):
             "project months": gettext_lazy("项目月度数据"),
             "tax receipts": gettext_lazy("税收入库明细"),
             "enterprise requests": gettext_lazy("企业诉求"),
+            "party branches": gettext_lazy("党支部"),
+            "party members": gettext_lazy("党员"),
+            "party meetings": gettext_lazy("支部会议"),
+            "integrity talks": gettext_lazy("廉政谈话"),
+            "lead geese": gettext_lazy("头雁队伍"),
         }
         audit.describe({"demo.load": gettext_lazy("载入演示数据")}, fields={"demo.load": what})

@@ -1249,30 +1249,12 @@ def _builds(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicator]:
         91,
         decomposition=Decomposition.VILLAGES,
         source=SourceKind.COMPUTED,
-        source_key="activities",
-        source_params={"topic": "廉政谈话", "measure": "villages"},
+        source_key="party",
+        source_params={"measure": "talk_villages"},
     )
     _shares(ctx, talks, {v: 1 for v in ctx.villages})
-    rng = ctx.rng("4.4.1.1")
-    # The talks are counted from the records (source "activities"), never typed as figures.
-    # Three villages' talks wait for their new 主职干部 after the scale adjustment (行政村规模优化调整).
-    pending = set(rng.sample([v for v in ctx.villages if v.is_synthetic], 3))
-    _activities(
-        ctx,
-        "廉政谈话",
-        [
-            {
-                "region": v,
-                "kind": ActivityKind.TALK,
-                "date": d(rng.randint(3, 10), rng.randint(1, 28)),
-                "title": f"{v.name}主职干部廉政谈话",
-                "count": rng.randint(2, 3),
-                "recorded_by": p["demo-leader"],
-            }
-            for v in ctx.villages
-            if v not in pending
-        ],
-    )
+    # The talks are typed once, in the party app (zhili/demo/party2020.py: all 91 villages' heads), and counted
+    # from there (source "party"), never typed as figures or as activity records.
 
     t5 = _task(
         ctx,

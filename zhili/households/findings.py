@@ -14,6 +14,10 @@ from zhili.people.scope import Scope
 from zhili.regions.models import Region
 
 FINDING_FAMILY = "assistance"
+# The family and its kinds belong to the household work, not to whoever reports its first finding (a village cadre,
+# an assistance officer, the office in charge), who may not configure the cases loop: they are made on the work's
+# behalf (still audited as that person's act).
+ON_BEHALF = Scope(person_id=None, is_superuser=True)
 FINDING_KINDS = {
     "visit": (gettext_lazy("走访发现问题"), 15),
     "checklist": (gettext_lazy("两不愁三保障未达标"), 30),
@@ -39,7 +43,7 @@ def finding_category(subdistrict: Region, setup: HouseholdSetup, kind: str, *, a
                 "case_class": CaseClass.COORDINATED,
             },
             actor=actor,
-            scope=scope,
+            scope=ON_BEHALF,
         )
     label, days = FINDING_KINDS[kind]
     category = case_actions.do_save_category(
@@ -52,11 +56,11 @@ def finding_category(subdistrict: Region, setup: HouseholdSetup, kind: str, *, a
             "parent": family,
         },
         actor=actor,
-        scope=scope,
+        scope=ON_BEHALF,
     )
     if setup.unit is not None:
         case_actions.do_set_route(
-            category, grid=None, unit=setup.unit, to_own_village=False, person=None, actor=actor, scope=scope
+            category, grid=None, unit=setup.unit, to_own_village=False, person=None, actor=actor, scope=ON_BEHALF
         )
     return category
 

@@ -359,6 +359,14 @@ def read_work(scope: Scope, work: Any) -> bool:
 def manage_households(scope: Scope, setup: Any) -> bool:
     """Set the household work up (categories, checklist, 回头看 rounds, trainings), import registers, export
     personal data: the subdistrict's leaders and administrators, and the officers of the office in charge."""
+
+
+# ---- party building (党建) -------------------------------------------------------------------------------------
+
+
+def manage_party(scope: Scope, setup: Any) -> bool:
+    """Keep a subdistrict's party work — every branch's meetings and members, the integrity talks, the 头雁
+    roster: its leaders and administrators, and the officers of the office in charge (党建办, `PartySetup.unit`)."""
     path = setup.region.path
     return scope.can_configure(path) or scope.works_for(setup.unit_id, path)
 
@@ -375,9 +383,9 @@ def write_household(scope: Scope, household: Any, setup: Any) -> bool:
 
 def visit_household(scope: Scope, household: Any, setup: Any) -> bool:
     """Log a visit (遍访) or a measure: the household's assistance officer, and whoever may change it."""
-    return (
-        scope.person_id is not None and scope.person_id == household.officer_id
-    ) or write_household(scope, household, setup)
+    return (scope.person_id is not None and scope.person_id == household.officer_id) or write_household(
+        scope, household, setup
+    )
 
 
 def reveal_personal(scope: Scope, household: Any, setup: Any) -> bool:
@@ -391,3 +399,61 @@ def reveal_personal(scope: Scope, household: Any, setup: Any) -> bool:
         or (scope.is_cadre_of(path) and scope.can_write(path))
         or (scope.person_id is not None and scope.person_id == household.officer_id)
     )
+
+
+def check_round_target(scope: Scope, target: Any, setup: Any) -> bool:
+    """Record a 回头看 result for a household or a village assigned to a round: the village's own cadres, the
+    household's assistance officer, and those who run the household work (manage_households)."""
+    household = target.household
+    return (
+        (scope.is_cadre_of(target.path) and scope.can_write(target.path))
+        or (household is not None and scope.person_id is not None and scope.person_id == household.officer_id)
+        or manage_households(scope, setup)
+    )
+
+
+# ---- office duty (村干部坐班) ---------------------------------------------------------------------------
+
+
+def sign_in_for_duty(scope: Scope, village: Region) -> bool:
+    """Sign in for office duty (坐班) at `village`'s office: a cadre of that village (who writes its records) —
+    for himself only: a sign-in always names the person signing in (`sign_in_as`)."""
+    return scope.is_cadre_of(village.path) and scope.can_write(village.path)
+
+
+def sign_in_as(scope: Scope, person_id: int | None) -> bool:
+    """Whose sign-in a person may record: their own, never another cadre's (代签)."""
+    return person_id is not None and person_id == scope.person_id
+
+
+def signs_in_somewhere(scope: Scope) -> bool:
+    """Is a cadre of some village (the 坐班签到 page and its to-do are his)."""
+    return bool(scope.cadre_paths)
+
+
+def read_attendance(scope: Scope, village: Region) -> bool:
+    """A village's office-duty attendance (each cadre's days): whoever reads the village."""
+    return scope.can_read(village.path)
+
+
+def configure_duty(scope: Scope, subdistrict: Region) -> bool:
+    """The sign-in radius, the late time and where each village's office is: the subdistrict's leaders and
+    administrators."""
+    return scope.can_configure(subdistrict.path)
+
+
+def configure_party(scope: Scope, subdistrict: Region) -> bool:
+    """The required meeting frequencies and the office in charge: the subdistrict's leaders and administrators."""
+    return scope.can_configure(subdistrict.path)
+
+
+def keep_branch(scope: Scope, setup: Any, branch: Any) -> bool:
+    """Record a branch's meetings and keep its members (their phone numbers shown in full): the village's own
+    cadres, and who manages the subdistrict's party work."""
+    path = branch.region.path
+    return manage_party(scope, setup) or (scope.is_cadre_of(path) and scope.can_write(path))
+
+
+def read_party(scope: Scope, region: Region) -> bool:
+    """See the party work of `region` (a village cadre: his own branch)."""
+    return scope.can_read(region.path)

@@ -276,6 +276,12 @@ def leaders_and_officers(subdistrict: Region) -> QuerySet[RoleAssignment]:
     )
 
 
+def village_cadres(villages) -> QuerySet[RoleAssignment]:
+    """The active roles that make someone a cadre of one of `villages` (Regions or ids) — whose office duty (坐班)
+    a village's attendance counts."""
+    return RoleAssignment.objects.active().filter(role=Role.VILLAGE_CADRE, region__in=villages)
+
+
 def get_in_scope_or_404(scope: Scope, qs: QuerySet, path_field: str, *, access: str = "read", **lookup):
     """The object matching `lookup` if it lies in the scope, else 404 (never 403: nothing leaks)."""
     try:

@@ -195,18 +195,25 @@
   }, true);
 })();
 
-// Patrol check-ins: the phone's position goes into the form before it is sent.
+// Patrol check-ins and office-duty sign-ins (坐班签到): the phone's position goes into the form before it is sent.
+// A form with a [data-location-status] line says there what is happening instead of an alert; without a position
+// the server answers with its own sentence.
 (function () {
   "use strict";
   var form = document.querySelector("[data-checkin]");
   if (!form || !navigator.geolocation) { return; }
+  var status = form.querySelector("[data-location-status]");
   form.addEventListener("submit", function (event) {
     if (form.elements.lng.value) { return; }
     event.preventDefault();
+    if (status) { status.textContent = "正在定位……"; }
     navigator.geolocation.getCurrentPosition(function (pos) {
       form.elements.lng.value = pos.coords.longitude.toFixed(6);
       form.elements.lat.value = pos.coords.latitude.toFixed(6);
       form.submit();
-    }, function () { window.alert("无法获取定位，请允许定位权限后重试。"); });
+    }, function () {
+      if (status) { status.textContent = "无法获取定位，请允许定位权限后重试。"; }
+      else { window.alert("无法获取定位，请允许定位权限后重试。"); }
+    }, { enableHighAccuracy: true, timeout: 15000 });
   });
 })();
