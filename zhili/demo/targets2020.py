@@ -31,7 +31,6 @@ from zhili.people.models import Person, Unit
 from zhili.regions.models import Region
 from zhili.targets import periods, sources
 from zhili.targets.models import (
-    ActivityKind,
     ActivityRecord,
     Aggregation,
     Decomposition,
