@@ -359,14 +359,6 @@ def read_work(scope: Scope, work: Any) -> bool:
 def manage_households(scope: Scope, setup: Any) -> bool:
     """Set the household work up (categories, checklist, 回头看 rounds, trainings), import registers, export
     personal data: the subdistrict's leaders and administrators, and the officers of the office in charge."""
-
-
-# ---- party building (党建) -------------------------------------------------------------------------------------
-
-
-def manage_party(scope: Scope, setup: Any) -> bool:
-    """Keep a subdistrict's party work — every branch's meetings and members, the integrity talks, the 头雁
-    roster: its leaders and administrators, and the officers of the office in charge (党建办, `PartySetup.unit`)."""
     path = setup.region.path
     return scope.can_configure(path) or scope.works_for(setup.unit_id, path)
 
@@ -440,6 +432,16 @@ def configure_duty(scope: Scope, subdistrict: Region) -> bool:
     """The sign-in radius, the late time and where each village's office is: the subdistrict's leaders and
     administrators."""
     return scope.can_configure(subdistrict.path)
+
+
+# ---- party building (党建) -------------------------------------------------------------------------------------
+
+
+def manage_party(scope: Scope, setup: Any) -> bool:
+    """Keep a subdistrict's party work — every branch's meetings and members, the integrity talks, the 头雁
+    roster: its leaders and administrators, and the officers of the office in charge (党建办, `PartySetup.unit`)."""
+    path = setup.region.path
+    return scope.can_configure(path) or scope.works_for(setup.unit_id, path)
 
 
 def configure_party(scope: Scope, subdistrict: Region) -> bool:
