@@ -9,8 +9,8 @@ What it writes (zhili/households):
   district's area code 370115; categories at the proportions of a Shandong plains subdistrict (脱贫户 most, 低保
   overlapping, 监测户 a tenth, 特困供养 the old living alone); housing grades mostly A/B, a few C/D;
 - about 140 assistance officers (帮扶责任人): the ten villages' party secretaries (孔家坊's is demo-village) and grid
-  inspectors, and district and subdistrict cadres made here (`v202-bf-01`…, named like the secretaries, a read-only role on their village; they
-  cannot sign in), some 22 households each;
+  inspectors, and district and subdistrict cadres made here (`v202-bf-01`…, named like the secretaries, with a
+  read-only role on their village; they cannot sign in), some 22 households each — an inspector on his own grid;
 - the checklist's state on every household: 达标 nearly everywhere, 义务教育 不适用 without a child of 6–15, and
   the items still 未达标 on today (every C/D house, a few uninsured members, a child out of school, a well) —
   most of them reported as cases (两不愁三保障未达标, routed to 民政办) being worked, the newest not yet; items found
@@ -283,6 +283,13 @@ def _households(summary, sub, villages, chosen, officers, units, people, leaders
     grids: dict[int, list[Region]] = {}
     for g in Region.objects.filter(level=Level.GRID, parent__in=[v for v, _ in chosen]).order_by("code"):
         grids.setdefault(g.parent_id, []).append(g)
+    inspectors = {
+        ra.region_id: ra.person
+        for ra in RoleAssignment.objects.active()
+        .filter(role=Role.GRID_INSPECTOR, region__parent__in=[v for v, _ in chosen])
+        .select_related("person")
+        .order_by("region__code", "person__username")
+    }
 
     households: list[Household] = []
     plans: list[dict] = []  # per household: members, categories, lag
@@ -296,11 +303,31 @@ def _households(summary, sub, villages, chosen, officers, units, people, leaders
             else:
                 r = rng.random()
                 lag_of[o.pk] = 0.6 if r < 0.04 else 0.25 if r < 0.12 else 0.03
-        chunk = -(-n // len(village_officers))
+        grid_list = grids.get(village.pk) or [village]
+        placed = [grid_list[min(k * len(grid_list) // n, len(grid_list) - 1)] for k in range(n)]
+        # a grid's inspector helps households of his own grid only (another grid's people are not his to see);
+        # the secretary and the cadres made here take the rest, in runs of neighbours
+        own_grid = {g.pk: inspectors[g.pk] for g in grid_list if g.pk in inspectors}
+        inspector_ids = {p.pk for p in own_grid.values()}
+        rest = [o for o in village_officers if o.pk not in inspector_ids] or village_officers
+        assigned: list[Person | None] = []
+        taken_by: dict[int, int] = {}
+        for region in placed:
+            inspector = own_grid.get(region.pk)
+            if inspector is not None and taken_by.get(inspector.pk, 0) < PER_OFFICER:
+                taken_by[inspector.pk] = taken_by.get(inspector.pk, 0) + 1
+                assigned.append(inspector)
+            else:
+                assigned.append(None)
+        left = assigned.count(None)
+        chunk = max(1, -(-left // len(rest)))
+        j = 0
+        for i, o in enumerate(assigned):
+            if o is None:
+                assigned[i] = rest[min(j // chunk, len(rest) - 1)]
+                j += 1
         for k in range(n):
-            officer = village_officers[min(k // chunk, len(village_officers) - 1)]
-            grid_list = grids.get(village.pk) or [village]
-            region = grid_list[min(k * len(grid_list) // n, len(grid_list) - 1)]
+            officer, region = assigned[k], placed[k]
             members = _members(folk, rng, village)
             household = Household(
                 subdistrict=sub,
