@@ -127,3 +127,41 @@ def test_tax_compute_prints_its_line():
     lines = proc.stdout.splitlines()
     assert TAX_COMPUTE.match(lines[-1]), proc.stdout
     assert len(lines) == 3 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
+
+
+HOUSEHOLDS_COVERAGE = re.compile(
+    rf"^households-coverage: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) geometric mean of 6 query kinds.*"
+    rf"coverage-village ratio {NUMBER} \(goal ≤ 3\), queries per op \(zhili\): list-first (\d+), list-deep (\d+),"
+    r" list-village \d+, list-last \d+, coverage-village \d+, coverage-officer \d+.*3,000 households over"
+)
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+    ],
+)
+def test_households_coverage_prints_its_line(backend):
+    proc = _bench(
+        "households-coverage",
+        "--hh-households",
+        "3000",
+        "--hh-villages",
+        "30",
+        "--hh-grids-per-village",
+        "3",
+        "--repeat",
+        "1",
+        "--min-time",
+        "0.001",
+        database_url=PG_URL if backend == "postgresql" else None,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    summary = HOUSEHOLDS_COVERAGE.match(lines[-1])
+    assert summary, proc.stdout
+    assert summary.group(1) == summary.group(2)  # the list's queries do not grow with the page
+    assert len(lines) == 7 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
+    assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]

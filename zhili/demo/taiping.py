@@ -16,7 +16,16 @@ from django.db import transaction
 
 from zhili.core import audit
 from zhili.core.models import SiteFlag
-from zhili.demo import cases2020, duty2020, ledgers2020, party2020, projects2020, targets2020, works2020
+from zhili.demo import (
+    cases2020,
+    duty2020,
+    households2020,
+    ledgers2020,
+    party2020,
+    projects2020,
+    targets2020,
+    works2020,
+)
 from zhili.demo.names import PersonNames, village_names
 from zhili.people.models import ChainLevel, ChainLink, Person, Role, RoleAssignment, Unit
 from zhili.people.scope import Scope
@@ -372,6 +381,9 @@ def load() -> Summary:
     # what the board's 固定资产投资 and 税收收入 count.
     projects2020.load(summary, sub=sub, villages=villages, units=units, people=demo_people, leaders=leaders)
 
+    # Households of ten villages with their members, the 两不愁三保障 checklist, assistance officers, a year of
+    # visits (遍访), measures, findings as cases, the four trainings for officers (zhili/demo/households2020.py).
+    households2020.load(summary, sub=sub, villages=villages, units=units, people=demo_people, leaders=leaders)
     # The village cadres' office duty (坐班) of Oct–Nov 2020 (zhili/demo/duty2020.py).
     duty2020.load(summary, sub=sub, villages=villages, people=demo_people)
     # Party branches, members, a year of meetings, the integrity talks 4.4.1.1 counts, the 头雁 roster

@@ -31,7 +31,6 @@ from zhili.people.models import Person, Unit
 from zhili.regions.models import Region
 from zhili.targets import periods, sources
 from zhili.targets.models import (
-    ActivityKind,
     ActivityRecord,
     Aggregation,
     Decomposition,
@@ -810,33 +809,10 @@ def _poverty_alleviation(ctx: Ctx, goals: dict[str, Goal]) -> dict[str, Indicato
         "次",
         4,
         source=SourceKind.COMPUTED,
-        source_key="activities",
-        source_params={"topic": "帮扶责任人培训", "measure": "records"},
+        source_key="trainings",
+        source_params={"measure": "held"},
     )
-    seat = ctx.village("太平社区")  # held at the 街道便民服务中心 in the 太平 seat
-    _activities(
-        ctx,
-        "帮扶责任人培训",
-        [
-            {
-                "region": seat,
-                "kind": ActivityKind.TRAINING,
-                "date": day,
-                "count": n,
-                "recorded_by": p["demo-civil"],
-                "title": f"帮扶责任人专题培训（第{i}次）：{what}",
-            }
-            for i, (day, n, what) in enumerate(
-                [
-                    (d(3, 18), 126, "“两不愁、三保障”和“五通十有”标准"),
-                    (d(5, 20), 131, "对照督查反馈问题自查评估"),
-                    (d(7, 15), 129, "扶贫项目监管和资金使用"),
-                    (d(9, 23), 134, "遍访、“回头看”和扶贫档案提升"),
-                ],
-                start=1,
-            )
-        ],
-    )
+    # the four trainings themselves (with attendance) are zhili.households' Training rows (households2020.py)
 
     t3 = _task(
         ctx,
