@@ -5,6 +5,7 @@ item, a measure, naming the officer, coverage and failing items equal to hand co
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -79,6 +80,25 @@ def test_a_village_cadre_sees_his_village_and_not_another(world, hh, as_persona)
     assert "孔帮扶" in body and "阎帮扶" not in body
     assert _listed(client, "/households/") == {"KJF-001", "KJF-002"}
     assert client.get(f"/households/{hh.yan.pk}/").status_code == 404
+
+
+def test_the_list_links_the_other_household_pages_each_for_who_may_use_them(world, hh, as_persona, client):
+    def links(c) -> set[str]:
+        body = c.get("/households/").content.decode()
+        nav = body[body.index('data-testid="household-actions"') :]
+        return set(re.findall(r'href="(/households/[^"]+)"', nav[: nav.index("</nav>")]))
+
+    rounds, trainings = "/households/rounds/", "/households/rounds/trainings/"
+    new, reviews, export = "/households/registry/new/", "/households/registry/reviews/", "/households/registry/export/"
+    imports = {"/households/registry/import/poverty/", "/households/registry/import/dibao/"}
+    assert links(as_persona("civil")) == {rounds, trainings, new, reviews, export, *imports}
+    # his village's cadre: no trainings (the subdistrict's), no import, no export
+    assert links(as_persona("village")) == {rounds, new, reviews}
+    client.force_login(hh.officer)  # an assistance officer with no role: his households and the rounds
+    assert links(client) == {rounds}
+    for url in (rounds, new, reviews):
+        assert as_persona("village").get(url).status_code == 200, url
+    assert as_persona("village").get(export).status_code == 403
 
 
 def test_an_officer_with_no_role_opens_and_visits_his_household(world, hh, client):
@@ -175,6 +195,41 @@ def test_a_failing_item_may_raise_a_case_and_an_overtaken_edit_is_a_conflict(wor
     )
     # another village's cadre: 404
     assert as_persona("outsider").post(url, {"item": hh.food.pk, "state": "met"}).status_code == 404
+
+
+def _shown_revisions(body: str) -> dict[str, str]:
+    """The hidden revision inputs of the household page's checklist form, as a form would send them."""
+    form = body[body.index('data-testid="check-form"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="(revision-\d+)" value="(\d+)">', form))
+
+
+def test_two_people_checking_the_same_item_the_second_gets_the_conflict_not_an_overwrite(world, hh, as_persona):
+    """The checklist form sends the revision it showed: whoever saves second is told, nothing is overwritten."""
+    url, page = f"/households/{hh.kong.pk}/check/", f"/households/{hh.kong.pk}/"
+    village, civil = as_persona("village"), as_persona("civil")
+    first, second = (
+        _shown_revisions(village.get(page).content.decode()),
+        _shown_revisions(civil.get(page).content.decode()),
+    )
+    check = HouseholdCheck.objects.get(household=hh.kong, item=hh.food)
+    assert first[f"revision-{hh.food.pk}"] == str(check.revision) == second[f"revision-{hh.food.pk}"]
+    saved = village.post(url, {"item": hh.food.pk, "state": CheckState.FAILING, "evidence": "缺粮", **first})
+    assert saved.status_code == 302, saved.content[:500]
+    late = civil.post(url, {"item": hh.food.pk, "state": CheckState.MET, **second})
+    assert late.status_code == 409 and "已被他人修改" in late.content.decode()
+    check.refresh_from_db()
+    assert check.state == CheckState.FAILING and check.evidence == "缺粮"
+    # an item with no check yet shows 0: one person records it, the other's save from the same page is a conflict
+    unchecked = next(k for k in first if first[k] == "0")
+    item = int(unchecked.split("-")[1])
+    assert village.post(url, {"item": item, "state": CheckState.MET, **first}).status_code == 302
+    assert civil.post(url, {"item": item, "state": CheckState.MET, **second}).status_code == 409
+    # reloaded, the page shows the new revision and the save goes through
+    again = _shown_revisions(civil.get(page).content.decode())
+    assert civil.post(url, {"item": hh.food.pk, "state": CheckState.MET, **again}).status_code == 302
+    check.refresh_from_db()
+    assert check.state == CheckState.MET
 
 
 def test_a_measure_and_its_bad_values(world, hh, as_persona):
