@@ -25,6 +25,12 @@ SAMPLED = {
     re.compile(r"^/cases/\d+/$"): 60,
     re.compile(r"^/cases/\d+/photos/"): 20,
     re.compile(r"^/cases/\?.*page="): 10,
+    # a village's hundreds of households (the demo's), each with its visit, registry and member pages
+    re.compile(r"^/households/\d+/"): 30,
+    re.compile(r"^/households/registry/(members/)?\d+/"): 15,
+    re.compile(r"^/households/\?"): 15,  # the list's filter combinations the coverage pages link
+    re.compile(r"^/households/rounds/(targets/)?\d+/"): 10,
+    re.compile(r"^/duty/attendance/"): 10,
 }
 
 

@@ -333,7 +333,7 @@ def _households(summary, sub, villages, chosen, officers, units, people, leaders
                 subdistrict=sub,
                 region=region,
                 path=region.path,
-                number=f"{village.code}{k + 1:04d}",
+                number=f"{village.code}-{k + 1:04d}",  # the hyphen: never read as a grid code (village + 3 digits)
                 address=f"{village.name}{rng.choice(STREETS)}{rng.randint(1, 120)}号",
                 phone=members[0]["phone"],
                 housing_grade=rng.choices("ABCD", weights=[66, 33, 0.75, 0.25])[0],

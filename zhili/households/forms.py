@@ -119,6 +119,18 @@ class CheckForm(forms.Form):
     revision = _int(_("版本"), min_value=0)
     raise_case = forms.BooleanField(label=_("上报为问题"), required=False)
 
+    def clean(self):
+        """The household page sends, for each item, the revision of its check it showed (`revision-<item>`; 0 when
+        there was none): the one of the chosen item is the revision the save is checked against."""
+        d = super().clean()
+        if d.get("revision") is None and d.get("item") is not None:
+            shown = str(self.data.get(f"revision-{d['item']}", "")).strip()
+            if shown:
+                if not shown.isdigit():
+                    raise forms.ValidationError(_("版本无效：请刷新后再改。"))
+                d["revision"] = int(shown)
+        return d
+
 
 class MeasureForm(forms.Form):
     kind = forms.CharField(

@@ -38,9 +38,13 @@ def places(sub: Region, scope):
     return Region.objects.filter(pk__in=ok).order_by("path")
 
 
-def _people(sub: Region):
-    ids = RoleAssignment.objects.active().filter(Q(region__path__startswith=sub.path)).values("person_id")
-    return Person.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "pk")
+def _people(sub: Region, scope):
+    """Who may be named officer: the people holding a role where this person reads (a village cadre: his village's,
+    never another village's names), and who already looks after a household he sees."""
+    roles = scope.filter(RoleAssignment.objects.active().filter(Q(region__path__startswith=sub.path)), "region__path")
+    officers = scope.filter(Household.objects.filter(subdistrict=sub, officer__isnull=False), "path")
+    ids = Q(pk__in=roles.values("person_id")) | Q(pk__in=officers.values("officer_id"))
+    return Person.objects.filter(ids, is_active=True).order_by("full_name", "pk")
 
 
 class HouseholdForm(forms.Form):
@@ -66,7 +70,7 @@ class HouseholdForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = places(sub, scope)
         self.fields["categories"].queryset = Category.objects.filter(subdistrict=sub, is_active=True)
-        self.fields["officer"].queryset = _people(sub)
+        self.fields["officer"].queryset = _people(sub, scope)
 
 
 class MemberForm(forms.Form):

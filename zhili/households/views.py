@@ -28,6 +28,7 @@ from zhili.households.forms import (
 )
 from zhili.households.models import CheckState, RevealField
 from zhili.households.queries import mask_identity, mask_phone, setup_of
+from zhili.households.registry_forms import places
 from zhili.people import policy
 
 PAGE = 50
@@ -81,6 +82,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "categories": listing.categories_of(view.sub),
             "officers": listing.officers_of(request.scope, view.sub),
             "items": listing.items_of(view.sub),
+            # the other household pages, each linked only for who may use it (the policy its view asks)
+            "sees_trainings": policy.read_households(request.scope, view.sub),
+            "may_register": places(view.sub, request.scope).exists(),
         },
     )
 
