@@ -54,5 +54,14 @@ class DemoConfig(AppConfig):
             "party meetings": gettext_lazy("支部会议"),
             "integrity talks": gettext_lazy("廉政谈话"),
             "lead geese": gettext_lazy("头雁队伍"),
+            "households": gettext_lazy("户"),
+            "household members": gettext_lazy("家庭成员"),
+            "household checks": gettext_lazy("两不愁三保障核查"),
+            "household visits": gettext_lazy("走访记录"),
+            "assistance measures": gettext_lazy("帮扶措施"),
+            "trainings": gettext_lazy("帮扶责任人培训"),
+            "training attendance": gettext_lazy("参训记录"),
+            "duty setups": gettext_lazy("坐班设置"),
+            "duty sign-ins": gettext_lazy("坐班签到"),
         }
         audit.describe({"demo.load": gettext_lazy("载入演示数据")}, fields={"demo.load": what})
