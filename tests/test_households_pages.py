@@ -353,3 +353,15 @@ def test_the_home_page_lists_an_officers_stale_households_and_the_region_page_th
     leader.force_login(__import__("tests.conftest", fromlist=["person"]).person("demo-leader"))
     region = leader.get(f"/regions/{world.kong.code}/").content.decode()
     assert 'data-testid="household-coverage"' in region and f"/households/?village={world.kong.code}" in region
+
+
+def test_a_members_age_is_whole_years_from_the_birth_date_the_number_gives():
+    import datetime
+
+    from zhili.households.models import Member
+
+    born = Member(birth_date=datetime.date(1960, 9, 24))
+    assert born.age_on(datetime.date(2020, 11, 20)) == 60
+    assert born.age_on(datetime.date(2020, 9, 23)) == 59
+    assert born.age_on(datetime.date(2020, 9, 24)) == 60
+    assert Member(birth_date=None).age_on(datetime.date(2020, 11, 20)) is None

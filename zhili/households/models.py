@@ -238,6 +238,13 @@ class Member(ArchivableModel):
     def __str__(self) -> str:
         return self.name
 
+    def age_on(self, day) -> int | None:
+        """Whole years on `day`, from the birth date (derived from the identity number when there is one)."""
+        if self.birth_date is None:
+            return None
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
     def save(self, *args, **kwargs):
         self.path = self.household.path
         self.name_key = name_key(self.name)

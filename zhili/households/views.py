@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zhili.core import clock
 from zhili.core.errors import Conflict, Invalid, Refused
 from zhili.households import coverage, listing, visits
 from zhili.households.actions import do_reveal
@@ -152,7 +153,7 @@ def _detail_context(request: HttpRequest, household, **extra) -> dict:
         "tab": "list",
         **_rights(request, setup),
         "household": household,
-        "members": [(m, mask_identity(m.identity), mask_phone(m.phone)) for m in page.members],
+        "members": [(m, mask_identity(m.identity), mask_phone(m.phone), m.age_on(clock.today())) for m in page.members],
         "household_phone": mask_phone(household.phone),
         "checks": page.checks,
         "visits": page.visits,
