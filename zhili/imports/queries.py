@@ -20,3 +20,12 @@ def get_job_or_404(scope: Scope, importer: str, target_id: int, pk: int) -> Impo
     if job is None or not policy.see_import(scope, job):
         raise errors.NotFound(_("不存在或无权查看。"))
     return job
+
+
+def recent_jobs(importer: str, target_id: int, limit: int = 10) -> list[ImportJob]:
+    """The latest imports into a target, newest first, with who uploaded them (the upload page's list)."""
+    return list(
+        ImportJob.objects.filter(importer=importer, target_id=target_id)
+        .select_related("uploaded_by")
+        .order_by("-created_at")[:limit]
+    )

@@ -6,16 +6,19 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from zhili.core import errors
 from zhili.core.errors import refuse
 from zhili.imports import actions, pipeline, queries, registry
 from zhili.imports.forms import ImportForm
 from zhili.imports.models import ImportJob, ImportStatus
-from zhili.people.scope import scope_for
+from zhili.people.scope import scope_for, viewpoint
+from zhili.regions.models import Level
+from zhili.regions.queries import get_region_or_404
 
 
 def xlsx_response(data: bytes, name: str) -> HttpResponse:
@@ -134,3 +137,77 @@ def rejected(request: HttpRequest, importer: str, target, pk: int) -> HttpRespon
     except pipeline.ImportRefused as exc:
         raise errors.Invalid(_("无法再次读取这个文件：%(exc)s") % {"exc": exc}) from None
     return xlsx_response(data, f"未导入的行-{job.filename}.xlsx")
+
+
+class SubdistrictImports:
+    """The pages of an app's imports into a subdistrict (projects' ledger, monthly figures and receipts; households'
+    registers): the start page that picks the person's subdistrict, the upload page with its recent jobs, the empty
+    template, then the job and rejected-rows pages above. One instance per app, its views named in its urls.py.
+
+    `kinds` maps the pages' word to the importer's key; `url_name` is the upload page's name; `refusal` the sentence
+    (with `%(name)s`, the subdistrict's) for someone who reads the subdistrict but may not import into it;
+    `template_xlsx(key, headers)` builds the empty file."""
+
+    def __init__(self, *, kinds, titles, url_name, template_name, refusal, template_xlsx):
+        self.kinds, self.titles, self.url_name = kinds, titles, url_name
+        self.template_name, self.refusal, self.template_xlsx = template_name, refusal, template_xlsx
+
+    def importer(self, kind: str):
+        key = self.kinds.get(kind)
+        if key is None:
+            raise Http404(_("未知的导入类型。"))
+        return registry.get(key)
+
+    def subdistrict(self, request: HttpRequest, kind: str, code: str):
+        """The subdistrict the person may import into (404 for one they do not read, 403 for one they read but may
+        not import into)."""
+        imp = self.importer(kind)
+        sub = get_region_or_404(request.scope, code)
+        if sub.level != Level.SUBDISTRICT:
+            raise Http404(_("这个区划不是乡镇（街道）。"))
+        errors.require(imp.may_import(request.scope, sub), str(self.refusal) % {"name": sub.name})
+        return sub
+
+    def views(self):
+        """(start, upload page, template, job, rejected rows): the five views, for the app's urls.py."""
+
+        @require_GET
+        def import_start(request: HttpRequest, kind: str) -> HttpResponse:
+            """The import page of the subdistrict the person looks at."""
+            self.importer(kind)
+            return redirect(self.url_name, kind=kind, code=viewpoint(request.scope).sub.code)
+
+        @require_http_methods(["GET", "POST"])
+        def import_page(request: HttpRequest, kind: str, code: str) -> HttpResponse:
+            sub = self.subdistrict(request, kind, code)
+            imp = self.importer(kind)
+            if request.method == "POST":
+                return upload(request, imp.key, sub)
+            urls = imp.urls(sub)
+            recent = queries.recent_jobs(imp.key, sub.pk)
+            context = {
+                "sub": sub,
+                "kind": kind,
+                "title": self.titles[kind],
+                "headers": [c.label for c in imp.columns(sub)],
+                "form": ImportForm(),
+                "jobs": [(job, urls.job(job.pk)) for job in recent],
+            }
+            return render(request, self.template_name, context)
+
+        @require_GET
+        def template(request: HttpRequest, kind: str) -> HttpResponse:
+            """An empty file to fill: the header, one example row and an instructions sheet."""
+            imp = self.importer(kind)
+            headers = [c.label for c in imp.column_list]
+            return xlsx_response(self.template_xlsx(imp.key, headers), f"{imp.label}模板.xlsx")
+
+        @require_http_methods(["GET", "POST"])
+        def import_job(request: HttpRequest, kind: str, code: str, pk: int) -> HttpResponse:
+            return job_page(request, self.importer(kind).key, self.subdistrict(request, kind, code), pk)
+
+        @require_GET
+        def import_rejected(request: HttpRequest, kind: str, code: str, pk: int) -> HttpResponse:
+            return rejected(request, self.importer(kind).key, self.subdistrict(request, kind, code), pk)
+
+        return import_start, import_page, template, import_job, import_rejected
