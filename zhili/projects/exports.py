@@ -110,36 +110,6 @@ TEMPLATES: dict[str, dict] = {
 
 
 def template_xlsx(importer_key: str, headers: list[str]) -> bytes:
-    """An import template: the header and an example row on the first sheet (the one imported), a short
-    instructions sheet after it. Every cell is text, so Excel keeps codes, months and dates as typed."""
-    import xlsxwriter
-
+    """An import template (excel.writing.import_template) with this importer's example row and notes."""
     spec = TEMPLATES[importer_key]
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
-    try:
-        text = wb.add_format({"num_format": "@"})
-        header = wb.add_format({"bold": True, "align": "center", "border": 1, "bg_color": "#DDEBF7", "text_wrap": True})
-        ws = wb.add_worksheet(_("填写"))
-        for i, h in enumerate(headers):
-            ws.set_column(i, i, max(12, min(40, len(h) * 2 + 2)), text)
-            ws.write_string(0, i, h, header)
-        for i, value in enumerate(spec["example"][: len(headers)]):
-            if value != "":
-                ws.write_string(1, i, value, text)
-        ws.freeze_panes(1, 0)
-        notes = wb.add_worksheet(_("填写说明"))
-        notes.set_column(0, 0, 100)
-        notes.write_string(0, 0, _("填写说明"), header)
-        lines = [
-            _("请在“填写”工作表中从第 2 行起填写，表头不要改动；第 2 行是示例，导入前请删除或覆盖。"),
-            *spec["notes"],
-            _(
-                "导入时先预览：每一行的错误都会列出（第几行、哪一列、原因），确认后才写入；可选择全部导入或只导入正确的行。"
-            ),
-        ]
-        for row, line in enumerate(lines, start=1):
-            notes.write_string(row, 0, f"{row}. {line}")
-    finally:
-        wb.close()
-    return buf.getvalue()
+    return writing.import_template(headers, spec["example"], spec["notes"])
