@@ -33,8 +33,9 @@ CASES_LIST = re.compile(
 PG_URL = os.environ.get("ZHILI_DATABASE_URL", "")
 ON_PG = urlsplit(PG_URL).scheme.startswith("postgres")
 
-# the benchmarks' throwaway database is one name per server: never two of them at once (pytest-xdist)
-pytestmark = pytest.mark.xdist_group("bench")
+# the benchmarks' throwaway database is one name per server: never two of them at once (pytest-xdist), nor beside
+# tests/test_imports_processes.py's databases
+pytestmark = pytest.mark.xdist_group("own-databases")
 
 
 def _bench(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess:

@@ -26,6 +26,10 @@ from django.db import connection
 
 import zhili
 
+# its databases (`<database>_<name>`, a module's harness) are one name per server: the module runs on one worker
+# (pytest-xdist), never beside the benchmarks' own database
+pytestmark = pytest.mark.xdist_group("own-databases")
+
 ROOT = Path(zhili.__file__).resolve().parent.parent
 ROWS = 40_000
 # a file whose commit in one transaction holds every other writer for about two seconds on this kind of machine
