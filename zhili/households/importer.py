@@ -25,7 +25,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -40,7 +40,7 @@ from zhili.households.models import Category, Health, Household, HousingGrade, M
 from zhili.households.queries import mask_identity, setup_of
 from zhili.imports.models import ImportJob, StagedChange
 from zhili.imports.pipeline import ImportConflict
-from zhili.imports.registry import Column, Importer, Urls, register
+from zhili.imports.registry import CleanedRow, Column, Importer, RowProblem, Urls, register
 from zhili.people import policy
 from zhili.people.models import Person
 from zhili.regions import history
@@ -64,28 +64,12 @@ POVERTY_CODES = ("tuopin", "jiance")  # the national system's classes: a househo
 DIBAO_CODES = ("dibao", "tekun")
 
 
-@dataclass
-class Problem:
-    label: str
-    raw: Any
-    reason: str
+Problem = RowProblem
 
 
 @dataclass
-class Row:
-    data: dict = field(default_factory=dict)
-    region: Any = None
-    key_value: str = ""
+class Row(CleanedRow):
     key_label: str = "证件号码"
-    key_display: str = ""
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    def error(self, label: str, raw: Any, reason: str) -> None:
-        self.errors.append(Problem(label, raw, reason))
-
-    def warn(self, label: str, raw: Any, reason: str) -> None:
-        self.warnings.append(Problem(label, raw, reason))
 
 
 _SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u3000]+")

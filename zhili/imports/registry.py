@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
@@ -87,6 +87,35 @@ class Cleaned(Protocol):
     key_display: str
     errors: list[Problem]
     warnings: list[Problem]
+
+
+@dataclass
+class RowProblem:
+    """A Problem: what was wrong with which cell of a row."""
+
+    label: str
+    raw: Any
+    reason: str
+
+
+@dataclass
+class CleanedRow:
+    """A Cleaned row as the subdistrict importers make it (projects, households, rosters): its data, region and
+    key, and its errors and warnings."""
+
+    data: dict = field(default_factory=dict)
+    region: Any = None
+    key_value: str = ""
+    key_label: str = ""
+    key_display: str = ""
+    errors: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+
+    def error(self, label: str, raw: Any, reason: str) -> None:
+        self.errors.append(RowProblem(label, raw, reason))
+
+    def warn(self, label: str, raw: Any, reason: str) -> None:
+        self.warnings.append(RowProblem(label, raw, reason))
 
 
 class Cleaner(Protocol):

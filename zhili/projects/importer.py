@@ -25,7 +25,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +36,7 @@ from zhili.core import clock
 from zhili.excel import values as xv
 from zhili.imports.models import ImportJob, StagedChange
 from zhili.imports.pipeline import ImportConflict
-from zhili.imports.registry import Column, Importer, Urls, register
+from zhili.imports.registry import CleanedRow, Column, Importer, RowProblem, Urls, register
 from zhili.people import policy
 from zhili.projects import monitor, queries, taxes
 from zhili.projects.models import (
@@ -62,28 +62,8 @@ ZERO = Decimal(0)
 EXAMPLE = "示例"  # the templates' example row starts so: left in a filled template, it is refused, never imported
 
 
-@dataclass
-class Problem:
-    label: str
-    raw: Any
-    reason: str
-
-
-@dataclass
-class Row:
-    data: dict = field(default_factory=dict)
-    region: Any = None
-    key_value: str = ""
-    key_label: str = ""
-    key_display: str = ""
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    def error(self, label: str, raw: Any, reason: str) -> None:
-        self.errors.append(Problem(label, raw, reason))
-
-    def warn(self, label: str, raw: Any, reason: str) -> None:
-        self.warnings.append(Problem(label, raw, reason))
+Problem = RowProblem
+Row = CleanedRow
 
 
 # ---- values -----------------------------------------------------------------------------------------------

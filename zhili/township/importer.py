@@ -26,7 +26,7 @@ import io
 import secrets
 import string
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +39,7 @@ from zhili.core import audit
 from zhili.excel import values as xv
 from zhili.excel import writing
 from zhili.imports.models import ImportJob, StagedChange
-from zhili.imports.registry import Column, Importer, Urls, register
+from zhili.imports.registry import CleanedRow, Column, Importer, RowProblem, Urls, register
 from zhili.people import policy
 from zhili.people.actions import MOBILE_RE, USERNAME_RE
 from zhili.people.models import ROLE_REGION_LEVELS, Person, Role, RoleAssignment, Unit
@@ -51,25 +51,8 @@ REGIONS = "regions"
 PEOPLE = "people"
 
 
-@dataclass
-class Problem:
-    label: str
-    raw: Any
-    reason: str
-
-
-@dataclass
-class Row:
-    data: dict = field(default_factory=dict)
-    region: Any = None
-    key_value: str = ""
-    key_label: str = ""
-    key_display: str = ""
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    def error(self, label: str, raw: Any, reason: str) -> None:
-        self.errors.append(Problem(label, raw, reason))
+Problem = RowProblem
+Row = CleanedRow
 
 
 def _text(raw: Any, limit: int = 100) -> str:
