@@ -385,7 +385,63 @@ CASES = [
         lambda w, s: policy.reveal_personal(s, _household(w, w.kong, w.outsider.pk), _household_setup(w)),
         ("leader", "civil", "village", "outsider"),
     ),
+    # ---- bulletins and review meetings (通报, 点评会): the office in charge is none by default
+    (
+        "read Taiping's published bulletins",
+        lambda w, s: policy.read_bulletins(s, w.sub),
+        ("leader", "economy", "urban", "civil", "viewer", "village", "outsider"),
+    ),
+    (
+        "build, publish, correct and send the bulletins",
+        lambda w, s: policy.build_bulletins(s, _bulletin_setup(w)),
+        ("leader",),
+    ),
+    (
+        "set the bulletin's issuer, schedule, weights and robots",
+        lambda w, s: policy.configure_bulletins(s, w.sub),
+        ("leader",),
+    ),
+    (
+        "record a review meeting and its decisions",
+        lambda w, s: policy.hold_review_meeting(s, _bulletin_setup(w)),
+        ("leader",),
+    ),
+    (
+        "report done a decision owned by 城管办",
+        lambda w, s: policy.report_decision(s, _decision(w, unit="urban")),
+        ("leader", "urban"),
+    ),
+    (
+        "report done a decision owned by 孔家坊",
+        lambda w, s: policy.report_decision(s, _decision(w, village=w.kong)),
+        ("leader", "village"),
+    ),
+    ("销号 a decision", lambda w, s: policy.close_decision(s, _decision(w, village=w.kong)), ("leader",)),
+    (
+        "see a decision owned by 阎桥",
+        lambda w, s: policy.read_decision(s, _decision(w, village=w.yan)),
+        ("leader", "economy", "urban", "civil", "viewer", "outsider"),
+    ),
+    ("see Taiping's background jobs", lambda w, s: policy.see_job_runs(s, w.sub.path), ("leader",)),
+    ("see the installation's own background jobs", lambda w, s: policy.see_job_runs(s, ""), ()),
 ]
+
+
+def _bulletin_setup(world):
+    from zhili.bulletins.queries import setup_of
+
+    return setup_of(world.sub)
+
+
+def _decision(world, *, unit=None, village=None):
+    """A decision-shaped object (policy reads attributes only)."""
+    unit_id = Unit.objects.get(region=world.sub, code=unit).pk if unit else None
+    return SimpleNamespace(
+        meeting=SimpleNamespace(region=world.sub),
+        unit_id=unit_id,
+        village_id=village.pk if village else None,
+        village=village,
+    )
 
 
 def _household_setup(world):

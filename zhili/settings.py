@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "zhili.households",
     "zhili.duty",
     "zhili.party",
+    "zhili.bulletins",
     "zhili.api",
     "zhili.demo",
 ]

@@ -105,3 +105,45 @@ class SiteFlag(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("运行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class JobRun(models.Model):
+    """One run of a background job (core/jobs.py): a snapshot to build, a bulletin to send, a scheduled week.
+
+    `(kind, key)` is unique — the idempotency key: enqueuing the same work twice (two workers reaching the same
+    scheduled week, a retry after a timeout) finds the run that exists instead of making a second one. A worker
+    claims a run with one conditional UPDATE and holds it under a lease; a run whose lease ran out lost its
+    worker and is taken again. A failure is retried after a growing wait (`run_after`) until `max_attempts`, then
+    stays FAILED with its reason, shown to administrators on the 后台任务 page."""
+
+    kind = models.CharField(_("任务类型"), max_length=64)
+    key = models.CharField(_("任务键"), max_length=200)
+    payload = models.JSONField(default=dict, blank=True)
+    region_path = models.CharField(max_length=255, blank=True, db_index=True)  # whose it is, for scope
+    status = models.CharField(_("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    attempts = models.PositiveIntegerField(_("已尝试次数"), default=0)
+    max_attempts = models.PositiveIntegerField(_("最多尝试次数"), default=5)
+    run_after = models.DateTimeField(_("计划运行时间"), default=timezone.now, db_index=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("失败原因"), blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="core_jobrun_idempotency_key")]
+        indexes = [models.Index(fields=["status", "run_after"], name="core_jobrun_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"

@@ -459,3 +459,67 @@ def keep_branch(scope: Scope, setup: Any, branch: Any) -> bool:
 def read_party(scope: Scope, region: Region) -> bool:
     """See the party work of `region` (a village cadre: his own branch)."""
     return scope.can_read(region.path)
+
+
+# ---- bulletins and review meetings (通报, 点评会) ------------------------------------------------------------
+
+
+def read_bulletins(scope: Scope, subdistrict: Region) -> bool:
+    """Read a subdistrict's published weekly bulletins: whoever reads the subdistrict, and the cadres of its
+    villages — they are ranked in it (宣传典型、鞭策后进 works only if the villages see it)."""
+    path = subdistrict.path
+    return scope.can_read(path) or any(p.startswith(path) for p in scope.cadre_paths)
+
+
+def build_bulletins(scope: Scope, setup: Any) -> bool:
+    """Build, publish, correct and send a subdistrict's bulletins and see their drafts and delivery log: its
+    leaders and administrators, and the officers of the office in charge (`BulletinSetup.unit`)."""
+    path = setup.region.path
+    return scope.can_lead(path) or scope.can_configure(path) or scope.works_for(setup.unit_id, path)
+
+
+def configure_bulletins(scope: Scope, subdistrict: Region) -> bool:
+    """The bulletin's issuer, schedule, score weights and the chat groups' robots: the subdistrict's leaders and
+    administrators."""
+    return scope.can_configure(subdistrict.path)
+
+
+def hold_review_meeting(scope: Scope, setup: Any) -> bool:
+    """Record a review meeting (点评会) and its 督办 decisions: whoever builds the bulletins."""
+    return build_bulletins(scope, setup)
+
+
+def report_decision(scope: Scope, decision: Any) -> bool:
+    """Report a 督办 item done (办结): its owner — the office's officers or the village's cadres — or the
+    subdistrict's leaders."""
+    sub = decision.meeting.region.path
+    if scope.can_lead(sub):
+        return True
+    if decision.unit_id and scope.works_for(decision.unit_id, sub):
+        return True
+    village = decision.village.path if decision.village_id else None
+    return bool(village) and scope.is_cadre_of(village) and scope.can_write(village)
+
+
+def close_decision(scope: Scope, decision: Any) -> bool:
+    """Confirm a 督办 item done (销号) or send it back: the subdistrict's leaders (never who reported it — the
+    action checks that)."""
+    return scope.can_lead(decision.meeting.region.path)
+
+
+def read_decision(scope: Scope, decision: Any) -> bool:
+    """See a 督办 item: whoever reads the subdistrict; a village's cadres, the items their village owns."""
+    return scope.can_read(decision.meeting.region.path) or (
+        bool(decision.village_id) and scope.can_read(decision.village.path)
+    )
+
+
+# ---- background jobs ---------------------------------------------------------------------------------------
+
+
+def see_job_runs(scope: Scope, region_path: str) -> bool:
+    """See the background jobs of a region (queued, failed and why): its administrators; an installation's
+    own jobs (no region) only superusers."""
+    if not region_path:
+        return scope.is_superuser
+    return scope.can_admin(region_path)

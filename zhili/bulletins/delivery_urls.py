@@ -1,0 +1,3 @@
+"""delivery pages of the bulletins app (included by urls.py)."""
+
+urlpatterns: list = []
