@@ -248,4 +248,4 @@ class Decision(TimeStampedModel):
 
     @property
     def audit_region_path(self) -> str:
-        return self.village.path if self.village_id else self.meeting.region.path
+        return self.village.path if self.village is not None else self.meeting.region.path

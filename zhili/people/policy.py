@@ -497,8 +497,10 @@ def report_decision(scope: Scope, decision: Any) -> bool:
         return True
     if decision.unit_id and scope.works_for(decision.unit_id, sub):
         return True
-    village = decision.village.path if decision.village_id else None
-    return bool(village) and scope.is_cadre_of(village) and scope.can_write(village)
+    if not decision.village_id:
+        return False
+    village: str = decision.village.path
+    return scope.is_cadre_of(village) and scope.can_write(village)
 
 
 def close_decision(scope: Scope, decision: Any) -> bool:
