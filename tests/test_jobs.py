@@ -324,7 +324,8 @@ def test_retry_from_the_page_is_audited(world_runs, as_persona):
     assert again.status_code == 409 and AuditEntry.objects.count() == before + 1
 
 
-def test_the_worker_prints_a_line_per_run(world_runs):
+def test_the_worker_prints_a_line_per_run(world_runs, monkeypatch):
+    monkeypatch.setattr(jobs, "fresh_connection", lambda: None)  # it would close the test's transaction
     jobs.enqueue("test.ok", "w1")
     jobs.enqueue("test.refuse", "w2", max_attempts=1)
     out = io.StringIO()
