@@ -190,6 +190,21 @@ def test_the_schedule_waits_for_the_weeks_moment(world_runs):
     assert JobRun.objects.get(kind=schedule.KIND).payload["week"] == "2020-W46"
 
 
+def test_a_week_published_by_hand_gets_no_run(world_runs, django_assert_max_num_queries):
+    _setup(world_runs)
+    monday = datetime.date(2020, 11, 9)
+    Snapshot.objects.create(
+        region=world_runs.sub,
+        week="2020-W46",
+        start=monday,
+        end=monday + datetime.timedelta(6),
+        status=SnapshotStatus.PUBLISHED,
+    )
+    with django_assert_max_num_queries(3):
+        assert schedule.weekly(_at("2020-11-20", "10:00")) == 0
+    assert not JobRun.objects.filter(kind=schedule.KIND).exists()
+
+
 def test_the_schedule_reads_zhilis_day(world_runs):
     """Called by the runner, the schedule is given core.clock's now: the demo's 2020, not the machine's year."""
     _setup(world_runs)

@@ -9,7 +9,7 @@ day Zhili sees (the demo's 2020), not the machine's.
 The run (`build_week`) builds the week's snapshot and publishes it as the subdistrict's administrator, then —
 when the setup says 发布后推送到群 — sends it to each chat group configured. A retry after a failure does not
 build again what was published (it goes on to sending; a delivery is never posted twice, Delivery's unique
-key), and a week published by hand is not rebuilt.
+key), and a week published by hand before its moment gets no run at all.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def due_week(setup: BulletinSetup, now: datetime.datetime) -> str | None:
 
 @jobs.scheduled
 def weekly(now: datetime.datetime) -> int:
-    """Enqueue the week that just ended for every scheduled subdistrict whose moment has passed (two queries
-    whatever the number of subdistricts; nothing when every due week has its run)."""
+    """Enqueue the week that just ended for every scheduled subdistrict whose moment has passed, unless it was
+    published by hand already (at most three queries whatever the number of subdistricts; two when every due
+    week has its run)."""
     due: dict[str, tuple[BulletinSetup, str]] = {}
     for setup in BulletinSetup.objects.filter(scheduled=True).select_related("region"):
         week = due_week(setup, now)
@@ -56,10 +57,23 @@ def weekly(now: datetime.datetime) -> int:
     if not due:
         return 0
     known = set(JobRun.objects.filter(kind=KIND, key__in=list(due)).values_list("key", flat=True))
-    for key, (setup, week) in due.items():
-        if key not in known:
-            jobs.enqueue(KIND, key, payload={"region_id": setup.region_id, "week": week}, region_path=setup.region.path)
-    return len(due.keys() - known)
+    missing = {key: due[key] for key in due.keys() - known}
+    if not missing:
+        return 0
+    published = set(  # a week published by hand before its moment needs no run
+        Snapshot.objects.filter(
+            region_id__in={s.region_id for s, _w in missing.values()},
+            week__in={w for _s, w in missing.values()},
+            status__in=[SnapshotStatus.PUBLISHED, SnapshotStatus.SUPERSEDED],
+        ).values_list("region_id", "week")
+    )
+    enqueued = 0
+    for key, (setup, week) in sorted(missing.items()):
+        if (setup.region_id, week) not in published:
+            payload = {"region_id": setup.region_id, "week": week}
+            jobs.enqueue(KIND, key, payload=payload, region_path=setup.region.path)
+            enqueued += 1
+    return enqueued
 
 
 def configured_channels(setup: BulletinSetup) -> list[str]:
