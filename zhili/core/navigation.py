@@ -17,6 +17,7 @@ AREAS = [
     ("regions", _("区划网格"), "region_index", "all"),
     ("people", _("人员角色"), "person_list", "admin"),
     ("audit", _("审计日志"), "audit_log", "admin"),
+    ("jobs", _("后台任务"), "job_runs", "admin"),
 ]
 
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhili.core import audit
+from zhili.core import audit, jobs
 from zhili.core.errors import require
+from zhili.core.models import JobRun
 from zhili.people import policy
 from zhili.people.models import (
     ROLE_REGION_LEVELS,
@@ -427,3 +428,12 @@ def carry_roles_and_chains(
     RoleAssignment.objects.active().filter(region__in=[*villages, *Region.objects.filter(parent__in=villages)]).update(
         ended_at=timezone.now(), ended_reason=f"村居合并：{reason}"
     )
+
+
+# ---- background jobs (bjobs): the 后台任务 page's 重试 ----------------------------------------------------------
+
+
+def do_retry_job_run(run: JobRun, *, actor: Person, scope: Scope) -> JobRun:
+    """Queue a failed background run again from its first attempt (core/jobs.retry writes the audit entry)."""
+    require(policy.see_job_runs(scope, run.region_path), _("您无权重试这个后台任务。"))
+    return jobs.retry(run, actor=actor)

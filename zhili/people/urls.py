@@ -15,6 +15,8 @@ urlpatterns = [
     path("roles/<int:pk>/confirm/", views.role_confirm, name="role_confirm"),
     path("units/", views.unit_list, name="unit_list"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("jobs/", views.job_runs, name="job_runs"),
+    path("jobs/<int:pk>/retry/", views.job_run_retry, name="job_run_retry"),
     path("account/", views.account, name="account"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     # the chain's page sits with its models here, under the grid's address in the region browser

@@ -19,9 +19,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhili.core import audit
+from zhili.core import audit, jobs
 from zhili.core.errors import Invalid, refuse, status_of
 from zhili.core.forms import run_action, status_for
+from zhili.core.models import JobRun, RunStatus
 from zhili.core.queries import AuditFilter, audit_entries
 from zhili.people import actions, policy, queries
 from zhili.people.forms import (
@@ -440,3 +441,34 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "date_to": date_to,
         },
     )
+
+
+# ---- background jobs (bjobs): the 后台任务 page ----------------------------------------------------------------
+
+
+@require_GET
+def job_runs(request: HttpRequest) -> HttpResponse:
+    """Administrators see the background runs of the regions they administer, newest first, by status; failed
+    ones with their reason and 重试."""
+    scope = request.scope
+    if not (scope.is_superuser or any(policy.see_job_runs(scope, p) for p in scope.admin_paths)):
+        raise Http404(_("不存在或无权查看。"))
+    status = request.GET.get("status", "")
+    if status and status not in RunStatus.values:
+        return refuse(request, _("任务状态“%(status)s”无效。") % {"status": status[:20]}, back=reverse("job_runs"))
+    page = Paginator(jobs.visible_runs(scope, status), 50).get_page(request.GET.get("page"))
+    rows = [{"run": run, "label": jobs.label_of(run.kind), "may_retry": run.status == RunStatus.FAILED} for run in page]
+    return render(
+        request,
+        "core/jobs.html",
+        {"page": page, "rows": rows, "status": status, "statuses": RunStatus.choices},
+    )
+
+
+@require_POST
+def job_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = request.scope
+    run = get_in_scope_or_404(scope, JobRun.objects.all(), "region_path", access="admin", pk=pk)
+    actions.do_retry_job_run(run, actor=request.user, scope=scope)
+    messages.success(request, _("已重新排队：%(kind)s。") % {"kind": jobs.label_of(run.kind)})
+    return redirect(f"{reverse('job_runs')}?status={RunStatus.FAILED}")
