@@ -228,6 +228,22 @@ def test_docx_converts_to_pdf_where_libreoffice_exists(tmp_path):
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
 
 
+def test_5000_villages_render_in_every_format():
+    data = synthetic(5000)
+    data["villages"][-1]["score"] = None  # a village with no figure at all: "—", and no bar
+    data["villages"][-1]["components"] = {"targets": None, "cases": None, "patrol": None}
+    doc, _body = _docx(data)
+    trs = _ranking_table(doc)._tbl.tr_lst  # python-docx's row.cells walks the whole table: read the XML
+    assert len(trs) == 5001
+    last = ["".join(t.text for t in tc.iter(qn("w:t"))) for tc in trs[-1].tc_lst]
+    assert last[:6] == ["5000", "第5000村民委员会", "—", "—", "—", "—"]
+    wb = openpyxl.load_workbook(io.BytesIO(render.render(data, "xlsx")[0]), read_only=True)
+    rows = list(wb["排名"].iter_rows(values_only=True))
+    assert len(rows) == 3 + 5000 and rows[-1][:4] == (5000, data["villages"][-1]["code"], "第5000村民委员会", None)
+    assert "第5000村民委员会" in render.render(data, "html")[0].decode()
+    assert len(render.render(data, "png")[0]) <= chart.MAX_BYTES
+
+
 # — Excel ———————————————————————————————————————————————————————————————————
 
 

@@ -30,7 +30,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor, Twips
 from docx.text.paragraph import Paragraph
 from PIL import Image
 
@@ -95,6 +95,31 @@ def _indent(paragraph: Paragraph) -> None:
     ind = paragraph._p.get_or_add_pPr().find(qn("w:ind"))
     if ind is not None:
         ind.set(qn("w:firstLineChars"), "200")  # two characters whatever the size
+
+
+def _el(tag: str, parent=None, **attrs: str):
+    element = OxmlElement(tag)
+    for key, value in attrs.items():
+        element.set(qn(f"w:{key}"), value)
+    if parent is not None:
+        parent.append(element)
+    return element
+
+
+def _row_xml(values: Sequence[object], style_id: str, widths: Sequence[str] | None):
+    """<w:tr> of plain cells in the table's paragraph style, never split across pages."""
+    tr = _el("w:tr")
+    _el("w:cantSplit", _el("w:trPr", tr))
+    for i, value in enumerate(values):
+        tc = _el("w:tc", tr)
+        if widths and i < len(widths):
+            _el("w:tcW", _el("w:tcPr", tc), w=widths[i], type="dxa")
+        p = _el("w:p", tc)
+        _el("w:pStyle", _el("w:pPr", p), val=style_id)
+        t = _el("w:t", _el("w:r", p))
+        t.set(qn("xml:space"), "preserve")
+        t.text = str(value)
+    return tr
 
 
 class _Writer:
@@ -253,20 +278,17 @@ class _Writer:
             p = cell.paragraphs[0]
             p.style = TABLE_STYLE
             _run(p, str(text), HEITI, TABLE)
-        for values in rows:
-            row = table.add_row()
-            row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
-            for cell, text in zip(row.cells, values, strict=True):
-                p = cell.paragraphs[0]
-                p.style = TABLE_STYLE
-                p.add_run(str(text))
-        if widths_mm:
+        widths = [str(Mm(w).twips) for w in widths_mm] if widths_mm else None
+        if widths:
             table.autofit = False
-            for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=False):
-                col.set(qn("w:w"), str(Mm(w).twips))  # LibreOffice lays the table out by its grid
-            for row in table.rows:
-                for cell, w in zip(row.cells, widths_mm, strict=False):
-                    cell.width = Mm(w)
+            for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
+                col.set(qn("w:w"), w)  # LibreOffice lays the table out by its grid
+            for cell, w in zip(header.cells, widths, strict=False):
+                cell.width = Twips(int(w))
+        style_id = self.doc.styles[TABLE_STYLE].style_id
+        tbl = table._tbl
+        for values in rows:  # built as XML: python-docx's add_row and row.cells walk the whole table (quadratic)
+            tbl.append(_row_xml(values, style_id, widths))
         spacer = self.doc.add_paragraph()
         spacer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         self._last_table = (table, spacer)
