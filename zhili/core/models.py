@@ -146,4 +146,6 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["status", "run_after"], name="core_jobrun_due")]
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.key}"
+        from zhili.core.jobs import label_of  # the kinds' names, as the 后台任务 page shows them
+
+        return f"{label_of(self.kind)} {self.key}"
