@@ -169,3 +169,35 @@ def test_households_coverage_prints_its_line(backend):
     assert summary.group(1) == summary.group(2)  # the list's queries do not grow with the page
     assert len(lines) == 7 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
     assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
+
+
+BULLETIN_BUILD = re.compile(
+    rf"^bulletin-build: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) \d+ subdistricts, [\d,]+ villages.*"
+    r"queries: one snapshot \d+.*render 91 villages: docx .* xlsx .* md .* html .*"
+)
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+    ],
+)
+def test_bulletin_build_prints_its_line(backend):
+    proc = _bench(
+        "bulletin-build",
+        "--bb-villages",
+        "300",
+        "--bb-cases",
+        "3000",
+        "--bb-indicators",
+        "3",
+        "--repeat",
+        "1",
+        "--min-time",
+        "0.001",
+        database_url=PG_URL if backend == "postgresql" else None,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert BULLETIN_BUILD.match(proc.stdout.splitlines()[-1]), proc.stdout

@@ -22,7 +22,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from zhili.bulletins import render_common as rc
-from zhili.excel.writing import _width
+from zhili.excel.writing import display_width
 
 _num = rc.number
 
@@ -58,7 +58,7 @@ class _Book:
     ) -> None:
         ws = self.wb.add_worksheet(name[:31])
         ncols = max(len(headers), 1)
-        widths = [max(8, min(50, _width(str(h)) + 2)) for h in headers]
+        widths = [max(8, min(50, display_width(str(h)) + 2)) for h in headers]
         row = 0
         ws.set_row(row, 30)
         if ncols > 1:
@@ -66,7 +66,7 @@ class _Book:
         ws.write_string(row, 0, title, self.title)
         row += 1
         if note:
-            ws.set_row(row, 15 * max(1, -(-_width(note) // max(sum(widths), 40)) + 1))
+            ws.set_row(row, 15 * max(1, -(-display_width(note) // max(sum(widths), 40)) + 1))
             if ncols > 1:
                 ws.merge_range(row, 0, row, ncols - 1, "", self.note)
             ws.write_string(row, 0, note, self.note)
@@ -90,7 +90,7 @@ class _Book:
                     text = str(value)
                     ws.write_string(row, i, text)
                     if i < len(widths):
-                        widths[i] = max(widths[i], min(60, _width(text) + 2))
+                        widths[i] = max(widths[i], min(60, display_width(text) + 2))
             row += 1
         for i, w in enumerate(widths):
             ws.set_column(i, i, w)

@@ -31,7 +31,7 @@ _DATE = "yyyy-mm-dd"
 _DATETIME = "yyyy-mm-dd hh:mm:ss"
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     """Display width: CJK characters are two columns wide."""
     return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
 
@@ -120,7 +120,7 @@ def write_xlsx(
             fmt = wb.add_format({"num_format": num_format}) if num_format else None
             column_cell_fmts.append(fmt)
             header_text = headers[i] if i < len(headers) else ""
-            width = max(8, min(50, _width(str(header_text)) + 2))
+            width = max(8, min(50, display_width(str(header_text)) + 2))
             if spec in ("text", "id"):
                 width = max(width, 20)
             elif spec in ("date", "datetime"):
