@@ -431,3 +431,34 @@ def test_pages_send_and_show_the_log_without_keys(week, server, leader, as_perso
         assert not any(secret in text for text in logs)
         assert not any(secret in text for text in audit)
     assert as_persona("viewer").get(reverse("bulletins:deliveries")).status_code == 403
+
+
+def test_a_refused_connection_is_retried_and_a_dead_worker_leaves_the_part_uncertain(world, leader):
+    who, scope = leader
+    setup = queries.setup_of(world.sub)
+    setup.wecom_webhook_url = f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key=nobody-listens-1234"
+    setup.save()
+    snapshot = _snapshot(world.sub)
+    delivery.do_send(snapshot, Channel.WECOM, actor=who, scope=scope)
+    now = _now()
+    delivery.deliver_due(now)
+    md = _parts(snapshot, Channel.WECOM)["markdown"]
+    assert md.status == DeliveryStatus.RETRYING and md.log[-1]["outcome"] == "retry"
+    assert md.log[-1]["robot"] == "127.0.0.1:" + setup.wecom_webhook_url.split(":")[2].split("/")[0] + " ****1234"
+    # a worker claimed the part and died before it heard back: the part stays uncertain, never sent by itself
+    later = md.next_attempt_at
+    assert delivery.attempt(md.pk, later) == "retry"
+    md.refresh_from_db()
+    Delivery.objects.filter(pk=md.pk).update(
+        status=DeliveryStatus.UNCERTAIN,
+        log=[*md.log, {"at": later.isoformat(), "outcome": "sending", "errcode": None, "message": "", "rid": "x"}],
+    )
+    md.refresh_from_db()
+    assert delivery.in_flight(md, later) and not delivery.resendable(md)
+    gone = later + datetime.timedelta(minutes=5)
+    assert not delivery.in_flight(md, gone)
+    assert "发送过程中断" in delivery.waiting_sentence(md, gone)
+    attempts = md.attempts
+    delivery.deliver_due(gone)  # the image may now go (and finds nobody listening); the text is not tried again
+    md.refresh_from_db()
+    assert (md.status, md.attempts) == (DeliveryStatus.UNCERTAIN, attempts)
