@@ -181,6 +181,12 @@ ZHILI_PHOTO_MAX_MB = env.envint("ZHILI_PHOTO_MAX_MB", 15, minimum=1)
 # drawn from the region boundaries. Never an internet tile server by default.
 ZHILI_MAP_TILE_URL = env.envstr("ZHILI_MAP_TILE_URL", "")
 ZHILI_MAP_TILE_ATTRIBUTION = env.envstr("ZHILI_MAP_TILE_ATTRIBUTION", "")
+
+# Weekly bulletins to the chat groups (zhili.bulletins.robots): the robots used by every subdistrict whose bulletin
+# setup names none of its own. Empty: no robot (the setup must name one). Secrets: never logged or shown.
+ZHILI_WECOM_WEBHOOK_URL = env.envstr("ZHILI_WECOM_WEBHOOK_URL", "")
+ZHILI_DINGTALK_WEBHOOK_URL = env.envstr("ZHILI_DINGTALK_WEBHOOK_URL", "")
+ZHILI_DINGTALK_SECRET = env.envstr("ZHILI_DINGTALK_SECRET", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 
