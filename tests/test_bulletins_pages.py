@@ -23,7 +23,7 @@ def fake_render(monkeypatch):
     """The renderers are another part of the issue: when zhili/bulletins/render.py is not in this worktree, a
     stand-in with its contract — render(data, fmt) -> (bytes, filename, content type)."""
     try:
-        import zhili.bulletins.render  # noqa: F401
+        import zhili.bulletins.render
     except ImportError:
         module = types.ModuleType("zhili.bulletins.render")
 

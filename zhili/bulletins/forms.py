@@ -108,7 +108,7 @@ class WeightsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for key, label in scoring.COMPONENTS:
             self.fields[key] = forms.DecimalField(
-                label=label,
+                label=str(label),
                 min_value=0,
                 max_value=1000,
                 max_digits=7,

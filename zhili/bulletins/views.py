@@ -124,7 +124,7 @@ def _render_week(request: HttpRequest, snap: Snapshot, builds: bool, *, status: 
 @require_GET
 def week(request: HttpRequest, week: str) -> HttpResponse:
     """A week's bulletin: its newest version for its builders, its published one for everyone else."""
-    sub, _setup_, builds = _setup(request)
+    sub, _unused, builds = _setup(request)
     snap = queries.latest_version(sub, _week(week), drafts=builds)
     if snap is None:
         raise NotFound(_("该周的通报尚未发布。"))
@@ -134,7 +134,7 @@ def week(request: HttpRequest, week: str) -> HttpResponse:
 
 @require_GET
 def version(request: HttpRequest, week: str, version: int) -> HttpResponse:
-    sub, _setup_, builds = _setup(request)
+    sub, _unused, builds = _setup(request)
     snap = queries.get_version_or_404(sub, _week(week), version, drafts=builds)
     return _render_week(request, snap, builds)
 
@@ -167,7 +167,7 @@ def build(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def publish(request: HttpRequest, week: str, version: int) -> HttpResponse:
-    sub, _setup_, builds = _setup(request)
+    sub, _unused, builds = _setup(request)
     snap = queries.get_version_or_404(sub, _week(week), version, drafts=builds)
     actions.do_publish_snapshot(snap, actor=request.user, scope=request.scope)
     messages.success(request, _("已发布 %(week)s 通报第 %(v)s 版。") % {"week": snap.week, "v": snap.version})
@@ -177,7 +177,7 @@ def publish(request: HttpRequest, week: str, version: int) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, week: str, version: int, fmt: str) -> HttpResponse:
     """The bulletin as a file (rendered from its frozen data), audited."""
-    sub, _setup_, builds = _setup(request)
+    sub, _unused, builds = _setup(request)
     if fmt not in FORMAT_LABELS:
         raise NotFound(_("不存在或无权查看。"))
     snap = queries.get_version_or_404(sub, _week(week), version, drafts=builds)
