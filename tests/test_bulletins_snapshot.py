@@ -261,3 +261,50 @@ def test_the_setup_keeps_a_robots_address_left_empty_and_logs_it_masked(world, s
     with pytest.raises(Conflict):
         actions.do_update_setup(setup, {"issuer": "x"}, actor=leader, scope=scope, revision=setup.revision - 1)
     assert snapshot.build(setup, WEEK)["number"] == "太平通〔2020〕46号"
+
+
+def test_last_weeks_review_meeting_decisions_and_the_supervision_batches(world, setup):
+    from zhili.bulletins.models import Decision, DecisionStatus, ReviewMeeting
+    from zhili.cases.models import InspectionBatch
+    from zhili.people.models import Unit
+
+    assert snapshot.build(setup, WEEK)["decisions"] is None  # the demo held no review meeting
+    meeting = ReviewMeeting.objects.create(
+        region=world.sub, held_on=datetime.date(2020, 11, 4), week="2020-W44", title="第 45 周点评会"
+    )
+    ReviewMeeting.objects.create(region=world.sub, held_on=datetime.date(2020, 11, 12), week="2020-W45", title="下周的")
+    unit = Unit.objects.filter(region=world.sub).order_by("pk").first()
+    made = [
+        (DecisionStatus.OPEN, datetime.date(2020, 11, 10), None, world.kong),  # overdue on the 15th
+        (DecisionStatus.REPORTED, datetime.date(2020, 11, 30), unit, None),
+        (DecisionStatus.CLOSED, datetime.date(2020, 11, 6), None, world.yan),
+    ]
+    for i, (status, deadline, owner_unit, village) in enumerate(made):
+        Decision.objects.create(
+            meeting=meeting, text=f"督办事项{i}", status=status, deadline=deadline, unit=owner_unit, village=village
+        )
+    decisions = snapshot.build(setup, WEEK)["decisions"]
+    assert decisions["week"] == "2020-W45"
+    assert (decisions["total"], decisions["open"], decisions["reported"], decisions["closed"]) == (3, 1, 1, 1)
+    assert decisions["overdue"] == 1
+    assert [d["owner"] for d in decisions["items"]] == ["阎桥村", "孔家坊村", unit.name]
+    assert decisions["items"][0]["status_label"] == "已销号"
+
+    batches = snapshot.build(setup, WEEK)["supervision"]["batches"]
+    demo = InspectionBatch.objects.filter(subdistrict=world.sub).count()
+    InspectionBatch.objects.create(
+        subdistrict=world.sub,
+        name="第 20 轮集中督查",
+        issuer="区督查室",
+        received_on=datetime.date(2020, 11, 10),
+        due_on=datetime.date(2020, 11, 30),
+    )
+    after = snapshot.build(setup, WEEK)["supervision"]["batches"]
+    assert len(after) == len(batches) + 1 and demo >= 1
+    assert after[-1] == {
+        "name": "第 20 轮集中督查",
+        "issuer": "区督查室",
+        "received_on": "2020-11-10",
+        "items": 0,
+        "closed": 0,
+    }
