@@ -6,6 +6,7 @@ query, renders. The week page renders the snapshot's frozen data — nothing is 
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -90,6 +91,13 @@ def change_text(change: int | None) -> str:
     return _("持平")
 
 
+def _moment(text: str | None) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def _render_week(request: HttpRequest, snap: Snapshot, builds: bool, *, status: int = 200, errors=None, form=None):
     sub = snap.region
     versions = [s for s in queries.snapshots_of(sub, drafts=builds) if s.week == snap.week]
@@ -112,6 +120,7 @@ def _render_week(request: HttpRequest, snap: Snapshot, builds: bool, *, status: 
             "builds": builds,
             "downloads": _downloads(snap),
             "rows": rows,
+            "built_at": _moment(data.get("built_at")),
             "form": form or BuildForm(initial={"week": snap.week}),
             "errors": errors or [],
             "published": snap.status == SnapshotStatus.PUBLISHED,
