@@ -11,7 +11,7 @@ AREAS = [
     ("cases", _("网格事件"), "cases:list", "all"),
     ("projects", _("项目与税源"), "projects:home", "readers"),
     ("works", _("公共工程"), "works:list", "readers"),
-    ("bulletins", _("通报"), None, "all"),
+    ("bulletins", _("通报"), "bulletins:archive", "readers"),
     ("households", _("民生户籍"), "households:list", "readers"),
     ("party", _("党建"), "party:overview", "readers"),
     ("regions", _("区划网格"), "region_index", "all"),
