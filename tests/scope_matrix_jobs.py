@@ -1,4 +1,4 @@
-"""Scope-matrix rows of the 后台任务 page (bjobs): the lead appends ROWS to tests/scope_matrix.py."""
+"""Scope-matrix rows of the 后台任务 page (issue 15), appended to tests/scope_matrix.py's ROWS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scope-matrix rows of the bulletins' delivery pages (issue 15, brobot): the delivery log, a part's 重新发送 and
+"""Scope-matrix rows of the bulletins' delivery pages (issue 15): the delivery log, a part's 重新发送 and
 a week's 推送到群 — only those who build the bulletins (policy.build_bulletins: the subdistrict's leaders and
 administrators, the office in charge; the demo names no office, so of the personas only the leader)."""
 

@@ -1,5 +1,5 @@
-"""Scope-matrix rows of the weekly bulletin's pages (issue 15, bsnap): the archive, a published week, a draft, build,
-publish, downloads and the setup. Appended to tests/scope_matrix.py's ROWS at merge."""
+"""Scope-matrix rows of the weekly bulletin's pages (issue 15): the archive, a published week, a draft, build,
+publish, downloads and the setup. Appended to tests/scope_matrix.py's ROWS."""
 
 from __future__ import annotations
 
