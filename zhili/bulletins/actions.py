@@ -208,6 +208,11 @@ def do_publish_snapshot(snap: Snapshot, *, actor: Person | None, scope: Scope) -
             "superseded": [None, ", ".join(str(o.version) for o in superseded)] if superseded else [None, ""],
         },
     )
+    if setup.send_on_publish:  # queued in the same transaction: the worker sends them once it is committed
+        from zhili.bulletins import delivery
+
+        for channel in delivery.configured_channels(setup):
+            delivery.do_send(snap, channel, actor=actor, scope=scope)
     return snap
 
 

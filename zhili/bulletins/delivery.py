@@ -78,6 +78,16 @@ def part_order(part: str) -> tuple[int, int]:
     return (1, 0) if part == "image" else (2, 0)
 
 
+def configured_channels(setup: Any) -> list[str]:
+    """The chat groups the setup (or the environment, when the setup names none) has a robot for."""
+    channels = []
+    if setup.wecom_webhook_url or getattr(settings, "ZHILI_WECOM_WEBHOOK_URL", ""):
+        channels.append(Channel.WECOM.value)
+    if setup.dingtalk_webhook_url or getattr(settings, "ZHILI_DINGTALK_WEBHOOK_URL", ""):
+        channels.append(Channel.DINGTALK.value)
+    return channels
+
+
 def robot_for(region: Region, channel: str) -> robots.WeCom | robots.DingTalk | None:
     """The subdistrict's robot for `channel`: its bulletin setup's, else the environment's (ZHILI_WECOM_WEBHOOK_URL;
     ZHILI_DINGTALK_WEBHOOK_URL with ZHILI_DINGTALK_SECRET); None when neither names one. ValueError (a Chinese

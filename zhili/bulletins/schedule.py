@@ -17,11 +17,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhili.bulletins.models import BulletinSetup, Channel, Snapshot, SnapshotStatus
+from zhili.bulletins.models import BulletinSetup, Snapshot, SnapshotStatus
 from zhili.core import jobs
 from zhili.core.models import JobRun
 
@@ -76,20 +75,11 @@ def weekly(now: datetime.datetime) -> int:
     return enqueued
 
 
-def configured_channels(setup: BulletinSetup) -> list[str]:
-    """The chat groups the setup (or the environment, when the setup names none) has a robot for."""
-    channels = []
-    if setup.wecom_webhook_url or getattr(settings, "ZHILI_WECOM_WEBHOOK_URL", ""):
-        channels.append(Channel.WECOM.value)
-    if setup.dingtalk_webhook_url or getattr(settings, "ZHILI_DINGTALK_WEBHOOK_URL", ""):
-        channels.append(Channel.DINGTALK.value)
-    return channels
-
-
 @jobs.handler(KIND, label=_("生成并发布周通报"))
 def build_week(run: JobRun) -> dict[str, Any]:
-    """Build and publish the run's week as the subdistrict's administrator, then send it if the setup says so."""
-    from zhili.bulletins import actions, delivery
+    """Build and publish the run's week as the subdistrict's administrator (publishing queues its messages to the
+    chat groups when the setup says so: actions.do_publish_snapshot)."""
+    from zhili.bulletins import actions
     from zhili.imports.cli import township_admin
     from zhili.people.scope import scope_for
 
@@ -106,9 +96,5 @@ def build_week(run: JobRun) -> dict[str, Any]:
     if snapshot is None:  # each is its own transaction: a retry after publishing goes on to sending
         draft = actions.do_build_snapshot(setup, week, actor=actor, scope=scope)
         snapshot = actions.do_publish_snapshot(draft, actor=actor, scope=scope)
-    sent = []
-    if setup.send_on_publish:
-        for channel in configured_channels(setup):
-            delivery.do_send(snapshot, channel, actor=actor, scope=scope)
-            sent.append(channel)
+    sent = sorted(set(snapshot.deliveries.values_list("channel", flat=True)))
     return {"snapshot": snapshot.pk, "version": snapshot.version, "built": built, "sent": sent}
