@@ -197,7 +197,10 @@ def _targets(sub: Region, year: int, as_of: datetime.date, villages: history.Vil
         key = {RED: "red", OVERDUE: "red", YELLOW: "yellow", GREEN: "green", DONE: "done"}.get(state)
         if key:
             village_lights[vid][key] += 1
-    _scheme, ranked = ranking.rank(sub, year, as_of)
+    # one computation for the lights and the ranking when the ranking would count the same villages (it counts
+    # those of its window's end: as_of, unless an ISO week runs into the next calendar year)
+    same_day = engine.year_window(year, as_of).end == as_of
+    _scheme, ranked = ranking.rank(sub, year, as_of, computed=computed if same_day else None)
     scores = {r.subject.pk: scoring.capped(r.score) for r in ranked}
     summary = {
         "indicators": counts["indicators"],

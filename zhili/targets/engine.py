@@ -235,7 +235,8 @@ def compute(
     # The villages as they were on the window's last day: the whole subdistrict's figure adds up every one of
     # them, whoever looks (one query, which also reads the few villages merged away by then); cells are made
     # for `villages` only, each counting its own records and its predecessors'.
-    everyone = history.on_day(sub, window.end) if whole else None
+    given_all = all_villages_given and isinstance(villages, history.Villages) and villages.on == window.end
+    everyone = (villages if given_all else history.on_day(sub, window.end)) if whole else None
     if isinstance(villages, history.Villages) and villages.on == window.end:
         asked = villages
     else:
@@ -280,11 +281,14 @@ def compute(
     computed = computed_values(indicators, all_villages, window)
     computed_whole = computed_whole_values(indicators, sub, window) if whole else {}
 
+    spans = {ind.pk: (ind.task.start, ind.due) for ind in indicators}  # once an indicator, not once a cell
+
     def cell(ind: Indicator, actual, target) -> Cell:
         if ind.target_state == TargetState.PENDING:  # rolled over, its target not filled in yet: no light
             target = None
         pct = lights.completion(actual, target, ind.baseline if target == ind.target else None, ind.direction)
-        return Cell(target, actual, pct, lambda: lights.evaluate(pct, ind.task.start, ind.due, today, rule))
+        start, due = spans[ind.pk]
+        return Cell(target, actual, pct, lambda: lights.evaluate(pct, start, due, today, rule))
 
     whole_cells: dict[int, Cell] = {}
     village_cells: dict[tuple[int, int], Cell] = {}

@@ -40,8 +40,16 @@ class Ranked:
 
 
 def rank(
-    sub: Region, year: int, today: datetime.date, subject: str = "villages"
+    sub: Region,
+    year: int,
+    today: datetime.date,
+    subject: str = "villages",
+    *,
+    computed: engine.Computed | None = None,
 ) -> tuple[RankingScheme | None, list[Ranked]]:
+    """`computed`: the villages' figures when the caller already has them — `engine.compute(sub, year, today,
+    villages, all_villages_given=True)` with `villages` = `history.on_day(sub, year_window(year, today).end)` and
+    every indicator of the year (the weekly bulletin: the lights and the ranking from one computation)."""
     scheme = RankingScheme.objects.filter(region=sub, year=year, subject=subject).first()
     if scheme is None:
         return None, []
@@ -50,9 +58,10 @@ def rank(
     if subject == "villages":
         # the villages as they were on the year's last day counted (a successor, with its predecessors' figures)
         subjects = history.on_day(sub, engine.year_window(year, today).end)
-        computed = engine.compute(
-            sub, year, today, subjects, whole=False, indicators=indicators, all_villages_given=True
-        )
+        if computed is None:
+            computed = engine.compute(
+                sub, year, today, subjects, whole=False, indicators=indicators, all_villages_given=True
+            )
         cells = computed.village
     else:
         subjects = list(Unit.objects.active().filter(region=sub).order_by("code"))
