@@ -13,7 +13,7 @@ from tests.bulletins_sample import sample
 from tests.conftest import person
 from zhili.bulletins import meeting_queries as mq
 from zhili.bulletins import meetings
-from zhili.bulletins.models import Decision, DecisionStatus, ReviewMeeting, Snapshot, SnapshotStatus
+from zhili.bulletins.models import Decision, DecisionStatus, Delivery, ReviewMeeting, Snapshot, SnapshotStatus
 from zhili.core.errors import Conflict, Invalid, Refused
 from zhili.core.models import AuditEntry
 from zhili.people.models import Unit
@@ -34,7 +34,15 @@ def _clean(world) -> None:
     ReviewMeeting.objects.filter(region=world.sub).delete()
 
 
+def _no_bulletin(world, week) -> None:
+    """The week as if never built (the demo builds every week when the snapshot half is there)."""
+    Delivery.objects.filter(snapshot__region=world.sub, snapshot__week=week).delete()
+    Snapshot.objects.filter(region=world.sub, week=week).delete()
+
+
 def _snapshot(world, week=WEEK, *, version=1, status=SnapshotStatus.PUBLISHED, data=None) -> Snapshot:
+    if version == 1:
+        _no_bulletin(world, week)
     monday, sunday = mq.week_span(week)
     return Snapshot.objects.create(
         region=world.sub,
@@ -110,6 +118,7 @@ def test_a_meeting_takes_the_latest_published_version(world):
 
 def test_a_week_without_a_bulletin_gives_an_empty_agenda(world, as_persona):
     _clean(world)
+    _no_bulletin(world, "2020-W44")
     meeting = _meeting(world, week="2020-W44", held_on=datetime.date(2020, 11, 3))
     assert meeting.agenda == []
     page = as_persona("leader").get(f"/bulletins/meetings/{meeting.pk}/").content.decode()

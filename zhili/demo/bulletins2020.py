@@ -95,9 +95,9 @@ def _plan(rng: random.Random, deadline: datetime.date, today: datetime.date) -> 
     """(report day, close day) of an item, either None while it has not happened by `today`."""
     report = deadline + datetime.timedelta(days=rng.choice([-3, -2, -1, 0, 0, 1, 3]))
     close = report + datetime.timedelta(days=rng.randint(1, 3))
-    if deadline >= today - datetime.timedelta(days=10):  # recent: some not yet reported, some overdue
-        fate = rng.random()
-        if fate < 0.35:
+    if deadline >= today - datetime.timedelta(days=21):  # recent: some not yet reported (a few overdue), some
+        fate = rng.random()  # reported and waiting for 销号, the rest closed
+        if fate < 0.3:
             return None, None
         if fate < 0.7:
             close = None  # type: ignore[assignment]
@@ -221,3 +221,12 @@ def load(
             plans[decision.pk] = _plan(rng, deadline, today)
             summary.add("decisions")
     advance(today)
+
+
+def without_bulletins(sub: Region) -> None:
+    """The subdistrict as if no week had been built: the demo's bulletins (and any delivery log) taken away, its
+    meetings and their items kept — for tests that build weeks from nothing. Rolled back with the test."""
+    from zhili.bulletins.models import Delivery, Snapshot
+
+    Delivery.objects.filter(snapshot__region=sub).delete()
+    Snapshot.objects.filter(region=sub).delete()
