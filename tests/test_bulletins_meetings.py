@@ -391,6 +391,12 @@ def test_the_demo_year_of_meetings(world):
     old = decisions.filter(deadline__lt=datetime.date(2020, 10, 1))
     assert not old.exclude(status=DecisionStatus.CLOSED).exists()
     assert decisions.filter(status=DecisionStatus.OPEN, deadline__lt=datetime.date(2020, 11, 20)).exists()
+    kong = decisions.get(text=bulletins2020.KONG_TEXT)
+    assert (
+        kong.village == world.kong
+        and kong.status == DecisionStatus.OPEN
+        and kong.deadline >= datetime.date(2020, 11, 20)
+    )
     for d in decisions.exclude(closed_by=None):
         assert d.closed_by_id != d.reported_by_id
     before = (ReviewMeeting.objects.count(), Decision.objects.count(), AuditEntry.objects.count())

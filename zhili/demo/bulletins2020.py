@@ -5,7 +5,8 @@ order: the 督办 items decided earlier move on as time did (reported by their o
 deadline, confirmed by a leader a day or three later — old ones closed, recent ones open or reported, a few
 overdue); the week's bulletin is built and published through the bulletins' own actions; the next Monday (or
 Tuesday) a review meeting (点评会) reviews it, its agenda drawn from that bulletin, and decides 2–4 items drawn from
-its laggards and red list, owned by offices or villages, due a week or two later. Week 44 is corrected once (a
+its laggards and red list, owned by offices or villages, due a week or two later; the last one also gives 孔家坊村
+(demo-village's) an item still open, for its secretary to report done from his phone. Week 44 is corrected once (a
 second version with its note). Without the snapshot actions (`zhili.bulletins.actions`) the meetings and their
 items are still made, their agenda empty and their items drawn from the villages and indicators themselves.
 
@@ -33,6 +34,8 @@ YEAR = 2020
 CORRECTED_WEEK = "2020-W44"
 CORRECTION_NOTE = "补录孔家坊村两件事件的结案时间"
 NOTE = "演示数据：会议纪要从略。"
+KONG = "孔家坊村"  # demo-village's village: the last meeting gives it an item to report 办结 from his phone
+KONG_TEXT = "孔家坊村补齐第一网格巡查记录，书面说明两件逾期事件的原因"
 LAGGARD_TEXTS = [
     "{name}对照通报查找差距，一周内补齐网格巡查记录",
     "{name}清理逾期未结事件，逐件说明原因",
@@ -159,6 +162,7 @@ def load(
                 Decision.objects.filter(pk=d.pk).update(closed_at=_at(close_day, 10))
                 summary.add("decisions closed")
 
+    last_meeting = None
     for week in weeks:
         _monday, sunday = mq.week_span(week)  # type: ignore[misc]
         held_on = sunday + datetime.timedelta(days=rng.choice([1, 1, 1, 2]))
@@ -178,7 +182,7 @@ def load(
                 summary.add("bulletin corrections")
         if held_on > today:
             continue
-        meeting = meetings.do_hold_meeting(
+        meeting = last_meeting = meetings.do_hold_meeting(
             setup,
             week=week,
             held_on=held_on,
@@ -220,6 +224,17 @@ def load(
             )
             plans[decision.pk] = _plan(rng, deadline, today)
             summary.add("decisions")
+    kong = next((v for v in current if v.name == KONG), None)
+    if last_meeting is not None and kong is not None:
+        meetings.do_add_decision(
+            last_meeting,
+            text=KONG_TEXT,
+            village=kong,
+            deadline=last_meeting.held_on + datetime.timedelta(days=7),
+            actor=leader,
+            scope=scope,
+        )
+        summary.add("decisions")
     advance(today)
 
 
