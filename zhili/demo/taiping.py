@@ -17,6 +17,7 @@ from django.db import transaction
 from zhili.core import audit
 from zhili.core.models import SiteFlag
 from zhili.demo import (
+    bulletins2020,
     cases2020,
     duty2020,
     households2020,
@@ -389,6 +390,8 @@ def load() -> Summary:
     # Party branches, members, a year of meetings, the integrity talks 4.4.1.1 counts, the 头雁 roster
     # (zhili/demo/party2020.py).
     party2020.load(summary, sub=sub, villages=villages, people=demo_people, leaders=leaders)
+    # A year of weekly bulletins, each reviewed by a 点评会 with its 督办 items (zhili/demo/bulletins2020.py).
+    bulletins2020.load(summary, sub=sub, villages=villages, people=demo_people, leaders=leaders)
 
     if not SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         SiteFlag.objects.create(key=DEMO_FLAG, value=datetime.date.today().isoformat())
