@@ -2220,6 +2220,6 @@ ROWS += [
 
 # The bulletins' pages (issue 15): each part's rows in a module of its own, which imports Row and the personas from
 # this one (so they are appended last, when everything above is defined).
-from tests import scope_matrix_bulletins, scope_matrix_deliveries, scope_matrix_jobs  # noqa: E402
+from tests import scope_matrix_bulletins, scope_matrix_deliveries, scope_matrix_jobs, scope_matrix_meetings  # noqa: E402
 
-ROWS += scope_matrix_bulletins.ROWS + scope_matrix_deliveries.ROWS + scope_matrix_jobs.ROWS
+ROWS += scope_matrix_bulletins.ROWS + scope_matrix_deliveries.ROWS + scope_matrix_jobs.ROWS + scope_matrix_meetings.ROWS

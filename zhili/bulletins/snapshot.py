@@ -20,8 +20,8 @@ from django.db.models.functions import Substr
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from zhili.bulletins import scoring
-from zhili.bulletins.models import BulletinSetup, Decision, DecisionStatus, Snapshot, SnapshotStatus
+from zhili.bulletins import meeting_queries, scoring
+from zhili.bulletins.models import BulletinSetup, Snapshot, SnapshotStatus
 from zhili.bulletins.shape import SCHEMA
 from zhili.cases.models import Case, InspectionBatch, Patrol, State
 from zhili.core import clock
@@ -219,12 +219,6 @@ def _code_key(code: str) -> list[tuple[int, int, str]]:
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-]", code)]
 
 
-def _owner(d: Decision) -> str:
-    if d.unit is not None:
-        return d.unit.name
-    return d.village.name if d.village is not None else ""
-
-
 def _ledgers(sub: Region, as_of: datetime.date, start, end) -> dict:
     """Active ledgers, those changed in the week, rows added in it, and the stale ones (no row changed in the
     STALE_DAYS before the week's end): one query."""
@@ -308,36 +302,9 @@ def _tax(sub: Region, as_of: datetime.date) -> dict | None:
 
 
 def _decisions(sub: Region, week: str, as_of: datetime.date) -> dict | None:
-    """上周点评会议定事项办结情况: the decisions of the meetings held in the week before, by status (one query)."""
-    prev = previous_week(week)
-    _y, _n, monday, sunday = parse_week(prev)
-    items = list(
-        Decision.objects.filter(meeting__region=sub, meeting__held_on__gte=monday, meeting__held_on__lte=sunday)
-        .select_related("unit", "village")
-        .order_by("deadline", "pk")
-    )
-    if not items:
-        return None
-    labels = dict(DecisionStatus.choices)
-    by = {s: sum(1 for d in items if d.status == s) for s in DecisionStatus.values}
-    return {
-        "week": prev,
-        "total": len(items),
-        "closed": by[DecisionStatus.CLOSED],
-        "reported": by[DecisionStatus.REPORTED],
-        "open": by[DecisionStatus.OPEN],
-        "overdue": sum(1 for d in items if d.status != DecisionStatus.CLOSED and d.deadline < as_of),
-        "items": [
-            {
-                "text": d.text,
-                "owner": _owner(d),
-                "deadline": f"{d.deadline:%Y-%m-%d}",
-                "status": d.status,
-                "status_label": str(labels[d.status]),
-            }
-            for d in items
-        ],
-    }
+    """上周点评会议定事项办结情况: the items decided by the meeting held during this week, which reviewed the week
+    before (meeting_queries.decisions_summary, the rule the meetings' pages use)."""
+    return meeting_queries.decisions_summary(sub, previous_week(week), today=as_of)
 
 
 def _supervision(sub: Region, start, end) -> dict:
