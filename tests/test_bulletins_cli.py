@@ -28,6 +28,15 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+@pytest.fixture
+def world(world):
+    """The demo's world without its year of bulletins: these tests build their weeks from nothing."""
+    from zhili.demo.bulletins2020 import without_bulletins
+
+    without_bulletins(world.sub)
+    return world
+
+
 def test_build_makes_a_draft_and_writes_the_file(world, tmp_path, fake_render):  # noqa: F811
     target = tmp_path / "week.md"
     said = run("build", "--week", WEEK, "-o", str(target), "--user", "demo-leader")

@@ -49,6 +49,15 @@ def _markdown(data, *, limit_bytes):
     return [*parts, current]
 
 
+@pytest.fixture
+def world(world):
+    """The demo's world without its year of bulletins: these tests build their weeks from nothing."""
+    from zhili.demo.bulletins2020 import without_bulletins
+
+    without_bulletins(world.sub)
+    return world
+
+
 @pytest.fixture(autouse=True)
 def renderers(monkeypatch):
     md = types.ModuleType("zhili.bulletins.render_md")

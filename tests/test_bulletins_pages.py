@@ -19,6 +19,15 @@ WEEK = "2020-W46"
 
 
 @pytest.fixture
+def world(world):
+    """The demo's world without its year of bulletins: these tests build their weeks from nothing."""
+    from zhili.demo.bulletins2020 import without_bulletins
+
+    without_bulletins(world.sub)
+    return world
+
+
+@pytest.fixture
 def fake_render(monkeypatch):
     """The renderers are another part of the issue: when zhili/bulletins/render.py is not in this worktree, a
     stand-in with its contract — render(data, fmt) -> (bytes, filename, content type)."""

@@ -351,6 +351,7 @@ def test_retry_from_the_page_is_audited(world_runs, as_persona):
 
 def test_the_worker_prints_a_line_per_run(world_runs, monkeypatch):
     monkeypatch.setattr(jobs, "fresh_connection", lambda: None)  # it would close the test's transaction
+    _setup(world_runs, scheduled=False)  # no weekly bulletin among the runs counted
     jobs.enqueue("test.ok", "w1")
     jobs.enqueue("test.refuse", "w2", max_attempts=1)
     out = io.StringIO()
