@@ -31,6 +31,14 @@ SAMPLED = {
     re.compile(r"^/households/\?"): 15,  # the list's filter combinations the coverage pages link
     re.compile(r"^/households/rounds/(targets/)?\d+/"): 10,
     re.compile(r"^/duty/attendance/"): 10,
+    re.compile(r"^/ledgers/[^/]+/rows/\d+/"): 25,  # a village's rows of a ledger (hundreds in the demo)
+    re.compile(r"^/party/meetings/\d+/"): 12,  # a branch's year of meetings
+    # a year of weekly bulletins (the demo's 46 weeks), each with its versions and four downloads
+    re.compile(r"^/bulletins/\d{4}-W\d{2}/$"): 4,
+    re.compile(r"^/bulletins/\d{4}-W\d{2}/v\d+/$"): 4,
+    re.compile(r"^/bulletins/\d{4}-W\d{2}/v\d+/bulletin\."): 8,
+    re.compile(r"^/bulletins/meetings/\d+/"): 6,
+    re.compile(r"^/bulletins/meetings/decisions/\d+/"): 10,
 }
 
 
@@ -116,6 +124,12 @@ def _read(response) -> str:
         return "\n".join(
             str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None
         )
+    if "wordprocessingml" in kind:  # a bulletin's .docx: its paragraphs and table cells
+        from docx import Document
+
+        doc = Document(io.BytesIO(content))
+        cells = (c.text for t in doc.tables for r in t.rows for c in r.cells)
+        return "\n".join([*(p.text for p in doc.paragraphs), *cells])
     if kind.startswith("image/"):
         return ""  # a case photo: no text to leak (the copies shown carry no EXIF)
     if kind.startswith(("text/", "application/json", "application/yaml")):

@@ -239,7 +239,7 @@ def test_5000_villages_render_in_every_format():
     assert last[:6] == ["5000", "第5000村民委员会", "—", "—", "—", "—"]
     wb = openpyxl.load_workbook(io.BytesIO(render.render(data, "xlsx")[0]), read_only=True)
     rows = list(wb["排名"].iter_rows(values_only=True))
-    assert len(rows) == 3 + 5000 and rows[-1][:4] == (5000, data["villages"][-1]["code"], "第5000村民委员会", None)
+    assert len(rows) == 3 + 5000 and rows[-1][:3] == (5000, "第5000村民委员会", None)
     assert "第5000村民委员会" in render.render(data, "html")[0].decode()
     assert len(render.render(data, "png")[0]) <= chart.MAX_BYTES
 
@@ -260,19 +260,19 @@ def test_xlsx_ranking_sheet_is_the_data_as_numbers(n):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "太平街道工作周通报 2020-W40 综合排名"
     assert "目标任务完成 60" in rows[1][0] and data["formula"]["text"] in rows[1][0]
-    assert rows[2][:4] == ("名次", "村代码", "村（社区）", "得分")
-    assert rows[2][4] == "目标任务完成（权重 60）"
+    assert rows[2][:3] == ("名次", "村（社区）", "得分")  # names, as the published ranking shows them; no codes
+    assert rows[2][3] == "目标任务完成（权重 60）"
     body_rows = rows[3:]
     assert len(body_rows) == n
     weights = {c["key"]: Decimal(c["weight"]) for c in data["formula"]["components"]}
     for row, v in zip(body_rows, data["villages"], strict=True):
         assert row[0] == v["rank"] and isinstance(row[0], int)
-        assert row[1] == v["code"] and row[2] == v["name"]
-        assert isinstance(row[3], int | float) and Decimal(str(row[3])) == Decimal(v["score"])
+        assert row[1] == v["name"]
+        assert isinstance(row[2], int | float) and Decimal(str(row[2])) == Decimal(v["score"])
         for i, key in enumerate(weights):  # each component a number beside its weight, so the score can be recomputed
             value = v["components"][key]
-            assert row[4 + i] is None if value is None else Decimal(str(row[4 + i])) == Decimal(value)
-        assert row[7] == v["previous_rank"] and row[8] == v["change"]
+            assert row[3 + i] is None if value is None else Decimal(str(row[3 + i])) == Decimal(value)
+        assert row[6] == v["previous_rank"] and row[7] == v["change"]
     cases = list(wb["事件"].iter_rows(values_only=True))
     assert cases[-1][1] == "全街道" and cases[-1][2] == data["cases"]["new"]
     assert cases[-1][6] == pytest.approx(float(data["cases"]["on_time_rate"]))

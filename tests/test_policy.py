@@ -389,7 +389,7 @@ CASES = [
     (
         "read Taiping's published bulletins",
         lambda w, s: policy.read_bulletins(s, w.sub),
-        ("leader", "economy", "urban", "civil", "viewer", "village", "outsider"),
+        ("leader", "economy", "urban", "civil", "viewer", "village", "grid", "outsider"),
     ),
     (
         "build, publish, correct and send the bulletins",

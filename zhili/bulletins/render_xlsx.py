@@ -126,7 +126,6 @@ def _write(book: _Book, data: dict) -> None:
         note,
         [
             _("名次"),
-            _("村代码"),
             _("村（社区）"),
             _("得分"),
             *(_("%(label)s（权重 %(weight)s）") % c for c in comps),
@@ -136,7 +135,6 @@ def _write(book: _Book, data: dict) -> None:
         [
             [
                 v["rank"],
-                v["code"],
                 v["name"],
                 _num(v["score"]),
                 *(_num(v["components"].get(c["key"])) for c in comps),

@@ -465,10 +465,11 @@ def read_party(scope: Scope, region: Region) -> bool:
 
 
 def read_bulletins(scope: Scope, subdistrict: Region) -> bool:
-    """Read a subdistrict's published weekly bulletins: whoever reads the subdistrict, and the cadres of its
-    villages — they are ranked in it (宣传典型、鞭策后进 works only if the villages see it)."""
+    """Read a subdistrict's published weekly bulletins: whoever reads the subdistrict or anything in it — its
+    villages' cadres and grid inspectors too: the villages are ranked in it (宣传典型、鞭策后进 works only if the
+    villages see it), and it is what their chat groups receive."""
     path = subdistrict.path
-    return scope.can_read(path) or any(p.startswith(path) for p in scope.cadre_paths)
+    return scope.can_read(path) or any(p.startswith(path) for p in scope.read_paths)
 
 
 def build_bulletins(scope: Scope, setup: Any) -> bool:
