@@ -76,6 +76,7 @@ def archive(request: HttpRequest) -> HttpResponse:
             "builds": builds,
             "form": form,
             "configures": policy.configure_bulletins(request.scope, sub),
+            "reviews": request.scope.can_read(sub.path),  # the review meetings name every village: its readers
         },
     )
 
