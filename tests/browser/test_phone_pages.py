@@ -26,7 +26,7 @@ WIDTH = PHONE_390["viewport"]["width"]
 LIMIT = 170  # pages per persona: every kind each persona reaches is well under this (the leader: 138 with households, party, duty)
 SECONDS = 60  # the crawl of one persona must stay under a minute on a shared machine
 SKIP = re.compile(
-    r"^/(static|media|api|open311|admin|logout|i18n)/|\.(xlsx|json|csv|zip|pdf|png|jpe?g)$|/photos/|/evidence/"
+    r"^/(static|media|api|open311|admin|logout|i18n)/|\.(xlsx|docx|md|json|csv|zip|pdf|png|jpe?g)$|/bulletin\.html$|/photos/|/evidence/"
     r"|/reveal/"
 )
 SHOTS = os.environ.get("ZHILI_PHONE_SHOTS")  # set: a screenshot of every page crawled, to look at
@@ -38,7 +38,9 @@ def kind(path_and_query: str) -> str:
     """One sample per kind of page: numbers, region codes and a ledger's code stand for any; a query keeps only
     its keys (?tab=… is a different view, ?page=2 is the same kind)."""
     parts = urlsplit(path_and_query)
-    path = re.sub(r"/\d+(?=/|$)", "/N", parts.path)
+    path = re.sub(r"/\d{4}-W\d{2}(?=/|$)", "/W", parts.path)  # a bulletin's week
+    path = re.sub(r"/v\d+(?=/|$)", "/vN", path)  # … and its version
+    path = re.sub(r"/\d+(?=/|$)", "/N", path)
     path = re.sub(r"^/ledgers/(?!new/|definitions/)[^/]+/", "/ledgers/L/", path)
     keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair and not pair.startswith("page=")})
     return path + ("?" + "&".join(keys) if keys else "")
@@ -104,7 +106,7 @@ def crawl_fits(b, persona: str, start: list[str]) -> tuple[list[str], list[str]]
                 *("/duty/", "/duty/attendance/N/?month", "/duty/attendance/N/N/?month"),
                 *("/party/", "/party/branches/N/", "/party/branches/N/meetings/new/", "/party/talks/"),
                 *("/households/", "/households/N/", "/households/N/visit/", "/households/coverage/"),
-                "/households/failing/",
+                *("/households/failing/", "/bulletins/", "/bulletins/W/", "/bulletins/meetings/decisions/"),
             ],
         ),
         ("demo-grid", ["/cases/", "/cases/N/", "/cases/report/", "/cases/patrol/", "/regions/N/"]),
@@ -114,6 +116,7 @@ def crawl_fits(b, persona: str, start: list[str]) -> tuple[list[str], list[str]]
                 *("/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/targets/ranking/"),
                 *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/", "/cases/stats/", "/audit/", "/people/"),
                 *("/party/", "/party/branches/N/", "/party/talks/", "/party/geese/"),
+                *("/bulletins/", "/bulletins/W/", "/bulletins/meetings/", "/bulletins/meetings/N/"),
             ],
         ),
     ],
