@@ -229,7 +229,7 @@ def do_export_snapshot(snap: Snapshot, fmt: str, *, actor: Person | None, scope:
     require(may_read(scope, snap), _("无权下载该通报。"))
     if fmt not in FORMATS:
         raise Invalid(_("不支持的格式“%(fmt)s”。") % {"fmt": fmt})
-    from zhili.bulletins import render  # type: ignore[attr-defined]  # the renderers' module (another part)
+    from zhili.bulletins import render
 
     content, filename, content_type = render.render(snap.data, fmt)
     audit.record(actor, "bulletins.snapshot.export", snap, changes={"format": [None, fmt], "file": [None, filename]})
