@@ -164,7 +164,7 @@ def delivery_log(scope: Scope, sub: Region, limit: int = 300) -> list[Delivery]:
 
 
 @transaction.atomic
-def do_send(snapshot: Snapshot, channel: str, *, actor: Person, scope: Scope) -> list[Delivery]:
+def do_send(snapshot: Snapshot, channel: str, *, actor: Person | None, scope: Scope) -> list[Delivery]:
     """Queue a published bulletin for a chat group: its parts for `channel`, made once (a second call returns the
     parts there are, and sends nothing again). The worker sends them; the delivery log shows how it went."""
     setup = queries.setup_of(snapshot.region)
