@@ -63,7 +63,7 @@ ROWS = [
         {"leader": OK},
         default=DENIED,
         method="POST",
-        data=lambda w: {"week": "2020-W45"},
+        data=lambda w: {"week": "2020-W47"},  # the week under way (the demo built the weeks that ended)
     ),
     Row(
         "publish a draft",

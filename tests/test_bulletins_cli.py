@@ -28,6 +28,9 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+pytestmark = pytest.mark.django_db
+
+
 @pytest.fixture
 def world(world):
     """The demo's world without its year of bulletins: these tests build their weeks from nothing."""

@@ -49,6 +49,9 @@ def _markdown(data, *, limit_bytes):
     return [*parts, current]
 
 
+pytestmark = pytest.mark.django_db
+
+
 @pytest.fixture
 def world(world):
     """The demo's world without its year of bulletins: these tests build their weeks from nothing."""

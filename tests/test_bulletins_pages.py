@@ -17,6 +17,8 @@ from zhili.people.scope import scope_for
 
 WEEK = "2020-W46"
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def world(world):

@@ -24,6 +24,8 @@ from zhili.people.scope import scope_for
 
 WEEK = "2020-W46"  # 2020-11-09 … 11-15, before the demo's day (2020-11-20)
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def world(world):
