@@ -68,6 +68,7 @@ LAYERS = {  # an app may import the apps of lower layers (and, at runtime, no hi
     "party": 4,
     "projects": 4.5,  # enterprises' requests are cases (the cases loop), so projects sits above cases
     "households": 4.5,  # findings become cases (the cases loop)
+    "reports": 4.9,  # upward forms filled from every app: reads targets, cases, ledgers, projects, households
     "bulletins": 4.8,  # a week of every app frozen: reads targets, cases, ledgers, projects, households
     "api": 5,
     "demo": 6,

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "zhili.duty",
     "zhili.party",
     "zhili.bulletins",
+    "zhili.reports",
     "zhili.api",
     "zhili.demo",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("duty/", include("zhili.duty.urls")),
     path("party/", include("zhili.party.urls")),
     path("bulletins/", include("zhili.bulletins.urls")),
+    path("reports/", include("zhili.reports.urls")),
     # 民生户籍: the registry and the 回头看 rounds above, the assistance pages (list, a household, visits, coverage)
     path("households/", include("zhili.households.urls")),
     path("", include("zhili.township.urls")),

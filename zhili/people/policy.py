@@ -517,6 +517,53 @@ def read_decision(scope: Scope, decision: Any) -> bool:
     )
 
 
+# ---- reports upward (上报) ------------------------------------------------------------------------------------
+
+
+def read_reports(scope: Scope, subdistrict: Region) -> bool:
+    """The catalogue of a subdistrict's upward forms, their filings, mappings and filled files: whoever reads the
+    subdistrict (a village's cadres see only their village's row, `read_report_row`)."""
+    return scope.can_read(subdistrict.path)
+
+
+def prepare_reports(scope: Scope, form: Any) -> bool:
+    """Keep a form (its details, the superior's file, the mapping), fetch a period's figures, type the
+    subdistrict's own hand-filled cells, submit for review, and mark it sent: the officers of the office in
+    charge (`ReportForm.unit`), the subdistrict's leaders and administrators."""
+    path = form.region.path
+    return scope.can_lead(path) or scope.can_configure(path) or scope.works_for(form.unit_id, path)
+
+
+def add_report_forms(scope: Scope, subdistrict: Region) -> bool:
+    """Add a form to the catalogue (and name its office in charge, who keeps it from then on): the subdistrict's
+    leaders and administrators."""
+    path = subdistrict.path
+    return scope.can_lead(path) or scope.can_configure(path)
+
+
+def read_report_row(scope: Scope, village: Region) -> bool:
+    """A village's own row of a village-level form: whoever reads the village."""
+    return scope.can_read(village.path)
+
+
+def fill_report_row(scope: Scope, form: Any, village: Region) -> bool:
+    """Type a village's hand-filled cells and confirm its row: the village's cadres, and whoever prepares the form."""
+    return (scope.is_cadre_of(village.path) and scope.can_write(village.path)) or prepare_reports(scope, form)
+
+
+def review_report(scope: Scope, form: Any) -> bool:
+    """Review a submitted filing (科室审核) or return it: the officers of the office in charge and the subdistrict's
+    leaders — never whoever filled or submitted it (the action checks that)."""
+    path = form.region.path
+    return scope.can_lead(path) or scope.works_for(form.unit_id, path)
+
+
+def approve_report(scope: Scope, form: Any) -> bool:
+    """Approve a reviewed filing (领导审批), return it, or open a correction of an approved one: the subdistrict's
+    leaders — never whoever filled, submitted or reviewed it (the action checks that)."""
+    return scope.can_lead(form.region.path)
+
+
 # ---- background jobs ---------------------------------------------------------------------------------------
 
 

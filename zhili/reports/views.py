@@ -1,0 +1,1 @@
+"""The 上报 pages (see views' owner)."""
