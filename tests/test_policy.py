@@ -422,9 +422,42 @@ CASES = [
         lambda w, s: policy.read_decision(s, _decision(w, village=w.yan)),
         ("leader", "economy", "urban", "civil", "viewer", "outsider"),
     ),
+    # ---- reports upward (上报): a form kept by 城管办
+    (
+        "read Taiping's upward report forms",
+        lambda w, s: policy.read_reports(s, w.sub),
+        ("leader", "economy", "urban", "civil", "viewer"),
+    ),
+    (
+        "keep, fill, submit and send a form kept by 城管办",
+        lambda w, s: policy.prepare_reports(s, _report_form(w, "urban")),
+        ("leader", "urban"),
+    ),
+    ("add a form to Taiping's catalogue", lambda w, s: policy.add_report_forms(s, w.sub), ("leader",)),
+    (
+        "see 孔家坊's row of a village-level form",
+        lambda w, s: policy.read_report_row(s, w.kong),
+        ("leader", "economy", "urban", "civil", "viewer", "village"),
+    ),
+    (
+        "fill 孔家坊's row of a form kept by 城管办",
+        lambda w, s: policy.fill_report_row(s, _report_form(w, "urban"), w.kong),
+        ("leader", "urban", "village"),
+    ),
+    (
+        "review a form kept by 城管办",
+        lambda w, s: policy.review_report(s, _report_form(w, "urban")),
+        ("leader", "urban"),
+    ),
+    ("approve a form", lambda w, s: policy.approve_report(s, _report_form(w, "urban")), ("leader",)),
     ("see Taiping's background jobs", lambda w, s: policy.see_job_runs(s, w.sub.path), ("leader",)),
     ("see the installation's own background jobs", lambda w, s: policy.see_job_runs(s, ""), ()),
 ]
+
+
+def _report_form(world, unit):
+    """A report-form-shaped object (policy reads attributes only) kept by the office `unit`."""
+    return SimpleNamespace(region=world.sub, unit_id=Unit.objects.get(region=world.sub, code=unit).pk)
 
 
 def _bulletin_setup(world):
