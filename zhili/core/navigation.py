@@ -12,6 +12,7 @@ AREAS = [
     ("projects", _("项目与税源"), "projects:home", "readers"),
     ("works", _("公共工程"), "works:list", "readers"),
     ("bulletins", _("通报"), "bulletins:archive", "readers"),
+    ("reports", _("上报报表"), "reports:catalogue", "readers"),
     ("households", _("民生户籍"), "households:list", "readers"),
     ("party", _("党建"), "party:overview", "readers"),
     ("regions", _("区划网格"), "region_index", "all"),
