@@ -15,9 +15,9 @@ import re
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhili.core import clock
 from zhili.regions import history
 from zhili.regions.models import Region
 from zhili.reports import bindings, periods, sheet
@@ -121,7 +121,7 @@ def refill(filing: Filing) -> None:
     settle_totals(filing, save=False)
     filing.problems = problems
     filing.auto_cells, filing.hand_cells, filing.missing_cells = counts(filing)
-    filing.filled_at = timezone.now()
+    filing.filled_at = clock.now()
     filing.save()
 
 
