@@ -595,7 +595,13 @@ def check(binding: dict, subdistrict: Region, scope) -> dict:
             raise ValidationError(_("没有名为“%(key)s”的数据项。") % {"key": key})
         if not _see(fig.source, fig.params)(scope, subdistrict):
             raise _refuse(fig.label)
-        return {"kind": "figure", "figure": fig.key, "window": _window_of(binding), "label": fig.label}
+        return {
+            "kind": "figure",
+            "figure": fig.key,
+            "window": _window_of(binding),
+            "label": fig.label,
+            "sentence": _sentence(fig.source, fig.params, subdistrict),
+        }
     if kind == "source":
         key = str(binding.get("source") or "")
         params = binding.get("params") or {}
@@ -605,7 +611,13 @@ def check(binding: dict, subdistrict: Region, scope) -> dict:
         src.check_params(params)
         if not _see(key, params)(scope, subdistrict):
             raise _refuse(str(src.label))
-        return {"kind": "source", "source": key, "params": params, "window": _window_of(binding)}
+        return {
+            "kind": "source",
+            "source": key,
+            "params": params,
+            "window": _window_of(binding),
+            "sentence": _sentence(key, params, subdistrict),
+        }
     if kind == "indicator":
         code = str(binding.get("indicator") or "").strip()
         which = binding.get("figure") or "actual"
@@ -617,6 +629,12 @@ def check(binding: dict, subdistrict: Region, scope) -> dict:
             raise _refuse(_("目标任务"))
         return {"kind": "indicator", "indicator": code, "figure": which}
     raise ValidationError(_("数据来源的类别应为：系统数据、目标任务指标、人工填写或报送期。"))
+
+
+def _sentence(key: str, params: dict, subdistrict: Region) -> str:
+    """The source's own sentence, told the subdistrict (a ledger's name and its fields' labels, not their keys),
+    kept in the checked binding so that every page, the CLI and the audit log show it without a query."""
+    return str(source(key).describe(Spec(0, key, params, subdistrict)))
 
 
 def _spec_of(binding: dict) -> tuple[str, dict, str] | None:
@@ -654,7 +672,7 @@ def describe(binding: dict) -> str:
         src = source(key)
     except ValidationError:
         return _("未知的数据来源")
-    sentence = src.describe(Spec(0, key, params, None))
+    sentence = binding.get("sentence") or src.describe(Spec(0, key, params, None))
     window = _window_words(binding.get("window") or "period")
     if label:
         return _("%(label)s：%(sentence)s（%(window)s）") % {"label": label, "sentence": sentence, "window": window}
