@@ -39,6 +39,14 @@ SAMPLED = {
     re.compile(r"^/bulletins/\d{4}-W\d{2}/v\d+/bulletin\."): 8,
     re.compile(r"^/bulletins/meetings/\d+/"): 6,
     re.compile(r"^/bulletins/meetings/decisions/\d+/"): 10,
+    # a year of upward reports (the demo's 66 filings): each filing's page, its cells' traces, its 91 villages' rows
+    # (each with its traces), its download; a form's mapping page opened on each of its cells
+    re.compile(r"^/reports/filings/\d+/$"): 6,
+    re.compile(r"^/reports/filings/\d+/cell/"): 10,
+    re.compile(r"^/reports/filings/\d+/village/[^/]+/$"): 6,
+    re.compile(r"^/reports/filings/\d+/village/[^/]+/cell/"): 6,
+    re.compile(r"^/reports/filings/\d+/download/"): 4,
+    re.compile(r"^/reports/\d+/map/\?"): 10,
 }
 
 

@@ -2223,3 +2223,8 @@ ROWS += [
 from tests import scope_matrix_bulletins, scope_matrix_deliveries, scope_matrix_jobs, scope_matrix_meetings  # noqa: E402
 
 ROWS += scope_matrix_bulletins.ROWS + scope_matrix_deliveries.ROWS + scope_matrix_jobs.ROWS + scope_matrix_meetings.ROWS
+
+# The upward reports' pages (issue 16).
+from tests import scope_matrix_reports  # noqa: E402
+
+ROWS += scope_matrix_reports.ROWS

@@ -17,6 +17,7 @@ from zhili.api.households_api import router as households_router
 from zhili.api.paging import Paging
 from zhili.api.party_api import router as party_router
 from zhili.api.projects_api import router as projects_router
+from zhili.api.reports_api import router as reports_router
 from zhili.api.targets_api import router as targets_router
 from zhili.core import errors
 from zhili.core import queries as core_queries
@@ -422,3 +423,4 @@ api.add_router("", projects_router)
 api.add_router("", households_router)
 api.add_router("", duty_router)
 api.add_router("", party_router)
+api.add_router("", reports_router)

@@ -69,5 +69,9 @@ class DemoConfig(AppConfig):
             "training attendance": gettext_lazy("参训记录"),
             "duty setups": gettext_lazy("坐班设置"),
             "duty sign-ins": gettext_lazy("坐班签到"),
+            "report forms": gettext_lazy("上报报表"),
+            "report cells mapped": gettext_lazy("报表单元格映射"),
+            "report filings": gettext_lazy("报表报送"),
+            "report corrections": gettext_lazy("报表更正"),
         }
         audit.describe({"demo.load": gettext_lazy("载入演示数据")}, fields={"demo.load": what})

@@ -24,6 +24,7 @@ from zhili.demo import (
     ledgers2020,
     party2020,
     projects2020,
+    reports2020,
     targets2020,
     works2020,
 )
@@ -392,6 +393,8 @@ def load() -> Summary:
     party2020.load(summary, sub=sub, villages=villages, people=demo_people, leaders=leaders)
     # A year of weekly bulletins, each reviewed by a 点评会 with its 督办 items (zhili/demo/bulletins2020.py).
     bulletins2020.load(summary, sub=sub, villages=villages, people=demo_people, leaders=leaders)
+    # Three upward forms (上报) of the district, mapped and filed for 2020 through the chain (zhili/demo/reports2020.py).
+    reports2020.load(summary, sub=sub, villages=villages, people=demo_people, leaders=leaders)
 
     if not SiteFlag.objects.filter(key=DEMO_FLAG).exists():
         SiteFlag.objects.create(key=DEMO_FLAG, value=datetime.date.today().isoformat())
