@@ -106,6 +106,11 @@ def refill(filing: Filing) -> None:
                 )
             )
             continue
+        fresh = (cm.pk, village.pk if village else None, result.origin, number, result.text[:500], result.trace)
+        if (old.cell_map_id, old.village_id, old.origin, old.number, old.text, old.trace) == fresh and (
+            old.entered_at is None
+        ):
+            continue  # unchanged: a refresh rewrites only the cells whose figure moved
         old.cell_map, old.village = cm, village
         old.origin, old.number, old.text, old.trace = result.origin, number, result.text[:500], result.trace
         old.entered_by, old.entered_at = None, None
