@@ -201,3 +201,41 @@ def test_bulletin_build_prints_its_line(backend):
     )
     assert proc.returncode == 0, proc.stderr
     assert BULLETIN_BUILD.match(proc.stdout.splitlines()[-1]), proc.stdout
+
+
+REPORT_FILL = re.compile(
+    rf"^report-fill: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) geometric mean of the two forms' whole"
+    rf" fill .*split rows: figures {NUMBER} .* workbook {NUMBER} .*cells: figures {NUMBER} .* workbook {NUMBER} .*"
+    r"queries per fill \(zhili\): rows \d+, cells \d+, 10 villages.*"
+)
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+    ],
+)
+def test_report_fill_prints_its_line(backend):
+    proc = _bench(
+        "report-fill",
+        "--rf-villages",
+        "10",
+        "--rf-cases",
+        "3000",
+        "--rf-ledger-rows",
+        "2000",
+        "--rf-patrols",
+        "1000",
+        "--repeat",
+        "1",
+        "--min-time",
+        "0.001",
+        database_url=PG_URL if backend == "postgresql" else None,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert REPORT_FILL.match(lines[-1]), proc.stdout
+    assert len(lines) == 3 and all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
+    assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
