@@ -40,6 +40,7 @@ def kind(path_and_query: str) -> str:
     parts = urlsplit(path_and_query)
     path = re.sub(r"/\d{4}-W\d{2}(?=/|$)", "/W", parts.path)  # a bulletin's week
     path = re.sub(r"/v\d+(?=/|$)", "/vN", path)  # … and its version
+    path = re.sub(r"/cell/[A-Z]{1,3}\d+(?=/|$)", "/cell/REF", path)  # a filed cell's trace
     path = re.sub(r"/\d+(?=/|$)", "/N", path)
     path = re.sub(r"^/ledgers/(?!new/|definitions/)[^/]+/", "/ledgers/L/", path)
     keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair and not pair.startswith("page=")})
