@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from zhili.core.models import ArchivableModel, TimeStampedModel
 from zhili.people.models import Person, Unit
 from zhili.regions.models import Region
+from zhili.targets.evidence import BY_MIME
 
 
 class Goal(ArchivableModel):
@@ -274,6 +275,13 @@ class Evidence(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def downloaded(self) -> bool:
+        """A document served as an attachment, not an image or a PDF shown in the browser: its link says so
+        (`download`), so that following it is no navigation."""
+        kind = BY_MIME.get(self.content_type)
+        return kind is not None and not kind.inline
 
 
 class LightRule(TimeStampedModel):
