@@ -137,6 +137,8 @@ def case_geojson(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": exc.messages}, status=status_of(exc))
     qs = queries.filtered(request.scope, f).filter(lng__isnull=False)
     rows = [] if request.GET.get("only") == "areas" else queries.with_lights(queries.page_of(qs, limit=2000))
+    labels = queries.state_labels()
+    detail = reverse("cases:detail", args=[0]).removesuffix("0/")  # one reverse, not 2,000
     features = [
         {
             "type": "Feature",
@@ -145,10 +147,10 @@ def case_geojson(request: HttpRequest) -> JsonResponse:
                 "id": c.pk,
                 "number": c.number,
                 "category": c.category.name,
-                "state": c.get_state_display(),
+                "state": labels[c.state],
                 "light": lit.color,
                 "hotspot": c.is_hotspot,
-                "url": reverse("cases:detail", args=[c.pk]),
+                "url": f"{detail}{c.pk}/",
             },
         }
         for c, lit in rows

@@ -482,8 +482,11 @@ def build_board(sub: Region, year: int, today: datetime.date, *, village: Region
     )
     task_by_id = {t.pk: t for t in tasks}
     indicators = list(Indicator.objects.active().filter(task__in=tasks).order_by("order", "code"))
+    by_id = {ind.pk: ind for ind in indicators}
     for ind in indicators:
         ind.task = task_by_id[ind.task_id]  # reuse the fetched tasks
+        if ind.parent_id in by_id:  # and the fetched parents: a child's row reads its parent's aggregation
+            ind.parent = by_id[ind.parent_id]
     # The whole view needs only the subdistrict's figures (compute adds up every village itself).
     computed = compute(sub, year, today, [village] if village else [], whole=village is None, indicators=indicators)
 
