@@ -45,6 +45,7 @@ from zhili.people import policy
 from zhili.people.models import Unit
 from zhili.people.scope import NoViewpoint, viewpoint
 from zhili.regions.models import Level, Region
+from zhili.regions.picker import village_picker
 
 PAGE = 50
 
@@ -88,6 +89,16 @@ def _filters(request: HttpRequest, form_class=CaseFilterForm):
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     sub = subdistrict_of(request)
+    code = request.GET.get("region", "")
+    picker = village_picker(
+        request.scope.regions().filter(level=Level.VILLAGE).current(), code, request.GET.get("village")
+    )
+    if picker.code != code:  # a name typed in the search box: the page of the village it names
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["region"] = picker.code
+        query["village"] = picker.selected.name if picker.selected else picker.typed
+        return redirect(f"{request.path}?{query.urlencode()}")
     form, f = _filters(request)
     page = form.cleaned_data["page"] or 1
     rows = queries.page_of(queries.filtered(request.scope, f), offset=(page - 1) * PAGE, limit=PAGE + 1)
@@ -106,7 +117,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "states": State.choices,
             "sources": Source.choices,
             "categories": Category.objects.filter(subdistrict=sub, parent__isnull=True) if sub else [],
-            "villages": request.scope.regions().filter(level=Level.VILLAGE).current().order_by("path") if sub else [],
+            "picker": picker,
             "can_report": policy.report_somewhere(request.scope),
             "tiles": settings.ZHILI_MAP_TILE_URL,
         },
