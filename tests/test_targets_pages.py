@@ -235,3 +235,24 @@ def test_an_impossible_year_is_a_chinese_422_from_the_api_and_this_year_on_the_p
     for url in ("/targets/", "/targets/ranking/", "/targets/export.xlsx"):
         for year in ("-1", "99999999999999999999999", "abc"):
             assert client.get(f"{url}?year={year}").status_code == 200, (url, year)
+
+
+def test_the_ranking_comes_in_pages_and_a_village_opens_on_its_own(as_persona, monkeypatch, world):
+    from zhili.targets import views
+
+    monkeypatch.setattr(views, "RANKING_PAGE", 30)  # Taiping's 91 villages: four pages
+    leader = as_persona("leader")
+    first = leader.get("/targets/ranking/?year=2020").content.decode()
+    assert first.count('<tr><td class="num">') + first.count('<tr class="mine"><td class="num">') == 30
+    assert "第 1 / 4 页，共 91 个" in first and "page=2" in first and "上一页" not in first
+    last = leader.get("/targets/ranking/?year=2020&page=4").content.decode()
+    assert last.count('<td class="num"><b>') == 1 and "上一页" in last and "下一页" not in last
+    assert leader.get("/targets/ranking/?year=2020&page=x").status_code == 200  # a bad number: the first page
+
+    from zhili.core import clock
+    from zhili.targets import ranking
+
+    _, ranked = ranking.rank(world.sub, 2020, clock.today())
+    where = next(i for i, r in enumerate(ranked) if r.subject.pk == world.kong.pk)
+    page = as_persona("village").get("/targets/ranking/").content.decode()
+    assert 'class="mine"' in page and f"第 {where // 30 + 1} / 4 页" in page
