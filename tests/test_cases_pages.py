@@ -4,6 +4,7 @@ statistics equal hand counts, public reports with tracking codes, confidential t
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -329,3 +330,17 @@ def test_each_statistics_figure_opens_onto_exactly_its_cases(world, as_persona, 
     assert sorted(map(int, listed["reported"])) == sorted([a.pk, late.pk]) and str(dup.pk) not in listed["reported"]
     assert listed["closed"] == [str(a.pk)]
     assert listed["late"] == [str(late.pk)]
+
+
+def test_statistics_by_grid_come_in_pages_with_the_total_of_all(as_persona, monkeypatch):
+    from zhili.cases import views
+
+    leader = as_persona("leader")
+    whole = leader.get("/cases/stats/?by=grid").content.decode()
+    rows = whole.count('<tr><td><a href="/cases/?') + whole.count("<tr><td>")
+    monkeypatch.setattr(views, "STATS_PAGE", 10)
+    first = leader.get("/cases/stats/?by=grid").content.decode()
+    assert "第 1 / " in first and "by=grid&amp;page=2" in first
+    tfoot = re.compile(r"<tfoot>.*?</tfoot>", re.S)
+    assert tfoot.search(first).group(0) == tfoot.search(whole).group(0)  # the total counts every grid
+    assert rows > 10 and first.count("<tr>") < whole.count("<tr>")

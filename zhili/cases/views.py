@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -404,15 +405,20 @@ def patrol(request: HttpRequest) -> HttpResponse:
 # ---- statistics and findings -------------------------------------------------------------------
 
 
+STATS_PAGE = 200
+
+
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
     sub = subdistrict_of(request)
     form, f = _filters(request, StatisticsForm)
     by = form.cleaned_data["by"] or "village"
     rows = queries.statistics(request.scope, sub, by, f) if sub else []
+    # STATS_PAGE rows a page (a large subdistrict has a thousand grids); the total row counts them all
+    page = Paginator(rows, STATS_PAGE).get_page(request.GET.get("page"))
     # every row's figures open onto the cases behind them: the list with the same filters
     period = {k: request.GET[k] for k in ("since", "until") if request.GET.get(k)}
-    for r in rows:
+    for r in page.object_list:
         where = {"unit": r["key"]} if by == "unit" else {"region": r["code"]} if r.get("code") else None
         r["list_q"] = urlencode({**where, **period, "counted": 1}) if where is not None else ""
     today = clock.today()
@@ -421,7 +427,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         request,
         "cases/stats.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
             "total": queries.totals(rows) if by != "inspector" else None,
             "by": by,
             "by_choices": queries.BY,
