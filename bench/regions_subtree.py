@@ -247,12 +247,25 @@ def _today():
     return timezone.localdate()
 
 
+def _prefix(column: str, path: str) -> tuple[str, list[str]]:
+    """The fastest hand-written "starts with" each database has, as a fair baseline: PostgreSQL answers LIKE
+    'prefix%' from its pattern index; SQLite's LIKE ignores case and scans every row, so there a range on the
+    indexed path (paths end in "/", and "0" follows "/") — the query path_prefix_q gives Zhili."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and path.endswith("/"):
+        return f"({column} >= %s AND {column} < %s)", [path, path[:-1] + "0"]
+    return f"{column} LIKE %s", [path + "%"]
+
+
 def _like_any(column: str, paths) -> tuple[str, list[str]]:
-    return "(" + " OR ".join(f"{column} LIKE %s" for _ in paths) + ")", [p + "%" for p in paths]
+    parts = [_prefix(column, p) for p in paths]
+    return "(" + " OR ".join(sql for sql, _ in parts) + ")", [v for _, params in parts for v in params]
 
 
 def raw_subtree(path: str) -> list[tuple]:
-    return _fetchall("SELECT * FROM regions_region WHERE path LIKE %s ORDER BY path", [path + "%"])
+    where, params = _prefix("path", path)
+    return _fetchall(f"SELECT * FROM regions_region WHERE {where} ORDER BY path", params)
 
 
 def raw_regions_under(paths) -> list[tuple]:
