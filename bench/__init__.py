@@ -82,6 +82,9 @@ class Report:
     # replaces "geometric mean of N query kinds, worst …; times are one of each query" on the summary line
     # (for a benchmark timing one long operation rather than many query kinds)
     description: str | None = None
+    # a benchmark that prints a table of its own (page timings, a load test) rather than ratios: these lines
+    # as they are, the last one its summary
+    lines: list[str] | None = None
 
 
 def _timed(fn: Callable[[], object], n: int) -> float:
@@ -152,6 +155,8 @@ def fmt_s(seconds: float) -> str:
 
 def format_report(name: str, report: Report) -> list[str]:
     """Detail lines (indented, one per query kind), then the benchmark's one summary line."""
+    if report.lines is not None:
+        return list(report.lines)
     lines = []
     for c in report.comparisons:
         tail = f" {c.note}" if c.note else ""

@@ -33,20 +33,21 @@ def add_arguments(group) -> None:
     group.add_argument("--td-months", type=int, default=12, help="monthly values per village (default 12)")
 
 
-def build(villages: int, indicators: int, months: int):
+def build(villages: int, indicators: int, months: int, *, province: str = "99"):
+    """`province`: the code's first two digits (no province has 99 or 98: the synthetic tree never collides with
+    a real one, nor with regions-subtree's city when another benchmark builds both)."""
     from django.db import connection, transaction
 
     from zhili.regions.models import Level, Region
     from zhili.targets.models import Goal, Indicator, RankingScheme, RankingWeight, Share, Task
 
     t0 = time.perf_counter()
+    c, d, s = f"{province}0100", f"{province}0101", f"{province}0101001"
     with transaction.atomic():
-        city = Region.objects.create(code="990100", name="基准市", level=Level.CITY, path="990100/")
-        district = Region.objects.create(
-            code="990101", name="基准区", level=Level.DISTRICT, parent=city, path="990100/990101/"
-        )
+        city = Region.objects.create(code=c, name="基准市", level=Level.CITY, path=f"{c}/")
+        district = Region.objects.create(code=d, name="基准区", level=Level.DISTRICT, parent=city, path=f"{c}/{d}/")
         sub = Region.objects.create(
-            code="990101001", name="基准街道", level=Level.SUBDISTRICT, parent=district, path="990100/990101/990101001/"
+            code=s, name="基准街道", level=Level.SUBDISTRICT, parent=district, path=f"{c}/{d}/{s}/"
         )
         # Four-digit village numbers: GB codes allow 999 villages a subdistrict; this owner has 5,000.
         Region.objects.bulk_create(

@@ -68,9 +68,12 @@ def case_todos(request) -> list[TodoItem]:
     scope = request.scope
     if scope.is_empty and not scope.tip_paths:
         return []
+    if not (scope.is_superuser or scope.write_paths or scope.units or scope.lead_paths or scope.tip_paths):
+        return []  # a viewer or an administrator takes no step of a case: no need to read a city's open cases
     cases = list(
         with_pending_extension(visible(scope).filter(state__in=OPEN_STATES))
-        .select_related("category", "subdistrict", "assignee_region", "region")
+        # the case rule beside its subdistrict: who dispatches (its centre's unit) is asked of every case
+        .select_related("category", "subdistrict__case_rule", "assignee_region", "region")
         .order_by("step_deadline")
     )
     rules = rules_by_subdistrict(c.subdistrict_id for c in cases)
