@@ -198,7 +198,12 @@ def _pg_snapshot(directory: Path) -> Snapshot:
     (REPEATABLE READ; other sessions keep writing)."""
     pg_dump = pg_tool("pg_dump")
     target = directory / "zhili.dump"
-    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        raw = connection.get_new_connection(connection.get_connection_params())
+    except Exception as exc:  # psycopg's OperationalError, not Django's: this connection is not wrapped
+        raise Invalid(
+            _("无法连接本机配置的数据库（%(error)s）：请检查 ZHILI_DATABASE_URL。") % {"error": str(exc).strip()[:300]}
+        ) from None
     try:
         raw.autocommit = False
         with raw.cursor() as cursor:
@@ -281,6 +286,7 @@ def take(output: Path | None = None) -> Taken:
     now = timezone.now()
     if output is None:
         output = default_output(now)
+        output.parent.mkdir(parents=True, exist_ok=True)
     elif output.is_dir():
         output = output / default_output(now).name
     output = output.resolve()

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils.translation import gettext as _
 
 from zhili.core import backup
@@ -192,6 +192,11 @@ def occupied() -> dict[str, int] | None:
             return None
     try:
         found = _model_counts(MAIN_MODELS)
+    except OperationalError as exc:
+        raise Invalid(
+            _("无法连接本机配置的数据库（%(error)s）：请先创建数据库并检查 ZHILI_DATABASE_URL。未做任何改动。")
+            % {"error": str(exc).strip()[:300]}
+        ) from None
     finally:
         connection.close()
     return found if any(found.values()) else None
@@ -199,6 +204,19 @@ def occupied() -> dict[str, int] | None:
 
 def describe_counts(counts: dict[str, int]) -> str:
     return "、".join(f"{name} {n}" for name, n in counts.items())
+
+
+def taken_at(archive: Archive) -> str:
+    """When the backup was taken, in this installation's time zone (as the manifest has it if unreadable)."""
+    import datetime
+
+    from django.utils import timezone
+
+    text = str(archive.manifest.get("created_at", ""))
+    try:
+        return f"{timezone.localtime(datetime.datetime.fromisoformat(text)):%Y-%m-%d %H:%M:%S}"
+    except (ValueError, TypeError):
+        return text or "?"
 
 
 # ---- restoring -------------------------------------------------------------------------------------------------

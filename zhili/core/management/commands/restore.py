@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 _("备份文件 %(path)s：%(at)s 由 Zhili %(version)s 备份，%(vendor)s 数据库，附件文件 %(n)s 个。")
                 % {
                     "path": archive.path,
-                    "at": manifest.get("created_at", "?"),
+                    "at": restore.taken_at(archive),
                     "version": manifest.get("zhili", "?"),
                     "vendor": backup.vendor_name(archive.database.get("vendor", "?")),
                     "n": len(archive.media),
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         )
         actions.do_record_restore(
             file=str(archive.path),
-            taken_at=str(manifest.get("created_at", "")),
+            taken_at=restore.taken_at(archive),
             rows=done.rows,
             files=done.files,
             replaced=restore.describe_counts(done.replaced) if done.replaced else "",
