@@ -296,6 +296,11 @@ def take(output: Path | None = None) -> Taken:
     if code not in DATABASE_MEMBER:
         raise Invalid(_("不支持备份 %(vendor)s 数据库。") % {"vendor": code})
     media_root = Path(settings.MEDIA_ROOT).resolve()
+    if output.is_relative_to(media_root):
+        raise Invalid(
+            _("备份文件不能写在附件目录 %(media)s 里（否则下一次备份会把它也备份进去）：请换一个输出位置。")
+            % {"media": media_root}
+        )
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
     os.close(fd)
     tmp = Path(tmp_name)

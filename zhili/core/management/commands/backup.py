@@ -44,6 +44,10 @@ class Command(BaseCommand):
             _("附件文件：%(n)s 个，%(size)s。")
             % {"n": len(files), "size": backup.size_text(sum(f["bytes"] for f in files))}
         )
+        if taken.skipped:
+            self.stdout.write(
+                _("另有 %(n)s 个临时文件在复制前已被删除（如台账草稿），未备份。") % {"n": len(taken.skipped)}
+            )
         actions.do_record_backup(file=str(taken.path), size=taken.bytes, rows=taken.rows, files=len(files))
         self.stdout.write(
             _("已写入 %(path)s：%(size)s，用时 %(seconds).1f 秒。")
