@@ -117,6 +117,7 @@ def state() -> dict:
         "case_audits": audited("case.report"),
         "photos": photos,
         "counts": counts,
+        "backups": AuditEntry.objects.filter(action="core.backup").count(),
         "restores": AuditEntry.objects.filter(action="core.restore").count(),
     }
 
