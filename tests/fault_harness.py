@@ -1,0 +1,281 @@
+"""A program the fault tests (tests/test_faults_processes.py) run as separate processes and kill: each call is one
+process on a database of its own (as tests/import_harness.py: a SQLite file in ZHILI_DATA_DIR, or the PostgreSQL
+database ZHILI_DATABASE_URL names), never the test database.
+
+    python -m tests.fault_harness setup                     migrate, a subdistrict, its leader and its administrator
+    python -m tests.fault_harness receipts-file PATH N      a CSV of N tax receipts (税收入库明细)
+    python -m tests.fault_harness receipts-start PATH       uploaded as the leader, checked, confirmed: waits
+    python -m tests.fault_harness receipts-state JOB        the import job and the receipts seen and written
+    python -m tests.fault_harness bulletin-queue URL SECRET WEEK   the setup (a DingTalk robot, 发布后推送到群) and
+                                                            the week's `bulletins.build` run, queued
+    python -m tests.fault_harness bulletin-state WEEK       the run, the week's snapshots and their deliveries
+    python -m tests.fault_harness published WEEK URL SECRET a published week (the sample data) queued for DingTalk
+    python -m tests.fault_harness resend WEEK               the leader presses 重新发送 on every part that may
+                                                            not have arrived (after the worker's two minutes)
+    python -m tests.fault_harness work [POINT]              one worker round; with POINT it prints "at POINT"
+                                                            when it gets there and sleeps, to be killed
+    python -m tests.fault_harness sleep SECONDS
+
+Commands chain in one process with " + " between them (a process costs a second or two to start).
+
+The points, each reached deterministically: `receipts-add` (the receipts written, inside the commit's
+transaction), `publish` (a bulletin's draft built and committed, its publishing transaction under way with the
+chat messages queued), `robot-sending` (a part claimed, its message not yet sent), `robot-sent` (the robot
+accepted the message, the part not yet marked sent). FAULT_LEASE_SECONDS shortens the runs' lease (jobs).
+
+Every command prints one JSON line last (sleep none).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import time
+from pathlib import Path
+
+from tests.import_harness import LEADER, SUB, _world, leader, out
+
+ADMIN = "h-admin"
+USCC = "91370112MA3C00000T"  # a taxpayer the subdistrict does not know: imported, listed as unmatched
+
+
+def setup() -> None:
+    from django.core.management import call_command
+
+    from zhili.people.models import Person, Role, RoleAssignment
+    from zhili.regions.models import Region
+
+    call_command("migrate", verbosity=0)
+    _world()
+    admin = Person.objects.create(username=ADMIN, full_name="测试管理员")
+    RoleAssignment.objects.create(person=admin, role=Role.ADMIN, region=Region.objects.get(code=SUB))
+    out({"ok": True})
+
+
+def _pause(point: str) -> None:
+    print(f"at {point}", flush=True)
+    time.sleep(120)  # the test kills the process here
+
+
+# ---- a tax-receipt import ---------------------------------------------------------------------------------------
+
+
+def receipts_file(path: str, n: int) -> None:
+    lines = ["纳税人识别号,纳税人名称,税种,所属期,实缴金额(元),项目名称"]
+    for i in range(n):
+        lines.append(f"{USCC},测试建筑公司,增值税,2020-{i % 12 + 1:02d},{1000 + i}.00,测试项目{i}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out({"rows": n})
+
+
+def receipts_start(path: str) -> None:
+    from django.core.files import File
+
+    from zhili.core import jobs
+    from zhili.imports import actions
+    from zhili.people.scope import scope_for
+    from zhili.projects.importer import RECEIPTS
+    from zhili.regions.models import Region
+
+    person = leader()
+    with open(path, "rb") as fh:
+        job = actions.do_start_import(
+            RECEIPTS, Region.objects.get(code=SUB), File(fh, name="receipts.csv"), actor=person, scope=scope_for(person)
+        )
+    assert job.background, "ZHILI_IMPORT_BACKGROUND_KB=0 makes every file the worker's"
+    jobs.run_once()
+    job.refresh_from_db()
+    assert job.status == "previewed" and not job.summary["errors"], (job.status, job.message, job.problems[:3])
+    actions.do_confirm(job, only_valid=False, actor=person, scope=scope_for(person))
+    out({"job": job.pk, "rows": job.summary["rows"]})
+
+
+def receipts_state(job_id: int) -> None:
+    from zhili.imports.models import ImportJob
+    from zhili.projects.models import TaxReceipt
+
+    job = ImportJob.objects.get(pk=job_id)
+    out(
+        {
+            "status": job.status,
+            "attempts": job.attempts,
+            "message": job.message,
+            "visible": TaxReceipt.objects.count(),
+            "written": TaxReceipt._base_manager.count(),
+            "keys": TaxReceipt._base_manager.values("key").distinct().count(),
+        }
+    )
+
+
+# ---- a bulletin and its chat messages ----------------------------------------------------------------------------
+
+
+def _robot_setup(url: str, secret: str, **more) -> None:
+    from zhili.bulletins.models import BulletinSetup
+    from zhili.regions.models import Region
+
+    BulletinSetup.objects.update_or_create(
+        region=Region.objects.get(code=SUB),
+        defaults={"dingtalk_webhook_url": url, "dingtalk_secret": secret, "scheduled": False, **more},
+    )
+
+
+def bulletin_queue(url: str, secret: str, week: str) -> None:
+    from zhili.bulletins.schedule import KIND
+    from zhili.core import jobs
+    from zhili.regions.models import Region
+
+    _robot_setup(url, secret, send_on_publish=True)
+    sub = Region.objects.get(code=SUB)
+    run = jobs.enqueue(KIND, f"{SUB}:{week}", payload={"region_id": sub.pk, "week": week}, region_path=sub.path)
+    out({"run": run.pk})
+
+
+def bulletin_state(week: str) -> None:
+    from django.utils import timezone
+
+    from zhili.bulletins import delivery
+    from zhili.bulletins.models import Delivery, Snapshot
+    from zhili.core.models import JobRun
+
+    run = JobRun.objects.filter(key=f"{SUB}:{week}").first()
+    later = timezone.now() + datetime.timedelta(minutes=5)  # when a person looks, after the worker's two minutes
+    out(
+        {
+            "run": {"status": run.status, "attempts": run.attempts, "error": run.error} if run else None,
+            "snapshots": list(Snapshot.objects.filter(week=week).order_by("version").values_list("version", "status")),
+            "deliveries": [
+                {
+                    "part": d.part,
+                    "status": d.status,
+                    "attempts": d.attempts,
+                    "outcomes": [e["outcome"] for e in d.log],
+                    "sentence": delivery.waiting_sentence(d, later),
+                    "resendable": delivery.resendable(d) if d.status != "uncertain" else None,
+                }
+                for d in delivery.ordered(Delivery.objects.filter(snapshot__week=week))
+            ],
+        }
+    )
+
+
+def published(week: str, url: str, secret: str) -> None:
+    """A published week of the sample data, queued for the DingTalk group (one markdown part)."""
+    from tests.bulletins_sample import sample
+    from zhili.bulletins import delivery
+    from zhili.bulletins.models import Snapshot, SnapshotStatus
+    from zhili.bulletins.snapshot import parse_week
+    from zhili.people.scope import scope_for
+    from zhili.regions.models import Region
+
+    _robot_setup(url, secret)
+    _y, _n, monday, sunday = parse_week(week)
+    snap = Snapshot.objects.create(
+        region=Region.objects.get(code=SUB),
+        week=week,
+        start=monday,
+        end=sunday,
+        version=1,
+        number=1,
+        status=SnapshotStatus.PUBLISHED,
+        data={**sample(), "week": week},
+    )
+    person = leader()
+    parts = delivery.do_send(snap, "dingtalk", actor=person, scope=scope_for(person))
+    out({"snapshot": snap.pk, "parts": [d.part for d in parts]})
+
+
+def resend(week: str) -> None:
+    from zhili.bulletins import delivery
+    from zhili.bulletins.models import Delivery, DeliveryStatus
+    from zhili.people.scope import scope_for
+
+    delivery.STALE = datetime.timedelta(0)  # the person comes after the worker's two minutes
+    person = leader()
+    done = []
+    for d in Delivery.objects.filter(snapshot__week=week, status=DeliveryStatus.UNCERTAIN):
+        done.append(delivery.do_resend(d, actor=person, scope=scope_for(person)).part)
+    out({"resent": done})
+
+
+# ---- the worker -----------------------------------------------------------------------------------------------
+
+
+def work(point: str = "") -> None:
+    from zhili.core import jobs
+
+    if os.environ.get("FAULT_LEASE_SECONDS"):
+        jobs.LEASE_SECONDS = int(os.environ["FAULT_LEASE_SECONDS"])
+    if point == "receipts-add":
+        from zhili.projects.importer import ReceiptWriter
+
+        real_add = ReceiptWriter.add
+
+        def add(self, rows):
+            real_add(self, rows)
+            _pause(point)
+
+        ReceiptWriter.add = add  # type: ignore[method-assign]
+    elif point == "publish":
+        from zhili.bulletins import delivery
+
+        real_send = delivery.do_send
+
+        def do_send(*args, **kwargs):
+            parts = real_send(*args, **kwargs)
+            _pause(point)
+            return parts
+
+        delivery.do_send = do_send  # type: ignore[assignment]
+    elif point in ("robot-sending", "robot-sent"):
+        from zhili.bulletins import robots
+
+        real_markdown = robots.DingTalk.send_markdown
+
+        def send_markdown(self, text, *, title=""):
+            if point == "robot-sending":
+                _pause(point)
+            outcome = real_markdown(self, text, title=title)
+            assert outcome.kind == robots.SENT, outcome
+            _pause(point)
+            return outcome
+
+        robots.DingTalk.send_markdown = send_markdown  # type: ignore[method-assign]
+    elif point:
+        raise SystemExit(f"unknown point {point}")
+    out({"done": jobs.run_once()})
+
+
+def main(argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    for command in " ".join(argv).split(" + "):
+        _one(*command.split())
+
+
+def _one(command: str, *args: str) -> None:
+    from django.db import connection
+
+    connection.close()  # each command of a chain reads afresh
+    commands = {
+        "setup": lambda: setup(),
+        "receipts-file": lambda: receipts_file(args[0], int(args[1])),
+        "receipts-start": lambda: receipts_start(args[0]),
+        "receipts-state": lambda: receipts_state(int(args[0])),
+        "bulletin-queue": lambda: bulletin_queue(args[0], args[1], args[2]),
+        "bulletin-state": lambda: bulletin_state(args[0]),
+        "published": lambda: published(args[0], args[1], args[2]),
+        "resend": lambda: resend(args[0]),
+        "work": lambda: work(args[0] if args else ""),
+        "sleep": lambda: time.sleep(float(args[0])),
+    }
+    commands[command]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+
+
+__all__ = ["LEADER"]
