@@ -14,6 +14,8 @@ database ZHILI_DATABASE_URL names), never the test database.
                                                             not have arrived (after the worker's two minutes)
     python -m tests.fault_harness work [POINT]              one worker round; with POINT it prints "at POINT"
                                                             when it gets there and sleeps, to be killed
+    python -m tests.fault_harness drop                      a row added through the page while the database
+                                                            connection is cut mid-transaction; the next requests
     python -m tests.fault_harness sleep SECONDS
 
 Commands chain in one process with " + " between them (a process costs a second or two to start).
@@ -199,6 +201,66 @@ def resend(week: str) -> None:
     out({"resent": done})
 
 
+# ---- the database connection cut in the middle of a request ------------------------------------------------------
+
+
+def _cut(connection) -> None:
+    """PostgreSQL: terminate this connection's backend from a second connection (as a restarted server or a
+    dropped network does). SQLite has no server: the next statement fails as a failing disk does."""
+    from django.db import OperationalError
+
+    if connection.vendor != "postgresql":
+        raise OperationalError("disk I/O error")
+    import psycopg
+
+    pid = connection.connection.info.backend_pid
+    s = connection.settings_dict
+    with psycopg.connect(
+        host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], dbname=s["NAME"], autocommit=True
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def drop() -> None:
+    """A row added through the page while the connection is cut inside the action's transaction (after the row
+    was inserted, before its audit entry): the page, then the rows, then the next requests."""
+    from django.db import close_old_connections, connection
+    from django.test import Client
+
+    from tests.import_harness import identity, ledger
+    from zhili.core import audit
+    from zhili.ledgers.models import LedgerRow
+
+    ledger("dropped")
+    client = Client(raise_request_exception=False)
+    client.force_login(leader())
+    form = {"village": "甲村", "head": "断线", "id_number": identity(700_001), "status": "施工中"}
+    real = audit.record
+
+    def record(*args, **kwargs):
+        _cut(connection)
+        return real(*args, **kwargs)
+
+    audit.record = record  # type: ignore[assignment]
+    cut = client.post("/ledgers/dropped/rows/new/", form)
+    audit.record = real  # type: ignore[assignment]
+    close_old_connections()  # what the server does at the end of every request (request_finished)
+    rows_after_cut = LedgerRow.all_rows.filter(ledger__code="dropped").count()
+    close_old_connections()
+    page = client.get("/ledgers/dropped/")
+    close_old_connections()
+    again = client.post("/ledgers/dropped/rows/new/", form)
+    out(
+        {
+            "cut": [cut.status_code, cut.content.decode()],
+            "rows_after_cut": rows_after_cut,
+            "next": page.status_code,
+            "again": again.status_code,
+            "rows": LedgerRow.objects.filter(ledger__code="dropped").count(),
+        }
+    )
+
+
 # ---- the worker -----------------------------------------------------------------------------------------------
 
 
@@ -269,6 +331,7 @@ def _one(command: str, *args: str) -> None:
         "published": lambda: published(args[0], args[1], args[2]),
         "resend": lambda: resend(args[0]),
         "work": lambda: work(args[0] if args else ""),
+        "drop": lambda: drop(),
         "sleep": lambda: time.sleep(float(args[0])),
     }
     commands[command]()

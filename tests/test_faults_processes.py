@@ -132,3 +132,13 @@ def test_a_delivery_killed_before_sending_waits_for_a_person_and_goes_once(harne
     assert resent["resent"] == [first["part"]]  # the person found nothing in the group
     assert {d["status"] for d in state["deliveries"]} == {"sent"}, state
     assert len(server.accepted("dingtalk")) == before + len(state["deliveries"])  # once each
+
+
+def test_a_connection_cut_mid_request_is_a_503_saving_nothing_and_the_next_request_works(harness):
+    """On PostgreSQL the backend is terminated from a second connection inside the action's transaction; on
+    SQLite the next statement fails as a failing disk does."""
+    (result,) = harness.chain("drop")[-1:]
+    status, body = result["cut"]
+    assert status == 503 and "数据库暂时无法连接，您刚才的操作没有保存" in body, result
+    assert result["rows_after_cut"] == 0, result  # the row inserted before the cut was never committed
+    assert result["next"] == 200 and result["again"] == 302 and result["rows"] == 1, result
