@@ -114,7 +114,9 @@ def test_a_case_reported_through_the_api_on_a_full_disk_is_a_503_with_its_senten
     assert not Case.objects.filter(client_ref="disk-api-1").exists() and files_in(media) == []
 
 
-def test_a_progress_report_with_evidence_on_a_full_disk_is_not_recorded(world, as_persona, settings, media, monkeypatch):
+def test_a_progress_report_with_evidence_on_a_full_disk_is_not_recorded(
+    world, as_persona, settings, media, monkeypatch
+):
     settings.ZHILI_TODAY = TODAY
     tree = build(world)
     ind = tree.households
