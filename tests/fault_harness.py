@@ -16,6 +16,9 @@ database ZHILI_DATABASE_URL names), never the test database.
                                                             when it gets there and sleeps, to be killed
     python -m tests.fault_harness drop                      a row added through the page while the database
                                                             connection is cut mid-transaction; the next requests
+    python -m tests.fault_harness race-row|race-case|race-household   two people saving the same record from
+                                                            the same revision at the same moment (two threads,
+                                                            two connections, released by a barrier)
     python -m tests.fault_harness sleep SECONDS
 
 Commands chain in one process with " + " between them (a process costs a second or two to start).
@@ -261,6 +264,150 @@ def drop() -> None:
     )
 
 
+# ---- two people saving the same record at the same moment ----------------------------------------------------------
+
+
+def _two_at_once(calls) -> list[tuple[int, str]]:
+    """Each call in a thread of its own (so each on a database connection of its own), released together."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    results: list[tuple[int, str]] = []
+
+    def go(call) -> None:
+        try:
+            barrier.wait()
+            results.append(call())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)
+
+
+def _page(path: str, form: dict):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(leader())
+    client.get("/")  # warm up: the first request loads every view module
+
+    def post() -> tuple[int, str]:
+        response = client.post(path, form)
+        return response.status_code, response.content.decode(errors="replace")
+
+    return post
+
+
+def race_row() -> None:
+    """A ledger row edited by two people from the same revision."""
+    from tests.import_harness import identity, ledger
+    from zhili.ledgers.actions import do_add_row
+    from zhili.ledgers.models import Ledger, LedgerRow
+    from zhili.people.scope import scope_for
+
+    ledger("raced")
+    person = leader()
+    values = {"village": "甲村", "head": "原名", "id_number": identity(600_001), "status": "施工中"}
+    row = do_add_row(Ledger.objects.get(code="raced"), values, actor=person, scope=scope_for(person))
+    path = f"/ledgers/raced/rows/{row.pk}/"
+    results = _two_at_once(
+        [_page(path, {**values, "head": name, "revision": row.revision}) for name in ("甲改的", "乙改的")]
+    )
+    row = LedgerRow.objects.get(pk=row.pk)
+    out(
+        {
+            "statuses": [status for status, _body in results],
+            "sentences": sum("为避免覆盖对方的修改" in body for _status, body in results),
+            "head": row.data["head"],
+            "revision": row.revision,
+        }
+    )
+
+
+def race_case() -> None:
+    """A case's step taken by two people from the same revision: one accepts it, the other rejects it."""
+    from zhili.cases import defaults
+    from zhili.cases.actions import do_report_case
+    from zhili.cases.models import Case, Category, Source
+    from zhili.people.models import Unit
+    from zhili.people.scope import scope_for
+    from zhili.regions.models import Region
+
+    sub = Region.objects.get(code=SUB)
+    defaults.install(sub, center_unit=Unit.objects.create(region=sub, code="urban", name="城管办"))
+    category = Category.objects.filter(subdistrict=sub, parent__isnull=False, is_active=True).first()
+    person = leader()
+    case = do_report_case(
+        subdistrict=sub,
+        category=category,
+        description="同时处理",
+        actor=person,
+        scope=scope_for(person),
+        source=Source.STAFF,
+        region=Region.objects.get(name="甲村"),
+    )
+    path = f"/cases/{case.pk}/act/"
+    results = _two_at_once(
+        [
+            _page(f"{path}reject/", {"revision": case.revision, "note": "不属于受理范围"}),
+            _page(f"{path}accept/", {"revision": case.revision}),
+        ]
+    )
+    case = Case.objects.get(pk=case.pk)
+    out(
+        {
+            "statuses": [status for status, _body in results],
+            "sentences": sum("请刷新页面查看最新状态后再操作" in body for _status, body in results),
+            "events": list(case.events.order_by("id").values_list("action", flat=True)),
+            "state": case.state,
+        }
+    )
+
+
+def race_household() -> None:
+    """A household saved by two people from the same revision (the action, as both pages call it)."""
+    from zhili.core.errors import Conflict
+    from zhili.households import registry
+    from zhili.households.models import Household
+    from zhili.people.scope import scope_for
+    from zhili.regions.models import Region
+
+    person = leader()
+    sub = Region.objects.get(code=SUB)
+    village = Region.objects.get(name="甲村")
+    h = registry.do_save_household(
+        None,
+        {"region": village, "number": "H-1", "address": "甲村 1 号"},
+        sub=sub,
+        actor=person,
+        scope=scope_for(person),
+    )
+
+    def save(address: str):
+        def call() -> tuple[int, str]:
+            mine = Household.objects.get(pk=h.pk)
+            try:
+                registry.do_save_household(
+                    mine, {"address": address, "revision": h.revision}, actor=person, scope=scope_for(person)
+                )
+            except Conflict as exc:
+                return 409, " ".join(exc.messages)
+            return 200, address
+
+        return call
+
+    results = _two_at_once([save("甲村 2 号"), save("甲村 3 号")])
+    h.refresh_from_db()
+    out({"statuses": [status for status, _m in results], "address": h.address, "revision": h.revision})
+
+
 # ---- the worker -----------------------------------------------------------------------------------------------
 
 
@@ -332,6 +479,9 @@ def _one(command: str, *args: str) -> None:
         "resend": lambda: resend(args[0]),
         "work": lambda: work(args[0] if args else ""),
         "drop": lambda: drop(),
+        "race-row": lambda: race_row(),
+        "race-case": lambda: race_case(),
+        "race-household": lambda: race_household(),
         "sleep": lambda: time.sleep(float(args[0])),
     }
     commands[command]()

@@ -142,3 +142,14 @@ def test_a_connection_cut_mid_request_is_a_503_saving_nothing_and_the_next_reque
     assert status == 503 and "数据库暂时无法连接，您刚才的操作没有保存" in body, result
     assert result["rows_after_cut"] == 0, result  # the row inserted before the cut was never committed
     assert result["next"] == 200 and result["again"] == 302 and result["rows"] == 1, result
+
+
+def test_two_people_saving_the_same_record_at_once_one_wins_the_other_is_told(harness):
+    """A ledger row and a case's step through their pages, a household through its action: both loaded the same
+    revision and submit at the same moment, on connections of their own."""
+    row, case, household = harness.chain("race-row", "race-case", "race-household")[-3:]
+    assert row["statuses"] == [302, 409] and row["sentences"] == 1, row
+    assert row["head"] in ("甲改的", "乙改的") and row["revision"] == 2, row  # one whole edit, not a mixture
+    assert case["statuses"] == [302, 409] and case["sentences"] == 1, case
+    assert case["events"] in (["report", "reject"], ["report", "accept"]), case  # one step taken, once
+    assert household["statuses"] == [200, 409] and household["revision"] == 2, household
