@@ -16,7 +16,7 @@ database ZHILI_DATABASE_URL names), never the test database.
                                                             when it gets there and sleeps, to be killed
     python -m tests.fault_harness drop                      a row added through the page while the database
                                                             connection is cut mid-transaction; the next requests
-    python -m tests.fault_harness race-row|race-case|race-household   two people saving the same record from
+    python -m tests.fault_harness race-row|race-case|race-household|race-task   two people saving the same record from
                                                             the same revision at the same moment (two threads,
                                                             two connections, released by a barrier)
     python -m tests.fault_harness sleep SECONDS
@@ -408,6 +408,57 @@ def race_household() -> None:
     out({"statuses": [status for status, _m in results], "address": h.address, "revision": h.revision})
 
 
+def race_task() -> None:
+    """A target task edited by two planners from the same revision (the action, as the page calls it)."""
+    from zhili.core.errors import Conflict
+    from zhili.people.scope import scope_for
+    from zhili.regions.models import Region
+    from zhili.targets import actions
+    from zhili.targets.models import Task
+
+    person = leader()
+    scope = scope_for(person)
+    sub = Region.objects.get(code=SUB)
+    goal = actions.do_create_goal(
+        region=sub, year=2020, code="1", title="目标", level_name="一级目标", actor=person, scope=scope
+    )
+    start, deadline = datetime.date(2020, 1, 1), datetime.date(2020, 12, 31)
+    task = actions.do_create_task(
+        goal=goal, code="1.1", title="原任务", start=start, deadline=deadline, actor=person, scope=scope
+    )
+
+    def save(title: str):
+        def call() -> tuple[int, str]:
+            mine = Task.objects.select_related("goal__region").get(pk=task.pk)
+            try:
+                actions.do_update_task(
+                    mine,
+                    revision=task.revision,
+                    code="1.1",
+                    title=title,
+                    start=start,
+                    deadline=deadline,
+                    actor=person,
+                    scope=scope_for(person),
+                )
+            except Conflict as exc:
+                return 409, " ".join(exc.messages)
+            return 200, title
+
+        return call
+
+    results = _two_at_once([save("甲改的任务"), save("乙改的任务")])
+    task.refresh_from_db()
+    out(
+        {
+            "statuses": [status for status, _m in results],
+            "sentences": sum("为避免覆盖对方的修改" in m for _s, m in results),
+            "title": task.title,
+            "revision": task.revision,
+        }
+    )
+
+
 # ---- the worker -----------------------------------------------------------------------------------------------
 
 
@@ -482,6 +533,7 @@ def _one(command: str, *args: str) -> None:
         "race-row": lambda: race_row(),
         "race-case": lambda: race_case(),
         "race-household": lambda: race_household(),
+        "race-task": lambda: race_task(),
         "sleep": lambda: time.sleep(float(args[0])),
     }
     commands[command]()

@@ -145,11 +145,12 @@ def test_a_connection_cut_mid_request_is_a_503_saving_nothing_and_the_next_reque
 
 
 def test_two_people_saving_the_same_record_at_once_one_wins_the_other_is_told(harness):
-    """A ledger row and a case's step through their pages, a household through its action: both loaded the same
-    revision and submit at the same moment, on connections of their own."""
-    row, case, household = harness.chain("race-row", "race-case", "race-household")[-3:]
+    """A ledger row and a case's step through their pages, a household and a target task through their actions:
+    both loaded the same revision and submit at the same moment, on connections of their own."""
+    row, case, household, task = harness.chain("race-row", "race-case", "race-household", "race-task")[-4:]
     assert row["statuses"] == [302, 409] and row["sentences"] == 1, row
     assert row["head"] in ("甲改的", "乙改的") and row["revision"] == 2, row  # one whole edit, not a mixture
     assert case["statuses"] == [302, 409] and case["sentences"] == 1, case
     assert case["events"] in (["report", "reject"], ["report", "accept"]), case  # one step taken, once
     assert household["statuses"] == [200, 409] and household["revision"] == 2, household
+    assert task["statuses"] == [200, 409] and task["sentences"] == 1 and task["revision"] == 2, task
