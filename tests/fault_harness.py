@@ -39,7 +39,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.import_harness import LEADER, SUB, _world, leader, out
+from tests.import_harness import SUB, _world, leader, out
 
 ADMIN = "h-admin"
 USCC = "91370112MA3C00000T"  # a taxpayer the subdistrict does not know: imported, listed as unmatched
@@ -541,6 +541,3 @@ def _one(command: str, *args: str) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
-
-
-__all__ = ["LEADER"]
