@@ -177,8 +177,7 @@ def do_report_case(
     case.save()
     case.number = f"{timezone.localtime(at):%Y}{case.pk:08d}"
     case.save(update_fields=["number"])
-    for photo in checked:
-        _store_photo(case, photo, PhotoStage.BEFORE, actor, at)
+    _store_photos(case, checked, PhotoStage.BEFORE, actor, at)
     if point:
         flag_hotspot(case, rule)
     senders.remember(case, origin)  # the sender's address as a keyed digest, for the rate limit's window only
@@ -197,6 +196,27 @@ def _earlier_submission(client_ref: str, actor: Person | None, origin: str) -> C
     if getattr(actor, "pk", None):
         return Case.objects.filter(client_ref=client_ref, reporter=actor).first()
     return senders.earlier_case(origin, client_ref)
+
+
+def _store_photos(case: Case, checked, stage: str, actor: Person | None, at) -> list[CasePhoto]:
+    """Store the photos' files and rows. A storage failure midway (a full or read-only disk) removes the files
+    already stored for this action; the action's transaction takes back the rows, so no case or step is left
+    pointing at a file that is not there, and no file is left that nothing points at."""
+    stored: list[CasePhoto] = []
+    try:
+        for photo in checked:
+            stored.append(_store_photo(case, photo, stage, actor, at))
+    except BaseException:
+        for row in stored:
+            _remove_files(row)
+        raise
+    return stored
+
+
+def _remove_files(row: CasePhoto) -> None:
+    for f in (row.original, row.display):
+        if f.name:
+            f.delete(save=False)
 
 
 def _store_photo(case: Case, photo, stage: str, actor: Person | None, at) -> CasePhoto:
@@ -218,9 +238,13 @@ def _store_photo(case: Case, photo, stage: str, actor: Person | None, at) -> Cas
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         uploaded_at=at,
     )
-    row.original.save(photo.original.name, photo.original, save=False)
-    row.display.save(photo.display.name, photo.display, save=False)
-    row.save()
+    try:
+        row.original.save(photo.original.name, photo.original, save=False)
+        row.display.save(photo.display.name, photo.display, save=False)
+        row.save()
+    except BaseException:
+        _remove_files(row)
+        raise
     return row
 
 
@@ -501,7 +525,7 @@ def do_act(
     if pending is not None:
         pending.save()
     if action == "handle":
-        far = [p for p in (_store_photo(case, p, PhotoStage.AFTER, actor, at) for p in checked) if p.far_from_case]
+        far = [p for p in _store_photos(case, checked, PhotoStage.AFTER, actor, at) if p.far_from_case]
         if far:
             data["far_photos"] = [p.distance_m for p in far]
     case.save()
