@@ -121,7 +121,9 @@ def database(data: Path) -> dict:
             },
         }
     try:
-        config = dj_database_url.parse(url, conn_max_age=envint("ZHILI_DB_CONN_MAX_AGE", 60))
+        # a kept connection the server dropped meanwhile (a restart, a failover) is checked and replaced at the
+        # start of the next request, which then succeeds rather than answering 503
+        config = dj_database_url.parse(url, conn_max_age=envint("ZHILI_DB_CONN_MAX_AGE", 60), conn_health_checks=True)
     except Exception as exc:  # dj-database-url raises several types for malformed URLs
         raise ImproperlyConfigured(
             f"环境变量 ZHILI_DATABASE_URL 的值无法识别（{exc}）；应形如 postgres://用户@主机:5432/库名。"
