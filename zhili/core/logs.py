@@ -39,19 +39,32 @@ def current() -> dict[str, Any]:
     """The fields bound now, with the signed-in person's id if the request has already looked them up."""
     fields = dict(_context.get() or {})
     request = fields.pop("request", None)
-    if request is not None and "user_id" not in fields:
-        # only if the request already loaded its user: reading request.user here would query the session
-        user = getattr(request, "_cached_user", None)
-        if user is not None and user.is_authenticated:
-            fields["user_id"] = user.pk
+    return {**of_request(request), **fields} if request is not None else fields
+
+
+def of_request(request: Any) -> dict[str, Any]:
+    """A request's id (core/requestid.py) and its signed-in person's id — only if the request already loaded
+    its user: reading request.user here would query the session."""
+    fields: dict[str, Any] = {}
+    if request_id := getattr(request, "request_id", None):
+        fields["request_id"] = request_id
+    user = getattr(request, "_cached_user", None)
+    if user is not None and user.is_authenticated:
+        fields["user_id"] = user.pk
     return fields
 
 
 class ContextFilter(logging.Filter):
-    """Puts the bound fields on each record that passes the handler (settings.LOGGING's console handler)."""
+    """Puts the bound fields on each record that passes the handler (settings.LOGGING's console handler). A
+    record that names its request (Django's "Not Found" and error lines, written after the middleware returned)
+    takes that request's ids."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for name, value in current().items():
+        fields = current()
+        request = getattr(record, "request", None)
+        if request is not None and not isinstance(request, str):
+            fields = {**of_request(request), **fields}
+        for name, value in fields.items():
             if not hasattr(record, name):
                 setattr(record, name, value)
         return True
