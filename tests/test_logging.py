@@ -170,12 +170,26 @@ def test_json_lines_as_production_writes_them(tmp_path):
         "import django; django.setup(); from django.test import Client; "
         "Client().get('/healthz', headers={'X-Request-ID': 'from-nginx-1'}, HTTP_HOST='127.0.0.1')"
     )
-    done = _zhili("-c", script, ZHILI_LOG_FORMAT="json", ZHILI_DATA_DIR=str(tmp_path), ZHILI_SECRET_KEY="l" * 50)
+    done = _zhili(
+        "-c",
+        script,
+        ZHILI_LOG_FORMAT="json",
+        ZHILI_LOG_LEVEL="INFO",  # production's level: the access lines
+        ZHILI_DATA_DIR=str(tmp_path),
+        ZHILI_SECRET_KEY="l" * 50,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     found = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     assert [(r["logger"], r["request_id"], r["path"], r["status"]) for r in found] == [
         ("zhili.access", "from-nginx-1", "/healthz", 200)
     ]
+
+
+@pytest.mark.skipif("ZHILI_LOG_LEVEL" in os.environ, reason="the level is set here")
+def test_no_access_lines_by_default():
+    """A process whose stderr nobody reads (a test's server, a harness) must not fill its pipe with a line per
+    request: access lines need ZHILI_LOG_LEVEL=INFO."""
+    assert not logging.getLogger("zhili.access").isEnabledFor(logging.INFO)
 
 
 def test_a_bad_log_format_is_refused_with_a_sentence(tmp_path):

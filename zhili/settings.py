@@ -196,9 +196,9 @@ NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
 # Logs (zhili/core/logs.py): one line per record on stderr, with the request's id and the signed-in person's id
-# (or a background run's id); ZHILI_LOG_FORMAT=json for a log collector, text (default) for a terminal. One access
-# line per request (logger zhili.access, INFO): method, path without its query string, status, duration — never
-# what was typed. runserver's own access lines (django.server) are left to warnings: ours carry the ids.
+# (or a background run's id); ZHILI_LOG_FORMAT=json for a log collector, text (default) for a terminal. With
+# ZHILI_LOG_LEVEL=INFO (production, docs/deploy.md) one access line per request (logger zhili.access): method, path
+# without its query string, status, duration — never what was typed — and a line per background run.
 LOG_FORMAT = env.envstr("ZHILI_LOG_FORMAT", "text").lower()
 if LOG_FORMAT not in ("text", "json"):
     from django.core.exceptions import ImproperlyConfigured
@@ -214,8 +214,4 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.envstr("ZHILI_LOG_LEVEL", "WARNING").upper()},
-    "loggers": {
-        "zhili.access": {"level": "INFO"},
-        "django.server": {"level": "WARNING", "propagate": True},
-    },
 }

@@ -108,7 +108,7 @@ def check_demo(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 def _last_backup() -> dict | None:
     try:
-        from zhili.core.backup import last_backup  # type: ignore[attr-defined]
+        from zhili.core.backup import last_backup
     except ImportError:  # no backup command in this version: no backups
         return None
     return last_backup()
@@ -117,7 +117,7 @@ def _last_backup() -> dict | None:
 @register(TAG, deploy=True)
 def check_backup_age(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     max_hours = _setting("ZHILI_BACKUP_MAX_AGE_HOURS", BACKUP_MAX_AGE_HOURS)
-    hint = _("用 zhili backup 每天备份一次（见 docs/deploy.md 的“备份”）。")
+    hint = _("用 zhili backup 每天备份一次，见 docs/deploy.md（Backups）。")
     try:
         found = _last_backup()
         at = datetime.datetime.fromisoformat(found["at"]) if found else None
@@ -152,7 +152,7 @@ def check_background(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     first = health.database_problem() or health.schema_problem()
     if first is not None:
         return [CheckWarning(first.message, hint=_("先让数据库可用并运行 zhili migrate。"), id="zhili.W007")]
-    found = []
+    found: list[CheckMessage] = []
     for problem in health.background_problems():
         if problem.code == "worker_silent":
             hint, id_ = _("生产环境中 zhili worker 应作为单独的服务一直运行，见 docs/deploy.md。"), "zhili.W008"
@@ -207,7 +207,8 @@ def check_directories(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 @register(TAG)
 def check_disk_space(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     minimum_mb = _setting("ZHILI_DISK_MIN_FREE_MB", DISK_MIN_FREE_MB)
-    found, seen = [], set()
+    found: list[CheckMessage] = []
+    seen: set[int] = set()
     for name, path in _directories():
         here = _existing(path)
         try:
