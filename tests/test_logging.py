@@ -128,21 +128,14 @@ def _logs(run):
 
 def test_a_runs_lines_carry_its_run_id(db):
     run = jobs.enqueue("test.logs", "k1")
-    claimed = jobs.claim(run.pk, run.status, run.attempts, run.lease_token)
-    assert claimed is not None
     with captured() as stream:
-        jobs.execute(claimed)
-    inside = [r for r in lines(stream) if r["message"] == "working on it"]
-    assert inside == [
-        {
-            "time": inside[0]["time"],
-            "level": "WARNING",
-            "logger": __name__,
-            "message": "working on it",
-            "run_id": run.pk,
-            "job": "test.logs",
-        }
+        jobs.run_due(report=lambda done: log.info("reported %s", done.key))  # as `zhili serve` reports
+    mine = [r for r in lines(stream) if r["logger"] == __name__]
+    assert [(r["level"], r["message"], r["run_id"], r["job"]) for r in mine] == [
+        ("WARNING", "working on it", run.pk, "test.logs"),
+        ("INFO", "reported k1", run.pk, "test.logs"),
     ]
+    assert "request_id" not in mine[0]
 
 
 # ---- the formats ---------------------------------------------------------------------------------------------

@@ -370,10 +370,11 @@ def run_due(report: Callable[[JobRun], None] | None = None) -> int:
             if run is None:
                 continue  # another worker took it
             progressed = True
-            execute(run)
             done += 1
-            if report is not None:
-                report(run)
+            with logs.bound(run_id=run.pk, job=run.kind):  # the report's line too (`zhili serve` logs it)
+                execute(run)
+                if report is not None:
+                    report(run)
         if not progressed:
             return done  # everything read was taken by others: look again next round
 
