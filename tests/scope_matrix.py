@@ -2228,3 +2228,8 @@ ROWS += scope_matrix_bulletins.ROWS + scope_matrix_deliveries.ROWS + scope_matri
 from tests import scope_matrix_reports  # noqa: E402
 
 ROWS += scope_matrix_reports.ROWS
+
+# Liveness and readiness (issue 17).
+from tests import scope_matrix_ops  # noqa: E402
+
+ROWS += scope_matrix_ops.ROWS

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zhili.core.requestid.RequestIdMiddleware",  # first: every request has its id and access line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -194,9 +195,23 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
+# Logs (zhili/core/logs.py): one line per record on stderr, with the request's id and the signed-in person's id
+# (or a background run's id); ZHILI_LOG_FORMAT=json for a log collector, text (default) for a terminal. With
+# ZHILI_LOG_LEVEL=INFO (production, docs/deploy.md) one access line per request (logger zhili.access): method, path
+# without its query string, status, duration — never what was typed — and a line per background run.
+LOG_FORMAT = env.envstr("ZHILI_LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"环境变量 ZHILI_LOG_FORMAT 的值 {LOG_FORMAT!r} 无效：应为 text 或 json。")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "zhili.core.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"()": "zhili.core.logs.TextFormatter"},
+        "json": {"()": "zhili.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.envstr("ZHILI_LOG_LEVEL", "WARNING").upper()},
 }

@@ -11,6 +11,11 @@ Three kinds of work, one round (`run_once`):
 - **runs** (`JobRun`), each one piece of work under an idempotency key (`enqueue(kind, key, …)`: the same key
   finds the run that exists), done by the handler registered for its kind (`@handler(kind)`).
 
+Every round first records that its worker is alive (`beat`, a `WorkerBeat` row per process, written at most
+every BEAT_SECONDS so an idle worker does not take SQLite's write lock at every poll); /readyz and
+`zhili check --deploy` read it (`last_beat`, core/health.py). Each run's log lines carry its run id
+(core/logs.py).
+
 A worker looks for due runs with a plain read (an idle worker takes no write lock), claims each with one
 conditional UPDATE that only one worker wins, and holds it under a lease (`LEASE_SECONDS`) the handler renews
 with `heartbeat(run)` when it works longer. A run whose lease ran out lost its worker (killed, crashed, the
@@ -30,18 +35,22 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from zhili.core import logs
 
 if TYPE_CHECKING:
     from zhili.core.models import JobRun
@@ -53,6 +62,8 @@ LEASE_SECONDS = 300
 BACKOFF_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 BATCH = 10  # due runs read at once
+BEAT_SECONDS = 30  # a worker records that it is alive at most this often
+BEAT_KEEP_DAYS = 7  # rows of processes gone this long are removed when a process first beats
 
 Handler = Callable[["JobRun"], "dict[str, Any] | None"]
 
@@ -191,6 +202,48 @@ def reason_of(exc: BaseException) -> str:
     return str(exc) or _("运行出错（%(error)s），详见后台日志。") % {"error": type(exc).__name__}
 
 
+# ---- that a worker is alive ---------------------------------------------------------------------------------
+
+_last_beat_written: float | None = None  # time.monotonic() of this process's last beat
+
+
+def worker_name() -> str:
+    """This process as the beats name it: host and pid (each `zhili worker`, each `zhili serve`'s thread)."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def beat(*, force: bool = False) -> bool:
+    """Record that this process's worker is alive, at most once per BEAT_SECONDS (`force`: now). Returns whether
+    it wrote. A failed write is logged, never fatal: the round goes on, and /readyz will say the worker is
+    silent if it keeps failing."""
+    global _last_beat_written
+    from zhili.core.models import WorkerBeat
+
+    moment = time.monotonic()
+    if not force and _last_beat_written is not None and moment - _last_beat_written < BEAT_SECONDS:
+        return False
+    name, now = worker_name(), timezone.now()
+    try:
+        if not WorkerBeat.objects.filter(name=name).update(at=now):
+            WorkerBeat.objects.create(name=name, started_at=now, at=now)
+            # a new process: forget those gone for a week (a restart makes a new row; they would pile up)
+            WorkerBeat.objects.filter(at__lt=now - datetime.timedelta(days=BEAT_KEEP_DAYS)).delete()
+    except DatabaseError:
+        log.warning("could not record the worker's heartbeat", exc_info=True)
+        return False
+    _last_beat_written = moment
+    return True
+
+
+def last_beat() -> datetime.datetime | None:
+    """When a worker last said it was alive (any worker, any machine); None if none ever did."""
+    from django.db.models import Max
+
+    from zhili.core.models import WorkerBeat
+
+    return WorkerBeat.objects.aggregate(at=Max("at"))["at"]
+
+
 # ---- running -----------------------------------------------------------------------------------------------
 
 
@@ -243,7 +296,12 @@ def _finish(run: JobRun, **fields: Any) -> None:
 
 def execute(run: JobRun) -> JobRun:
     """Run a claimed run's handler and record what came of it: DONE with its result, QUEUED again after a
-    wait, or FAILED with its reason after its last attempt."""
+    wait, or FAILED with its reason after its last attempt. Its log lines carry its run id and kind."""
+    with logs.bound(run_id=run.pk, job=run.kind):
+        return _execute(run)
+
+
+def _execute(run: JobRun) -> JobRun:
     from zhili.core.models import RunStatus
 
     now = timezone.now
@@ -312,18 +370,23 @@ def run_due(report: Callable[[JobRun], None] | None = None) -> int:
             if run is None:
                 continue  # another worker took it
             progressed = True
-            execute(run)
             done += 1
-            if report is not None:
-                report(run)
+            with logs.bound(run_id=run.pk, job=run.kind):  # the report's line too (`zhili serve` logs it)
+                execute(run)
+                if report is not None:
+                    report(run)
         if not progressed:
             return done  # everything read was taken by others: look again next round
 
 
 def run_once(report: Callable[[JobRun], None] | None = None) -> int:
-    """One round: the apps' loops, the schedules, then the due runs; returns how many were processed
-    (`report(run)` is told of each run)."""
-    done = sum(fn() for fn in _RUNNERS)
+    """One round: the heartbeat, the apps' loops, the schedules, then the due runs; returns how many were
+    processed (`report(run)` is told of each run)."""
+    beat()
+    done = 0
+    for fn in _RUNNERS:
+        with logs.bound(job=fn.__module__):
+            done += fn()
     run_schedules()
     return done + run_due(report)
 

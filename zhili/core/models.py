@@ -149,3 +149,16 @@ class JobRun(models.Model):
         from zhili.core.jobs import label_of  # the kinds' names, as the 后台任务 page shows them
 
         return f"{label_of(self.kind)} {self.key}"
+
+
+class WorkerBeat(models.Model):
+    """That a worker process is alive (core/jobs.beat): one row per process (`host:pid`), its `at` moved
+    forward at most every jobs.BEAT_SECONDS — so an idle worker polling every two seconds writes once in thirty,
+    not at every poll. /readyz and `zhili check --deploy` read the newest (jobs.last_beat)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.name

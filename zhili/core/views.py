@@ -1,4 +1,5 @@
-"""Home and health check. (The audit log's page is an administration page: people/views.py.)"""
+"""Home, liveness (/healthz) and readiness (/readyz). (The audit log's page is an administration page:
+people/views.py.)"""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with {"status": "ok"} when the database answers, 503 otherwise."""
+    """Liveness: 200 with {"status": "ok"} when the process and the database answer, 503 otherwise. It stays
+    200 on a database not yet migrated and while the worker is silent — restarting this process would fix
+    neither; /readyz says so."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -48,6 +51,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
             {"status": "error", "database": "unavailable", "detail": exc.__class__.__name__}, status=503
         )
     return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness (core/health.py): 200 {"status": "ready"}, or 503 {"status": "not_ready", "problems": [{code,
+    message}]}. `?scope=web` leaves the background work out (a load balancer in front of several web processes)."""
+    from zhili.core import health
+
+    background = request.GET.get("scope") != "web"
+    found = health.problems(background=background)
+    if found:
+        return JsonResponse({"status": "not_ready", "problems": [p.as_dict() for p in found]}, status=503)
+    return JsonResponse({"status": "ready", "scope": "all" if background else "web"})
 
 
 def login_not_required_set_language(view):
