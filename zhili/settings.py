@@ -215,3 +215,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.envstr("ZHILI_LOG_LEVEL", "WARNING").upper()},
 }
+
+# Operations (zhili/core/health.py, zhili/core/checks.py): when /readyz and `zhili check --deploy` call the worker
+# silent and background work stuck, the last backup too old and the disk too full.
+ZHILI_WORKER_SILENT_SECONDS = env.envint("ZHILI_WORKER_SILENT_SECONDS", 300, minimum=60)  # a worker beats every 30 s
+ZHILI_JOB_STUCK_SECONDS = env.envint("ZHILI_JOB_STUCK_SECONDS", 900, minimum=60)
+ZHILI_BACKUP_MAX_AGE_HOURS = env.envint("ZHILI_BACKUP_MAX_AGE_HOURS", 26, minimum=1)
+ZHILI_DISK_MIN_FREE_MB = env.envint("ZHILI_DISK_MIN_FREE_MB", 1024, minimum=0)
+# Django's deploy checks that zhili.W001–W004 say in Chinese (secret key, DEBUG, allowed hosts, HTTPS and its
+# cookies and HSTS), and the HTTPS redirect that nginx does (docs/deploy.md). HSTS for every subdomain and the
+# preload list are the domain owner's decision (a township's site is often a subdomain of a government domain).
+SILENCED_SYSTEM_CHECKS = [
+    "security.W004",
+    "security.W005",
+    "security.W008",
+    "security.W009",
+    "security.W012",
+    "security.W016",
+    "security.W018",
+    "security.W020",
+    "security.W021",
+]
