@@ -349,3 +349,26 @@ def test_every_listed_hostile_string_through_every_parser(raw):
             call(raw)
         except v.ValueProblem as exc:
             _refused_in_chinese(exc)
+
+
+FORMULAS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"]
+
+
+def test_a_formula_typed_as_text_stays_text_in_the_form_sent_upward():
+    """reports/sheet.write fills the superior's own form with openpyxl, which takes a string starting with "=" for
+    a formula: whatever text Zhili writes there is a text cell. (The exports written with XlsxWriter are covered by
+    tests/test_excel_writing.py.)"""
+    import io
+
+    import openpyxl
+
+    from zhili.reports import sheet
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "上级表样"
+    blank = io.BytesIO()
+    book.save(blank)
+    cells = {f"B{i}": text for i, text in enumerate(FORMULAS, start=1)}
+    filled = openpyxl.load_workbook(io.BytesIO(sheet.write(blank.getvalue(), None, cells))).active
+    for ref, text in cells.items():
+        assert (filled[ref].value, filled[ref].data_type) == (text, "s"), ref
