@@ -39,7 +39,7 @@ PAYLOADS = [
 ]
 RAW = ("<script>alert(1)", "<img src=x onerror=alert(1)")
 TEXT_TYPES = {"text", "search", "number", "date", "tel", "email", "url", "month", "datetime-local", "time", ""}
-LIMIT = {"leader": 70, "village": 45}  # pages crawled: the forms of the main pages, in a few seconds
+LIMIT = {"leader": 50, "village": 35}  # pages crawled: the forms of the main pages, in a few seconds
 # forms whose submission ends the session or changes what the crawl is about, not data
 SKIP_ACTIONS = ("/logout/", "/i18n/setlang/", "/login/", "/account/password/")
 # tables a request writes to whatever it does (sessions, login throttling, job heartbeats, last use of tokens)
