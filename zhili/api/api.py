@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError
@@ -44,6 +45,18 @@ def _refused(request: HttpRequest, exc: ValidationError):
     """Every typed refusal an action raises (zhili.core.errors): its sentence, with the status its kind means —
     the same table the pages use."""
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=errors.status_of(exc))
+
+
+@api.exception_handler(DataError)
+def _unstorable(request: HttpRequest, exc: DataError):
+    """A value the database cannot hold or compare — PostgreSQL refuses a NUL character in text, even in a search
+    (`?q=%00`), and numbers beyond a column's range —: what was sent is wrong, not the server (found by
+    tests/test_hostile_api.py)."""
+    return api.create_response(
+        request,
+        {"detail": "请求中有无法保存或查询的内容（例如不可见的 NUL 控制字符，或超出范围的数字），请删除后重试。"},
+        status=400,
+    )
 
 
 @api.exception_handler(AuthenticationError)

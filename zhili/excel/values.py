@@ -40,7 +40,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException, InvalidOperation
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -366,6 +366,25 @@ def _number(
 # a marker, not a message: the value was converted between units, so rounding it is expected
 _CONVERTED = "\x00converted"
 
+# No figure an office keeps comes near 10^18 (a trillion 万元 is 10^16 元); beyond it Decimal's 28 digits cannot
+# hold the value with its decimal places, and "1e309" or 400 nines typed into a cell are refused, not a 500.
+_TOO_LARGE = Decimal(10) ** 18
+
+
+def _bounded_number(
+    raw: Any, *, unit: str | None, column_unit: str | None, percent: bool, what: str
+) -> tuple[Decimal | None, str | None]:
+    """_number, with values too large to store (or arithmetic that overflows on them) refused in Chinese."""
+    try:
+        value, warning = _number(raw, unit=unit, column_unit=column_unit, percent=percent, what=what)
+    except (DecimalException, OverflowError):  # InvalidOperation, Overflow: exponents beyond Decimal's context
+        value, warning = _TOO_LARGE, None
+    if value is not None and (not value.is_finite() or value.adjusted() >= 18):  # |value| ≥ 10^18, no arithmetic
+        raise ValueProblem(
+            _("「%(v)s」超出了可以填写的范围：%(what)s的绝对值应小于 10 的 18 次方。") % {"v": _show(raw), "what": what}
+        )
+    return value, warning
+
 
 def parse_decimal(
     raw: Any,
@@ -376,7 +395,7 @@ def parse_decimal(
     percent: bool = False,
 ) -> Parsed:
     """A `Decimal` in the field's `unit`, rounded half-up to `decimals` places (None: as typed)."""
-    value, warning = _number(raw, unit=unit, column_unit=column_unit, percent=percent, what="数字")
+    value, warning = _bounded_number(raw, unit=unit, column_unit=column_unit, percent=percent, what="数字")
     if value is None:
         return EMPTY
     converted = warning == _CONVERTED
@@ -396,7 +415,7 @@ def parse_integer(
     """An `int` in the field's `unit`; "3万" is 30000, 12.0 is 12, 12.5 is refused."""
     if type(raw) is int and column_unit is None:
         return Parsed(raw)
-    value, warning = _number(raw, unit=unit, column_unit=column_unit, percent=percent, what="整数")
+    value, warning = _bounded_number(raw, unit=unit, column_unit=column_unit, percent=percent, what="整数")
     if value is None:
         return EMPTY
     converted = warning == _CONVERTED

@@ -98,7 +98,9 @@ def parse_month(raw: Any) -> datetime.date | None:
         return raw.replace(day=1)
     if isinstance(raw, bool):
         raise xv.ValueProblem(_("「%(v)s」不是月份，%(hint)s。") % {"v": raw, "hint": MONTH_HINT})
-    if isinstance(raw, float) and math.isfinite(raw) and not raw.is_integer():
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise xv.ValueProblem(_("「%(v)s」不是月份，%(hint)s。") % {"v": raw, "hint": MONTH_HINT})
+    if isinstance(raw, float) and not raw.is_integer():
         raise xv.ValueProblem(
             _("月份「%(v)s」被 Excel 存成了小数，分不清是 1 月还是 10 月，%(hint)s（设置为“文本”格式）。")
             % {"v": raw, "hint": MONTH_HINT}

@@ -467,6 +467,8 @@ def write(content: bytes, sheet: str | None, values: dict[str, Any]) -> bytes:
             cell.value = _number(value)
         else:
             cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl takes "=…" for a formula: text written by Zhili stays text
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
