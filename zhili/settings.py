@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zhili.people.middleware.ZhiliLoginRequiredMiddleware",
     "zhili.people.middleware.ScopeMiddleware",
+    "zhili.core.nul.RefuseNulMiddleware",  # PostgreSQL cannot compare text holding a NUL: refused with a sentence
     "zhili.people.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "zhili.core.middleware.ErrorMiddleware",

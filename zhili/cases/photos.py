@@ -108,6 +108,7 @@ def check_photo(upload, *, name_hint: str = "photo") -> CheckedPhoto:
             if image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             out = io.BytesIO()
+            image.info.pop("comment", None)  # Pillow would copy a JPEG's comment into the copy
             image.save(out, format="JPEG", quality=82, optimize=True)  # no exif= : the copy carries none
             width, height = image.size
     except ValidationError:
