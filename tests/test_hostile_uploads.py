@@ -103,9 +103,9 @@ def test_the_api_refuses_a_hostile_case_photo_and_writes_nothing(world, media, c
 
 
 def test_a_jpeg_that_is_also_a_page_is_served_as_a_jpeg_never_as_a_page(world, media, as_persona):
-    """A polyglot is a valid JPEG, so it is taken as a photo. Both the copy shown (re-encoded from its pixels — but
-    Pillow carries the JPEG comment over, see docs/security.md) and the original are served as image/jpeg with
-    nosniff: a browser never reads them as a page."""
+    """A polyglot is a valid JPEG, so it is taken as a photo. The copy shown is re-encoded from its pixels, without
+    the comment that held the page; it and the original are served as image/jpeg with nosniff: a browser never
+    reads them as a page."""
     case = cf.report(world.sub, world.kong_grid, photo=False)
     person = Person.objects.get(username="demo-urban")
     from zhili.cases.actions import _store_photo
@@ -118,6 +118,8 @@ def test_a_jpeg_that_is_also_a_page_is_served_as_a_jpeg_never_as_a_page(world, m
         assert served.status_code == 200
         assert served["Content-Type"] == "image/jpeg" and served["X-Content-Type-Options"] == "nosniff"
         assert not served.get("Content-Disposition", "").startswith('inline; filename="合照.html')
+        if which == "display":
+            assert b"<script" not in served.getvalue()
 
 
 # ---- 佐证材料 ----------------------------------------------------------------------------------------------------
