@@ -526,18 +526,22 @@ def run(args) -> TableReport:
         writes = lost_writes(acked, plan.ledger_rows)
     if not measured:
         raise SystemExit("load: no step was measured")
+    unmeasured = [r for r in records if "kind" in r and r["step"] is None]
     knee, below = knee_of(measured)
     shown = knee or measured[-1]
     errors = sum(s.overall.errors for s in below)
     lost = sum(max(0, a - f) for a, f in writes.values())
-    total_errors = sum(s.overall.errors for s in measured)
-    if total_errors:
+    if samples:
         _progress("first errors: " + " | ".join(samples))
         _progress("gunicorn log (tail):\n" + server_log)
     lines = table(measured)
     lines.append(f"  {'writes':<22} {'acknowledged':>12} {'found':>8} {'lost':>6}")
     for kind, (a, f) in writes.items():
         lines.append(f"  {WRITES[kind]:<22} {a:>12} {f:>8} {max(0, a - f):>6}")
+    lines.append(
+        f"  unmeasured (warm-up, sign-ins, between steps): {len(unmeasured)} requests,"
+        f" {sum(not r['ok'] for r in unmeasured)} errors"
+    )
     cores = os.cpu_count() or 1
     lines.append(
         f"  {database}; {args.ld_villages:,} villages, {args.ld_cases:,} cases; gunicorn {args.ld_workers} sync workers,"

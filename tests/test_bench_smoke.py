@@ -282,3 +282,20 @@ def test_load_prints_its_table_and_line(tmp_path):
     assert all(m.group(2) == m.group(3) for m in writes), proc.stdout
     assert ("PostgreSQL" if ON_PG else "SQLite") in proc.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_load_knee_and_percentiles():
+    """The knee is the first step whose overall p95 passes one second; percentiles are nearest-rank."""
+    from bench.load import Cell, Step, knee_of, percentile
+
+    assert percentile([5, 1, 4, 2, 3], 50) == 3 and percentile(list(range(1, 101)), 95) == 95
+    assert percentile([7], 99) == 7
+
+    def step(users, ms):
+        return Step(users=users, seconds=1, overall=Cell(count=len(ms), ms=ms))
+
+    held = [step(1, [100] * 20), step(2, [100] * 19 + [5000]), step(4, [900] * 20)]
+    assert knee_of(held) == (None, held)  # one slow request in 20 is the p100, not the p95
+    steps = [*held, step(8, [1001] * 20), step(16, [3000] * 20)]
+    knee, below = knee_of(steps)
+    assert knee.users == 8 and [s.users for s in below] == [1, 2, 4]
