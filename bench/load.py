@@ -519,9 +519,11 @@ def run(args) -> TableReport:
         database = bench.database_description()
         connections.close_all()  # the server's workers are the only ones using the database from here
         started = datetime.datetime.now(datetime.UTC)
+        load_before = os.getloadavg()[0]
         with gunicorn(args.ld_workers, workdir) as (url, log):
             records = drive(plan, url, args, steps, workdir)
             server_log = _tail(log, 10)
+        load_after = os.getloadavg()[0]
         measured, acked, samples = analyse(records)
         writes = lost_writes(acked, plan.ledger_rows)
     if not measured:
@@ -545,7 +547,8 @@ def run(args) -> TableReport:
     cores = os.cpu_count() or 1
     lines.append(
         f"  {database}; {args.ld_villages:,} villages, {args.ld_cases:,} cases; gunicorn {args.ld_workers} sync workers,"
-        f" {cores} cores shared with the driver; {args.step_seconds:g} s a step, think time {args.ld_think:g} s;"
+        f" {cores} cores shared with the driver (load average {load_before:.1f} before, {load_after:.1f} after);"
+        f" {args.step_seconds:g} s a step, think time {args.ld_think:g} s;"
         f" run at {started:%Y-%m-%d %H:%M} UTC; knee = first step with p95 > {KNEE_MS:.0f} ms"
         + ("" if knee else " (none reached)")
     )
