@@ -37,6 +37,8 @@ from locust.env import Environment
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REVISION = re.compile(r'name="revision" value="(\d+)"')
+ALERTS = re.compile(r'(?:role="alert"|class="errorlist[^"]*")[^>]*>(.*?)</(?:div|ul)>', re.S)
+TAGS = re.compile(r"<[^>]+>")
 
 PLAN: dict = {}
 STATE = {"step": None, "stop": False, "requests": 0}
@@ -62,10 +64,16 @@ def _on_request(request_type, name, response_time, response_length, response, ex
             "ms": round(response_time, 3),
             "status": getattr(response, "status_code", 0) or 0,
             "ok": exception is None,
-            "error": str(exception)[:200] if exception else "",
+            "error": str(exception)[:400] if exception else "",
             "ack": context.get("ack", ""),
         }
     )
+
+
+def _reason(html: str) -> str:
+    """What a refused page says (its alerts and field errors), for the error samples."""
+    said = [" ".join(TAGS.sub(" ", m).split()) for m in ALERTS.findall(html)]
+    return " | ".join(x for x in said if x)[:300] or html[:160]
 
 
 def _token(html: str) -> str:
@@ -109,7 +117,7 @@ class Leader(FastHttpUser):
             context=context,
         ) as r:
             if r.status_code != 302:
-                r.failure(f"POST {url}: {r.status_code} {(r.text or '')[:160]!r}")
+                r.failure(f"POST {url}: {r.status_code} {_reason(r.text or '')}")
                 return False
             return True
 

@@ -120,10 +120,11 @@ def build(args, users: int, workdir: Path) -> Plan:
         from django.contrib.auth.hashers import make_password
 
         hashed = make_password(PASSWORD)
-    villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE, valid_to__isnull=True).order_by("code"))
-    grids = list(
-        Region.objects.filter(level=Level.GRID, parent__parent=sub, valid_to__isnull=True).order_by("code")[:200]
-    )
+    # the villages and grids of "today": build_city's merged village opens only on 2021-01-01, after it
+    today = datetime.date.fromisoformat(SLOT_DAYS[-1])
+    current = {"valid_to__isnull": True, "valid_from__lte": today}
+    villages = list(Region.objects.filter(parent=sub, level=Level.VILLAGE, **current).order_by("code"))
+    grids = list(Region.objects.filter(level=Level.GRID, parent__parent=sub, **current).order_by("code")[:200])
     with transaction.atomic():
         leaders = Person.objects.bulk_create(
             [
