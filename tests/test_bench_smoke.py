@@ -241,6 +241,47 @@ def test_report_fill_prints_its_line(backend):
     assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
 
 
+TARGETS_DASHBOARD = re.compile(
+    rf"^targets-dashboard: ratio={NUMBER} \(zhili {NUMBER} s, baseline {NUMBER} s\) geometric mean of 4 query kinds.*"
+    r"township: queries board \d+, ranking \d+, entries 576, city: queries board \d+, ranking \d+, entries 1,056.*"
+)
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not ON_PG, reason="ZHILI_DATABASE_URL is not PostgreSQL")),
+    ],
+)
+def test_targets_dashboard_prints_its_line(backend):
+    """Both scales, every kind of indicator (reported, computed, units, parents): the run fails unless each figure
+    equals the baseline's."""
+    proc = _bench(
+        "targets-dashboard",
+        "--td-township-villages",
+        "10",
+        "--td-villages",
+        "20",
+        "--td-indicators",
+        "8",
+        "--td-months",
+        "6",
+        "--repeat",
+        "1",
+        "--min-time",
+        "0.001",
+        database_url=PG_URL if backend == "postgresql" else None,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert TARGETS_DASHBOARD.match(lines[-1]), proc.stdout
+    kinds = ["board-township", "ranking-township", "board-city", "ranking-city"]
+    assert [line.split(":")[0].strip() for line in lines[:-1]] == kinds, proc.stdout
+    assert all(DETAIL.match(line) for line in lines[:-1]), proc.stdout
+    assert ("PostgreSQL" if backend == "postgresql" else "SQLite") in lines[-1]
+
+
 LOAD = re.compile(r"^load: knee=(>?\d+) p95=(\d+)ms errors=(\d+) lost=(\d+)$")
 WRITES_ROW = re.compile(r"^  (cases|progress entries|ledger row edits) +(\d+) +(\d+) +(\d+)$")
 
