@@ -35,6 +35,12 @@ from zhili.people.scope import Scope, holds_guarded_role
 from zhili.regions.actions import carries_across_merges
 from zhili.regions.models import Level, Region
 
+SIGN_IN_FIELDS = {
+    "username": gettext_lazy("登录名"),
+    "address": gettext_lazy("来源地址"),
+    "address_key": gettext_lazy("地址指纹"),
+}
+
 audit.describe(
     {
         "person.create": gettext_lazy("新建人员"),
@@ -67,11 +73,7 @@ audit.describe(
             "rows": gettext_lazy("行数"),
             "sealed": gettext_lazy("保密条目（内容未导出）"),
         },
-        "*": {
-            "username": gettext_lazy("登录名"),
-            "address": gettext_lazy("来源地址"),
-            "address_key": gettext_lazy("地址指纹"),
-        },
+        **dict.fromkeys(("auth.login", "auth.logout", "auth.login_failed", "auth.lockout"), SIGN_IN_FIELDS),
     },
 )
 
@@ -200,7 +202,7 @@ def do_set_password(person: Person, password: str, *, actor: Person, scope: Scop
     person.set_password(password)
     if actor.pk == person.pk:  # the owner's own choice ends an initial password's term
         person.must_change_password = False
-    person.save(update_fields=["password", "must_change_password"])
+    person.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit.record(actor, "person.set_password", person)
     return person
 
@@ -211,8 +213,8 @@ def do_archive_person(person: Person, *, actor: Person, scope: Scope, reason: st
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("停用人员必须填写原因。"))
-    _require_account(scope, person, _("停用此人员"))
     require(person.pk != actor.pk, _("不能停用自己的账号。"))
+    _require_account(scope, person, _("停用此人员"))
     now = timezone.now()
     Person.objects.filter(pk=person.pk).update(is_active=False, archived_reason=reason)
     RoleAssignment.objects.active().filter(person=person).update(ended_at=now, ended_reason=f"人员停用：{reason}")
@@ -267,20 +269,22 @@ def do_grant_role(
     elif unit is not None and not region.path.startswith(unit.region.path):
         raise ValidationError(_("单位“%(name)s”不在“%(name2)s”之上。") % {"name": unit.name, "name2": region.name})
     require(policy.grant_role_to(scope, person), _("不能给自己授予角色：请由另一位管理员授予。"))
-    require(
-        policy.grant_role(scope, role, region),
-        _("您不能授予“%(name)s”的“%(label)s”角色（管理员角色由安全保密管理员授予）。")
-        % {"name": region.name, "label": role.label},
-    )
-    require(
-        policy.reach_person(scope, person), _("“%(person)s”不在您的管理范围内，不能给其授予角色。") % {"person": person}
-    )
     if region.level not in ROLE_REGION_LEVELS[role]:
         allowed = "、".join(str(Level(lv).label) for lv in sorted(ROLE_REGION_LEVELS[role]))
         raise ValidationError(
             _("“%(label)s”角色只能绑定到%(allowed)s，不能绑定到%(v)s“%(name)s”。")
             % {"label": role.label, "allowed": allowed, "v": region.get_level_display(), "name": region.name}
         )
+    if policy.grant_role(scope, Role.VIEWER, region):  # an administrator here, but of the wrong kind for this role
+        refusal = _("“%(label)s”角色只能由安全保密管理员授予。") % {"label": role.label}
+    else:
+        refusal = _("“%(name)s”不在您的管理范围内，不能授予“%(name)s”的角色。") % {"name": region.name}
+    require(policy.grant_role(scope, role, region), refusal)
+    require(
+        policy.reach_person(scope, person),
+        _("“%(name)s”不在您的管理范围内，不能给此人员授予角色。")
+        % {"name": person.region.name if person.region_id else person},
+    )
     if not region.is_current:
         raise ValidationError(_("“%(name)s”已撤销，不能再授予角色。") % {"name": region.name})
     if not person.is_active:
@@ -337,11 +341,11 @@ def do_end_role(ra: RoleAssignment, *, actor: Person, scope: Scope, reason: str)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("结束角色必须填写原因。"))
-    require(
-        policy.end_role(scope, ra.role, ra.region),
-        _("您不能结束“%(name)s”的“%(label)s”角色（管理员和线索专管员的角色由安全保密管理员结束）。")
-        % {"name": ra.region.name, "label": ra.get_role_display()},
-    )
+    if policy.end_role(scope, Role.VIEWER, ra.region):  # an administrator here, but of the wrong kind for this role
+        refusal = _("“%(label)s”角色只能由安全保密管理员结束。") % {"label": ra.get_role_display()}
+    else:
+        refusal = _("“%(name)s”不在您的管理范围内，不能结束此角色。") % {"name": ra.region.name}
+    require(policy.end_role(scope, ra.role, ra.region), refusal)
     if ra.ended_at:
         raise ValidationError(_("该角色已经结束。"))
     ra.ended_at = timezone.now()

@@ -46,10 +46,10 @@ class _ScopedForm(forms.Form):
         self.scope = scope
         if "region" in self.fields:
             self.fields["region"].queryset = (
-                scope.regions(access="admin").current().filter(level__lte=Level.VILLAGE).order_by("path")
+                scope.regions(access="people").current().filter(level__lte=Level.VILLAGE).order_by("path")
             )
         if "unit" in self.fields:
-            self.fields["unit"].queryset = scope.filter(Unit.objects.active(), "region__path", access="admin")
+            self.fields["unit"].queryset = scope.filter(Unit.objects.active(), "region__path", access="people")
 
 
 class PersonForm(_ScopedForm):

@@ -220,7 +220,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         if person:
             messages.success(request, _("已添加人员“%(person)s”。") % {"person": person})
             return redirect("person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "title": _("添加人员")})
+    return render(request, "people/person_form.html", {"form": form, "title": _("添加人员")}, status=status_for(form))
 
 
 def _person_page(request: HttpRequest, person: Person, *, role_form=None, status: int = 200) -> HttpResponse:
@@ -290,6 +290,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "people/person_form.html",
         {"form": form, "title": _("修改人员：%(person)s") % {"person": person}, "person": person},
+        status=status_for(form),
     )
 
 
