@@ -283,7 +283,7 @@ def do_grant_role(
     require(
         policy.reach_person(scope, person),
         _("“%(name)s”不在您的管理范围内，不能给此人员授予角色。")
-        % {"name": person.region.name if person.region_id else person},
+        % {"name": person.region.name if person.region is not None else person},
     )
     if not region.is_current:
         raise ValidationError(_("“%(name)s”已撤销，不能再授予角色。") % {"name": region.name})

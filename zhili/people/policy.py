@@ -360,13 +360,13 @@ def unlock_account(scope: Scope, person: Any) -> bool:
 
 def open_administration(scope: Scope) -> bool:
     """Open the people, units and roles pages: a system or security administrator of some region."""
-    return scope.is_superuser or bool(scope.admin_paths or scope.secure_paths)
+    return scope.opens_people
 
 
 def read_audit_log(scope: Scope) -> bool:
     """Open the audit log (of the regions they audit): its audit administrators — not the system or security
     administrators, whose own work it records."""
-    return scope.is_superuser or bool(scope.audit_paths)
+    return scope.reads_audit
 
 
 def export_audit_log(scope: Scope) -> bool:

@@ -154,8 +154,18 @@ class Scope:
 
     @property
     def is_admin(self) -> bool:
-        """One of the three administrators somewhere (the administration menu)."""
-        return self.is_superuser or bool(self.admin_paths or self.secure_paths or self.audit_paths)
+        """A system administrator somewhere (the background jobs)."""
+        return self.is_superuser or bool(self.admin_paths)
+
+    @property
+    def opens_people(self) -> bool:
+        """A system or security administrator somewhere (the people and roles pages)."""
+        return self.is_superuser or bool(self.admin_paths or self.secure_paths)
+
+    @property
+    def reads_audit(self) -> bool:
+        """An audit administrator somewhere (the audit log)."""
+        return self.is_superuser or bool(self.audit_paths)
 
     @property
     def is_read_only(self) -> bool:
