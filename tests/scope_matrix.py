@@ -798,12 +798,23 @@ ROWS: list[Row] = [
         data=lambda w: {"role": "tip_officer", "region_code": w.sub.code},
     ),
     Row(
+        # 三员分立: confirming is the security administrator's (tests/test_security_roles.py), not the system
+        # administrator's that demo-leader also is
         "confirm a tip officer's role granted by another administrator",
         lambda w: f"/roles/{awaiting_tip_grant(w).pk}/confirm/",
-        {"leader": OK},
+        {"leader": DENIED},
         method="POST",
     ),
-    Row("audit log", lambda w: "/audit/", {"leader": OK}),
+    # the audit log is the audit administrator's alone: no demo persona reads it (tests/test_security_roles.py and
+    # tests/test_audit.py read it as one)
+    Row("audit log", lambda w: "/audit/", {}),
+    Row("audit log export", lambda w: "/audit/export.xlsx", {}),
+    Row(
+        "unlock a 阎桥 person (the security administrator's)",
+        lambda w: f"/people/{w.yan_person.pk}/unlock/",
+        {"leader": DENIED},
+        method="POST",
+    ),
     # ---- API ------------------------------------------------------------------------------------
     Row("api me", lambda w: "/api/v1/me", each(ALL, OK), api=True),
     Row("api region list", lambda w: "/api/v1/regions", each(ALL, OK), api=True),
@@ -895,7 +906,7 @@ ROWS: list[Row] = [
     Row(
         "api confirm a tip officer's role granted by another administrator",
         lambda w: f"/api/v1/roles/{awaiting_tip_grant(w).pk}/confirm",
-        {"leader": OK},
+        {"leader": DENIED},
         default=DENIED,
         method="POST",
         api=True,

@@ -1,4 +1,5 @@
-"""The audit log: append-only in the model and in the database, readable by administrators, filterable."""
+"""The audit log: append-only in the model and in the database, readable by the audit administrators (安全审计员,
+三员分立: not the system or security administrators), filterable."""
 
 from __future__ import annotations
 
@@ -155,13 +156,25 @@ def entries(world):
     }
 
 
+@pytest.fixture
+def auditor(world):
+    """A client signed in as the subdistrict's audit administrator (tests/security_personas.py)."""
+    from django.test import Client
+
+    from tests.security_personas import admin_persona
+
+    client = Client()
+    client.force_login(admin_persona(world, "auditor"))
+    return client
+
+
 def shown(response) -> set[str]:
     html = response.content.decode()
     return {mark for mark in "甲乙丙丁" if f"标记{mark}" in html}
 
 
-def test_the_leader_reads_the_log_of_their_subdistrict_only(as_persona, entries):
-    response = as_persona("leader").get("/audit/")
+def test_the_auditor_reads_the_log_of_their_subdistrict_only(auditor, entries):
+    response = auditor.get("/audit/")
     assert response.status_code == 200
     assert shown(response) == {"甲", "乙"}
     html = response.content.decode()
@@ -200,14 +213,14 @@ def test_the_leader_reads_the_log_of_their_subdistrict_only(as_persona, entries)
         "bad-date-ignored",
     ],
 )
-def test_the_log_filters_by_person_object_and_date(as_persona, entries, query, expected):
-    response = as_persona("leader").get(f"/audit/?{query}")
+def test_the_log_filters_by_person_object_and_date(auditor, entries, query, expected):
+    response = auditor.get(f"/audit/?{query}")
     assert response.status_code == 200
     assert shown(response) == expected
 
 
-def test_an_empty_result_says_so(as_persona, entries):
-    response = as_persona("leader").get("/audit/?actor=nobody-at-all")
+def test_an_empty_result_says_so(auditor, entries):
+    response = auditor.get("/audit/?actor=nobody-at-all")
     assert "没有符合条件的记录。" in response.content.decode()
 
 
@@ -220,27 +233,50 @@ def test_a_superuser_reads_every_entry(entries):
     assert shown(client.get("/audit/")) == {"甲", "乙", "丙", "丁"}
 
 
-@pytest.mark.parametrize("persona", ["village", "grid", "viewer", "economy", "outsider"])
-def test_people_who_do_not_administer_get_404(as_persona, entries, persona):
-    response = as_persona(persona).get("/audit/")
-    assert response.status_code == 404
-    assert "标记" not in response.content.decode()
+@pytest.mark.parametrize("persona", ["leader", "village", "grid", "viewer", "economy", "outsider", "tips"])
+def test_people_who_do_not_audit_get_404(as_persona, entries, persona):
+    """demo-leader is the subdistrict's system administrator too: the log is not theirs (三员分立)."""
+    from django.test import Client
+
+    if persona == "tips":
+        client = Client()
+        client.force_login(person("demo-tips"))
+    else:
+        client = as_persona(persona)
+    for url in ("/audit/", "/audit/export.xlsx"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "标记" not in response.content.decode()
 
 
-def test_the_log_is_paginated(as_persona, world):
+@pytest.mark.parametrize("name", ["sysadmin", "security"])
+def test_the_system_and_security_administrators_get_404(world, entries, name):
+    from django.test import Client
+
+    from tests.security_personas import admin_persona
+
+    client = Client()
+    client.force_login(admin_persona(world, name))
+    before = AuditEntry.objects.count()
+    for url in ("/audit/", "/audit/export.xlsx"):
+        assert client.get(url).status_code == 404
+    assert AuditEntry.objects.count() == before
+
+
+def test_the_log_is_paginated(auditor, world):
     leader = person("demo-leader")
     for i in range(60):
         audit.record(leader, "test.page", world.kong, reason=f"分页{i:02d}")
-    client = as_persona("leader")
+    client = auditor
     first = client.get("/audit/").content.decode()
     second = client.get("/audit/?page=2").content.decode()
     assert "分页59" in first and "分页00" not in first
     assert "分页00" in second
 
 
-def test_the_log_page_does_not_change_anything(as_persona, entries):
+def test_the_log_page_does_not_change_anything(auditor, entries):
     before = AuditEntry.objects.count()
-    response = as_persona("leader").post("/audit/", {"actor": "x"})
+    response = auditor.post("/audit/", {"actor": "x"})
     assert response.status_code == 405
     assert AuditEntry.objects.count() == before
 

@@ -222,7 +222,7 @@ def test_in_english_every_page_of_the_persona_holds_chinese_only_in_its_data(wor
     if persona == "leader":  # the crawl did reach every part of the product
         reached = {url.split("?")[0] for url in pages}
         assert {"/", "/targets/", "/targets/ranking/", "/cases/", "/cases/stats/", "/ledgers/", "/people/"} <= reached
-        assert {"/audit/", "/targets/plan/", "/account/"} <= reached
+        assert {"/targets/plan/", "/account/"} <= reached  # the log is the audit administrator's (三员分立)
     found = chinese_outside_data(pages, data)
     report = "\n".join(f"{url}  {text}" for text, url in sorted(found.values(), key=lambda item: item[1]))
     if found:

@@ -148,7 +148,10 @@ def test_the_leader_reaches_all_91_villages(world):
     client = Client()
     client.force_login(person("demo-leader"))
     home = crawl(client, limit=1)["/"]
-    assert f'href="/regions/{world.sub.code}/"' in home and 'href="/people/"' in home and 'href="/audit/"' in home
+    assert f'href="/regions/{world.sub.code}/"' in home and 'href="/people/"' in home
+    assert (
+        'href="/audit/"' not in home
+    )  # 三员分立: the log is the audit administrator's, not the system administrator's
     village_urls = {
         f"/regions/{code}/" for code in Region.objects.filter(parent=world.sub).values_list("code", flat=True)
     }
@@ -207,7 +210,7 @@ def test_no_api_endpoint_shows_the_village_cadre_another_village(world):
 
 # ---- the audit log, the exports and the import previews, as each persona (issue 9) -------------------------
 
-EVERYONE = ("leader", "economy", "urban", "civil", "village", "grid", "viewer", "outsider", "tips")
+EVERYONE = ("leader", "economy", "urban", "civil", "village", "grid", "viewer", "outsider", "tips", "auditor")
 
 
 def _client(world, persona: str) -> Client:
@@ -217,6 +220,10 @@ def _client(world, persona: str) -> Client:
 
 
 def _who(world, persona: str):
+    if persona == "auditor":  # the audit administrator (安全审计员, tests/security_personas.py)
+        from tests.security_personas import admin_persona
+
+        return admin_persona(world, "auditor")
     return world.outsider if persona == "outsider" else person(dict(PERSONAS, tips="demo-tips")[persona])
 
 
@@ -260,7 +267,7 @@ def test_the_audit_log_and_every_export_hold_nothing_the_persona_may_not_see(wor
     pages.update(crawl(client, "/audit/", within="/audit/", limit=12, broken=broken))  # 404 for non-administrators
     doors = [f"/ledgers/{code}/export.xlsx" for code in Ledger.objects.values_list("code", flat=True)]
     doors += [f"/cases/stats.xlsx?by={by}" for by in ("village", "unit", "grid")]
-    doors += ["/targets/export.xlsx?year=2020"]
+    doors += ["/targets/export.xlsx?year=2020", "/audit/export.xlsx"]
     for url in doors:
         response = client.get(url)
         if response.status_code == 200:
@@ -270,7 +277,9 @@ def test_the_audit_log_and_every_export_hold_nothing_the_persona_may_not_see(wor
     numbers = [(url, n) for url, body in pages.items() for n in hidden_numbers if n in body]
     assert (found, numbers[:5]) == ([], [])
     if persona == "leader":  # the doors were really read
-        assert "/audit/" in pages and "/ledgers/gas-conversion/export.xlsx" in pages
+        assert "/ledgers/gas-conversion/export.xlsx" in pages
+    if persona == "auditor":  # the log and its export (the tip's entries sealed)
+        assert "/audit/" in pages and "/audit/export.xlsx" in pages
     if persona in ("economy", "civil", "viewer"):  # they read every row, and may reveal none of them
         assert len(hidden_numbers) > 1000 and "/ledgers/gas-conversion/export.xlsx" in pages
 

@@ -11,16 +11,32 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import PERSONAS, person
+from tests.security_personas import ADMIN_PERSONAS, admin_persona
 from zhili.ledgers.models import Ledger
 from zhili.people import policy
 from zhili.people.models import Unit
 from zhili.people.scope import scope_for
 from zhili.targets.models import Task
 
-EVERYONE = ("leader", "economy", "urban", "civil", "village", "grid", "viewer", "outsider", "tips")
+# the security and the audit administrators (三员分立) answer no to every domain question: they hold no region's work
+EVERYONE = (
+    "leader",
+    "economy",
+    "urban",
+    "civil",
+    "village",
+    "grid",
+    "viewer",
+    "outsider",
+    "tips",
+    "security",
+    "auditor",
+)
 
 
 def _scope(world, name):
+    if name in ADMIN_PERSONAS:
+        return scope_for(admin_persona(world, name))
     if name == "outsider":
         return scope_for(world.outsider)
     if name == "tips":
@@ -232,22 +248,7 @@ CASES = [
         lambda w, s: policy.record_activity(s, w.kong),
         ("leader", "economy", "urban", "civil", "village"),
     ),
-    ("administer the subdistrict", lambda w, s: policy.administer(s, w.sub), ("leader",)),
-    ("administer the installation", lambda w, s: policy.administer(s, None), ()),
-    ("import the subdistrict's rosters", lambda w, s: policy.import_roster(s, w.sub), ("leader",)),
-    ("grant oneself a role", lambda w, s: policy.grant_role_to(s, SimpleNamespace(pk=s.person_id)), ()),
-    (
-        "confirm a tip officer's role one granted oneself",
-        lambda w, s: policy.confirm_role_grant(s, _grant(w, granted_by_id=s.person_id)),
-        (),
-    ),
-    (
-        "confirm a tip officer's role another administrator granted",
-        lambda w, s: policy.confirm_role_grant(s, _grant(w, granted_by_id=-1)),
-        ("leader",),
-    ),
-    ("open administration", lambda w, s: policy.open_administration(s), ("leader",)),
-    ("read the audit log", lambda w, s: policy.read_audit_log(s), ("leader",)),
+    # ---- people, roles, the audit log: see ADMIN_CASES below (the three administrators as well)
     # ---- projects and tax sources (经发办)
     (
         "keep the subdistrict's projects, enterprises and receipts",
@@ -513,6 +514,106 @@ def _work(world, region, unit_code):
     return SimpleNamespace(subdistrict=world.sub, region=region, unit_id=unit.pk)
 
 
+def _grant_of(world, role, *, granted_by_id=-1):
+    return SimpleNamespace(
+        awaiting_confirmation=True,
+        ended_at=None,
+        person_id=world.yan_person.pk,
+        granted_by_id=granted_by_id,
+        region=world.sub,
+        role=role,
+    )
+
+
+def _yan_person(world):
+    return SimpleNamespace(pk=world.yan_person.pk, region=world.yan)
+
+
+# 三员分立: who administers people, who secures roles and accounts, who reads the trace — demo-leader holds the
+# system administrator's role beside the leader's; "sysadmin", "security" and "auditor" hold one each.
+ADMINS = ("leader", "sysadmin", "security", "auditor", "tips", "viewer", "village")
+ADMIN_CASES = [
+    ("administer the subdistrict", lambda w, s: policy.administer(s, w.sub), ("leader", "sysadmin")),
+    ("administer the installation", lambda w, s: policy.administer(s, None), ()),
+    ("import the subdistrict's rosters", lambda w, s: policy.import_roster(s, w.sub), ("leader", "sysadmin")),
+    (
+        "open administration (people, roles)",
+        lambda w, s: policy.open_administration(s),
+        ("leader", "sysadmin", "security"),
+    ),
+    (
+        "open a 阎桥 person's page",
+        lambda w, s: policy.reach_person(s, _yan_person(w)),
+        ("leader", "sysadmin", "security"),
+    ),
+    (
+        "grant a viewer's role over 阎桥",
+        lambda w, s: policy.grant_role(s, "viewer", w.yan),
+        ("leader", "sysadmin", "security"),
+    ),
+    (
+        "grant a leader's role over the subdistrict",
+        lambda w, s: policy.grant_role(s, "leader", w.sub),
+        ("leader", "sysadmin", "security"),
+    ),
+    (
+        "propose a tip officer's role",
+        lambda w, s: policy.grant_role(s, "tip_officer", w.sub),
+        ("leader", "sysadmin", "security"),
+    ),
+    ("grant a system administrator's role", lambda w, s: policy.grant_role(s, "admin", w.sub), ("security",)),
+    (
+        "grant a security administrator's role",
+        lambda w, s: policy.grant_role(s, "security_admin", w.sub),
+        ("security",),
+    ),
+    ("grant an audit administrator's role", lambda w, s: policy.grant_role(s, "audit_admin", w.sub), ("security",)),
+    (
+        "end a viewer's role over 阎桥",
+        lambda w, s: policy.end_role(s, "viewer", w.yan),
+        ("leader", "sysadmin", "security"),
+    ),
+    ("end a tip officer's role", lambda w, s: policy.end_role(s, "tip_officer", w.sub), ("security",)),
+    ("end an audit administrator's role", lambda w, s: policy.end_role(s, "audit_admin", w.sub), ("security",)),
+    ("grant oneself a role", lambda w, s: policy.grant_role_to(s, SimpleNamespace(pk=s.person_id)), ()),
+    (
+        "confirm a tip officer's role one granted oneself",
+        lambda w, s: policy.confirm_role_grant(s, _grant(w, granted_by_id=s.person_id)),
+        (),
+    ),
+    (
+        "confirm a tip officer's role another administrator granted",
+        lambda w, s: policy.confirm_role_grant(s, _grant(w, granted_by_id=-1)),
+        ("security",),
+    ),
+    (
+        "keep a 阎桥 inspector's account (details, password, deactivation)",
+        lambda w, s: policy.manage_account(s, _yan_person(w), guarded=False),
+        ("leader", "sysadmin"),
+    ),
+    (
+        "keep the account of an administrator or a tip officer of 阎桥",
+        lambda w, s: policy.manage_account(s, _yan_person(w), guarded=True),
+        ("security",),
+    ),
+    ("unlock a 阎桥 person's account", lambda w, s: policy.unlock_account(s, _yan_person(w)), ("security",)),
+    ("read the audit log", lambda w, s: policy.read_audit_log(s), ("auditor",)),
+    ("export the audit log", lambda w, s: policy.export_audit_log(s), ("auditor",)),
+    ("read the subdistrict's audit entries", lambda w, s: s.can_audit(w.sub.path), ("auditor",)),
+    ("see a tip", lambda w, s: policy.see_confidential(s, _case(w, where=w.sub, confidential=True)), ("tips",)),
+    ("see Taiping's background jobs", lambda w, s: policy.see_job_runs(s, w.sub.path), ("leader", "sysadmin")),
+    ("read 孔家坊's records", lambda w, s: s.can_read(w.kong.path), ("leader", "sysadmin", "viewer", "village")),
+    ("set up the subdistrict's work", lambda w, s: s.can_configure(w.sub.path), ("leader", "sysadmin")),
+]
+
+
+@pytest.mark.parametrize("name,ask,yes", ADMIN_CASES, ids=[c[0] for c in ADMIN_CASES])
+def test_three_administrators(world, name, ask, yes):
+    answers = {p: bool(ask(world, _scope(world, p))) for p in ADMINS}
+    wrong = {p: a for p, a in answers.items() if a != (p in yes)}
+    assert wrong == {}, f"{name}: these personas got the wrong answer"
+
+
 @pytest.mark.parametrize("name,ask,yes", CASES, ids=[c[0] for c in CASES])
 def test_capability_by_persona(world, name, ask, yes):
     answers = {p: bool(ask(world, _scope(world, p))) for p in EVERYONE}
@@ -540,7 +641,8 @@ def test_no_role_names_outside_scope_and_policy():
         "township/importer.py",
     }
     pattern = re.compile(
-        r"scope\.roles|Role\.(LEADER|ADMIN|OFFICER|VILLAGE_CADRE|GRID_INSPECTOR|VIEWER|TIP_OFFICER)"
+        r"scope\.roles|Role\.(LEADER|ADMIN|OFFICER|VILLAGE_CADRE|GRID_INSPECTOR|VIEWER|TIP_OFFICER|SECURITY_ADMIN"
+        r"|AUDIT_ADMIN)"
         r"|\"leader\" in "
     )
     found = []

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tests import cases_factory as cf
 from tests.conftest import PERSONAS, person
+from tests.security_personas import admin_persona
 from zhili.cases import actions, senders
 from zhili.cases.models import Case, RecentSender
 from zhili.core.models import AuditEntry
@@ -62,20 +63,41 @@ def test_an_administrator_reads_nothing_of_a_tip_in_the_audit_log(world, tip, of
     assert opened.get(f"/cases/{tip.pk}/").status_code == 200
     tip = cf.act(tip, "accept", "demo-tips", note=NOTE)
     assert AuditEntry.objects.filter(object_type="cases.case", object_id=str(tip.pk)).count() == 3
-    leader = as_persona("leader")
+    # the system and the security administrators do not open the log at all (三员分立) …
+    for who in (
+        as_persona("leader"),
+        signed_in(admin_persona(world, "sysadmin")),
+        signed_in(admin_persona(world, "security")),
+    ):
+        assert who.get("/audit/").status_code == 404
+    # … and the audit administrator reads who did what to which tip and when, sealed: never its number or notes
+    auditor = signed_in(admin_persona(world, "auditor"))
     for url in ("/audit/", f"/audit/?object={tip.number}", "/audit/?object=cases.case"):
-        html = leader.get(url).content.decode()
+        html = auditor.get(url).content.decode()
         shown = html.split("<tbody>", 1)[1]  # the entries (the page echoes the filter itself above them)
         assert tip.number not in shown and NOTE not in shown and "view_confidential" not in shown, url
-    response = Client().get(f"/api/v1/audit?object_id={tip.pk}&object_type=cases.case", headers=bearer("demo-leader"))
-    assert response.status_code == 200 and response.json()["items"] == []
+    shown = auditor.get("/audit/?object=cases.case").content.decode().split("<tbody>", 1)[1]
+    assert shown.count("内容仅线索专管员可见") >= 3
+    for who in ("demo-leader",):
+        response = Client().get(f"/api/v1/audit?object_id={tip.pk}&object_type=cases.case", headers=bearer(who))
+        assert response.status_code == 200 and response.json()["items"] == []
 
 
-def test_a_tip_officer_who_administers_reads_the_tips_entries(world, tip, officer):
-    RoleAssignment.objects.create(person=officer, role=Role.ADMIN, region=world.sub)
+def test_a_tip_officer_who_audits_reads_the_tips_entries(world, tip, officer):
+    RoleAssignment.objects.create(person=officer, role=Role.AUDIT_ADMIN, region=world.sub)
     cf.act(tip, "accept", "demo-tips", note=NOTE)
     html = signed_in(officer).get(f"/audit/?object={tip.number}").content.decode()
     assert NOTE in html
+
+
+def test_no_administrator_reads_a_tip_without_the_tip_officers_role(world, tip):
+    """The system, security and audit administrators: not the tip, not in a list, not through the API."""
+    for name in ("sysadmin", "security", "auditor"):
+        who = admin_persona(world, name)
+        client = signed_in(who)
+        assert client.get(f"/cases/{tip.pk}/").status_code == 404, name
+        assert tip.number not in client.get("/cases/?q=强揽").content.decode(), name
+        assert Client().get(f"/api/v1/cases/{tip.pk}", headers=bearer(who)).status_code == 404, name
 
 
 def test_a_superuser_reads_every_entry_but_a_tips(world, tip):
@@ -139,14 +161,14 @@ def test_an_administrator_cannot_grant_themself_the_tip_officers_role(world, tip
     assert as_persona("leader").get(f"/cases/{tip.pk}/").status_code == 404
 
 
-def test_the_tip_officers_role_is_in_force_only_once_a_second_administrator_confirms_it(
+def test_the_tip_officers_role_is_in_force_only_once_a_security_administrator_confirms_it(
     world, tip, officer, as_persona
 ):
     economy = person("demo-economy")
     response = as_persona("leader").post(
         f"/people/{economy.pk}/roles/new/", {"role": "tip_officer", "region_code": world.sub.code}, follow=True
     )
-    assert "须由另一位系统管理员确认后生效" in response.content.decode()
+    assert "须由安全保密管理员确认后生效" in response.content.decode()
     grant = RoleAssignment.objects.get(person=economy, role=Role.TIP_OFFICER)
     assert grant.awaiting_confirmation and grant.granted_by.username == "demo-leader"
     assert as_persona("economy").get(f"/cases/{tip.pk}/").status_code == 404  # not in force yet
@@ -158,9 +180,14 @@ def test_the_tip_officers_role_is_in_force_only_once_a_second_administrator_conf
     assert as_persona("economy").post(f"/roles/{grant.pk}/confirm/").status_code == 404
     grant.refresh_from_db()
     assert grant.awaiting_confirmation
-    # a second administrator does
+    # nor a second system administrator (三员分立: confirming is the security administrator's) …
     second = Person.objects.create_user(username="admin2", full_name="第二管理员", password="x" * 12, region=world.sub)
     RoleAssignment.objects.create(person=second, role=Role.ADMIN, region=world.sub)
+    assert signed_in(second).post(f"/roles/{grant.pk}/confirm/").status_code == 403
+    grant.refresh_from_db()
+    assert grant.awaiting_confirmation
+    # … a security administrator does
+    RoleAssignment.objects.create(person=second, role=Role.SECURITY_ADMIN, region=world.sub)
     assert signed_in(second).post(f"/roles/{grant.pk}/confirm/").status_code == 302
     grant.refresh_from_db()
     assert not grant.awaiting_confirmation and grant.confirmed_by == second

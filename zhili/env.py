@@ -32,7 +32,7 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"环境变量 {name} 的值 {raw!r} 无效：应为 1/0、true/false、yes/no 或 on/off。")
 
 
-def envint(name: str, default: int, *, minimum: int = 0) -> int:
+def envint(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -42,6 +42,8 @@ def envint(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"环境变量 {name} 的值 {raw!r} 无效：应为整数。") from None
     if value < minimum:
         raise ImproperlyConfigured(f"环境变量 {name} 的值 {value} 无效：不能小于 {minimum}。")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"环境变量 {name} 的值 {value} 无效：不能大于 {maximum}。")
     return value
 
 

@@ -97,11 +97,24 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password rules (等保 口令复杂度): at least ZHILI_PASSWORD_MIN_LENGTH characters of at least
+# ZHILI_PASSWORD_CHAR_CLASSES of the four kinds (upper, lower, digit, symbol), not a common one, not like the login
+# name; with ZHILI_PASSWORD_MAX_AGE_DAYS, an older password must be changed before any other page opens.
+PASSWORD_MIN_LENGTH = env.envint("ZHILI_PASSWORD_MIN_LENGTH", 10, minimum=8)
+PASSWORD_CHAR_CLASSES = env.envint("ZHILI_PASSWORD_CHAR_CLASSES", 3, minimum=1, maximum=4)
+PASSWORD_MAX_AGE_DAYS = env.envint("ZHILI_PASSWORD_MAX_AGE_DAYS", 0, minimum=0)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "zhili.people.validators.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": PASSWORD_CHAR_CLASSES},
+    },
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -171,6 +171,7 @@ class Shown:
     action: str
     object: str
     changes: list[Change]
+    sealed: bool = False  # about a tip the reader may not see: no object name, changes or reason (queries.is_sealed)
 
 
 def _model_fields(object_type: str) -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
@@ -194,9 +195,10 @@ def _model_fields(object_type: str) -> tuple[dict[str, str], dict[str, dict[Any,
     return names, choices
 
 
-def shown(entries: Iterable[AuditEntry]) -> list[Shown]:
+def shown(entries: Iterable[AuditEntry], *, sealed: Callable[[AuditEntry], bool] | None = None) -> list[Shown]:
     """`entries` with their action, object type and changed fields named, a field's stored choice as its label
-    (one query per object type that names its fields from data, none otherwise)."""
+    (one query per object type that names its fields from data, none otherwise); those `sealed` says are sealed
+    carry no changes."""
     entries = list(entries)
     found: dict[int, dict[str, str]] = {}
     for object_type in {e.object_type for e in entries} & _FINDERS.keys():
@@ -204,6 +206,9 @@ def shown(entries: Iterable[AuditEntry]) -> list[Shown]:
     models: dict[str, tuple[dict[str, str], dict[str, dict[Any, str]]]] = {}
     out = []
     for e in entries:
+        if sealed is not None and sealed(e):
+            out.append(Shown(e, action_label(e.action), object_label(e.object_type), [], sealed=True))
+            continue
         if e.object_type not in models:
             models[e.object_type] = _model_fields(e.object_type)
         fields, choices = models[e.object_type]

@@ -16,18 +16,21 @@ AREAS = [
     ("households", _("民生户籍"), "households:list", "readers"),
     ("party", _("党建"), "party:overview", "readers"),
     ("regions", _("区划网格"), "region_index", "all"),
-    ("people", _("人员角色"), "person_list", "admin"),
-    ("audit", _("审计日志"), "audit_log", "admin"),
+    ("people", _("人员角色"), "person_list", "people"),
+    ("audit", _("审计日志"), "audit_log", "audit"),
     ("jobs", _("后台任务"), "job_runs", "admin"),
 ]
+
+# 三员分立: the system administrator (people, jobs), the security administrator (people), the audit administrator
+# (the log) each see their own links (zhili/people/scope.py: is_admin, opens_people, reads_audit)
+_ADMINISTRATION = {"admin": "is_admin", "people": "opens_people", "audit": "reads_audit"}
 
 
 def nav_items(request):
     scope = getattr(request, "scope", None)
-    is_admin = bool(scope and scope.is_admin)
     items = []
     for key, label, url_name, who in AREAS:
-        if who == "admin" and not is_admin:
+        if who in _ADMINISTRATION and not (scope and getattr(scope, _ADMINISTRATION[who])):
             continue
         if who == "readers" and not (scope and (scope.is_superuser or scope.read_paths)):
             continue  # pages of a subdistrict or village: not for someone who reads none (a tip officer only)

@@ -25,12 +25,16 @@ class AuditFilter:
     date_to: datetime.date | None = None
 
 
-def audit_entries(scope: Scope, f: AuditFilter = AuditFilter()) -> QuerySet[AuditEntry]:
-    """The entries this person may read, newest first: those of the regions they administer (superusers: all),
-    except entries about confidential objects (tips), which only those who may see the object read — their
-    subdistrict's tip officers (and, once the operations issue adds one, a designated audit administrator)."""
-    qs = AuditEntry.objects.filter(scope.q("region_path", access="admin"))
-    qs = qs.filter(Q(confidential=False) | (Q(confidential=True) & scope.tip_q("region_path")))
+def audit_entries(scope: Scope, f: AuditFilter = AuditFilter(), *, sealed: bool = False) -> QuerySet[AuditEntry]:
+    """The entries this person may read, newest first: those of the regions they audit (their audit administrators;
+    superusers: all; an audit administrator bound at a root region also the entries of no region — sign-ins with an
+    unknown login name). Entries about confidential objects (tips) only those who may see the object read in full
+    — their subdistrict's tip officers; with `sealed`, the audit administrators get them too, to be shown sealed
+    (`is_sealed`: who did what to which tip and when, never its content) — the page and the export ask that, the
+    API does not."""
+    qs = AuditEntry.objects.filter(scope.q("region_path", access="audit"))
+    if not sealed:
+        qs = qs.filter(Q(confidential=False) | (Q(confidential=True) & scope.tip_q("region_path")))
     if f.actor:
         qs = qs.filter(Q(actor_name__icontains=f.actor) | Q(actor__username=f.actor))
     if f.actor_username:
@@ -46,3 +50,9 @@ def audit_entries(scope: Scope, f: AuditFilter = AuditFilter()) -> QuerySet[Audi
     if f.date_to:
         qs = qs.filter(at__date__lte=f.date_to)
     return qs.order_by("-at", "-id")
+
+
+def is_sealed(scope: Scope, entry: AuditEntry) -> bool:
+    """An entry about a tip this person may not see: its time, actor, action and the object's type and number are
+    shown, not the object's name, the changes or the reason (they may carry the tip's content)."""
+    return entry.confidential and not scope.can_see_tips(entry.region_path)

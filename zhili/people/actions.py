@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from zhili.core import audit, jobs
 from zhili.core.errors import require
 from zhili.core.models import JobRun
+from zhili.core.queries import AuditFilter
 from zhili.people import policy
 from zhili.people.models import (
     ROLE_REGION_LEVELS,
@@ -29,9 +31,15 @@ from zhili.people.models import (
     Unit,
     hash_token,
 )
-from zhili.people.scope import Scope
+from zhili.people.scope import Scope, holds_guarded_role
 from zhili.regions.actions import carries_across_merges
 from zhili.regions.models import Level, Region
+
+SIGN_IN_FIELDS = {
+    "username": gettext_lazy("登录名"),
+    "address": gettext_lazy("来源地址"),
+    "address_key": gettext_lazy("地址指纹"),
+}
 
 audit.describe(
     {
@@ -44,12 +52,29 @@ audit.describe(
         "role.grant": gettext_lazy("授予角色"),
         "role.confirm": gettext_lazy("确认角色"),
         "role.end": gettext_lazy("结束角色"),
+        "person.unlock": gettext_lazy("解除登录锁定"),
+        "audit.export": gettext_lazy("导出审计日志"),
+        "auth.login": gettext_lazy("登录"),
+        "auth.logout": gettext_lazy("退出登录"),
+        "auth.login_failed": gettext_lazy("登录失败"),
+        "auth.lockout": gettext_lazy("账号锁定"),
         "chain.levels": gettext_lazy("设置责任链层级"),
         "chain.set": gettext_lazy("设置责任链"),
         "token.create": gettext_lazy("新建接口令牌"),
         "token.revoke": gettext_lazy("吊销接口令牌"),
     },
-    fields={"chain.levels": {"levels": gettext_lazy("层级")}},
+    fields={
+        "chain.levels": {"levels": gettext_lazy("层级")},
+        "person.unlock": {"attempts": gettext_lazy("清除的失败记录")},
+        "audit.export": {
+            "date_from": gettext_lazy("起始日期"),
+            "date_to": gettext_lazy("截止日期"),
+            "filters": gettext_lazy("筛选条件"),
+            "rows": gettext_lazy("行数"),
+            "sealed": gettext_lazy("保密条目（内容未导出）"),
+        },
+        **dict.fromkeys(("auth.login", "auth.logout", "auth.login_failed", "auth.lockout"), SIGN_IN_FIELDS),
+    },
 )
 
 PERSON_FIELDS = ("full_name", "phone", "title", "unit", "region", "email")
@@ -61,6 +86,18 @@ PHONE_RE = re.compile(r"^[0-9-]{7,20}$")
 def normalise_phone(phone: str | None) -> str:
     """Full-width digits and spaces, as input methods type them, become the plain number."""
     return unicodedata.normalize("NFKC", phone or "").replace(" ", "").strip()
+
+
+def _require_account(scope: Scope, person: Person, what: str) -> bool:
+    """Someone else's account: its region's system administrators, or — for an administrator or a tip officer — its
+    security administrators (policy.manage_account)."""
+    guarded = holds_guarded_role(person)
+    if guarded:
+        message = _("“%(person)s”担任管理员或线索专管员，只有安全保密管理员可以%(what)s。")
+    else:
+        message = _("“%(person)s”不在您的管理范围内，不能%(what)s。")
+    require(policy.manage_account(scope, person, guarded=guarded), message % {"person": person, "what": what})
+    return guarded
 
 
 def _require_admin(scope: Scope, region: Region | None, what: str) -> None:
@@ -130,12 +167,16 @@ def do_create_person(
 
 @transaction.atomic
 def do_update_person(person: Person, *, actor: Person, scope: Scope, reason: str = "", **values) -> Person:
-    _require_admin(scope, person.region, _("修改此人员"))
+    guarded = _require_account(scope, person, _("修改此人员"))
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationError(_("不能修改这些字段：%(v)s。") % {"v": "、".join(sorted(unknown))})
-    if "region" in values:
-        _require_admin(scope, values["region"], _("把人员划入该区划"))
+    if "region" in values and values["region"] != person.region:
+        moved = Person(region=values["region"])
+        require(
+            values["region"] is not None and policy.manage_account(scope, moved, guarded=guarded),
+            _("“%(name)s”不在您的管理范围内，不能把人员划入该区划。") % {"name": values["region"]},
+        )
     if "phone" in values:
         values["phone"] = normalise_phone(values["phone"])
         if values["phone"] and not MOBILE_RE.match(values["phone"]):
@@ -156,12 +197,12 @@ def do_update_person(person: Person, *, actor: Person, scope: Scope, reason: str
 @transaction.atomic
 def do_set_password(person: Person, password: str, *, actor: Person, scope: Scope) -> Person:
     if actor.pk != person.pk:
-        _require_admin(scope, person.region, _("重设此人员的密码"))
+        _require_account(scope, person, _("重设此人员的密码"))
     validate_password(password, person)
     person.set_password(password)
     if actor.pk == person.pk:  # the owner's own choice ends an initial password's term
         person.must_change_password = False
-    person.save(update_fields=["password", "must_change_password"])
+    person.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit.record(actor, "person.set_password", person)
     return person
 
@@ -172,8 +213,8 @@ def do_archive_person(person: Person, *, actor: Person, scope: Scope, reason: st
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("停用人员必须填写原因。"))
-    _require_admin(scope, person.region, _("停用此人员"))
     require(person.pk != actor.pk, _("不能停用自己的账号。"))
+    _require_account(scope, person, _("停用此人员"))
     now = timezone.now()
     Person.objects.filter(pk=person.pk).update(is_active=False, archived_reason=reason)
     RoleAssignment.objects.active().filter(person=person).update(ended_at=now, ended_reason=f"人员停用：{reason}")
@@ -185,7 +226,7 @@ def do_archive_person(person: Person, *, actor: Person, scope: Scope, reason: st
 
 @transaction.atomic
 def do_restore_person(person: Person, *, actor: Person, scope: Scope, reason: str) -> Person:
-    _require_admin(scope, person.region, _("启用此人员"))
+    _require_account(scope, person, _("启用此人员"))
     Person.objects.filter(pk=person.pk).update(is_active=True, archived_reason="")
     person.refresh_from_db()
     audit.record(actor, "person.restore", person, changes={"is_active": [False, True]}, reason=reason)
@@ -227,15 +268,23 @@ def do_grant_role(
         region = unit.region
     elif unit is not None and not region.path.startswith(unit.region.path):
         raise ValidationError(_("单位“%(name)s”不在“%(name2)s”之上。") % {"name": unit.name, "name2": region.name})
-    require(policy.grant_role_to(scope, person), _("不能给自己授予角色：请由另一位系统管理员授予。"))
-    _require_admin(scope, region, _("授予“%(name)s”的角色") % {"name": region.name})
-    _require_admin(scope, person.region, _("给此人员授予角色"))
+    require(policy.grant_role_to(scope, person), _("不能给自己授予角色：请由另一位管理员授予。"))
     if region.level not in ROLE_REGION_LEVELS[role]:
         allowed = "、".join(str(Level(lv).label) for lv in sorted(ROLE_REGION_LEVELS[role]))
         raise ValidationError(
             _("“%(label)s”角色只能绑定到%(allowed)s，不能绑定到%(v)s“%(name)s”。")
             % {"label": role.label, "allowed": allowed, "v": region.get_level_display(), "name": region.name}
         )
+    if policy.grant_role(scope, Role.VIEWER, region):  # an administrator here, but of the wrong kind for this role
+        refusal = _("“%(label)s”角色只能由安全保密管理员授予。") % {"label": role.label}
+    else:
+        refusal = _("“%(name)s”不在您的管理范围内，不能授予“%(name)s”的角色。") % {"name": region.name}
+    require(policy.grant_role(scope, role, region), refusal)
+    require(
+        policy.reach_person(scope, person),
+        _("“%(name)s”不在您的管理范围内，不能给此人员授予角色。")
+        % {"name": person.region.name if person.region is not None else person},
+    )
     if not region.is_current:
         raise ValidationError(_("“%(name)s”已撤销，不能再授予角色。") % {"name": region.name})
     if not person.is_active:
@@ -244,7 +293,7 @@ def do_grant_role(
     if existing is not None:
         if existing.awaiting_confirmation:
             raise ValidationError(
-                _("已有一份授予“%(person)s”为“%(name)s”%(label)s的记录，正等待另一位系统管理员确认。")
+                _("已有一份授予“%(person)s”为“%(name)s”%(label)s的记录，正等待安全保密管理员确认。")
                 % {"person": person, "name": region.name, "label": role.label}
             )
         raise ValidationError(
@@ -270,13 +319,14 @@ def do_grant_role(
 
 @transaction.atomic
 def do_confirm_role(ra: RoleAssignment, *, actor: Person, scope: Scope) -> RoleAssignment:
-    """A second administrator confirms a grant that waits for it (the tip officer's): from now on it is in force."""
+    """A security administrator confirms a grant that waits for it (the tip officer's): from now on it is in
+    force."""
     ra = RoleAssignment.objects.select_for_update().select_related("region", "person").get(pk=ra.pk)
     if not ra.awaiting_confirmation or ra.ended_at is not None:
         raise ValidationError(_("该角色无需确认，或已经结束。"))
     require(
         policy.confirm_role_grant(scope, ra),
-        _("授予“%(v)s”须由授予人和被授予人以外的另一位系统管理员确认。") % {"v": ra.get_role_display()},
+        _("授予“%(v)s”须由授予人和被授予人以外的安全保密管理员确认。") % {"v": ra.get_role_display()},
     )
     ra.awaiting_confirmation = False
     ra.confirmed_by = actor
@@ -291,7 +341,11 @@ def do_end_role(ra: RoleAssignment, *, actor: Person, scope: Scope, reason: str)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("结束角色必须填写原因。"))
-    _require_admin(scope, ra.region, _("结束此角色"))
+    if policy.end_role(scope, Role.VIEWER, ra.region):  # an administrator here, but of the wrong kind for this role
+        refusal = _("“%(label)s”角色只能由安全保密管理员结束。") % {"label": ra.get_role_display()}
+    else:
+        refusal = _("“%(name)s”不在您的管理范围内，不能结束此角色。") % {"name": ra.region.name}
+    require(policy.end_role(scope, ra.role, ra.region), refusal)
     if ra.ended_at:
         raise ValidationError(_("该角色已经结束。"))
     ra.ended_at = timezone.now()
@@ -299,6 +353,90 @@ def do_end_role(ra: RoleAssignment, *, actor: Person, scope: Scope, reason: str)
     ra.save(update_fields=["ended_at", "ended_reason", "modified_at"])
     audit.record(actor, "role.end", ra, changes={"ended_at": [None, ra.ended_at.isoformat()]}, reason=reason)
     return ra
+
+
+@transaction.atomic
+def do_unlock_person(person: Person, *, actor: Person, scope: Scope, reason: str = "") -> int:
+    """Lift a lockout (django-axes: too many failed sign-ins) before it runs out; returns how many failure records
+    were cleared. The security administrator's (policy.unlock_account)."""
+    from axes.models import AccessAttempt
+
+    require(
+        policy.unlock_account(scope, person),
+        _("只有安全保密管理员可以解除“%(person)s”的登录锁定。") % {"person": person},
+    )
+    attempts = AccessAttempt.objects.filter(username=person.username)
+    count = attempts.count()
+    attempts.delete()
+    audit.record(actor, "person.unlock", person, changes={"attempts": [count, 0]}, reason=reason)
+    return count
+
+
+def is_locked(person: Person) -> bool:
+    """Locked out now: as many failures as django-axes allows, within its cool-off (from any address)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        username=person.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).exists()
+
+
+# ---- the audit log, exported (the audit administrator's) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditExport:
+    name: str
+    data: bytes
+    rows: int
+
+
+def do_export_audit(f: AuditFilter, *, actor: Person, scope: Scope) -> AuditExport:
+    """The audit log this person reads, filtered (a date range, a person, an object), as .xlsx — entries about
+    tips they may not see sealed, as the page shows them — and one entry saying what left: the range, the filters,
+    how many rows and how many sealed. Refused above `audit_export.MAX_ROWS` entries (a shorter range, please)."""
+    from zhili.core.queries import audit_entries, is_sealed
+    from zhili.people import audit_export
+
+    require(policy.export_audit_log(scope), _("只有安全审计员可以导出审计日志。"))
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise ValidationError(_("起始日期不能晚于截止日期。"))
+    qs = audit_entries(scope, f, sealed=True)
+    total = qs.count()
+    if total > audit_export.MAX_ROWS:
+        raise ValidationError(
+            _("符合条件的记录有 %(n)s 条，超过一次可导出的 %(max)s 条，请缩短日期范围。")
+            % {"n": total, "max": audit_export.MAX_ROWS}
+        )
+    entries = list(qs.select_related(None))
+    shown = audit.shown(entries, sealed=lambda e: is_sealed(scope, e))
+    sealed = sum(1 for s in shown if s.sealed)
+    span = f"{f.date_from or '…'} — {f.date_to or '…'}"
+    data = audit_export.workbook(
+        shown,
+        title=_("审计日志"),
+        subtitle=_("时间范围：%(span)s　共 %(n)s 条　导出人：%(who)s　导出时间：%(at)s")
+        % {"span": span, "n": len(shown), "who": actor, "at": f"{timezone.localtime():%Y-%m-%d %H:%M}"},
+    )
+    filters = {k: v for k, v in (("actor", f.actor), ("object", f.object)) if v}
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "audit.export",
+            actor,
+            changes={
+                "date_from": [None, f.date_from.isoformat() if f.date_from else None],
+                "date_to": [None, f.date_to.isoformat() if f.date_to else None],
+                "filters": [None, filters or None],
+                "rows": [None, len(shown)],
+                "sealed": [None, sealed],
+            },
+            region_path=scope.audit_paths[0] if scope.audit_paths else "",
+        )
+    name = "_".join([_("审计日志"), *(d.isoformat() for d in (f.date_from, f.date_to) if d)]) + ".xlsx"
+    return AuditExport(name=name, data=data, rows=len(shown))
 
 
 # ---- the five-level responsibility chain -----------------------------------------------------

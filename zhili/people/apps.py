@@ -8,3 +8,6 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         from zhili.people import actions  # noqa: F401 — carries roles and chains across merges of villages
+        from zhili.people.signins import connect
+
+        connect()  # sign-ins, sign-outs, failures and lockouts in the audit log

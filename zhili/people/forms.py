@@ -46,10 +46,10 @@ class _ScopedForm(forms.Form):
         self.scope = scope
         if "region" in self.fields:
             self.fields["region"].queryset = (
-                scope.regions(access="admin").current().filter(level__lte=Level.VILLAGE).order_by("path")
+                scope.regions(access="people").current().filter(level__lte=Level.VILLAGE).order_by("path")
             )
         if "unit" in self.fields:
-            self.fields["unit"].queryset = scope.filter(Unit.objects.active(), "region__path", access="admin")
+            self.fields["unit"].queryset = scope.filter(Unit.objects.active(), "region__path", access="people")
 
 
 class PersonForm(_ScopedForm):
@@ -82,8 +82,12 @@ class PersonForm(_ScopedForm):
         label=_("初始密码"),
         required=False,
         widget=forms.PasswordInput,
-        help_text=_("至少 10 位；留空则此人暂不能登录。"),
+        help_text=_("留空则此人暂不能登录。"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = _("%(rules)s留空则此人暂不能登录。") % {"rules": password_rules()}
 
 
 class PersonEditForm(PersonForm):
@@ -91,7 +95,7 @@ class PersonEditForm(PersonForm):
         super().__init__(*args, **kwargs)
         del self.fields["username"]
         self.fields["password"].label = _("新密码")
-        self.fields["password"].help_text = _("留空则不修改。")
+        self.fields["password"].help_text = _("%(rules)s留空则不修改。") % {"rules": password_rules()}
 
 
 class RoleForm(_ScopedForm):
@@ -110,6 +114,11 @@ class RoleForm(_ScopedForm):
     )
     title = forms.CharField(label=_("职务"), max_length=100, required=False)
 
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, scope=scope, **kwargs)
+        # a security administrator grants roles too (policy.grant_role decides which): regions and units of both
+        self.fields["unit"].queryset = scope.filter(Unit.objects.active(), "region__path", access="people")
+
     def clean(self):
         data = super().clean()
         code = (data.get("region_code") or "").strip()
@@ -122,7 +131,7 @@ class RoleForm(_ScopedForm):
         if not code:
             self.add_error("region_code", _("请填写区划代码。"))
             return data
-        region = self.scope.regions(access="admin").filter(code=code).first()
+        region = self.scope.regions(access="people").filter(code=code).first()
         if region is None:
             self.add_error("region_code", _("区划代码 %(code)s 不存在或不在您的管理范围内。") % {"code": code})
         data["region"] = region
@@ -138,12 +147,11 @@ class PasswordChangeForm(forms.Form):
     address (django-axes), so guessing it from a session left open locks out as guessing at the login page does."""
 
     old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput)
-    new_password = forms.CharField(
-        label=_("新密码"), widget=forms.PasswordInput, help_text=_("至少 10 位，不能全是数字。")
-    )
+    new_password = forms.CharField(label=_("新密码"), widget=forms.PasswordInput)
 
     def __init__(self, *args, person: Person, request=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = password_rules()
         self.person = person
         self.request = request
 
@@ -182,6 +190,16 @@ class ChainLinkForm(forms.Form):
         if not data.get("person") and not (data.get("contact_name") or "").strip():
             raise forms.ValidationError(_("请选择系统内人员，或填写联系人姓名。"))
         return data
+
+
+def password_rules() -> str:
+    """The password rules in force (settings: ZHILI_PASSWORD_MIN_LENGTH, ZHILI_PASSWORD_CHAR_CLASSES), one sentence."""
+    from django.conf import settings
+
+    return _("至少 %(n)s 位，须包含大写字母、小写字母、数字、符号中的至少 %(k)s 类，不能全是数字。") % {
+        "n": settings.PASSWORD_MIN_LENGTH,
+        "k": settings.PASSWORD_CHAR_CLASSES,
+    }
 
 
 def lockout_sentence(what: str) -> str:

@@ -33,8 +33,9 @@ class ZhiliLoginRequiredMiddleware(LoginRequiredMiddleware):
 
 
 class PasswordChangeRequiredMiddleware:
-    """A person signed in with a one-time initial password (a roster import made their account) sees only 我的账号,
-    where they choose their own, and can sign out; every other page sends them there until they have."""
+    """A person signed in with a one-time initial password (a roster import made their account), or with one older
+    than ZHILI_PASSWORD_MAX_AGE_DAYS, sees only 我的账号, where they choose a new one, and can sign out; every other
+    page sends them there until they have."""
 
     exempt_prefixes = ("/static/",)
 
@@ -43,7 +44,7 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if getattr(user, "must_change_password", False) and user.is_authenticated:
+        if user.is_authenticated and (getattr(user, "must_change_password", False) or user.password_expired):
             allowed = (reverse("account"), reverse("logout"))
             if request.path not in allowed and not request.path.startswith(self.exempt_prefixes):
                 return redirect(f"{reverse('account')}?first=1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
@@ -36,6 +37,9 @@ class Person(AbstractUser):
     # An account made with a one-time initial password (a roster import): until its owner chooses their own,
     # every page sends them to 我的账号 to change it (PasswordChangeRequiredMiddleware).
     must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
+    # When the password was last set: with ZHILI_PASSWORD_MAX_AGE_DAYS, an older one must be changed before any
+    # other page opens (PasswordChangeRequiredMiddleware).
+    password_changed_at = models.DateTimeField(_("密码设置时间"), default=timezone.now)
 
     REQUIRED_FIELDS = ["full_name"]
 
@@ -50,6 +54,20 @@ class Person(AbstractUser):
     @property
     def audit_region_path(self) -> str:
         return self.region.path if self.region_id else ""
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def password_expired(self) -> bool:
+        """Older than ZHILI_PASSWORD_MAX_AGE_DAYS (never, when that is 0)."""
+        from django.conf import settings
+
+        days = getattr(settings, "PASSWORD_MAX_AGE_DAYS", 0)
+        if not days or not self.has_usable_password():
+            return False
+        return self.password_changed_at < timezone.now() - datetime.timedelta(days=days)
 
     def get_full_name(self) -> str:
         return self.full_name or self.username
@@ -87,6 +105,10 @@ class Role(models.TextChoices):
     GRID_INSPECTOR = "grid_inspector", _("网格员")
     VIEWER = "viewer", _("只读查看")
     TIP_OFFICER = "tip_officer", _("线索专管员")
+    # 三员分立 (等保): the system administrator above keeps people, units, regions and the work's set-up; these two
+    # hold what it must not hold alone — granting the administrators' and tip officers' roles, and reading the trace.
+    SECURITY_ADMIN = "security_admin", _("安全保密管理员")
+    AUDIT_ADMIN = "audit_admin", _("安全审计员")
 
 
 # Which region level each role is bound to (an officer is bound to a unit, whose region is the subdistrict).
@@ -98,6 +120,8 @@ ROLE_REGION_LEVELS = {
     Role.GRID_INSPECTOR: {5},
     Role.VIEWER: {1, 2, 3, 4, 5},
     Role.TIP_OFFICER: {3},
+    Role.SECURITY_ADMIN: {1, 2, 3},
+    Role.AUDIT_ADMIN: {1, 2, 3},
 }
 
 

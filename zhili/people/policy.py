@@ -14,7 +14,9 @@ The Scope's capabilities (zhili/people/scope.py):
     can_record(path)      add records about this region: its writers, or any office working there
     can_lead(path)        a leader's decisions: approvals, 销号, 催办, reopening
     can_configure(path)   set the subdistrict's work up: targets, ledger definitions, categories, rules
-    can_admin(path)       people, roles, regions
+    can_admin(path)       people, units, regions, ordinary roles (the system administrator, 系统管理员)
+    can_secure(path)      the administrators' and tip officers' roles and accounts (安全保密管理员)
+    can_audit(path)       the audit log (安全审计员)
     can_patrol(path)      inspect this grid
     is_cadre_of(path)     a cadre of this village
     can_see_tips(path)    confidential tips of this subdistrict (the tip officer)
@@ -256,11 +258,17 @@ def archive_activity(scope: Scope, region: Region) -> bool:
     return scope.can_write(region.path)
 
 
-# ---- people, roles, regions ------------------------------------------------------------------------
+# ---- people, roles, regions: the three administrators (三员分立) ------------------------------------------------
+#
+# The system administrator (`can_admin`) keeps people, units, regions and ordinary roles; the security administrator
+# (`can_secure`) alone grants and ends the administrators' and tip officers' roles, confirms tip officers' grants,
+# keeps the accounts of those who hold them and unlocks locked accounts; the audit administrator (`can_audit`) alone
+# reads and exports the audit log and changes nothing. Nobody changes or deletes the log (core/models.AuditEntry).
 
 
 def administer(scope: Scope, region: Region | None) -> bool:
-    """People, roles and regions of `region` (None: installation-wide, superusers only)."""
+    """People, units and regions of `region` (None: installation-wide, superusers only): its system
+    administrators."""
     if region is None:
         return scope.is_superuser
     return scope.can_admin(region.path)
@@ -272,41 +280,98 @@ def import_roster(scope: Scope, subdistrict: Region) -> bool:
     return administer(scope, subdistrict)
 
 
+def _guarded(role: str) -> bool:
+    from zhili.people.scope import ADMIN_ROLES
+
+    return role in ADMIN_ROLES
+
+
+def reach_person(scope: Scope, person: Any) -> bool:
+    """Open a person's page to grant or end their roles: the system and security administrators of the region
+    whose people they are (superusers: everyone)."""
+    path = person.region.path if getattr(person, "region", None) is not None else None
+    if path is None:
+        return scope.is_superuser
+    return scope.can_admin(path) or scope.can_secure(path)
+
+
+def grant_role(scope: Scope, role: str, region: Region) -> bool:
+    """Grant `role` over `region`: an administrator's role (system, security, audit) only its security
+    administrators; any other — the tip officer's too, which waits for a security administrator's confirmation
+    (`grant_takes_effect_alone`) — its system or security administrators."""
+    if _guarded(role):
+        return scope.can_secure(region.path)
+    return scope.can_admin(region.path) or scope.can_secure(region.path)
+
+
+def end_role(scope: Scope, role: str, region: Region) -> bool:
+    """End a role: an administrator's or a tip officer's only the region's security administrators; any other its
+    system or security administrators."""
+    from zhili.people.scope import GUARDED_ROLES
+
+    if role in GUARDED_ROLES:
+        return scope.can_secure(region.path)
+    return scope.can_admin(region.path) or scope.can_secure(region.path)
+
+
 def grant_role_to(scope: Scope, person: Any) -> bool:
-    """Nobody grants a role to themself (the region rules are `administer`'s)."""
+    """Nobody grants a role to themself (the region rules are `grant_role`'s)."""
     return person.pk != scope.person_id
 
 
 def grant_takes_effect_alone(role: str) -> bool:
     """Whether one administrator's grant of `role` is in force at once. The tip officer's role shows every tip
-    with the tipster's name and phone: a grant of it is in force only when a second administrator — neither the
-    one who granted it nor the one who receives it — confirms it (until the operations issue adds an
-    administrator role made for granting it), and the tip officers see every grant of it."""
+    with the tipster's name and phone: a grant of it is in force only when a security administrator — neither the
+    one who granted it nor the one who receives it — confirms it, and the tip officers see every grant of it."""
     from zhili.people.scope import TIP_ROLES
 
     return role not in TIP_ROLES
 
 
 def confirm_role_grant(scope: Scope, grant: Any) -> bool:
-    """Confirm a grant waiting for a second administrator: an administrator of its region who neither made the
-    grant nor receives it."""
+    """Confirm a grant waiting for confirmation (a tip officer's): a security administrator of its region who
+    neither made the grant nor receives it."""
     return (
         grant.awaiting_confirmation
         and grant.ended_at is None
         and scope.person_id is not None
         and scope.person_id not in (grant.person_id, grant.granted_by_id)
-        and administer(scope, grant.region)
+        and scope.can_secure(grant.region.path)
     )
 
 
+def manage_account(scope: Scope, person: Any, *, guarded: bool) -> bool:
+    """Change someone's details, set their password, deactivate or restore them: the system administrators of
+    their region — but when they hold an administrator's or a tip officer's role (`guarded`,
+    scope.holds_guarded_role), only its security administrators: whoever sets such a person's password could act as
+    them."""
+    path = person.region.path if getattr(person, "region", None) is not None else None
+    if path is None:
+        return scope.is_superuser
+    return scope.can_secure(path) if guarded else scope.can_admin(path)
+
+
+def unlock_account(scope: Scope, person: Any) -> bool:
+    """Lift a lockout after too many failed sign-ins (django-axes) before it runs out: the security administrators
+    of the person's region."""
+    path = person.region.path if getattr(person, "region", None) is not None else None
+    return scope.is_superuser if path is None else scope.can_secure(path)
+
+
 def open_administration(scope: Scope) -> bool:
-    """Open the people, units and roles pages: someone who administers some region."""
-    return scope.is_admin
+    """Open the people, units and roles pages: a system or security administrator of some region."""
+    return scope.opens_people
 
 
 def read_audit_log(scope: Scope) -> bool:
-    """Open the audit log (of the regions they administer)."""
-    return scope.is_admin
+    """Open the audit log (of the regions they audit): its audit administrators — not the system or security
+    administrators, whose own work it records."""
+    return scope.reads_audit
+
+
+def export_audit_log(scope: Scope) -> bool:
+    """Download the audit log as .xlsx (the export is itself audited): who reads it."""
+    return read_audit_log(scope)
 
 
 # ---- projects and tax sources (项目、税源) ----------------------------------------------------------

@@ -17,12 +17,19 @@ A scope is a few region-path prefixes per kind of access, built from the person'
 | grid inspector  | their grid                   | their grid                | —               |
 | viewer          | the bound region's subtree   | —                         | —               |
 | tip officer     | confidential tips (扫黑除恶线索) of the bound subdistrict, each view logged — nothing else |
+| security admin  | —  (secures: the administrators' and tip officers' roles, their accounts, unlocking)       |
+| audit admin     | —  (audits: reads and exports the bound region's audit log, nothing else)                   |
+
+The three administrators (三员分立): `admin` (系统管理员) administers people, units, regions and ordinary roles;
+`security_admin` (安全保密管理员) alone grants and ends the administrators' and tip officers' roles, confirms tip
+officers' grants, keeps those people's accounts and unlocks locked ones; `audit_admin` (安全审计员) alone reads
+and exports the audit log. None reads the log and changes rights both, and nobody can change or delete the log.
 
 Superusers read, write and administer everything — except confidential tips, which they see only where they hold
 the tip officer's role.
 
 Role names are read here, in `scope_for`, and nowhere else: the rest of Zhili asks capabilities — the questions
-below about a path (can_read, can_write, can_lead, can_configure, can_admin, can_reveal, can_patrol,
+below about a path (can_read, can_write, can_lead, can_configure, can_admin, can_secure, can_audit, can_patrol,
 can_see_tips, works_for …) and the domain rules built from them in `zhili.people.policy`.
 """
 
@@ -74,6 +81,12 @@ class Scope:
     cadre_paths: tuple[str, ...] = ()
     # the grids this person inspects (网格员): patrols, reports from patrol, verification in their grid
     patrol_paths: tuple[str, ...] = ()
+    # where this person is the security administrator (安全保密管理员): the guarded roles and their holders' accounts
+    secure_paths: tuple[str, ...] = ()
+    # where this person is the audit administrator (安全审计员): the audit log; `audits_installation` when bound at a
+    # root region, so the entries of no region (a sign-in with an unknown login name) are theirs too
+    audit_paths: tuple[str, ...] = ()
+    audits_installation: bool = False
 
     # ---- questions about one path or region -------------------------------------------------
     def can_read(self, path: str) -> bool:
@@ -84,6 +97,17 @@ class Scope:
 
     def can_admin(self, path: str) -> bool:
         return self.is_superuser or _covers(self.admin_paths, path)
+
+    def can_secure(self, path: str) -> bool:
+        """Grant and end the administrators' and tip officers' roles here, confirm tip officers' grants, keep the
+        accounts of those who hold them, unlock accounts: its security administrators."""
+        return self.is_superuser or _covers(self.secure_paths, path)
+
+    def can_audit(self, path: str) -> bool:
+        """Read and export the audit log of this region (`""`: entries of no region): its audit administrators."""
+        if self.is_superuser:
+            return True
+        return self.audits_installation if not path else _covers(self.audit_paths, path)
 
     def can_write_for_unit(self, unit_id: int | None, path: str) -> bool:
         """An officer writes their unit's records anywhere in the unit's subdistrict."""
@@ -130,12 +154,30 @@ class Scope:
 
     @property
     def is_admin(self) -> bool:
+        """A system administrator somewhere (the background jobs)."""
         return self.is_superuser or bool(self.admin_paths)
+
+    @property
+    def opens_people(self) -> bool:
+        """A system or security administrator somewhere (the people and roles pages)."""
+        return self.is_superuser or bool(self.admin_paths or self.secure_paths)
+
+    @property
+    def reads_audit(self) -> bool:
+        """An audit administrator somewhere (the audit log)."""
+        return self.is_superuser or bool(self.audit_paths)
 
     @property
     def is_read_only(self) -> bool:
         """Reads but writes nothing anywhere (a viewer)."""
-        return not (self.is_superuser or self.write_paths or self.units or self.admin_paths or self.tip_paths)
+        return not (
+            self.is_superuser
+            or self.write_paths
+            or self.units
+            or self.admin_paths
+            or self.tip_paths
+            or self.secure_paths
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -146,12 +188,21 @@ class Scope:
         """A Q object limiting `path_field` (e.g. "region__path") to this scope."""
         if self.is_superuser:
             return Q()
-        paths = {"read": self.read_paths, "write": self.write_paths, "admin": self.admin_paths}[access]
+        paths = {
+            "read": self.read_paths,
+            "write": self.write_paths,
+            "admin": self.admin_paths,
+            # whose people pages they open: the system and the security administrators'
+            "people": _minimal({*self.admin_paths, *self.secure_paths}),
+            "audit": self.audit_paths,
+        }[access]
+        if access == "audit" and self.audits_installation:
+            paths = (*paths, "")  # the entries of no region too
         if not paths:
             return Q(pk__in=[])
         q = Q()
         for p in paths:
-            q |= path_prefix_q(path_field, p)
+            q |= Q(**{path_field: ""}) if not p else path_prefix_q(path_field, p)
         return q
 
     def tip_q(self, path_field: str) -> Q:
@@ -180,6 +231,16 @@ EMPTY = Scope(person_id=None)
 # The roles that show confidential tips (扫黑除恶线索). A grant of one takes effect only when a second administrator
 # confirms it (zhili.people.policy.grant_takes_effect_alone), and the tip officers see every grant of it.
 TIP_ROLES = frozenset({Role.TIP_OFFICER})
+# The three administrators (三员分立), and the roles only a security administrator grants and ends: these, and the tip
+# officer's (which a system administrator may propose, but only a security administrator confirms).
+ADMIN_ROLES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+GUARDED_ROLES = ADMIN_ROLES | TIP_ROLES
+
+
+def holds_guarded_role(person: Person) -> bool:
+    """Holds (or waits for) an administrator's or a tip officer's role: their account is the security
+    administrator's to keep (a system administrator who could set their password could act as them)."""
+    return RoleAssignment.objects.not_ended().filter(person=person, role__in=GUARDED_ROLES).exists()
 
 
 def _predecessor_paths(region_ids: list[int]) -> set[str]:
@@ -222,13 +283,16 @@ def scope_for(person: Person | AnonymousUser | None) -> Scope:
     lead: set[str] = set()
     cadre: set[str] = set()
     patrol: set[str] = set()
+    secure: set[str] = set()
+    audits: set[str] = set()
+    audits_installation = False
     rows = (
         RoleAssignment.objects.active()
         .filter(person=person)
         .order_by()
-        .values_list("role", "region_id", "region__path", "unit_id", "unit__region__path")
+        .values_list("role", "region_id", "region__path", "unit_id", "unit__region__path", "region__parent_id")
     )
-    for role, region_id, path, unit_id, unit_path in rows:
+    for role, region_id, path, unit_id, unit_path, parent_id in rows:
         roles.add(role)
         if role == Role.LEADER:
             read.add(path)
@@ -249,6 +313,11 @@ def scope_for(person: Person | AnonymousUser | None) -> Scope:
             read.add(path)
         elif role in TIP_ROLES:
             tips.add(path)
+        elif role == Role.SECURITY_ADMIN:
+            secure.add(path)
+        elif role == Role.AUDIT_ADMIN:
+            audits.add(path)
+            audits_installation = audits_installation or parent_id is None
     if history_roots:
         read |= _predecessor_paths(history_roots)
     return Scope(
@@ -262,6 +331,9 @@ def scope_for(person: Person | AnonymousUser | None) -> Scope:
         lead_paths=_minimal(lead),
         cadre_paths=_minimal(cadre),
         patrol_paths=_minimal(patrol),
+        secure_paths=_minimal(secure),
+        audit_paths=_minimal(audits),
+        audits_installation=audits_installation,
     )
 
 

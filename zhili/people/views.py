@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
@@ -23,8 +25,9 @@ from zhili.core import audit, jobs
 from zhili.core.errors import Invalid, refuse, status_of
 from zhili.core.forms import run_action, status_for
 from zhili.core.models import JobRun, RunStatus
-from zhili.core.queries import AuditFilter, audit_entries
+from zhili.core.queries import AuditFilter, audit_entries, is_sealed
 from zhili.people import actions, policy, queries
+from zhili.people.audit_export import MAX_ROWS as AUDIT_EXPORT_MAX_ROWS
 from zhili.people.forms import (
     ChainLinkForm,
     LoginForm,
@@ -37,7 +40,7 @@ from zhili.people.forms import (
     lockout_sentence,
 )
 from zhili.people.models import ApiToken, ChainLevel, Person, RoleAssignment, Unit
-from zhili.people.scope import Scope, get_in_scope_or_404, get_region_or_404
+from zhili.people.scope import Scope, get_in_scope_or_404, get_region_or_404, holds_guarded_role
 from zhili.regions.models import Level
 
 # ---- sign-in -----------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def account(request: HttpRequest) -> HttpResponse:
         request.POST if request.POST.get("form") == "password" else None, person=person, request=request
     )
     new_token = None
-    forced = person.must_change_password
+    forced = person.must_change_password or person.password_expired
     if request.method == "POST":
         if request.POST.get("form") == "token" and token_form.is_valid():
             result = run_action(
@@ -123,6 +126,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "tokens": tokens,
             "new_token": new_token,
             "tip_grants": queries.tip_role_grants(request.scope),
+            "password_max_age": settings.PASSWORD_MAX_AGE_DAYS,
         },
         status=429 if password_form.has_error("old_password", "locked") else 200,
     )
@@ -155,13 +159,14 @@ def _require_admin(scope: Scope) -> None:
 
 
 def _people_in_scope(scope: Scope):
-    return scope.filter(Person.objects.all(), "region__path", access="admin")
+    """The people whose pages a system or security administrator opens (policy.reach_person)."""
+    return scope.filter(Person.objects.all(), "region__path", access="people")
 
 
 def _get_person(request: HttpRequest, pk: int) -> Person:
     _require_admin(request.scope)
     return get_in_scope_or_404(
-        request.scope, Person.objects.select_related("region", "unit"), "region__path", access="admin", pk=pk
+        request.scope, Person.objects.select_related("region", "unit"), "region__path", access="people", pk=pk
     )
 
 
@@ -215,15 +220,18 @@ def person_create(request: HttpRequest) -> HttpResponse:
         if person:
             messages.success(request, _("已添加人员“%(person)s”。") % {"person": person})
             return redirect("person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "title": _("添加人员")})
+    return render(request, "people/person_form.html", {"form": form, "title": _("添加人员")}, status=status_for(form))
 
 
 def _person_page(request: HttpRequest, person: Person, *, role_form=None, status: int = 200) -> HttpResponse:
     roles = list(
         person.roles.select_related("region", "unit", "granted_by", "confirmed_by").order_by("ended_at", "role")
     )
+    scope = request.scope
     for r in roles:
-        r.can_confirm = policy.confirm_role_grant(request.scope, r)
+        r.can_confirm = policy.confirm_role_grant(scope, r)
+        r.can_end = r.ended_at is None and policy.end_role(scope, r.role, r.region)
+    guarded = holds_guarded_role(person)
     return render(
         request,
         "people/person_detail.html",
@@ -233,6 +241,9 @@ def _person_page(request: HttpRequest, person: Person, *, role_form=None, status
             "role_form": role_form or RoleForm(scope=request.scope),
             "archive_form": ReasonForm(),
             "end_form": ReasonForm(),
+            "may_manage": policy.manage_account(scope, person, guarded=guarded),
+            "may_unlock": policy.unlock_account(scope, person),
+            "locked": actions.is_locked(person),
         },
         status=status,
     )
@@ -279,6 +290,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "people/person_form.html",
         {"form": form, "title": _("修改人员：%(person)s") % {"person": person}, "person": person},
+        status=status_for(form),
     )
 
 
@@ -320,7 +332,7 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
             if ra.awaiting_confirmation:
                 messages.success(
                     request,
-                    _("已提出授予：%(v)s（%(region)s），须由另一位系统管理员确认后生效。")
+                    _("已提出授予：%(v)s（%(region)s），须由安全保密管理员确认后生效。")
                     % {"v": ra.get_role_display(), "region": ra.region},
                 )
             else:
@@ -333,10 +345,10 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def role_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    """A second administrator confirms a grant that waits for it (the tip officer's)."""
+    """A security administrator confirms a grant that waits for it (the tip officer's)."""
     _require_admin(request.scope)
     ra = get_in_scope_or_404(
-        request.scope, RoleAssignment.objects.select_related("person", "region"), "region__path", access="admin", pk=pk
+        request.scope, RoleAssignment.objects.select_related("person", "region"), "region__path", access="people", pk=pk
     )
     actions.do_confirm_role(ra, actor=request.user, scope=request.scope)  # a refusal: the refusal page, its status
     messages.success(
@@ -349,7 +361,7 @@ def role_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def role_end(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request.scope)
     ra = get_in_scope_or_404(
-        request.scope, RoleAssignment.objects.select_related("person", "region"), "region__path", access="admin", pk=pk
+        request.scope, RoleAssignment.objects.select_related("person", "region"), "region__path", access="people", pk=pk
     )
     form = ReasonForm(request.POST)
     if form.is_valid():
@@ -361,6 +373,15 @@ def role_end(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("结束角色必须填写原因。"))
     return redirect("person_detail", pk=ra.person_id)
+
+
+@require_POST
+def person_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """A security administrator lifts a lockout (too many failed sign-ins) before it runs out."""
+    person = _get_person(request, pk)
+    actions.do_unlock_person(person, actor=request.user, scope=request.scope)  # a refusal: the refusal page
+    messages.success(request, _("已解除“%(person)s”的登录锁定。") % {"person": person})
+    return redirect("person_detail", pk=person.pk)
 
 
 @require_http_methods(["GET"])
@@ -417,30 +438,55 @@ def _parse_date(value: str | None) -> datetime.date | None:
         return None
 
 
+def _audit_filter(request: HttpRequest) -> AuditFilter:
+    return AuditFilter(
+        actor=request.GET.get("actor", "").strip()[:150],
+        object=request.GET.get("object", "").strip()[:300],
+        date_from=_parse_date(request.GET.get("from")),
+        date_to=_parse_date(request.GET.get("to")),
+    )
+
+
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """Administrators read the audit log of their regions, filtered by person, object and date."""
+    """The audit administrators read the audit log of their regions, filtered by person, object and date; entries
+    about tips they may not see are shown sealed (who, when, what was done to which tip — never its content)."""
     scope = request.scope
     if not policy.read_audit_log(scope):
         raise Http404(_("不存在或无权查看。"))
-    actor = request.GET.get("actor", "").strip()
-    obj = request.GET.get("object", "").strip()
-    date_from = _parse_date(request.GET.get("from"))
-    date_to = _parse_date(request.GET.get("to"))
-    qs = audit_entries(scope, AuditFilter(actor=actor, object=obj, date_from=date_from, date_to=date_to))
+    f = _audit_filter(request)
+    qs = audit_entries(scope, f, sealed=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "core/audit_log.html",
         {
             "page": page,
-            "shown": audit.shown(page),
-            "actor": actor,
-            "object": obj,
-            "date_from": date_from,
-            "date_to": date_to,
+            "shown": audit.shown(page, sealed=lambda e: is_sealed(scope, e)),
+            "actor": f.actor,
+            "object": f.object,
+            "date_from": f.date_from,
+            "date_to": f.date_to,
+            "may_export": policy.export_audit_log(scope),
+            "export_query": query.urlencode(),
+            "max_rows": AUDIT_EXPORT_MAX_ROWS,
         },
     )
+
+
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The log as the page filters it, as .xlsx (the export is an action with its own audit entry)."""
+    if not policy.read_audit_log(request.scope):
+        raise Http404(_("不存在或无权查看。"))
+    exported = actions.do_export_audit(_audit_filter(request), actor=request.user, scope=request.scope)
+    response = HttpResponse(
+        exported.data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(exported.name)}"
+    return response
 
 
 # ---- background jobs (bjobs): the 后台任务 page ----------------------------------------------------------------
