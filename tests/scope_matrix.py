@@ -921,7 +921,8 @@ ROWS: list[Row] = [
         api=True,
     ),
     Row("api units", lambda w: "/api/v1/units", each((*SUB_READERS,), OK), default=OK, api=True),
-    Row("api audit", lambda w: "/api/v1/audit", {"leader": OK}, default=DENIED, api=True),
+    # the audit administrator's alone (三员分立, tests/test_security_roles.py); the leader, a system administrator, not
+    Row("api audit", lambda w: "/api/v1/audit", {}, default=DENIED, api=True),
     Row("api my tokens", lambda w: "/api/v1/tokens", each(ALL, OK), api=True),
     # ---- targets (issue 3) ----------------------------------------------------------------------
     # A grid inspector has no targets (they are decomposed to villages and units): the page says so.

@@ -111,11 +111,12 @@ def crawl_fits(b, persona: str, start: list[str]) -> tuple[list[str], list[str]]
             ],
         ),
         ("demo-grid", ["/cases/", "/cases/N/", "/cases/report/", "/cases/patrol/", "/regions/N/"]),
+        ("demo-auditor", ["/audit/"]),  # the audit administrator reads the log (三员分立)
         (
             "demo-leader",
             [
                 *("/targets/", "/targets/indicators/N/", "/targets/indicators/N/villages/N/", "/targets/ranking/"),
-                *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/", "/cases/stats/", "/audit/", "/people/"),
+                *("/ledgers/L/", "/ledgers/L/rows/N/", "/cases/", "/cases/N/", "/cases/stats/", "/people/"),
                 *("/party/", "/party/branches/N/", "/party/talks/", "/party/geese/"),
                 *("/bulletins/", "/bulletins/W/", "/bulletins/meetings/", "/bulletins/meetings/N/"),
             ],

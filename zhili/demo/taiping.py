@@ -66,6 +66,9 @@ LOGINS = [
     ("demo-grid", "孔秀英", "孔家坊村第一网格网格员", [(Role.GRID_INSPECTOR, "grid")]),
     ("demo-viewer", "赵查看", "区级督查人员", [(Role.VIEWER, "subdistrict")]),
     ("demo-tips", "严正明", "政法委员（线索专管员）", [(Role.TIP_OFFICER, "subdistrict")]),
+    # 三员分立: the security and audit administrators beside the system administrator (demo-leader holds that)
+    ("demo-security", "孙安全", "安全保密管理员", [(Role.SECURITY_ADMIN, "subdistrict")]),
+    ("demo-auditor", "李审计", "安全审计员", [(Role.AUDIT_ADMIN, "subdistrict")]),
 ]
 DEMO_VILLAGE = "孔家坊村"
 

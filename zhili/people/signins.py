@@ -73,6 +73,8 @@ def _record(action: str, username: str, request, *, actor: Person | None, reason
 
 
 def on_logged_in(sender, request, user, **kwargs) -> None:
+    if not (getattr(request, "META", None) or {}).get("REMOTE_ADDR"):
+        return  # no client at a door: a test's force_login or a script's login(), not a sign-in
     _record("auth.login", user.username, request, actor=user)
 
 

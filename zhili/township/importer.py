@@ -43,6 +43,7 @@ from zhili.imports.registry import CleanedRow, Column, Importer, RowProblem, Url
 from zhili.people import policy
 from zhili.people.actions import MOBILE_RE, USERNAME_RE
 from zhili.people.models import ROLE_REGION_LEVELS, Person, Role, RoleAssignment, Unit
+from zhili.people.scope import GUARDED_ROLES
 from zhili.regions.actions import check_centre, validate_code
 from zhili.regions.models import PATH_SEP, Level, Region, path_prefix_q
 from zhili.township import actions, words
@@ -535,10 +536,11 @@ PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c
 
 
 def initial_password() -> str:
-    """12 characters a person can copy from a sheet (no 0/O, 1/l/I), with letters and digits."""
+    """12 characters a person can copy from a sheet (no 0/O, 1/l/I), with upper- and lower-case letters and digits
+    (three kinds of four: the password rules of people/validators.py)."""
     while True:
         pw = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
-        if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):
+        if any(c.isdigit() for c in pw) and any(c.isupper() for c in pw) and any(c.islower() for c in pw):
             return pw
 
 
@@ -642,10 +644,13 @@ class PeopleCleaner:
             if phone:
                 self.by_phone.setdefault(phone, known)
         self.own_roles: dict[str, list[str]] = {}
+        self.held: dict[str, set[str]] = {}  # each account's roles now, "role@code"
         people, roles, regions = _people_of(township)
         for p in people:
+            held = _person_data(p, roles.get(p.pk, []), regions)["roles"]
+            self.held[p.username.casefold()] = set(held)
             if p.pk == scope.person_id:
-                self.own_roles[p.username] = _person_data(p, roles.get(p.pk, []), regions)["roles"]
+                self.own_roles[p.username] = held
         self.new_units: dict[str, int] = {}
 
     def clean_cells(self, cells: list) -> Row:
@@ -683,9 +688,19 @@ class PeopleCleaner:
             out.error("角色", role_raw, _("角色不能为空。"))
         area = self._area(out, area_raw, village)
         home = area
+        held = self.held.get(person.username.casefold(), set()) if person is not None else set()
         for role in wanted:
             bound = self._bind(out, role, area, unit, area_raw)
             if bound is not None:
+                if f"{role}@{bound.code}" not in held and not policy.grant_role(self.scope, role, bound):
+                    # 三员分立: an administrator's role is granted by a security administrator, one at a time
+                    out.error(
+                        "角色",
+                        role_raw,
+                        _("“%(role)s”角色须由安全保密管理员在人员页面授予，不能通过名册导入。")
+                        % {"role": Role(role).label},
+                    )
+                    continue
                 roles.append(f"{role}@{bound.code}")
                 if home is None or bound.level > home.level:
                     home = bound
@@ -919,6 +934,9 @@ class PeopleWriter(_StagedWriter):
         for key, assignments in have.items():
             if key not in wanted:
                 for ra in assignments:
+                    if ra.role in GUARDED_ROLES:  # the administrators' and tip officers' roles: the security
+                        continue  # administrator ends them on the people pages, never a roster
+
                     ra.ended_at, ra.ended_reason = now, f"{self.reason}：名册中已无此角色"
                     ra.save(update_fields=["ended_at", "ended_reason", "modified_at"])
         for key in sorted(wanted - have.keys()):
