@@ -197,6 +197,9 @@ def test_random_steps_by_random_people_keep_the_loop_legal(world):
             max_examples=int(os.environ.get("ZHILI_HYPOTHESIS_EXAMPLES", "20")),
             stateful_step_count=20,
             deadline=None,
+            # the same sequences every run and on either database: the assertion below that the loop got past
+            # dispatching is then a fact about these sequences, not a chance (it failed one CI run in a few)
+            derandomize=True,
             suppress_health_check=list(HealthCheck),
         ),
     )

@@ -19,8 +19,7 @@ AREAS = [
     "党建",
     "区划网格",
     "人员角色",
-    "审计日志",
-]
+]  # the audit log is the audit administrator's menu, not the leader's (三员分立)
 WRONG = "用户名或密码不正确"
 MAIN_NAV = "details.menu nav"
 

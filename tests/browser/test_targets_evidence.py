@@ -44,6 +44,6 @@ def test_the_confirming_leader_sees_the_photo_and_the_pdf_and_downloads_the_docu
     assert any(f.url.startswith("chrome-extension://") for f in page.frames), [f.url for f in page.frames]
 
     page.goto(f"/targets/tasks/{task.pk}/")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=30_000) as download:  # a loaded CI machine took over 10 s once
         page.locator("section.card", has_text="佐证材料").get_by_role("link", name="工作总结.docx").first.click()
     assert download.value.suggested_filename == "工作总结.docx"

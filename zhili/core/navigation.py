@@ -34,6 +34,12 @@ def nav_items(request):
             continue
         if who == "readers" and not (scope and (scope.is_superuser or scope.read_paths)):
             continue  # pages of a subdistrict or village: not for someone who reads none (a tip officer only)
+        if (
+            who == "all"
+            and key != "home"
+            and not (scope and (scope.is_superuser or scope.read_paths or scope.tip_paths))
+        ):
+            continue  # a security or audit administrator reads no region's records: their own links only
         url = reverse(url_name) if url_name else None
         active = bool(url) and (request.path == url or (url != "/" and request.path.startswith(url)))
         items.append({"key": key, "label": label, "url": url, "active": active})
