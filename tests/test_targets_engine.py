@@ -78,6 +78,7 @@ def test_the_board_has_a_constant_number_of_queries(tree, world):
             engine.compute(world.sub, YEAR, TODAY, vs)
         return len(ctx.captured_queries)
 
+    count(villages(world))  # the first reading counts the kept figures (targets/kept.py)
     few = count(villages(world)[:2])
     many = count(villages(world))
     assert few == many

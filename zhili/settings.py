@@ -250,3 +250,7 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W020",
     "security.W021",
 ]
+
+# The targets' figures kept per indicator × region and recounted where records change (zhili/targets/kept.py);
+# off, every board, ranking and cockpit counts them from the records on each request.
+ZHILI_KEPT_FIGURES = env.envbool("ZHILI_KEPT_FIGURES", True)

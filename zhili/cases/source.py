@@ -45,6 +45,7 @@ def _end(window: Window) -> datetime.datetime:
 
 class CaseSource(IndicatorSource):
     key = "cases"
+    inputs = ("cases.case", "cases.category")
     label = gettext_lazy("网格事件（巡查、督查整改、群众上报）")
 
     def check_params(self, params: dict) -> None:
@@ -117,6 +118,10 @@ class CaseSource(IndicatorSource):
 
     def additive(self, indicator) -> bool:
         return indicator.source_params.get("measure", "reported") in COUNTS
+
+    def moves_with_time(self, indicator) -> bool:
+        """The rates count cases past their deadline at this minute (queries.counts): they move with the clock."""
+        return indicator.source_params.get("measure", "reported") not in COUNTS
 
     def whole_values(self, indicators, subdistrict, window):
         """Rates for the whole subdistrict: one aggregate over all its cases per indicator."""

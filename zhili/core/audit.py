@@ -9,10 +9,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from zhili.core.models import AuditEntry
+
+# Sent after every entry (or batch of entries) is written, in the same transaction, with the object's model as
+# sender and the region paths touched: what listens keeps derived figures (targets/kept.py) in step with the writes.
+recorded = Signal()
 
 if TYPE_CHECKING:  # people depend on this module, not the other way round
     from zhili.people.models import Person
@@ -58,7 +63,7 @@ def record(
     if region_path is None:
         region_path = getattr(obj, "audit_region_path", "") or ""
     who = actor if actor is not None and actor.pk else None
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         actor=who,
         actor_name=(who.get_full_name() or who.username) if who is not None else "系统",
         action=action,
@@ -70,6 +75,8 @@ def record(
         reason=reason,
         confidential=bool(getattr(obj, "audit_confidential", False)),
     )
+    recorded.send(sender=type(obj), paths=[region_path])
+    return entry
 
 
 def record_many(
@@ -92,7 +99,9 @@ def record_many(
     at = timezone.now()
     written = 0
     batch: list[AuditEntry] = []
+    paths: set[str] = set()
     for object_id, text, region_path, changes in entries:
+        paths.add(region_path or "")
         batch.append(
             AuditEntry(
                 actor_id=actor_id,
@@ -114,6 +123,8 @@ def record_many(
     if batch:
         AuditEntry.objects.bulk_create(batch)
         written += len(batch)
+    if paths:
+        recorded.send(sender=model, paths=sorted(paths))
     return written
 
 

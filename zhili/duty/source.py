@@ -55,6 +55,7 @@ def _days(window: Window) -> int:
 
 class DutySource(IndicatorSource):
     key = "duty"
+    inputs = ("duty.signin", "people.roleassignment")  # the rate divides by the villages' cadres
     label = gettext_lazy("村干部坐班（坐班签到）")
 
     def check_params(self, params: dict) -> None:

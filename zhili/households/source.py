@@ -93,6 +93,7 @@ def _check_days(params: dict) -> None:
 
 class HouseholdSource(IndicatorSource):
     key = "households"
+    inputs = ("households",)
     label = gettext_lazy("民生户籍（走访、两不愁三保障核查）")
 
     def check_params(self, params: dict) -> None:
@@ -195,6 +196,7 @@ def _training_rows(indicator, window: Window):
 
 class TrainingSource(IndicatorSource):
     key = "trainings"
+    inputs = ("households",)
     label = gettext_lazy("帮扶责任人培训（培训记录、参训人员）")
 
     def check_params(self, params: dict) -> None:

@@ -83,6 +83,7 @@ def bound_sets(ledger: Ledger) -> list[tuple[str, list[Region]]]:
 
 class LedgerSource(IndicatorSource):
     key = "ledger"
+    inputs = ("ledgers",)
     label = gettext_lazy("台账")
 
     def check_params(self, params: dict) -> None:

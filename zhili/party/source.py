@@ -38,6 +38,7 @@ EVERYWHERE = Scope(person_id=None, is_superuser=True)
 
 class PartySource(IndicatorSource):
     key = "party"
+    inputs = ("party",)
     label = gettext_lazy("党建（三会一课、廉政谈话）")
 
     def check_params(self, params: dict) -> None:

@@ -70,6 +70,7 @@ def _in_wan(indicator, total) -> Decimal:
 
 class ProjectSource(IndicatorSource):
     key = "projects"
+    inputs = ("projects",)
     label = gettext_lazy("建设项目与税源（在建项目台账、税收入库明细）")
 
     def check_params(self, params: dict) -> None:

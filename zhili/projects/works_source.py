@@ -28,6 +28,7 @@ MEASURES = {"reached": gettext_lazy("达到阶段的工程数"), "spent": gettex
 
 class WorkSource(IndicatorSource):
     key = "works"
+    inputs = ("projects",)
     label = gettext_lazy("公共工程、乡村振兴项目")
 
     def check_params(self, params: dict) -> None:

@@ -29,7 +29,7 @@ from django.db.models.functions import RowNumber
 
 from zhili.regions import history
 from zhili.regions.models import Region
-from zhili.targets import lights, sources
+from zhili.targets import kept, lights, sources
 from zhili.targets.models import (
     Aggregation,
     Decomposition,
@@ -70,6 +70,33 @@ class Computed:
     window: sources.Window
     # every computed source's value per village, decomposed or not: what the drill-down opens onto
     by_village: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class Inputs:
+    """What the cells are made of: the four kinds of figure counted from records (reported_values, village_totals,
+    computed_values, computed_whole_values), counted now (live_inputs) or kept (kept.py); `sums` are computed
+    indicators' villages added up, when kept (else compute adds up `computed` over every village)."""
+
+    reported: dict[tuple[int, int, int | None], Decimal]
+    totals: dict[int, Decimal]
+    computed: dict[tuple[int, int], Decimal]
+    whole: dict[int, Decimal]
+    sums: dict[int, Decimal | None] = field(default_factory=dict)
+
+
+def live_inputs(
+    indicators: list[Indicator], sub: Region, window: sources.Window, *, reported_q: Q, villages, whole: bool
+) -> Inputs:
+    """Count every figure from the records: reported for the regions of `reported_q`, computed for `villages`,
+    and (when `whole`) the subdistrict's totals and rates."""
+    decomposed = [i for i in indicators if i.source == SourceKind.REPORT and i.decomposition == Decomposition.VILLAGES]
+    return Inputs(
+        reported=reported_values(indicators, reported_q, window),
+        totals=village_totals(decomposed, sub, window) if whole else {},
+        computed=computed_values(indicators, villages, window),
+        whole=computed_whole_values(indicators, sub, window) if whole else {},
+    )
 
 
 def year_window(year: int, today: datetime.date) -> sources.Window:
@@ -268,18 +295,24 @@ def compute(
     # Reported figures of the whole are added up in the database; computed sources are asked for every village.
     needs_all = whole and any(i.source == SourceKind.COMPUTED for i in indicators)
     all_villages = everyone if needs_all else asked
-    reported = reported_values(indicators, (village_q | Q(region_id=sub.pk)) if whole else village_q, window)
-    totals = (
-        village_totals(
-            [i for i in indicators if i.source == SourceKind.REPORT and i.decomposition == Decomposition.VILLAGES],
+    reported_q = (village_q | Q(region_id=sub.pk)) if whole else village_q
+    got = None
+    if kept.applies(today):
+        got = kept.inputs(
             sub,
+            year,
             window,
+            indicators,
+            asked=asked,
+            everyone=everyone,
+            reported_q=reported_q,
+            villages=all_villages,
+            whole=whole,
+            every=all_villages_given,
         )
-        if whole
-        else {}
-    )
-    computed = computed_values(indicators, all_villages, window)
-    computed_whole = computed_whole_values(indicators, sub, window) if whole else {}
+    if got is None:
+        got = live_inputs(indicators, sub, window, reported_q=reported_q, villages=all_villages, whole=whole)
+    reported, totals, computed, computed_whole = got.reported, got.totals, got.computed, got.whole
 
     spans = {ind.pk: (ind.task.start, ind.due) for ind in indicators}  # once an indicator, not once a cell
 
@@ -307,6 +340,14 @@ def compute(
             return reported.get((ind.pk, region_id, unit_id))
         # a village: its own reports and its predecessors' (each region's latest running total, if cumulative)
         return _sum([reported.get((ind.pk, m, None)) for m in members.get(region_id, [region_id])])
+
+    def village_sum(ind: Indicator, *, own: bool = False) -> Decimal | None:
+        """A computed indicator's villages added up (kept, kept.py, or from every village's figure), and with `own`
+        the records on the subdistrict itself."""
+        mine = [computed.get((ind.pk, sub.pk))] if own else []
+        if ind.pk in got.sums:
+            return _sum([got.sums[ind.pk], *mine])
+        return _sum([*(computed.get((ind.pk, vid)) for vid in all_village_ids), *mine])
 
     done: set[int] = set()
 
@@ -356,7 +397,7 @@ def compute(
                 elif ind.pk in computed_whole:  # a rate: the source computes the subdistrict's own figure
                     actual = computed_whole[ind.pk]
                 else:
-                    actual = _sum([value_for(ind, vid) for vid in all_village_ids])
+                    actual = village_sum(ind)
                 whole_cells[ind.pk] = cell(ind, actual, ind.target)
         elif ind.decomposition == Decomposition.UNITS:
             if whole:
@@ -369,7 +410,7 @@ def compute(
             if ind.pk in computed_whole:
                 actual = computed_whole[ind.pk]
             elif ind.source == SourceKind.COMPUTED:  # the villages' records and the subdistrict's own
-                actual = _sum([value_for(ind, vid) for vid in [*all_village_ids, sub.pk]])
+                actual = village_sum(ind, own=True)
             else:
                 actual = value_for(ind, sub.pk)
             whole_cells[ind.pk] = cell(ind, actual, ind.target)

@@ -426,3 +426,68 @@ class ActivityRecord(ArchivableModel):
     @property
     def audit_region_path(self) -> str:
         return self.region.path
+
+
+# ---- kept figures (kept.py) ---------------------------------------------------------------------------------------
+
+
+class FigureSet(models.Model):
+    """The kept figures of one subdistrict's target year, as of one window end (kept.py): the engine's inputs
+    per indicator × region, kept so that a board, a ranking or a cockpit does not recount millions of rows.
+    One per subdistrict and year; replaced when the window's end moves on (a new day)."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    until = models.DateField()  # the window's last day the figures count up to
+    # what the figures were computed for: a different set of indicators (or their definitions) or of villages
+    # (a merge) makes the set stale as a whole
+    fingerprint = models.CharField(max_length=64)
+    built_at = models.DateTimeField(null=True)  # None: made, not counted yet
+    refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="targets_figureset_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}:{self.year}@{self.until}"
+
+
+class FigureKind(models.IntegerChoices):
+    REPORTED = 1  # reported_values: one region's (and unit's) figure from its progress reports
+    COMPUTED = 2  # a computed source's figure for one village (its predecessors' records included)
+    TOTAL = 3  # the villages' reported figures added up (a village-decomposed reported indicator's whole)
+    SUM = 4  # the villages' computed figures added up (count: how many villages have one)
+    WHOLE = 5  # a computed source's own figure for the whole subdistrict (a rate)
+
+
+class Figure(models.Model):
+    """One kept figure. The value is kept as text: exact whatever the database (SQLite has no decimal type)."""
+
+    figure_set = models.ForeignKey(FigureSet, on_delete=models.CASCADE, related_name="figures")
+    kind = models.PositiveSmallIntegerField(choices=FigureKind.choices)
+    indicator_id = models.IntegerField()
+    region_id = models.IntegerField(null=True)
+    unit_id = models.IntegerField(null=True)
+    value = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["figure_set", "kind", "indicator_id"], name="targets_figure_kind"),
+            models.Index(fields=["figure_set", "region_id"], name="targets_figure_region"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.indicator_id}:{self.region_id}:{self.unit_id}={self.value}"
+
+
+class StaleMark(models.Model):
+    """Written in the transaction of every change to a record a figure counts (kept.touch): a region path under
+    (or above) a set's subdistrict whose kept figures must be recounted before the set is read next."""
+
+    figure_set = models.ForeignKey(FigureSet, on_delete=models.CASCADE, related_name="marks")
+    path = models.CharField(max_length=255)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.figure_set_id}:{self.path}"

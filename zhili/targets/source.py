@@ -23,6 +23,7 @@ class ActivitySource(IndicatorSource):
     """
 
     key = "activities"
+    inputs = ("targets.activityrecord",)
     label = gettext_lazy("工作记录（会议、培训、谈话、走访……）")
     MEASURES = {
         "records": gettext_lazy("条数"),

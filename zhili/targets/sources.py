@@ -11,6 +11,8 @@ The contract (every part of Zhili that keeps records can be a source — ledgers
             # → {(indicator_id, village_id): Decimal}, one or a few grouped queries for all indicators
         def additive(self, indicator): ...   # False for rates: the subdistrict's figure is not a sum, so
         def whole_values(self, indicators, subdistrict, window): ...  # … the source computes it itself
+        inputs = ("cases.case",)             # the models it counts: their changes mark kept figures stale
+        def moves_with_time(self, indicator): ...  # True if the figure changes with the clock alone (not kept)
         def records(self, indicator, village, window): ...
             # → the queryset of rows behind one village's figure (the drill-down)
 
@@ -53,6 +55,10 @@ class Window:
 class IndicatorSource(ABC):
     key: str = ""
     label: str = ""
+    # The models ("app_label.model") whose rows this source counts. A save, a delete or an audited action on one
+    # of them marks its region's kept figures for a recount (kept.py): a source that reads a model not named here
+    # would show a kept figure that no longer equals its records.
+    inputs: tuple[str, ...] = ()
 
     def check_params(self, params: dict) -> None:  # noqa: B027 — optional hook
         """Raise ValidationError when the configured parameters cannot work."""
@@ -74,6 +80,11 @@ class IndicatorSource(ABC):
         """Whether the subdistrict's figure is the sum of the villages' (counts, sums: yes; rates: no)."""
         return True
 
+    def moves_with_time(self, indicator) -> bool:
+        """Whether the figure changes with the clock alone, no record changing (a count of cases past their
+        deadline at this minute): such a figure is counted on every read, never kept."""
+        return False
+
     def whole_values(self, indicators: list, subdistrict: Region, window: Window) -> dict[int, Decimal]:
         """{indicator_id: the subdistrict's figure}, asked only for indicators that are not additive."""
         raise NotImplementedError(f"{self.key} 来源的比率类指标需要实现 whole_values。")
@@ -94,6 +105,10 @@ def get(key: str) -> IndicatorSource:
         raise ValidationError(
             _("未知的计算来源“%(key)s”。可用：%(v)s。") % {"key": key, "v": "、".join(sorted(_REGISTRY))}
         ) from None
+
+
+def registered() -> list[IndicatorSource]:
+    return list(_REGISTRY.values())
 
 
 def choices() -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
 """zhili targets import FILE --year 2021 [--dry-run] [--only-valid] --user U | zhili targets rollover --from 2020
---to 2021 [--carry-targets] --user U
+--to 2021 [--carry-targets] --user U | zhili targets figures [--check] --user U
 
 Thin: parse arguments, then call the same actions as the pages (the import's life cycle in zhili.imports, the
 rollover in targets/actions.py), within the named person's scope."""
@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from zhili.core import clock
 from zhili.imports.cli import run_import
 from zhili.people.models import Person
 from zhili.people.scope import NoViewpoint, scope_for, viewpoint
-from zhili.targets import actions, importer, periods
+from zhili.targets import actions, importer, kept, periods
 
 
 class Command(BaseCommand):
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         roll.add_argument("--from", dest="from_year", type=int, required=True)
         roll.add_argument("--to", dest="to_year", type=int, required=True)
         roll.add_argument("--carry-targets", action="store_true", help=_("沿用上年目标值（标记为“沿用上年”）"))
+        figures = sub.add_parser("figures", help=_("重算本年度留存的指标数；--check 只核对，与逐条重算比对"), **kw)
+        figures.add_argument("--check", action="store_true", help=_("只核对留存数是否等于逐条重算的结果"))
 
     def handle(self, *args, **options):
         person = Person.objects.filter(username=options["user"], is_active=True).first()
@@ -48,6 +51,9 @@ class Command(BaseCommand):
             sub = viewpoint(scope, options.get("region")).sub
         except NoViewpoint as exc:
             raise CommandError(_("%(exc)s 请用 --region 指定街道（乡镇）的区划代码。") % {"exc": exc}) from None
+        if options["verb"] == "figures":
+            self._figures(sub, options["check"])
+            return
         if options["verb"] == "import":
             if not periods.FIRST_YEAR <= options["year"] <= periods.LAST_YEAR:
                 raise CommandError(
@@ -82,3 +88,18 @@ class Command(BaseCommand):
             f"{counts['tasks']} 项任务、{counts['indicators']} 个指标、{counts['shares']} 项分解。"
             + ("目标值沿用上年，待确认。" if options["carry_targets"] else "目标值待填。")
         )
+
+    def _figures(self, sub, only_check: bool) -> None:
+        """The kept figures (targets/kept.py) of this year: counted again from the records, or compared with them."""
+        year = clock.today().year
+        if not only_check:
+            n = kept.rebuild(sub, year)
+            self.stdout.write(
+                _("已重算 %(sub)s %(year)s 年的留存指标数：%(n)s 项。") % {"sub": sub, "year": year, "n": n}
+            )
+        differences = kept.check(sub, year)
+        for line in differences[:50]:
+            self.stdout.write(line)
+        if differences:
+            raise CommandError(_("留存数与逐条重算不一致：%(n)s 处。") % {"n": len(differences)})
+        self.stdout.write(_("留存数与逐条重算一致。"))
