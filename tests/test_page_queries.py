@@ -63,3 +63,18 @@ def test_the_targets_board_and_ranking_make_the_same_queries_with_more_child_ind
             child.save()
 
     _same_at_two_sizes(as_persona("leader"), ["/targets/?year=2020", "/targets/ranking/?year=2020"], grow)
+
+
+@pytest.mark.parametrize("persona", ["leader", "village"])
+def test_the_home_page_makes_the_same_queries_with_more_cases_of_every_step(world, as_persona, persona):
+    # a subdistrict leader's home counts every open case of the subdistrict by the step it waits for (at city
+    # scale, thousands): counted in the database, the most urgent few read — a village's cadre's the same way
+    def grow() -> None:
+        _more_open_cases(world, 7)()
+        for i, until in enumerate(["accept", "file", "dispatch", "handle", "feedback", "verify"] * 2):
+            case = cases_factory.report(world.sub, world.kong_grid, photo=False, description=f"第{i}处占道经营")
+            case = cases_factory.drive(case, until)
+            if until == "dispatch":
+                cases_factory.act(case, "request_extension", "demo-village", days=2, note="协调")
+
+    _same_at_two_sizes(as_persona(persona), ["/"], grow)

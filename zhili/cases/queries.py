@@ -563,3 +563,67 @@ def public_photo(code: str, photo_id: int):
     from zhili.cases.models import CasePhoto
 
     return CasePhoto.objects.filter(pk=photo_id, case__tracking_code=code, case__confidential=False).first()
+
+
+# ---- who may take a step, as a filter (the home page's to-dos at any size) ----------------------------
+
+
+def _paths_q(field: str, paths: tuple[str, ...]) -> Q:
+    from zhili.regions.models import path_prefix_q
+
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for p in paths:
+        q |= path_prefix_q(field, p)
+    return q
+
+
+def _lead_q(scope: Scope) -> Q:
+    return Q() if scope.is_superuser else _paths_q("path", scope.lead_paths)
+
+
+def _dispatcher_q(scope: Scope) -> Q:
+    """policy.dispatch_case for a case that is not a tip: the subdistrict's leaders and its centre's officers."""
+    q = _lead_q(scope)
+    for unit_id, path in scope.units.items():
+        q |= Q(subdistrict__case_rule__center_unit_id=unit_id) & _paths_q("path", (path,))
+    return q
+
+
+def taker_q(who: str, scope: Scope) -> Q:
+    """The cases on which `scope` acts as `who` (flow.DISPATCHER, ASSIGNEE, VERIFIER, LEADER), as a filter: the
+    rules of zhili.people.policy (dispatch_case, handle_case, verify_case, decide_case_extension) asked of every
+    row at once. LEADER includes an extension request waiting for a decision, asked by someone else: what
+    flow.available asks before it offers 批准延期. tests/test_cases_todos_scale.py holds both to the same answers."""
+    from django.db.models import Exists, OuterRef
+
+    from zhili.cases import flow
+    from zhili.cases.models import ExtensionRequest
+
+    tip = Q(confidential=True) & scope.tip_q("path")  # a tip: only its tip officers, whatever the step
+    plain = Q(confidential=False)
+    if who == flow.DISPATCHER:
+        return tip | (plain & _dispatcher_q(scope))
+    if who == flow.ASSIGNEE:
+        # the named handler; the dispatched office; the dispatched village's cadres (who write it — and then only
+        # they, not the leaders); the leaders
+        own = _lead_q(scope)
+        if scope.cadre_paths:
+            cadre = _paths_q("assignee_region__path", scope.cadre_paths)
+            writes = Q() if scope.is_superuser else _paths_q("assignee_region__path", scope.write_paths)
+            own = (cadre & writes) | (~cadre & own)
+        if scope.units:
+            own |= Q(unit_id__in=list(scope.units))
+        mine = Q(handler_id=scope.person_id) if scope.person_id is not None else Q(pk__in=[])
+        return mine | tip | (plain & own)
+    if who == flow.VERIFIER:
+        patrol = Q() if scope.is_superuser else _paths_q("path", scope.patrol_paths)
+        q = tip | (plain & (_dispatcher_q(scope) | patrol))
+        return q & ~Q(handled_by_id=scope.person_id) if scope.person_id is not None else q
+    if who == flow.LEADER:
+        waiting = ExtensionRequest.objects.filter(case=OuterRef("pk"), decided_at__isnull=True)
+        if scope.person_id is not None:
+            waiting = waiting.exclude(requested_by_id=scope.person_id)
+        return Exists(waiting) & (tip | (plain & _lead_q(scope)))
+    raise ValueError(who)

@@ -1,7 +1,9 @@
 """The cases' part of the home page.
 
-To-dos: what waits for this person (to accept, dispatch, handle, verify, close, approve), oldest deadline first —
-every one of them (the home page shows the first few of each kind, with the kind's count and a link to the list).
+To-dos: what waits for this person (to accept, dispatch, handle, verify, close, approve), counted by kind in the
+database — who may take which step asked of every open case at once (queries.taker_q, the rules flow.available
+asks of one case) — and the most urgent few of each kind read as items, oldest deadline first: the home page shows
+those with the kind's count and a link to the list. Two queries whatever the number of cases.
 
 Cockpit panel: this week's cases — new, closed, overdue — against last week's, and the last twelve weeks drawn
 (one query: conditional counts over the cases the person sees; an office's, the cases dispatched to it).
@@ -10,18 +12,30 @@ Cockpit panel: this week's cases — new, closed, overdue — against last week'
 from __future__ import annotations
 
 import datetime
+from collections import Counter
+from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.cases import flow
-from zhili.cases.models import State
-from zhili.cases.queries import OPEN_STATES, light, rules_by_subdistrict, visible, with_pending_extension
+from zhili.cases.models import Case, State
+from zhili.cases.queries import OPEN_STATES, light, rules_by_subdistrict, taker_q, visible
 from zhili.core import charts, clock
-from zhili.core.home import Panel, QuickAction, TodoItem, cockpit_panel, quick_action, todo_source
+from zhili.core.home import (
+    SHOWN_PER_KIND,
+    Panel,
+    QuickAction,
+    TodoItem,
+    cockpit_panel,
+    quick_action,
+    todo_source,
+)
 from zhili.people import policy
 from zhili.people.scope import NoViewpoint, viewpoint
 
@@ -65,36 +79,87 @@ def report_button(request) -> QuickAction | None:
 
 @todo_source
 def case_todos(request) -> list[TodoItem]:
+    """Every case waiting for this person, counted by kind in the database, and the most urgent few of each kind
+    (`SHOWN_PER_KIND`, the home page shows no more) as items, each kind's total beside them: one query, and the
+    rules and the clock read, whatever the number of cases (a city's subdistrict leader has thousands)."""
     scope = request.scope
     if scope.is_empty and not scope.tip_paths:
         return []
     if not (scope.is_superuser or scope.write_paths or scope.units or scope.lead_paths or scope.tip_paths):
         return []  # a viewer or an administrator takes no step of a case: no need to read a city's open cases
-    cases = list(
-        with_pending_extension(visible(scope).filter(state__in=OPEN_STATES))
-        # the case rule beside its subdistrict: who dispatches (its centre's unit) is asked of every case
-        .select_related("category", "subdistrict__case_rule", "assignee_region", "region")
-        .order_by("step_deadline")
+    by_kind = F("todo")
+    urgent: list[Any] = list(  # Cases, annotated with their `todo`
+        waiting(scope)
+        .annotate(
+            todo_rank=Window(RowNumber(), partition_by=by_kind, order_by=[F("step_deadline").asc(), F("id").asc()]),
+            todo_total=Window(Count("id"), partition_by=by_kind),
+        )
+        .filter(todo_rank__lte=SHOWN_PER_KIND)
+        .select_related("category")
+        .only(*SHOWN_FIELDS)
+        .order_by("step_deadline", "id")
     )
-    rules = rules_by_subdistrict(c.subdistrict_id for c in cases)
+    rules = rules_by_subdistrict(c.subdistrict_id for c in urgent)
     now = clock.now()
     items = []
-    for case in cases:
-        mine = [a for a in flow.available(case, scope) if a in KIND]
-        if not mine:
-            continue
-        lit = light(case, rules[case.subdistrict_id], now)
+    for case in urgent:
         items.append(
             TodoItem(
                 title=f"{case.number} {case.category.name}：{case.description[:30]}",
                 url=reverse("cases:detail", args=[case.pk]),
-                kind=KIND[mine[0]],
+                kind=str(KIND[case.todo]),
                 due=f"{timezone.localtime(case.step_deadline):%m-%d %H:%M}" if case.step_deadline else "",
-                light=lit.color,
-                more_url=f"{reverse('cases:list')}?state={KIND_STATE[mine[0]]}",
+                light=light(case, rules[case.subdistrict_id], now).color,
+                more_url=_more_url(case.todo),
             )
         )
+    shown = Counter(case.todo for case in urgent)
+    totals = {case.todo: case.todo_total for case in urgent}  # each kind's total, on each of its rows
+    for action, n in totals.items():
+        items.extend(_rest(action, n - shown[action]))
     return items
+
+
+SHOWN_FIELDS = (
+    "id",
+    "number",
+    "description",
+    "state",
+    "subdistrict_id",
+    "step_started_at",
+    "step_deadline",
+    "category__name",
+)
+
+
+def waiting(scope) -> QuerySet[Case]:
+    """The open cases waiting for this person, each annotated `todo`: the step of KIND they would take on it —
+    the first one `flow.available(case, scope)` offers, asked of every row in the database (queries.taker_q)."""
+    kind = DbCase(
+        *[
+            When(Q(state__in=[s for s in step.sources if s in OPEN_STATES]) & taker_q(step.who, scope), then=Value(a))
+            for a, step in flow.STEPS.items()  # the steps' order: 处置 before 批准延期, as available() offers them
+            if a in KIND
+        ],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    return visible(scope).filter(state__in=OPEN_STATES).annotate(todo=kind).exclude(todo="")
+
+
+def _more_url(action: str) -> str:
+    return f"{reverse('cases:list')}?state={KIND_STATE[action]}"
+
+
+def _rest(action: str, n: int) -> list[TodoItem]:
+    """The kind's to-dos beyond the most urgent few: counted, not read. The home page shows a kind's first
+    `SHOWN_PER_KIND` items and counts the others (core/home.py: todo_groups), so they stand here as one item
+    repeated — never shown, only counted into "还有 N 项，查看全部"."""
+    if n <= 0:
+        return []
+    more = _more_url(action)
+    kind = str(KIND[action])
+    return [TodoItem(title=kind, url=more, kind=kind, more_url=more)] * n
 
 
 WEEKS = 12
