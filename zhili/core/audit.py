@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from zhili.core import keys
 from zhili.core.models import AuditEntry
 
 if TYPE_CHECKING:  # people depend on this module, not the other way round
@@ -58,7 +59,7 @@ def record(
     if region_path is None:
         region_path = getattr(obj, "audit_region_path", "") or ""
     who = actor if actor is not None and actor.pk else None
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         actor=who,
         actor_name=(who.get_full_name() or who.username) if who is not None else "系统",
         action=action,
@@ -66,10 +67,14 @@ def record(
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         region_path=region_path,
+        subdistrict_id=keys.subdistrict_in_insert(region_path),  # answered by the INSERT: no query more
         changes=_plain(changes or {}),
         reason=reason,
         confidential=bool(getattr(obj, "audit_confidential", False)),
     )
+    if entry.subdistrict_id is not None:
+        del entry.__dict__["subdistrict_id"]  # not the subquery but the database's answer, read when asked
+    return entry
 
 
 def record_many(
@@ -91,6 +96,7 @@ def record_many(
     object_type = model._meta.label_lower
     at = timezone.now()
     written = 0
+    known: dict[str, int | None] = {}
     batch: list[AuditEntry] = []
     for object_id, text, region_path, changes in entries:
         batch.append(
@@ -108,13 +114,22 @@ def record_many(
             )
         )
         if len(batch) >= batch_size:
+            _subdistricts(batch, known)
             AuditEntry.objects.bulk_create(batch)
             written += len(batch)
             batch = []
     if batch:
+        _subdistricts(batch, known)
         AuditEntry.objects.bulk_create(batch)
         written += len(batch)
     return written
+
+
+def _subdistricts(batch: list[AuditEntry], known: dict[str, int | None]) -> None:
+    """record_many's entries get their subdistrict key as record() gives it: one query per batch at most."""
+    keys.subdistricts_of((e.region_path for e in batch), known)
+    for e in batch:
+        e.subdistrict_id = known.get(keys.subdistrict_path(e.region_path))
 
 
 # ---- how the log reads: actions, objects and changed fields by their Chinese names ---------------------------
