@@ -22,6 +22,8 @@ BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 def lifted(cursor):
     vendor = cursor.db.vendor
     if vendor == "postgresql":
+        # ALTER TABLE refuses while deferred foreign-key checks wait in the transaction: run them now
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_append_only")
         yield
         cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_append_only")
