@@ -144,11 +144,13 @@ def _patrols(person) -> int:
     rng = random.Random(2047)
     monday = _local_midnight(MONDAY)
     grids = list(Region.objects.filter(level=Level.GRID).values_list("pk", "path"))
+    subdistricts = dict(Region.objects.filter(level=Level.SUBDISTRICT).values_list("path", "pk"))
     patrols = [
         Patrol(
             inspector=person,
             grid_id=pk,
             path=path,
+            subdistrict_id=subdistricts[Region.path_at(path, Level.SUBDISTRICT)],
             started_at=monday + datetime.timedelta(hours=rng.uniform(8, 6 * 24)),
         )
         for pk, path in grids

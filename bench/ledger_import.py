@@ -307,9 +307,9 @@ def baseline_import(path: Path, ledger, region_ids: dict[str, tuple[int, str]], 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     version_id = ledger.current_version_id
     sql = (
-        "INSERT INTO ledgers_ledgerrow (ledger_id, version_id, region_id, data, key_value, revision, created_by_id,"
-        " modified_by_id, import_job_id, created_at, modified_at, archived_at, archived_by_id, archived_reason)"
-        " VALUES (%s, %s, %s, %s, %s, 1, %s, %s, NULL, %s, %s, NULL, NULL, '')"
+        "INSERT INTO ledgers_ledgerrow (ledger_id, subdistrict_id, version_id, region_id, data, key_value, revision,"
+        " created_by_id, modified_by_id, import_job_id, created_at, modified_at, archived_at, archived_by_id,"
+        " archived_reason) VALUES (%s, %s, %s, %s, %s, %s, 1, %s, %s, NULL, %s, %s, NULL, NULL, '')"
     )
     sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     it = iter(sheet.iter_rows())
@@ -342,7 +342,10 @@ def baseline_import(path: Path, ledger, region_ids: dict[str, tuple[int, str]], 
             }
             if note:
                 data["note"] = note.strip()
-            batch.append((ledger.pk, version_id, region_id, json.dumps(data), identity, actor_id, actor_id, now, now))
+            sub_id = ledger.region_id
+            batch.append(
+                (ledger.pk, sub_id, version_id, region_id, json.dumps(data), identity, actor_id, actor_id, now, now)
+            )
             if len(batch) >= 5000:
                 cur.executemany(sql, batch)
                 written += len(batch)

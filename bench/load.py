@@ -190,6 +190,7 @@ def build(args, users: int, workdir: Path) -> Plan:
             [
                 LedgerRow(
                     ledger=ledger,
+                    subdistrict_id=ledger.region_id,
                     version=template.version,
                     region_id=villages[k % len(villages)].pk,
                     data={**template.data, "village": villages[k % len(villages)].code, "name": f"背景户{k}"},

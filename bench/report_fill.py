@@ -325,6 +325,7 @@ def build(args):
             rows.append(
                 LedgerRow(
                     ledger=ledger,
+                    subdistrict_id=ledger.region_id,
                     version_id=ledger.current_version_id,
                     region_id=region_id,
                     data=data,
@@ -335,6 +336,7 @@ def build(args):
             )
         LedgerRow.objects.bulk_create(rows, batch_size=5000)
         all_grids = list(Region.objects.filter(level=Level.GRID).values_list("pk", "path"))
+        subdistricts = dict(Region.objects.filter(level=Level.SUBDISTRICT).values_list("path", "pk"))
         year = cases_list._local_midnight(Y_START)
         seconds = (cases_list._local_midnight(cases_list.TODAY) - year).total_seconds()
         patrols = [
@@ -342,6 +344,7 @@ def build(args):
                 inspector=actor,
                 grid_id=pk,
                 path=path,
+                subdistrict_id=subdistricts[Region.path_at(path, Level.SUBDISTRICT)],
                 started_at=year + datetime.timedelta(seconds=rng.uniform(0, seconds)),
             )
             for pk, path in (rng.choice(all_grids) for _ in range(args.rf_patrols))

@@ -226,6 +226,7 @@ def _store_photo(case: Case, photo, stage: str, actor: Person | None, at) -> Cas
     rule = rule_for(case.subdistrict)
     row = CasePhoto(
         case=case,
+        subdistrict_id=case.subdistrict_id,
         stage=stage,
         width=photo.width,
         height=photo.height,
@@ -258,6 +259,7 @@ def _event(
     )
     return CaseEvent.objects.create(
         case=case,
+        subdistrict_id=case.subdistrict_id,
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=name,
@@ -504,7 +506,9 @@ def do_act(
     pending = None
     if action == "request_extension":
         assert days is not None  # checked above
-        ExtensionRequest.objects.create(case=case, days=days, reason=note, requested_by=actor, requested_at=at)
+        ExtensionRequest.objects.create(
+            case=case, subdistrict_id=case.subdistrict_id, days=days, reason=note, requested_by=actor, requested_at=at
+        )
     elif action in ("approve_extension", "deny_extension"):
         pending = case.extensions.select_for_update().get(decided_at__isnull=True)
         require(pending.requested_by_id != getattr(actor, "pk", None), str(flow.OWN_EXTENSION))
@@ -610,7 +614,10 @@ def do_start_patrol(grid: Region, *, actor: Person, scope: Scope, at=None) -> Pa
         not Patrol.objects.filter(inspector=actor, ended_at__isnull=True).exists(),
         _("您有一次巡查尚未结束，请先结束它。"),
     )
-    patrol = Patrol.objects.create(inspector=actor, grid=grid, path=grid.path, started_at=at or clock.now())
+    subdistrict = Region.objects.values_list("pk", flat=True).get(path=Region.path_at(grid.path, Level.SUBDISTRICT))
+    patrol = Patrol.objects.create(
+        inspector=actor, grid=grid, path=grid.path, subdistrict_id=subdistrict, started_at=at or clock.now()
+    )
     audit.record(actor, "patrol.start", patrol)
     return patrol
 

@@ -196,6 +196,9 @@ class Patrol(TimeStampedModel):
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patrols")
     grid = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="patrols")
     path = models.CharField(max_length=255, db_index=True)
+    # The grid's subdistrict: the key the table would be distributed by (docs/scale.md); a subdistrict's patrols
+    # of a period are counted for its reports.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(_("开始时间"))
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     # [[lng, lat, "ISO time"], …] — check-ins or a GPS track, WGS-84
@@ -342,6 +345,9 @@ class CaseEvent(models.Model):
     """One step of a case: who moved it from which state to which, when and why. Never changed."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # The case's subdistrict, copied when written: the key the table would be distributed by, co-located with
+    # its case (docs/scale.md). Read through the case, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -386,6 +392,9 @@ class CasePhoto(models.Model):
     """An uploaded photo: the original kept for internal use, and a downscaled copy without EXIF for display."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="photos")
+    # The case's subdistrict, copied when written: the key the table would be distributed by, co-located with
+    # its case (docs/scale.md). Read through the case, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     stage = models.CharField(max_length=10, choices=PhotoStage.choices)
     original = models.FileField(upload_to="cases/original/%Y/%m")
     display = models.FileField(upload_to="cases/display/%Y/%m")
@@ -411,6 +420,9 @@ class CasePhoto(models.Model):
 
 class ExtensionRequest(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
+    # The case's subdistrict, copied when written: the key the table would be distributed by, co-located with
+    # its case (docs/scale.md). Read through the case, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     days = models.PositiveSmallIntegerField(_("延期（工作日）"))
     reason = models.CharField(_("理由"), max_length=500)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -13,6 +13,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from zhili.core import keys
 from zhili.core.models import AuditEntry
 
 # Sent after every entry (or batch of entries) is written, in the same transaction, with the object's model as
@@ -71,10 +72,13 @@ def record(
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         region_path=region_path,
+        subdistrict_id=keys.subdistrict_in_insert(region_path),  # answered by the INSERT: no query more
         changes=_plain(changes or {}),
         reason=reason,
         confidential=bool(getattr(obj, "audit_confidential", False)),
     )
+    if entry.subdistrict_id is not None:
+        del entry.__dict__["subdistrict_id"]  # not the subquery but the database's answer, read when asked
     recorded.send(sender=type(obj), paths=[region_path])
     return entry
 
@@ -98,6 +102,7 @@ def record_many(
     object_type = model._meta.label_lower
     at = timezone.now()
     written = 0
+    known: dict[str, int | None] = {}
     batch: list[AuditEntry] = []
     paths: set[str] = set()
     for object_id, text, region_path, changes in entries:
@@ -117,15 +122,24 @@ def record_many(
             )
         )
         if len(batch) >= batch_size:
+            _subdistricts(batch, known)
             AuditEntry.objects.bulk_create(batch)
             written += len(batch)
             batch = []
     if batch:
+        _subdistricts(batch, known)
         AuditEntry.objects.bulk_create(batch)
         written += len(batch)
     if paths:
         recorded.send(sender=model, paths=sorted(paths))
     return written
+
+
+def _subdistricts(batch: list[AuditEntry], known: dict[str, int | None]) -> None:
+    """record_many's entries get their subdistrict key as record() gives it: one query per batch at most."""
+    keys.subdistricts_of((e.region_path for e in batch), known)
+    for e in batch:
+        e.subdistrict_id = known.get(keys.subdistrict_path(e.region_path))
 
 
 # ---- how the log reads: actions, objects and changed fields by their Chinese names ---------------------------

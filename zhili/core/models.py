@@ -72,6 +72,10 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("对象"), max_length=300)
     # The region path the object belongs to, so that administrators see only their regions' entries.
     region_path = models.CharField(max_length=255, blank=True, db_index=True)
+    # The id of the subdistrict (a region) `region_path` lies in, none above the subdistricts; set by audit.record
+    # (core/keys.py): the key the log would be distributed by (docs/scale.md), and a subdistrict's own log. A plain
+    # number, not a foreign key: core knows no other app, and the log holds no region back.
+    subdistrict_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
     # About a confidential object (a tip): shown only to those who may see the object (core/queries.audit_entries)

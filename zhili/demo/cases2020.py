@@ -556,8 +556,9 @@ class Sim:
             )
         events, photos, extensions = [], [], []
         for case, evs, phs, exts in zip(self.cases, self.events, self.photo_rows, self.extensions, strict=True):
-            for row in [*evs, *phs, *exts]:
-                row.case = case
+            rows: list[CaseEvent | CasePhoto | ExtensionRequest] = [*evs, *phs, *exts]
+            for row in rows:
+                row.case, row.subdistrict_id = case, case.subdistrict_id
             events += evs
             photos += phs
             extensions += exts
@@ -960,6 +961,7 @@ def environment(w: World, sim: Sim, rng: random.Random) -> dict[str, int]:
                         inspector=inspector,
                         grid=grid,
                         path=grid.path,
+                        subdistrict=w.sub,
                         started_at=start,
                         ended_at=start + datetime.timedelta(minutes=minutes),
                         track=track,

@@ -421,6 +421,7 @@ def _households(summary, sub, villages, chosen, officers, units, people, leaders
                 "household_id": c.household.pk,
                 "item_id": c.item.pk,
                 "path": c.household.path,
+                "subdistrict_id": c.household.subdistrict_id,
                 "state": c.state,
                 "evidence": c.evidence,
                 "checked_on": c.checked_on,
@@ -524,6 +525,7 @@ def _visits(rng: random.Random, households: list[Household], plans: list[dict]) 
             out.append(
                 {
                     "household_id": h.pk,
+                    "subdistrict_id": h.subdistrict_id,
                     "path": h.path,
                     "kind": VisitKind.VISIT,
                     "visited_on": day,
@@ -614,6 +616,7 @@ def _measures(rng, households, plans, fixed) -> list[dict]:
             out.append(
                 {
                     "household_id": h.pk,
+                    "subdistrict_id": h.subdistrict_id,
                     "path": h.path,
                     "kind": kind,
                     "description": description,

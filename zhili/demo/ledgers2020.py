@@ -553,6 +553,7 @@ def _write(ledger: Ledger, rows: list[Row]) -> int:
         [
             LedgerRow(
                 ledger=ledger,
+                subdistrict_id=ledger.region_id,
                 version=version,
                 region=r.region,
                 data=r.data,

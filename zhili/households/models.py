@@ -268,6 +268,9 @@ class HouseholdCheck(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="checks")
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    # The household's subdistrict, copied when saved: the key the table would be distributed by (docs/scale.md).
+    # Read through its household or its path, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     state = models.CharField(_("状态"), max_length=10, choices=CheckState.choices, default=CheckState.UNCHECKED)
     evidence = models.CharField(_("佐证/说明"), max_length=500, blank=True)
     checked_on = models.DateField(_("核查日期"), null=True, blank=True)
@@ -288,6 +291,7 @@ class HouseholdCheck(models.Model):
 
     def save(self, *args, **kwargs):
         self.path = self.household.path
+        self.subdistrict_id = self.household.subdistrict_id
         super().save(*args, **kwargs)
 
     @property
@@ -306,6 +310,9 @@ class Visit(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="visits")
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    # The household's subdistrict, copied when saved: the key the table would be distributed by (docs/scale.md).
+    # Read through its household or its path, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(_("类型"), max_length=10, choices=VisitKind.choices, default=VisitKind.VISIT)
     visited_on = models.DateField(_("走访日期"))
     officer = models.ForeignKey(
@@ -331,6 +338,7 @@ class Visit(models.Model):
 
     def save(self, *args, **kwargs):
         self.path = self.household.path
+        self.subdistrict_id = self.household.subdistrict_id
         super().save(*args, **kwargs)
 
     @property
@@ -367,6 +375,9 @@ class Measure(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="measures")
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    # The household's subdistrict, copied when saved: the key the table would be distributed by (docs/scale.md).
+    # Read through its household or its path, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(_("措施"), max_length=60)
     description = models.CharField(_("内容"), max_length=500, blank=True)
     cost = models.DecimalField(_("费用（元）"), max_digits=12, decimal_places=2, default=0)
@@ -385,6 +396,7 @@ class Measure(models.Model):
 
     def save(self, *args, **kwargs):
         self.path = self.household.path
+        self.subdistrict_id = self.household.subdistrict_id
         super().save(*args, **kwargs)
 
     @property
@@ -475,6 +487,9 @@ class RoundTarget(models.Model):
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")  # the household's, or the village
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    # The round's subdistrict, copied when saved: the key the table would be distributed by (docs/scale.md).
+    # Read through its round or its path, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     result = models.CharField(_("结果"), max_length=10, choices=TargetResult.choices, default=TargetResult.PENDING)
     note = models.CharField(_("情况说明"), max_length=500, blank=True)
     checked_on = models.DateField(_("核查日期"), null=True, blank=True)
@@ -501,6 +516,7 @@ class RoundTarget(models.Model):
 
     def save(self, *args, **kwargs):
         self.path = self.region.path
+        self.subdistrict_id = self.round.subdistrict_id
         super().save(*args, **kwargs)
 
     @property

@@ -233,7 +233,11 @@ def do_assign(
         if not villages:
             raise Invalid(_("请选择要整村核查的村（社区）。"))
         have = set(RoundTarget.objects.filter(round=round, household__isnull=True).values_list("region_id", flat=True))
-        new = [RoundTarget(round=round, region=v, path=v.path) for v in villages if v.pk not in have]
+        new = [
+            RoundTarget(round=round, subdistrict_id=round.subdistrict_id, region=v, path=v.path)
+            for v in villages
+            if v.pk not in have
+        ]
     else:
         chosen: dict[int, Household] = {h.pk: h for h in households}
         if villages or category is not None:
@@ -259,7 +263,9 @@ def do_assign(
             )
         )
         new = [
-            RoundTarget(round=round, household=h, region_id=h.region_id, path=h.path)
+            RoundTarget(
+                round=round, subdistrict_id=round.subdistrict_id, household=h, region_id=h.region_id, path=h.path
+            )
             for pk, h in chosen.items()
             if pk not in have
         ]

@@ -292,6 +292,7 @@ def do_add_row(ledger: Ledger, values: dict, *, actor: Person, scope: Scope) -> 
     with _unique_key(duplicate):
         row = LedgerRow.objects.create(
             ledger=ledger,
+            subdistrict_id=ledger.region_id,
             version=version,
             region=region,
             data=clean.data,

@@ -254,8 +254,8 @@ class _RowInserter:
 
     The same INSERT that `bulk_create` would send — every concrete column of LedgerRow, each prepared by its own
     model field for this database — without building and checking a model instance per row, which was most of a
-    large commit's time. Only region, data and key vary by row; the ledger, version, authors, import job and
-    timestamps are prepared once. The data arrives as the JSON text JSONField would send (`pipeline.to_json`),
+    large commit's time. Only region, data and key vary by row; the ledger, its subdistrict, version, authors, import
+    job and timestamps are prepared once. The data arrives as the JSON text JSONField would send (`pipeline.to_json`),
     cast to jsonb on PostgreSQL. Nothing listens for these rows' saves (bulk_create sends no signals either)."""
 
     VARYING = ("region_id", "data", "key_value")
@@ -264,6 +264,7 @@ class _RowInserter:
         meta = LedgerRow._meta
         template = LedgerRow(
             ledger=ledger,
+            subdistrict_id=ledger.region_id,
             version=version,
             region_id=None,
             data={},

@@ -106,6 +106,9 @@ class LedgerRow(ArchivableModel):
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="rows")
     version = models.ForeignKey(LedgerVersion, on_delete=models.PROTECT, related_name="rows")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="ledger_rows")
+    # The ledger's subdistrict (its region), copied when written: the key the table would be distributed by
+    # (docs/scale.md). Rows are read through their ledger, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     data = models.JSONField(default=dict)
     key_value = models.CharField(max_length=300, blank=True)
     revision = models.PositiveIntegerField(default=1)
