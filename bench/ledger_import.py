@@ -27,14 +27,22 @@ Measured (seconds per import, the best of `--repeat` runs, the sides alternating
 - baseline: python-calamine reads the same file, a hand-written loop converts exactly the formats this file
             uses (it knows the columns), and `cursor.executemany` INSERTs the rows into the same table
             (ledgers_ledgerrow, `data` built with json.dumps) under a second ledger with the same definition.
+- upload-to-done: the same file as a person imports it (`upload_to_done`): POSTed to the ledger's import page
+            through django.test.Client signed in as the actor, the worker's round (zhili.core.jobs.run_once: the
+            check), the job's page with the preview, 确认导入, the worker's round (the write), the job's page saying
+            done; each step's seconds go on the line. Compared with the same baseline.
 Between runs the rows are removed with a raw DELETE (and VACUUM on PostgreSQL), outside the timing.
-Before timing, the first Zhili run's stored rows are compared with the baseline's: they must be identical.
+Before timing, the first Zhili run's and the first upload-to-done's stored rows are compared with the baseline's:
+they must be identical.
 
-Peer: django-import-export (not a product dependency: `pip install -e '.[bench]'`) on the same file into an
+Peers: django-import-export (not a product dependency: `pip install -e '.[bench]'`) on the same file into an
 equivalent plain model (created at run time with the schema editor), as its admin does it: the file read by its
 XLSX format (openpyxl), a dry run for the preview, then the file read again and imported; `import_id_fields`
 = the identity number, `clean_model_instances = True` (model validation), widgets for 是/否, the village's
-name with or without its suffix, the date texts and "3,000". Timed once (`--li-peer-repeat` for more).
+name with or without its suffix, the date texts and "3,000". Twice: as configured above (its defaults: a
+savepoint and several queries per row), and tuned for a bulk import (`tuned_resource`: use_bulk, batch_size,
+skip_diff, CachedInstanceLoader, villages looked up in a dict, model validation without its per-row queries).
+Each timed once (`--li-peer-repeat` for more); `--li-skip-plain-peer` skips the untuned one.
 
 Memory: a `--li-memory-rows` (default 1,000,000) file is imported (preview + commit) in a child process and its
 peak RSS reported: the child's VmHWM from /proc/self/status, not `getrusage(RUSAGE_CHILDREN)`, because on Linux
