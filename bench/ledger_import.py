@@ -940,24 +940,17 @@ def run(args) -> bench.Report:
     else:
         notes.append(memory_run(sub, names, actor, scope, args.li_memory_rows))
     notes.append(bench.database_description())
+    kinds = [
+        ("import", best_z, f"{n:,} rows × 12 columns, {warnings:,} warnings (retired area codes): preview + commit"),
+        (
+            "upload-to-done",
+            best_f,
+            "the same file through the pages and the worker: upload, check, preview page, confirm, write, done page",
+        ),
+    ]
     comparisons = [
-        bench.Comparison(
-            kind="import",
-            zhili_s=best_z,
-            baseline_s=best_b,
-            zhili_iterations=1,
-            baseline_iterations=1,
-            note=f"{n:,} rows × 12 columns, {warnings:,} warnings (retired area codes): preview + commit",
-        ),
-        bench.Comparison(
-            kind="upload-to-done",
-            zhili_s=best_f,
-            baseline_s=best_b,
-            zhili_iterations=1,
-            baseline_iterations=1,
-            note="the same file through the pages and the worker: upload, check, preview page, confirm, write, "
-            "done page",
-        ),
+        bench.Comparison(kind, zhili_s=t, baseline_s=best_b, zhili_iterations=1, baseline_iterations=1, note=note)
+        for kind, t, note in kinds
     ]
     return bench.Report(
         comparisons,
