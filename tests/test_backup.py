@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,50 +28,27 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-import zhili
+from tests.own_database import ROOT, Process, own_database
 from zhili.core import backup
 
 # its databases (`<database>_<name>`) are one name per server: the module runs on one worker (pytest-xdist)
 pytestmark = pytest.mark.xdist_group("own-databases")
 
-ROOT = Path(zhili.__file__).resolve().parent.parent
 
-
-class Installation:
+class Installation(Process):
     """A data directory and its database, on which the harness and `zhili` commands run as processes."""
 
+    harness = "tests.backup_harness"
+
     def __init__(self, directory: Path, database_url: str | None):
-        self.directory, self.database_url = directory, database_url
+        super().__init__(directory, database_url)
         self.path: str | None = None  # PATH, when a test takes programs away
 
-    def env(self) -> dict[str, str]:
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZHILI_", "DJANGO_"))}
-        environ.update(
-            DJANGO_SETTINGS_MODULE="zhili.test_settings",
-            ZHILI_DATA_DIR=str(self.directory),
-            ZHILI_SECRET_KEY="harness-" + "k" * 40,
-            PYTHONPATH=str(ROOT),
-        )
-        if self.database_url:
-            environ["ZHILI_DATABASE_URL"] = self.database_url
+    def env(self, **extra: str) -> dict[str, str]:
+        environ = super().env(**extra)
         if self.path is not None:
             environ["PATH"] = self.path
         return environ
-
-    def start(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tests.backup_harness", *args],
-            cwd=ROOT,
-            env=self.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def run(self, *args: str) -> dict:
-        stdout, stderr = self.start(*args).communicate(timeout=300)
-        assert stdout.strip(), stderr[-3000:]
-        return json.loads(stdout.strip().splitlines()[-1])
 
     def zhili(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -96,33 +72,9 @@ class Installation:
 
 @contextlib.contextmanager
 def _installation(tmp: Path, name: str):
-    """An empty installation: a data directory, and on PostgreSQL a fresh `<database>_<name>` on the same server,
-    dropped afterwards (and first, if a previous run left it)."""
-    directory = tmp / name
-    directory.mkdir()
-    if connection.vendor != "postgresql":
-        yield Installation(directory, None)
-        return
-    import psycopg
-
-    url = os.environ["ZHILI_DATABASE_URL"]
-    base, _, dbname = url.rpartition("/")
-    target = f"{dbname}_{name}"
-    settings = connection.settings_dict
-
-    def admin(*statements: str) -> None:
-        with psycopg.connect(
-            host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres"
-        ) as conn:
-            conn.autocommit = True
-            for statement in statements:
-                conn.execute(statement)
-
-    admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', f'CREATE DATABASE "{target}"')
-    try:
-        yield Installation(directory, f"{base}/{target}")
-    finally:
-        admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+    """An empty installation: the data directory `tmp/name` and its own database (tests/own_database.py)."""
+    with own_database(tmp, name, subdirectory=True) as (directory, database_url):
+        yield Installation(directory, database_url)
 
 
 class Taken:

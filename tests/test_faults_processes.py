@@ -17,29 +17,20 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 
+from tests.own_database import Process, own_database
 from tests.robot_server import RobotServer
-from tests.test_imports_processes import ROOT, Harness, _database
 
 pytestmark = pytest.mark.xdist_group("own-databases")
 
 LEASE = {"FAULT_LEASE_SECONDS": "2", "ZHILI_IMPORT_LEASE_SECONDS": "2"}
 
 
-class FaultHarness(Harness):
-    def start(self, *args: str, **extra: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tests.fault_harness", *args],
-            cwd=ROOT,
-            env=self.env(**extra),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+class FaultHarness(Process):
+    harness = "tests.fault_harness"
+    environment = {"ZHILI_IMPORT_BACKGROUND_KB": "0"}
 
     def kill_at(self, point: str) -> None:
         """A worker round that is killed (SIGKILL) once it reaches `point`."""
@@ -63,8 +54,8 @@ class FaultHarness(Harness):
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    with _database(tmp_path_factory.mktemp("faults"), "faults") as h:
-        fh = FaultHarness(h.directory, h.database_url)
+    with own_database(tmp_path_factory.mktemp("faults"), "faults") as (directory, database_url):
+        fh = FaultHarness(directory, database_url)
         fh.run("setup")
         yield fh
 

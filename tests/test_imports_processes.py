@@ -13,96 +13,37 @@ database of its own — a SQLite file, or a PostgreSQL database beside the test 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-import zhili
+from tests.own_database import Process, own_database
 
 # its databases (`<database>_<name>`, a module's harness) are one name per server: the module runs on one worker
 # (pytest-xdist), never beside the benchmarks' own database
 pytestmark = pytest.mark.xdist_group("own-databases")
 
-ROOT = Path(zhili.__file__).resolve().parent.parent
 ROWS = 40_000
 # a file whose commit in one transaction holds every other writer for about two seconds on this kind of machine
 LARGE = 200_000
 
 
-class Harness:
+class Harness(Process):
     """Runs tests.import_harness commands on its own database."""
 
-    def __init__(self, directory: Path, database_url: str | None):
-        self.directory, self.database_url = directory, database_url
-
-    def env(self, **extra: str) -> dict[str, str]:
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("ZHILI_", "DJANGO_"))}
-        environ.update(
-            DJANGO_SETTINGS_MODULE="zhili.test_settings",
-            ZHILI_DATA_DIR=str(self.directory),
-            ZHILI_SECRET_KEY="harness-" + "k" * 40,
-            ZHILI_IMPORT_BACKGROUND_KB="0",
-            PYTHONPATH=str(ROOT),
-            **extra,
-        )
-        if self.database_url:
-            environ["ZHILI_DATABASE_URL"] = self.database_url
-        return environ
-
-    def start(self, *args: str, **extra: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tests.import_harness", *args],
-            cwd=ROOT,
-            env=self.env(**extra),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    @staticmethod
-    def result(proc: subprocess.Popen, timeout: float = 300) -> dict:
-        stdout, stderr = proc.communicate(timeout=timeout)
-        assert proc.returncode == 0, stderr[-3000:]
-        return json.loads(stdout.strip().splitlines()[-1])
-
-    def run(self, *args: str, **extra: str) -> dict:
-        return self.result(self.start(*args, **extra))
+    harness = "tests.import_harness"
+    environment = {"ZHILI_IMPORT_BACKGROUND_KB": "0"}
 
 
 @contextlib.contextmanager
 def _database(tmp: Path, name: str):
-    """A fresh database: a SQLite file when the tests run on SQLite, else `<database>_<name>` on the same
-    PostgreSQL server, dropped afterwards (and first, if a previous run left it)."""
-    if connection.vendor != "postgresql":
-        yield Harness(tmp, None)
-        return
-    import psycopg
-
-    url = os.environ["ZHILI_DATABASE_URL"]
-    base, _, dbname = url.rpartition("/")
-    target = f"{dbname}_{name}"
-    settings = connection.settings_dict
-
-    def admin(*statements: str) -> None:
-        with psycopg.connect(
-            host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres"
-        ) as conn:
-            conn.autocommit = True
-            for statement in statements:
-                conn.execute(statement)
-
-    admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', f'CREATE DATABASE "{target}"')
-    try:
-        yield Harness(tmp, f"{base}/{target}")
-    finally:
-        admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+    """A harness on a fresh data directory and database of its own (tests/own_database.py)."""
+    with own_database(tmp, name) as (directory, database_url):
+        yield Harness(directory, database_url)
 
 
 @pytest.fixture(scope="module")
