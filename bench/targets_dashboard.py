@@ -22,6 +22,10 @@ Measured, per scale (kinds `board-township`, `ranking-township`, `board-city`, `
            Python (a dozen additions: the cost is the queries), as the published formulas say;
 - ranking: ranking.rank(sub, year, today) — every village scored with breakdowns — against one SQL query
            returning every village's score (the activity counts joined in beside the latest reported values).
+The system's year is "this year" (ZHILI_TODAY = TODAY), so Zhili reads its kept figures (zhili/targets/kept.py):
+the timed board and ranking are what a person gets on any request but the day's first. A note per scale says
+what keeping costs: counting every kept figure from the records (the day's first request, or after a change on
+the subdistrict itself) and the board after one village's report (that village recounted).
 Before timing, every figure of the board (the actual, or the completion of a weighted parent) and every score
 must equal the baseline's.
 """
@@ -31,6 +35,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import random
+import statistics
 import sys
 import time
 from decimal import Decimal
@@ -393,9 +398,42 @@ def scale(name: str, villages: int, args, province: str):
         zhili_ranking()
     notes = [
         f"{name}: queries board {board_queries}, ranking {len(ctx.captured_queries)}, "
-        f"entries {entry_count(villages, args.td_indicators, args.td_months):,}"
+        f"entries {entry_count(villages, args.td_indicators, args.td_months):,}",
+        kept_note(name, sub, zhili_board),
     ]
     return comparisons, notes
+
+
+def kept_note(name: str, sub, board) -> str:
+    """What keeping the figures costs (zhili/targets/kept.py): counting them all from the records (once a day, or
+    after a change on the subdistrict itself), and the board after one village's report (its village recounted)."""
+    from zhili.people.models import Person
+    from zhili.targets import kept
+    from zhili.targets.models import Entry, Indicator, SourceKind
+
+    t0 = time.perf_counter()
+    n = kept.rebuild(sub, YEAR)
+    counted = time.perf_counter() - t0
+    ind = Indicator.objects.filter(task__goal__region=sub, source=SourceKind.REPORT, decomposition="villages").first()
+    village = sub.children.order_by("code").first()
+    reporter = Person.objects.filter(is_synthetic=True).first()
+    after = []
+    for i in range(5):
+        Entry.objects.create(  # a save marks the village (as every action does)
+            indicator=ind,
+            region=village,
+            period_start=datetime.date(YEAR, 12, 1),
+            period_end=datetime.date(YEAR, 12, 31),
+            value=Decimal(1000 + i),
+            reporter=reporter,
+        )
+        t0 = time.perf_counter()
+        board()
+        after.append(time.perf_counter() - t0)
+    return (
+        f"{name}: kept figures {n:,}, counted from the records in {counted:.2f} s; "
+        f"the board after one village's report {statistics.median(after) * 1000:.0f} ms (median of 5)"
+    )
 
 
 @bench.register(
@@ -404,12 +442,15 @@ def scale(name: str, villages: int, args, province: str):
     arguments=add_arguments,
 )
 def run(args) -> bench.Report:
+    from django.test import override_settings
+
     comparisons, notes = [], []
     for name, villages, province in (
         ("township", args.td_township_villages, "97"),
         ("city", args.td_villages, "99"),
     ):
-        c, n = scale(name, villages, args, province)
+        with override_settings(ZHILI_TODAY=TODAY):  # the system's year is this year: its figures are kept
+            c, n = scale(name, villages, args, province)
         comparisons += c
         notes += n
     return bench.Report(comparisons, notes=[bench.database_description(), *notes])

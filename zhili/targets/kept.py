@@ -40,6 +40,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.core import audit, clock
 from zhili.regions import history
@@ -413,7 +414,7 @@ def check(sub: Region, year: int) -> list[str]:
     everyone = history.on_day(sub, window.end)
     figure_set = ready(sub, year, window, keep, everyone)
     if figure_set is None:
-        return ["在事务中无法核对留存数。"]
+        return [_("在事务中无法核对留存数。")]
     kept, counted = stored(figure_set), count_all(sub, window, keep, everyone)
     counted = {k: v for k, v in counted.items() if k[0] not in (FigureKind.TOTAL, FigureKind.SUM) or v[1] > 0}
     out = []
@@ -422,7 +423,15 @@ def check(sub: Region, year: int) -> list[str]:
         if a is None or b is None or a[0] != b[0] or a[1] != b[1]:
             kind, i, r, u = key
             out.append(
-                f"{FigureKind(kind).name} 指标{i} 区划{r} 单位{u}：留存 {a[0] if a else '无'}，重算 {b[0] if b else '无'}"
+                _("%(kind)s 指标 %(i)s 区划 %(r)s 单位 %(u)s：留存 %(kept)s，重算 %(counted)s")
+                % {
+                    "kind": FigureKind(kind).name,
+                    "i": i,
+                    "r": r,
+                    "u": u,
+                    "kept": a[0] if a else "—",
+                    "counted": b[0] if b else "—",
+                }
             )
     return out
 
