@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -25,6 +28,7 @@ class _RegionRows:
         meta = Region._meta
         self.fields = list(meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
+        self.path_index = self.attnames.index("path")
         self.db = connection.alias
         columns = [f"{alias}.{qn(f.column)}" for alias in ("r", "p") for f in self.fields]
         table, pk, parent = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("parent").column)
@@ -50,11 +54,13 @@ class _RegionRows:
             values[i] = value
         return Region.from_db(self.db, self.attnames, values)
 
-    def get(self, code: str) -> Region | None:
+    def get(self, code: str, admit: Callable[[str], bool] | None = None) -> Region | None:
+        """The region with this code and its parent; None when there is none, or when `admit` refuses its path
+        (asked before any value is converted: a refusal costs the query alone)."""
         with self.connection.cursor() as cursor:
             cursor.execute(self.by_code, [code])
             row = cursor.fetchone()
-        if row is None:
+        if row is None or (admit is not None and not admit(row[self.path_index])):
             return None
         n = len(self.fields)
         region = self._region(list(row[:n]))
@@ -63,22 +69,24 @@ class _RegionRows:
         return region
 
 
-_READERS: dict[str, _RegionRows] = {}
+# one reader per connection object (each thread has its own, and the converters are bound to it)
+_READERS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _RegionRows] = weakref.WeakKeyDictionary()
 
 
-def region_by_code(code: str) -> Region | None:
-    """The region with this code, its parent fetched with it — whoever may see it (ask the scope before showing it)."""
+def region_by_code(code: str, admit: Callable[[str], bool] | None = None) -> Region | None:
+    """The region with this code, its parent fetched with it (None if there is none, or if `admit`, asked its path,
+    refuses it)."""
     connection = connections[router.db_for_read(Region)]
-    reader = _READERS.get(connection.alias)
-    if reader is None or reader.connection is not connection:
-        reader = _READERS[connection.alias] = _RegionRows(connection)
-    return reader.get(code)
+    reader = _READERS.get(connection)
+    if reader is None:
+        reader = _READERS[connection] = _RegionRows(connection)
+    return reader.get(code, admit)
 
 
 def get_region_or_404(scope: Scope, code: str, *, access: str = "read") -> Region:
     """The region with this code if it lies in the scope, else 404 (never 403: nothing leaks)."""
-    region = region_by_code(code)
-    if region is None or not scope.covers(region.path, access=access):
+    region = region_by_code(code, lambda path: scope.covers(path, access=access))
+    if region is None:
         raise Http404(_("不存在或无权查看。"))
     return region
 
