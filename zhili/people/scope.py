@@ -39,11 +39,12 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from zhili.people.models import Person, Role, RoleAssignment
+from zhili.people.models import Person, Role, RoleAssignment, Unit
 from zhili.regions import queries as region_queries
 from zhili.regions.models import Level, Region, RegionQuerySet, path_prefix_q
 
@@ -52,6 +53,8 @@ _QS = TypeVar("_QS", bound=QuerySet)
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:
     """Drop paths that lie under another path of the set, so queries have as few OR terms as possible."""
+    if len(paths) < 2:
+        return tuple(paths)
     out: list[str] = []
     for p in sorted(paths):
         if not any(p.startswith(q) for q in out):
@@ -184,20 +187,31 @@ class Scope:
         return not (self.is_superuser or self.read_paths)
 
     # ---- filtering querysets ---------------------------------------------------------------
+    def _paths(self, access: str) -> tuple[str, ...]:
+        """The prefixes one kind of access reaches ("": the entries of no region)."""
+        if access == "read":
+            return self.read_paths
+        if access == "write":
+            return self.write_paths
+        if access == "admin":
+            return self.admin_paths
+        if access == "people":  # whose people pages they open: the system and the security administrators'
+            return _minimal({*self.admin_paths, *self.secure_paths})
+        if access == "audit":  # with the entries of no region when they audit the installation
+            return (*self.audit_paths, "") if self.audits_installation else self.audit_paths
+        raise KeyError(access)
+
+    def covers(self, path: str, *, access: str = "read") -> bool:
+        """Whether a row whose path is `path` passes `filter(…, access=access)`: the same answer, without a query."""
+        if self.is_superuser:
+            return True
+        return any(path.startswith(p) if p else path == "" for p in self._paths(access))
+
     def q(self, path_field: str, *, access: str = "read") -> Q:
         """A Q object limiting `path_field` (e.g. "region__path") to this scope."""
         if self.is_superuser:
             return Q()
-        paths = {
-            "read": self.read_paths,
-            "write": self.write_paths,
-            "admin": self.admin_paths,
-            # whose people pages they open: the system and the security administrators'
-            "people": _minimal({*self.admin_paths, *self.secure_paths}),
-            "audit": self.audit_paths,
-        }[access]
-        if access == "audit" and self.audits_installation:
-            paths = (*paths, "")  # the entries of no region too
+        paths = self._paths(access)
         if not paths:
             return Q(pk__in=[])
         q = Q()
@@ -243,35 +257,80 @@ def holds_guarded_role(person: Person) -> bool:
     return RoleAssignment.objects.not_ended().filter(person=person, role__in=GUARDED_ROLES).exists()
 
 
-def _predecessor_paths(region_ids: list[int]) -> set[str]:
-    """Paths of regions merged (possibly in several steps) into the regions `region_ids`."""
-    found: set[str] = set()
-    frontier = list(region_ids)
-    seen: set[int] = set(frontier)
-    while frontier:
-        rows = list(Region.objects.filter(successor_id__in=frontier).values_list("pk", "path"))
-        frontier = [pk for pk, _ in rows if pk not in seen]
-        seen.update(frontier)
-        found.update(path for _, path in rows)
+def _sql(connection) -> tuple[str, str]:
+    """The two statements scope_for runs, written out once per database vendor from the models' own table and column
+    names: the ORM's cost of building them (ten times the queries' own, bench regions-subtree) on every request would
+    be most of a scope's price. They ask exactly what `RoleAssignment.objects.active()` and `Region.successor` mean."""
+    key = connection.vendor
+    found = _SQL.get(key)
+    if found is None:
+        qn = connection.ops.quote_name
+        ra, region, unit = RoleAssignment._meta, Region._meta, Unit._meta
+
+        def col(meta, name: str) -> str:
+            return qn(meta.get_field(name).column)
+
+        roles = (
+            f"SELECT ra.{col(ra, 'role')}, ra.{col(ra, 'region')}, r.{col(region, 'path')}, ra.{col(ra, 'unit')},"
+            f" ur.{col(region, 'path')}, r.{col(region, 'parent')}"
+            f" FROM {qn(ra.db_table)} ra"
+            f" INNER JOIN {qn(region.db_table)} r ON r.{col(region, 'id')} = ra.{col(ra, 'region')}"
+            f" LEFT OUTER JOIN {qn(unit.db_table)} u ON u.{col(unit, 'id')} = ra.{col(ra, 'unit')}"
+            f" LEFT OUTER JOIN {qn(region.db_table)} ur ON ur.{col(region, 'id')} = u.{col(unit, 'region')}"
+            f" WHERE ra.{col(ra, 'person')} = %s AND ra.{col(ra, 'ended_at')} IS NULL"
+            f" AND ra.{col(ra, 'awaiting_confirmation')} = %s"
+        )
+        # every region merged, in one step or several, into the given ones: one recursive query (UNION, not UNION
+        # ALL, so a successor cycle entered by mistake ends the walk instead of looping)
+        predecessors = (
+            f"WITH RECURSIVE pred (id, path) AS ("
+            f" SELECT {col(region, 'id')}, {col(region, 'path')} FROM {qn(region.db_table)}"
+            f" WHERE {col(region, 'successor')} IN ({{roots}})"
+            f" UNION SELECT r.{col(region, 'id')}, r.{col(region, 'path')} FROM {qn(region.db_table)} r"
+            f" INNER JOIN pred ON r.{col(region, 'successor')} = pred.id"
+            f") SELECT path FROM pred"
+        )
+        found = _SQL[key] = (roles, predecessors)
     return found
 
 
-def scope_for(person: Person | AnonymousUser | None) -> Scope:
-    """Build a person's scope from their active roles: one query (two when a village was merged into theirs).
+_SQL: dict[str, tuple[str, str]] = {}
 
-    Only the five values needed are fetched, unordered: this runs on nearly every request
-    (python -m bench regions-subtree measures it).
+
+def _active_roles(person_id: int) -> list[tuple]:
+    """(role, region id, region path, unit id, unit's region path, region's parent id) of the person's roles in force
+    (`RoleAssignment.objects.active()`), unordered."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection)[0], [person_id, False])
+        return cursor.fetchall()
+
+
+def _predecessor_paths(region_ids: list[int]) -> set[str]:
+    """Paths of regions merged (possibly in several steps) into the regions `region_ids`: one query."""
+    roots = sorted(set(region_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection)[1].format(roots=", ".join(["%s"] * len(roots))), roots)
+        return {path for (path,) in cursor.fetchall()}
+
+
+def scope_for(person: Person | AnonymousUser | None) -> Scope:
+    """Build a person's scope from their active roles: one query (two when they are a village cadre or a grid
+    inspector, whose region may have had others merged into it).
+
+    It runs once per request (request.scope, ScopeMiddleware or the API's token auth, is built lazily and kept for
+    the request), so a role granted or ended counts from the person's next request. Its two statements are plain SQL
+    (see `_sql`): python -m bench regions-subtree measures it against hand-written SQL.
     """
     if person is None or not getattr(person, "is_authenticated", False) or not person.is_active:
         return EMPTY
+    rows = _active_roles(person.pk)
     if person.is_superuser:
         # a superuser reads, writes and administers everything — but sees tips only where they hold the role
-        tip_paths = RoleAssignment.objects.active().filter(person=person, role__in=TIP_ROLES)
         return Scope(
             person_id=person.pk,
             is_superuser=True,
-            roles=frozenset(r.value for r in Role),
-            tip_paths=_minimal(set(tip_paths.values_list("region__path", flat=True))),
+            roles=_ALL_ROLES,
+            tip_paths=_minimal({path for role, _r, path, *_ in rows if role in TIP_ROLES}),
         )
     read: set[str] = set()
     write: set[str] = set()
@@ -286,12 +345,6 @@ def scope_for(person: Person | AnonymousUser | None) -> Scope:
     secure: set[str] = set()
     audits: set[str] = set()
     audits_installation = False
-    rows = (
-        RoleAssignment.objects.active()
-        .filter(person=person)
-        .order_by()
-        .values_list("role", "region_id", "region__path", "unit_id", "unit__region__path", "region__parent_id")
-    )
     for role, region_id, path, unit_id, unit_path, parent_id in rows:
         roles.add(role)
         if role == Role.LEADER:
@@ -335,6 +388,9 @@ def scope_for(person: Person | AnonymousUser | None) -> Scope:
         audit_paths=_minimal(audits),
         audits_installation=audits_installation,
     )
+
+
+_ALL_ROLES = frozenset(r.value for r in Role)
 
 
 # ---- fetch-and-authorise helpers: a view never calls Model.objects.get() itself ---------------
