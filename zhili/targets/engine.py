@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -49,9 +49,10 @@ class Cell:
     actual: Decimal | None
     completion: Decimal | None
     evaluate: Callable[[], lights.Light] = field(repr=False, compare=False)
-    missing: list[str] = field(default_factory=list)  # child indicators without data
+    # child indicators without data (a shared empty tuple by default: a ranking makes tens of thousands of cells)
+    missing: Sequence[str] = ()
     # a village's composite index: the components not decomposed to the village, left out (weights renormalised)
-    not_applicable: list[str] = field(default_factory=list)
+    not_applicable: Sequence[str] = ()
 
     @cached_property
     def light(self) -> lights.Light:
@@ -269,9 +270,6 @@ def compute(
     else:
         closed = list(everyone.closed.values()) if everyone is not None else None
         asked = history.Villages(villages, sub=sub, on=window.end, closed=closed)
-    members: dict[int, list[int]] = defaultdict(list)  # village asked for → its region and its predecessors'
-    for region_id, village_id in asked.region_ids().items():
-        members[village_id].append(region_id)
 
     # Only the shares of the villages asked for and of their predecessors (and all units' shares) come into
     # Python; the sums of the parts, for the decomposition check, are added up in the database.
@@ -333,13 +331,23 @@ def compute(
         if ind.parent_id:
             children[ind.parent_id].append(ind)
 
+    # a village's reports and its predecessors' (each region's latest running total, if cumulative), added up once
+    merged: dict[tuple[int, int], Decimal] = {}
+    if asked.closed:
+        owner_of = asked.region_ids()
+        for (i, r, u), v in reported.items():
+            vid = owner_of.get(r) if u is None else None
+            if vid is not None:
+                merged[(i, vid)] = merged[(i, vid)] + v if (i, vid) in merged else v
+
+    sub_id, any_closed = sub.pk, bool(asked.closed)
+
     def value_for(ind: Indicator, region_id: int, unit_id: int | None = None) -> Decimal | None:
         if ind.source == SourceKind.COMPUTED:
             return computed.get((ind.pk, region_id)) if unit_id is None else None
-        if region_id == sub.pk or not asked.closed:
+        if region_id == sub_id or not any_closed:
             return reported.get((ind.pk, region_id, unit_id))
-        # a village: its own reports and its predecessors' (each region's latest running total, if cumulative)
-        return _sum([reported.get((ind.pk, m, None)) for m in members.get(region_id, [region_id])])
+        return merged.get((ind.pk, region_id))
 
     def village_sum(ind: Indicator, *, own: bool = False) -> Decimal | None:
         """A computed indicator's villages added up (kept, kept.py, or from every village's figure), and with `own`
