@@ -124,7 +124,11 @@ def path_of(obj: models.Model, depth: int = 0) -> str:
 
 
 def _saved(sender, instance, raw=False, **kwargs) -> None:
-    if not raw and counts(sender):
+    if raw:
+        return
+    if sender is Region:  # a region renamed, moved or closed: its subdistrict counted again (rare, and safe)
+        touch([Region.path_at(instance.path, Level.SUBDISTRICT) or instance.path])
+    elif counts(sender):
         touch([path_of(instance)])
 
 
