@@ -169,15 +169,20 @@ def build(villages: int, indicators: int, months: int, *, province: str = "99"):
         p_sum.target = sum((i.target for i in [*reported[:3], by_unit[0]]), Decimal(0))
         p_sum.save(update_fields=["target"])
         Share.objects.bulk_create(
-            [Share(indicator=i, region_id=v, target=Decimal(100)) for i in reported for v in village_ids]
-            + [Share(indicator=talks, region_id=v, target=Decimal(4)) for v in village_ids]
-            + [Share(indicator=i, unit=u, target=Decimal(500)) for i in by_unit for u in units],
+            [
+                Share(indicator=i, subdistrict=sub, region_id=v, target=Decimal(100))
+                for i in reported
+                for v in village_ids
+            ]
+            + [Share(indicator=talks, subdistrict=sub, region_id=v, target=Decimal(4)) for v in village_ids]
+            + [Share(indicator=i, subdistrict=sub, unit=u, target=Decimal(500)) for i in by_unit for u in units],
             batch_size=20000,
         )
         ActivityRecord.objects.bulk_create(
             [
                 ActivityRecord(
                     region_id=v,
+                    subdistrict=sub,
                     kind=ActivityKind.TALK if topic == TALKS else ActivityKind.VISIT,
                     topic=topic,
                     title=topic,
@@ -215,18 +220,23 @@ def build(villages: int, indicators: int, months: int, *, province: str = "99"):
                     yield (i.pk, sub.pk, u.pk, month_starts[m], month_ends[m], total)
 
     t1 = time.perf_counter()
-    columns = "indicator_id, region_id, unit_id, period_start, period_end, value, note, reason, is_current, created_at, modified_at"
+    columns = (
+        "indicator_id, region_id, unit_id, period_start, period_end, value, note, reason, is_current, created_at,"
+        " modified_at, subdistrict_id"
+    )
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY targets_entry ({columns}) FROM STDIN") as copy:
                 for r in rows():
-                    copy.write_row((*r, "", "", True, now, now))
+                    copy.write_row((*r, "", "", True, now, now, sub.pk))
             cur.execute("ANALYZE")
         else:
             batch = []
-            sql = f"INSERT INTO targets_entry ({columns}) VALUES (?,?,?,?,?,?,'','',1,?,?)"
+            sql = f"INSERT INTO targets_entry ({columns}) VALUES (?,?,?,?,?,?,'','',1,?,?,?)"
             for r in rows():
-                batch.append((*r[:3], r[3].isoformat(), r[4].isoformat(), r[5], now.isoformat(), now.isoformat()))
+                batch.append(
+                    (*r[:3], r[3].isoformat(), r[4].isoformat(), r[5], now.isoformat(), now.isoformat(), sub.pk)
+                )
                 if len(batch) >= 50000:
                     cur.cursor.executemany(sql, batch)
                     batch.clear()

@@ -121,6 +121,7 @@ def build(n_projects: int, n_months: int) -> World:
                 subcontract = 0 if sub_r < 0.4 else int(received * rng.uniform(0.1, 1.6))
                 values.update(
                     project_id=p.pk,
+                    subdistrict_id=p.subdistrict_id,
                     month=_month(k),
                     received=Decimal(received).scaleb(-2),
                     subcontract=Decimal(subcontract).scaleb(-2),
@@ -246,7 +247,7 @@ def baseline_refresh() -> int:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             f"SELECT m.project_id, m.month, m.received, m.subcontract, p.method, p.relation, p.management,"
-            f" COALESCE(s.location_class, 'urban') FROM {qn(pm)} m JOIN {qn(pr)} p ON p.id = m.project_id"
+            f" COALESCE(s.location_class, 'urban'), p.subdistrict_id FROM {qn(pm)} m JOIN {qn(pr)} p ON p.id = m.project_id"
             f" LEFT JOIN {qn(ts)} s ON s.region_id = p.subdistrict_id ORDER BY m.project_id, m.month"
         )
         data = cur.fetchall()
@@ -319,13 +320,16 @@ def baseline_refresh() -> int:
                 leaves_list,
                 amounts[7],
                 [""] * len(pid),
+                cols[8],  # the subdistrict key, as monitor writes it
                 strict=True,
             )
         )
         table = ExpectedTax._meta.db_table
-        names = ["project_id", "month", *AMOUNT_COLUMNS, "leaves", "at_stake", "note"]
+        names = ["project_id", "month", *AMOUNT_COLUMNS, "leaves", "at_stake", "note", "subdistrict_id"]
         cur.execute(f"DELETE FROM {qn(table)}")
-        insert = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in names)}) VALUES ({', '.join(['%s'] * 12)})"
+        insert = (
+            f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in names)}) VALUES ({', '.join(['%s'] * len(names))})"
+        )
         if connection.vendor == "postgresql":  # as monitor writes there
             with cur.cursor.copy(f"COPY {qn(table)} ({', '.join(qn(c) for c in names)}) FROM STDIN") as copy:
                 for row in rows:

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import datetime
 import importlib
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F, Q
 
 from tests import cases_factory as cf
 from tests.conftest import person
 from tests.ledger_factory import define, ident, messy_workbook
+from tests.targets_book import demo_rows, write_book
+from tests.targets_factory import TODAY as TARGETS_TODAY
+from tests.targets_factory import build as build_targets
 from tests.test_ledgers_import import upload
+from tests.test_projects_import import LEDGER_HEADERS, LEDGER_ROWS, MONTH_HEADERS, ROAD, write_xlsx
+from tests.test_projects_import import run as run_import
 from zhili.cases import actions as case_actions
 from zhili.cases.models import CaseEvent, CasePhoto, ExtensionRequest, Patrol
 from zhili.core import audit, clock, keys
@@ -26,7 +33,14 @@ from zhili.households.visits import do_add_measure, do_check_item, do_log_visit
 from zhili.ledgers.actions import do_add_row
 from zhili.ledgers.models import LedgerRow
 from zhili.people.scope import scope_for
+from zhili.projects import importer as projects_importer
+from zhili.projects import queries as projects_queries
+from zhili.projects import works_actions
+from zhili.projects.models import ExpectedTax, ProjectMonth, WorkKind, WorkMilestone, WorkStage
 from zhili.regions.models import Level, Region
+from zhili.reports.models import Filing, FilingValue
+from zhili.targets import actions as target_actions
+from zhili.targets.models import ActivityRecord, Decomposition, Entry, Indicator, Share
 
 # each table, and the key its rows must carry: its parent's (or, for patrols, its grid's subdistrict)
 COPIED = [
@@ -38,7 +52,17 @@ COPIED = [
     (Visit, "household__subdistrict_id"),
     (Measure, "household__subdistrict_id"),
     (RoundTarget, "round__subdistrict_id"),
+    (Entry, "indicator__task__goal__region_id"),
+    (Share, "indicator__task__goal__region_id"),
+    (ProjectMonth, "project__subdistrict_id"),
+    (ExpectedTax, "project__subdistrict_id"),
+    (WorkStage, "work__subdistrict_id"),
+    (WorkMilestone, "work__subdistrict_id"),
+    (Filing, "form__region_id"),
+    (FilingValue, "filing__form__region_id"),
 ]
+# … and those whose key is the subdistrict a path lies in
+BY_PATH = [(Patrol, "path"), (AuditEntry, "region_path"), (ActivityRecord, "region__path")]
 
 
 def _subdistricts() -> dict[str, int]:
@@ -159,6 +183,107 @@ def test_recording_asks_no_query_more_for_the_key(world, django_assert_num_queri
         audit.record(leader, "test.key", world.kong)
 
 
+def _who(username: str) -> dict:
+    p = person(username)
+    return {"actor": p, "scope": scope_for(p)}
+
+
+def test_progress_entries_corrections_shares_and_activities_carry_the_subdistrict(world, settings):
+    settings.ZHILI_TODAY = TARGETS_TODAY
+    tree = build_targets(world)
+    leader = _who("demo-leader")
+    entry = target_actions.do_report_progress(
+        tree.households, region=world.kong, day=TARGETS_TODAY, value=Decimal(8), **leader
+    )
+    corrected = target_actions.do_correct_entry(entry, value=Decimal(9), reason="核实更正", **leader)
+    own = target_actions.do_report_progress(tree.tax, region=world.sub, day=TARGETS_TODAY, value=Decimal(3), **leader)
+    fresh = Indicator.objects.create(
+        task=tree.task, code="k", name="键测试", unit="户", target=Decimal(5), decomposition=Decomposition.VILLAGES
+    )
+    shares = target_actions.do_set_shares(fresh, {world.kong: Decimal(2), world.yan: Decimal(3)}, **leader)
+    records = [
+        target_actions.do_record_activity(
+            region=region, kind="talk", topic="廉政谈话", title="键测试", date=TARGETS_TODAY, **leader
+        )
+        for region in (world.kong, world.sub)
+    ]
+    for model, pk in [(Entry, e.pk) for e in (entry, corrected, own)] + [(Share, s.pk) for s in shares]:
+        assert model.objects.get(pk=pk).subdistrict_id == world.sub.pk, model
+    assert {ActivityRecord.objects.get(pk=r.pk).subdistrict_id for r in records} == {world.sub.pk}
+
+
+def test_a_rolled_over_year_s_shares_carry_the_subdistrict(world):
+    target_actions.do_roll_over_year(region=world.sub, from_year=2020, to_year=2021, **_who("demo-leader"))
+    shares = Share.objects.filter(indicator__task__goal__region=world.sub, indicator__task__goal__year=2021)
+    assert shares.exists() and set(shares.values_list("subdistrict_id", flat=True)) == {world.sub.pk}
+
+
+def test_imported_shares_carry_the_subdistrict(world, tmp_path):
+    path = tmp_path / "目标责任书.xlsx"
+    write_book(path, demo_rows(), villages=["孔家坊村", "阎桥"])
+    call_command("targets", "import", str(path), "--year", "2021", "--user", "demo-leader")
+    shares = Share.objects.filter(indicator__task__goal__region=world.sub, indicator__task__goal__year=2021)
+    assert shares.exists() and set(shares.values_list("subdistrict_id", flat=True)) == {world.sub.pk}
+
+
+def test_imported_project_months_and_their_expected_taxes_carry_the_subdistrict(world, tmp_path):
+    from tests.conftest import without_demo_projects
+
+    without_demo_projects(world.sub)
+    projects_queries.setup_of(world.sub).save()
+    economy = person("demo-economy")
+    run_import(
+        projects_importer.PROJECTS, world.sub, write_xlsx(tmp_path / "p.xlsx", LEDGER_HEADERS, LEDGER_ROWS), economy
+    )
+    rows = [[ROAD, "2019-04", "1090000", "200000", "120"], [ROAD, "2019-05", "100000", "0", "30"]]
+    run_import(projects_importer.MONTHS, world.sub, write_xlsx(tmp_path / "m.xlsx", MONTH_HEADERS, rows), economy)
+    for model in (ProjectMonth, ExpectedTax):
+        keys = list(model.objects.filter(project__subdistrict=world.sub).values_list("subdistrict_id", flat=True))
+        assert len(keys) == 2 and set(keys) == {world.sub.pk}, model
+
+
+def test_a_work_s_stages_and_milestones_carry_its_subdistrict(world):
+    from zhili.people.models import Unit
+
+    work = works_actions.do_save_work(
+        world.sub,
+        {
+            "name": "孔家坊村键测试工程",
+            "kind": WorkKind.ROAD,
+            "region": world.kong,
+            "unit": Unit.objects.get(region=world.sub, code="urban"),
+            "planned": {"plan": "2020-11-01"},
+        },
+        **_who("demo-urban"),
+    )
+    milestone = works_actions.do_add_milestone(work, day="2020-11-19", title="进场", **_who("demo-urban"))
+    assert list(WorkStage.objects.filter(work=work).values_list("subdistrict_id", flat=True)) == [world.sub.pk] * 7
+    assert WorkMilestone.objects.get(pk=milestone.pk).subdistrict_id == world.sub.pk
+
+
+def test_a_filing_its_values_and_its_correction_carry_the_form_s_subdistrict(world):
+    from tests.test_reports_chain import Who, approved_rows_filing, rows_setup
+    from zhili.demo.reports2020 import without_reports
+    from zhili.people.models import Person
+    from zhili.reports import actions as report_actions
+
+    without_reports(world.sub)
+    people = {
+        "village": Who(person("demo-village")),
+        "outsider": Who(world.outsider),
+        "urban": Who(person("demo-urban")),
+        "leader": Who(person("demo-leader")),
+        "leader2": Who(Person.objects.get(username="sub-leader-1")),
+    }
+    form, _version = rows_setup(world, people)
+    filing = approved_rows_filing(world, people, form)
+    new = report_actions.do_correct_filing(filing, "区统计局反馈有误", **people["urban"].kw())
+    for f in (filing, new):
+        assert Filing.objects.get(pk=f.pk).subdistrict_id == world.sub.pk
+        keys = set(FilingValue.objects.filter(filing=f).values_list("subdistrict_id", flat=True))
+        assert keys == {world.sub.pk}, f
+
+
 def test_core_finds_a_path_s_subdistrict_as_the_regions_do(world):
     assert keys.SUBDISTRICT_LEVEL == Level.SUBDISTRICT
     for region in (world.city, world.district, world.sub, world.kong, world.kong_grid):
@@ -177,11 +302,12 @@ def test_after_the_demo_every_row_carries_its_parent_s_subdistrict(db, model, pa
     assert not rows.exclude(subdistrict_id=F(parent_key)).exists()
 
 
-def test_after_the_demo_every_patrol_and_audit_entry_at_or_under_a_subdistrict_carries_it(db):
+def test_after_the_demo_every_patrol_activity_and_audit_entry_at_or_under_a_subdistrict_carries_it(db):
     subdistricts = _subdistricts()
-    for model, field in ((Patrol, "path"), (AuditEntry, "region_path")):
+    for model, field in BY_PATH:
         rows = model._base_manager.filter(_under_a_subdistrict(field))
-        assert rows.exists() and not rows.filter(subdistrict_id__isnull=True).exists(), model
+        assert rows.exists() or model is ActivityRecord, model  # the demo records no activity (yet)
+        assert not rows.filter(subdistrict_id__isnull=True).exists(), model
         for path, key in rows.values_list(field, "subdistrict_id").distinct():
             assert subdistricts[Region.path_at(path, Level.SUBDISTRICT)] == key, (model, path)
     assert not AuditEntry.objects.exclude(_under_a_subdistrict("region_path")).filter(subdistrict_id__isnull=False)
@@ -203,6 +329,13 @@ def test_the_migrations_fill_the_key_of_rows_written_without_it(world):
         emptied[model] = pks
     patrols = list(Patrol.objects.order_by("pk").values_list("pk", flat=True)[:50])
     Patrol.objects.filter(pk__in=patrols).update(subdistrict_id=None)
+    # the demo records no activity: records written as before the key, in a village, a subdistrict and a district
+    activities = ActivityRecord.objects.bulk_create(
+        [
+            ActivityRecord(region=r, kind="talk", topic="键测试", title="键测试", date=datetime.date(2020, 6, 1))
+            for r in (world.kong, world.sub, world.district)
+        ]
+    )
     # the log refuses UPDATE: entries written as they were before the key existed
     leader = person("demo-leader")
     old = AuditEntry.objects.bulk_create(
@@ -225,6 +358,9 @@ def test_the_migrations_fill_the_key_of_rows_written_without_it(world):
         ("ledgers", "0006_backfill_subdistrict_key"),
         ("households", "0003_backfill_subdistrict_key"),
         ("core", "0008_backfill_audit_subdistrict"),
+        ("targets", "0007_backfill_subdistrict_key"),
+        ("projects", "0004_backfill_subdistrict_key"),
+        ("reports", "0003_backfill_subdistrict_key"),
     ):
         _migration(app, name).fill(apps, editor)
 
@@ -232,6 +368,8 @@ def test_the_migrations_fill_the_key_of_rows_written_without_it(world):
         rows = model._base_manager.filter(pk__in=emptied[model])
         assert rows.count() == len(emptied[model]) and not rows.exclude(subdistrict_id=F(parent_key)).exists(), model
     assert set(Patrol.objects.filter(pk__in=patrols).values_list("subdistrict_id", flat=True)) == {world.sub.pk}
+    keys = ActivityRecord.objects.filter(pk__in=[a.pk for a in activities]).order_by("pk")
+    assert list(keys.values_list("subdistrict_id", flat=True)) == [world.sub.pk, world.sub.pk, None]
     keys = AuditEntry.objects.filter(action="test.old").order_by("id").values_list("subdistrict_id", flat=True)
     assert list(keys) == [world.sub.pk, world.sub.pk, None]
     # and the log is append-only again

@@ -286,7 +286,14 @@ def _months(summary, projects: list[Project]) -> None:
             else:
                 subcontract = Decimal(0)
             rows.append(
-                ProjectMonth(project=p, month=_month(k), received=received, subcontract=subcontract, investment=wan)
+                ProjectMonth(
+                    project=p,
+                    subdistrict_id=p.subdistrict_id,
+                    month=_month(k),
+                    received=received,
+                    subcontract=subcontract,
+                    investment=wan,
+                )
             )
     ProjectMonth.objects.bulk_create(rows)
     summary.add("project months", len(rows))

@@ -391,7 +391,9 @@ def _shares(ctx: Ctx, ind: Indicator, targets: dict) -> None:
         if key in have:
             continue
         kw = {"region": subject} if isinstance(subject, Region) else {"unit": subject}
-        ctx.shares.append(Share(indicator=ind, target=Decimal(value), created_at=at(ind.task.start, 9), **kw))
+        ctx.shares.append(
+            Share(indicator=ind, subdistrict=ctx.sub, target=Decimal(value), created_at=at(ind.task.start, 9), **kw)
+        )
 
 
 def _entries(ctx: Ctx, ind: Indicator, rows: list[tuple]) -> None:
@@ -405,6 +407,7 @@ def _entries(ctx: Ctx, ind: Indicator, rows: list[tuple]) -> None:
         ctx.entries.append(
             Entry(
                 indicator=ind,
+                subdistrict=ctx.sub,
                 region=region,
                 unit=unit,
                 period_start=start,
@@ -421,7 +424,7 @@ def _activities(ctx: Ctx, topic: str, rows: list[dict]) -> None:
     if ActivityRecord.objects.filter(topic=topic, date__year=YEAR, region__path__startswith=ctx.sub.path).exists():
         return
     for row in rows:
-        ctx.activities.append(ActivityRecord(topic=topic, created_at=at(row["date"], 17), **row))
+        ctx.activities.append(ActivityRecord(topic=topic, subdistrict=ctx.sub, created_at=at(row["date"], 17), **row))
 
 
 def village_series(

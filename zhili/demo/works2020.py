@@ -53,7 +53,13 @@ RURAL = [
 
 def _stages(work: Work, planned: dict[str, datetime.date | None], actual: dict[str, datetime.date | None]) -> list:
     return [
-        WorkStage(work=work, stage=s, planned=planned.get(s), actual=actual.get(s) if actual.get(s) else None)
+        WorkStage(
+            work=work,
+            subdistrict_id=work.subdistrict_id,
+            stage=s,
+            planned=planned.get(s),
+            actual=actual.get(s) if actual.get(s) else None,
+        )
         for s in WORK_STAGES
     ]
 
@@ -94,6 +100,7 @@ def _work(
         [
             WorkMilestone(
                 work=work,
+                subdistrict_id=work.subdistrict_id,
                 day=day,
                 title=title,
                 added_by=by,

@@ -747,6 +747,7 @@ class MonthWriter(_Writer):
             made.append(
                 ProjectMonth(
                     project_id=data["project"],
+                    subdistrict_id=self.sub.pk,
                     month=datetime.date.fromisoformat(data["month"]),
                     received=Decimal(data["received"]),
                     subcontract=Decimal(data["subcontract"]),

@@ -191,6 +191,9 @@ class ProjectMonth(TimeStampedModel):
     """A project's figures for a month, as the project reports them."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="months")
+    # The project's subdistrict, copied when written: the key the table would be distributed by (docs/scale.md).
+    # Read through its project, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     month = models.DateField(_("月份"))  # the first day of the month
     received = models.DecimalField(_("本月收款（元）"), max_digits=16, decimal_places=2, default=Decimal(0))
     subcontract = models.DecimalField(_("本月支付分包款（元）"), max_digits=16, decimal_places=2, default=Decimal(0))
@@ -216,6 +219,9 @@ class ExpectedTax(models.Model):
     rules in force (taxes.py); never typed, rewritten whenever what it depends on changes."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="expected")
+    # The project's subdistrict, copied when computed: the key the table would be distributed by (docs/scale.md).
+    # Read through its project, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     month = models.DateField()
     base = models.DecimalField(max_digits=16, decimal_places=2)
     carried = models.DecimalField(max_digits=16, decimal_places=2)
@@ -376,6 +382,9 @@ class WorkStage(models.Model):
     """One stage of a work: when it was planned to be reached, and when it was (empty until then)."""
 
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="stages")
+    # The work's subdistrict, copied when written: the key the table would be distributed by (docs/scale.md).
+    # Read through its work, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     stage = models.CharField(_("阶段"), max_length=10, choices=WorkStageName.choices)
     planned = models.DateField(_("计划日期"), null=True, blank=True)
     actual = models.DateField(_("实际日期"), null=True, blank=True)
@@ -397,6 +406,9 @@ class WorkMilestone(models.Model):
     """A milestone of a work (a foundation poured, a roof on, a handover), with a photo when there is one."""
 
     work = models.ForeignKey(Work, on_delete=models.PROTECT, related_name="milestones")
+    # The work's subdistrict, copied when written: the key the table would be distributed by (docs/scale.md).
+    # Read through its work, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField(_("日期"))
     title = models.CharField(_("节点"), max_length=200)
     note = models.CharField(_("说明"), max_length=500, blank=True)

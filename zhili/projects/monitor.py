@@ -242,6 +242,7 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
         "leaves",
         "at_stake",
         "note",
+        "subdistrict_id",
     ]
     qn = connection.ops.quote_name
     insert = (
@@ -261,6 +262,7 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
             pk: (method, relation, management, locations.get(sub, taxes.LocationClass.URBAN.value))
             for pk, sub, method, relation, management in projects
         }
+        subdistrict_of = {pk: sub for pk, sub, *_facts in projects}  # the key each row carries (docs/scale.md)
         # one query, read raw: Django's converters (float → Decimal → quantize on SQLite) cost more than the taxes
         sql, params = (
             ProjectMonth.objects.filter(project_id__in=ids)
@@ -273,7 +275,7 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
             months_of = cursor.fetchall()
         yuan = _writer()
         rows = [
-            (pid, t[0], *(yuan(v) for v in t[1:8]), t[8], yuan(t[9]), t[10])
+            (pid, t[0], *(yuan(v) for v in t[1:8]), t[8], yuan(t[9]), t[10], subdistrict_of[pid])
             for pid, months in _by_project(months_of)
             for t in compute(facts_of[pid], months, rates)
         ]

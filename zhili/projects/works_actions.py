@@ -156,7 +156,7 @@ def do_save_work(
     for stage in WORK_STAGES:
         row = stages.get(stage)
         if row is None:
-            WorkStage.objects.create(work=work, stage=stage, planned=planned[stage])
+            WorkStage.objects.create(work=work, subdistrict_id=work.subdistrict_id, stage=stage, planned=planned[stage])
             if planned[stage] is not None:
                 changes[stage] = [None, planned[stage]]
         elif row.planned != planned[stage]:
@@ -241,7 +241,9 @@ def do_add_milestone(
     if when > clock.today():
         raise Invalid(_("节点日期不能晚于今天（%(today)s）。") % {"today": clock.today().isoformat()})
     checked = check_photo(photo, name_hint=f"work-{work.pk}") if photo is not None else None
-    row = WorkMilestone(work=work, day=when, title=text, note=remark, added_at=timezone.now())
+    row = WorkMilestone(
+        work=work, subdistrict_id=work.subdistrict_id, day=when, title=text, note=remark, added_at=timezone.now()
+    )
     row.added_by = actor if getattr(actor, "pk", None) else None
     if checked is not None:
         row.width, row.height, row.sha256 = checked.width, checked.height, checked.sha256

@@ -761,6 +761,7 @@ def do_fill_filing(form: ReportForm, period_key: str, *, actor: Person | None, s
     if filing is None:
         filing = Filing.objects.create(
             form=form,
+            subdistrict_id=form.region_id,
             form_version=version,
             period=period.key,
             start=period.start,
@@ -1132,6 +1133,7 @@ def do_correct_filing(
         )
     new = Filing.objects.create(
         form=form,
+        subdistrict_id=form.region_id,
         form_version=filing.form_version,
         period=filing.period,
         start=filing.start,
@@ -1144,6 +1146,7 @@ def do_correct_filing(
     copied = [
         FilingValue(
             filing=new,
+            subdistrict_id=form.region_id,
             ref=v.ref,
             cell_map_id=v.cell_map_id,
             village_id=v.village_id,

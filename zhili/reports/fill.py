@@ -96,6 +96,7 @@ def refill(filing: Filing) -> None:
             creates.append(
                 FilingValue(
                     filing=filing,
+                    subdistrict_id=form.region_id,
                     ref=ref,
                     cell_map=cm,
                     village=village,

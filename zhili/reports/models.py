@@ -159,6 +159,9 @@ class Filing(TimeStampedModel):
 
     form = models.ForeignKey(ReportForm, on_delete=models.PROTECT, related_name="filings")
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+")
+    # The form's subdistrict (its region), copied when written: the key the table would be distributed by
+    # (docs/scale.md). Filings are read through their form, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     period = models.CharField(_("报送期"), max_length=10)  # periods.py: "2020-W40", "2020-09", "2020-Q3", "2020"
     start = models.DateField(_("起始日"))
     end = models.DateField(_("截止日"))
@@ -216,6 +219,9 @@ class FilingValue(models.Model):
     """One written cell of a filing (see the module's note)."""
 
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="values")
+    # The filing's subdistrict (its form's region), copied when written: the key the table would be distributed
+    # by (docs/scale.md). Values are read through their filing, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     ref = models.CharField(_("单元格"), max_length=10)  # the actual cell, "D7"
     cell_map = models.ForeignKey(CellMap, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -109,6 +109,17 @@ def _sub_of(indicator: Indicator) -> Region:
     return indicator.task.goal.region
 
 
+def _subdistrict_id(region: Region) -> int | None:
+    """The id of the subdistrict `region` lies in (itself, or a village's parent: no query): the key its rows carry;
+    None above the subdistricts."""
+    if region.level == Level.SUBDISTRICT:
+        return region.pk
+    if region.level == Level.VILLAGE and region.parent_id is not None:
+        return region.parent_id
+    path = Region.path_at(region.path, Level.SUBDISTRICT)
+    return Region.objects.filter(path=path).values_list("pk", flat=True).first() if path else None
+
+
 def _require(cond: bool, message: str) -> None:
     if not cond:
         raise ValidationError(message)
@@ -299,7 +310,7 @@ def do_set_shares(indicator: Indicator, targets: dict, *, actor: Person, scope: 
     for k, v in targets.items():
         key = (k.pk, None) if isinstance(k, Region) else (None, k.pk)
         share = existing.pop(key, None) or Share(
-            indicator=indicator, **({"region": k} if isinstance(k, Region) else {"unit": k})
+            indicator=indicator, subdistrict_id=sub.pk, **({"region": k} if isinstance(k, Region) else {"unit": k})
         )
         share.target = v
         share.save()
@@ -709,7 +720,10 @@ def do_roll_over_year(
         k = (ind_of[s.indicator_id].pk, region_id, s.unit_id)
         shares[k] = shares.get(k, Decimal(0)) + (s.target if carry_targets else Decimal(0))
     Share.objects.bulk_create(
-        [Share(indicator_id=i, region_id=r, unit_id=u, target=v) for (i, r, u), v in shares.items()]
+        [
+            Share(indicator_id=i, subdistrict_id=region.pk, region_id=r, unit_id=u, target=v)
+            for (i, r, u), v in shares.items()
+        ]
     )
     rule = LightRule.objects.filter(region=region, effective_from__lte=datetime.date(from_year, 12, 31)).first()
     jan1 = datetime.date(to_year, 1, 1)
@@ -877,6 +891,7 @@ def do_report_progress(
     checked = evidence.check_all(files)
     entry = Entry.objects.create(
         indicator=indicator,
+        subdistrict_id=sub.pk,
         region=region,
         unit=unit,
         period_start=start,
@@ -907,6 +922,7 @@ def do_correct_entry(entry: Entry, *, value: Decimal, reason: str, actor: Person
     Entry.objects.filter(pk=entry.pk).update(is_current=False)
     new = Entry.objects.create(
         indicator=entry.indicator,
+        subdistrict_id=_sub_of(entry.indicator).pk,
         region=entry.region,
         unit=entry.unit,
         period_start=entry.period_start,
@@ -1231,6 +1247,7 @@ def do_record_activity(
     _require(date <= clock.today(), _("不能登记未来日期的工作记录。"))
     record = ActivityRecord.objects.create(
         region=region,
+        subdistrict_id=_subdistrict_id(region),
         kind=kind,
         topic=topic.strip(),
         title=title.strip(),

@@ -584,7 +584,7 @@ class TargetsWriter:
             )
             _set_indicator(ind, data)
             ind.save()
-            _set_shares(ind, data)
+            _set_shares(ind, data, self.sub.pk)
 
     def stage(self, updates: list[tuple[str, dict, int]]) -> list[StagedChange]:
         current = {key: (ind, old) for key, ind, old in existing_indicators(self.target)}
@@ -621,7 +621,7 @@ class TargetsWriter:
             ind.task = task
             ind.revision += 1
             ind.save()
-            _set_shares(ind, data)
+            _set_shares(ind, data, self.sub.pk)
             done += 1
         return done
 
@@ -649,13 +649,15 @@ def _set_indicator(ind: Indicator, data: dict) -> None:
         ind.decomposition = Decomposition.VILLAGES
 
 
-def _set_shares(ind: Indicator, data: dict) -> None:
+def _set_shares(ind: Indicator, data: dict, subdistrict_id: int) -> None:
     if not data["shares"] and ind.decomposition != Decomposition.VILLAGES:
         return
     wanted = {int(k): Decimal(v) for k, v in data["shares"].items()}
     existing = {s.region_id: s for s in ind.shares.filter(region__isnull=False)}
     for region_id, value in wanted.items():
-        share = existing.pop(region_id, None) or Share(indicator=ind, region_id=region_id)
+        share = existing.pop(region_id, None) or Share(
+            indicator=ind, subdistrict_id=subdistrict_id, region_id=region_id
+        )
         share.target = value
         share.save()
     Share.objects.filter(pk__in=[s.pk for s in existing.values()]).update(target=Decimal(0))

@@ -202,6 +202,9 @@ class Share(TimeStampedModel):
     """分解下达: one village's or unit's part of an indicator's target."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="shares")
+    # The indicator's subdistrict (its goal's region), copied when written: the key the table would be distributed
+    # by (docs/scale.md). Shares are read through their indicator, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="target_shares")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="target_shares")
     target = models.DecimalField(_("分解目标"), max_digits=16, decimal_places=4)
@@ -228,6 +231,9 @@ class Entry(TimeStampedModel):
     """
 
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="entries")
+    # The indicator's subdistrict (its goal's region), copied when written: the key the table would be distributed
+    # by (docs/scale.md). Entries are read through their indicator, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="target_entries")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="target_entries")
     period_start = models.DateField(_("期初"))
@@ -405,6 +411,9 @@ class ActivityRecord(ArchivableModel):
     source and counted or summed by the "activities" indicator source."""
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="activities", verbose_name=_("区划"))
+    # The subdistrict its region lies in (itself, or a village's), written with it: the key the table would be
+    # distributed by (docs/scale.md). Read by region, so not indexed of its own.
+    subdistrict = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(_("类别"), max_length=10, choices=ActivityKind.choices)
     topic = models.CharField(
         _("事项"), max_length=60, db_index=True, help_text=_("如“廉政谈话”“帮扶责任人培训”，指标按事项统计")
