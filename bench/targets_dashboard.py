@@ -454,13 +454,14 @@ def kept_note(name: str, sub, board) -> str:
 def run(args) -> bench.Report:
     from django.test import override_settings
 
-    comparisons, notes = [], []
+    comparisons, notes, kept_notes = [], [], []
     for name, villages, province in (
         ("township", args.td_township_villages, "97"),
         ("city", args.td_villages, "99"),
     ):
         with override_settings(ZHILI_TODAY=TODAY):  # the system's year is this year: its figures are kept
-            c, n = scale(name, villages, args, province)
+            c, (queries, kept) = scale(name, villages, args, province)
         comparisons += c
-        notes += n
-    return bench.Report(comparisons, notes=[bench.database_description(), *notes])
+        notes.append(queries)
+        kept_notes.append(kept)
+    return bench.Report(comparisons, notes=[bench.database_description(), *notes, *kept_notes])

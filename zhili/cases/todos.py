@@ -152,14 +152,13 @@ def _more_url(action: str) -> str:
 
 
 def _rest(action: str, n: int) -> list[TodoItem]:
-    """The kind's to-dos beyond the most urgent few: counted, not read. The home page shows a kind's first
-    `SHOWN_PER_KIND` items and counts the others (core/home.py: todo_groups), so they stand here as one item
-    repeated — never shown, only counted into "还有 N 项，查看全部"."""
+    """The kind's to-dos beyond the most urgent few: counted, not read — one item standing for them all
+    (core/home.TodoItem.stands_for), never listed, counted into the kind's total and "还有 N 项，查看全部"."""
     if n <= 0:
         return []
     more = _more_url(action)
     kind = str(KIND[action])
-    return [TodoItem(title=kind, url=more, kind=kind, more_url=more)] * n
+    return [TodoItem(title=kind, url=more, kind=kind, more_url=more, stands_for=n)]
 
 
 WEEKS = 12

@@ -33,6 +33,9 @@ class TodoItem:
     light: str = ""  # green / yellow / red
     more_url: str = ""  # where every item of this kind is listed (the group's "查看全部")
     detail: str = ""  # one sentence under the title (a light's explanation, a reply)
+    # how many to-dos the item counts for: 1, or (a source that reads only the most urgent few and counts the rest
+    # in the database, cases/todos.py) the rest of its kind — counted into the group's total, never listed
+    stands_for: int = 1
 
 
 @dataclass
@@ -133,8 +136,9 @@ def todo_groups(items: list[TodoItem]) -> list[TodoGroup]:
         group = groups.get(item.kind)
         if group is None:
             group = groups[item.kind] = TodoGroup(item.kind, [], 0, item.more_url)
-        group.items.append(item)
-        group.total += 1
+        if item.stands_for == 1:
+            group.items.append(item)
+        group.total += item.stands_for
     return list(groups.values())
 
 
