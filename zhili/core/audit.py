@@ -79,7 +79,7 @@ def record(
     )
     if entry.subdistrict_id is not None:
         del entry.__dict__["subdistrict_id"]  # not the subquery but the database's answer, read when asked
-    recorded.send(sender=type(obj), paths=[region_path])
+    recorded.send(sender=obj._meta.model, paths=[region_path])  # obj may be a lazy request.user
     return entry
 
 
