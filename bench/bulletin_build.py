@@ -83,7 +83,11 @@ def _targets(subdistricts, n_indicators: int) -> list[tuple[int, int, Decimal]]:
                 ]
             )
             Share.objects.bulk_create(
-                [Share(indicator=ind, region_id=v, target=Decimal(100)) for ind in inds for v in villages],
+                [
+                    Share(indicator=ind, subdistrict=sub, region_id=v, target=Decimal(100))
+                    for ind in inds
+                    for v in villages
+                ],
                 batch_size=5000,
             )
             scheme = RankingScheme.objects.create(region=sub, year=YEAR, name="基准排名", subject="villages")

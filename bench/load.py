@@ -164,7 +164,11 @@ def build(args, users: int, workdir: Path) -> Plan:
             ]
         )
         Share.objects.bulk_create(
-            [Share(indicator=ind, region=v, target=Decimal(100)) for ind in indicators for v in villages]
+            [
+                Share(indicator=ind, subdistrict=sub, region=v, target=Decimal(100))
+                for ind in indicators
+                for v in villages
+            ]
         )
         actor = leaders[0]
         scope = Scope(person_id=actor.pk, is_superuser=True)
