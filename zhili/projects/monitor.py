@@ -249,6 +249,7 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
         f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     )
     written = 0
+    subdistricts: set[int] = set()
     for ids in _chunks(project_ids):
         projects = list(
             Project.objects.filter(pk__in=ids).values_list("pk", "subdistrict_id", "method", "relation", "management")
@@ -279,7 +280,15 @@ def refresh(project_ids: Iterable[int] | QuerySet, rules: taxes.Rules | None = N
             for pid, months in _by_project(months_of)
             for t in compute(facts_of[pid], months, rates)
         ]
-        ExpectedTax.objects.filter(project_id__in=ids).delete()
+        # the old rows go as the new ones come, both in plain SQL (no per-row signals): the targets' kept figures
+        # are marked once for the subdistricts below
+        delete, delete_params = ExpectedTax.objects.filter(project_id__in=ids).values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {qn(table)} WHERE {qn('id')} IN ({delete})", delete_params)
         _write(table, columns, insert, rows)
         written += len(rows)
+        subdistricts.update(subdistrict_of.values())
+    from zhili.targets import kept
+
+    kept.touch_subdistricts(subdistricts)
     return written

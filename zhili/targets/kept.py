@@ -12,10 +12,11 @@ What a FigureSet (one per subdistrict and year, counted up to the window's end: 
 Shares, targets, lights and parents are not kept: the engine makes the cells from these inputs as it always did.
 
 How the kept figures stay equal to a recount:
-- Every change to a record a figure counts writes a StaleMark in its own transaction (touch): a save or a delete
-  of a model that a source names in its `inputs` (or of a progress report), through Django's signals; and every
-  audited action on such a model (core/audit.recorded) — every action records its region paths in its
-  transaction, so bulk writes, queryset updates and imports mark too.
+- Every change to a record a figure counts writes a StaleMark in its own transaction (touch): a save of a model
+  that a source names in its `inputs` (or of a progress report), through Django's post_save; every audited action
+  on such a model (core/audit.recorded) — every action records its region paths in its transaction, so bulk
+  writes, queryset updates, deletes and imports mark too; and a writer in plain SQL marks itself
+  (projects/monitor.refresh).
 - A read recounts what is marked first: the villages under the marks (their reports and computed figures, the
   totals and sums by difference, the rates again) — or everything when a mark lies on the subdistrict or above,
   when the day moved on, or when the indicators or the villages changed (the fingerprint: a new or changed
@@ -38,7 +39,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,6 +105,16 @@ def touch(paths: Iterable[str]) -> None:
         StaleMark.objects.bulk_create(marks)
 
 
+def touch_subdistricts(ids: Iterable[int]) -> None:
+    """Mark the sets of these subdistricts whole (a writer in plain SQL that changed rows all over them): one query
+    when none is kept."""
+    wanted = set(ids)
+    if not wanted or not enabled():
+        return
+    sets = FigureSet.objects.filter(region_id__in=wanted, until__gte=clock.today()).values_list("pk", "region__path")
+    StaleMark.objects.bulk_create([StaleMark(figure_set_id=pk, path=path) for pk, path in sets])
+
+
 def path_of(obj: models.Model, depth: int = 0) -> str:
     """The region path a row counts under: its own (audit_region_path, path) or its parent record's."""
     try:
@@ -128,7 +139,7 @@ def _saved(sender, instance, raw=False, **kwargs) -> None:
         return
     if sender is Region:  # a region renamed, moved or closed: its subdistrict counted again (rare, and safe)
         touch([Region.path_at(instance.path, Level.SUBDISTRICT) or instance.path])
-    elif counts(sender):
+    else:
         touch([path_of(instance)])
 
 
@@ -138,9 +149,17 @@ def _recorded(sender, paths, **kwargs) -> None:
 
 
 def connect() -> None:
-    """From TargetsConfig.ready: every save and delete, and every audited action, of a counted model marks."""
-    post_save.connect(_saved, dispatch_uid="targets.kept.saved")
-    post_delete.connect(_saved, dispatch_uid="targets.kept.deleted")
+    """From TargetsConfig.ready (every app's sources registered by then, CoreConfig.ready): every save, and every
+    audited action, of a counted model marks. Saves are listened to model by model, and deletes not at all: a model
+    with a delete listener loses Django's fast delete (its rows are fetched and announced one by one), which a
+    discarded import's thousands of staged rows and a tax recompute must keep. Counted records are archived, not
+    deleted; an action that deletes them is audited (which marks), and a writer in plain SQL marks itself
+    (projects/monitor.refresh)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model is Region or counts(model):
+            post_save.connect(_saved, sender=model, dispatch_uid=f"targets.kept.{model._meta.label_lower}")
     audit.recorded.connect(_recorded, dispatch_uid="targets.kept.recorded")
 
 
