@@ -412,3 +412,9 @@ def test_random_writes_keep_the_figures_equal_to_a_recount(world, admin, today):
     print(dict(DONE))
     wanted = {"report", "correct", "activity", "case", "case step", "ledger row edited", "ledger import", "merge"}
     assert wanted <= set(DONE), (DONE, REFUSED)
+
+
+def test_a_village_cadre_cannot_recount_or_check_the_subdistricts_figures(world):
+    with pytest.raises(CommandError, match="整个街道"):
+        call_command("targets", "figures", "--check", "--user", "demo-village", stdout=io.StringIO())
+    assert not FigureSet.objects.exists()

@@ -48,10 +48,13 @@ class Command(BaseCommand):
             raise CommandError(_("找不到可用的人员“%(v)s”。") % {"v": options["user"]})
         scope = scope_for(person)
         try:
-            sub = viewpoint(scope, options.get("region")).sub
+            view = viewpoint(scope, options.get("region"))
+            sub = view.sub
         except NoViewpoint as exc:
             raise CommandError(_("%(exc)s 请用 --region 指定街道（乡镇）的区划代码。") % {"exc": exc}) from None
         if options["verb"] == "figures":
+            if not view.whole:  # the figures (and a difference's lines) are every village's
+                raise CommandError(_("只有能查看整个街道（乡镇）的人员可以重算或核对留存的指标数。"))
             self._figures(sub, options["check"])
             return
         if options["verb"] == "import":
