@@ -41,6 +41,15 @@ def add_arguments(group) -> None:
     group.add_argument("--pg-indicators", type=int, default=100, help="indicators of the target system (default 100)")
     group.add_argument("--pg-months", type=int, default=12, help="monthly entries per village (default 12)")
     group.add_argument("--pg-runs", type=int, default=10, help="requests per page (default 10)")
+    group.add_argument(
+        "--pg-only", default="", metavar="PAGES", help="comma-separated page names to time (default: every page)"
+    )
+    group.add_argument(
+        "--pg-profile",
+        default="",
+        metavar="DIR",
+        help="after timing, profile one more request per page with pyinstrument and write DIR/PAGE-WHO.txt",
+    )
 
 
 @dataclass
@@ -120,6 +129,22 @@ def _after_reports(client, url: str, sub, runs: int) -> Timing:
     return Timing("board-after-report", "targets", url, times[1:], queries, len(response.content) / 1024, None)
 
 
+def _profile(client, url: str, directory: str, name: str) -> None:
+    """One more request under pyinstrument (a bench extra), its call tree written as text: where a slow page's
+    time goes, on the same data."""
+    import pathlib
+
+    from pyinstrument import Profiler
+
+    profiler = Profiler()
+    with profiler:
+        client.get(url)
+    path = pathlib.Path(directory) / f"{name}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(profiler.output_text(unicode=True, show_all=False), encoding="utf-8")
+    print(f"pages: profile of {name} in {path}", file=sys.stderr)
+
+
 def _time_function(fn: Callable[[], object] | None, runs: int) -> float | None:
     if fn is None:
         return None
@@ -174,6 +199,8 @@ def run(args) -> bench.Report:
     boss = Person.objects.create(username="bench-targets-leader", full_name="目标领导", is_synthetic=True)
     RoleAssignment.objects.create(person=boss, role=Role.LEADER, region=targets_sub)
     setup_s = time.perf_counter() - t0
+    import zhili.wsgi  # noqa: F401 — start-up as gunicorn's: every view imported, the heap frozen (gc.freeze)
+
     today = targets_dashboard.TODAY
     year = targets_dashboard.YEAR
     people = {**city.people, "targets": boss}
@@ -206,6 +233,8 @@ def run(args) -> bench.Report:
         ("ranking", "targets", f"/targets/ranking/?year={year}", lambda: ranking.rank(targets_sub, year, today)),
         ("home", "targets", "/", None),
     ]
+    only = {name for name in args.pg_only.split(",") if name}
+    pages = [p for p in pages if not only or p[0] in only]
     timings = []
     for page, who, url, fn in pages:
         print(f"pages: {page} as {who} …", file=sys.stderr, flush=True)
@@ -214,8 +243,11 @@ def run(args) -> bench.Report:
         with override_settings(ZHILI_TODAY=targets_dashboard.TODAY if who == "targets" else None):
             runs_ms, queries, kib = _time_page(clients[who], url, args.pg_runs)
             timings.append(Timing(page, who, url, runs_ms, queries, kib, _time_function(fn, args.pg_runs)))
-    with override_settings(ZHILI_TODAY=targets_dashboard.TODAY):
-        timings.append(_after_reports(clients["targets"], f"/targets/?year={year}", targets_sub, args.pg_runs))
+            if args.pg_profile:
+                _profile(clients[who], url, args.pg_profile, f"{page}-{who}")
+    if not only or "board-after-report" in only:
+        with override_settings(ZHILI_TODAY=targets_dashboard.TODAY):
+            timings.append(_after_reports(clients["targets"], f"/targets/?year={year}", targets_sub, args.pg_runs))
     worst = max(timings, key=lambda t: t.p95)
     over = [t for t in timings if t.p95 > ONE_SECOND_MS]
     from django.db import connection

@@ -44,6 +44,7 @@ from zhili.targets.models import (
     Figure,
     FigureSet,
     Indicator,
+    Share,
     SourceKind,
     StaleMark,
 )
@@ -222,16 +223,32 @@ class Writes(RuleBasedStateMachine):
     def villages(self) -> list[Region]:
         return list(history.on_day(self.world.sub, self.today))
 
-    @rule(data=st.data(), value=st.decimals(min_value=0, max_value=10_000, places=2), month=st.integers(9, 13))
+    @rule(data=st.data(), value=st.decimals(min_value=0, max_value=10_000, places=2), month=st.integers(9, 17))
     def report(self, data, value, month):
         ind = data.draw(st.sampled_from(self.reported), label="indicator")
         if ind.decomposition == Decomposition.VILLAGES:
-            region = data.draw(st.sampled_from(self.villages()), label="village")
+            # mostly a village the indicator is decomposed to (the others are refused, which is tried too)
+            villages = self.villages()
+            shared = [v for v in villages if Share.objects.filter(indicator=ind, region=v).exists()]
+            region = data.draw(st.sampled_from(shared or villages), label="village")
         else:
             region = self.world.sub
+        unit = None
+        if ind.decomposition == Decomposition.UNITS:  # a unit's share, reported by the subdistrict for it
+            units = [s.unit for s in Share.objects.filter(indicator=ind, unit__isnull=False).select_related("unit")]
+            unit = data.draw(st.sampled_from(units), label="unit") if units else None
+        if ind.cumulative:  # a running total does not go down: on from the latest one
+            latest = (
+                Entry.objects.filter(indicator=ind, region=region, unit=unit, is_current=True)
+                .order_by("-period_end")
+                .first()
+            )
+            value += latest.value if latest else 0
         day = min(datetime.date(YEAR, month, 28), self.today) if month < 12 else self.today  # mostly the open period
         try:
-            actions.do_report_progress(ind, region=region, day=day, value=value, actor=self.admin, scope=self.scope)
+            actions.do_report_progress(
+                ind, region=region, unit=unit, day=day, value=value, actor=self.admin, scope=self.scope
+            )
             DONE["report"] += 1
         except (errors.Refused, errors.Invalid, errors.Conflict) as exc:
             assert exc.messages
@@ -399,8 +416,8 @@ def test_random_writes_keep_the_figures_equal_to_a_recount(world, admin, today):
         run_state_machine_as_test(
             Writes,
             settings=hsettings(
-                max_examples=10,
-                stateful_step_count=8,
+                max_examples=12,
+                stateful_step_count=10,
                 deadline=None,
                 derandomize=True,
                 suppress_health_check=list(HealthCheck),
@@ -409,7 +426,7 @@ def test_random_writes_keep_the_figures_equal_to_a_recount(world, admin, today):
         )
     finally:
         Writes.teardown = original
-    print(dict(DONE))
+    print(dict(DONE), dict(REFUSED))
     wanted = {"report", "correct", "activity", "case", "case step", "ledger row edited", "ledger import", "merge"}
     assert wanted <= set(DONE), (DONE, REFUSED)
 

@@ -42,22 +42,45 @@ from zhili.targets.models import (
     Task,
 )
 
+# what an indicator's lights are evaluated against: (start, deadline, today, rule), one tuple shared by its cells
+When = tuple[datetime.date, datetime.date, datetime.date, lights.Rule]
 
-@dataclass
+
 class Cell:
-    target: Decimal | None
-    actual: Decimal | None
-    completion: Decimal | None
-    evaluate: Callable[[], lights.Light] = field(repr=False, compare=False)
-    # child indicators without data (a shared empty tuple by default: a ranking makes tens of thousands of cells)
-    missing: Sequence[str] = ()
-    # a village's composite index: the components not decomposed to the village, left out (weights renormalised)
-    not_applicable: Sequence[str] = ()
+    """One indicator's figure for the whole, a village or a unit. Slotted, its light evaluated when first shown
+    from the indicator's shared `When` (None: no light): a city's ranking makes 25,000 cells and needs only their
+    completions, and fewer objects a cell is less of the garbage collector's time."""
 
-    @cached_property
-    def light(self) -> lights.Light:
-        """Evaluated when first shown: a ranking over 5,000 villages needs completions, not lights."""
-        return self.evaluate()
+    __slots__ = ("_light", "actual", "completion", "missing", "not_applicable", "target", "when")
+
+    def __init__(
+        self,
+        target: Decimal | None,
+        actual: Decimal | None,
+        completion: Decimal | None,
+        when: When | None,
+        missing: Sequence[str] = (),
+        not_applicable: Sequence[str] = (),
+    ):
+        self.target = target
+        self.actual = actual
+        self.completion = completion
+        self.when = when
+        # child indicators without data (a shared empty tuple by default)
+        self.missing = missing
+        # a village's composite index: the components not decomposed to the village, left out (weights renormalised)
+        self.not_applicable = not_applicable
+
+    @property
+    def light(self) -> lights.Light | None:
+        try:
+            return self._light
+        except AttributeError:
+            self._light = None if self.when is None else lights.evaluate(self.completion, *self.when)
+            return self._light
+
+    def __repr__(self) -> str:
+        return f"Cell(target={self.target!r}, actual={self.actual!r}, completion={self.completion!r})"
 
 
 @dataclass
@@ -66,11 +89,17 @@ class Computed:
     whole: dict[int, Cell]
     village: dict[tuple[int, int], Cell]
     unit: dict[tuple[int, int], Cell]
-    share_sums: dict[int, Decimal]  # indicator → its parts added up (all villages or units)
+    # indicator → its parts added up (all villages or units), counted when first asked for: only the board's
+    # decomposition check shows it, and at city scale it adds up 500,000 shares (the cockpit never asks)
+    count_share_sums: Callable[[], dict[int, Decimal]] = field(repr=False, compare=False)
     rule: lights.Rule
     window: sources.Window
     # every computed source's value per village, decomposed or not: what the drill-down opens onto
     by_village: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+
+    @cached_property
+    def share_sums(self) -> dict[int, Decimal]:
+        return self.count_share_sums()
 
 
 @dataclass
@@ -288,7 +317,7 @@ def compute(
             share_by_unit_of[ind_id][unit_id] = target
 
     # A village's target is its own share, else its predecessors' shares added up (history.own_or_merged).
-    share_sums = _share_sums(ids, window.end, everyone) if whole else {}
+    share_sums = (lambda: _share_sums(ids, window.end, everyone)) if whole else dict
     rule = lights.Rule.for_region(sub, today)
     # Reported figures of the whole are added up in the database; computed sources are asked for every village.
     needs_all = whole and any(i.source == SourceKind.COMPUTED for i in indicators)
@@ -320,18 +349,17 @@ def compute(
             ind.target,
             ind.baseline,
             ind.direction,
-            ind.task.start,
-            ind.due,
+            (ind.task.start, ind.due, today, rule),
         )
         for ind in indicators
     }
 
     def cell(ind: Indicator, actual, target) -> Cell:
-        pending, own_target, baseline, direction, start, due = terms[ind.pk]
+        pending, own_target, baseline, direction, when = terms[ind.pk]
         if pending:
             target = None
         pct = lights.completion(actual, target, baseline if target == own_target else None, direction)
-        return Cell(target, actual, pct, lambda: lights.evaluate(pct, start, due, today, rule))
+        return Cell(target, actual, pct, when)
 
     whole_cells: dict[int, Cell] = {}
     village_cells: dict[tuple[int, int], Cell] = {}
@@ -368,6 +396,29 @@ def compute(
         if ind.pk in got.sums:
             return _sum([got.sums[ind.pk], *mine])
         return _sum([*(computed.get((ind.pk, vid)) for vid in all_village_ids), *mine])
+
+    def village_row(ind: Indicator, share_by_region: dict[int, Decimal]):
+        """((indicator, village), Cell) for every village asked for with a share: `cell` and `value_for` unrolled
+        (a city's ranking makes 25,000 of these)."""
+        pk = ind.pk
+        pending, own_target, baseline, direction, when = terms[pk]
+        if ind.source == SourceKind.COMPUTED:
+            values, key = computed, (lambda vid: (pk, vid))
+        elif any_closed:
+            values, key = merged, (lambda vid: (pk, vid))
+        else:
+            values, key = reported, (lambda vid: (pk, vid, None))
+        get, completion = values.get, lights.completion
+        mine = share_by_region.keys() & village_ids if len(share_by_region) != len(village_ids) else village_ids
+        for vid in mine:
+            target = share_by_region.get(vid)
+            if target is None:
+                continue
+            actual = get(key(vid))
+            if pending:
+                target = None
+            pct = completion(actual, target, baseline if target == own_target else None, direction)
+            yield (pk, vid), Cell(target, actual, pct, when)
 
     done: set[int] = set()
 
@@ -407,10 +458,7 @@ def compute(
                         )
             return
         if ind.decomposition == Decomposition.VILLAGES:
-            for vid in village_ids:
-                if vid in share_by_region:
-                    actual = value_for(ind, vid)
-                    village_cells[(ind.pk, vid)] = cell(ind, actual, share_by_region[vid])
+            village_cells.update(village_row(ind, share_by_region))
             if whole:
                 if ind.source == SourceKind.REPORT:
                     actual = totals.get(ind.pk)
@@ -482,9 +530,7 @@ def _aggregate(
         else:
             pct = sum((p for _, p in capped), Decimal(0)) / len(capped)
         pct = pct.quantize(Decimal("0.1"))
-    return Cell(
-        target, None, pct, lambda: lights.evaluate(pct, ind.task.start, ind.due, today, rule), missing, not_applicable
-    )
+    return Cell(target, None, pct, (ind.task.start, ind.due, today, rule), missing, not_applicable)
 
 
 # ---- the one-page view --------------------------------------------------------------------------
@@ -495,7 +541,14 @@ class IndicatorRow:
     indicator: Indicator
     cell: Cell | None
     children: list[IndicatorRow]
-    share_sum: Decimal | None = None
+    # the computation whose share sums the row shows (a decomposed indicator of the whole view), else None
+    sums_of: Computed | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def share_sum(self) -> Decimal | None:
+        if self.sums_of is None:
+            return None
+        return self.sums_of.share_sums.get(self.indicator.pk, Decimal(0))
 
     @property
     def shares_mismatch(self) -> bool:
@@ -565,10 +618,8 @@ def build_board(sub: Region, year: int, today: datetime.date, *, village: Region
         cell = cell_for(ind)
         if cell is None and not kids:
             return None  # not this village's: nothing decomposed to it
-        share_sum = None
-        if ind.decomposition != Decomposition.NONE and village is None:
-            share_sum = computed.share_sums.get(ind.pk, Decimal(0))
-        return IndicatorRow(ind, cell, kids, share_sum)
+        decomposed = ind.decomposition != Decomposition.NONE and village is None
+        return IndicatorRow(ind, cell, kids, computed if decomposed else None)
 
     inds_by_task: dict[int, list[IndicatorRow]] = defaultdict(list)
     for ind in by_parent[None]:

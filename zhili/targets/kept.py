@@ -391,20 +391,23 @@ def inputs(sub, year, window, indicators, *, asked, everyone, reported_q, villag
     live = [i for i in indicators if i.pk not in kept_ids]
     got = engine.Inputs({}, {}, {}, {})
     if mine:
-        q = Q(kind__in=[FigureKind.TOTAL, FigureKind.SUM, FigureKind.WHOLE]) if whole else Q(pk__in=[])
+        # Each part a query of its own, joined by UNION ALL: one OR over the set's 500,000 figures (a city) would
+        # be read by scanning them all; each part reads an index (kind and indicator, or region).
+        base = Figure.objects.filter(figure_set=figure_set)
+        if len(mine) < len(keep):
+            base = base.filter(indicator_id__in=[i.pk for i in mine])
+        parts = [base.filter(kind__in=[FigureKind.TOTAL, FigureKind.SUM, FigureKind.WHOLE])] if whole else []
         if every:
-            q |= Q(kind__in=[FigureKind.REPORTED, FigureKind.COMPUTED])
+            parts.append(base.filter(kind__in=[FigureKind.REPORTED, FigureKind.COMPUTED]))
         else:
             own = [sub.pk] if whole else []
-            q |= Q(kind=FigureKind.REPORTED, region_id__in=[*asked.region_ids(), *own])
-            q |= Q(kind=FigureKind.COMPUTED, region_id__in=[*(v.pk for v in asked), *own])
-        rows = Figure.objects.filter(figure_set=figure_set).filter(q)
-        if len(mine) < len(keep):
-            rows = rows.filter(indicator_id__in=[i.pk for i in mine])
+            parts.append(base.filter(kind=FigureKind.REPORTED, region_id__in=[*asked.region_ids(), *own]))
+            parts.append(base.filter(kind=FigureKind.COMPUTED, region_id__in=[*(v.pk for v in asked), *own]))
+        fields = ("kind", "indicator_id", "region_id", "unit_id", "value", "count")
+        first, *rest = [part.values_list(*fields) for part in parts]
+        rows = first.union(*rest, all=True) if rest else first
         computed_ids = {i.pk for i in mine if i.source == SourceKind.COMPUTED}
-        for kind, i, r, u, value, _n in rows.values_list(
-            "kind", "indicator_id", "region_id", "unit_id", "value", "count"
-        ):
+        for kind, i, r, u, value, _n in rows:
             v = Decimal(value)
             if kind == FigureKind.REPORTED:
                 got.reported[(i, r, u)] = v

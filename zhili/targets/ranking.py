@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from zhili.people.models import Unit
 from zhili.regions import history
@@ -35,8 +36,17 @@ class Ranked:
     rank: int
     subject: Region | Unit
     score: Decimal
-    terms: list[Term]
+    # (indicator, weight, completion, counted) per applicable indicator: the breakdown, made into Terms when shown
+    # (a page shows 50 of a city's 5,000 villages)
+    parts: list[tuple[Indicator, Decimal, Decimal | None, Decimal]] = field(repr=False)
     merged: list[Region] = field(default_factory=list)  # villages merged into this one: their figures are in it
+
+    @cached_property
+    def terms(self) -> list[Term]:
+        return [Term(ind, w, pct, counted, (w * counted / 100).quantize(CENT)) for ind, w, pct, counted in self.parts]
+
+
+CENT = Decimal("0.01")
 
 
 def rank(
@@ -68,29 +78,31 @@ def rank(
         computed = engine.compute(sub, year, today, [], whole=True, indicators=indicators)
         cells = computed.unit
     rows = []
+    cap, zero, units = scheme.cap, Decimal(0), subject == "units"
+    weighted = [(w.indicator_id, w.indicator, w.weight) for w in weights]
     for s in subjects:
-        terms = []
-        for w in weights:
-            cell = cells.get((w.indicator_id, s.pk))
-            if cell is None and subject == "units":
+        sid = s.pk
+        parts = []
+        applicable = total = zero
+        for ind_id, ind, weight in weighted:
+            cell = cells.get((ind_id, sid))
+            if cell is None and units:
                 # A unit answers for the indicators of the tasks it leads.
-                if w.indicator.task.lead_unit_id == s.pk:
-                    cell = computed.whole.get(w.indicator_id)
+                if ind.task.lead_unit_id == sid:
+                    cell = computed.whole.get(ind_id)
             if cell is None:
                 continue
             pct = cell.completion
-            counted = min(pct if pct is not None else Decimal(0), scheme.cap)
-            terms.append(
-                Term(w.indicator, w.weight, pct, counted, (w.weight * counted / 100).quantize(Decimal("0.01")))
-            )
-        if terms:
-            applicable = sum((t.weight for t in terms), Decimal(0))
-            score = (sum((t.weight * t.counted for t in terms), Decimal(0)) / applicable).quantize(Decimal("0.01"))
-            rows.append((s, score, terms))
+            counted = min(pct if pct is not None else zero, cap)
+            parts.append((ind, weight, pct, counted))
+            applicable += weight
+            total += weight * counted
+        if parts:
+            rows.append((s, (total / applicable).quantize(CENT), parts))
     rows.sort(key=lambda r: (-r[1], getattr(r[0], "code", "")))
     merged = subjects.predecessors_by_village() if subject == "villages" else {}
     ranked = []
-    for i, (s, score, terms) in enumerate(rows):
+    for i, (s, score, parts) in enumerate(rows):
         position = ranked[-1].rank if ranked and ranked[-1].score == score else i + 1
-        ranked.append(Ranked(position, s, score, terms, merged.get(s.pk, [])))
+        ranked.append(Ranked(position, s, score, parts, merged.get(s.pk, [])))
     return scheme, ranked

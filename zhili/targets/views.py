@@ -187,7 +187,7 @@ def _indicator_page(
         villages = history.on_day(view.sub, computed.window.end)
         merged = villages.predecessors_by_village()
         rows = [
-            (v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), None, lambda: None), merged.get(v.pk, []))
+            (v, engine.Cell(None, computed.by_village.get((ind.pk, v.pk)), None, None), merged.get(v.pk, []))
             for v in villages
             if (ind.pk, v.pk) in computed.by_village
         ]
