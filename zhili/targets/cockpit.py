@@ -135,9 +135,12 @@ def _average(values: list[Decimal]) -> float | None:
     return float(sum(values) / len(values)) if values else None
 
 
-def furthest_behind(sub: Region, year: int, today: datetime.date, *, count: int = SHOWN):
-    """The villages at the bottom of the published ranking (worst first), and how many are ranked."""
-    scheme, ranked = ranking.rank(sub, year, today, "villages")
+def furthest_behind(
+    sub: Region, year: int, today: datetime.date, *, count: int = SHOWN, villages: history.Villages | None = None
+):
+    """The villages at the bottom of the published ranking (worst first), and how many are ranked. `villages`: the
+    subdistrict's villages when the page already read them (its board's `Computed.everyone`)."""
+    scheme, ranked = ranking.rank(sub, year, today, "villages", villages=villages)
     return scheme, list(reversed(ranked[-count:])), len(ranked)
 
 

@@ -96,6 +96,9 @@ class Computed:
     window: sources.Window
     # every computed source's value per village, decomposed or not: what the drill-down opens onto
     by_village: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    # the subdistrict's villages on the window's last day, when the whole was computed (a ranking on the same page
+    # reuses them: 5,000 regions read once)
+    everyone: history.Villages | None = None
 
     @cached_property
     def share_sums(self) -> dict[int, Decimal]:
@@ -485,7 +488,9 @@ def compute(
 
     for ind in indicators:
         visit(ind)
-    return Computed(indicators, whole_cells, village_cells, unit_cells, share_sums, rule, window, computed)
+    return Computed(
+        indicators, whole_cells, village_cells, unit_cells, share_sums, rule, window, computed, everyone=everyone
+    )
 
 
 def is_composite(ind: Indicator) -> bool:

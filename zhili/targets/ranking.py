@@ -56,10 +56,12 @@ def rank(
     subject: str = "villages",
     *,
     computed: engine.Computed | None = None,
+    villages: history.Villages | None = None,
 ) -> tuple[RankingScheme | None, list[Ranked]]:
     """`computed`: the villages' figures when the caller already has them — `engine.compute(sub, year, today,
     villages, all_villages_given=True)` with `villages` = `history.on_day(sub, year_window(year, today).end)` and
-    every indicator of the year (the weekly bulletin: the lights and the ranking from one computation)."""
+    every indicator of the year (the weekly bulletin: the lights and the ranking from one computation).
+    `villages`: those villages, when the caller already read them (the cockpit's board: `Computed.everyone`)."""
     scheme = RankingScheme.objects.filter(region=sub, year=year, subject=subject).first()
     if scheme is None:
         return None, []
@@ -67,7 +69,8 @@ def rank(
     indicators = [w.indicator for w in weights]
     if subject == "villages":
         # the villages as they were on the year's last day counted (a successor, with its predecessors' figures)
-        subjects = history.on_day(sub, engine.year_window(year, today).end)
+        end = engine.year_window(year, today).end
+        subjects = villages if villages is not None and villages.on == end else history.on_day(sub, end)
         if computed is None:
             computed = engine.compute(
                 sub, year, today, subjects, whole=False, indicators=indicators, all_villages_given=True

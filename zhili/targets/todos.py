@@ -196,7 +196,9 @@ def ranking_panel(request) -> Panel | None:
     if scheme is None or not policy.see_ranking(request.scope, scheme):
         return None
     if view.village is None:
-        scheme, behind, total = cockpit.furthest_behind(view.sub, today.year, today)
+        # the page's board (built once, shared with the lights panel) has read the villages the ranking ranks
+        board = cockpit.board_for(request, view.sub, today.year, today, None)
+        scheme, behind, total = cockpit.furthest_behind(view.sub, today.year, today, villages=board.computed.everyone)
         return Panel(20, "targets/_cockpit_ranking.html", {"scheme": scheme, "behind": behind, "total": total})
     scheme, mine, total = cockpit.village_rank(view.sub, today.year, today, view.village)
     return Panel(20, "targets/_cockpit_rank.html", {"scheme": scheme, "mine": mine, "total": total, "view": view})
